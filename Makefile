@@ -1,0 +1,74 @@
+# ringcall - quick start: `make run` (the demo) and `make test` (everything).
+#
+# Builds land in build/<variant>/: host (-O2), asan (ASan+UBSan), tsan, and
+# freestanding compiles of the portable core for x86_64, riscv64, aarch64.
+
+CC       ?= gcc
+O        := build
+WARN     := -Wall -Wextra -Werror
+CSTD     := -std=gnu11
+INC      := -Iinclude -Ihosted
+
+LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/names.c lib/uring.c
+HOSTED_SRCS := hosted/port.c hosted/files.c hosted/client_state.c hosted/worker.c \
+               hosted/client.c hosted/inproc.c
+TEST_SRCS   := $(wildcard tests/test_*.c)
+TEST_NAMES  := $(patsubst tests/%.c,%,$(TEST_SRCS))
+HDRS        := $(wildcard include/ringcall/*.h include/ringcall/*.def lib/*.h hosted/*.h tests/*.h)
+
+CFLAGS_host := -O2 -g
+CFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+CFLAGS_tsan := -O1 -g -fsanitize=thread
+VARIANTS    := host asan tsan
+
+.PHONY: all run run-hosted test bench clean deps cross
+all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
+
+# $(1) = variant: objects, library, server, demo and tests for it.
+define variant
+$(O)/$(1)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $$(dir $$@)
+	$(CC) $(CSTD) $(WARN) $(INC) $(CFLAGS_$(1)) -pthread -c $$< -o $$@
+$(O)/$(1)/libringcall.a: $(patsubst %.c,$(O)/$(1)/obj/%.o,$(LIB_SRCS) $(HOSTED_SRCS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(O)/$(1)/ringcall-server: $(O)/$(1)/obj/hosted/server.o $(O)/$(1)/libringcall.a
+	$(CC) $(CFLAGS_$(1)) -pthread $$^ -o $$@
+$(O)/$(1)/ringcall-demo: $(O)/$(1)/obj/hosted/demo.o $(O)/$(1)/libringcall.a
+	$(CC) $(CFLAGS_$(1)) -pthread $$^ -o $$@
+$(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/%.o $(O)/$(1)/obj/tests/helpers.o $(O)/$(1)/libringcall.a
+	@mkdir -p $$(dir $$@)
+	$(CC) $(CFLAGS_$(1)) -pthread $$^ -lcmocka -o $$@
+$(1): $(O)/$(1)/ringcall-server $(O)/$(1)/ringcall-demo $(addprefix $(O)/$(1)/tests/,$(TEST_NAMES))
+endef
+$(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
+.PRECIOUS: $(O)/%.o
+
+# The portable core, freestanding: no libc, no OS, any 64-bit target.
+FREE_FLAGS := $(CSTD) $(WARN) -Iinclude -O2 -ffreestanding -fno-builtin -nostdlib
+CROSS_riscv64 := riscv64-linux-gnu-gcc
+CROSS_aarch64 := aarch64-linux-gnu-gcc
+CROSS_x86_64  := $(CC)
+define freestanding
+$(O)/free-$(1)/%.o: lib/%.c $(HDRS)
+	@mkdir -p $$(dir $$@)
+	$(CROSS_$(1)) $(FREE_FLAGS) -c $$< -o $$@
+free-$(1): $(patsubst lib/%.c,$(O)/free-$(1)/%.o,$(LIB_SRCS))
+endef
+$(foreach a,x86_64 riscv64 aarch64,$(eval $(call freestanding,$(a))))
+cross: free-x86_64 free-riscv64 free-aarch64
+
+deps:
+	@scripts/deps.sh
+
+run: run-hosted
+
+run-hosted: deps $(O)/host/ringcall-server $(O)/host/ringcall-demo
+	@scripts/run-hosted.sh $(O)/host
+
+test: deps
+	@$(MAKE) --no-print-directory host asan tsan
+	@scripts/run-tests.sh
+
+clean:
+	rm -rf $(O)

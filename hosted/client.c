@@ -1,0 +1,212 @@
+/*
+ * client.c - the user library's Linux backend: connect to a server, map
+ * the ring it made, ring its futex doorbell, sleep on the CQ tail.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "host.h"
+#include "proto.h"
+
+#define HOST_WAIT_SLICE_NS 100000000u /* re-check the server's life this often */
+
+/* Has the server closed its end (died)? */
+static bool host_server_gone(struct host_conn *conn)
+{
+	struct pollfd pfd = { .fd = conn->sock, .events = POLLIN };
+	char byte;
+
+	if (conn->sock < 0)
+		return false;
+	if (poll(&pfd, 1, 0) <= 0)
+		return false;
+	return recv(conn->sock, &byte, 1, MSG_DONTWAIT | MSG_PEEK) <= 0;
+}
+
+/* Sleep until min_complete CQEs are ready; -RC_EPIPE if the server died. */
+static int host_wait(struct rc_ring *r, struct host_conn *conn, uint32_t min_complete)
+{
+	struct rc_ring_hdr *h = r->hdr;
+	int ret = 0;
+
+	for (;;) {
+		uint32_t tail;
+
+		rc_store_relaxed(&h->cq_waiting, 1);
+		/* Orders the cq_waiting store before the cq_tail load. Pairs
+		 * with the engine's fence after its cq_tail store: either it
+		 * sees us waiting and wakes us, or we see its tail here. */
+		rc_fence_full();
+		tail = rc_load_acquire(&h->cq_tail);
+		if (tail - r->cq_head >= min_complete)
+			break;
+		r->stats.sleeps++;
+		if (host_futex_wait(&h->cq_tail, tail, HOST_WAIT_SLICE_NS) && errno == ETIMEDOUT &&
+		    host_server_gone(conn)) {
+			ret = -RC_EPIPE;
+			break;
+		}
+	}
+	rc_store_relaxed(&h->cq_waiting, 0);
+	return ret;
+}
+
+static int host_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
+		      uint32_t flags)
+{
+	struct host_conn *conn = r->backend_data;
+
+	(void)to_submit;
+	if (flags & RC_ENTER_SQ_WAKEUP) {
+		/* Orders the SQEs (already released) before the bump; the
+		 * worker load_acquires the word before re-checking the SQ. */
+		rc_fetch_add(&r->hdr->sq_doorbell, 1);
+		host_futex_wake(&r->hdr->sq_doorbell, 1);
+	}
+	if (flags & RC_ENTER_GETEVENTS)
+		return host_wait(r, conn, min_complete);
+	return 0;
+}
+
+const struct rc_backend host_futex_backend = { .enter = host_enter };
+
+void *rc_alloc(struct rc_ring *r, size_t bytes)
+{
+	struct host_conn *conn = r->backend_data;
+	size_t at = (conn->data_used + 63) & ~(size_t)63;
+
+	if (!conn->data || bytes > conn->data_bytes || at > conn->data_bytes - bytes)
+		return NULL;
+	conn->data_used = at + bytes;
+	return conn->data + at;
+}
+
+void host_conn_init_ring_data(struct host_conn *conn, struct rc_ring *r, size_t data_off)
+{
+	conn->data = (uint8_t *)conn->region + data_off;
+	conn->data_bytes = conn->region_bytes - data_off;
+	conn->data_used = 0;
+	r->backend_data = conn;
+}
+
+/* ---- the setup conversation ---- */
+
+static int host_dial(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -RC_ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		int err = -errno;
+
+		close(fd);
+		return err == -ECONNREFUSED ? -RC_ENOENT : err;
+	}
+	return fd;
+}
+
+static int host_recv_welcome(int sock, struct host_welcome *w, int *memfd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { w, sizeof(*w) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	*memfd = -1;
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(*w))
+		return -RC_EPIPE;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(memfd, CMSG_DATA(cm), sizeof(int));
+	if (w->status)
+		return w->status;
+	return *memfd < 0 ? -RC_EPIPE : 0;
+}
+
+static int host_handshake(struct host_conn *conn, const struct rc_params *p,
+			  struct host_welcome *w)
+{
+	struct host_hello hello = { HOST_PROTO_MAGIC, RC_ABI_VERSION, p->sq_entries,
+				    p->cq_entries, p->backlog_entries, p->data_bytes,
+				    (uint32_t)p->mode, p->idle_us };
+	struct host_mapped mapped;
+	struct host_ready ready;
+	int memfd, err;
+
+	if (send(conn->sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello))
+		return -RC_EPIPE;
+	err = host_recv_welcome(conn->sock, w, &memfd);
+	if (err)
+		return err;
+	conn->region = mmap(NULL, w->region_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	close(memfd);
+	if (conn->region == MAP_FAILED) {
+		conn->region = NULL;
+		return -RC_ENOMEM;
+	}
+	conn->region_bytes = w->region_bytes;
+	mapped.base = (uintptr_t)conn->region;
+	if (send(conn->sock, &mapped, sizeof(mapped), MSG_NOSIGNAL) != sizeof(mapped) ||
+	    recv(conn->sock, &ready, sizeof(ready), MSG_WAITALL) != sizeof(ready))
+		return -RC_EPIPE;
+	return ready.status;
+}
+
+int rc_connect(struct rc_ring *r, const char *socket_path, const struct rc_params *p)
+{
+	struct host_conn *conn = calloc(1, sizeof(*conn));
+	struct host_welcome w;
+	int err;
+
+	if (!conn)
+		return -RC_ENOMEM;
+	conn->sock = host_dial(socket_path);
+	err = conn->sock < 0 ? conn->sock : host_handshake(conn, p, &w);
+	if (!err)
+		err = rc_ring_attach(r, conn->region, w.ring_bytes, &host_futex_backend, conn);
+	if (err) {
+		if (conn->region)
+			munmap(conn->region, conn->region_bytes);
+		if (conn->sock >= 0)
+			close(conn->sock);
+		free(conn);
+		return err;
+	}
+	host_conn_init_ring_data(conn, r, w.data_off);
+	return 0;
+}
+
+void rc_disconnect(struct rc_ring *r)
+{
+	struct host_conn *conn = r->backend_data;
+
+	if (!conn)
+		return;
+	if (conn->local) {
+		/* In-process worker: it owns the region and frees it. */
+		__atomic_store_n(&conn->local->dead, 1, __ATOMIC_RELEASE);
+		host_worker_kick(conn->local->worker);
+		free(conn);
+		r->backend_data = NULL;
+		return;
+	}
+	munmap(conn->region, conn->region_bytes);
+	if (conn->sock >= 0)
+		close(conn->sock);
+	free(conn);
+	r->backend_data = NULL;
+}

@@ -1,0 +1,110 @@
+/*
+ * client_state.c - one client's server-side state: a shared region, an
+ * engine context and a ring.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "host.h"
+
+#define HOST_MAX_HANDLES 1024u
+#define HOST_MAX_DATA    (256u << 20)
+
+static uint32_t host_next_id = 1;
+
+static void host_defaults(struct rc_params *q, const struct rc_params *p)
+{
+	*q = *p;
+	if (!q->sq_entries)
+		q->sq_entries = 64;
+	if (!q->data_bytes)
+		q->data_bytes = 1u << 20;
+	if (!q->idle_us)
+		q->idle_us = 1000;
+}
+
+/* Map a zeroed region of bytes; with memfd_fd, as a sealed memfd whose fd
+ * is returned for passing to the client (sealed so the client cannot
+ * shrink it under the server's feet). */
+static void *host_map_region(size_t bytes, int *memfd_fd)
+{
+	void *p;
+	int fd;
+
+	if (!memfd_fd) {
+		p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	fd = memfd_create("ringcall", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, (off_t)bytes) ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return NULL;
+	}
+	*memfd_fd = fd;
+	return p;
+}
+
+struct host_client *host_client_new(const struct rc_params *params, int root_fd, int console_fd,
+				    int *memfd_fd, int *err)
+{
+	struct rc_params p;
+	struct rce_ring_params rp;
+	struct host_client *c;
+	size_t ring_bytes;
+
+	host_defaults(&p, params);
+	rp = (struct rce_ring_params){ p.sq_entries, p.cq_entries, p.backlog_entries,
+				       p.mode == RC_MODE_POLL ? RC_SETUP_POLL : 0 };
+	if (p.sq_entries > RC_MAX_SQ_ENTRIES || p.cq_entries > RC_MAX_CQ_ENTRIES ||
+	    p.data_bytes > HOST_MAX_DATA) {
+		*err = -RC_EINVAL;
+		return NULL;
+	}
+	ring_bytes = rc_ring_bytes(p.sq_entries, p.cq_entries ? p.cq_entries : 2 * p.sq_entries);
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		*err = -RC_ENOMEM;
+		return NULL;
+	}
+	c->id = __atomic_fetch_add(&host_next_id, 1, __ATOMIC_RELAXED);
+	c->root_fd = root_fd;
+	c->idle_ns = (uint64_t)p.idle_us * 1000u;
+	c->console_fd = console_fd;
+	c->region_bytes = (ring_bytes + 4095) / 4096 * 4096 + p.data_bytes;
+	c->mem.base = host_map_region(c->region_bytes, memfd_fd);
+	c->mem.size = c->region_bytes;
+	c->mem.data_off = (ring_bytes + 4095) / 4096 * 4096;
+	c->mem.user_base = (uint64_t)(uintptr_t)c->mem.base; /* until the client says */
+	*err = c->mem.base ? rce_ctx_init(&c->ctx, &host_handlers, &c->mem, HOST_MAX_HANDLES)
+			   : -RC_ENOMEM;
+	if (!*err)
+		*err = rce_ring_init(&c->ring, &c->ctx, c->mem.base, ring_bytes, &rp);
+	if (*err) {
+		if (memfd_fd && c->mem.base)
+			close(*memfd_fd);
+		host_client_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Reclaim everything: requests in flight, open files, the region. */
+void host_client_free(struct host_client *c)
+{
+	if (c->ring.reqs)
+		rce_ring_destroy(&c->ring);
+	rce_ctx_destroy(&c->ctx);
+	if (c->mem.base)
+		munmap(c->mem.base, c->region_bytes);
+	free(c);
+}

@@ -1,0 +1,141 @@
+/*
+ * files.c - the hosted server's syscalls: files beneath a root directory
+ * and a console. Paths are resolved by the Linux kernel with
+ * RESOLVE_BENEATH, so neither ".." nor a symlink can leave the root.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "host.h"
+
+static struct host_client *host_of(struct rce_call *c)
+{
+	return (struct host_client *)c->ctx->port; /* mem is its first member */
+}
+
+static int host_open_flags(const struct rce_args_open *a)
+{
+	static const int access[RC_ACCESS_COUNT] = { O_RDONLY, O_WRONLY, O_RDWR };
+	int flags = access[a->access] | O_CLOEXEC | O_NOCTTY;
+
+	if (a->flags & RC_OPEN_CREATE)
+		flags |= O_CREAT;
+	if (a->flags & RC_OPEN_TRUNC)
+		flags |= O_TRUNC;
+	if (a->flags & RC_OPEN_APPEND)
+		flags |= O_APPEND;
+	if (a->flags & RC_OPEN_EXCL)
+		flags |= O_EXCL;
+	return flags;
+}
+
+static uint32_t host_open_rights(uint32_t access)
+{
+	if (access == RC_ACCESS_RDONLY)
+		return RC_RIGHT_READ;
+	if (access == RC_ACCESS_WRONLY)
+		return RC_RIGHT_WRITE;
+	return RC_RIGHT_READ | RC_RIGHT_WRITE;
+}
+
+/* Return a new handle for path opened beneath the root, or -errno. */
+static int32_t host_open(struct rce_call *c, const struct rce_args_open *a)
+{
+	char path[RC_PATH_MAX + 1];
+	struct open_how how = {
+		.flags = (uint64_t)host_open_flags(a),
+		.mode = (a->flags & RC_OPEN_CREATE) ? a->mode : 0,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	int32_t h;
+	long fd;
+
+	if (rce_copy_in(c, path, a->path, 0, a->path_len))
+		return -RC_EFAULT;
+	path[a->path_len] = 0;
+	if (strlen(path) != a->path_len)
+		return -RC_EINVAL; /* a NUL inside would silently shorten it */
+	fd = syscall(SYS_openat2, host_of(c)->root_fd, path, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	h = rce_handle_install(c->ctx, RCE_HT_FILE, host_open_rights(a->access),
+			       (void *)(intptr_t)(fd + 1));
+	if (h < 0)
+		close((int)fd);
+	return h;
+}
+
+static int host_fd(struct rce_call *c)
+{
+	return (int)((intptr_t)c->target - 1); /* stored +1 so fd 0 is not NULL */
+}
+
+/* Return bytes read into the caller's buffer, or -errno. */
+static int32_t host_read(struct rce_call *c, const struct rce_args_read *a)
+{
+	void *dst = host_user_ptr(c->ctx->port, a->buf.addr, a->buf.len);
+	ssize_t n;
+
+	if (!dst)
+		return -RC_EFAULT;
+	n = pread(host_fd(c), dst, a->buf.len, (off_t)a->offset);
+	return n < 0 ? -errno : (int32_t)n;
+}
+
+static int32_t host_write(struct rce_call *c, const struct rce_args_write *a)
+{
+	const void *src = host_user_ptr(c->ctx->port, a->buf.addr, a->buf.len);
+	ssize_t n;
+
+	if (!src)
+		return -RC_EFAULT;
+	n = pwrite(host_fd(c), src, a->buf.len, (off_t)a->offset);
+	return n < 0 ? -errno : (int32_t)n;
+}
+
+static int32_t host_close(struct rce_call *c, const struct rce_args_close *a)
+{
+	(void)a;
+	rce_handle_remove(c->ctx, c->sqe->handle);
+	close(host_fd(c));
+	return 0;
+}
+
+/* Write the caller's bytes to the server's console, one prefixed line. */
+static int32_t host_console_write(struct rce_call *c, const struct rce_args_console_write *a)
+{
+	char buf[RC_CONSOLE_MAX];
+	char prefix[32];
+	int plen;
+
+	if (rce_copy_in(c, buf, a->buf, 0, a->len))
+		return -RC_EFAULT;
+	plen = snprintf(prefix, sizeof(prefix), "[client %u] ", host_of(c)->id);
+	if (write(host_of(c)->console_fd, prefix, (size_t)plen) < 0 ||
+	    write(host_of(c)->console_fd, buf, a->len) < 0)
+		return -errno;
+	if (a->len == 0 || buf[a->len - 1] != '\n')
+		(void)!write(host_of(c)->console_fd, "\n", 1);
+	return (int32_t)a->len;
+}
+
+static void host_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
+{
+	(void)ctx;
+	if (type == RCE_HT_FILE)
+		close((int)((intptr_t)obj - 1));
+}
+
+const struct rce_handlers host_handlers = {
+	.console_write = host_console_write,
+	.open = host_open,
+	.read = host_read,
+	.write = host_write,
+	.close = host_close,
+	.close_object = host_close_object,
+};

@@ -1,0 +1,84 @@
+/*
+ * host.h - the hosted runtime's internals, shared by the server, the
+ * in-process mode and the tests.
+ */
+#ifndef RINGCALL_HOST_H
+#define RINGCALL_HOST_H
+
+#include <pthread.h>
+#include "ringcall/engine.h"
+#include "ringcall/hosted.h"
+
+/* A caller's memory as the server sees it: the shared region is mapped at
+ * base here and at user_base in the caller; only [data_off, size) may hold
+ * buffers. ctx->port points here. */
+struct host_mem {
+	uint8_t *base;
+	uint64_t user_base;
+	uint64_t size;
+	uint64_t data_off;
+};
+
+/* One client: its memory, its engine state, the server's resources. */
+struct host_client {
+	struct host_mem mem;      /* first: ctx.port points to it */
+	struct rce_ctx ctx;
+	struct rce_ring ring;
+	int root_fd;              /* files are confined beneath it */
+	int console_fd;           /* CONSOLE_WRITE goes here */
+	uint32_t id;
+	uint32_t dead;            /* set by the server's main thread; read by the worker */
+	uint64_t idle_ns;         /* POLL: how long its worker polls before sleeping */
+	size_t region_bytes;
+	struct host_client *next; /* on its worker */
+	struct host_worker *worker;
+};
+
+/* A thread that runs the engine for a set of clients. */
+struct host_worker {
+	pthread_t thread;
+	pthread_mutex_t lock;      /* guards inbox and nr_clients */
+	struct host_client *inbox; /* handed over, not yet adopted */
+	struct host_client *clients;
+	uint32_t control;          /* private futex word: bumped on inbox/dead/stop */
+	uint32_t stop;
+	uint32_t nr_clients;
+	uint64_t sleeps, wakeups;  /* counters for tests and benchmarks */
+};
+
+extern const struct rce_handlers host_handlers;
+
+/* futex helpers (shared, not private: the words live in memfd pages) */
+int host_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns);
+void host_futex_wake(uint32_t *word, int nr);
+uint64_t host_now_ns(void);
+
+/* A translated pointer into the caller's data area, or NULL. */
+void *host_user_ptr(struct host_mem *m, uint64_t addr, uint64_t len);
+
+/* Clients: make one over a fresh shared region (memfd when memfd_fd is
+ * not NULL), destroy one. */
+struct host_client *host_client_new(const struct rc_params *p, int root_fd, int console_fd,
+				    int *memfd_fd, int *err);
+void host_client_free(struct host_client *c);
+
+/* Workers */
+int host_worker_start(struct host_worker *w);
+void host_worker_add(struct host_worker *w, struct host_client *c);
+void host_worker_kick(struct host_worker *w);
+void host_worker_stop(struct host_worker *w);
+
+/* The futex backend clients use (hosted/client.c); liveness is the
+ * server's socket, or -1 for an in-process worker. */
+struct host_conn {
+	int sock;
+	void *region;
+	size_t region_bytes;
+	uint8_t *data;
+	size_t data_bytes, data_used;
+	struct host_client *local; /* in-process worker mode: owned here */
+};
+extern const struct rc_backend host_futex_backend;
+void host_conn_init_ring_data(struct host_conn *conn, struct rc_ring *r, size_t data_off);
+
+#endif

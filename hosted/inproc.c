@@ -1,0 +1,110 @@
+/*
+ * inproc.c - the engine in the caller's own process.
+ *
+ * rc_inproc_init: enter runs the engine on the caller's thread; waiting
+ * for a TIMEOUT sleeps until its deadline. No threads, fully
+ * deterministic: the unit tests' mode.
+ *
+ * host_local_connect: a ring served by a host_worker thread of this
+ * process, through the same futex doorbell as a real client; what the
+ * concurrency tests (and TSan) exercise.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <time.h>
+#include "host.h"
+#include "local.h"
+
+static int inproc_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
+			uint32_t flags)
+{
+	struct host_conn *conn = r->backend_data;
+	struct rce_ring *e = &conn->local->ring;
+	int ret;
+
+	(void)to_submit;
+	for (;;) {
+		uint64_t deadline;
+		struct timespec ts;
+
+		ret = rce_ring_run(e, UINT32_MAX);
+		if (!(flags & RC_ENTER_GETEVENTS) || rc_cq_ready(r) >= min_complete)
+			return ret < 0 ? ret : 0;
+		if (ret == -RC_EBUSY)
+			return ret; /* the caller must reap before more can run */
+		deadline = rce_ring_next_deadline(e);
+		if (deadline == UINT64_MAX)
+			return -RC_EDEADLK; /* nothing in flight could ever complete */
+		ts = (struct timespec){ .tv_sec = (time_t)(deadline / 1000000000u),
+					.tv_nsec = (long)(deadline % 1000000000u) };
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+}
+
+static const struct rc_backend inproc_backend = { .enter = inproc_enter };
+
+/* A client, its region mapped once for both sides, and a connection
+ * (sock -1) to it. */
+static int host_local_pair(struct rc_ring *r, const struct rc_params *p, int root_fd,
+			   const struct rc_backend *backend, struct host_client **out)
+{
+	struct host_conn *conn = calloc(1, sizeof(*conn));
+	struct host_client *c;
+	int err;
+
+	if (!conn)
+		return -RC_ENOMEM;
+	c = host_client_new(p, root_fd, 2, NULL, &err);
+	if (!c) {
+		free(conn);
+		return err;
+	}
+	*conn = (struct host_conn){ .sock = -1, .region = c->mem.base,
+				    .region_bytes = c->region_bytes, .local = c };
+	err = rc_ring_attach(r, c->mem.base, c->mem.size, backend, conn);
+	if (err) {
+		host_client_free(c);
+		free(conn);
+		return err;
+	}
+	host_conn_init_ring_data(conn, r, c->mem.data_off);
+	*out = c;
+	return 0;
+}
+
+int rc_inproc_init(struct rc_ring *r, const struct rc_params *p)
+{
+	struct host_client *c;
+
+	return host_local_pair(r, p, -1, &inproc_backend, &c);
+}
+
+void rc_inproc_exit(struct rc_ring *r)
+{
+	struct host_conn *conn = r->backend_data;
+
+	host_client_free(conn->local);
+	free(conn);
+	r->backend_data = NULL;
+}
+
+struct rce_ring *rc_inproc_engine(struct rc_ring *r)
+{
+	return &((struct host_conn *)r->backend_data)->local->ring;
+}
+
+struct host_client *rc_inproc_client(struct rc_ring *r)
+{
+	return ((struct host_conn *)r->backend_data)->local;
+}
+
+int host_local_connect(struct rc_ring *r, struct host_worker *w, const struct rc_params *p,
+		       int root_fd)
+{
+	struct host_client *c;
+	int err = host_local_pair(r, p, root_fd, &host_futex_backend, &c);
+
+	if (!err)
+		host_worker_add(w, c);
+	return err;
+}

@@ -1,0 +1,196 @@
+/*
+ * worker.c - a server thread that runs the engine for a set of clients.
+ *
+ * It loops over its clients' rings while there is work. When nothing has
+ * happened for idle_ns it goes to sleep: it sets NEED_WAKEUP on polled
+ * rings (doorbell rings always have it), re-checks every ring, and waits on
+ * all the doorbell words at once with futex_waitv, until a doorbell, a
+ * TIMEOUT deadline or its control word (new client, dead client, stop).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include "host.h"
+#include "ringcall/atomic.h"
+
+#define HOST_BUDGET      256u /* SQEs per ring per pass: fairness between rings */
+#define HOST_MAX_WAITERS 128u /* futex_waitv's limit, control word included */
+
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
+
+/* Move handed-over clients in; free the ones whose owner died. */
+static void host_worker_adopt(struct host_worker *w)
+{
+	struct host_client **pp = &w->clients;
+
+	pthread_mutex_lock(&w->lock);
+	while (w->inbox) {
+		struct host_client *c = w->inbox;
+
+		w->inbox = c->next;
+		c->next = w->clients;
+		w->clients = c;
+	}
+	pthread_mutex_unlock(&w->lock);
+	while (*pp) {
+		struct host_client *c = *pp;
+
+		if (!__atomic_load_n(&c->dead, __ATOMIC_ACQUIRE)) {
+			pp = &c->next;
+			continue;
+		}
+		*pp = c->next;
+		host_client_free(c);
+		pthread_mutex_lock(&w->lock);
+		w->nr_clients--;
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+/* One pass over every ring; true if any took or completed something.
+ * idle_ns: how long to keep polling (the longest any polled ring asks). */
+static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
+{
+	bool busy = false;
+
+	*idle_ns = 0;
+	for (struct host_client *c = w->clients; c; c = c->next) {
+		uint32_t before = c->ring.cq_tail + c->ring.backlog_count;
+		int n = rce_ring_run(&c->ring, HOST_BUDGET);
+
+		if (n > 0 || c->ring.cq_tail + c->ring.backlog_count != before)
+			busy = true;
+		if ((c->ring.setup_flags & RC_SETUP_POLL) && c->idle_ns > *idle_ns)
+			*idle_ns = c->idle_ns;
+	}
+	return busy;
+}
+
+static void host_set_need_wakeup(struct host_worker *w, bool on)
+{
+	for (struct host_client *c = w->clients; c; c = c->next)
+		if (c->ring.setup_flags & RC_SETUP_POLL)
+			rce_ring_set_need_wakeup(&c->ring, on);
+}
+
+/* Sleep until a doorbell, the control word or the next deadline. */
+static void host_worker_sleep(struct host_worker *w, uint32_t control_seen)
+{
+	struct futex_waitv wv[HOST_MAX_WAITERS];
+	uint64_t deadline = UINT64_MAX;
+	struct timespec ts;
+	unsigned n = 0;
+
+	/* Snapshots first, checks after: a doorbell rung after its snapshot
+	 * makes futex_waitv return at once; one rung before it is followed
+	 * (acquire) by the work it announces, which the checks below see. */
+	wv[n++] = (struct futex_waitv){ .val = rc_load_acquire(&w->control),
+					.uaddr = (uintptr_t)&w->control,
+					.flags = FUTEX_32 | FUTEX_PRIVATE_FLAG };
+	for (struct host_client *c = w->clients; c && n < HOST_MAX_WAITERS; c = c->next)
+		wv[n++] = (struct futex_waitv){ .val = rc_load_acquire(&c->ring.hdr->sq_doorbell),
+						.uaddr = (uintptr_t)&c->ring.hdr->sq_doorbell,
+						.flags = FUTEX_32 };
+	if (wv[0].val != control_seen)
+		return; /* kicked since the last adopt: look first */
+	host_set_need_wakeup(w, true);
+	/* Orders the NEED_WAKEUP stores before the SQ checks below. Pairs
+	 * with the client's fence between publishing an SQE and reading the
+	 * flag: either we see its SQE or it sees our flag and rings. */
+	rc_fence_full();
+	for (struct host_client *c = w->clients; c; c = c->next) {
+		if (rce_ring_has_work(&c->ring) || __atomic_load_n(&c->dead, __ATOMIC_ACQUIRE))
+			goto awake;
+		if (rce_ring_next_deadline(&c->ring) < deadline)
+			deadline = rce_ring_next_deadline(&c->ring);
+	}
+	if (__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE))
+		goto awake;
+	ts = (struct timespec){ .tv_sec = (time_t)(deadline / 1000000000u),
+				.tv_nsec = (long)(deadline % 1000000000u) };
+	w->sleeps++;
+	syscall(SYS_futex_waitv, wv, n, 0, deadline == UINT64_MAX ? NULL : &ts,
+		CLOCK_MONOTONIC);
+	w->wakeups++;
+awake:
+	host_set_need_wakeup(w, false);
+}
+
+static void *host_worker_main(void *arg)
+{
+	struct host_worker *w = arg;
+	uint64_t last_busy = 0;
+	uint32_t control_seen = 0;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		uint32_t control = rc_load_acquire(&w->control);
+		uint64_t idle_ns;
+
+		if (control != control_seen) {
+			control_seen = control;
+			host_worker_adopt(w);
+		}
+		if (host_worker_pass(w, &idle_ns)) {
+			last_busy = 0;
+			continue;
+		}
+		if (idle_ns) {
+			uint64_t now = host_now_ns();
+
+			if (last_busy == 0)
+				last_busy = now;
+			if (now - last_busy < idle_ns) {
+				rc_cpu_relax();
+				continue;
+			}
+		}
+		host_worker_sleep(w, control_seen);
+		last_busy = 0;
+	}
+	while (w->clients) {
+		struct host_client *c = w->clients;
+
+		w->clients = c->next;
+		host_client_free(c);
+	}
+	return NULL;
+}
+
+int host_worker_start(struct host_worker *w)
+{
+	*w = (struct host_worker){ 0 };
+	pthread_mutex_init(&w->lock, NULL);
+	return pthread_create(&w->thread, NULL, host_worker_main, w) ? -RC_ENOMEM : 0;
+}
+
+/* Wake the worker to look at its inbox, its dead clients or stop. */
+void host_worker_kick(struct host_worker *w)
+{
+	rc_fetch_add(&w->control, 1);
+	syscall(SYS_futex, &w->control, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+void host_worker_add(struct host_worker *w, struct host_client *c)
+{
+	pthread_mutex_lock(&w->lock);
+	c->worker = w;
+	c->next = w->inbox;
+	w->inbox = c;
+	w->nr_clients++;
+	pthread_mutex_unlock(&w->lock);
+	host_worker_kick(w);
+}
+
+void host_worker_stop(struct host_worker *w)
+{
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	host_worker_kick(w);
+	pthread_join(w->thread, NULL);
+	pthread_mutex_destroy(&w->lock);
+}

@@ -1,0 +1,298 @@
+/*
+ * abi.h - the ringcall shared-memory ABI (version 1).
+ *
+ * One region holds a header, the submission queue (SQ, an array of 64-byte
+ * entries) and the completion queue (CQ, an array of 16-byte entries). The
+ * user owns the SQ tail and the CQ head; the engine (the kernel side) owns
+ * the SQ head and the CQ tail. Indices run freely as u32 and are masked on
+ * use, so tail - head is the fill level across the 2^32 wrap.
+ *
+ * This header is the contract: every size and offset is pinned with
+ * static_assert, and docs/abi.md describes the same layout. It is
+ * freestanding (no libc) and shared by the engine and the user library.
+ */
+#ifndef RINGCALL_ABI_H
+#define RINGCALL_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RC_ABI_MAGIC   0x52435231u /* "RCR1" read as a little-endian u32 */
+#define RC_ABI_VERSION 1u
+
+/* ---- error numbers: results are negative errno values, Linux's numbers ---- */
+#define RC_EPERM        1
+#define RC_ENOENT       2
+#define RC_EIO          5
+#define RC_EBADF        9
+#define RC_EAGAIN      11
+#define RC_ENOMEM      12
+#define RC_EACCES      13
+#define RC_EFAULT      14
+#define RC_EBUSY       16
+#define RC_EEXIST      17
+#define RC_EXDEV       18
+#define RC_EINVAL      22
+#define RC_EMFILE      24
+#define RC_EPIPE       32
+#define RC_ENAMETOOLONG 36
+#define RC_EDEADLK     35
+#define RC_ENOSYS      38
+#define RC_ETIME       62
+#define RC_EOPNOTSUPP  95
+#define RC_EALREADY   114
+#define RC_ECANCELED  125
+
+/* ---- constants the syscall table refers to ---- */
+#define RC_RIGHT_READ   (1u << 0)
+#define RC_RIGHT_WRITE  (1u << 1)
+
+#define RC_ACCESS_RDONLY 0u
+#define RC_ACCESS_WRONLY 1u
+#define RC_ACCESS_RDWR   2u
+#define RC_ACCESS_COUNT  3u
+
+#define RC_OPEN_CREATE   (1u << 0)
+#define RC_OPEN_TRUNC    (1u << 1)
+#define RC_OPEN_APPEND   (1u << 2)
+#define RC_OPEN_EXCL     (1u << 3)
+#define RC_OPEN_FLAGS    (RC_OPEN_CREATE | RC_OPEN_TRUNC | RC_OPEN_APPEND | RC_OPEN_EXCL)
+
+#define RC_TIMEOUT_ABS    (1u << 0) /* ns is an absolute time on the engine clock */
+#define RC_TIMEOUT_MAX_NS (UINT64_C(1) << 62)
+#define RC_CANCEL_ALL     (1u << 0) /* cancel every match, not just the first */
+
+#define RC_PATH_MAX     4096u
+#define RC_IO_MAX       (1u << 20)
+#define RC_CONSOLE_MAX  4096u
+
+/* ---- the opcode enum and one argument struct per syscall ---- */
+#define RC_FIELD_MEMBER(kind, ctype, name, a, b) ctype name;
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OP_##NAME = num,
+enum rc_opcode {
+#include "syscalls.def"
+};
+#undef RC_SYSCALL
+
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
+	struct rc_args_##name { RC_ARGS_##name(RC_FIELD_MEMBER) };
+#include "syscalls.def"
+#undef RC_SYSCALL
+
+#define RC_ARGS_BYTES 40
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
+	+ 1
+enum { RC_OP_COUNT = 0
+#include "syscalls.def"
+};
+#undef RC_SYSCALL
+
+/* Every opcode in the table, as a constant u64 bit mask (the RESTRICT and
+ * PROBE masks), assembled from four 16-bit enums so it stays a constant
+ * expression. */
+#define RC_OPBIT(num, part) | ((num) / 16 == (part) ? 1u << ((num) % 16) : 0u)
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OPBIT(num, 0)
+enum { RC_OPS_MASK0 = 0
+#include "syscalls.def"
+};
+#undef RC_SYSCALL
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OPBIT(num, 1)
+enum { RC_OPS_MASK1 = 0
+#include "syscalls.def"
+};
+#undef RC_SYSCALL
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OPBIT(num, 2)
+enum { RC_OPS_MASK2 = 0
+#include "syscalls.def"
+};
+#undef RC_SYSCALL
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OPBIT(num, 3)
+enum { RC_OPS_MASK3 = 0
+#include "syscalls.def"
+};
+#undef RC_SYSCALL
+#define RC_OPS_ALL ((uint64_t)RC_OPS_MASK0 | (uint64_t)RC_OPS_MASK1 << 16 | \
+		    (uint64_t)RC_OPS_MASK2 << 32 | (uint64_t)RC_OPS_MASK3 << 48)
+
+/* ---- submission entry: 64 bytes ---- */
+#define RC_SQE_LINK         (1u << 0) /* next entry runs only if this one succeeds */
+#define RC_SQE_DRAIN        (1u << 1) /* start only when everything before has completed */
+#define RC_SQE_SKIP_SUCCESS (1u << 2) /* post no CQE if this one succeeds */
+#define RC_SQE_FLAGS        (RC_SQE_LINK | RC_SQE_DRAIN | RC_SQE_SKIP_SUCCESS)
+
+union rc_args {
+	uint8_t raw[RC_ARGS_BYTES];
+	uint64_t words[RC_ARGS_BYTES / 8];
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) struct rc_args_##name name;
+#include "syscalls.def"
+#undef RC_SYSCALL
+};
+
+struct rc_sqe {
+	uint8_t opcode;     /* RC_OP_* */
+	uint8_t flags;      /* RC_SQE_* */
+	uint16_t rsvd0;     /* must be zero */
+	uint32_t handle;    /* target handle; 0 when the op takes none */
+	uint64_t user_data; /* copied to the CQE untouched */
+	union rc_args args; /* one struct per opcode; unused bytes zero */
+	uint32_t rsvd1;     /* must be zero */
+	uint32_t seq;       /* SQ index + 1, stored last with release: a polling
+			       engine sees a new entry by reading the entry */
+};
+
+/* ---- completion entry: 16 bytes ---- */
+#define RC_CQE_F_PHASE (1u << 31) /* flips each lap of the CQ, as NVMe's phase bit */
+
+struct rc_cqe {
+	uint64_t user_data; /* from the SQE */
+	int32_t res;        /* >= 0 result, or a negative RC_E* value */
+	uint32_t flags;     /* RC_CQE_F_*; PHASE is stored last with release */
+};
+
+/* ---- the PROBE answer ---- */
+struct rc_probe {
+	uint32_t abi_version;
+	uint32_t op_count;   /* opcodes in the table */
+	uint64_t ops;        /* bit n: opcode n is implemented here */
+	uint64_t allowed;    /* bit n: opcode n is allowed on this ring */
+	uint32_t sqe_flags;  /* RC_SQE_* bits understood */
+	uint32_t rsvd;
+};
+#define RC_PROBE_SIZE 32u
+
+/* ---- diagnostics: why the engine last rejected an entry at decode ---- */
+enum rc_bad_reason {
+	RC_BAD_NONE = 0,
+	RC_BAD_OPCODE,     /* not in the table */
+	RC_BAD_SQE_FLAGS,  /* unknown RC_SQE_* bit */
+	RC_BAD_RESERVED,   /* a reserved field or byte is not zero */
+	RC_BAD_RANGE,      /* integer outside [min, max] (limit = max) */
+	RC_BAD_ENUM,       /* enum value >= count (limit = count) */
+	RC_BAD_FLAGS,      /* unknown flag bits (limit = allowed mask) */
+	RC_BAD_FAULT,      /* buffer not inside the caller's memory */
+	RC_BAD_OVERFLOW,   /* pointer + length wraps around */
+	RC_BAD_HANDLE,     /* no such handle, or of the wrong type */
+	RC_BAD_RIGHTS,     /* the handle lacks a right (limit = rights needed) */
+	RC_BAD_RESTRICTED, /* opcode not allowed on this ring */
+	RC_BAD_UNSUPPORTED,/* opcode not implemented by this platform */
+	RC_BAD_REASONS
+};
+
+/* Field numbers below 0xf0 index the op's argument fields, in table order. */
+#define RC_FIELD_OPCODE 0xf0u
+#define RC_FIELD_FLAGS  0xf1u
+#define RC_FIELD_HANDLE 0xf2u
+#define RC_FIELD_RSVD   0xf3u /* rsvd0, rsvd1 or the argument bytes past the struct */
+
+struct rc_error {
+	uint64_t user_data; /* of the rejected entry */
+	uint64_t value;     /* the offending value */
+	uint64_t limit;     /* the bound it broke (see enum rc_bad_reason) */
+	uint32_t count;     /* rejections so far; stored last with release */
+	uint8_t opcode;
+	uint8_t field;      /* argument index, or RC_FIELD_* */
+	uint8_t reason;     /* enum rc_bad_reason */
+	uint8_t rsvd;
+};
+
+/* ---- the ring header: one cache line per writer and temperature ---- */
+#define RC_RING_NEED_WAKEUP (1u << 0) /* the engine sleeps: ring the doorbell */
+#define RC_RING_CQ_OVERFLOW (1u << 1) /* completions wait in the backlog */
+
+#define RC_SETUP_POLL (1u << 0) /* the engine polls this SQ by sequence */
+
+struct rc_ring_hdr {
+	/* line 0: geometry, written once by the engine at setup. The engine
+	 * never reads it back: it keeps its own copy. */
+	uint32_t magic;       /* RC_ABI_MAGIC */
+	uint32_t abi_version; /* RC_ABI_VERSION */
+	uint32_t sq_entries;  /* power of two */
+	uint32_t cq_entries;  /* power of two */
+	uint32_t sqes_offset; /* bytes from the header to the SQE array */
+	uint32_t cqes_offset; /* bytes from the header to the CQE array */
+	uint32_t ring_bytes;  /* header and both arrays */
+	uint32_t setup_flags; /* RC_SETUP_* */
+	uint32_t rsvd0[8];
+
+	/* line 1: written by the user, on every submit and reap */
+	uint32_t sq_tail;     /* user: store_release; engine: load_acquire */
+	uint32_t cq_head;     /* user: store_release; engine: load_acquire */
+	uint32_t rsvd1[14];
+
+	/* line 2: written by the engine, on every batch */
+	uint32_t sq_head;     /* engine: store_release; user: load_acquire */
+	uint32_t cq_tail;     /* engine: store_release; user: load_acquire */
+	uint32_t sq_dropped;  /* SQEs claimed by an impossible tail, skipped */
+	uint32_t cq_overflow; /* CQEs that went through the backlog */
+	uint32_t rsvd2[12];
+
+	/* line 3: written by the engine, rarely */
+	uint32_t flags;       /* RC_RING_*; engine: atomic or/and; user: load after a full fence */
+	uint32_t rsvd3[15];
+
+	/* line 4: written by the user, rarely: doorbell words for platforms
+	 * whose doorbell is a shared-memory futex (the hosted runtime) */
+	uint32_t sq_doorbell; /* user bumps it to wake a sleeping engine */
+	uint32_t cq_waiting;  /* user sets it before sleeping on cq_tail */
+	uint32_t rsvd4[14];
+
+	/* line 5: written by the engine: the last rejection, for rc_explain() */
+	struct rc_error last_error;
+	uint32_t rsvd5[8];
+};
+
+#define RC_CACHELINE 64u
+#define RC_RING_HDR_BYTES 384u
+
+/* Bytes of a ring region: header, SQ array, CQ array, each line-aligned. */
+static inline uint32_t rc_ring_bytes(uint32_t sq_entries, uint32_t cq_entries)
+{
+	return RC_RING_HDR_BYTES + sq_entries * 64u + ((cq_entries * 16u + 63u) & ~63u);
+}
+
+/* The phase a CQE written at index i carries (lap 0 carries 1, so that a
+ * zeroed CQ holds no valid entry). */
+static inline uint32_t rc_cq_phase(uint32_t index, uint32_t cq_entries)
+{
+	return ((index / cq_entries) & 1u) ? 0u : RC_CQE_F_PHASE;
+}
+
+#define RC_MAX_SQ_ENTRIES 32768u
+#define RC_MAX_CQ_ENTRIES 65536u
+
+/* ---- the contract, pinned ---- */
+#define RC_ABI_ASSERT(c) _Static_assert(c, #c)
+RC_ABI_ASSERT(sizeof(struct rc_sqe) == 64);
+RC_ABI_ASSERT(offsetof(struct rc_sqe, opcode) == 0);
+RC_ABI_ASSERT(offsetof(struct rc_sqe, flags) == 1);
+RC_ABI_ASSERT(offsetof(struct rc_sqe, rsvd0) == 2);
+RC_ABI_ASSERT(offsetof(struct rc_sqe, handle) == 4);
+RC_ABI_ASSERT(offsetof(struct rc_sqe, user_data) == 8);
+RC_ABI_ASSERT(offsetof(struct rc_sqe, args) == 16);
+RC_ABI_ASSERT(sizeof(union rc_args) == RC_ARGS_BYTES);
+RC_ABI_ASSERT(offsetof(struct rc_sqe, rsvd1) == 56);
+RC_ABI_ASSERT(offsetof(struct rc_sqe, seq) == 60);
+RC_ABI_ASSERT(sizeof(struct rc_cqe) == 16);
+RC_ABI_ASSERT(offsetof(struct rc_cqe, user_data) == 0);
+RC_ABI_ASSERT(offsetof(struct rc_cqe, res) == 8);
+RC_ABI_ASSERT(offsetof(struct rc_cqe, flags) == 12);
+RC_ABI_ASSERT(sizeof(struct rc_probe) == RC_PROBE_SIZE);
+RC_ABI_ASSERT(sizeof(struct rc_error) == 32);
+RC_ABI_ASSERT(sizeof(struct rc_ring_hdr) == RC_RING_HDR_BYTES);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_tail) == 64);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_head) == 68);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_head) == 128);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_tail) == 132);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_dropped) == 136);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_overflow) == 140);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, flags) == 192);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_doorbell) == 256);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_waiting) == 260);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, last_error) == 320);
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)               \
+	RC_ABI_ASSERT(sizeof(struct rc_args_##name) <= RC_ARGS_BYTES);       \
+	RC_ABI_ASSERT(num < 64);
+#include "syscalls.def"
+#undef RC_SYSCALL
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * atomic.h - named memory-ordering helpers for memory shared between the
+ * user and the engine.
+ *
+ * Every access to a ring index, a sequence word or a flag word goes through
+ * one of these, so each ordering decision is visible and has a name. Only
+ * 32- and 64-bit atomics are used: every 64-bit target ringcall supports has
+ * them natively. The fields themselves are plain integers in the ABI (so the
+ * header stays usable from any C dialect); these helpers view them as
+ * _Atomic objects of the same size and representation.
+ */
+#ifndef RINGCALL_ATOMIC_H
+#define RINGCALL_ATOMIC_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define RC_AT32(p) ((_Atomic uint32_t *)(uintptr_t)(p))
+#define RC_AT64(p) ((_Atomic uint64_t *)(uintptr_t)(p))
+
+/* Load that later loads/stores cannot be reordered before: pairs with a
+ * store_release by the other side, so what it wrote before is visible. */
+static inline uint32_t rc_load_acquire(const uint32_t *p)
+{
+	return atomic_load_explicit(RC_AT32(p), memory_order_acquire);
+}
+
+/* Store that earlier loads/stores cannot be reordered after: publishes
+ * everything written before it to the side that load_acquires it. */
+static inline void rc_store_release(uint32_t *p, uint32_t v)
+{
+	atomic_store_explicit(RC_AT32(p), v, memory_order_release);
+}
+
+/* Single-copy-atomic access with no ordering: for shared words whose order
+ * is given by a neighbouring acquire/release, and for reading hostile memory
+ * exactly once without a data race. */
+static inline uint32_t rc_load_relaxed(const uint32_t *p)
+{
+	return atomic_load_explicit(RC_AT32(p), memory_order_relaxed);
+}
+
+static inline void rc_store_relaxed(uint32_t *p, uint32_t v)
+{
+	atomic_store_explicit(RC_AT32(p), v, memory_order_relaxed);
+}
+
+static inline uint64_t rc_load_relaxed64(const uint64_t *p)
+{
+	return atomic_load_explicit(RC_AT64(p), memory_order_relaxed);
+}
+
+static inline void rc_store_relaxed64(uint64_t *p, uint64_t v)
+{
+	atomic_store_explicit(RC_AT64(p), v, memory_order_relaxed);
+}
+
+static inline uint32_t rc_fetch_add(uint32_t *p, uint32_t v)
+{
+	return atomic_fetch_add_explicit(RC_AT32(p), v, memory_order_seq_cst);
+}
+
+static inline uint32_t rc_fetch_or(uint32_t *p, uint32_t v)
+{
+	return atomic_fetch_or_explicit(RC_AT32(p), v, memory_order_seq_cst);
+}
+
+static inline uint32_t rc_fetch_and(uint32_t *p, uint32_t v)
+{
+	return atomic_fetch_and_explicit(RC_AT32(p), v, memory_order_seq_cst);
+}
+
+/* Full barrier: orders earlier stores before later loads, which acquire and
+ * release never do. Needed only for the sleep/wake handshakes (store my
+ * state, then read the other side's flag), where a lost wakeup would follow. */
+static inline void rc_fence_full(void)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* Tell the CPU we are spinning (saves power, helps the sibling thread). */
+static inline void rc_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+#endif

@@ -1,0 +1,191 @@
+/*
+ * engine.h - the kernel side of ringcall, for a platform that hosts it.
+ *
+ * A platform makes one rce_ctx per caller (a process, a client) and one or
+ * more rce_ring per ctx, and calls rce_ring_run() whenever a ring may have
+ * work: on its doorbell, from a polling thread, after a timer. The engine
+ * reads each SQE once, validates it against the table in syscalls.def,
+ * runs it (itself, or through the platform's handler) and posts its CQE.
+ *
+ * Locking: the engine does none. All calls for one ctx and its rings must
+ * be serialised by the platform (one thread, or a lock per ctx).
+ */
+#ifndef RINGCALL_ENGINE_H
+#define RINGCALL_ENGINE_H
+
+#include <stdbool.h>
+#include "abi.h"
+#include "port.h"
+
+/* ---- typed user pointers: reachable only through rce_copy_in/out ---- */
+typedef struct { uint64_t addr; uint32_t len; } rce_uin_t;  /* kernel reads */
+typedef struct { uint64_t addr; uint32_t len; } rce_uout_t; /* kernel writes */
+
+/* ---- the decoded (kernel) view of each argument struct ---- */
+#define RCE_KFIELD_INT(ctype, name)   ctype name;
+#define RCE_KFIELD_ENUM(ctype, name)  ctype name;
+#define RCE_KFIELD_FLAGS(ctype, name) ctype name;
+#define RCE_KFIELD_LEN(ctype, name)   ctype name;
+#define RCE_KFIELD_UIN(ctype, name)   rce_uin_t name;
+#define RCE_KFIELD_UOUT(ctype, name)  rce_uout_t name;
+#define RCE_KFIELD_RSVD(ctype, name)
+#define RCE_KFIELD(kind, ctype, name, a, b) RCE_KFIELD_##kind(ctype, name)
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
+	struct rce_args_##name { RC_ARGS_##name(RCE_KFIELD) };
+#include "syscalls.def"
+#undef RC_SYSCALL
+
+/* ---- handles: per-ctx table of kernel objects ---- */
+enum rce_handle_type {
+	RCE_HT_NONE = 0,
+	RCE_HT_FILE,
+	RCE_HT_RING,
+	RCE_HT_PROC,
+	RCE_HT_COUNT
+};
+/* The target column of syscalls.def, as values. */
+#define RCE_TARGET_NONE 0u
+#define RCE_TARGET_FILE RCE_HT_FILE
+#define RCE_TARGET_ANY  0xffffu
+
+struct rce_handle_slot {
+	void *obj;
+	uint32_t rights;
+	uint16_t type;
+	uint16_t gen; /* bumps on close, so a stale handle does not match */
+};
+
+struct rce_ctx;
+struct rce_call;
+struct rce_req;
+
+/* The platform's handlers, one per PLATFORM syscall (NULL: not offered). */
+#define RCE_HANDLER_ENGINE(name)
+#define RCE_HANDLER_PLATFORM(name) \
+	int32_t (*name)(struct rce_call *c, const struct rce_args_##name *a);
+struct rce_handlers {
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RCE_HANDLER_##impl(name)
+#include "syscalls.def"
+#undef RC_SYSCALL
+	/* Release the object behind a handle that is still open when its ctx
+	 * is destroyed (a crashed or exiting caller). */
+	void (*close_object)(struct rce_ctx *ctx, uint32_t type, void *obj);
+};
+
+struct rce_ctx {
+	const struct rce_handlers *ops;
+	void *port;                     /* the platform's view of this caller */
+	struct rce_handle_slot *handles;
+	uint32_t max_handles;
+	uint32_t open_handles;
+};
+
+/* ---- one call in progress, as a handler sees it ---- */
+struct rce_call {
+	struct rce_ring *ring;
+	struct rce_ctx *ctx;
+	void *target;              /* object behind sqe->handle, type and rights checked */
+	const struct rc_sqe *sqe;  /* the engine's private copy */
+	struct rce_req *req;       /* set once parked */
+};
+
+/* A handler that cannot finish now parks the call and returns RCE_PENDING;
+ * the platform finishes it later with rce_req_complete(). */
+#define RCE_PENDING INT32_MIN
+typedef void (*rce_cancel_fn)(struct rce_req *req);
+
+struct rce_req {
+	struct rc_sqe sqe;          /* private copy of the entry */
+	struct rce_call call;
+	struct rce_req *link;       /* next held member of its LINK chain */
+	struct rce_req *next;       /* pending list / free list */
+	struct rce_req *prev;
+	uint64_t deadline;          /* TIMEOUT: engine clock, UINT64_MAX if none */
+	uint64_t count_target;      /* TIMEOUT: posted count, UINT64_MAX if none */
+	rce_cancel_fn cancel;       /* platform: forget this request */
+	void *platform;             /* free for the platform's use */
+	bool in_chain;              /* read while its predecessor had LINK */
+	bool parked;
+};
+
+/* ---- a ring ---- */
+struct rce_ring_params {
+	uint32_t sq_entries;      /* power of two, 1..RC_MAX_SQ_ENTRIES */
+	uint32_t cq_entries;      /* power of two, >= sq_entries; 0: 2 * sq_entries */
+	uint32_t backlog_entries; /* requests in flight plus overflowed CQEs; 0: cq_entries */
+	uint32_t setup_flags;     /* RC_SETUP_* */
+};
+
+struct rce_ring {
+	/* shared with the user: hostile */
+	struct rc_ring_hdr *hdr;
+	struct rc_sqe *sqes;
+	struct rc_cqe *cqes;
+	/* the engine's own copies of everything it relies on */
+	struct rce_ctx *ctx;
+	uint32_t sq_entries, sq_mask, cq_entries, cq_mask;
+	uint32_t setup_flags;
+	uint32_t sq_head;          /* next SQE to read */
+	uint32_t cq_tail;          /* next CQE to write */
+	uint32_t cq_head_seen;     /* last CQ head read from the user */
+	uint32_t pub_sq_head, pub_cq_tail;
+	uint32_t ring_flags;       /* RC_RING_* bits this engine has set */
+	uint32_t dropped, overflowed, rejected;
+	/* flow control: each request in flight owns one backlog slot */
+	uint32_t cap, inflight;
+	uint32_t backlog_head, backlog_count;
+	struct rc_cqe *backlog;
+	struct rce_req *reqs, *free_reqs;
+	/* parked requests (timeouts and platform waits) */
+	struct rce_req *pending;
+	uint32_t nr_timeouts;
+	uint64_t next_deadline, next_count_target, posted;
+	bool firing_counts;
+	/* restrictions */
+	uint64_t allowed;
+	bool restricted;
+	/* LINK and DRAIN state at the SQ read position */
+	bool chain_open, chain_failed;
+	struct rce_req *chain_tail;
+	struct rce_req *drain_held;
+	void *platform;            /* free for the platform's use */
+};
+
+/* ---- contexts and handles ---- */
+int rce_ctx_init(struct rce_ctx *ctx, const struct rce_handlers *ops, void *port,
+		 uint32_t max_handles);
+void rce_ctx_destroy(struct rce_ctx *ctx);
+/* Return a new handle naming obj, or -RC_EMFILE. */
+int32_t rce_handle_install(struct rce_ctx *ctx, uint16_t type, uint32_t rights, void *obj);
+/* Remove handle; return its object or NULL if it names nothing. */
+void *rce_handle_remove(struct rce_ctx *ctx, uint32_t handle);
+
+/* ---- rings ---- */
+/* Lay out a ring in shared (zeroed here) and set up the engine's state.
+ * Return 0, -RC_EINVAL (bad sizes) or -RC_ENOMEM. */
+int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t shared_bytes,
+		  const struct rce_ring_params *p);
+/* Forget every request in flight (no CQEs), free the engine's state. */
+void rce_ring_destroy(struct rce_ring *r);
+/* Fire due timeouts, flush the backlog, take new SQEs (at most budget),
+ * publish. Return the SQEs taken, or -RC_EBUSY if entries wait in the SQ
+ * because the backlog is full (the user must reap). */
+int rce_ring_run(struct rce_ring *r, uint32_t budget);
+/* Is there anything for rce_ring_run to do right now? */
+bool rce_ring_has_work(struct rce_ring *r);
+/* Earliest TIMEOUT deadline on the engine clock, or UINT64_MAX. */
+uint64_t rce_ring_next_deadline(const struct rce_ring *r);
+/* Set or clear RC_RING_NEED_WAKEUP (the platform's engine goes to sleep). */
+void rce_ring_set_need_wakeup(struct rce_ring *r, bool on);
+
+/* ---- for handlers ---- */
+/* Copy n bytes at off within a user buffer; 0 or -RC_EFAULT. */
+int rce_copy_in(struct rce_call *c, void *dst, rce_uin_t src, uint32_t off, uint32_t n);
+int rce_copy_out(struct rce_call *c, rce_uout_t dst, uint32_t off, const void *src, uint32_t n);
+/* Keep this call alive past the handler's return (then return RCE_PENDING). */
+struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel);
+/* Finish a parked request: post its CQE, continue or cancel its chain,
+ * publish. */
+void rce_req_complete(struct rce_req *q, int32_t res);
+
+#endif

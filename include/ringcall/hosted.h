@@ -1,0 +1,43 @@
+/*
+ * hosted.h - ringcall on Linux: connect to a ringcall-server, or run the
+ * engine in-process (for tests and for programs that want a ring inside
+ * one process).
+ */
+#ifndef RINGCALL_HOSTED_H
+#define RINGCALL_HOSTED_H
+
+#include "ringcall.h"
+
+enum rc_mode {
+	RC_MODE_DOORBELL = 0, /* every submit rings a futex doorbell; waits sleep */
+	RC_MODE_POLL = 1,     /* a server thread polls the SQ; doorbell only when it sleeps */
+};
+
+struct rc_params {
+	uint32_t sq_entries;      /* power of two; 0: 64 */
+	uint32_t cq_entries;      /* 0: 2 * sq_entries */
+	uint32_t backlog_entries; /* requests in flight + overflowed CQEs; 0: cq_entries */
+	uint32_t data_bytes;      /* shared buffer area for rc_alloc; 0: 1 MiB */
+	enum rc_mode mode;
+	uint32_t idle_us;         /* POLL: the server polls this long before sleeping; 0: 1000 */
+};
+
+/* Connect to the server listening at socket_path and attach r to a new
+ * ring. Return 0 or a negative RC_E* (-RC_ENOENT: no server there). */
+int rc_connect(struct rc_ring *r, const char *socket_path, const struct rc_params *p);
+/* Detach and disconnect; the server reclaims everything the ring held. */
+void rc_disconnect(struct rc_ring *r);
+
+/* Memory inside the shared region, the only place buffers may live when
+ * talking to a server (its checks refuse pointers anywhere else). Returns
+ * NULL when the data area is exhausted. Freed by rc_disconnect. */
+void *rc_alloc(struct rc_ring *r, size_t bytes);
+
+/* The engine in this process: enter runs it directly on the caller's
+ * thread (no server, no threads). For unit tests and embedding. */
+int rc_inproc_init(struct rc_ring *r, const struct rc_params *p);
+void rc_inproc_exit(struct rc_ring *r);
+/* The engine behind an in-process ring (tests poke at it). */
+struct rce_ring *rc_inproc_engine(struct rc_ring *r);
+
+#endif

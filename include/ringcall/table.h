@@ -1,0 +1,42 @@
+/*
+ * table.h - syscalls.def as data: names, field kinds and bounds, for
+ * diagnostics (rc_explain), for tests that walk every field of every
+ * syscall, and for tools. The engine does not use it: its checks are
+ * compiled per opcode (lib/decode.h).
+ */
+#ifndef RINGCALL_TABLE_H
+#define RINGCALL_TABLE_H
+
+#include <stdbool.h>
+#include "abi.h"
+
+enum rc_field_kind { RC_FK_INT, RC_FK_ENUM, RC_FK_FLAGS, RC_FK_LEN, RC_FK_UIN, RC_FK_UOUT, RC_FK_RSVD };
+enum rc_target_kind { RC_TK_NONE, RC_TK_ANY, RC_TK_FILE };
+
+struct rc_field_desc {
+	const char *name;
+	const char *len_field; /* UIN/UOUT: the field holding the length */
+	uint8_t kind;          /* enum rc_field_kind */
+	uint8_t size;          /* bytes */
+	uint8_t offset;        /* within the argument area */
+	bool is_signed;
+	uint64_t a, b;         /* the bounds, as in syscalls.def (two's complement) */
+};
+
+struct rc_op_desc {
+	const char *name;      /* "READ" */
+	const char *summary;
+	uint8_t opcode;
+	uint8_t target;        /* enum rc_target_kind */
+	bool engine;           /* run by the engine itself on every platform */
+	uint8_t nfields;
+	uint32_t rights;
+	const struct rc_field_desc *fields;
+};
+
+/* The description of opcode, or NULL if it is not in the table. */
+const struct rc_op_desc *rc_op_desc(unsigned opcode);
+/* Every described opcode, in table order. */
+extern const struct rc_op_desc rc_op_descs[RC_OP_COUNT];
+
+#endif

@@ -1,0 +1,193 @@
+/*
+ * decode.h - validation and dispatch, generated from syscalls.def.
+ *
+ * Decode only checks; invoke may change state (seL4's rule). For each
+ * opcode the preprocessor writes one function that checks the SQE header,
+ * the target handle and every argument field with the bounds from the
+ * table, all as compile-time constants, then calls the handler with the
+ * decoded, typed arguments. Nothing is interpreted field by field at run
+ * time. A rejection records which field was wrong and why in the ring's
+ * last_error, for rc_explain().
+ *
+ * Included once, by engine.c, so the compiler can inline it into the loop.
+ */
+#include "engine_internal.h"
+
+/* Record why an SQE was rejected; return err. Cold: the fast path never
+ * comes here. */
+static RCE_COLD int32_t rce_reject(struct rce_ring *r, const struct rc_sqe *s, unsigned field,
+				   unsigned reason, uint64_t value, uint64_t limit, int32_t err)
+{
+	struct rc_error *e = &r->hdr->last_error;
+
+	rc_store_relaxed64(&e->user_data, s->user_data);
+	rc_store_relaxed64(&e->value, value);
+	rc_store_relaxed64(&e->limit, limit);
+	rc_store_relaxed((uint32_t *)(void *)&e->opcode,
+			 (uint32_t)s->opcode | field << 8 | reason << 16);
+	/* Orders the record above before the count that announces it. */
+	rc_store_release(&e->count, ++r->rejected);
+	return err;
+}
+
+/* The argument bytes past an op's struct must be zero (room to grow). The
+ * ABI is little-endian, so the low bytes of a word come first. */
+static inline bool rce_tail_is_zero(const union rc_args *a, size_t used)
+{
+	uint64_t bits = 0;
+	size_t w = used / 8;
+
+	if (used % 8)
+		bits = a->words[w++] & (~UINT64_C(0) << (used % 8 * 8));
+	for (; w < RC_ARGS_BYTES / 8; w++)
+		bits |= a->words[w];
+	return bits == 0;
+}
+
+static inline bool rce_in_range_s(int64_t v, int64_t lo, int64_t hi)
+{
+	return v >= lo && v <= hi;
+}
+
+static inline bool rce_in_range_u(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v >= lo && v <= hi;
+}
+
+#define RCE_IN_RANGE(v, lo, hi) _Generic((v),                                    \
+	int32_t: rce_in_range_s((int64_t)(v), (int64_t)(lo), (int64_t)(hi)),     \
+	int64_t: rce_in_range_s((int64_t)(v), (int64_t)(lo), (int64_t)(hi)),     \
+	default: rce_in_range_u((uint64_t)(v), (uint64_t)(lo), (uint64_t)(hi)))
+
+/* Scalar checks (every field but buffers), in table order. */
+#define RCE_CHECK_INT(ctype, name, lo, hi)                                          \
+	if (!RCE_IN_RANGE(in->name, lo, hi))                                        \
+		return rce_reject(r, s, rce_fi_##name, RC_BAD_RANGE,                \
+				  (uint64_t)in->name, (uint64_t)(hi), -RC_EINVAL);  \
+	a.name = in->name;
+#define RCE_CHECK_LEN RCE_CHECK_INT
+#define RCE_CHECK_ENUM(ctype, name, count, unused)                                  \
+	if (in->name >= (count))                                                    \
+		return rce_reject(r, s, rce_fi_##name, RC_BAD_ENUM,                 \
+				  (uint64_t)in->name, (count), -RC_EINVAL);         \
+	a.name = in->name;
+#define RCE_CHECK_FLAGS(ctype, name, mask, unused)                                  \
+	if (in->name & ~(ctype)(mask))                                              \
+		return rce_reject(r, s, rce_fi_##name, RC_BAD_FLAGS,                \
+				  (uint64_t)in->name, (mask), -RC_EINVAL);          \
+	a.name = in->name;
+#define RCE_CHECK_RSVD(ctype, name, unused1, unused2)                               \
+	if (in->name)                                                               \
+		return rce_reject(r, s, rce_fi_##name, RC_BAD_RESERVED,             \
+				  (uint64_t)in->name, 0, -RC_EINVAL);
+#define RCE_CHECK_UIN(ctype, name, lenf, unused)
+#define RCE_CHECK_UOUT(ctype, name, lenf, unused)
+#define RCE_CHECK_SCALAR(kind, ctype, name, a, b) RCE_CHECK_##kind(ctype, name, a, b)
+
+/* Buffer checks, after the lengths are known to be in range: no wrap, and
+ * inside the caller's memory (asked of the platform, which changes
+ * nothing). */
+static inline int32_t rce_check_buf(struct rce_ring *r, const struct rc_sqe *s, unsigned field,
+				    uint64_t addr, uint64_t len, int write)
+{
+	if (len == 0)
+		return 0;
+	if (addr + len < addr)
+		return rce_reject(r, s, field, RC_BAD_OVERFLOW, addr, len, -RC_EFAULT);
+	if (rce_port_user_check(r->ctx, addr, len, write))
+		return rce_reject(r, s, field, RC_BAD_FAULT, addr, len, -RC_EFAULT);
+	return 0;
+}
+#define RCE_BUF(ctype, name, lenf, write, type)                                     \
+	err = rce_check_buf(r, s, rce_fi_##name, in->name, in->lenf, write);        \
+	if (err)                                                                    \
+		return err;                                                         \
+	a.name = (type){ .addr = in->name, .len = in->lenf };
+#define RCE_BUFCHK_UIN(ctype, name, lenf, unused)  RCE_BUF(ctype, name, lenf, 0, rce_uin_t)
+#define RCE_BUFCHK_UOUT(ctype, name, lenf, unused) RCE_BUF(ctype, name, lenf, 1, rce_uout_t)
+#define RCE_BUFCHK_INT(ctype, name, a, b)
+#define RCE_BUFCHK_LEN(ctype, name, a, b)
+#define RCE_BUFCHK_ENUM(ctype, name, a, b)
+#define RCE_BUFCHK_FLAGS(ctype, name, a, b)
+#define RCE_BUFCHK_RSVD(ctype, name, a, b)
+#define RCE_CHECK_BUFFER(kind, ctype, name, a, b) RCE_BUFCHK_##kind(ctype, name, a, b)
+
+#define RCE_FIELD_INDEX(kind, ctype, name, a, b) rce_fi_##name,
+
+/* The target handle: none (must be 0), or an open handle of the right type
+ * carrying the rights the op needs. */
+static inline int32_t rce_check_target(struct rce_ring *r, struct rce_call *c, unsigned type,
+				       uint32_t rights)
+{
+	const struct rc_sqe *s = c->sqe;
+	uint8_t reason;
+
+	if (type == RCE_TARGET_NONE) {
+		if (s->handle)
+			return rce_reject(r, s, RC_FIELD_HANDLE, RC_BAD_RESERVED, s->handle, 0,
+					  -RC_EINVAL);
+		return 0;
+	}
+	c->target = rce_handle_lookup(r->ctx, s->handle, type, rights, &reason);
+	if (!c->target)
+		return rce_reject(r, s, RC_FIELD_HANDLE, reason, s->handle, rights, -RC_EBADF);
+	return 0;
+}
+
+#define RCE_INVOKE_ENGINE(name)   rce_op_##name(c, &a)
+#define RCE_INVOKE_PLATFORM(name) r->ctx->ops->name(c, &a)
+#define RCE_OFFERED_ENGINE(name)   true
+#define RCE_OFFERED_PLATFORM(name) (r->ctx->ops->name != NULL)
+
+/* One decode-then-invoke function per opcode. */
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                       \
+static inline int32_t rce_run_##name(struct rce_ring *r, struct rce_call *c)        \
+{                                                                                   \
+	const struct rc_sqe *s = c->sqe;                                            \
+	const struct rc_args_##name *in = &s->args.name;                            \
+	struct rce_args_##name a;                                                   \
+	int32_t err;                                                                \
+	enum { RC_ARGS_##name(RCE_FIELD_INDEX) rce_fi_end_ };                       \
+                                                                                    \
+	if (!RCE_OFFERED_##impl(name))                                              \
+		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED, num, 0,\
+				  -RC_EOPNOTSUPP);                                  \
+	if (!rce_tail_is_zero(&s->args, sizeof(*in)))                               \
+		return rce_reject(r, s, RC_FIELD_RSVD, RC_BAD_RESERVED, 0, 0,       \
+				  -RC_EINVAL);                                      \
+	err = rce_check_target(r, c, RCE_TARGET_##target, rights);                  \
+	if (err)                                                                    \
+		return err;                                                         \
+	RC_ARGS_##name(RCE_CHECK_SCALAR)                                            \
+	RC_ARGS_##name(RCE_CHECK_BUFFER)                                            \
+	(void)err;                                                                  \
+	return RCE_INVOKE_##impl(name);                                             \
+}
+#include "ringcall/syscalls.def"
+#undef RC_SYSCALL
+
+/* Check what every SQE shares, then hand it to its opcode's function. */
+static inline int32_t rce_decode_and_invoke(struct rce_ring *r, struct rce_call *c)
+{
+	const struct rc_sqe *s = c->sqe;
+	unsigned op = s->opcode;
+
+	if (RCE_UNLIKELY(s->flags & ~RC_SQE_FLAGS))
+		return rce_reject(r, s, RC_FIELD_FLAGS, RC_BAD_SQE_FLAGS, s->flags, RC_SQE_FLAGS,
+				  -RC_EINVAL);
+	if (RCE_UNLIKELY(s->rsvd0 | s->rsvd1))
+		return rce_reject(r, s, RC_FIELD_RSVD, RC_BAD_RESERVED,
+				  s->rsvd0 ? s->rsvd0 : s->rsvd1, 0, -RC_EINVAL);
+	if (RCE_UNLIKELY(op >= 64 || !((RC_OPS_ALL >> op) & 1)))
+		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_OPCODE, op, 0, -RC_EINVAL);
+	if (RCE_UNLIKELY(!((r->allowed >> op) & 1)))
+		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_RESTRICTED, op, r->allowed,
+				  -RC_EACCES);
+	switch (op) {
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
+	case num: return rce_run_##name(r, c);
+#include "ringcall/syscalls.def"
+#undef RC_SYSCALL
+	}
+	return -RC_EINVAL; /* not reached: the opcode was checked above */
+}

@@ -1,0 +1,533 @@
+/*
+ * engine.c - the ring engine: take SQEs, run them, post CQEs.
+ *
+ * Shared memory is hostile. Each SQE is read exactly once into the engine's
+ * own memory and everything after that looks only at the copy. Indices the
+ * user writes are never used to address memory without a mask, and never
+ * trusted to be consistent. One SQE taken yields exactly one CQE (unless it
+ * asked for SKIP_SUCCESS and succeeded): when the CQ is full, CQEs wait in
+ * order in a bounded backlog, and every request in flight owns a backlog
+ * slot, so a completion always has somewhere to go.
+ */
+#include "decode.h"
+
+/* ---- requests ---- */
+
+/* Take a request from the pool (never empty for a request in flight: the
+ * pool has one per backlog slot) and give it a copy of s. */
+struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s)
+{
+	struct rce_req *q = r->free_reqs;
+
+	r->free_reqs = q->next;
+	q->sqe = *s;
+	q->call = (struct rce_call){ .ring = r, .ctx = r->ctx, .sqe = &q->sqe, .req = q };
+	q->link = q->next = q->prev = NULL;
+	q->deadline = q->count_target = UINT64_MAX;
+	q->cancel = NULL;
+	q->platform = NULL;
+	q->in_chain = q->parked = false;
+	return q;
+}
+
+void rce_req_free(struct rce_ring *r, struct rce_req *q)
+{
+	q->next = r->free_reqs;
+	r->free_reqs = q;
+}
+
+void rce_pending_add(struct rce_ring *r, struct rce_req *q)
+{
+	q->prev = NULL;
+	q->next = r->pending;
+	if (r->pending)
+		r->pending->prev = q;
+	r->pending = q;
+	q->parked = true;
+}
+
+void rce_pending_del(struct rce_ring *r, struct rce_req *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		r->pending = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	q->next = q->prev = NULL;
+	q->parked = false;
+}
+
+/* ---- the completion side ---- */
+
+static void rce_set_flag(struct rce_ring *r, uint32_t bit, bool on)
+{
+	if (((r->ring_flags & bit) != 0) == on)
+		return;
+	r->ring_flags ^= bit;
+	if (on)
+		rc_fetch_or(&r->hdr->flags, bit);
+	else
+		rc_fetch_and(&r->hdr->flags, ~bit);
+}
+
+/* Is there a free CQ slot? Re-reads the user's head only when the cached
+ * one says full. A head that claims more than the CQ holds (garbage) means
+ * no room: the CQEs wait in the backlog until the user repairs it. */
+static bool rce_cq_has_room(struct rce_ring *r)
+{
+	if (r->cq_tail - r->cq_head_seen < r->cq_entries)
+		return true;
+	/* Pairs with the user's store_release of cq_head after reading the
+	 * CQEs: those slots are free to overwrite only once it is seen. */
+	r->cq_head_seen = rc_load_acquire(&r->hdr->cq_head);
+	return r->cq_tail - r->cq_head_seen < r->cq_entries;
+}
+
+static void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res)
+{
+	struct rc_cqe *cqe = &r->cqes[r->cq_tail & r->cq_mask];
+
+	rc_store_relaxed64(&cqe->user_data, user_data);
+	rc_store_relaxed((uint32_t *)&cqe->res, (uint32_t)res);
+	/* Orders user_data and res before the phase that tells a polling
+	 * user this entry is new. */
+	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries));
+	r->cq_tail++;
+}
+
+/* Move backlogged CQEs, oldest first, into free CQ slots. */
+static void rce_flush_backlog(struct rce_ring *r)
+{
+	while (r->backlog_count && rce_cq_has_room(r)) {
+		struct rc_cqe *b = &r->backlog[r->backlog_head];
+
+		rce_write_cqe(r, b->user_data, b->res);
+		r->backlog_head = (r->backlog_head + 1) % r->cap;
+		r->backlog_count--;
+	}
+	if (!r->backlog_count)
+		rce_set_flag(r, RC_RING_CQ_OVERFLOW, false);
+}
+
+/* Complete one request in flight: its CQE goes to the CQ, or to the back of
+ * the backlog if the CQ is full or older CQEs already wait there. */
+void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags)
+{
+	r->inflight--;
+	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
+		return;
+	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r))) {
+		rce_write_cqe(r, user_data, res);
+	} else {
+		uint32_t slot = (r->backlog_head + r->backlog_count) % r->cap;
+
+		r->backlog[slot] = (struct rc_cqe){ .user_data = user_data, .res = res };
+		r->backlog_count++;
+		rc_store_relaxed(&r->hdr->cq_overflow, ++r->overflowed);
+		rce_set_flag(r, RC_RING_CQ_OVERFLOW, true);
+	}
+	r->posted++;
+	if (RCE_UNLIKELY(r->posted >= r->next_count_target) && !r->firing_counts)
+		rce_fire_counts(r);
+}
+
+/* ---- LINK and DRAIN ---- */
+
+/* The request whose CQE was just posted had LINK and nothing of its chain
+ * has been read yet: the chain goes on in the SQ, failed or not. */
+static void rce_chain_reaches_sq(struct rce_ring *r, int32_t res)
+{
+	r->chain_tail = NULL;
+	if (res < 0)
+		r->chain_failed = true;
+}
+
+/* Complete a held list with -ECANCELED (its predecessor failed). */
+static void rce_cancel_list(struct rce_ring *r, struct rce_req *q)
+{
+	while (q) {
+		struct rce_req *next = q->link;
+
+		rce_post(r, q->sqe.user_data, -RC_ECANCELED, q->sqe.flags);
+		if (!next && (q->sqe.flags & RC_SQE_LINK))
+			rce_chain_reaches_sq(r, -RC_ECANCELED);
+		rce_req_free(r, q);
+		q = next;
+	}
+}
+
+/* Run q and the held chain behind it until one parks or fails. */
+static void rce_run_chain(struct rce_ring *r, struct rce_req *q)
+{
+	while (q) {
+		struct rce_req *next = q->link;
+		int32_t res;
+
+		q->link = NULL;
+		res = rce_decode_and_invoke(r, &q->call);
+		if (res == RCE_PENDING) {
+			q->link = next;
+			if (!next && (q->sqe.flags & RC_SQE_LINK))
+				r->chain_tail = q;
+			return;
+		}
+		rce_post(r, q->sqe.user_data, res, q->sqe.flags);
+		if (!next && (q->sqe.flags & RC_SQE_LINK))
+			rce_chain_reaches_sq(r, res);
+		rce_req_free(r, q);
+		if (res < 0) {
+			rce_cancel_list(r, next);
+			return;
+		}
+		q = next;
+	}
+}
+
+/* A parked request is done: post it, then go on with (or cancel) its chain. */
+void rce_finish(struct rce_ring *r, struct rce_req *q, int32_t res)
+{
+	struct rce_req *next = q->link;
+	uint8_t flags = q->sqe.flags;
+
+	rce_post(r, q->sqe.user_data, res, flags);
+	if (r->chain_tail == q)
+		rce_chain_reaches_sq(r, res);
+	rce_req_free(r, q);
+	if (!next)
+		return;
+	if (res < 0)
+		rce_cancel_list(r, next);
+	else
+		rce_run_chain(r, next);
+}
+
+/* Place a request that DRAIN no longer holds back: behind its chain's
+ * parked member, or run now. */
+static void rce_place(struct rce_ring *r, struct rce_req *q)
+{
+	if (q->in_chain && r->chain_tail) {
+		r->chain_tail->link = q;
+		r->chain_tail = (q->sqe.flags & RC_SQE_LINK) ? q : NULL;
+		return;
+	}
+	rce_run_chain(r, q);
+}
+
+/* An SQE with flags, or inside a chain. */
+static RCE_COLD void rce_take_slow(struct rce_ring *r, const struct rc_sqe *s)
+{
+	bool in_chain = r->chain_open;
+	struct rce_req *q;
+
+	r->chain_open = (s->flags & RC_SQE_LINK) != 0;
+	if (in_chain && r->chain_failed) {
+		rce_post(r, s->user_data, -RC_ECANCELED, s->flags);
+		if (!r->chain_open)
+			r->chain_failed = false;
+		return;
+	}
+	r->chain_failed = false;
+	q = rce_req_alloc(r, s);
+	q->in_chain = in_chain;
+	if ((s->flags & RC_SQE_DRAIN) && r->inflight > 1) {
+		r->drain_held = q; /* SQ reading stops until everything before is done */
+		return;
+	}
+	rce_place(r, q);
+}
+
+/* Release a DRAIN entry once it is the only request in flight. */
+static void rce_settle(struct rce_ring *r)
+{
+	while (r->drain_held && r->inflight == 1) {
+		struct rce_req *q = r->drain_held;
+
+		r->drain_held = NULL;
+		rce_place(r, q);
+	}
+}
+
+/* ---- the submission side ---- */
+
+/* Copy an SQE out of shared memory, each word read exactly once. */
+static inline void rce_read_sqe(struct rc_sqe *dst, const struct rc_sqe *src)
+{
+	typedef uint64_t __attribute__((may_alias)) word_t;
+	const word_t *from = (const word_t *)src;
+	word_t *to = (word_t *)dst;
+
+	for (unsigned i = 0; i < sizeof(*src) / 8; i++)
+		to[i] = rc_load_relaxed64((const uint64_t *)&from[i]);
+}
+
+/* Run one SQE (already copied). The common case, no flags outside a chain,
+ * runs straight from the stack copy with no request allocated. */
+static inline void rce_take(struct rce_ring *r, const struct rc_sqe *s)
+{
+	struct rce_call c;
+	int32_t res;
+
+	r->inflight++;
+	if (RCE_UNLIKELY(s->flags || r->chain_open)) {
+		rce_take_slow(r, s);
+		return;
+	}
+	c = (struct rce_call){ .ring = r, .ctx = r->ctx, .sqe = s };
+	res = rce_decode_and_invoke(r, &c);
+	if (res != RCE_PENDING)
+		rce_post(r, s->user_data, res, 0);
+}
+
+/* Room for one more request in flight, with a backlog slot for its CQE? */
+static inline bool rce_can_take(const struct rce_ring *r)
+{
+	return r->backlog_count + r->inflight < r->cap && !r->drain_held;
+}
+
+/* Take SQEs published by sequence word (polling): no index is read. */
+static uint32_t rce_take_by_seq(struct rce_ring *r, uint32_t budget)
+{
+	uint32_t n = 0;
+
+	while (n < budget && rce_can_take(r)) {
+		const struct rc_sqe *slot = &r->sqes[r->sq_head & r->sq_mask];
+		struct rc_sqe s;
+
+		/* Pairs with the user's store_release of seq after writing the
+		 * entry: the words read below are the ones it wrote. */
+		if (rc_load_acquire(&slot->seq) != r->sq_head + 1)
+			break;
+		rce_read_sqe(&s, slot);
+		r->sq_head++;
+		rce_take(r, &s);
+		n++;
+	}
+	return n;
+}
+
+/* Take SQEs up to the user's tail. A tail more than sq_entries ahead is
+ * impossible: the oldest claims beyond one ring's worth are counted as
+ * dropped and skipped, so the ring is consistent again at once. */
+static uint32_t rce_take_by_tail(struct rce_ring *r, uint32_t budget)
+{
+	/* Pairs with the user's store_release of sq_tail after writing the
+	 * entries. */
+	uint32_t tail = rc_load_acquire(&r->hdr->sq_tail);
+	uint32_t n = 0;
+
+	if (RCE_UNLIKELY(tail - r->sq_head > r->sq_entries)) {
+		r->dropped += tail - r->sq_head - r->sq_entries;
+		rc_store_relaxed(&r->hdr->sq_dropped, r->dropped);
+		r->sq_head = tail - r->sq_entries;
+	}
+	while (n < budget && r->sq_head != tail && rce_can_take(r)) {
+		struct rc_sqe s;
+
+		rce_read_sqe(&s, &r->sqes[r->sq_head & r->sq_mask]);
+		r->sq_head++;
+		rce_take(r, &s);
+		n++;
+	}
+	return n;
+}
+
+/* Tell the user what moved: SQ slots it may reuse, CQEs it may read. */
+static void rce_publish(struct rce_ring *r)
+{
+	if (r->sq_head != r->pub_sq_head) {
+		r->pub_sq_head = r->sq_head;
+		/* Orders our reads of the taken SQEs before the user may
+		 * overwrite their slots. */
+		rc_store_release(&r->hdr->sq_head, r->sq_head);
+	}
+	if (r->cq_tail != r->pub_cq_tail) {
+		r->pub_cq_tail = r->cq_tail;
+		/* Orders the CQE writes before the tail that counts them. */
+		rc_store_release(&r->hdr->cq_tail, r->cq_tail);
+		rce_port_notify(r);
+	}
+}
+
+int rce_ring_run(struct rce_ring *r, uint32_t budget)
+{
+	uint32_t n;
+
+	if (RCE_UNLIKELY(r->nr_timeouts)) {
+		uint64_t now = rce_port_now_ns();
+
+		if (now >= r->next_deadline)
+			rce_fire_timeouts(r, now);
+	}
+	rce_settle(r);
+	if (RCE_UNLIKELY(r->backlog_count))
+		rce_flush_backlog(r);
+	if (r->setup_flags & RC_SETUP_POLL)
+		n = rce_take_by_seq(r, budget);
+	else
+		n = rce_take_by_tail(r, budget);
+	rce_settle(r);
+	rce_publish(r);
+	if (n < budget && r->backlog_count + r->inflight >= r->cap && rce_ring_has_work(r))
+		return -RC_EBUSY;
+	return (int)n;
+}
+
+bool rce_ring_has_work(struct rce_ring *r)
+{
+	if (r->backlog_count && rce_cq_has_room(r))
+		return true;
+	if (r->drain_held)
+		return false; /* the SQ waits for the drain, not for us */
+	if (r->setup_flags & RC_SETUP_POLL)
+		return rc_load_acquire(&r->sqes[r->sq_head & r->sq_mask].seq) == r->sq_head + 1;
+	return rc_load_acquire(&r->hdr->sq_tail) != r->sq_head;
+}
+
+uint64_t rce_ring_next_deadline(const struct rce_ring *r)
+{
+	return r->nr_timeouts ? r->next_deadline : UINT64_MAX;
+}
+
+void rce_ring_set_need_wakeup(struct rce_ring *r, bool on)
+{
+	rce_set_flag(r, RC_RING_NEED_WAKEUP, on);
+}
+
+/* ---- parked requests ---- */
+
+struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel)
+{
+	struct rce_ring *r = c->ring;
+	struct rce_req *q = c->req;
+
+	if (!q) {
+		q = rce_req_alloc(r, c->sqe);
+		c->req = q;
+	}
+	q->cancel = cancel;
+	rce_pending_add(r, q);
+	return q;
+}
+
+void rce_req_complete(struct rce_req *q, int32_t res)
+{
+	struct rce_ring *r = q->call.ring;
+
+	rce_pending_del(r, q);
+	rce_finish(r, q, res);
+	rce_settle(r);
+	rce_publish(r);
+}
+
+int rce_copy_in(struct rce_call *c, void *dst, rce_uin_t src, uint32_t off, uint32_t n)
+{
+	if (off > src.len || n > src.len - off)
+		return -RC_EFAULT;
+	return rce_port_copy_in(c->ctx, dst, src.addr + off, n);
+}
+
+int rce_copy_out(struct rce_call *c, rce_uout_t dst, uint32_t off, const void *src, uint32_t n)
+{
+	if (off > dst.len || n > dst.len - off)
+		return -RC_EFAULT;
+	return rce_port_copy_out(c->ctx, dst.addr + off, src, n);
+}
+
+/* ---- setup and teardown ---- */
+
+static bool rce_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int rce_check_params(const struct rce_ring_params *p, uint32_t *cq, uint32_t *cap)
+{
+	*cq = p->cq_entries ? p->cq_entries : 2 * p->sq_entries;
+	*cap = p->backlog_entries ? p->backlog_entries : *cq;
+	if (!rce_pow2(p->sq_entries) || p->sq_entries > RC_MAX_SQ_ENTRIES)
+		return -RC_EINVAL;
+	if (!rce_pow2(*cq) || *cq < p->sq_entries || *cq > RC_MAX_CQ_ENTRIES)
+		return -RC_EINVAL;
+	if (*cap > 4 * RC_MAX_CQ_ENTRIES || (p->setup_flags & ~RC_SETUP_POLL))
+		return -RC_EINVAL;
+	return 0;
+}
+
+static void rce_init_shared(struct rce_ring *r, void *shared)
+{
+	struct rc_ring_hdr *h = shared;
+
+	__builtin_memset(shared, 0, rc_ring_bytes(r->sq_entries, r->cq_entries));
+	h->magic = RC_ABI_MAGIC;
+	h->abi_version = RC_ABI_VERSION;
+	h->sq_entries = r->sq_entries;
+	h->cq_entries = r->cq_entries;
+	h->sqes_offset = RC_RING_HDR_BYTES;
+	h->cqes_offset = RC_RING_HDR_BYTES + r->sq_entries * 64u;
+	h->ring_bytes = rc_ring_bytes(r->sq_entries, r->cq_entries);
+	h->setup_flags = r->setup_flags;
+	r->hdr = h;
+	r->sqes = (struct rc_sqe *)((char *)shared + h->sqes_offset);
+	r->cqes = (struct rc_cqe *)((char *)shared + h->cqes_offset);
+}
+
+int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t shared_bytes,
+		  const struct rce_ring_params *p)
+{
+	uint32_t cq, cap;
+	int err = rce_check_params(p, &cq, &cap);
+
+	if (err)
+		return err;
+	if (shared_bytes < rc_ring_bytes(p->sq_entries, cq))
+		return -RC_EINVAL;
+	*r = (struct rce_ring){
+		.ctx = ctx, .sq_entries = p->sq_entries, .sq_mask = p->sq_entries - 1,
+		.cq_entries = cq, .cq_mask = cq - 1, .setup_flags = p->setup_flags,
+		.cap = cap, .allowed = RC_OPS_ALL,
+		.next_deadline = UINT64_MAX, .next_count_target = UINT64_MAX,
+	};
+	r->backlog = rce_port_alloc(cap * sizeof(*r->backlog));
+	r->reqs = rce_port_alloc(cap * sizeof(*r->reqs));
+	if (!r->backlog || !r->reqs) {
+		rce_ring_destroy(r);
+		return -RC_ENOMEM;
+	}
+	for (uint32_t i = 0; i < cap; i++)
+		rce_req_free(r, &r->reqs[i]);
+	rce_init_shared(r, shared);
+	if (!(p->setup_flags & RC_SETUP_POLL))
+		rce_ring_set_need_wakeup(r, true); /* no poller: every submit rings */
+	return 0;
+}
+
+/* Forget a held chain without posting anything. */
+static void rce_drop_list(struct rce_ring *r, struct rce_req *q)
+{
+	while (q) {
+		struct rce_req *next = q->link;
+
+		rce_req_free(r, q);
+		q = next;
+	}
+}
+
+void rce_ring_destroy(struct rce_ring *r)
+{
+	while (r->pending) {
+		struct rce_req *q = r->pending;
+
+		rce_pending_del(r, q);
+		if (q->cancel)
+			q->cancel(q);
+		rce_drop_list(r, q->link);
+	}
+	if (r->backlog)
+		rce_port_free(r->backlog, r->cap * sizeof(*r->backlog));
+	if (r->reqs)
+		rce_port_free(r->reqs, r->cap * sizeof(*r->reqs));
+	r->backlog = NULL;
+	r->reqs = NULL;
+	r->free_reqs = NULL;
+}

@@ -1,0 +1,249 @@
+/*
+ * names.c - the table as data (table.h) and the words for errors.
+ * Freestanding: formats with its own small helpers.
+ */
+#include "ringcall/ringcall.h"
+#include "ringcall/table.h"
+
+#define RC_IS_SIGNED(ctype) _Generic((ctype)0, int8_t: true, int16_t: true, int32_t: true, \
+	int64_t: true, default: false)
+#define RC_DESC_LEN_UIN(a)  #a
+#define RC_DESC_LEN_UOUT(a) #a
+#define RC_DESC_LEN_INT(a)  0
+#define RC_DESC_LEN_ENUM(a) 0
+#define RC_DESC_LEN_FLAGS(a) 0
+#define RC_DESC_LEN_LEN(a)  0
+#define RC_DESC_LEN_RSVD(a) 0
+#define RC_DESC_A_UIN(a)  0
+#define RC_DESC_A_UOUT(a) 0
+#define RC_DESC_A_INT(a)  (uint64_t)(a)
+#define RC_DESC_A_ENUM    RC_DESC_A_INT
+#define RC_DESC_A_FLAGS   RC_DESC_A_INT
+#define RC_DESC_A_LEN     RC_DESC_A_INT
+#define RC_DESC_A_RSVD    RC_DESC_A_INT
+#define RC_FIELD_DESC(K, CT, FN, A, B)                                                 \
+	{ .name = #FN, .len_field = RC_DESC_LEN_##K(A), .kind = RC_FK_##K,               \
+	  .size = sizeof(CT), .offset = offsetof(RcArgs, FN),                          \
+	  .is_signed = RC_IS_SIGNED(CT), .a = RC_DESC_A_##K(A), .b = (uint64_t)(B) },
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                         \
+	static const struct rc_field_desc *rc_fields_##name(void)                      \
+	{                                                                              \
+		typedef struct rc_args_##name RcArgs;                                       \
+		static const struct rc_field_desc d[] = { RC_ARGS_##name(RC_FIELD_DESC) }; \
+		return d;                                                              \
+	}
+#include "ringcall/syscalls.def"
+#undef RC_SYSCALL
+
+#define RC_COUNT_FIELD(kind, ctype, fname, a, b) + 1
+#define RC_SYSCALL(op, OP, num, tgt, rts, impl, doc)                                   \
+	{ .name = #OP, .summary = doc, .opcode = num, .target = RC_TK_##tgt,             \
+	  .engine = RC_IMPL_IS_ENGINE_##impl, .rights = rts,                           \
+	  .nfields = 0 RC_ARGS_##op(RC_COUNT_FIELD), .fields = NULL },
+#define RC_IMPL_IS_ENGINE_ENGINE   true
+#define RC_IMPL_IS_ENGINE_PLATFORM false
+const struct rc_op_desc rc_op_descs[RC_OP_COUNT] = {
+#include "ringcall/syscalls.def"
+};
+#undef RC_SYSCALL
+
+static const struct rc_field_desc *rc_fields_of(unsigned opcode)
+{
+	switch (opcode) {
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
+	case num: return rc_fields_##name();
+#include "ringcall/syscalls.def"
+#undef RC_SYSCALL
+	}
+	return NULL;
+}
+
+const struct rc_op_desc *rc_op_desc(unsigned opcode)
+{
+	static struct rc_op_desc filled[RC_OP_COUNT];
+	static bool ready;
+
+	if (!ready) { /* attach field lists once: they come from functions */
+		for (unsigned i = 0; i < RC_OP_COUNT; i++) {
+			filled[i] = rc_op_descs[i];
+			filled[i].fields = rc_fields_of(filled[i].opcode);
+		}
+		ready = true;
+	}
+	for (unsigned i = 0; i < RC_OP_COUNT; i++)
+		if (filled[i].opcode == opcode)
+			return &filled[i];
+	return NULL;
+}
+
+const char *rc_op_name(unsigned opcode)
+{
+	const struct rc_op_desc *d = rc_op_desc(opcode);
+
+	return d ? d->name : NULL;
+}
+
+const char *rc_err_name(int32_t res)
+{
+	switch (-res) {
+	case RC_EPERM: return "EPERM";
+	case RC_ENOENT: return "ENOENT";
+	case RC_EIO: return "EIO";
+	case RC_EBADF: return "EBADF";
+	case RC_EAGAIN: return "EAGAIN";
+	case RC_ENOMEM: return "ENOMEM";
+	case RC_EACCES: return "EACCES";
+	case RC_EFAULT: return "EFAULT";
+	case RC_EBUSY: return "EBUSY";
+	case RC_EEXIST: return "EEXIST";
+	case RC_EXDEV: return "EXDEV";
+	case RC_EINVAL: return "EINVAL";
+	case RC_EMFILE: return "EMFILE";
+	case RC_EPIPE: return "EPIPE";
+	case RC_EDEADLK: return "EDEADLK";
+	case RC_ENAMETOOLONG: return "ENAMETOOLONG";
+	case RC_ENOSYS: return "ENOSYS";
+	case RC_ETIME: return "ETIME";
+	case RC_EOPNOTSUPP: return "EOPNOTSUPP";
+	case RC_EALREADY: return "EALREADY";
+	case RC_ECANCELED: return "ECANCELED";
+	}
+	return NULL;
+}
+
+/* ---- a tiny bounded string builder ---- */
+
+struct rc_sb {
+	char *buf;
+	size_t size, len;
+};
+
+static void sb_str(struct rc_sb *sb, const char *s)
+{
+	for (; s && *s; s++)
+		if (sb->len + 1 < sb->size)
+			sb->buf[sb->len++] = *s;
+	if (sb->size)
+		sb->buf[sb->len] = 0;
+}
+
+static void sb_u64(struct rc_sb *sb, uint64_t v, unsigned base)
+{
+	char tmp[24];
+	int i = 0;
+
+	if (base == 16)
+		sb_str(sb, "0x");
+	do {
+		tmp[i++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (i > 0) {
+		char c[2] = { tmp[--i], 0 };
+
+		sb_str(sb, c);
+	}
+}
+
+static void sb_value(struct rc_sb *sb, uint64_t v, bool is_signed, unsigned size)
+{
+	if (is_signed) {
+		int64_t s = size == 4 ? (int32_t)v : (int64_t)v;
+
+		if (s < 0) {
+			sb_str(sb, "-");
+			v = (uint64_t)0 - (uint64_t)s;
+		} else {
+			v = (uint64_t)s;
+		}
+	}
+	sb_u64(sb, v, v > 0xffff && !is_signed ? 16 : 10);
+}
+
+static const char *rc_header_field_name(unsigned field)
+{
+	switch (field) {
+	case RC_FIELD_OPCODE: return "opcode";
+	case RC_FIELD_FLAGS: return "flags";
+	case RC_FIELD_HANDLE: return "handle";
+	case RC_FIELD_RSVD: return "reserved bytes";
+	}
+	return "?";
+}
+
+static void rc_explain_field(struct rc_sb *sb, const struct rc_op_desc *d, const struct rc_error *e)
+{
+	const struct rc_field_desc *f = d && e->field < d->nfields ? &d->fields[e->field] : NULL;
+	bool sgn = f && f->is_signed;
+	unsigned size = f ? f->size : 8;
+
+	sb_str(sb, f ? f->name : rc_header_field_name(e->field));
+	sb_str(sb, " = ");
+	sb_value(sb, e->value, sgn, size);
+	switch (e->reason) {
+	case RC_BAD_RANGE:
+		sb_str(sb, " is outside [");
+		sb_value(sb, f ? f->a : 0, sgn, size);
+		sb_str(sb, ", ");
+		sb_value(sb, e->limit, sgn, size);
+		sb_str(sb, "]");
+		break;
+	case RC_BAD_ENUM:
+		sb_str(sb, " is not below ");
+		sb_u64(sb, e->limit, 10);
+		break;
+	case RC_BAD_FLAGS:
+	case RC_BAD_SQE_FLAGS:
+		sb_str(sb, " has bits outside the mask ");
+		sb_u64(sb, e->limit, 16);
+		break;
+	case RC_BAD_RESERVED: sb_str(sb, " is reserved and must be zero"); break;
+	case RC_BAD_FAULT:
+		sb_str(sb, " (length ");
+		sb_u64(sb, e->limit, 10);
+		sb_str(sb, ") is not inside the caller's memory");
+		break;
+	case RC_BAD_OVERFLOW:
+		sb_str(sb, " + length ");
+		sb_u64(sb, e->limit, 10);
+		sb_str(sb, " wraps around");
+		break;
+	case RC_BAD_HANDLE: sb_str(sb, " names no open handle of the right type"); break;
+	case RC_BAD_RIGHTS:
+		sb_str(sb, " lacks rights ");
+		sb_u64(sb, e->limit, 16);
+		break;
+	case RC_BAD_OPCODE: sb_str(sb, " is not a known opcode"); break;
+	case RC_BAD_RESTRICTED: sb_str(sb, " is not allowed on this ring"); break;
+	case RC_BAD_UNSUPPORTED: sb_str(sb, " is not implemented by this platform"); break;
+	}
+}
+
+char *rc_explain(struct rc_ring *r, const struct rc_cqe *cqe, char *buf, size_t size)
+{
+	struct rc_sb sb = { buf, size, 0 };
+	const struct rc_error *e = &r->hdr->last_error;
+	/* Pairs with the engine's store_release of count after the record. */
+	uint32_t count = rc_load_acquire(&e->count);
+	const char *err = rc_err_name(cqe->res);
+
+	sb_str(&sb, "");
+	if (cqe->res >= 0) {
+		sb_str(&sb, "ok, res = ");
+		sb_u64(&sb, (uint64_t)cqe->res, 10);
+		return buf;
+	}
+	if (count && e->user_data == cqe->user_data) {
+		const char *op = rc_op_name(e->opcode);
+
+		sb_str(&sb, op ? op : "opcode");
+		sb_str(&sb, ": ");
+		rc_explain_field(&sb, rc_op_desc(e->opcode), e);
+		sb_str(&sb, " (-");
+	} else {
+		sb_str(&sb, "failed (-");
+	}
+	sb_str(&sb, err ? err : "E?");
+	sb_str(&sb, ")");
+	return buf;
+}

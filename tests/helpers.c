@@ -1,0 +1,78 @@
+#include "helpers.h"
+#include <stdlib.h>
+#include <unistd.h>
+
+void ring_open(struct rc_ring *r, uint32_t sq, uint32_t cq, uint32_t backlog)
+{
+	struct rc_params p = { .sq_entries = sq, .cq_entries = cq, .backlog_entries = backlog };
+
+	assert_int_equal(rc_inproc_init(r, &p), 0);
+}
+
+void ring_close(struct rc_ring *r)
+{
+	rc_inproc_exit(r);
+}
+
+void submit_all(struct rc_ring *r)
+{
+	uint32_t queued = r->sqe_tail - r->sqe_head;
+
+	assert_int_equal(rc_submit(r), (int)queued);
+}
+
+int32_t reap_one(struct rc_ring *r, uint64_t *ud)
+{
+	struct rc_cqe *cqe;
+	int32_t res;
+
+	assert_int_equal(rc_peek_cqe(r, &cqe), 0);
+	res = cqe->res;
+	if (ud)
+		*ud = cqe->user_data;
+	rc_cqe_seen(r, cqe);
+	return res;
+}
+
+int32_t run_one(struct rc_ring *r, struct rc_sqe *sqe)
+{
+	struct rc_cqe *cqe;
+	int32_t res;
+
+	(void)sqe;
+	assert_int_equal(rc_submit_and_wait(r, 1), 1);
+	assert_int_equal(rc_wait_cqe(r, &cqe), 0);
+	res = cqe->res;
+	rc_cqe_seen(r, cqe);
+	return res;
+}
+
+uint32_t cqes_ready(struct rc_ring *r)
+{
+	uint32_t n = 0, head;
+	struct rc_cqe *cqe;
+
+	rc_for_each_cqe(r, head, cqe)
+		n++;
+	return n;
+}
+
+static char temp_path[64];
+
+static void temp_cleanup(void)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", temp_path);
+	(void)!system(cmd);
+}
+
+const char *temp_dir(void)
+{
+	if (!temp_path[0]) {
+		strcpy(temp_path, "/tmp/ringcall-test-XXXXXX");
+		assert_non_null(mkdtemp(temp_path));
+		atexit(temp_cleanup);
+	}
+	return temp_path;
+}

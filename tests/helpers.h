@@ -1,0 +1,41 @@
+/*
+ * helpers.h - what the tests share: cmocka, ring setup, small submit/reap
+ * helpers.
+ */
+#ifndef RINGCALL_TEST_HELPERS_H
+#define RINGCALL_TEST_HELPERS_H
+
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "ringcall/ringcall.h"
+#include "ringcall/hosted.h"
+#include "ringcall/engine.h"
+#include "ringcall/table.h"
+#include "local.h"
+
+/* An in-process ring (the engine runs inside rc_submit/rc_wait). */
+void ring_open(struct rc_ring *r, uint32_t sq, uint32_t cq, uint32_t backlog);
+void ring_close(struct rc_ring *r);
+
+/* Submit what is queued, assert it all went in. */
+void submit_all(struct rc_ring *r);
+
+/* Pop the next CQE (which must be ready): fills *ud and returns res. */
+int32_t reap_one(struct rc_ring *r, uint64_t *ud);
+
+/* Submit one SQE as prepared by the caller, wait, return its res. */
+int32_t run_one(struct rc_ring *r, struct rc_sqe *sqe);
+
+/* Number of CQEs ready right now (by phase). */
+uint32_t cqes_ready(struct rc_ring *r);
+
+/* A fresh temporary directory (for file tests), removed at exit. */
+const char *temp_dir(void);
+
+#endif
