@@ -157,7 +157,7 @@ static void sb_value(struct rc_sb *sb, uint64_t v, bool is_signed, unsigned size
 			v = (uint64_t)s;
 		}
 	}
-	sb_u64(sb, v, v > 0xffff && !is_signed ? 16 : 10);
+	sb_u64(sb, v, 10);
 }
 
 static const char *rc_header_field_name(unsigned field)
@@ -179,7 +179,10 @@ static void rc_explain_field(struct rc_sb *sb, const struct rc_op_desc *d, const
 
 	sb_str(sb, f ? f->name : rc_header_field_name(e->field));
 	sb_str(sb, " = ");
-	sb_value(sb, e->value, sgn, size);
+	if (e->reason == RC_BAD_FAULT || e->reason == RC_BAD_OVERFLOW || e->field == RC_FIELD_HANDLE)
+		sb_u64(sb, e->value, 16); /* an address or a handle */
+	else
+		sb_value(sb, e->value, sgn, size);
 	switch (e->reason) {
 	case RC_BAD_RANGE:
 		sb_str(sb, " is outside [");

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Run every test: the unit and integration tests in each build variant
+# (host, ASan+UBSan, and TSan for the concurrent ones), the freestanding
+# cross-builds of the core, and the demo. Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0 failed=0
+failures=()
+
+# One cmocka binary: count its TAP results; a crash or a short plan counts
+# every missing result as a failure.
+run_suite() {
+	local variant=$1 bin=$2 name out rc plan ok notok
+	name=$(basename "$bin")
+	out=$(CMOCKA_MESSAGE_OUTPUT=TAP timeout 300 "$bin" 2>&1); rc=$?
+	plan=$(grep -m1 -oE '^1\.\.[0-9]+' <<<"$out" | cut -d. -f3)
+	ok=$(grep -cE '^ok [0-9]+' <<<"$out")
+	notok=$(grep -cE '^not ok [0-9]+' <<<"$out")
+	plan=${plan:-$((ok + notok))}
+	[ "$plan" -eq 0 ] && plan=1
+	if [ $rc -ne 0 ] && [ $((ok + notok)) -ge "$plan" ] && [ "$notok" -eq 0 ]; then
+		notok=1 # exited badly after its tests (sanitizer report at exit)
+	fi
+	local missing=$((plan - ok - notok)); [ $missing -lt 0 ] && missing=0
+	passed=$((passed + ok)); failed=$((failed + notok + missing))
+	printf '%-5s %-16s %3d passed, %d failed\n' "$variant" "$name" "$ok" $((notok + missing))
+	if [ $((notok + missing)) -gt 0 ]; then
+		failures+=("$variant/$name")
+		grep -vE '^ok [0-9]+' <<<"$out" | tail -25 | sed 's/^/      /'
+	fi
+}
+
+# A shell check that is one test.
+check() {
+	local name=$1; shift
+	local out
+	if out=$("$@" 2>&1); then
+		passed=$((passed + 1)); printf '%-5s %-16s   1 passed\n' check "$name"
+	else
+		failed=$((failed + 1)); failures+=("check/$name")
+		printf '%-5s %-16s   FAILED\n' check "$name"; tail -15 <<<"$out" | sed 's/^/      /'
+	fi
+}
+
+for t in build/host/tests/test_*; do run_suite host "$t"; done
+for t in build/asan/tests/test_*; do run_suite asan "$t"; done
+for t in test_hostile test_wakeup test_server; do run_suite tsan "build/tsan/tests/$t"; done
+
+for arch in x86_64 riscv64 aarch64; do
+	check "free-$arch" make --no-print-directory -s "free-$arch"
+done
+check demo bash -c 'scripts/run-hosted.sh build/host | grep -c "is identical" | grep -qx 2'
+
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

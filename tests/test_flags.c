@@ -1,0 +1,176 @@
+/*
+ * test_flags.c - LINK, DRAIN and SKIP_SUCCESS, synchronous and with
+ * requests that complete later (TIMEOUT).
+ */
+#include "helpers.h"
+
+static void queue_nop(struct rc_ring *r, int32_t res, uint8_t flags, uint64_t ud)
+{
+	struct rc_sqe *sqe = rc_get_sqe(r);
+
+	assert_non_null(sqe);
+	rc_prep_nop(sqe, res);
+	rc_sqe_set_flags(sqe, flags);
+	rc_sqe_set_data(sqe, ud);
+}
+
+static void queue_timeout(struct rc_ring *r, uint64_t ns, uint32_t count, uint8_t flags, uint64_t ud)
+{
+	struct rc_sqe *sqe = rc_get_sqe(r);
+
+	rc_prep_timeout(sqe, ns, count, 0);
+	rc_sqe_set_flags(sqe, flags);
+	rc_sqe_set_data(sqe, ud);
+}
+
+/* Reap n CQEs and check their user_data and res in order. */
+static void expect(struct rc_ring *r, unsigned n, const uint64_t *ud, const int32_t *res)
+{
+	assert_int_equal(rc_submit_and_wait(r, 0) >= 0, 1);
+	for (unsigned i = 0; i < n; i++) {
+		struct rc_cqe *cqe;
+
+		assert_int_equal(rc_wait_cqe(r, &cqe), 0);
+		assert_int_equal(cqe->user_data, ud[i]);
+		assert_int_equal(cqe->res, res[i]);
+		rc_cqe_seen(r, cqe);
+	}
+	assert_int_equal(cqes_ready(r), 0);
+}
+
+static void link_runs_the_chain_when_all_succeed(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_nop(&r, 1, RC_SQE_LINK, 1);
+	queue_nop(&r, 2, RC_SQE_LINK, 2);
+	queue_nop(&r, 3, 0, 3);
+	queue_nop(&r, 4, 0, 4);
+	expect(&r, 4, (uint64_t[]){ 1, 2, 3, 4 }, (int32_t[]){ 1, 2, 3, 4 });
+	ring_close(&r);
+}
+
+static void link_failure_cancels_the_rest_of_the_chain(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_nop(&r, 1, RC_SQE_LINK, 1);
+	queue_nop(&r, -RC_EIO, RC_SQE_LINK, 2);
+	queue_nop(&r, 3, RC_SQE_LINK, 3);
+	queue_nop(&r, 4, 0, 4);  /* last member of the failed chain */
+	queue_nop(&r, 5, 0, 5);  /* a new chain: runs */
+	expect(&r, 5, (uint64_t[]){ 1, 2, 3, 4, 5 },
+	       (int32_t[]){ 1, -RC_EIO, -RC_ECANCELED, -RC_ECANCELED, 5 });
+	ring_close(&r);
+}
+
+static void invalid_entry_breaks_its_chain(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	sqe = rc_get_sqe(&r);
+	rc_prep_nop(sqe, 0);
+	sqe->rsvd1 = 1;
+	rc_sqe_set_flags(sqe, RC_SQE_LINK);
+	rc_sqe_set_data(sqe, 1);
+	queue_nop(&r, 2, 0, 2);
+	expect(&r, 2, (uint64_t[]){ 1, 2 }, (int32_t[]){ -RC_EINVAL, -RC_ECANCELED });
+	ring_close(&r);
+}
+
+/* A chain whose head completes later: members wait, then run in order. */
+static void link_waits_for_a_pending_member(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 0, 1, RC_SQE_LINK, 1); /* completes (0) after 1 other CQE */
+	queue_nop(&r, 2, RC_SQE_LINK, 2);
+	queue_nop(&r, 3, 0, 3);
+	queue_nop(&r, 4, 0, 4);                  /* not in the chain: runs first */
+	expect(&r, 4, (uint64_t[]){ 4, 1, 2, 3 }, (int32_t[]){ 4, 0, 2, 3 });
+	ring_close(&r);
+}
+
+/* A chain whose pending head fails: the held members are cancelled, and
+ * so are members read from the SQ after that. */
+static void link_failure_after_pending_member(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 1000000, 0, RC_SQE_LINK, 1); /* 1 ms: -ETIME, a failure */
+	queue_nop(&r, 2, RC_SQE_LINK, 2);
+	assert_int_equal(rc_submit(&r), 2);
+	assert_int_equal(rc_submit_and_wait(&r, 2), 0);
+	queue_nop(&r, 3, 0, 3); /* read after the failure, still in the chain */
+	queue_nop(&r, 4, 0, 4);
+	expect(&r, 4, (uint64_t[]){ 1, 2, 3, 4 },
+	       (int32_t[]){ -RC_ETIME, -RC_ECANCELED, -RC_ECANCELED, 4 });
+	ring_close(&r);
+}
+
+static void drain_waits_for_everything_before(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 2000000, 0, 0, 1); /* in flight for 2 ms */
+	queue_nop(&r, 2, RC_SQE_DRAIN, 2);
+	queue_nop(&r, 3, 0, 3);               /* after the drain: waits too */
+	expect(&r, 3, (uint64_t[]){ 1, 2, 3 }, (int32_t[]){ -RC_ETIME, 2, 3 });
+	ring_close(&r);
+}
+
+static void drain_with_nothing_in_flight_runs_at_once(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_nop(&r, 1, 0, 1);
+	queue_nop(&r, 2, RC_SQE_DRAIN, 2);
+	expect(&r, 2, (uint64_t[]){ 1, 2 }, (int32_t[]){ 1, 2 });
+	ring_close(&r);
+}
+
+static void skip_success_posts_only_failures(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_nop(&r, 1, RC_SQE_SKIP_SUCCESS, 1);
+	queue_nop(&r, -RC_EIO, RC_SQE_SKIP_SUCCESS, 2);
+	queue_nop(&r, 3, 0, 3);
+	queue_nop(&r, 4, RC_SQE_SKIP_SUCCESS | RC_SQE_LINK, 4);
+	queue_nop(&r, 5, 0, 5);
+	expect(&r, 3, (uint64_t[]){ 2, 3, 5 }, (int32_t[]){ -RC_EIO, 3, 5 });
+	ring_close(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(link_runs_the_chain_when_all_succeed),
+		cmocka_unit_test(link_failure_cancels_the_rest_of_the_chain),
+		cmocka_unit_test(invalid_entry_breaks_its_chain),
+		cmocka_unit_test(link_waits_for_a_pending_member),
+		cmocka_unit_test(link_failure_after_pending_member),
+		cmocka_unit_test(drain_waits_for_everything_before),
+		cmocka_unit_test(drain_with_nothing_in_flight_runs_at_once),
+		cmocka_unit_test(skip_success_posts_only_failures),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,180 @@
+/*
+ * test_hostile.c - shared memory is hostile: a thread rewriting SQEs while
+ * the engine reads them, impossible ring indices, random garbage.
+ */
+#include "helpers.h"
+#include <pthread.h>
+#include "ringcall/atomic.h"
+
+struct rewriter {
+	struct rc_sqe *sqes;
+	unsigned n;
+	uint32_t stop;
+	uint64_t flips;
+};
+
+/* Flip every SQE's NOP result between a valid 1 and an invalid -5000,
+ * word by word, as a hostile user would, while the engine reads. */
+static void *rewrite(void *arg)
+{
+	struct rewriter *w = arg;
+	uint32_t v = 0;
+
+	while (!rc_load_acquire(&w->stop)) {
+		v ^= 1;
+		for (unsigned i = 0; i < w->n; i++)
+			rc_store_relaxed((uint32_t *)&w->sqes[i].args.nop.res,
+					 v ? 1u : (uint32_t)-5000);
+		w->flips++;
+	}
+	return NULL;
+}
+
+/* The engine reads each SQE once: whatever it validated is what runs. A
+ * reader that checked the field and then read it again would now and
+ * then run res = -5000. */
+static void sqe_rewritten_during_read_runs_what_was_checked(void **state)
+{
+	struct rc_ring r;
+	struct rce_ring *e;
+	struct rewriter w = { 0 };
+	pthread_t th;
+	unsigned ok = 0, rejected = 0;
+
+	(void)state;
+	ring_open(&r, 64, 64, 0);
+	e = rc_inproc_engine(&r);
+	for (unsigned i = 0; i < 64; i++) /* written once, before the race starts */
+		rc_prep_nop(&r.sqes[i], 1);
+	w.sqes = r.sqes;
+	w.n = 64;
+	assert_int_equal(pthread_create(&th, NULL, rewrite, &w), 0);
+	for (uint32_t tail = 0; tail < 200000; tail += 64) {
+		rc_store_release(&r.hdr->sq_tail, tail + 64);
+		assert_int_equal(rce_ring_run(e, 64), 64);
+		for (unsigned i = 0; i < 64; i++) {
+			int32_t res = reap_one(&r, NULL);
+
+			assert_true(res == 1 || res == -RC_EINVAL);
+			res == 1 ? ok++ : rejected++;
+		}
+	}
+	rc_store_release(&w.stop, 1);
+	pthread_join(th, NULL);
+	assert_int_equal(ok + rejected, 3125 * 64);
+	assert_true(ok > 0 && w.flips > 0);
+	ring_close(&r);
+}
+
+/* A tail more than a ring ahead: the engine takes one ring's worth (every
+ * read masked, in bounds), counts the rest as dropped, and the ring goes
+ * on from the user's tail. */
+static void impossible_sq_tail_is_counted_not_followed(void **state)
+{
+	struct rc_ring r;
+	struct rce_ring *e;
+
+	(void)state;
+	ring_open(&r, 8, 16, 0);
+	e = rc_inproc_engine(&r);
+	rc_store_release(&r.hdr->sq_tail, 1000);
+	assert_int_equal(rce_ring_run(e, UINT32_MAX), 8);
+	assert_int_equal(r.hdr->sq_dropped, 992);
+	assert_int_equal(r.hdr->sq_head, 1000);
+	assert_int_equal(rc_cq_ready(&r), 8);
+	rc_cq_advance(&r, 8);
+	/* Behind the head is just as impossible. */
+	rc_store_release(&r.hdr->sq_tail, 990);
+	assert_int_equal(rce_ring_run(e, UINT32_MAX), 8);
+	assert_int_equal(r.hdr->sq_dropped, 992 + (uint32_t)(990 - 1000 - 8));
+	rc_cq_advance(&r, 8);
+	/* The library resynchronises from the engine's head and goes on. */
+	assert_int_equal(rc_ring_attach(&r, r.hdr, rc_ring_bytes(8, 16), r.backend,
+					r.backend_data), 0);
+	rc_prep_nop(rc_get_sqe(&r), 5);
+	assert_int_equal(run_one(&r, NULL), 5);
+	ring_close(&r);
+}
+
+/* A CQ head the engine cannot believe: it writes no CQE (that could
+ * overwrite unread ones) but keeps them in order in the backlog. */
+static void impossible_cq_head_overwrites_nothing(void **state)
+{
+	struct rc_ring r;
+	struct rce_ring *e;
+
+	(void)state;
+	ring_open(&r, 8, 8, 8);
+	e = rc_inproc_engine(&r);
+	for (int i = 0; i < 8; i++) /* fill the CQ: the engine must re-read the head */
+		rc_prep_nop(rc_get_sqe(&r), i);
+	assert_int_equal(rc_submit(&r), 8);
+	rc_store_release(&r.hdr->cq_head, r.cq_head + 12); /* past the tail */
+	for (int i = 0; i < 8; i++)
+		rc_prep_nop(rc_get_sqe(&r), 10 + i);
+	assert_int_equal(rc_submit(&r), 8);
+	assert_int_equal(e->backlog_count, 8);
+	assert_int_equal(r.hdr->cq_tail, 8);
+	assert_true(r.hdr->flags & RC_RING_CQ_OVERFLOW);
+	rc_prep_nop(rc_get_sqe(&r), 99);
+	assert_int_equal(rc_submit(&r), -RC_EBUSY); /* backlog full: stays in the SQ */
+	rc_store_release(&r.hdr->cq_head, r.cq_head); /* the user repairs it */
+	for (int i = 0; i < 17; i++) {
+		struct rc_cqe *cqe;
+
+		assert_int_equal(rc_wait_cqe(&r, &cqe), 0);
+		assert_int_equal(cqe->res, i < 8 ? i : i < 16 ? 10 + i - 8 : 99);
+		rc_cqe_seen(&r, cqe);
+	}
+	ring_close(&r);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random bytes everywhere the user can write; the engine must stay in
+ * bounds (ASan watches) and keep its own accounts straight. */
+static void random_garbage_never_breaks_the_engine(void **state)
+{
+	struct rc_ring r;
+	struct rce_ring *e;
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	ring_open(&r, 16, 32, 64);
+	e = rc_inproc_engine(&r);
+	for (int iter = 0; iter < 20000; iter++) {
+		uint64_t *words = (uint64_t *)r.sqes;
+
+		for (unsigned i = 0; i < 16 * 8; i++)
+			words[i] = xorshift(&seed) & (xorshift(&seed) & 1 ? 0xff00ff00ff00ffffull : ~0ull);
+		for (unsigned i = 0; i < 16; i++)
+			if (xorshift(&seed) & 1)
+				r.sqes[i].opcode %= RC_OP_COUNT + 2;
+		r.hdr->sq_tail = (uint32_t)xorshift(&seed) % 40 + e->sq_head;
+		r.hdr->cq_head = (uint32_t)xorshift(&seed);
+		if (xorshift(&seed) % 4)
+			r.hdr->cq_head = e->cq_tail - (uint32_t)(xorshift(&seed) % 40);
+		(void)rce_ring_run(e, UINT32_MAX);
+		assert_true(e->inflight + e->backlog_count <= e->cap);
+		assert_true(e->cq_tail - e->pub_cq_tail == 0);
+	}
+	ring_close(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sqe_rewritten_during_read_runs_what_was_checked),
+		cmocka_unit_test(impossible_sq_tail_is_counted_not_followed),
+		cmocka_unit_test(impossible_cq_head_overwrites_nothing),
+		cmocka_unit_test(random_garbage_never_breaks_the_engine),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
