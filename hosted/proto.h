@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define HOST_PROTO_MAGIC 0x52434831u /* "RCH1" */
+#define HOST_PROTO_MAGIC 0x52434831u /* "RCH1" as a number */
 
 struct host_hello {
 	uint32_t magic, abi_version;

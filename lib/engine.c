@@ -306,9 +306,17 @@ static uint32_t rce_take_by_seq(struct rce_ring *r, uint32_t budget)
 	return n;
 }
 
-/* Take SQEs up to the user's tail. A tail more than sq_entries ahead is
- * impossible: the oldest claims beyond one ring's worth are counted as
- * dropped and skipped, so the ring is consistent again at once. */
+/* Is the user's tail possible: no more than a ring's worth ahead of our
+ * head? (A tail behind the head wraps to a huge distance: impossible too.) */
+static inline bool rce_tail_possible(const struct rce_ring *r, uint32_t tail)
+{
+	return tail - r->sq_head <= r->sq_entries;
+}
+
+/* Take SQEs up to the user's tail. An impossible tail is not followed:
+ * nothing is taken, the head does not move (no entry runs twice, none is
+ * guessed at), and each refusal counts in sq_dropped until the user
+ * repairs its tail. */
 static uint32_t rce_take_by_tail(struct rce_ring *r, uint32_t budget)
 {
 	/* Pairs with the user's store_release of sq_tail after writing the
@@ -316,10 +324,9 @@ static uint32_t rce_take_by_tail(struct rce_ring *r, uint32_t budget)
 	uint32_t tail = rc_load_acquire(&r->hdr->sq_tail);
 	uint32_t n = 0;
 
-	if (RCE_UNLIKELY(tail - r->sq_head > r->sq_entries)) {
-		r->dropped += tail - r->sq_head - r->sq_entries;
-		rc_store_relaxed(&r->hdr->sq_dropped, r->dropped);
-		r->sq_head = tail - r->sq_entries;
+	if (RCE_UNLIKELY(!rce_tail_possible(r, tail))) {
+		rc_store_relaxed(&r->hdr->sq_dropped, ++r->dropped);
+		return 0;
 	}
 	while (n < budget && r->sq_head != tail && rce_can_take(r)) {
 		struct rc_sqe s;
@@ -349,6 +356,8 @@ static void rce_publish(struct rce_ring *r)
 	}
 }
 
+static bool rce_sq_pending(struct rce_ring *r);
+
 int rce_ring_run(struct rce_ring *r, uint32_t budget)
 {
 	uint32_t n;
@@ -368,20 +377,28 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 		n = rce_take_by_tail(r, budget);
 	rce_settle(r);
 	rce_publish(r);
-	if (n < budget && r->backlog_count + r->inflight >= r->cap && rce_ring_has_work(r))
+	if (n < budget && r->backlog_count + r->inflight >= r->cap && rce_sq_pending(r))
 		return -RC_EBUSY;
 	return (int)n;
+}
+
+/* Are SQEs published that the engine has not taken? */
+static bool rce_sq_pending(struct rce_ring *r)
+{
+	uint32_t tail;
+
+	if (r->setup_flags & RC_SETUP_POLL)
+		return rc_load_acquire(&r->sqes[r->sq_head & r->sq_mask].seq) == r->sq_head + 1;
+	tail = rc_load_acquire(&r->hdr->sq_tail);
+	return tail != r->sq_head && rce_tail_possible(r, tail);
 }
 
 bool rce_ring_has_work(struct rce_ring *r)
 {
 	if (r->backlog_count && rce_cq_has_room(r))
 		return true;
-	if (r->drain_held)
-		return false; /* the SQ waits for the drain, not for us */
-	if (r->setup_flags & RC_SETUP_POLL)
-		return rc_load_acquire(&r->sqes[r->sq_head & r->sq_mask].seq) == r->sq_head + 1;
-	return rc_load_acquire(&r->hdr->sq_tail) != r->sq_head;
+	/* With no room, the SQ waits for completions or a drain, not for us. */
+	return rce_can_take(r) && rce_sq_pending(r);
 }
 
 uint64_t rce_ring_next_deadline(const struct rce_ring *r)
@@ -480,7 +497,7 @@ int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t 
 
 	if (err)
 		return err;
-	if (shared_bytes < rc_ring_bytes(p->sq_entries, cq))
+	if (shared_bytes < rc_ring_bytes(p->sq_entries, cq) || (uintptr_t)shared % RC_CACHELINE)
 		return -RC_EINVAL;
 	*r = (struct rce_ring){
 		.ctx = ctx, .sq_entries = p->sq_entries, .sq_mask = p->sq_entries - 1,

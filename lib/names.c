@@ -36,12 +36,10 @@
 #undef RC_SYSCALL
 
 #define RC_COUNT_FIELD(kind, ctype, fname, a, b) + 1
-#define RC_SYSCALL(op, OP, num, tgt, rts, impl, doc)                                   \
+#define RC_SYSCALL(op, OP, num, tgt, rts, who, doc)                                    \
 	{ .name = #OP, .summary = doc, .opcode = num, .target = RC_TK_##tgt,             \
-	  .engine = RC_IMPL_IS_ENGINE_##impl, .rights = rts,                           \
+	  .impl = RC_IMPL_##who, .rights = rts,                           \
 	  .nfields = 0 RC_ARGS_##op(RC_COUNT_FIELD), .fields = NULL },
-#define RC_IMPL_IS_ENGINE_ENGINE   true
-#define RC_IMPL_IS_ENGINE_PLATFORM false
 const struct rc_op_desc rc_op_descs[RC_OP_COUNT] = {
 #include "ringcall/syscalls.def"
 };

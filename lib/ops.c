@@ -17,6 +17,8 @@ int32_t rce_op_probe(struct rce_call *c, const struct rce_args_probe *a)
 
 #define RCE_OFFERED_ENGINE(name)   true
 #define RCE_OFFERED_PLATFORM(name) (c->ctx->ops->name != NULL)
+#define RCE_OFFERED_HOSTED         RCE_OFFERED_PLATFORM
+#define RCE_OFFERED_KERNEL         RCE_OFFERED_PLATFORM
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
 	if (RCE_OFFERED_##impl(name)) {                         \
 		p.ops |= UINT64_C(1) << num;                    \
@@ -143,9 +145,14 @@ restart:
 			goto restart;
 		return n;
 	}
-	if (!n && r->drain_held && r->drain_held->sqe.user_data == a->target) {
+	if ((!n || (a->flags & RC_CANCEL_ALL)) && r->drain_held &&
+	    r->drain_held->sqe.user_data == a->target) {
 		q = r->drain_held;
 		r->drain_held = NULL;
+		/* Nothing after it has been read: if it links, the rest of its
+		 * chain is still in the SQ and must fail as it arrives. */
+		if (q->sqe.flags & RC_SQE_LINK)
+			r->chain_failed = true;
 		rce_finish(r, q, -RC_ECANCELED);
 		n++;
 	}

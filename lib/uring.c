@@ -21,7 +21,9 @@ int rc_ring_attach(struct rc_ring *r, void *shared, size_t bytes, const struct r
 		return -RC_EINVAL;
 	if (!rc_pow2(h->sq_entries) || !rc_pow2(h->cq_entries) ||
 	    h->sq_entries > RC_MAX_SQ_ENTRIES || h->cq_entries > RC_MAX_CQ_ENTRIES ||
-	    rc_ring_bytes(h->sq_entries, h->cq_entries) > bytes)
+	    h->cq_entries < h->sq_entries || h->sqes_offset != RC_RING_HDR_BYTES ||
+	    h->cqes_offset != RC_RING_HDR_BYTES + h->sq_entries * 64u ||
+	    h->ring_bytes != rc_ring_bytes(h->sq_entries, h->cq_entries) || h->ring_bytes > bytes)
 		return -RC_EINVAL;
 	*r = (struct rc_ring){
 		.hdr = h,
@@ -117,6 +119,8 @@ int rc_wait_cqe_nr(struct rc_ring *r, struct rc_cqe **cqe, uint32_t nr)
 
 		if (nr == 1 ? rc_cqe_at(r, r->cq_head) != NULL : rc_cq_ready(r) >= nr)
 			return rc_peek_cqe(r, cqe);
+		/* CQ_OVERFLOW is a hint here (no fence needed): a stale read
+		 * costs at most one more spin before the enter below. */
 		if (spin++ < r->spin_limit &&
 		    !(rc_load_relaxed(&r->hdr->flags) & RC_RING_CQ_OVERFLOW)) {
 			rc_cpu_relax();

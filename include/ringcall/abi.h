@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RC_ABI_MAGIC   0x52435231u /* "RCR1" read as a little-endian u32 */
+#define RC_ABI_MAGIC   0x52435231u /* "RCR1" as a number; in memory (LE) "1RCR" */
 #define RC_ABI_VERSION 1u
 
 /* ---- error numbers: results are negative errno values, Linux's numbers ---- */
@@ -222,12 +222,13 @@ struct rc_ring_hdr {
 	/* line 2: written by the engine, on every batch */
 	uint32_t sq_head;     /* engine: store_release; user: load_acquire */
 	uint32_t cq_tail;     /* engine: store_release; user: load_acquire */
-	uint32_t sq_dropped;  /* SQEs claimed by an impossible tail, skipped */
+	uint32_t sq_dropped;  /* times an impossible SQ tail was refused */
 	uint32_t cq_overflow; /* CQEs that went through the backlog */
 	uint32_t rsvd2[12];
 
 	/* line 3: written by the engine, rarely */
-	uint32_t flags;       /* RC_RING_*; engine: atomic or/and; user: load after a full fence */
+	uint32_t flags;       /* RC_RING_*; engine: atomic or/and; user: relaxed load (after
+			         a full fence when deciding whether to ring the doorbell) */
 	uint32_t rsvd3[15];
 
 	/* line 4: written by the user, rarely: doorbell words for platforms
@@ -289,8 +290,10 @@ RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, flags) == 192);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_doorbell) == 256);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_waiting) == 260);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, last_error) == 320);
+#define RC_FIELD_BYTES(kind, ctype, name, a, b) + sizeof(ctype)
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)               \
 	RC_ABI_ASSERT(sizeof(struct rc_args_##name) <= RC_ARGS_BYTES);       \
+	RC_ABI_ASSERT(sizeof(struct rc_args_##name) == 0 RC_ARGS_##name(RC_FIELD_BYTES)); \
 	RC_ABI_ASSERT(num < 64);
 #include "syscalls.def"
 #undef RC_SYSCALL

@@ -12,6 +12,7 @@
 
 enum rc_field_kind { RC_FK_INT, RC_FK_ENUM, RC_FK_FLAGS, RC_FK_LEN, RC_FK_UIN, RC_FK_UOUT, RC_FK_RSVD };
 enum rc_target_kind { RC_TK_NONE, RC_TK_ANY, RC_TK_FILE };
+enum rc_impl { RC_IMPL_ENGINE, RC_IMPL_PLATFORM, RC_IMPL_HOSTED, RC_IMPL_KERNEL };
 
 struct rc_field_desc {
 	const char *name;
@@ -28,7 +29,7 @@ struct rc_op_desc {
 	const char *summary;
 	uint8_t opcode;
 	uint8_t target;        /* enum rc_target_kind */
-	bool engine;           /* run by the engine itself on every platform */
+	uint8_t impl;          /* enum rc_impl: who runs it */
 	uint8_t nfields;
 	uint32_t rights;
 	const struct rc_field_desc *fields;
