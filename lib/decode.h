@@ -143,9 +143,10 @@ static inline int32_t rce_check_target(struct rce_ring *r, struct rce_call *c, u
 #define RCE_OFFERED_HOSTED         RCE_OFFERED_PLATFORM
 #define RCE_OFFERED_KERNEL         RCE_OFFERED_PLATFORM
 
-/* One decode-then-invoke function per opcode. */
+/* One decode-then-invoke function per opcode, each small enough to need
+ * almost no register saving. */
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                       \
-static inline int32_t rce_run_##name(struct rce_ring *r, struct rce_call *c)        \
+static int32_t rce_run_##name(struct rce_ring *r, struct rce_call *c)               \
 {                                                                                   \
 	const struct rc_sqe *s = c->sqe;                                            \
 	const struct rc_args_##name *in = &s->args.name;                            \
@@ -170,28 +171,38 @@ static inline int32_t rce_run_##name(struct rce_ring *r, struct rce_call *c)    
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
 
-/* Check what every SQE shares, then hand it to its opcode's function. */
+/* Which header check failed (cold: the fast path tests them all at once). */
+static RCE_COLD int32_t rce_reject_header(struct rce_ring *r, const struct rc_sqe *s)
+{
+	unsigned op = s->opcode;
+
+	if (s->flags & ~RC_SQE_FLAGS)
+		return rce_reject(r, s, RC_FIELD_FLAGS, RC_BAD_SQE_FLAGS, s->flags, RC_SQE_FLAGS,
+				  -RC_EINVAL);
+	if (s->rsvd0 | s->rsvd1)
+		return rce_reject(r, s, RC_FIELD_RSVD, RC_BAD_RESERVED,
+				  s->rsvd0 ? s->rsvd0 : s->rsvd1, 0, -RC_EINVAL);
+	if (op >= 64 || !((RC_OPS_ALL >> op) & 1))
+		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_OPCODE, op, 0, -RC_EINVAL);
+	return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_RESTRICTED, op, r->allowed, -RC_EACCES);
+}
+
+/* Check what every SQE shares, then hand it to its opcode's function. The
+ * allowed mask is a subset of the table's, so one bit test rejects both
+ * unknown and restricted opcodes. */
 static inline int32_t rce_decode_and_invoke(struct rce_ring *r, struct rce_call *c)
 {
 	const struct rc_sqe *s = c->sqe;
 	unsigned op = s->opcode;
 
-	if (RCE_UNLIKELY(s->flags & ~RC_SQE_FLAGS))
-		return rce_reject(r, s, RC_FIELD_FLAGS, RC_BAD_SQE_FLAGS, s->flags, RC_SQE_FLAGS,
-				  -RC_EINVAL);
-	if (RCE_UNLIKELY(s->rsvd0 | s->rsvd1))
-		return rce_reject(r, s, RC_FIELD_RSVD, RC_BAD_RESERVED,
-				  s->rsvd0 ? s->rsvd0 : s->rsvd1, 0, -RC_EINVAL);
-	if (RCE_UNLIKELY(op >= 64 || !((RC_OPS_ALL >> op) & 1)))
-		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_OPCODE, op, 0, -RC_EINVAL);
-	if (RCE_UNLIKELY(!((r->allowed >> op) & 1)))
-		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_RESTRICTED, op, r->allowed,
-				  -RC_EACCES);
-	switch (op) {
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
-	case num: return rce_run_##name(r, c);
+	static int32_t (*const run[64])(struct rce_ring *, struct rce_call *) = {
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) [num] = rce_run_##name,
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
-	}
-	return -RC_EINVAL; /* not reached: the opcode was checked above */
+	};
+
+	if (RCE_UNLIKELY((s->flags & ~RC_SQE_FLAGS) | s->rsvd0 | s->rsvd1 | (op >= 64) ||
+			 !((r->allowed >> (op & 63)) & 1)))
+		return rce_reject_header(r, s);
+	return run[op](r, c); /* non-NULL: allowed is a subset of the table */
 }

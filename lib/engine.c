@@ -74,7 +74,7 @@ static void rce_set_flag(struct rce_ring *r, uint32_t bit, bool on)
 /* Is there a free CQ slot? Re-reads the user's head only when the cached
  * one says full. A head that claims more than the CQ holds (garbage) means
  * no room: the CQEs wait in the backlog until the user repairs it. */
-static bool rce_cq_has_room(struct rce_ring *r)
+static inline bool rce_cq_has_room(struct rce_ring *r)
 {
 	if (r->cq_tail - r->cq_head_seen < r->cq_entries)
 		return true;
@@ -84,9 +84,23 @@ static bool rce_cq_has_room(struct rce_ring *r)
 	return r->cq_tail - r->cq_head_seen < r->cq_entries;
 }
 
-static void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res)
+/* Publish the SQ head if it moved. Orders our reads of the taken SQEs
+ * before the user may overwrite their slots. */
+static inline void rce_publish_sq_head(struct rce_ring *r)
+{
+	if (r->sq_head != r->pub_sq_head) {
+		r->pub_sq_head = r->sq_head;
+		rc_store_release(&r->hdr->sq_head, r->sq_head);
+	}
+}
+
+/* Write a CQE. The SQ head is published first, so a user who sees a CQE
+ * also sees its SQE's slot free (it may refill the SQ right away). */
+static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res)
 {
 	struct rc_cqe *cqe = &r->cqes[r->cq_tail & r->cq_mask];
+
+	rce_publish_sq_head(r);
 
 	rc_store_relaxed64(&cqe->user_data, user_data);
 	rc_store_relaxed((uint32_t *)&cqe->res, (uint32_t)res);
@@ -110,26 +124,37 @@ static void rce_flush_backlog(struct rce_ring *r)
 		rce_set_flag(r, RC_RING_CQ_OVERFLOW, false);
 }
 
-/* Complete one request in flight: its CQE goes to the CQ, or to the back of
- * the backlog if the CQ is full or older CQEs already wait there. */
-void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags)
+/* The CQ is full or older CQEs wait: this one goes to the back of the
+ * backlog (its slot was reserved when the request was taken). */
+static RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, int32_t res)
+{
+	uint32_t slot = (r->backlog_head + r->backlog_count) % r->cap;
+
+	r->backlog[slot] = (struct rc_cqe){ .user_data = user_data, .res = res };
+	r->backlog_count++;
+	rc_store_relaxed(&r->hdr->cq_overflow, ++r->overflowed);
+	rce_set_flag(r, RC_RING_CQ_OVERFLOW, true);
+}
+
+/* Complete one request in flight: its CQE goes to the CQ, or to the
+ * backlog if the CQ is full or older CQEs already wait there. */
+static inline void rce_post_inline(struct rce_ring *r, uint64_t user_data, int32_t res,
+				   uint8_t sqe_flags)
 {
 	r->inflight--;
 	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
 		return;
-	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r))) {
+	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
 		rce_write_cqe(r, user_data, res);
-	} else {
-		uint32_t slot = (r->backlog_head + r->backlog_count) % r->cap;
-
-		r->backlog[slot] = (struct rc_cqe){ .user_data = user_data, .res = res };
-		r->backlog_count++;
-		rc_store_relaxed(&r->hdr->cq_overflow, ++r->overflowed);
-		rce_set_flag(r, RC_RING_CQ_OVERFLOW, true);
-	}
-	r->posted++;
-	if (RCE_UNLIKELY(r->posted >= r->next_count_target) && !r->firing_counts)
+	else
+		rce_post_backlog(r, user_data, res);
+	if (RCE_UNLIKELY(++r->posted >= r->next_count_target) && !r->firing_counts)
 		rce_fire_counts(r);
+}
+
+void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags)
+{
+	rce_post_inline(r, user_data, res, sqe_flags);
 }
 
 /* ---- LINK and DRAIN ---- */
@@ -250,15 +275,22 @@ static void rce_settle(struct rce_ring *r)
 
 /* ---- the submission side ---- */
 
-/* Copy an SQE out of shared memory, each word read exactly once. */
-static inline void rce_read_sqe(struct rc_sqe *dst, const struct rc_sqe *src)
+/* Copy an SQE out of shared memory: one 64-byte copy, each byte read
+ * exactly once, nothing read from shared memory after it. A user
+ * rewriting the entry meanwhile races with this copy by design (it may
+ * get a mix of old and new bytes, all of which decode then checks), so
+ * the race detector is told not to report it. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RCE_NO_TSAN __attribute__((no_sanitize("thread")))
+#endif
+#endif
+#ifndef RCE_NO_TSAN
+#define RCE_NO_TSAN
+#endif
+static inline RCE_NO_TSAN void rce_read_sqe(struct rc_sqe *dst, const struct rc_sqe *src)
 {
-	typedef uint64_t __attribute__((may_alias)) word_t;
-	const word_t *from = (const word_t *)src;
-	word_t *to = (word_t *)dst;
-
-	for (unsigned i = 0; i < sizeof(*src) / 8; i++)
-		to[i] = rc_load_relaxed64((const uint64_t *)&from[i]);
+	__builtin_memcpy(dst, (const void *)src, sizeof(*dst));
 }
 
 /* Run one SQE (already copied). The common case, no flags outside a chain,
@@ -276,7 +308,7 @@ static inline void rce_take(struct rce_ring *r, const struct rc_sqe *s)
 	c = (struct rce_call){ .ring = r, .ctx = r->ctx, .sqe = s };
 	res = rce_decode_and_invoke(r, &c);
 	if (res != RCE_PENDING)
-		rce_post(r, s->user_data, res, 0);
+		rce_post_inline(r, s->user_data, res, 0);
 }
 
 /* Room for one more request in flight, with a backlog slot for its CQE? */
@@ -342,12 +374,7 @@ static uint32_t rce_take_by_tail(struct rce_ring *r, uint32_t budget)
 /* Tell the user what moved: SQ slots it may reuse, CQEs it may read. */
 static void rce_publish(struct rce_ring *r)
 {
-	if (r->sq_head != r->pub_sq_head) {
-		r->pub_sq_head = r->sq_head;
-		/* Orders our reads of the taken SQEs before the user may
-		 * overwrite their slots. */
-		rc_store_release(&r->hdr->sq_head, r->sq_head);
-	}
+	rce_publish_sq_head(r);
 	if (r->cq_tail != r->pub_cq_tail) {
 		r->pub_cq_tail = r->cq_tail;
 		/* Orders the CQE writes before the tail that counts them. */

@@ -77,6 +77,14 @@ static int rc_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete
 	return r->backend->enter(r, to_submit, min_complete, flags);
 }
 
+/* Are at least nr CQEs ready? Looks at the nr-th entry's phase: the
+ * engine writes CQEs in order, and that line is one we read next anyway
+ * (polling cq_tail would pull the engine's busiest line across). */
+static inline bool rc_cqes_ready(struct rc_ring *r, uint32_t nr)
+{
+	return rc_cqe_at(r, r->cq_head + nr - 1) != NULL;
+}
+
 int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
 {
 	uint32_t n = rc_flush_sq(r);
@@ -90,11 +98,11 @@ int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
 			return -RC_EINVAL;
 		/* A polling engine may answer before we would sleep. */
 		for (uint32_t spin = 0; spin < r->spin_limit && !(flags & RC_ENTER_SQ_WAKEUP); spin++) {
-			if (rc_cq_ready(r) >= wait_nr)
+			if (rc_cqes_ready(r, wait_nr))
 				return (int)n;
 			rc_cpu_relax();
 		}
-		if (rc_cq_ready(r) < wait_nr)
+		if (!rc_cqes_ready(r, wait_nr))
 			flags |= RC_ENTER_GETEVENTS;
 	}
 	if (!flags)
@@ -117,7 +125,7 @@ int rc_wait_cqe_nr(struct rc_ring *r, struct rc_cqe **cqe, uint32_t nr)
 	for (;;) {
 		int ret;
 
-		if (nr == 1 ? rc_cqe_at(r, r->cq_head) != NULL : rc_cq_ready(r) >= nr)
+		if (rc_cqes_ready(r, nr))
 			return rc_peek_cqe(r, cqe);
 		/* CQ_OVERFLOW is a hint here (no fence needed): a stale read
 		 * costs at most one more spin before the enter below. */

@@ -251,11 +251,12 @@ static inline uint32_t rc_ring_bytes(uint32_t sq_entries, uint32_t cq_entries)
 	return RC_RING_HDR_BYTES + sq_entries * 64u + ((cq_entries * 16u + 63u) & ~63u);
 }
 
-/* The phase a CQE written at index i carries (lap 0 carries 1, so that a
- * zeroed CQ holds no valid entry). */
+/* The phase a CQE written at index i carries: the parity of its lap, with
+ * lap 0 carrying 1 so that a zeroed CQ holds no valid entry. cq_entries is
+ * a power of two, so the lap's low bit is index & cq_entries. */
 static inline uint32_t rc_cq_phase(uint32_t index, uint32_t cq_entries)
 {
-	return ((index / cq_entries) & 1u) ? 0u : RC_CQE_F_PHASE;
+	return (index & cq_entries) ? 0u : RC_CQE_F_PHASE;
 }
 
 #define RC_MAX_SQ_ENTRIES 32768u
