@@ -122,11 +122,27 @@ awake:
 	host_set_need_wakeup(w, false);
 }
 
+/* Keep polling while idle for less than idle_ns? The clock is read only
+ * every 64 idle passes: a vDSO read per pass would delay noticing work. */
+static bool host_keep_polling(uint64_t *idle_since, uint32_t *idle_passes, uint64_t idle_ns)
+{
+	uint64_t now;
+
+	if (!idle_ns)
+		return false;
+	if ((*idle_passes)++ % 64)
+		return true;
+	now = host_now_ns();
+	if (*idle_since == 0)
+		*idle_since = now;
+	return now - *idle_since < idle_ns;
+}
+
 static void *host_worker_main(void *arg)
 {
 	struct host_worker *w = arg;
-	uint64_t last_busy = 0;
-	uint32_t control_seen = 0;
+	uint64_t idle_since = 0;
+	uint32_t idle_passes = 0, control_seen = 0;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		uint32_t control = rc_load_acquire(&w->control);
@@ -137,21 +153,17 @@ static void *host_worker_main(void *arg)
 			host_worker_adopt(w);
 		}
 		if (host_worker_pass(w, &idle_ns)) {
-			last_busy = 0;
+			idle_since = 0;
+			idle_passes = 0;
 			continue;
 		}
-		if (idle_ns) {
-			uint64_t now = host_now_ns();
-
-			if (last_busy == 0)
-				last_busy = now;
-			if (now - last_busy < idle_ns) {
-				rc_cpu_relax();
-				continue;
-			}
+		if (host_keep_polling(&idle_since, &idle_passes, idle_ns)) {
+			rc_cpu_relax();
+			continue;
 		}
 		host_worker_sleep(w, control_seen);
-		last_busy = 0;
+		idle_since = 0;
+		idle_passes = 0;
 	}
 	while (w->clients) {
 		struct host_client *c = w->clients;
