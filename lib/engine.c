@@ -388,6 +388,7 @@ static bool rce_sq_pending(struct rce_ring *r);
 int rce_ring_run(struct rce_ring *r, uint32_t budget)
 {
 	uint32_t n;
+	bool busy;
 
 	if (RCE_UNLIKELY(r->nr_timeouts)) {
 		uint64_t now = rce_port_now_ns();
@@ -403,10 +404,11 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 	else
 		n = rce_take_by_tail(r, budget);
 	rce_settle(r);
+	busy = n < budget && r->backlog_count + r->inflight >= r->cap && rce_sq_pending(r);
+	if (RCE_UNLIKELY(busy != !!(r->ring_flags & RC_RING_BUSY)))
+		rce_set_flag(r, RC_RING_BUSY, busy); /* the user's "refused" signal */
 	rce_publish(r);
-	if (n < budget && r->backlog_count + r->inflight >= r->cap && rce_sq_pending(r))
-		return -RC_EBUSY;
-	return (int)n;
+	return busy ? -RC_EBUSY : (int)n;
 }
 
 /* Are SQEs published that the engine has not taken? */

@@ -105,10 +105,17 @@ int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
 		if (!rc_cqes_ready(r, wait_nr))
 			flags |= RC_ENTER_GETEVENTS;
 	}
-	if (!flags)
-		return (int)n;
-	ret = rc_enter(r, n, wait_nr, flags);
-	return ret < 0 ? ret : (int)n;
+	if (flags)
+		ret = rc_enter(r, n, wait_nr, flags);
+	else
+		ret = 0;
+	if (ret < 0)
+		return ret;
+	/* The engine refuses more work until CQEs are reaped: say so. The
+	 * entries stay queued and are taken once there is room. */
+	if (!wait_nr && (rc_load_relaxed(&r->hdr->flags) & RC_RING_BUSY))
+		return -RC_EBUSY;
+	return (int)n;
 }
 
 int rc_submit(struct rc_ring *r)

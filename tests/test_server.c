@@ -168,6 +168,44 @@ static void poll_mode_needs_no_doorbells(void **state)
 	rc_disconnect(&r);
 }
 
+/* A client that submits far more than it reaps: the server keeps every
+ * completion (CQ, then backlog), then refuses more with a visible -EBUSY,
+ * and takes the waiting entries once the client reaps. */
+static void full_backlog_is_a_clear_refusal(void **state)
+{
+	struct rc_params p = { .sq_entries = 8, .cq_entries = 8, .backlog_entries = 8 };
+	struct rc_ring r;
+	int ret = 0;
+
+	(void)state;
+	assert_int_equal(rc_connect(&r, sock_path, &p), 0);
+	for (int batch = 0; batch < 3; batch++) {
+		for (int i = 0; i < 8; i++)
+			rc_prep_nop(rc_get_sqe(&r), batch * 8 + i);
+		ret = rc_submit(&r);
+		/* the first two batches are taken: into the CQ, then the backlog */
+		for (int k = 0; batch < 2 && k < 500 &&
+				rc_load_acquire(&r.hdr->sq_head) != 8u * (batch + 1); k++)
+			usleep(1000);
+	}
+	for (int k = 0; k < 500 && ret != -RC_EBUSY; k++) {
+		usleep(1000);
+		ret = rc_submit(&r);
+	}
+	assert_int_equal(ret, -RC_EBUSY);
+	assert_true(r.hdr->flags & RC_RING_CQ_OVERFLOW);
+	assert_int_equal(r.hdr->sq_head, 16);
+	for (int i = 0; i < 24; i++) {
+		struct rc_cqe *cqe;
+
+		assert_int_equal(rc_wait_cqe(&r, &cqe), 0);
+		assert_int_equal(cqe->res, i);
+		rc_cqe_seen(&r, cqe);
+	}
+	assert_false(r.hdr->flags & RC_RING_BUSY);
+	rc_disconnect(&r);
+}
+
 static unsigned count_fds(pid_t pid)
 {
 	char path[64];
@@ -319,6 +357,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(files_through_the_server, setup, teardown),
 		cmocka_unit_test_setup_teardown(paths_cannot_escape_the_root, setup, teardown),
 		cmocka_unit_test_setup_teardown(poll_mode_needs_no_doorbells, setup, teardown),
+		cmocka_unit_test_setup_teardown(full_backlog_is_a_clear_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(crashed_client_is_reclaimed, setup, teardown),
 		cmocka_unit_test_setup_teardown(scribbling_client_does_not_hurt_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(dead_server_gives_epipe_not_a_hang, setup, teardown),

@@ -198,6 +198,7 @@ struct rc_error {
 /* ---- the ring header: one cache line per writer and temperature ---- */
 #define RC_RING_NEED_WAKEUP (1u << 0) /* the engine sleeps: ring the doorbell */
 #define RC_RING_CQ_OVERFLOW (1u << 1) /* completions wait in the backlog */
+#define RC_RING_BUSY        (1u << 2) /* SQEs wait: no room for more in flight, reap first */
 
 #define RC_SETUP_POLL (1u << 0) /* the engine polls this SQ by sequence */
 

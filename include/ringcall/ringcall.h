@@ -128,11 +128,11 @@ static inline void rc_sqe_init(struct rc_sqe *sqe, uint8_t opcode, uint32_t hand
 #define RC_PREP_PARAM_UOUT(ctype, name)  , void *name
 #define RC_PREP_PARAM_RSVD(ctype, name)
 #define RC_PREP_PARAM(kind, ctype, name, a, b) RC_PREP_PARAM_##kind(ctype, name)
-#define RC_PREP_SET_INT(ctype, name)   args->name = name;
+#define RC_PREP_SET_INT(ctype, name)   rc_args_->name = name;
 #define RC_PREP_SET_ENUM  RC_PREP_SET_INT
 #define RC_PREP_SET_FLAGS RC_PREP_SET_INT
 #define RC_PREP_SET_LEN   RC_PREP_SET_INT
-#define RC_PREP_SET_UIN(ctype, name)  args->name = (ctype)(uintptr_t)name;
+#define RC_PREP_SET_UIN(ctype, name)  rc_args_->name = (ctype)(uintptr_t)name;
 #define RC_PREP_SET_UOUT  RC_PREP_SET_UIN
 #define RC_PREP_SET_RSVD(ctype, name)
 #define RC_PREP_SET(kind, ctype, name, a, b) RC_PREP_SET_##kind(ctype, name)
@@ -140,7 +140,7 @@ static inline void rc_sqe_init(struct rc_sqe *sqe, uint8_t opcode, uint32_t hand
 	static inline void rc_prep_##name(struct rc_sqe *sqe RC_PREP_HANDLE_##target \
 					  RC_ARGS_##name(RC_PREP_PARAM))             \
 	{                                                                         \
-		struct rc_args_##name *args = &sqe->args.name;                    \
+		struct rc_args_##name *rc_args_ = &sqe->args.name;                  \
                                                                                   \
 		rc_sqe_init(sqe, RC_OP_##NAME, RC_PREP_HANDLE_VALUE_##target);    \
 		RC_ARGS_##name(RC_PREP_SET)                                       \
