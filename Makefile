@@ -25,7 +25,7 @@ CC_asan := $(CC)
 CC_tsan := clang
 VARIANTS    := host asan tsan
 
-.PHONY: all run run-hosted test bench clean deps cross
+.PHONY: all run run-hosted test bench clean deps cross fuzz
 all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
 
 # $(1) = variant: objects, library, server, demo and tests for it.
@@ -71,8 +71,17 @@ run-hosted: deps $(O)/host/ringcall-server $(O)/host/ringcall-demo
 	@scripts/run-hosted.sh $(O)/host
 
 test: deps
-	@$(MAKE) --no-print-directory host asan tsan
+	@$(MAKE) --no-print-directory host asan tsan $(O)/fuzz/fuzz_engine
 	@scripts/run-tests.sh
 
 clean:
 	rm -rf $(O)
+
+# libFuzzer: arbitrary SQEs and indices into the engine (clang, ASan+UBSan).
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(O)/fuzz/fuzz_engine: tests/fuzz_engine.c $(LIB_SRCS) $(HOSTED_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	clang $(CSTD) $(WARN) $(INC) $(FUZZ_FLAGS) -pthread tests/fuzz_engine.c $(LIB_SRCS) $(HOSTED_SRCS) -o $@
+fuzz: $(O)/fuzz/fuzz_engine
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096

@@ -49,6 +49,7 @@ for t in test_hostile test_wakeup test_server; do run_suite tsan "build/tsan/tes
 for arch in x86_64 riscv64 aarch64; do
 	check "free-$arch" make --no-print-directory -s "free-$arch"
 done
+check fuzz-engine ./build/fuzz/fuzz_engine -runs=100000 -max_len=4096 -seed=1
 check demo bash -c 'scripts/run-hosted.sh build/host | grep -c "is identical" | grep -qx 2'
 
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
