@@ -25,7 +25,7 @@ CC_asan := $(CC)
 CC_tsan := clang
 VARIANTS    := host asan tsan
 
-.PHONY: all run run-hosted test bench clean deps cross fuzz
+.PHONY: all run run-hosted test bench clean deps cross fuzz gdb
 all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
 
 # $(1) = variant: objects, library, server, demo and tests for it.
@@ -65,13 +65,18 @@ cross: free-x86_64 free-riscv64 free-aarch64
 deps:
 	@scripts/deps.sh
 
-run: run-hosted
+include kernel/kernel.mk
+
+# The main job: boot the ringcall kernel under QEMU and run its demo.
+run: deps kernel-run
+
+gdb: deps kernel-gdb
 
 run-hosted: deps $(O)/host/ringcall-server $(O)/host/ringcall-demo
 	@scripts/run-hosted.sh $(O)/host
 
 test: deps
-	@$(MAKE) --no-print-directory host asan tsan $(O)/fuzz/fuzz_engine
+	@$(MAKE) --no-print-directory host asan tsan $(O)/fuzz/fuzz_engine kernel
 	@scripts/run-tests.sh
 
 clean:
@@ -85,3 +90,4 @@ $(O)/fuzz/fuzz_engine: tests/fuzz_engine.c $(LIB_SRCS) $(HOSTED_SRCS) $(HDRS)
 	clang $(CSTD) $(WARN) $(INC) $(FUZZ_FLAGS) -pthread tests/fuzz_engine.c $(LIB_SRCS) $(HOSTED_SRCS) -o $@
 fuzz: $(O)/fuzz/fuzz_engine
 	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+include bench/bench.mk

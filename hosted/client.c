@@ -197,9 +197,12 @@ void rc_disconnect(struct rc_ring *r)
 	if (!conn)
 		return;
 	if (conn->local) {
-		/* In-process worker: it owns the region and frees it. */
+		/* In-process worker: it owns the region and frees it (as soon
+		 * as dead is set: read what we need first). */
+		struct host_worker *w = conn->local->worker;
+
 		__atomic_store_n(&conn->local->dead, 1, __ATOMIC_RELEASE);
-		host_worker_kick(conn->local->worker);
+		host_worker_kick(w);
 		free(conn);
 		r->backend_data = NULL;
 		return;

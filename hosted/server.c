@@ -212,12 +212,13 @@ static void accept_client(struct server *s)
 static void drop_client(struct server *s, unsigned slot)
 {
 	struct host_client *c = s->owners[slot];
+	struct host_worker *w = c->worker; /* c may be freed once dead is set */
 	unsigned last = s->nr_clients;
 
 	if (!s->quiet)
 		printf("ringcall-server: client %u gone, reclaiming\n", c->id);
 	__atomic_store_n(&c->dead, 1, __ATOMIC_RELEASE);
-	host_worker_kick(c->worker);
+	host_worker_kick(w);
 	close(s->pfds[slot].fd);
 	s->pfds[slot] = s->pfds[last];
 	s->owners[slot] = s->owners[last];

@@ -399,6 +399,11 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 	rce_settle(r);
 	if (RCE_UNLIKELY(r->backlog_count))
 		rce_flush_backlog(r);
+	if (budget == 0) { /* timers and backlog only: the SQ is not looked at */
+		rce_settle(r);
+		rce_publish(r);
+		return 0;
+	}
 	if (r->setup_flags & RC_SETUP_POLL)
 		n = rce_take_by_seq(r, budget);
 	else

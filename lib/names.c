@@ -86,6 +86,9 @@ const char *rc_err_name(int32_t res)
 	switch (-res) {
 	case RC_EPERM: return "EPERM";
 	case RC_ENOENT: return "ENOENT";
+	case RC_ESRCH: return "ESRCH";
+	case RC_ENOEXEC: return "ENOEXEC";
+	case RC_ECHILD: return "ECHILD";
 	case RC_EIO: return "EIO";
 	case RC_EBADF: return "EBADF";
 	case RC_EAGAIN: return "EAGAIN";

@@ -46,6 +46,24 @@ for t in build/host/tests/test_*; do run_suite host "$t"; done
 for t in build/asan/tests/test_*; do run_suite asan "$t"; done
 for t in test_hostile test_wakeup test_server; do run_suite tsan "build/tsan/tests/$t"; done
 
+# The ringcall kernel under QEMU: one line per test from the guest; its
+# runner's closing "N passed, N failed" line is added to ours.
+run_kernel() {
+	local out last kp kf
+	out=$(make --no-print-directory -s kernel-test 2>&1)
+	grep -E '^(PASS|FAIL|PANIC) ' <<<"$out" | sed 's/^/kernel /'
+	last=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1)
+	kp=${last%% passed*}; kf=${last#*, }; kf=${kf%% failed}
+	if [ -z "$last" ]; then kp=0; kf=1; fi
+	passed=$((passed + kp)); failed=$((failed + kf))
+	printf '%-5s %-16s %3d passed, %d failed\n' kernel qemu "$kp" "$kf"
+	if [ "$kf" -gt 0 ]; then
+		failures+=("kernel")
+		grep -vE '^PASS ' <<<"$out" | tail -30 | sed 's/^/      /'
+	fi
+}
+run_kernel
+
 for arch in x86_64 riscv64 aarch64; do
 	check "free-$arch" make --no-print-directory -s "free-$arch"
 done

@@ -23,8 +23,11 @@
 /* ---- error numbers: results are negative errno values, Linux's numbers ---- */
 #define RC_EPERM        1
 #define RC_ENOENT       2
+#define RC_ESRCH        3
 #define RC_EIO          5
+#define RC_ENOEXEC      8
 #define RC_EBADF        9
+#define RC_ECHILD      10
 #define RC_EAGAIN      11
 #define RC_ENOMEM      12
 #define RC_EACCES      13
@@ -201,6 +204,11 @@ struct rc_error {
 #define RC_RING_BUSY        (1u << 2) /* SQEs wait: no room for more in flight, reap first */
 
 #define RC_SETUP_POLL (1u << 0) /* the engine polls this SQ by sequence */
+
+/* Flags of the platform's enter call (a trap in the kernel, a futex
+ * doorbell in the hosted runtime). */
+#define RC_ENTER_GETEVENTS (1u << 0) /* wait for min_complete CQEs */
+#define RC_ENTER_SQ_WAKEUP (1u << 1) /* the engine sleeps: wake it */
 
 struct rc_ring_hdr {
 	/* line 0: geometry, written once by the engine at setup. The engine

@@ -169,12 +169,18 @@ int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t 
 		  const struct rce_ring_params *p);
 /* Forget every request in flight (no CQEs), free the engine's state. */
 void rce_ring_destroy(struct rce_ring *r);
-/* Fire due timeouts, flush the backlog, take new SQEs (at most budget),
- * publish. Return the SQEs taken, or -RC_EBUSY if entries wait in the SQ
- * because the backlog is full (the user must reap). */
+/* Fire due timeouts, flush the backlog, take new SQEs (at most budget;
+ * 0: do not look at the SQ, as from a timer), publish. Return the SQEs
+ * taken, or -RC_EBUSY if entries wait in the SQ because the backlog is
+ * full (the user must reap). */
 int rce_ring_run(struct rce_ring *r, uint32_t budget);
 /* Is there anything for rce_ring_run to do right now? */
 bool rce_ring_has_work(struct rce_ring *r);
+/* Requests taken and not yet completed (parked, held, in chains). */
+static inline uint32_t rce_ring_inflight(const struct rce_ring *r)
+{
+	return r->inflight;
+}
 /* Earliest TIMEOUT deadline on the engine clock, or UINT64_MAX. */
 uint64_t rce_ring_next_deadline(const struct rce_ring *r);
 /* Set or clear RC_RING_NEED_WAKEUP (the platform's engine goes to sleep). */

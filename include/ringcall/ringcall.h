@@ -25,8 +25,6 @@
 
 struct rc_ring;
 
-#define RC_ENTER_GETEVENTS (1u << 0) /* wait for min_complete CQEs */
-#define RC_ENTER_SQ_WAKEUP (1u << 1) /* the engine sleeps: wake it */
 
 struct rc_backend {
 	/* Wake the engine if asked, then with GETEVENTS wait until at least

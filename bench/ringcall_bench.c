@@ -1,0 +1,401 @@
+/*
+ * ringcall_bench.c - ringcall measured on the hosted runtime.
+ *
+ * The server side is a host_worker thread (the same worker loop
+ * ringcall-server runs) pinned to cpu1; the client is pinned to cpu0 and
+ * talks to it through the same shared-memory ring and futex doorbell a
+ * separate client process would use. Rows go to stdout and, with --csv,
+ * to a metric,value,unit file.
+ *
+ *   ringcall_bench [--quick] [--csv PATH] [--root DIR]
+ *   ringcall_bench --callgrind nop|read4k N   (run under callgrind: see bench/run.sh)
+ */
+#include "bench_util.h"
+#include <fcntl.h>
+#include <getopt.h>
+#include "ringcall/hosted.h"
+#include "local.h"
+
+#define SQ_ENTRIES 512u  /* room for two batches of 256 in flight */
+#define CQ_ENTRIES 1024u
+
+static bool quick;
+static FILE *csv;
+static const char *root_dir = "/tmp";
+
+static void row(const char *metric, double value, const char *unit)
+{
+	printf("  %-34s %14.1f %s\n", metric, value, unit);
+	bench_csv(csv, metric, value, unit);
+}
+
+struct server {
+	struct host_worker w;
+	int root_fd;
+};
+
+static void server_start(struct server *s)
+{
+	cpu_set_t set;
+
+	s->root_fd = open(root_dir, O_PATH | O_DIRECTORY);
+	if (host_worker_start(&s->w)) {
+		fprintf(stderr, "cannot start the worker\n");
+		exit(1);
+	}
+	CPU_ZERO(&set);
+	CPU_SET(bench_cpu_index(1), &set);
+	pthread_setaffinity_np(s->w.thread, sizeof(set), &set);
+}
+
+static void server_stop(struct server *s)
+{
+	host_worker_stop(&s->w);
+	close(s->root_fd);
+}
+
+static void ring_connect(struct server *s, struct rc_ring *r, enum rc_mode mode)
+{
+	struct rc_params p = { .sq_entries = SQ_ENTRIES, .cq_entries = CQ_ENTRIES,
+			       .mode = mode, .idle_us = 200000, .data_bytes = 4 << 20 };
+
+	if (host_local_connect(r, &s->w, &p, s->root_fd)) {
+		fprintf(stderr, "cannot connect a ring\n");
+		exit(1);
+	}
+}
+
+/* Submit batch NOPs, wait for them all, reap: one round. */
+static void nop_round(struct rc_ring *r, uint32_t batch)
+{
+	struct rc_cqe *cqe;
+	uint32_t head, n = 0;
+
+	for (uint32_t i = 0; i < batch; i++)
+		rc_prep_nop(rc_get_sqe(r), 0);
+	if (rc_submit_and_wait(r, batch) < 0 || rc_wait_cqe_nr(r, &cqe, batch) < 0) {
+		fprintf(stderr, "ring error\n");
+		exit(1);
+	}
+	rc_for_each_cqe(r, head, cqe)
+		if (++n == batch)
+			break;
+	rc_cq_advance(r, batch);
+}
+
+/* Stream total NOPs in batches: submit a batch whenever fewer than two
+ * are in flight, else wait for the oldest batch and reap it. The client
+ * fills batch k+1 while the server runs batch k: how a polled ring is
+ * meant to be used. */
+static void nop_stream(struct rc_ring *r, uint32_t batch, uint64_t total)
+{
+	uint64_t submitted = 0, reaped = 0;
+	struct rc_cqe *cqe;
+
+	while (reaped < total) {
+		if (submitted < total && submitted - reaped < 2 * (uint64_t)batch) {
+			for (uint32_t i = 0; i < batch; i++)
+				rc_prep_nop(rc_get_sqe(r), 0);
+			if (rc_submit(r) < 0)
+				exit(1);
+			submitted += batch;
+			continue;
+		}
+		if (rc_wait_cqe_nr(r, &cqe, batch) < 0) {
+			fprintf(stderr, "ring error\n");
+			exit(1);
+		}
+		rc_cq_advance(r, batch);
+		reaped += batch;
+	}
+}
+
+/* NOP ops/s at a batch size: median of 3 runs of total ops, streamed, or
+ * with sync (submit a batch, wait for all of it) as io_uring's peer runs. */
+static double nop_rate(struct server *s, enum rc_mode mode, uint32_t batch, uint64_t total,
+		       bool sync)
+{
+	double runs[3];
+	struct rc_ring r;
+
+	ring_connect(s, &r, mode);
+	for (uint64_t i = 0; i < total / 10; i += batch) /* warm up */
+		nop_round(&r, batch);
+	for (int k = 0; k < 3; k++) {
+		uint64_t t0 = bench_now_ns();
+
+		if (sync)
+			for (uint64_t i = 0; i < total; i += batch)
+				nop_round(&r, batch);
+		else
+			nop_stream(&r, batch, total);
+		runs[k] = (double)total / ((double)(bench_now_ns() - t0) / 1e9);
+	}
+	rc_disconnect(&r);
+	return bench_median_double(runs, 3, NULL);
+}
+
+/* Batch-1 round trips, one timed each: p50 and p99 in ns. */
+static struct bench_stats rtt(struct server *s, enum rc_mode mode, size_t samples)
+{
+	uint64_t *v = calloc(samples, sizeof(*v));
+	struct bench_stats st;
+	struct rc_ring r;
+
+	ring_connect(s, &r, mode);
+	for (size_t i = 0; i < samples / 10; i++)
+		nop_round(&r, 1);
+	for (size_t i = 0; i < samples; i++) {
+		uint64_t t0 = bench_now_ns();
+
+		nop_round(&r, 1);
+		v[i] = bench_now_ns() - t0;
+	}
+	rc_disconnect(&r);
+	st = bench_stats_u64(v, samples);
+	if (csv) { /* the distribution, for the latency plot */
+		FILE *d = fopen(mode == RC_MODE_POLL ? "bench/results/rtt_poll.dat"
+						     : "bench/results/rtt_doorbell.dat", "w");
+
+		for (size_t i = 0; d && i < samples; i += samples / 1000)
+			fprintf(d, "%.4f %llu\n", (double)i / (double)samples * 100,
+				(unsigned long long)v[i]);
+		if (d)
+			fclose(d);
+	}
+	free(v);
+	return st;
+}
+
+struct client_arg {
+	struct server *s;
+	uint64_t total;
+	pthread_barrier_t *start; /* all rings connected before any clock starts */
+	uint64_t t0, t1;
+};
+
+static void *client_main(void *p)
+{
+	struct client_arg *a = p;
+	struct rc_ring r;
+
+	ring_connect(a->s, &r, RC_MODE_POLL);
+	pthread_barrier_wait(a->start);
+	a->t0 = bench_now_ns();
+	for (uint64_t i = 0; i < a->total; i += 64)
+		nop_round(&r, 64);
+	a->t1 = bench_now_ns();
+	rc_disconnect(&r);
+	return NULL;
+}
+
+/* n client rings (threads on cpu0), one worker: total NOP ops/s over the
+ * span from the first client's start to the last client's end. (Summing
+ * each client's own rate over-counts when the clients, which share cpu0,
+ * run one after another rather than together.) */
+static double multi_client_rate(struct server *s, int n, uint64_t total)
+{
+	pthread_t th[4];
+	struct client_arg a[4];
+	pthread_barrier_t start;
+	uint64_t t0 = UINT64_MAX, t1 = 0, done = 0;
+
+	pthread_barrier_init(&start, NULL, (unsigned)n);
+	for (int i = 0; i < n; i++) {
+		a[i] = (struct client_arg){ s, total / (uint64_t)n, &start, 0, 0 };
+		bench_thread_start_pinned(&th[i], 0, client_main, &a[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		t0 = a[i].t0 < t0 ? a[i].t0 : t0;
+		t1 = a[i].t1 > t1 ? a[i].t1 : t1;
+		done += (a[i].total + 63) / 64 * 64; /* whole batches of 64 */
+	}
+	pthread_barrier_destroy(&start);
+	return (double)done / ((double)(t1 - t0) / 1e9);
+}
+
+/* 4 KiB READs of a cached file through the server (batch 1 and 32), and
+ * the client's own pread: ns per read. */
+static void read4k(struct server *s, uint64_t total)
+{
+	char path[600];
+	static char page[4096];
+	struct rc_ring r;
+	struct rc_cqe *cqe;
+	uint8_t *buf;
+	char *name;
+	int32_t h;
+	int fd;
+	uint64_t t0;
+
+	snprintf(path, sizeof(path), "%s/ringcall-bench.dat", root_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	for (int i = 0; i < 256; i++)
+		(void)!write(fd, page, sizeof(page));
+	ring_connect(s, &r, RC_MODE_POLL);
+	name = rc_alloc(&r, 32);
+	strcpy(name, "ringcall-bench.dat");
+	rc_prep_open(rc_get_sqe(&r), name, (uint32_t)strlen(name), RC_ACCESS_RDONLY, 0, 0);
+	rc_submit_and_wait(&r, 1);
+	rc_wait_cqe(&r, &cqe);
+	h = cqe->res;
+	rc_cqe_seen(&r, cqe);
+	buf = rc_alloc(&r, 32 * 4096);
+	for (int batch = 1; batch <= 32; batch += 31) {
+		t0 = bench_now_ns();
+		for (uint64_t i = 0; i < total; i += (uint64_t)batch) {
+			for (int k = 0; k < batch; k++)
+				rc_prep_read(rc_get_sqe(&r), (uint32_t)h, buf + k * 4096, 4096,
+					     ((i + (uint64_t)k) % 256) * 4096);
+			rc_submit_and_wait(&r, (uint32_t)batch);
+			rc_wait_cqe_nr(&r, &cqe, (uint32_t)batch);
+			rc_cq_advance(&r, (uint32_t)batch);
+		}
+		row(batch == 1 ? "read4k_ring_b1_ns" : "read4k_ring_b32_ns",
+		    (double)(bench_now_ns() - t0) / (double)total, "ns");
+	}
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; i < total; i++)
+		(void)!pread(fd, buf, 4096, (off_t)((i % 256) * 4096));
+	row("read4k_pread_ns", (double)(bench_now_ns() - t0) / (double)total, "ns");
+	rc_disconnect(&r);
+	close(fd);
+	unlink(path);
+}
+
+/* CPU the worker burns over 2 s once idle (its poll timeout is 1 ms). */
+static void idle_cpu(struct server *s)
+{
+	struct rc_params p = { .sq_entries = 8, .mode = RC_MODE_POLL, .idle_us = 1000 };
+	struct rc_ring r;
+	clockid_t cid;
+	struct timespec a, b;
+	uint64_t t0;
+
+	host_local_connect(&r, &s->w, &p, -1);
+	nop_round(&r, 1);
+	usleep(100000); /* past the idle timeout */
+	pthread_getcpuclockid(s->w.thread, &cid);
+	clock_gettime(cid, &a);
+	t0 = bench_now_ns();
+	usleep(quick ? 1000000 : 2000000);
+	clock_gettime(cid, &b);
+	row("idle_cpu_percent",
+	    100.0 * (double)((b.tv_sec - a.tv_sec) * 1000000000ll + (b.tv_nsec - a.tv_nsec)) /
+		    (double)(bench_now_ns() - t0), "%");
+	rc_disconnect(&r);
+}
+
+/* For callgrind: n operations in-process (no threads), so the engine's
+ * instructions per operation can be counted exactly. */
+static int callgrind_mode(const char *what, uint64_t n)
+{
+	struct rc_params p = { .sq_entries = 64, .data_bytes = 1 << 20 };
+	struct rc_ring r;
+	bool read = !strcmp(what, "read4k");
+	uint8_t *buf;
+	int fd = -1;
+
+	rc_inproc_init(&r, &p);
+	buf = rc_alloc(&r, 4096);
+	if (read) {
+		char path[600], *name = rc_alloc(&r, 32);
+		struct rc_cqe *cqe;
+
+		snprintf(path, sizeof(path), "%s/ringcall-cg.dat", root_dir);
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		(void)!write(fd, buf, 4096);
+		rc_inproc_client(&r)->root_fd = open(root_dir, O_PATH | O_DIRECTORY);
+		strcpy(name, "ringcall-cg.dat");
+		rc_prep_open(rc_get_sqe(&r), name, (uint32_t)strlen(name), RC_ACCESS_RDONLY, 0, 0);
+		rc_submit_and_wait(&r, 1);
+		rc_wait_cqe(&r, &cqe);
+		fd = cqe->res;
+		rc_cqe_seen(&r, cqe);
+		unlink(path);
+	}
+	for (uint64_t i = 0; i < n; i += 64) {
+		for (int k = 0; k < 64; k++) {
+			if (read)
+				rc_prep_read(rc_get_sqe(&r), (uint32_t)fd, buf, 4096, 0);
+			else
+				rc_prep_nop(rc_get_sqe(&r), 0);
+		}
+		rc_submit_and_wait(&r, 64);
+		rc_cq_advance(&r, 64);
+	}
+	rc_inproc_exit(&r);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "quick", no_argument, NULL, 'q' },
+		{ "csv", required_argument, NULL, 'c' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "callgrind", required_argument, NULL, 'g' },
+		{ 0 },
+	};
+	static const uint32_t batches[] = { 1, 8, 32, 64, 256 };
+	const char *cg = NULL;
+	struct server s;
+	char name[64];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'q')
+			quick = true;
+		else if (c == 'c')
+			csv = fopen(optarg, "a");
+		else if (c == 'r')
+			root_dir = optarg;
+		else if (c == 'g')
+			cg = optarg;
+		else
+			return 2;
+	}
+	if (cg)
+		return callgrind_mode(cg, optind < argc ? strtoull(argv[optind], NULL, 0) : 6400);
+	if (getenv("BENCH_QUICK"))
+		quick = true;
+	bench_pin_cpu(0);
+	server_start(&s);
+	printf("ringcall (worker on cpu1, client on cpu0)\n");
+	for (int m = 0; m < 2; m++) {
+		enum rc_mode mode = m ? RC_MODE_DOORBELL : RC_MODE_POLL;
+
+		for (unsigned i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+			uint64_t total = (mode == RC_MODE_POLL ? 4000000 : 400000) / (quick ? 8 : 1);
+
+			if (batches[i] == 1 && mode == RC_MODE_DOORBELL)
+				total /= 8;
+			snprintf(name, sizeof(name), "ringcall_%s_nop_b%u_ops",
+				 m ? "doorbell" : "poll", batches[i]);
+			row(name, nop_rate(&s, mode, batches[i], total, false), "ops/s");
+			snprintf(name, sizeof(name), "ringcall_%s_nop_b%u_sync_ops",
+				 m ? "doorbell" : "poll", batches[i]);
+			row(name, nop_rate(&s, mode, batches[i], total, true), "ops/s");
+		}
+	}
+	for (int m = 0; m < 2; m++) {
+		struct bench_stats st = rtt(&s, m ? RC_MODE_DOORBELL : RC_MODE_POLL,
+					    (m ? 20000 : 200000) / (quick ? 4 : 1));
+
+		snprintf(name, sizeof(name), "ringcall_%s_rtt_p50_ns", m ? "doorbell" : "poll");
+		row(name, (double)st.p50, "ns");
+		snprintf(name, sizeof(name), "ringcall_%s_rtt_p99_ns", m ? "doorbell" : "poll");
+		row(name, (double)st.p99, "ns");
+	}
+	for (int n = 1; n <= 4; n *= 2) {
+		snprintf(name, sizeof(name), "ringcall_poll_b64_clients%d_ops", n);
+		row(name, multi_client_rate(&s, n, quick ? 500000 : 2000000), "ops/s");
+	}
+	read4k(&s, quick ? 50000 : 200000);
+	idle_cpu(&s);
+	server_stop(&s);
+	if (csv)
+		fclose(csv);
+	return 0;
+}

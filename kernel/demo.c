@@ -1,0 +1,29 @@
+/*
+ * demo.c - `make kernel-run`: boot, run user/demo.c (programs doing their
+ * work through rings), report the kernel's own count of what it cost, and
+ * leave QEMU.
+ */
+#include "clock.h"
+#include "mm.h"
+#include "proc.h"
+
+/* First kernel thread in demo mode. */
+int demo_main(void *arg UNUSED)
+{
+    size_t free0 = pmm_free_count();
+    const char *argv[] = { "demo" };
+    kprintf("ringcall demo: every syscall below is an SQE; a trap is one `enter`\n");
+    int pid = proc_spawn("demo", 1, argv);
+    struct proc_stats st;
+    if (pid < 0 || proc_wait(pid, &st) != pid) {
+        kprintf("demo: cannot run the demo program (%d)\n", pid);
+        qemu_exit(1);
+    }
+    uint64_t per10 = st.syscalls ? st.sqes * 10 / st.syscalls : 0;
+    kprintf("\nkernel: demo (pid %d) exited %d: %lu syscalls in %lu traps (%lu.%lu per trap); "
+            "timer interrupts in user mode: %lu\n", pid, PROC_EXIT_CODE(st.status), st.sqes,
+            st.syscalls, per10 / 10, per10 % 10, st.user_irqs);
+    kprintf("kernel: done at %lu ms, %lu free frames (%s)\n", clock_ns() / 1000000,
+            pmm_free_count(), pmm_free_count() == free0 ? "no leak" : "LEAK");
+    qemu_exit(st.status == 0 && pmm_free_count() == free0 ? 0 : 1);
+}

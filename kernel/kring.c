@@ -1,0 +1,350 @@
+/*
+ * kring.c - the ringcall engine in this kernel: the porting hooks
+ * (include/ringcall/port.h), each process's rings, the one trap (enter),
+ * and the timer hook that fires TIMEOUT deadlines.
+ *
+ * The engine (lib/engine.c, ops.c, handles.c) is compiled unchanged into
+ * the kernel. A ring's region is physically contiguous frames: the engine
+ * reaches them through the direct map (valid in every address space, so a
+ * completion can be posted from any context), the owner through a user
+ * mapping of the same frames.
+ */
+#include "clock.h"
+#include "kring.h"
+#include "mm.h"
+#include "proc.h"
+#include "ringcall/atomic.h"
+#include "ringcall/ringcall.h"  /* RC_ENTER_*: the flags the user library's backend passes */
+#include "x86.h"
+
+/* ---- the porting hooks ---- */
+
+/* Decode's check: the range is in the caller's user half, mapped present
+ * and user-accessible, and writable when the kernel will write to it. */
+int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
+{
+    struct proc *p = ctx->port;
+    return p->pml4 && vm_check_user(p->pml4, addr, len, write) ? 0 : -RC_EFAULT;
+}
+
+/* Copies re-check each page and run under the fault fixup (usercopy.c),
+ * in the caller's address space whatever the current one is. */
+int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
+{
+    struct proc *p = ctx->port;
+    return copy_user_as(p->pml4, dst, src, len, false) ? -RC_EFAULT : 0;
+}
+
+int rce_port_copy_out(struct rce_ctx *ctx, uint64_t dst, const void *src, uint64_t len)
+{
+    struct proc *p = ctx->port;
+    return copy_user_as(p->pml4, (void *)src, dst, len, true) ? -RC_EFAULT : 0;
+}
+
+/* The TIMEOUT clock: TSC-based, monotonic, shared by all processes. */
+uint64_t rce_port_now_ns(void)
+{
+    return clock_ns();
+}
+
+/* New CQEs: wake the owner if it sleeps in enter on this ring. One flag
+ * test when nobody sleeps. (SMP: the waiter sets `waiting` under the ring
+ * lock before sleeping, so this test must be made under it too.) */
+void rce_port_notify(struct rce_ring *r)
+{
+    struct kring *kr = kring_of(r);
+    if (kr->waiting)
+        wakeup(kr);
+}
+
+/* Whole zeroed frames, so that every byte the engine holds is counted by
+ * the frame allocator and leak tests can compare free-frame counts. */
+void *rce_port_alloc(size_t bytes)
+{
+    uint64_t pa = pmm_alloc_contig(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+    return pa ? P2V(pa) : NULL;
+}
+
+void rce_port_free(void *p, size_t bytes)
+{
+    pmm_free_contig(V2P(p), ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+}
+
+/* ---- serialising engine calls ---- */
+
+/* Every engine call for p's ctx happens inside rk_lock(p)..rk_unlock(p).
+ * One CPU with IF=0 in the kernel: the "lock" can only catch re-entry,
+ * which would corrupt the engine, so it panics. */
+void rk_lock(struct proc *p)
+{
+    assert(!(read_rflags() & RFLAGS_IF));
+    if (p->rk.locked)
+        panic("ringcall: engine re-entered for pid %d", p->pid);
+    p->rk.locked = true;
+}
+
+void rk_unlock(struct proc *p)
+{
+    assert(p->rk.locked);
+    p->rk.locked = false;
+}
+
+/* ---- rings ---- */
+
+struct kring *kring_of(struct rce_ring *r)
+{
+    return (struct kring *)((char *)r - __builtin_offsetof(struct kring, r));
+}
+
+struct proc *rk_proc(struct rce_call *c)
+{
+    return c->ctx->port;
+}
+
+/* Is every page of [va, va + npages pages) unmapped in pml4? */
+static bool range_free(uint64_t pml4, uint64_t va, uint32_t npages)
+{
+    for (uint32_t i = 0; i < npages; i++) {
+        pte_t *pte = vm_walk(pml4, va + (uint64_t)i * PAGE_SIZE, false);
+        if (pte && (*pte & PTE_P))
+            return false;
+    }
+    return true;
+}
+
+/* Remove the owner's mapping of the first n pages of kr's region. */
+static void kring_unmap(struct kring *kr, uint32_t n)
+{
+    for (uint32_t i = 0; i < n && kr->owner->pml4; i++)
+        vm_unmap_user(kr->owner->pml4, kr->uaddr + (uint64_t)i * PAGE_SIZE);
+}
+
+/*
+ * Make a ring for p at user address uaddr (page-aligned, unmapped) and a
+ * handle naming it. The region is laid out by rce_ring_init (which checks
+ * the sizes) and mapped into p read-write; p's lock is held (or p is not
+ * running yet). Returns the handle or -errno.
+ */
+int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq)
+{
+    struct rce_ring_params prm = { .sq_entries = sq, .cq_entries = cq };
+    struct kring *kr = NULL;
+    for (int i = 0; i < PROC_RINGS && !kr; i++)
+        if (!p->rk.rings[i].in_use)
+            kr = &p->rk.rings[i];
+    if (!kr)
+        return -RC_EMFILE;
+    if (sq == 0 || sq > RC_RING_SQ_MAX || cq > RC_RING_CQ_MAX)
+        return -RC_EINVAL;              /* bounds rc_ring_bytes below */
+    uint32_t npages = ALIGN_UP(rc_ring_bytes(sq, cq ? cq : 2 * sq), PAGE_SIZE) / PAGE_SIZE;
+    if ((uaddr & (PAGE_SIZE - 1)) || uaddr < USER_MIN || uaddr + npages * PAGE_SIZE > USER_TOP)
+        return -RC_EINVAL;
+    if (!range_free(p->pml4, uaddr, npages))
+        return -RC_EEXIST;
+    uint64_t pa = pmm_alloc_contig(npages);
+    if (!pa)
+        return -RC_ENOMEM;
+    *kr = (struct kring){ .owner = p, .pa = pa, .uaddr = uaddr, .npages = npages };
+    int32_t err = rce_ring_init(&kr->r, &p->rk.ctx, P2V(pa), npages * PAGE_SIZE, &prm);
+    if (err) {
+        pmm_free_contig(pa, npages);
+        return err;
+    }
+    for (uint32_t i = 0; i < npages; i++) {
+        if (vm_map_user(p->pml4, uaddr + (uint64_t)i * PAGE_SIZE, pa + (uint64_t)i * PAGE_SIZE,
+                        VM_WRITE | VM_NOFREE) < 0) {
+            kring_unmap(kr, i);
+            err = -RC_ENOMEM;
+            goto fail;
+        }
+    }
+    err = rce_handle_install(&p->rk.ctx, RCE_HT_RING, 0, kr);
+    if (err < 0) {
+        kring_unmap(kr, npages);
+        goto fail;
+    }
+    kr->handle = err;
+    kr->in_use = true;
+    return err;
+fail:
+    rce_ring_destroy(&kr->r);
+    pmm_free_contig(pa, npages);
+    return err;
+}
+
+/* Forget kr's requests in flight (parked ones are cancelled through their
+ * hooks, no CQEs), unmap the region from the owner and free it. The
+ * caller removed its handle; the owner's lock is held. */
+void kring_destroy(struct kring *kr)
+{
+    assert(kr->in_use && !kr->running && !kr->waiting);
+    rce_ring_destroy(&kr->r);
+    kring_unmap(kr, kr->npages);
+    pmm_free_contig(kr->pa, kr->npages);
+    kr->in_use = false;
+}
+
+/* Give a new user process its ctx and first ring; *ring_bytes is the
+ * region's size (passed at entry). Returns the ring's handle or -errno. */
+int kproc_rings_init(struct proc *p, uint64_t *ring_bytes)
+{
+    int err = rce_ctx_init(&p->rk.ctx, &kernel_handlers, p, PROC_HANDLES);
+    if (err)
+        return err;
+    p->rk.active = true;
+    rk_lock(p);
+    int32_t h = kring_create(p, RK_RING0_ADDR, RK_RING0_SQ, RK_RING0_CQ);
+    rk_unlock(p);
+    *ring_bytes = rc_ring_bytes(RK_RING0_SQ, RK_RING0_CQ);
+    return h;
+}
+
+/* The process is going: close every handle, which destroys its rings
+ * (close_object), then free the ctx. Lock held. */
+void kproc_rings_exit(struct proc *p)
+{
+    if (!p->rk.active)
+        return;
+    rce_ctx_destroy(&p->rk.ctx);
+    assert(!p->rk.waits);               /* the rings' cancel hooks unlinked them */
+    p->rk.active = false;
+}
+
+/* The ring of p named by handle, or NULL. */
+static struct kring *kring_by_handle(struct proc *p, uint32_t handle)
+{
+    for (int i = 0; i < PROC_RINGS; i++)
+        if (p->rk.rings[i].in_use && (uint32_t)p->rk.rings[i].handle == handle)
+            return &p->rk.rings[i];
+    return NULL;
+}
+
+/* One engine pass that takes no SQE: fire due timeouts, flush the
+ * backlog, publish. Lock held. */
+static void kring_poke(struct kring *kr)
+{
+    kr->running = true;
+    rce_ring_run(&kr->r, 0);
+    kr->running = false;
+}
+
+/*
+ * Take every SQE published on kr, one engine pass per entry so that
+ * nothing after an EXIT (or a kill) runs. Returns the number taken, or
+ * -EBUSY if none could be (the backlog is full: the user must reap).
+ */
+static int kring_submit(struct kring *kr)
+{
+    struct proc *p = kr->owner;
+    int total = 0, n;
+    kr->running = true;
+    do {
+        n = rce_ring_run(&kr->r, 1);
+        if (n > 0) {
+            total += n;
+            p->stats.sqes += (uint64_t)n;
+        }
+    } while (n > 0 && !p->killed);
+    kr->running = false;
+    return total ? total : n < 0 ? n : 0;
+}
+
+/* CQEs the user has not consumed, by the engine's own tail (the user's
+ * head is hostile: a garbage one only makes this process wait wrongly). */
+static uint32_t kring_cq_ready(struct kring *kr)
+{
+    /* Pairs with the user's store_release of cq_head. */
+    return kr->r.pub_cq_tail - rc_load_acquire(&kr->r.hdr->cq_head);
+}
+
+/*
+ * Sleep until at least min CQEs are ready on kr. Lock held, dropped while
+ * asleep; woken by rce_port_notify (a completion, or the timer hook firing
+ * a TIMEOUT) or a kill. -EDEADLK when nothing in flight could ever post.
+ */
+static long kring_wait(struct kring *kr, uint32_t min)
+{
+    struct proc *p = kr->owner;
+    for (;;) {
+        if (kring_cq_ready(kr) >= min)
+            return 0;
+        if (p->killed)
+            return -EINTR;              /* syscall_trap exits it */
+        uint32_t tail = kr->r.pub_cq_tail;
+        if (rce_ring_has_work(&kr->r))
+            kring_submit(kr);           /* CQ room for the backlog, or capacity for SQEs */
+        if (rce_ring_next_deadline(&kr->r) <= clock_ns())
+            kring_poke(kr);
+        if (kr->r.pub_cq_tail != tail)
+            continue;
+        if (kr->r.inflight == 0)
+            return -RC_EDEADLK;         /* only the user's own reaping could help */
+        kr->waiting = true;
+        rk_unlock(p);
+        sleep_on(kr);
+        rk_lock(p);
+        kr->waiting = false;
+    }
+}
+
+/* enter(handle, min_complete, flags): run the ring, then maybe wait. */
+static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
+{
+    struct proc *p = myproc();
+    struct kring *kr = kring_by_handle(p, handle);
+    if (!kr)
+        return -RC_EBADF;
+    if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
+        return -RC_EINVAL;
+    if ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->r.cq_entries)
+        return -RC_EINVAL;
+    rk_lock(p);
+    long ret = kring_submit(kr);
+    if ((flags & RC_ENTER_GETEVENTS) && !p->killed) {
+        /* Wait even if the SQ was refused (-EBUSY): the completions that
+         * make room are what the caller waits for; the refused entries
+         * are taken as room appears, in the wait or a later enter. */
+        long err = kring_wait(kr, min_complete);
+        ret = err < 0 ? err : ret < 0 ? 0 : ret;
+    }
+    rk_unlock(p);
+    return ret;
+}
+
+/* The trap (rk_abi.h): rax = nr, then rdi, rsi, rdx, r10. */
+long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+    (void)a1;                           /* to_submit: advisory, every published SQE is taken */
+    if (nr != RK_TRAP_ENTER)
+        return -RC_ENOSYS;
+    if (a0 > UINT32_MAX || a2 > UINT32_MAX || a3 > UINT32_MAX)
+        return -RC_EINVAL;
+    return rk_enter((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
+}
+
+/* Per tick (IRQ, IF=0, any context): fire the TIMEOUTs whose deadline
+ * passed, on every ring, then feed console input to parked reads. */
+static void rk_tick(uint64_t now)
+{
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *p = proc_at(i);
+        if (!p->rk.active)
+            continue;
+        for (int k = 0; k < PROC_RINGS; k++) {
+            struct kring *kr = &p->rk.rings[k];
+            if (!kr->in_use || rce_ring_next_deadline(&kr->r) > now)
+                continue;
+            rk_lock(p);
+            kring_poke(kr);
+            rk_unlock(p);
+        }
+    }
+    console_poll();
+}
+
+/* Boot: hook the timer. */
+void rk_init(void)
+{
+    if (!timer_add_hook(rk_tick))
+        panic("ringcall: no timer hook slot");
+}

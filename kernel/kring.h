@@ -1,0 +1,72 @@
+/*
+ * kring.h - the ringcall engine inside this kernel: one rce_ctx per
+ * process, one rce_ring per ring, the port (kring.c) and the handlers of
+ * the kernel's syscalls (ksys.c).
+ *
+ * Locking: the engine does none and wants every call for one ctx (and its
+ * rings) serialised. Every engine call in this kernel happens between
+ * rk_lock(p) and rk_unlock(p) of the owning process; today (one CPU,
+ * kernel code always runs with IF=0) that is an assertion that catches
+ * re-entry, and the SMP issue turns it into a spinlock.
+ */
+#ifndef KERNEL_KRING_H
+#define KERNEL_KRING_H
+
+#include "kernel.h"
+#include "ringcall/engine.h"
+#include "rk_abi.h"
+
+#define PROC_RINGS      4       /* rings per process (the first one included) */
+#define PROC_HANDLES    8       /* handle table slots per process */
+#define PROC_CHILDREN   16      /* live + unreaped children per process (SPAWN) */
+#define PROC_ANON_PAGES 4096    /* MAP'd pages per process (16 MiB) */
+
+struct proc;
+
+struct kring {
+    struct rce_ring r;          /* engine state; r.hdr is the region via the direct map */
+    struct proc *owner;
+    uint64_t pa;                /* physically contiguous frames of the region */
+    uint64_t uaddr;             /* where the owner sees the region */
+    uint32_t npages;
+    int32_t handle;
+    bool in_use;
+    bool running;               /* inside rce_ring_run: CLOSE must not free it */
+    bool waiting;               /* the owner sleeps in enter for its CQEs */
+};
+
+/* What struct proc holds for the engine. */
+struct kproc_rings {
+    struct rce_ctx ctx;
+    struct kring rings[PROC_RINGS];
+    struct rce_req *waits;      /* parked WAITs, oldest first, linked through ->platform */
+    uint64_t anon_pages;        /* pages mapped by MAP */
+    bool active;                /* ctx initialised (user processes) */
+    bool locked;                /* an engine call for this ctx is in progress */
+};
+
+extern const struct rce_handlers kernel_handlers;  /* ksys.c */
+
+/* kring.c */
+void rk_init(void);                         /* timer hook for TIMEOUTs and console input */
+void rk_lock(struct proc *p);               /* serialise engine calls for p's ctx */
+void rk_unlock(struct proc *p);
+int  kproc_rings_init(struct proc *p, uint64_t *ring_bytes); /* ctx + first ring: handle or -errno */
+void kproc_rings_exit(struct proc *p);      /* destroy every ring and the ctx (lock held) */
+int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq); /* handle / -errno */
+void kring_destroy(struct kring *kr);       /* cancel, unmap, free (lock held) */
+struct kring *kring_of(struct rce_ring *r); /* the kring around an engine ring */
+struct proc *rk_proc(struct rce_call *c);   /* the process a call belongs to */
+long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3); /* the trap */
+int  rk_copy_out(struct proc *p, uint64_t uaddr, const void *src, uint64_t len); /* 0 / -EFAULT */
+int  rk_copy_in(struct proc *p, void *dst, uint64_t uaddr, uint64_t len);
+
+/* ksys.c */
+void ksys_child_exited(struct proc *parent, struct proc *child); /* parent's lock not held */
+void ksys_stats(struct proc *p, struct rc_proc_stats *out);
+void console_poll(void);                    /* pull serial input, feed parked reads */
+void console_inject(const char *s, size_t n); /* tests: as if typed */
+int  console_readers(void);                 /* parked CONSOLE_READs (tests) */
+void console_flush(void);                   /* drop buffered input (tests) */
+
+#endif

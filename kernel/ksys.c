@@ -1,0 +1,397 @@
+/*
+ * ksys.c - the kernel's syscall handlers: the PLATFORM and KERNEL rows of
+ * include/ringcall/syscalls.def. The engine has decoded and checked every
+ * argument before a handler runs; user memory is reached only through
+ * rce_copy_in/rce_copy_out.
+ *
+ * A handler may run in any context: the caller's enter, or (when a parked
+ * request completes and its LINK chain goes on) another process's exit or
+ * the timer interrupt. So handlers name their process with rk_proc(c),
+ * never myproc(), and never sleep: what must wait parks (rce_call_park)
+ * and is finished later with rce_req_complete under the owner's lock.
+ */
+#include "clock.h"
+#include "kring.h"
+#include "mm.h"
+#include "proc.h"
+
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* ---- console ---- */
+
+/* Write the caller's bytes to the serial port. A fault part-way returns
+ * the count already written (as a short write), or -EFAULT if none was. */
+static int32_t k_console_write(struct rce_call *c, const struct rce_args_console_write *a)
+{
+    char buf[256];
+    uint32_t off;
+    for (off = 0; off < a->len; off += sizeof(buf)) {
+        uint32_t n = MIN((uint32_t)sizeof(buf), a->len - off);
+        if (rce_copy_in(c, buf, a->buf, off, n))
+            return off ? (int32_t)off : -RC_EFAULT;
+        serial_write(buf, n);
+    }
+    return (int32_t)a->len;
+}
+
+#define CON_BUF 256
+static char con_buf[CON_BUF];           /* typed input not yet read */
+static uint32_t con_head, con_count;
+static struct rce_req *con_first;       /* parked reads, oldest first, linked through ->platform */
+
+/* Append q to the parked reads. */
+static void con_append(struct rce_req *q)
+{
+    struct rce_req **pp = &con_first;
+    while (*pp)
+        pp = (struct rce_req **)&(*pp)->platform;
+    q->platform = NULL;
+    *pp = q;
+}
+
+/* Take q off the parked reads (it may already be off). */
+static void con_unlink(struct rce_req *q)
+{
+    for (struct rce_req **pp = &con_first; *pp; pp = (struct rce_req **)&(*pp)->platform) {
+        if (*pp == q) {
+            *pp = q->platform;
+            return;
+        }
+    }
+}
+
+/* CANCEL, or the ring going away: forget the read. */
+static void con_cancel(struct rce_req *q)
+{
+    con_unlink(q);
+}
+
+/* Copy up to len buffered bytes to out; consume them only if the copy
+ * worked (a reader whose buffer vanished leaves them for the next). */
+static int32_t con_take(struct rce_call *c, rce_uout_t out)
+{
+    char tmp[CON_BUF];
+    uint32_t n = MIN(out.len, con_count);
+    for (uint32_t i = 0; i < n; i++)
+        tmp[i] = con_buf[(con_head + i) % CON_BUF];
+    if (rce_copy_out(c, out, 0, tmp, n))
+        return -RC_EFAULT;
+    con_head = (con_head + n) % CON_BUF;
+    con_count -= n;
+    return (int32_t)n;
+}
+
+/* Return what has been typed (at least one byte), parking until then.
+ * Earlier parked reads are served first. */
+static int32_t k_console_read(struct rce_call *c, const struct rce_args_console_read *a)
+{
+    if (con_count && !con_first)
+        return con_take(c, a->buf);
+    con_append(rce_call_park(c, con_cancel));
+    return RCE_PENDING;
+}
+
+/* Hand buffered input to parked reads, oldest first (no lock held). */
+static void con_feed(void)
+{
+    while (con_count && con_first) {
+        struct rce_req *q = con_first;
+        struct proc *p = q->call.ctx->port;
+        const struct rc_args_console_read *in = &q->sqe.args.console_read;
+        rk_lock(p);
+        con_unlink(q);
+        rce_req_complete(q, con_take(&q->call, (rce_uout_t){ in->buf, in->len }));
+        rk_unlock(p);
+    }
+}
+
+static void con_put(char ch)
+{
+    if (con_count < CON_BUF)            /* full: drop, like a UART overrun */
+        con_buf[(con_head + con_count++) % CON_BUF] = ch;
+}
+
+/* Timer tick: move received serial bytes into the buffer, serve readers. */
+void console_poll(void)
+{
+    int ch;
+    while ((ch = serial_getc()) >= 0)
+        con_put((char)ch);
+    con_feed();
+}
+
+/* As if s had been typed (tests). */
+void console_inject(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        con_put(s[i]);
+    con_feed();
+}
+
+int console_readers(void)
+{
+    int n = 0;
+    for (struct rce_req *q = con_first; q; q = q->platform)
+        n++;
+    return n;
+}
+
+void console_flush(void)
+{
+    con_head = con_count = 0;
+}
+
+/* ---- memory ---- */
+
+/* Map pages zeroed frames at addr, read-only unless RC_MAP_WRITE. All or
+ * nothing: -EEXIST if a page is in use, -ENOMEM past the per-process
+ * budget or when frames run out. */
+static int32_t k_map(struct rce_call *c, const struct rce_args_map *a)
+{
+    struct proc *p = rk_proc(c);
+    uint64_t len = (uint64_t)a->pages * PAGE_SIZE;
+    if ((a->addr & (PAGE_SIZE - 1)) || a->addr + len > USER_TOP)
+        return -RC_EINVAL;
+    if (p->rk.anon_pages + a->pages > PROC_ANON_PAGES)
+        return -RC_ENOMEM;
+    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
+        pte_t *pte = vm_walk(p->pml4, va, false);
+        if (pte && (*pte & PTE_P))
+            return -RC_EEXIST;
+    }
+    int perm = VM_ANON | ((a->flags & RC_MAP_WRITE) ? VM_WRITE : VM_READ);
+    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
+        uint64_t pa = pmm_alloc();
+        if (!pa || vm_map_user(p->pml4, va, pa, perm) < 0) {
+            if (pa)
+                pmm_free(pa);
+            for (uint64_t u = a->addr; u < va; u += PAGE_SIZE)
+                pmm_free(vm_unmap_user(p->pml4, u));
+            return -RC_ENOMEM;
+        }
+    }
+    p->rk.anon_pages += a->pages;
+    return 0;
+}
+
+/* Unmap and free pages that MAP made; -EINVAL (nothing changed) if any
+ * page in the range is unmapped or was not made by MAP (program, stack,
+ * a ring region). */
+static int32_t k_unmap(struct rce_call *c, const struct rce_args_unmap *a)
+{
+    struct proc *p = rk_proc(c);
+    uint64_t len = (uint64_t)a->pages * PAGE_SIZE;
+    if ((a->addr & (PAGE_SIZE - 1)) || a->addr + len > USER_TOP)
+        return -RC_EINVAL;
+    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
+        pte_t *pte = vm_walk(p->pml4, va, false);
+        if (!pte || (*pte & (PTE_P | PTE_ANON)) != (PTE_P | PTE_ANON))
+            return -RC_EINVAL;
+    }
+    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE)
+        pmm_free(vm_unmap_user(p->pml4, va));
+    p->rk.anon_pages -= a->pages;
+    return 0;
+}
+
+/* ---- processes ---- */
+
+/* Start a program from the boot image as the caller's child: argv is
+ * "name\0arg\0...\0". -ENOENT for an unknown program, -EAGAIN at the
+ * per-process child limit or when the process table is full. */
+static int32_t k_spawn(struct rce_call *c, const struct rce_args_spawn *a)
+{
+    char buf[RC_SPAWN_ARGS_MAX];
+    const char *argv[MAX_ARGS];
+    int argc = 0;
+    if (rce_copy_in(c, buf, a->argv, 0, a->argv_len))
+        return -RC_EFAULT;
+    if (buf[a->argv_len - 1] != 0 || buf[0] == 0)
+        return -RC_EINVAL;
+    for (uint32_t i = 0; i < a->argv_len; i += (uint32_t)strlen(buf + i) + 1) {
+        if (argc == MAX_ARGS)
+            return -RC_EINVAL;
+        argv[argc++] = buf + i;
+    }
+    struct proc *p = rk_proc(c);
+    if (proc_children(p) >= PROC_CHILDREN)
+        return -RC_EAGAIN;
+    int pid = proc_spawn_as(p, argv[0], argc, argv);
+    return pid == -ENOEXEC ? -RC_ENOENT : pid;
+}
+
+/* The process ends when this enter returns; later entries do not run. */
+static int32_t k_exit(struct rce_call *c, const struct rce_args_exit *a)
+{
+    proc_request_exit(rk_proc(c), (int)a->status);
+    return 0;
+}
+
+void ksys_stats(struct proc *p, struct rc_proc_stats *out)
+{
+    *out = (struct rc_proc_stats){
+        .traps = p->stats.syscalls, .irqs = p->stats.user_irqs,
+        .faults = p->stats.user_faults, .sqes = p->stats.sqes,
+        .run_ns = (p->state == P_ZOMBIE ? p->stats.end_ns : clock_ns()) - p->stats.start_ns,
+    };
+}
+
+static bool wait_match(int32_t want, struct proc *child)
+{
+    return want == 0 || child->pid == want;
+}
+
+/* Report zombie child to a WAIT: its info (if asked) goes out first, and
+ * only if that works is the result its status (the caller then reaps). */
+static int32_t wait_report(struct rce_call *c, rce_uout_t info, struct proc *child)
+{
+    if (info.len) {
+        struct rc_wait_info wi = { .pid = child->pid, .status = child->stats.status };
+        ksys_stats(child, &wi.stats);
+        if (rce_copy_out(c, info, 0, &wi, MIN(info.len, (uint32_t)sizeof(wi))))
+            return -RC_EFAULT;          /* the child stays for another WAIT */
+    }
+    return child->stats.status;
+}
+
+static void wait_unlink(struct proc *p, struct rce_req *q)
+{
+    for (struct rce_req **pp = &p->rk.waits; *pp; pp = (struct rce_req **)&(*pp)->platform) {
+        if (*pp == q) {
+            *pp = q->platform;
+            return;
+        }
+    }
+}
+
+static void wait_cancel(struct rce_req *q)
+{
+    wait_unlink(q->call.ctx->port, q);
+}
+
+/* Reap an exited child now, or park until one exits: -ECHILD if none
+ * matches, -EAGAIN with NOHANG. */
+static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
+{
+    struct proc *p = rk_proc(c);
+    bool have = false;
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *ch = proc_at(i);
+        if (ch->state == P_UNUSED || ch->parent != p || !wait_match(a->pid, ch))
+            continue;
+        have = true;
+        if (ch->state == P_ZOMBIE) {
+            int32_t res = wait_report(c, a->info, ch);
+            if (res >= 0)
+                proc_free(ch);
+            return res;
+        }
+    }
+    if (!have)
+        return -RK_ECHILD;
+    if (a->flags & RC_WAIT_NOHANG)
+        return -RC_EAGAIN;
+    struct rce_req *q = rce_call_park(c, wait_cancel);
+    struct rce_req **pp = &p->rk.waits;
+    while (*pp)
+        pp = (struct rce_req **)&(*pp)->platform;
+    q->platform = NULL;
+    *pp = q;
+    return RCE_PENDING;
+}
+
+/*
+ * child (now a zombie, running its last kernel code) exited: the oldest
+ * parked WAIT of parent that matches gets it and reaps it (the slot is
+ * left as an orphan for the scheduler to free: we are on its stack). A
+ * WAIT whose info buffer faults completes with -EFAULT and the next one
+ * is tried. The list is re-scanned each time: completing runs LINK
+ * chains, which may park or cancel WAITs.
+ */
+void ksys_child_exited(struct proc *parent, struct proc *child)
+{
+    rk_lock(parent);
+    for (;;) {
+        struct rce_req *q = parent->rk.waits;
+        while (q && !wait_match(q->sqe.args.wait.pid, child))
+            q = q->platform;
+        if (!q)
+            break;
+        const struct rc_args_wait *in = &q->sqe.args.wait;
+        wait_unlink(parent, q);
+        int32_t res = wait_report(&q->call, (rce_uout_t){ in->info, in->info_len }, child);
+        if (res >= 0)
+            child->parent = NULL;
+        rce_req_complete(q, res);
+        if (res >= 0)
+            break;
+    }
+    rk_unlock(parent);
+}
+
+static int32_t k_getpid(struct rce_call *c, const struct rce_args_getpid *a)
+{
+    struct proc *p = rk_proc(c);
+    if (a->flags & RC_GETPID_PARENT)
+        return p->parent ? p->parent->pid : 0;
+    return p->pid;
+}
+
+static int32_t k_clock(struct rce_call *c, const struct rce_args_clock *a)
+{
+    uint64_t ns = clock_ns();
+    return rce_copy_out(c, a->buf, 0, &ns, sizeof(ns)) ? -RC_EFAULT : 0;
+}
+
+static int32_t k_proc_stats(struct rce_call *c, const struct rce_args_proc_stats *a)
+{
+    struct rc_proc_stats st;
+    uint32_t n = MIN(a->len, (uint32_t)sizeof(st));
+    ksys_stats(rk_proc(c), &st);
+    return rce_copy_out(c, a->buf, 0, &st, n) ? -RC_EFAULT : (int32_t)n;
+}
+
+/* ---- rings and handles ---- */
+
+static int32_t k_ring_create(struct rce_call *c, const struct rce_args_ring_create *a)
+{
+    return kring_create(rk_proc(c), a->addr, a->sq_entries, a->cq_entries);
+}
+
+/* Close a handle; the only kind this kernel hands out is a ring. A ring
+ * that is being run (the one this CLOSE came through) or that its owner
+ * waits on cannot go: -EBUSY. */
+static int32_t k_close(struct rce_call *c, const struct rce_args_close *a)
+{
+    struct kring *kr = c->target;
+    (void)a;
+    if (kr->running || kr->waiting)
+        return -RC_EBUSY;
+    rce_handle_remove(c->ctx, c->sqe->handle);
+    kring_destroy(kr);
+    return 0;
+}
+
+/* A handle still open when the process ends. */
+static void k_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
+{
+    (void)ctx;
+    if (type == RCE_HT_RING)
+        kring_destroy(obj);
+}
+
+const struct rce_handlers kernel_handlers = {
+    .console_write = k_console_write,
+    .close = k_close,
+    .console_read = k_console_read,
+    .map = k_map,
+    .unmap = k_unmap,
+    .spawn = k_spawn,
+    .exit = k_exit,
+    .wait = k_wait,
+    .getpid = k_getpid,
+    .clock = k_clock,
+    .ring_create = k_ring_create,
+    .proc_stats = k_proc_stats,
+    .close_object = k_close_object,
+};

@@ -1,0 +1,452 @@
+/*
+ * proc.c - process table, spawn/exit/wait, sleep/wakeup, round-robin
+ * scheduler (xv6 style: processes switch to a per-CPU scheduler context).
+ *
+ * Concurrency model for now: one CPU, and kernel code always runs with
+ * IF=0 (interrupt gates and SFMASK clear it), so the only preemption
+ * point is the timer interrupt arriving in user mode.  SMP will need a
+ * proc-table lock around everything that touches state/chan/parent.
+ */
+#include "clock.h"
+#include "mm.h"
+#include "proc.h"
+#include "x86.h"
+
+_Static_assert(__builtin_offsetof(struct cpu, self) == CPU_SELF, "CPU_SELF");
+_Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");
+_Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "CPU_USER_RSP");
+
+static struct proc procs[NPROC];
+bool smap_on;                               /* entry.S: copy_user_raw brackets with stac/clac */
+static struct cpu cpu0;
+static int next_pid = 1;
+
+void swtch(struct context **save, struct context *next);
+extern char user_trampoline[], kthread_trampoline[];
+
+/* This CPU's struct, via GS (valid in kernel mode after cpu_init). */
+struct cpu *mycpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+struct proc *myproc(void)
+{
+    return mycpu()->proc;
+}
+
+/* Per-CPU setup: GS base for the kernel, FPU/SSE for user code, SMEP. */
+void cpu_init(void)
+{
+    cpu0.self = &cpu0;
+    wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);           /* user GS base after swapgs */
+
+    /* The kernel is built -mno-sse; user code may use x87/SSE (saved per process). */
+    write_cr0((read_cr0() & ~(1ul << 2 | 1ul << 3)) | (1ul << 1));   /* -EM -TS +MP */
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    uint32_t a, b, c, d;
+    cpuid(7, 0, &a, &b, &c, &d);
+    if (b & (1u << 7))
+        cr4 |= CR4_SMEP;                    /* kernel never executes user pages */
+    if (b & (1u << 20)) {
+        cr4 |= CR4_SMAP;                    /* ... nor touches them outside copy_user_raw */
+        smap_on = true;
+    }
+    write_cr4(cr4);
+    __asm__ volatile("fninit");
+    kprintf("cpu: SMEP %s, SMAP %s\n", (cr4 & CR4_SMEP) ? "on" : "off", smap_on ? "on" : "off");
+}
+
+/* Claim a free slot with a kernel stack; NULL if none. */
+static struct proc *proc_alloc(const char *name)
+{
+    for (struct proc *p = procs; p < procs + NPROC; p++) {
+        if (p->state != P_UNUSED)
+            continue;
+        uint64_t pa = pmm_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
+        if (!pa)
+            return NULL;
+        memset(p, 0, sizeof(*p));
+        p->kstack = P2V(pa);
+        p->pid = next_pid++;
+        p->state = P_EMBRYO;
+        strlcpy_k(p->name, name, sizeof(p->name));
+        *(uint16_t *)&p->fpu[0] = 0x037f;   /* FCW: x87 defaults */
+        *(uint32_t *)&p->fpu[24] = 0x1f80;  /* MXCSR: all exceptions masked */
+        p->stats.start_ns = clock_ns();
+        return p;
+    }
+    return NULL;
+}
+
+/* Release the slot and kernel stack (never the stack we are running on). */
+void proc_free(struct proc *p)
+{
+    assert(p != myproc());
+    if (p->rk.active) {             /* a spawn that failed after its rings were made */
+        rk_lock(p);
+        kproc_rings_exit(p);
+        rk_unlock(p);
+    }
+    if (p->pml4)
+        vm_destroy(p->pml4);
+    pmm_free_contig(V2P(p->kstack), KSTACK_SIZE / PAGE_SIZE);
+    p->kstack = NULL;
+    p->pml4 = 0;
+    p->state = P_UNUSED;
+}
+
+static uint64_t kstack_top(struct proc *p) { return (uint64_t)p->kstack + KSTACK_SIZE; }
+
+/* Write bytes into another address space through the direct map. */
+static int copy_to_space(uint64_t pml4, uint64_t va, const void *src, size_t len)
+{
+    const uint8_t *s = src;
+    while (len) {
+        uint64_t pa = vm_translate(pml4, va);
+        if (pa == (uint64_t)-1)
+            return -EFAULT;
+        size_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+        if (n > len)
+            n = len;
+        memcpy(P2V(pa), s, n);
+        va += n, s += n, len -= n;
+    }
+    return 0;
+}
+
+/* Map the user stack and lay out argv on it; returns initial rsp or 0. */
+static uint64_t setup_stack(uint64_t pml4, int argc, const char *const argv[], uint64_t *uargv)
+{
+    uint64_t lo = USTACK_TOP - USTACK_PAGES * PAGE_SIZE;
+    if (vm_alloc_user(pml4, lo, USTACK_PAGES * PAGE_SIZE, VM_WRITE) < 0)
+        return 0;
+    uint64_t sp = USTACK_TOP, ptrs[MAX_ARGS + 1];
+    for (int i = argc - 1; i >= 0; i--) {
+        size_t n = strlen(argv[i]) + 1;
+        sp -= n;
+        if (copy_to_space(pml4, sp, argv[i], n) < 0)
+            return 0;
+        ptrs[i] = sp;
+    }
+    ptrs[argc] = 0;
+    sp = ALIGN_DOWN(sp, 16) - 8 * (argc + 1);
+    sp = ALIGN_DOWN(sp, 16);
+    if (copy_to_space(pml4, sp, ptrs, 8 * (argc + 1)) < 0)
+        return 0;
+    *uargv = sp;
+    return sp;
+}
+
+/* Validate argv: count and total size bounded so it fits one stack area. */
+static bool args_ok(int argc, const char *const argv[])
+{
+    if (argc < 0 || argc > MAX_ARGS || (argc > 0 && !argv))
+        return false;
+    size_t total = 8 * (argc + 1);
+    for (int i = 0; i < argc; i++) {
+        if (!argv[i])
+            return false;
+        total += strnlen(argv[i], ARG_BYTES) + 1;
+    }
+    return total <= ARG_BYTES;
+}
+
+/* Create a runnable user process from an ELF image, child of parent; pid or -errno. */
+static int spawn_elf(struct proc *parent, const char *name, const void *elf, size_t len,
+                     int argc, const char *const argv[])
+{
+    if (!args_ok(argc, argv))
+        return -EINVAL;
+    struct proc *p = proc_alloc(name);
+    if (!p)
+        return -EAGAIN;
+    int err = -ENOMEM;
+    uint64_t entry, uargv;
+    if (!(p->pml4 = vm_create()))
+        goto fail;
+    if ((err = elf_load(p->pml4, elf, len, &entry)) < 0)
+        goto fail;
+    uint64_t sp = setup_stack(p->pml4, argc, argv, &uargv);
+    err = -ENOMEM;
+    if (!sp)
+        goto fail;
+    uint64_t ring_bytes;
+    int ring = kproc_rings_init(p, &ring_bytes);    /* its first ring, made here */
+    if (ring < 0) {
+        err = ring;
+        goto fail;
+    }
+
+    p->tf = (struct trapframe *)(kstack_top(p) - sizeof(struct trapframe));
+    memset(p->tf, 0, sizeof(*p->tf));
+    p->tf->cs = SEG_UCODE;
+    p->tf->ss = SEG_UDATA;
+    p->tf->rflags = RFLAGS_IF | 0x2;
+    p->tf->rip = entry;
+    p->tf->rsp = sp;
+    p->tf->rdi = (uint64_t)argc;
+    p->tf->rsi = uargv;
+    p->tf->rdx = RK_RING0_ADDR;     /* rk_abi.h: the first ring, at entry */
+    p->tf->rcx = ring_bytes;
+    p->tf->r8 = (uint64_t)ring;
+    p->ctx = (struct context *)p->tf - 1;
+    memset(p->ctx, 0, sizeof(*p->ctx));
+    p->ctx->rip = (uint64_t)user_trampoline;
+    p->parent = parent;
+    p->state = P_RUNNABLE;
+    return p->pid;
+fail:
+    proc_free(p);
+    return err;
+}
+
+/* Create a runnable user process from an ELF image, child of the caller. */
+int proc_spawn_elf(const char *name, const void *elf, size_t len, int argc, const char *const argv[])
+{
+    return spawn_elf(myproc(), name, elf, len, argc, argv);
+}
+
+/* Spawn an embedded program by name as parent's child (argv[0] conventionally = name). */
+int proc_spawn_as(struct proc *parent, const char *prog, int argc, const char *const argv[])
+{
+    const struct user_prog *up = user_prog_find(prog);
+    if (!up)
+        return -ENOEXEC;
+    return spawn_elf(parent, prog, up->data, up->size, argc, argv);
+}
+
+/* Spawn an embedded program as the caller's child. */
+int proc_spawn(const char *prog, int argc, const char *const argv[])
+{
+    return proc_spawn_as(myproc(), prog, argc, argv);
+}
+
+/* Look up an embedded user program. */
+const struct user_prog *user_prog_find(const char *name)
+{
+    for (const struct user_prog *up = user_progs; up->name; up++)
+        if (strcmp(up->name, name) == 0)
+            return up;
+    return NULL;
+}
+
+/* Create a kernel thread running fn(arg); its return value is its exit code. */
+int kthread_create(const char *name, int (*fn)(void *), void *arg)
+{
+    struct proc *p = proc_alloc(name);
+    if (!p)
+        return -EAGAIN;
+    p->ctx = (struct context *)(kstack_top(p) - sizeof(struct context));
+    memset(p->ctx, 0, sizeof(*p->ctx));
+    p->ctx->rip = (uint64_t)kthread_trampoline;
+    p->ctx->r12 = (uint64_t)fn;
+    p->ctx->r13 = (uint64_t)arg;
+    p->parent = myproc();
+    p->state = P_RUNNABLE;
+    return p->pid;
+}
+
+/* Called from the trampolines on a process's first run (hook for later). */
+void proc_first_run(void)
+{
+}
+
+/* Switch from the current process to the scheduler; IF=0. */
+static void sched(void)
+{
+    struct proc *p = myproc();
+    assert(!(read_rflags() & RFLAGS_IF));
+    assert(p->state != P_RUNNING);
+    if (p->pml4)
+        __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
+    swtch(&p->ctx, mycpu()->sched_ctx);
+}
+
+/*
+ * Terminate the current process: its rings (requests in flight are
+ * dropped) and address space go now, the slot stays for the parent's
+ * wait. A parent with rings learns it through a parked WAIT, which may
+ * reap the child at once (it is then an orphan the scheduler frees).
+ */
+void proc_exit(int status)
+{
+    struct proc *p = myproc();
+    assert(p);
+    if (p->rk.active) {
+        rk_lock(p);
+        kproc_rings_exit(p);
+        rk_unlock(p);
+    }
+    if (p->pml4) {
+        vm_destroy(p->pml4);        /* switches CR3 to the kernel PML4 first */
+        p->pml4 = 0;
+    }
+    for (struct proc *c = procs; c < procs + NPROC; c++)
+        if (c->state != P_UNUSED && c->parent == p)
+            c->parent = NULL;       /* orphans: scheduler reaps them */
+    p->stats.status = status;
+    p->stats.end_ns = clock_ns();
+    p->state = P_ZOMBIE;
+    if (p->parent && p->parent->rk.active)
+        ksys_child_exited(p->parent, p);
+    else if (p->parent)
+        wakeup(p->parent);
+    sched();
+    panic("zombie %d ran", p->pid);
+}
+
+/* Reap a zombie child (pid or -1 for any); copies its stats out. */
+int proc_wait(int pid, struct proc_stats *out)
+{
+    struct proc *me = myproc();
+    for (;;) {
+        bool have = false;
+        for (struct proc *c = procs; c < procs + NPROC; c++) {
+            if (c->state == P_UNUSED || c->parent != me || (pid > 0 && c->pid != pid))
+                continue;
+            have = true;
+            if (c->state == P_ZOMBIE) {
+                int cpid = c->pid;
+                if (out)
+                    *out = c->stats;
+                proc_free(c);
+                return cpid;
+            }
+        }
+        if (!have)
+            return -ECHILD;
+        if (me->killed)
+            return -EINTR;
+        sleep_on(me);
+    }
+}
+
+/* Make p exit with status when it next runs (the first request wins). */
+void proc_request_exit(struct proc *p, int status)
+{
+    if (!p->killed) {
+        p->killed = true;
+        p->exit_status = status;
+    }
+    if (p->state == P_SLEEPING)
+        p->state = P_RUNNABLE;      /* sleep loops re-check their condition */
+}
+
+/* Ask a process to die; it exits at its next return to user mode. */
+int proc_kill(int pid)
+{
+    struct proc *p = proc_find(pid);
+    if (!p)
+        return -ESRCH;
+    proc_request_exit(p, PROC_KILLED | PROC_KILL_REQUEST);
+    return 0;
+}
+
+/* Children of p not yet reaped (SPAWN's limit counts zombies too). */
+int proc_children(struct proc *p)
+{
+    int n = 0;
+    for (struct proc *c = procs; c < procs + NPROC; c++)
+        n += c->state != P_UNUSED && c->parent == p;
+    return n;
+}
+
+struct proc *proc_at(int i)
+{
+    return &procs[i];
+}
+
+/* Live (non-zombie) process with this pid, or NULL. */
+struct proc *proc_find(int pid)
+{
+    for (struct proc *p = procs; p < procs + NPROC; p++)
+        if (p->state != P_UNUSED && p->state != P_ZOMBIE && p->pid == pid)
+            return p;
+    return NULL;
+}
+
+/* Occupied slots (including zombies): leak tests expect this to return to baseline. */
+int proc_count(void)
+{
+    int n = 0;
+    for (struct proc *p = procs; p < procs + NPROC; p++)
+        n += p->state != P_UNUSED;
+    return n;
+}
+
+void yield(void)
+{
+    myproc()->state = P_RUNNABLE;
+    sched();
+}
+
+/* Sleep until wakeup(chan); callers re-check their condition in a loop. */
+void sleep_on(void *chan)
+{
+    struct proc *p = myproc();
+    p->chan = chan;
+    p->state = P_SLEEPING;
+    sched();
+    p->chan = NULL;
+}
+
+void wakeup(void *chan)
+{
+    for (struct proc *p = procs; p < procs + NPROC; p++)
+        if (p->state == P_SLEEPING && p->chan == chan)
+            p->state = P_RUNNABLE;
+}
+
+/* Sleep for at least ns, woken by timer ticks. */
+void proc_sleep_ns(uint64_t ns)
+{
+    uint64_t deadline = clock_ns() + ns;
+    while (clock_ns() < deadline && !myproc()->killed)
+        sleep_on(timer_chan());
+}
+
+/* Run p until it switches back to the scheduler. */
+static void run(struct cpu *c, struct proc *p)
+{
+    c->proc = p;
+    c->kstack_top = kstack_top(p);
+    tss_set_rsp0(c->kstack_top);
+    vm_switch(p->pml4 ? p->pml4 : vm_kernel_pml4());
+    if (p->pml4)
+        __asm__ volatile("fxrstor64 %0" :: "m"(p->fpu));
+    p->state = P_RUNNING;
+    swtch(&c->sched_ctx, p->ctx);
+    c->proc = NULL;
+}
+
+/* Per-CPU loop: pick the next runnable process after the last one run. */
+void scheduler(void)
+{
+    struct cpu *c = mycpu();
+    int last = NPROC - 1;
+    for (;;) {
+        struct proc *next = NULL;
+        /* Orphans first, all of them: whoever runs next sees their slots free. */
+        for (struct proc *p = procs; p < procs + NPROC; p++)
+            if (p->state == P_ZOMBIE && !p->parent)
+                proc_free(p);               /* nobody will wait */
+        for (int i = 1; i <= NPROC; i++) {
+            struct proc *p = &procs[(last + i) % NPROC];
+            if (p->state == P_RUNNABLE) {
+                next = p;
+                last = (int)(p - procs);
+                break;
+            }
+        }
+        if (next) {
+            run(c, next);
+        } else {
+            vm_switch(vm_kernel_pml4());
+            __asm__ volatile("sti; hlt; cli" ::: "memory");   /* sti's shadow covers hlt */
+        }
+    }
+}

@@ -1,0 +1,64 @@
+/*
+ * rk_abi.h - what the ringcall kernel adds to the ring ABI, shared by the
+ * kernel and user programs: the one trap, the registers at process entry,
+ * and the structs that KERNEL syscalls write. Freestanding.
+ *
+ * The syscalls themselves (opcodes, argument structs, bounds) are in
+ * include/ringcall/syscalls.def like every other platform's.
+ */
+#ifndef RK_ABI_H
+#define RK_ABI_H
+
+#include <stdint.h>
+#include "ringcall/abi.h"
+
+/*
+ * The only trap: `syscall` with rax = RK_TRAP_ENTER,
+ *   rdi = ring handle, rsi = to_submit (advisory: every published SQE is
+ *   taken), rdx = min_complete, r10 = RC_ENTER_* flags.
+ * Returns in rax the SQEs taken, or -errno: -EBADF (no such ring),
+ * -EINVAL (flags, min_complete > cq_entries), -EBUSY (SQEs wait because
+ * the backlog is full: reap), -EDEADLK (waiting for more CQEs than
+ * requests in flight can ever produce). Any other rax: -ENOSYS.
+ */
+#define RK_TRAP_ENTER 0
+
+/*
+ * Registers at process entry (the first ring is made at spawn):
+ *   rdi = argc, rsi = argv, rdx = ring address, rcx = ring bytes
+ *   (rc_ring_bytes of its sq/cq entries, which its header also holds),
+ *   r8 = the ring's handle.
+ */
+#define RK_RING0_ADDR UINT64_C(0x7ff000000000)
+#define RK_RING0_SQ   64u
+#define RK_RING0_CQ   128u
+
+/* Kernel-side names for errno values of abi.h. */
+#define RK_ESRCH   RC_ESRCH
+#define RK_ENOEXEC RC_ENOEXEC
+#define RK_ECHILD  RC_ECHILD
+
+/* Wait status (WAIT's res): exit code, or KILLED | the fatal trap vector. */
+#define RK_STATUS_KILLED       0x100
+#define RK_STATUS_KILL_REQUEST 0xff /* "vector" when killed on request */
+
+/* PROC_STATS: privilege transitions and work of one process. */
+struct rc_proc_stats {
+	uint64_t traps;   /* `syscall` instructions: enter calls */
+	uint64_t irqs;    /* hardware interrupts taken while in user mode */
+	uint64_t faults;  /* exceptions taken in user mode */
+	uint64_t sqes;    /* SQEs the engine took from the process's rings */
+	uint64_t run_ns;  /* since spawn (until exit, for a child) */
+};
+
+/* WAIT's info buffer. */
+struct rc_wait_info {
+	int32_t pid;
+	int32_t status;   /* as res */
+	struct rc_proc_stats stats;
+};
+
+_Static_assert(sizeof(struct rc_proc_stats) == RC_PROC_STATS_SIZE, "RC_PROC_STATS_SIZE");
+_Static_assert(sizeof(struct rc_wait_info) == RC_WAIT_INFO_SIZE, "RC_WAIT_INFO_SIZE");
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * ulib.h - the user runtime for ringcall kernel programs: the process's
+ * ring (the same user library as the hosted clients, include/ringcall/
+ * ringcall.h) reached through the one trap, synchronous helpers over it,
+ * printf, strings, and a tiny check framework for test programs.
+ */
+#ifndef USER_ULIB_H
+#define USER_ULIB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ringcall/ringcall.h"
+#include "rk_abi.h"
+
+/* ---- the ring ---- */
+extern struct rc_ring rt_ring;          /* the first ring, attached before main */
+extern uint32_t rt_ring_handle;
+extern const struct rc_backend rt_backend; /* enter through the trap; backend_data = handle */
+
+#define RT_SYNC_DATA  UINT64_C(0xfffffffffffffff0) /* user_data of rt_sync's entry */
+#define RT_WRITE_DATA UINT64_C(0xfffffffffffffff1) /* printf's silent writes (a failure only) */
+
+/* The trap: enter(ring handle, to_submit, min_complete, RC_ENTER_* flags). */
+long rt_enter(uint32_t handle, uint32_t to_submit, uint32_t min_complete, uint32_t flags);
+/* A free SQE of rt_ring (submits what is prepared if the SQ is full). */
+struct rc_sqe *rt_sqe(void);
+/* Submit everything prepared, then wait for sqe's own CQE and return its
+ * res. CQEs of other requests that arrive first are kept for rt_next_cqe. */
+int32_t rt_sync(struct rc_sqe *sqe);
+/* The next completion (kept ones first), waiting for it: 0 or -errno. */
+int rt_next_cqe(struct rc_cqe *out);
+/* Same without waiting: 0, or -RC_EAGAIN if none is ready. */
+int rt_peek_cqe(struct rc_cqe *out);
+
+/* ---- synchronous helpers: one SQE, one trap each ---- */
+__attribute__((noreturn)) void exit(int code);  /* EXIT on rt_ring */
+__attribute__((noreturn)) void rt_exit_on(struct rc_ring *r, int code); /* #UD if r is wedged */
+long getpid(void);
+long getppid(void);
+uint64_t clock_ns(void);
+int  rt_map(uint64_t addr, uint32_t pages, uint32_t flags);
+int  rt_unmap(uint64_t addr, uint32_t pages);
+int  rt_proc_stats(struct rc_proc_stats *st);
+/* Pack argv (NULL-terminated) as SPAWN wants it; bytes used, or 0 if it does not fit. */
+uint32_t rt_pack_argv(char *buf, uint32_t size, const char *const argv[]);
+long spawn(const char *const argv[]);   /* child pid or -errno */
+long waitpid(int pid, struct rc_wait_info *info); /* wait status or -errno (pid 0: any) */
+void rt_write(const void *buf, size_t len); /* console, no CQE unless it fails */
+
+/* ---- C library bits ---- */
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int puts(const char *s);
+
+void  *memcpy(void *d, const void *s, size_t n);
+void  *memset(void *d, int c, size_t n);
+int    memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int    strcmp(const char *a, const char *b);
+char  *strstr(const char *h, const char *n);
+long   atol(const char *s);
+
+/* ---- checks for test programs: exit status = failures ---- */
+extern int rt_checks, rt_fails;
+#define CHECK(cond, ...)                                                        \
+    do {                                                                        \
+        rt_checks++;                                                            \
+        if (!(cond)) {                                                          \
+            rt_fails++;                                                         \
+            char why_[160];                                                     \
+            snprintf(why_, sizeof(why_), __VA_ARGS__);                          \
+            printf("  %s:%d: %s: %s\n", __FILE__, __LINE__, #cond, why_);       \
+        }                                                                       \
+    } while (0)
+#define CHECK_EQ(got, want)                                                     \
+    do {                                                                        \
+        long g_ = (long)(got), w_ = (long)(want);                               \
+        CHECK(g_ == w_, "got %ld, want %ld", g_, w_);                           \
+    } while (0)
+/* Print "  name: N checks, M failed" and return the exit status. */
+int rt_report(const char *name);
+
+#endif

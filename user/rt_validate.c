@@ -1,0 +1,174 @@
+/*
+ * rt_validate - decode refuses every kind of bad field of every syscall
+ * this kernel offers, before any handler runs, with the right error, and
+ * says which field (the kernel twin of tests/test_validate.c). Ops the
+ * kernel does not offer are refused as unsupported; unknown opcodes as such.
+ */
+#include "ulib.h"
+#include "ringcall/table.h"
+
+static uint8_t buf[8192];               /* a valid buffer for every UIN/UOUT */
+static int checked;
+
+static void put_field(struct rc_sqe *sqe, const struct rc_field_desc *fd, uint64_t v)
+{
+    memcpy(sqe->args.raw + fd->offset, &v, fd->size); /* little-endian ABI */
+}
+
+static uint64_t type_max(const struct rc_field_desc *fd)
+{
+    uint64_t umax = fd->size == 8 ? UINT64_MAX : (UINT64_C(1) << (fd->size * 8)) - 1;
+    return fd->is_signed ? umax >> 1 : umax;
+}
+
+static const struct rc_field_desc *len_of(const struct rc_op_desc *d, const struct rc_field_desc *b)
+{
+    for (unsigned i = 0; i < d->nfields; i++)
+        if (!strcmp(d->fields[i].name, b->len_field))
+            return &d->fields[i];
+    return NULL;
+}
+
+/* A valid entry for d (never run: one field is broken before submitting). */
+static void baseline(const struct rc_op_desc *d, struct rc_sqe *sqe)
+{
+    rc_sqe_init(sqe, d->opcode, d->target == RC_TK_NONE ? 0 : rt_ring_handle);
+    for (unsigned i = 0; i < d->nfields; i++) {
+        const struct rc_field_desc *fd = &d->fields[i];
+        switch (fd->kind) {
+        case RC_FK_INT:
+        case RC_FK_LEN:
+            put_field(sqe, fd, fd->a > 0 || !fd->is_signed ? fd->a : 0);
+            if (fd->kind == RC_FK_LEN && fd->a == 0 && fd->b > 0)
+                put_field(sqe, fd, 1);
+            break;
+        case RC_FK_UIN:
+        case RC_FK_UOUT:
+            put_field(sqe, fd, (uintptr_t)buf);
+            break;
+        default:
+            put_field(sqe, fd, 0);
+        }
+    }
+}
+
+/* Submit sqe, expect it refused with err, naming field for reason. */
+static void expect_rejected(struct rc_sqe *sqe, int32_t err, unsigned field, unsigned reason,
+                            const char *what)
+{
+    struct rc_error *e = &rt_ring.hdr->last_error;
+    uint32_t before = e->count;
+    int32_t res = rt_sync(sqe);
+    CHECK(res == err && e->count == before + 1 && e->field == field && e->reason == reason,
+          "%s: res %d (want %d), field %u (want %u), reason %u (want %u)", what, res, err,
+          e->field, field, e->reason, reason);
+    checked++;
+}
+
+struct breakage {
+    uint64_t value;
+    int32_t err;
+    uint8_t reason;
+    bool set_len;                       /* buffers: pair with the LEN field's maximum */
+};
+
+static unsigned breakages(const struct rc_field_desc *fd, struct breakage *out)
+{
+    unsigned n = 0;
+    switch (fd->kind) {
+    case RC_FK_INT:
+    case RC_FK_LEN:
+        if (fd->b < type_max(fd))
+            out[n++] = (struct breakage){ fd->b + 1, -RC_EINVAL, RC_BAD_RANGE, false };
+        if (fd->a > 0 && !fd->is_signed)
+            out[n++] = (struct breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, false };
+        if (fd->is_signed && (int64_t)fd->a > -(int64_t)type_max(fd) - 1)
+            out[n++] = (struct breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, false };
+        break;
+    case RC_FK_ENUM:
+        out[n++] = (struct breakage){ fd->a, -RC_EINVAL, RC_BAD_ENUM, false };
+        break;
+    case RC_FK_FLAGS:
+        for (unsigned bit = 0; bit < fd->size * 8u; bit++)
+            if (!(fd->a >> bit & 1)) {
+                out[n++] = (struct breakage){ UINT64_C(1) << bit, -RC_EINVAL, RC_BAD_FLAGS, false };
+                break;
+            }
+        break;
+    case RC_FK_UIN:
+    case RC_FK_UOUT:
+        out[n++] = (struct breakage){ 0x1000, -RC_EFAULT, RC_BAD_FAULT, false };
+        out[n++] = (struct breakage){ 0xffffffff80100000ul, -RC_EFAULT, RC_BAD_FAULT, false };
+        out[n++] = (struct breakage){ 0x00007ffffffffffcul, -RC_EFAULT, RC_BAD_FAULT, true };
+        out[n++] = (struct breakage){ UINT64_MAX - 2, -RC_EFAULT, RC_BAD_OVERFLOW, true };
+        if (fd->kind == RC_FK_UOUT)     /* the kernel writes: code is read-only */
+            out[n++] = (struct breakage){ (uintptr_t)&put_field, -RC_EFAULT, RC_BAD_FAULT, false };
+        break;
+    case RC_FK_RSVD:
+        out[n++] = (struct breakage){ 1, -RC_EINVAL, RC_BAD_RESERVED, false };
+        break;
+    }
+    return n;
+}
+
+int main(void)
+{
+    char what[64];
+    unsigned kinds = 0;
+    for (unsigned i = 0; i < RC_OP_COUNT; i++) {
+        const struct rc_op_desc *d = rc_op_desc(rc_op_descs[i].opcode);
+        if (d->impl == RC_IMPL_HOSTED) {
+            struct rc_sqe *sqe = rt_sqe();
+            baseline(d, sqe);
+            expect_rejected(sqe, -RC_EOPNOTSUPP, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED, d->name);
+            continue;
+        }
+        for (unsigned fi = 0; fi < d->nfields; fi++) {
+            const struct rc_field_desc *fd = &d->fields[fi];
+            struct breakage b[8];
+            unsigned nb = breakages(fd, b);
+            for (unsigned k = 0; k < nb; k++) {
+                struct rc_sqe *sqe = rt_sqe();
+                baseline(d, sqe);
+                put_field(sqe, fd, b[k].value);
+                if (b[k].set_len)
+                    put_field(sqe, len_of(d, fd), len_of(d, fd)->b);
+                snprintf(what, sizeof(what), "%s.%s #%u", d->name, fd->name, k);
+                expect_rejected(sqe, b[k].err, fi, b[k].reason, what);
+                kinds |= 1u << fd->kind;
+            }
+        }
+    }
+    /* Every field kind the offered ops use was broken (ENUM is only in
+     * the hosted OPEN). */
+    CHECK(kinds == ((1u << RC_FK_INT) | (1u << RC_FK_FLAGS) | (1u << RC_FK_LEN) |
+                    (1u << RC_FK_UIN) | (1u << RC_FK_UOUT) | (1u << RC_FK_RSVD)), "kinds %x", kinds);
+
+    /* The SQE header: unknown opcodes, flags, reserved words, a handle where none goes. */
+    static const struct { const char *what; uint8_t op, flags; uint16_t rsvd0; uint32_t rsvd1, handle;
+                          unsigned field, reason; int32_t err; } hdr[] = {
+        { "opcode 20", 20, 0, 0, 0, 0, RC_FIELD_OPCODE, RC_BAD_OPCODE, -RC_EINVAL },
+        { "opcode 63", 63, 0, 0, 0, 0, RC_FIELD_OPCODE, RC_BAD_OPCODE, -RC_EINVAL },
+        { "opcode 200", 200, 0, 0, 0, 0, RC_FIELD_OPCODE, RC_BAD_OPCODE, -RC_EINVAL },
+        { "sqe flags", RC_OP_NOP, 0x80, 0, 0, 0, RC_FIELD_FLAGS, RC_BAD_SQE_FLAGS, -RC_EINVAL },
+        { "rsvd0", RC_OP_NOP, 0, 1, 0, 0, RC_FIELD_RSVD, RC_BAD_RESERVED, -RC_EINVAL },
+        { "rsvd1", RC_OP_NOP, 0, 0, 0x100, 0, RC_FIELD_RSVD, RC_BAD_RESERVED, -RC_EINVAL },
+        { "handle", RC_OP_GETPID, 0, 0, 0, 5, RC_FIELD_HANDLE, RC_BAD_RESERVED, -RC_EINVAL },
+        { "no such handle", RC_OP_CLOSE, 0, 0, 0, 0x70007, RC_FIELD_HANDLE, RC_BAD_HANDLE, -RC_EBADF },
+    };
+    for (unsigned i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+        struct rc_sqe *sqe = rt_sqe();
+        rc_sqe_init(sqe, hdr[i].op, hdr[i].handle);
+        sqe->flags = hdr[i].flags;
+        sqe->rsvd0 = hdr[i].rsvd0;
+        sqe->rsvd1 = hdr[i].rsvd1;
+        expect_rejected(sqe, hdr[i].err, hdr[i].field, hdr[i].reason, hdr[i].what);
+    }
+    struct rc_sqe *sqe = rt_sqe();
+    rc_prep_getpid(sqe, 0);
+    sqe->args.raw[39] = 1;              /* past GETPID's struct */
+    expect_rejected(sqe, -RC_EINVAL, RC_FIELD_RSVD, RC_BAD_RESERVED, "args tail");
+    CHECK(checked > 80, "only %d cases", checked);
+    printf("  rt_validate: %d bad entries refused at decode\n", checked);
+    return rt_report("rt_validate");
+}
