@@ -2,7 +2,7 @@
 # Install what building and testing ringcall needs on Debian 12, when run as
 # root; otherwise print the exact command to run.
 set -euo pipefail
-pkgs=(gcc clang make libcmocka-dev liburing-dev gnuplot-nox qemu-system-x86
+pkgs=(gcc clang make libcmocka-dev liburing-dev gnuplot-nox qemu-system-x86 ipxe-qemu
       gcc-riscv64-linux-gnu gcc-aarch64-linux-gnu valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
