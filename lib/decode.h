@@ -187,12 +187,18 @@ static RCE_COLD int32_t rce_reject_header(struct rce_ring *r, const struct rc_sq
 	return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_RESTRICTED, op, r->allowed, -RC_EACCES);
 }
 
+/* Bits of an SQE's first word (little-endian: opcode, flags, rsvd0,
+ * handle) that must be zero: opcode >= 64, unknown flags, rsvd0. */
+#define RCE_WORD0_BAD (UINT64_C(0xc0) | ((uint64_t)(0xffu & ~RC_SQE_FLAGS) << 8) | \
+		       (UINT64_C(0xffff) << 16))
+
 /* Check what every SQE shares, then hand it to its opcode's function. The
- * allowed mask is a subset of the table's, so one bit test rejects both
- * unknown and restricted opcodes. */
+ * header is tested as two words at once; the allowed mask is a subset of
+ * the table's, so one bit test rejects unknown and restricted opcodes. */
 static inline int32_t rce_decode_and_invoke(struct rce_ring *r, struct rce_call *c)
 {
 	const struct rc_sqe *s = c->sqe;
+	uint64_t word0, word7;
 	unsigned op = s->opcode;
 
 	static int32_t (*const run[64])(struct rce_ring *, struct rce_call *) = {
@@ -201,7 +207,9 @@ static inline int32_t rce_decode_and_invoke(struct rce_ring *r, struct rce_call 
 #undef RC_SYSCALL
 	};
 
-	if (RCE_UNLIKELY((s->flags & ~RC_SQE_FLAGS) | s->rsvd0 | s->rsvd1 | (op >= 64) ||
+	__builtin_memcpy(&word0, s, 8);
+	__builtin_memcpy(&word7, (const char *)s + 56, 8);
+	if (RCE_UNLIKELY((word0 & RCE_WORD0_BAD) | (uint32_t)word7 ||
 			 !((r->allowed >> (op & 63)) & 1)))
 		return rce_reject_header(r, s);
 	return run[op](r, c); /* non-NULL: allowed is a subset of the table */

@@ -94,13 +94,11 @@ static inline void rce_publish_sq_head(struct rce_ring *r)
 	}
 }
 
-/* Write a CQE. The SQ head is published first, so a user who sees a CQE
- * also sees its SQE's slot free (it may refill the SQ right away). */
+/* Write a CQE. (The SQ head covering its SQE is already published: a
+ * user who sees a CQE may refill the SQ right away.) */
 static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res)
 {
 	struct rc_cqe *cqe = &r->cqes[r->cq_tail & r->cq_mask];
-
-	rce_publish_sq_head(r);
 
 	rc_store_relaxed64(&cqe->user_data, user_data);
 	rc_store_relaxed((uint32_t *)&cqe->res, (uint32_t)res);
@@ -148,7 +146,10 @@ static inline void rce_post_inline(struct rce_ring *r, uint64_t user_data, int32
 		rce_write_cqe(r, user_data, res);
 	else
 		rce_post_backlog(r, user_data, res);
-	if (RCE_UNLIKELY(++r->posted >= r->next_count_target) && !r->firing_counts)
+	/* Completions are counted only while a TIMEOUT might wait for them:
+	 * its target is relative to the count when it was armed. */
+	if (RCE_UNLIKELY(r->nr_timeouts) && ++r->posted >= r->next_count_target &&
+	    !r->firing_counts)
 		rce_fire_counts(r);
 }
 
@@ -295,7 +296,7 @@ static inline RCE_NO_TSAN void rce_read_sqe(struct rc_sqe *dst, const struct rc_
 
 /* Run one SQE (already copied). The common case, no flags outside a chain,
  * runs straight from the stack copy with no request allocated. */
-static inline void rce_take(struct rce_ring *r, const struct rc_sqe *s)
+static inline void rce_take_one(struct rce_ring *r, const struct rc_sqe *s)
 {
 	struct rce_call c;
 	int32_t res;
@@ -311,31 +312,23 @@ static inline void rce_take(struct rce_ring *r, const struct rc_sqe *s)
 		rce_post_inline(r, s->user_data, res, 0);
 }
 
+#define RCE_CHUNK 16 /* SQEs copied out per pass: 1 KiB of stack */
+
 /* Room for one more request in flight, with a backlog slot for its CQE? */
 static inline bool rce_can_take(const struct rce_ring *r)
 {
 	return r->backlog_count + r->inflight < r->cap && !r->drain_held;
 }
 
-/* Take SQEs published by sequence word (polling): no index is read. */
-static uint32_t rce_take_by_seq(struct rce_ring *r, uint32_t budget)
+/* How many SQEs the next chunk may hold: within budget, within the room
+ * left for requests in flight, none while a DRAIN entry is held. */
+static inline uint32_t rce_chunk_limit(const struct rce_ring *r, uint32_t budget)
 {
-	uint32_t n = 0;
+	uint32_t room = r->drain_held ? 0 : r->cap - r->backlog_count - r->inflight;
 
-	while (n < budget && rce_can_take(r)) {
-		const struct rc_sqe *slot = &r->sqes[r->sq_head & r->sq_mask];
-		struct rc_sqe s;
-
-		/* Pairs with the user's store_release of seq after writing the
-		 * entry: the words read below are the ones it wrote. */
-		if (rc_load_acquire(&slot->seq) != r->sq_head + 1)
-			break;
-		rce_read_sqe(&s, slot);
-		r->sq_head++;
-		rce_take(r, &s);
-		n++;
-	}
-	return n;
+	if (room > budget)
+		room = budget;
+	return room < RCE_CHUNK ? room : RCE_CHUNK;
 }
 
 /* Is the user's tail possible: no more than a ring's worth ahead of our
@@ -343,6 +336,53 @@ static uint32_t rce_take_by_seq(struct rce_ring *r, uint32_t budget)
 static inline bool rce_tail_possible(const struct rce_ring *r, uint32_t tail)
 {
 	return tail - r->sq_head <= r->sq_entries;
+}
+
+/* Copy up to max published SQEs out of the SQ into buf, each read exactly
+ * once, advancing the head. Published means, polling, that the entry's seq
+ * says so (no index is read), else that it lies before tail. A DRAIN
+ * entry ends the chunk: nothing after it may be read before it runs. */
+static uint32_t rce_copy_chunk(struct rce_ring *r, struct rc_sqe *buf, uint32_t max,
+			       uint32_t tail)
+{
+	bool by_seq = r->setup_flags & RC_SETUP_POLL;
+	uint32_t n = 0;
+
+	while (n < max) {
+		const struct rc_sqe *slot = &r->sqes[r->sq_head & r->sq_mask];
+
+		/* Pairs with the user's store_release of seq after writing the
+		 * entry: the words read below are the ones it wrote. */
+		if (by_seq ? rc_load_acquire(&slot->seq) != r->sq_head + 1 : r->sq_head == tail)
+			break;
+		rce_read_sqe(&buf[n], slot);
+		r->sq_head++;
+		if (buf[n++].flags & RC_SQE_DRAIN)
+			break;
+	}
+	return n;
+}
+
+/* Take up to budget SQEs, a chunk at a time: copy the chunk out (its line
+ * loads overlap), publish the head once (the slots are free again before
+ * any of their CQEs appear), then run each copy. */
+static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
+{
+	struct rc_sqe buf[RCE_CHUNK];
+	uint32_t n = 0, max, got;
+
+	while ((max = rce_chunk_limit(r, budget - n)) > 0) {
+		got = rce_copy_chunk(r, buf, max, tail);
+		if (!got)
+			break;
+		rce_publish_sq_head(r);
+		for (uint32_t i = 0; i < got; i++)
+			rce_take_one(r, &buf[i]);
+		n += got;
+		if (got < max)
+			break; /* the SQ ran dry (or a DRAIN entry ended the chunk) */
+	}
+	return n;
 }
 
 /* Take SQEs up to the user's tail. An impossible tail is not followed:
@@ -354,21 +394,12 @@ static uint32_t rce_take_by_tail(struct rce_ring *r, uint32_t budget)
 	/* Pairs with the user's store_release of sq_tail after writing the
 	 * entries. */
 	uint32_t tail = rc_load_acquire(&r->hdr->sq_tail);
-	uint32_t n = 0;
 
 	if (RCE_UNLIKELY(!rce_tail_possible(r, tail))) {
 		rc_store_relaxed(&r->hdr->sq_dropped, ++r->dropped);
 		return 0;
 	}
-	while (n < budget && r->sq_head != tail && rce_can_take(r)) {
-		struct rc_sqe s;
-
-		rce_read_sqe(&s, &r->sqes[r->sq_head & r->sq_mask]);
-		r->sq_head++;
-		rce_take(r, &s);
-		n++;
-	}
-	return n;
+	return rce_take(r, budget, tail);
 }
 
 /* Tell the user what moved: SQ slots it may reuse, CQEs it may read. */
@@ -405,7 +436,7 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 		return 0;
 	}
 	if (r->setup_flags & RC_SETUP_POLL)
-		n = rce_take_by_seq(r, budget);
+		n = rce_take(r, budget, 0);
 	else
 		n = rce_take_by_tail(r, budget);
 	rce_settle(r);

@@ -273,6 +273,9 @@ static inline uint32_t rc_cq_phase(uint32_t index, uint32_t cq_entries)
 
 /* ---- the contract, pinned ---- */
 #define RC_ABI_ASSERT(c) _Static_assert(c, #c)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the ringcall ABI is little-endian"
+#endif
 RC_ABI_ASSERT(sizeof(struct rc_sqe) == 64);
 RC_ABI_ASSERT(offsetof(struct rc_sqe, opcode) == 0);
 RC_ABI_ASSERT(offsetof(struct rc_sqe, flags) == 1);
