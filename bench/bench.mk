@@ -44,6 +44,7 @@ $(RCBENCH_BIN): bench/ringcall_bench.c bench/bench_util.h $(BENCH_LIB) \
 bench: deps
 	@$(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) -f bench/bench.mk bench-build
 	@BENCH_BIN_DIR=$(BENCH_O)/bench bench/run.sh $(if $(filter-out 0,$(QUICK)),--quick)
+	@$(MAKE) --no-print-directory bench-kernel
 
 bench-clean:
 	rm -f $(RCBENCH_BIN) $(PEERS_BIN)

@@ -89,6 +89,7 @@ early_gdtr:
         .long   early_gdt
 
         .balign 4096
+        .globl  early_pml4
 early_pml4:
         .quad   early_pdpt + 3                  /* [0]   identity */
         .fill   255, 8, 0

@@ -1,4 +1,7 @@
-/* gdt.c - segments for long mode: kernel/user code+data and the TSS. */
+/* gdt.c - segments for long mode: kernel/user code+data and the TSS, one
+ * GDT and TSS per CPU (a TSS descriptor is marked busy by ltr, so CPUs
+ * cannot share one; each also needs its own rsp0 and #DF stack). */
+#include "smp.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -13,7 +16,7 @@ struct tss {
 } __attribute__((packed));
 
 /* Order fixed by syscall/sysret (see asm.h): null, kcode, kdata, udata, ucode, tss. */
-static uint64_t gdt[7] = {
+static const uint64_t gdt_template[7] = {
     0,
     0x00209a0000000000,     /* 0x08 kernel code: L, P, DPL0, exec/read */
     0x0000920000000000,     /* 0x10 kernel data */
@@ -22,15 +25,20 @@ static uint64_t gdt[7] = {
     0, 0                    /* 0x28 TSS (16-byte descriptor) */
 };
 
-static struct tss tss;
-static uint8_t df_stack[4096] __attribute__((aligned(16)));  /* IST1: #DF after stack overflow */
+static uint64_t gdts[NCPU][7] __attribute__((aligned(16)));
+static struct tss tsss[NCPU];
+static uint8_t df_stacks[NCPU][4096] __attribute__((aligned(16)));  /* IST1: #DF after stack overflow */
 
-/* Load the GDT, reload segment registers and the task register. */
-void gdt_init(void)
+/* Load CPU id's GDT, reload segment registers and the task register. */
+void gdt_init(int id)
 {
-    uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
-    tss.iomap_base = sizeof(tss);           /* no I/O bitmap: user port I/O faults */
-    tss.ist[0] = (uint64_t)df_stack + sizeof(df_stack);
+    uint64_t *gdt = gdts[id];
+    struct tss *tss = &tsss[id];
+    uint64_t gs_base = rdmsr(MSR_GS_BASE);   /* loading %gs below clears it */
+    memcpy(gdt, gdt_template, sizeof(gdt_template));
+    uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
+    tss->iomap_base = sizeof(*tss);         /* no I/O bitmap: user port I/O faults */
+    tss->ist[0] = (uint64_t)df_stacks[id] + sizeof(df_stacks[id]);
     gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ul << 40) |
              (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
     gdt[6] = base >> 32;
@@ -38,7 +46,7 @@ void gdt_init(void)
     struct {
         uint16_t limit;
         uint64_t base;
-    } __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+    } __attribute__((packed)) gdtr = { sizeof(gdts[id]) - 1, (uint64_t)gdt };
 
     __asm__ volatile(
         "lgdt %0\n\t"
@@ -56,10 +64,11 @@ void gdt_init(void)
         "movw %%ax, %%gs\n\t"
         "ltr %w3\n\t"
         :: "m"(gdtr), "i"(SEG_KCODE), "r"(SEG_KDATA), "r"(SEG_TSS) : "rax", "memory");
+    wrmsr(MSR_GS_BASE, gs_base);
 }
 
-/* Kernel stack the CPU switches to on an interrupt from user mode. */
-void tss_set_rsp0(uint64_t rsp0)
+/* Kernel stack CPU id switches to on an interrupt from user mode. */
+void tss_set_rsp0(int id, uint64_t rsp0)
 {
-    tss.rsp0 = rsp0;
+    tsss[id].rsp0 = rsp0;
 }

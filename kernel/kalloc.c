@@ -2,9 +2,10 @@
  * kalloc.c - kernel heap: power-of-two size classes carved from whole
  * frames (via the direct map), large blocks straight from the frame
  * allocator.  Small-class pages are kept for reuse, never returned.
- * Not thread-safe: callers run with interrupts off (single CPU for now).
+ * kalloc_lock guards the free lists; it is taken before pmm's lock.
  */
 #include "mm.h"
+#include "spinlock.h"
 
 #define MIN_SHIFT   5                   /* 32-byte blocks */
 #define MAX_SHIFT   11                  /* 2048-byte blocks */
@@ -23,6 +24,7 @@ struct free_block {
 };
 
 static struct free_block *freelist[NCLASS];
+static struct spinlock kalloc_lock = SPINLOCK_INIT("kalloc");
 
 /* Smallest class whose block holds n bytes plus the header, or -1. */
 static int class_for(size_t n)
@@ -67,10 +69,14 @@ void *kmalloc(size_t n)
         h->cls = LARGE;
         h->npages = np;
     } else {
-        if (!freelist[c] && !refill(c))
+        acquire(&kalloc_lock);
+        if (!freelist[c] && !refill(c)) {
+            release(&kalloc_lock);
             return NULL;
+        }
         h = (struct hdr *)freelist[c];
         freelist[c] = freelist[c]->next;
+        release(&kalloc_lock);
         h->cls = (uint32_t)c;
         h->npages = 0;
     }
@@ -103,6 +109,8 @@ void kfree(void *p)
     uint32_t c = h->cls;            /* read before the free-list link overwrites it */
     assert(c < NCLASS);
     struct free_block *b = (struct free_block *)h;
+    acquire(&kalloc_lock);
     b->next = freelist[c];
     freelist[c] = b;
+    release(&kalloc_lock);
 }

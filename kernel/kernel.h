@@ -32,6 +32,9 @@ void serial_init(void);                 /* program COM1 for 115200 8N1 */
 void serial_putc(char c);               /* blocking write of one byte (adds CR before LF) */
 void serial_write(const char *s, size_t n); /* write n bytes */
 int  serial_getc(void);                  /* received byte or -1, never blocks */
+void uart_lock_acquire(void);           /* one message at a time on the console */
+void uart_lock_release(void);
+extern bool panicking;                  /* set by panic: console locks are skipped */
 
 /* printf.c */
 int  kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* to COM1 */

@@ -20,7 +20,8 @@ K_OBJCOPY ?= objcopy
 K_QEMU    ?= qemu-system-x86_64
 K_GDB     ?= gdb
 K_MACHINE ?= microvm
-K_QEMU_FLAGS ?= -M $(K_MACHINE) -accel tcg -cpu max -m 128M -smp 1 -no-reboot \
+K_SMP     ?= 2
+K_QEMU_FLAGS ?= -M $(K_MACHINE) -accel tcg -cpu max -m 128M -smp $(K_SMP) -no-reboot \
                 -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04
 K_TEST_TIMEOUT ?= 30
 
@@ -57,7 +58,7 @@ K_IMG := $(K_BUILD)/kernel.img
 # Keep user objects (make would delete them as intermediates of the .elf chain).
 .SECONDARY: $(U_LIB_OBJS) $(patsubst %.elf,%.c.o,$(U_ELFS))
 
-.PHONY: kernel kernel-user kernel-run kernel-test kernel-gdb kernel-clean
+.PHONY: kernel kernel-user kernel-run kernel-test kernel-gdb kernel-clean bench-kernel
 
 kernel: $(K_IMG)
 kernel-user: $(U_ELFS)
@@ -131,6 +132,11 @@ kernel-run: $(K_IMG)
 kernel-test: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS)" K_TEST_TIMEOUT=$(K_TEST_TIMEOUT) \
 	  $(K_DIR)/run-tests.sh $(K_IMG)
+
+# NOP cost at batch 1..256, entered and polled, against a bare trap:
+# prints kernel_* rows and puts them in bench/results/summary.csv.
+bench-kernel: $(K_IMG)
+	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS)" $(K_DIR)/bench.sh $(K_IMG)
 
 # QEMU halted at reset with a gdb stub on :1234, gdb attached with symbols.
 # Use hbreak for early code (kmain); `monitor quit` or ^C then `kill` to stop.

@@ -13,6 +13,7 @@
 #include "kring.h"
 #include "mm.h"
 #include "proc.h"
+#include "smp.h"
 #include "ringcall/atomic.h"
 #include "ringcall/ringcall.h"  /* RC_ENTER_*: the flags the user library's backend passes */
 #include "x86.h"
@@ -48,8 +49,9 @@ uint64_t rce_port_now_ns(void)
 }
 
 /* New CQEs: wake the owner if it sleeps in enter on this ring. One flag
- * test when nobody sleeps. (SMP: the waiter sets `waiting` under the ring
- * lock before sleeping, so this test must be made under it too.) */
+ * test when nobody sleeps. Every engine call holds the owner's rk lock,
+ * and the waiter sets `waiting` under it and sleeps without a gap
+ * (sleep_lock), so the test cannot miss a sleeper on another CPU. */
 void rce_port_notify(struct rce_ring *r)
 {
     struct kring *kr = kring_of(r);
@@ -72,21 +74,18 @@ void rce_port_free(void *p, size_t bytes)
 
 /* ---- serialising engine calls ---- */
 
-/* Every engine call for p's ctx happens inside rk_lock(p)..rk_unlock(p).
- * One CPU with IF=0 in the kernel: the "lock" can only catch re-entry,
- * which would corrupt the engine, so it panics. */
+/* Every engine call for p's ctx happens inside rk_lock(p)..rk_unlock(p):
+ * the engine wants them serialised, and TIMEOUTs and other completions
+ * come from the timer interrupt, other processes' exits and the poller on
+ * another CPU. Interrupts stay off while it is held. */
 void rk_lock(struct proc *p)
 {
-    assert(!(read_rflags() & RFLAGS_IF));
-    if (p->rk.locked)
-        panic("ringcall: engine re-entered for pid %d", p->pid);
-    p->rk.locked = true;
+    acquire(&p->rk_lock);
 }
 
 void rk_unlock(struct proc *p)
 {
-    assert(p->rk.locked);
-    p->rk.locked = false;
+    release(&p->rk_lock);
 }
 
 /* ---- rings ---- */
@@ -112,22 +111,28 @@ static bool range_free(uint64_t pml4, uint64_t va, uint32_t npages)
     return true;
 }
 
-/* Remove the owner's mapping of the first n pages of kr's region. */
+/* Remove the owner's mapping of the first n pages of kr's region; no
+ * other CPU may use a stale translation once the frames are freed. */
 static void kring_unmap(struct kring *kr, uint32_t n)
 {
     for (uint32_t i = 0; i < n && kr->owner->pml4; i++)
         vm_unmap_user(kr->owner->pml4, kr->uaddr + (uint64_t)i * PAGE_SIZE);
+    if (n)
+        tlb_shootdown();
 }
 
 /*
  * Make a ring for p at user address uaddr (page-aligned, unmapped) and a
  * handle naming it. The region is laid out by rce_ring_init (which checks
  * the sizes) and mapped into p read-write; p's lock is held (or p is not
- * running yet). Returns the handle or -errno.
+ * running yet). With RC_SETUP_POLL the poller takes its SQEs: it starts
+ * with NEED_WAKEUP set (the poller may sleep) and the poller is kicked.
+ * Returns the handle or -errno.
  */
-int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq)
+int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, uint32_t flags)
 {
-    struct rce_ring_params prm = { .sq_entries = sq, .cq_entries = cq };
+    struct rce_ring_params prm = { .sq_entries = sq, .cq_entries = cq,
+                                   .setup_flags = flags & RC_SETUP_POLL };
     struct kring *kr = NULL;
     for (int i = 0; i < PROC_RINGS && !kr; i++)
         if (!p->rk.rings[i].in_use)
@@ -165,6 +170,12 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq)
     }
     kr->handle = err;
     kr->in_use = true;
+    if (flags & RC_SETUP_POLL) {
+        kr->polled = true;
+        rce_ring_set_need_wakeup(&kr->r, true);
+        __atomic_store_n(&p->rk.npoll, p->rk.npoll + 1, __ATOMIC_RELEASE);
+        kpoll_kick();
+    }
     return err;
 fail:
     rce_ring_destroy(&kr->r);
@@ -178,6 +189,8 @@ fail:
 void kring_destroy(struct kring *kr)
 {
     assert(kr->in_use && !kr->running && !kr->waiting);
+    if (kr->polled)
+        __atomic_store_n(&kr->owner->rk.npoll, kr->owner->rk.npoll - 1, __ATOMIC_RELEASE);
     rce_ring_destroy(&kr->r);
     kring_unmap(kr, kr->npages);
     pmm_free_contig(kr->pa, kr->npages);
@@ -193,7 +206,7 @@ int kproc_rings_init(struct proc *p, uint64_t *ring_bytes)
         return err;
     p->rk.active = true;
     rk_lock(p);
-    int32_t h = kring_create(p, RK_RING0_ADDR, RK_RING0_SQ, RK_RING0_CQ);
+    int32_t h = kring_create(p, RK_RING0_ADDR, RK_RING0_SQ, RK_RING0_CQ, 0);
     rk_unlock(p);
     *ring_bytes = rc_ring_bytes(RK_RING0_SQ, RK_RING0_CQ);
     return h;
@@ -229,11 +242,11 @@ static void kring_poke(struct kring *kr)
 }
 
 /*
- * Take every SQE published on kr, one engine pass per entry so that
- * nothing after an EXIT (or a kill) runs. Returns the number taken, or
- * -EBUSY if none could be (the backlog is full: the user must reap).
+ * Take up to budget SQEs published on kr, one engine pass per entry so
+ * that nothing after an EXIT (or a kill) runs. Returns the number taken,
+ * or -EBUSY if none could be (the backlog is full: the user must reap).
  */
-static int kring_submit(struct kring *kr)
+int kring_submit(struct kring *kr, uint32_t budget)
 {
     struct proc *p = kr->owner;
     int total = 0, n;
@@ -244,7 +257,7 @@ static int kring_submit(struct kring *kr)
             total += n;
             p->stats.sqes += (uint64_t)n;
         }
-    } while (n > 0 && !p->killed);
+    } while (n > 0 && !p->killed && (uint32_t)total < budget);
     kr->running = false;
     return total ? total : n < 0 ? n : 0;
 }
@@ -259,8 +272,10 @@ static uint32_t kring_cq_ready(struct kring *kr)
 
 /*
  * Sleep until at least min CQEs are ready on kr. Lock held, dropped while
- * asleep; woken by rce_port_notify (a completion, or the timer hook firing
- * a TIMEOUT) or a kill. -EDEADLK when nothing in flight could ever post.
+ * asleep; woken by rce_port_notify (a completion, the timer hook firing a
+ * TIMEOUT, the poller) or a kill. -EDEADLK when nothing in flight could
+ * ever post. A polled ring's SQEs are the poller's: it is kicked, not
+ * replaced, so that a lost doorbell shows as a hang in the tests.
  */
 static long kring_wait(struct kring *kr, uint32_t min)
 {
@@ -271,18 +286,19 @@ static long kring_wait(struct kring *kr, uint32_t min)
         if (p->killed)
             return -EINTR;              /* syscall_trap exits it */
         uint32_t tail = kr->r.pub_cq_tail;
-        if (rce_ring_has_work(&kr->r))
-            kring_submit(kr);           /* CQ room for the backlog, or capacity for SQEs */
+        bool work = rce_ring_has_work(&kr->r);
+        if (work && kr->polled)
+            kpoll_kick();
+        else if (work)
+            kring_submit(kr, UINT32_MAX); /* CQ room for the backlog, or capacity for SQEs */
         if (rce_ring_next_deadline(&kr->r) <= clock_ns())
             kring_poke(kr);
         if (kr->r.pub_cq_tail != tail)
             continue;
-        if (kr->r.inflight == 0)
+        if (kr->r.inflight == 0 && !(work && kr->polled))
             return -RC_EDEADLK;         /* only the user's own reaping could help */
         kr->waiting = true;
-        rk_unlock(p);
-        sleep_on(kr);
-        rk_lock(p);
+        sleep_lock(kr, &p->rk_lock);    /* notify needs the lock: no lost wakeup */
         kr->waiting = false;
     }
 }
@@ -299,7 +315,11 @@ static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
     if ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->r.cq_entries)
         return -RC_EINVAL;
     rk_lock(p);
-    long ret = kring_submit(kr);
+    long ret = 0;
+    if (!kr->polled)
+        ret = kring_submit(kr, UINT32_MAX);
+    else if (flags & RC_ENTER_SQ_WAKEUP)
+        kpoll_kick();                   /* the doorbell of a polled ring */
     if ((flags & RC_ENTER_GETEVENTS) && !p->killed) {
         /* Wait even if the SQ was refused (-EBUSY): the completions that
          * make room are what the caller waits for; the refused entries
@@ -315,6 +335,8 @@ static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
 long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
     (void)a1;                           /* to_submit: advisory, every published SQE is taken */
+    if (nr == RK_TRAP_BASELINE_NOP)
+        return 0;                       /* the benchmark's bare trap: no ring involved */
     if (nr != RK_TRAP_ENTER)
         return -RC_ENOSYS;
     if (a0 > UINT32_MAX || a2 > UINT32_MAX || a3 > UINT32_MAX)
@@ -322,29 +344,31 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
     return rk_enter((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
 }
 
-/* Per tick (IRQ, IF=0, any context): fire the TIMEOUTs whose deadline
- * passed, on every ring, then feed console input to parked reads. */
+/* Per tick (IRQ on CPU 0, IF=0, any context): fire the TIMEOUTs whose
+ * deadline passed, on every ring, then feed console input to parked
+ * reads. `active` is peeked without the lock and checked again under it
+ * (the slot may be exiting on the other CPU). */
 static void rk_tick(uint64_t now)
 {
     for (int i = 0; i < NPROC; i++) {
         struct proc *p = proc_at(i);
-        if (!p->rk.active)
+        if (!__atomic_load_n(&p->rk.active, __ATOMIC_RELAXED))
             continue;
-        for (int k = 0; k < PROC_RINGS; k++) {
+        rk_lock(p);
+        for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
             struct kring *kr = &p->rk.rings[k];
-            if (!kr->in_use || rce_ring_next_deadline(&kr->r) > now)
-                continue;
-            rk_lock(p);
-            kring_poke(kr);
-            rk_unlock(p);
+            if (kr->in_use && rce_ring_next_deadline(&kr->r) <= now)
+                kring_poke(kr);
         }
+        rk_unlock(p);
     }
     console_poll();
 }
 
-/* Boot: hook the timer. */
+/* Boot: hook the timer, start the poller. */
 void rk_init(void)
 {
     if (!timer_add_hook(rk_tick))
         panic("ringcall: no timer hook slot");
+    kpoll_init();
 }

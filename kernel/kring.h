@@ -5,9 +5,9 @@
  *
  * Locking: the engine does none and wants every call for one ctx (and its
  * rings) serialised. Every engine call in this kernel happens between
- * rk_lock(p) and rk_unlock(p) of the owning process; today (one CPU,
- * kernel code always runs with IF=0) that is an assertion that catches
- * re-entry, and the SMP issue turns it into a spinlock.
+ * rk_lock(p) and rk_unlock(p) of the owning process: a spinlock per
+ * process (p->rk_lock, "rk"), interrupts off while held, which also
+ * guards p's page tables and its WAIT list. docs/kernel.md has the order.
  */
 #ifndef KERNEL_KRING_H
 #define KERNEL_KRING_H
@@ -33,6 +33,7 @@ struct kring {
     bool in_use;
     bool running;               /* inside rce_ring_run: CLOSE must not free it */
     bool waiting;               /* the owner sleeps in enter for its CQEs */
+    bool polled;                /* RC_SETUP_POLL: the kernel poller takes its SQEs */
 };
 
 /* What struct proc holds for the engine. */
@@ -42,7 +43,7 @@ struct kproc_rings {
     struct rce_req *waits;      /* parked WAITs, oldest first, linked through ->platform */
     uint64_t anon_pages;        /* pages mapped by MAP */
     bool active;                /* ctx initialised (user processes) */
-    bool locked;                /* an engine call for this ctx is in progress */
+    uint32_t npoll;             /* polled rings (the poller skips a process with none) */
 };
 
 extern const struct rce_handlers kernel_handlers;  /* ksys.c */
@@ -53,7 +54,9 @@ void rk_lock(struct proc *p);               /* serialise engine calls for p's ct
 void rk_unlock(struct proc *p);
 int  kproc_rings_init(struct proc *p, uint64_t *ring_bytes); /* ctx + first ring: handle or -errno */
 void kproc_rings_exit(struct proc *p);      /* destroy every ring and the ctx (lock held) */
-int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq); /* handle / -errno */
+int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq,
+                     uint32_t flags);       /* handle / -errno; flags: RC_SETUP_POLL */
+int  kring_submit(struct kring *kr, uint32_t budget); /* take up to budget SQEs (lock held) */
 void kring_destroy(struct kring *kr);       /* cancel, unmap, free (lock held) */
 struct kring *kring_of(struct rce_ring *r); /* the kring around an engine ring */
 struct proc *rk_proc(struct rce_call *c);   /* the process a call belongs to */
@@ -61,8 +64,15 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 int  rk_copy_out(struct proc *p, uint64_t uaddr, const void *src, uint64_t len); /* 0 / -EFAULT */
 int  rk_copy_in(struct proc *p, void *dst, uint64_t uaddr, uint64_t len);
 
+/* kpoll.c: the kernel polling thread */
+void kpoll_init(void);                      /* start it (on CPU 1 when there is one) */
+void kpoll_kick(void);                      /* the doorbell: wake it if it sleeps */
+struct kpoll_stats { uint64_t passes, sqes, sleeps, kicks; };
+void kpoll_stats(struct kpoll_stats *out);  /* tests and the demo */
+void kpoll_set_idle_ns(uint64_t ns);        /* tests: idle timeout before sleeping (0: default) */
+
 /* ksys.c */
-void ksys_child_exited(struct proc *parent, struct proc *child); /* parent's lock not held */
+void ksys_child_exited(struct proc *parent, struct proc *child); /* parent's rk lock held */
 void ksys_stats(struct proc *p, struct rc_proc_stats *out);
 void console_poll(void);                    /* pull serial input, feed parked reads */
 void console_inject(const char *s, size_t n); /* tests: as if typed */

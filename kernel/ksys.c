@@ -14,6 +14,7 @@
 #include "kring.h"
 #include "mm.h"
 #include "proc.h"
+#include "smp.h"
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
@@ -35,6 +36,9 @@ static int32_t k_console_write(struct rce_call *c, const struct rce_args_console
 }
 
 #define CON_BUF 256
+/* "con": the input buffer and the parked reads. Taken under a reader's rk
+ * lock (CONSOLE_READ, cancel); con_feed drops it to take the rk lock. */
+static struct spinlock con_lock = SPINLOCK_INIT("con");
 static char con_buf[CON_BUF];           /* typed input not yet read */
 static uint32_t con_head, con_count;
 static struct rce_req *con_first;       /* parked reads, oldest first, linked through ->platform */
@@ -63,7 +67,9 @@ static void con_unlink(struct rce_req *q)
 /* CANCEL, or the ring going away: forget the read. */
 static void con_cancel(struct rce_req *q)
 {
+    acquire(&con_lock);
     con_unlink(q);
+    release(&con_lock);
 }
 
 /* Copy up to len buffered bytes to out; consume them only if the copy
@@ -85,30 +91,51 @@ static int32_t con_take(struct rce_call *c, rce_uout_t out)
  * Earlier parked reads are served first. */
 static int32_t k_console_read(struct rce_call *c, const struct rce_args_console_read *a)
 {
+    acquire(&con_lock);
+    int32_t res = RCE_PENDING;
     if (con_count && !con_first)
-        return con_take(c, a->buf);
-    con_append(rce_call_park(c, con_cancel));
-    return RCE_PENDING;
+        res = con_take(c, a->buf);
+    else
+        con_append(rce_call_park(c, con_cancel));
+    release(&con_lock);
+    return res;
 }
 
-/* Hand buffered input to parked reads, oldest first (no lock held). */
+/* Hand buffered input to parked reads, oldest first (no lock held). The
+ * reader's rk lock comes first in the order, so con_lock is dropped to
+ * take it, and the read is checked to be still first (and still that
+ * process's) once both are held. */
 static void con_feed(void)
 {
-    while (con_count && con_first) {
-        struct rce_req *q = con_first;
-        struct proc *p = q->call.ctx->port;
-        const struct rc_args_console_read *in = &q->sqe.args.console_read;
+    for (;;) {
+        acquire(&con_lock);
+        struct rce_req *q = con_count ? con_first : NULL;
+        struct proc *p = q ? q->call.ctx->port : NULL;
+        release(&con_lock);
+        if (!q)
+            return;
         rk_lock(p);
-        con_unlink(q);
-        rce_req_complete(q, con_take(&q->call, (rce_uout_t){ in->buf, in->len }));
+        acquire(&con_lock);
+        bool same = con_first == q && q->call.ctx->port == p && con_count;
+        int32_t res = 0;
+        if (same) {
+            const struct rc_args_console_read *in = &q->sqe.args.console_read;
+            con_unlink(q);
+            res = con_take(&q->call, (rce_uout_t){ in->buf, in->len });
+        }
+        release(&con_lock);
+        if (same)
+            rce_req_complete(q, res);
         rk_unlock(p);
     }
 }
 
 static void con_put(char ch)
 {
+    acquire(&con_lock);
     if (con_count < CON_BUF)            /* full: drop, like a UART overrun */
         con_buf[(con_head + con_count++) % CON_BUF] = ch;
+    release(&con_lock);
 }
 
 /* Timer tick: move received serial bytes into the buffer, serve readers. */
@@ -131,14 +158,18 @@ void console_inject(const char *s, size_t n)
 int console_readers(void)
 {
     int n = 0;
+    acquire(&con_lock);
     for (struct rce_req *q = con_first; q; q = q->platform)
         n++;
+    release(&con_lock);
     return n;
 }
 
 void console_flush(void)
 {
+    acquire(&con_lock);
     con_head = con_count = 0;
+    release(&con_lock);
 }
 
 /* ---- memory ---- */
@@ -188,8 +219,18 @@ static int32_t k_unmap(struct rce_call *c, const struct rce_args_unmap *a)
         if (!pte || (*pte & (PTE_P | PTE_ANON)) != (PTE_P | PTE_ANON))
             return -RC_EINVAL;
     }
-    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE)
-        pmm_free(vm_unmap_user(p->pml4, va));
+    /* Frames are freed only after the shootdown: the process may be
+     * running on another CPU with the old translations. */
+    uint64_t batch[64];
+    uint32_t n = 0;
+    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
+        batch[n++] = vm_unmap_user(p->pml4, va);
+        if (n == ARRAY_SIZE(batch) || va + PAGE_SIZE == a->addr + len) {
+            tlb_shootdown();
+            while (n)
+                pmm_free(batch[--n]);
+        }
+    }
     p->rk.anon_pages -= a->pages;
     return 0;
 }
@@ -232,7 +273,7 @@ void ksys_stats(struct proc *p, struct rc_proc_stats *out)
     *out = (struct rc_proc_stats){
         .traps = p->stats.syscalls, .irqs = p->stats.user_irqs,
         .faults = p->stats.user_faults, .sqes = p->stats.sqes,
-        .run_ns = (p->state == P_ZOMBIE ? p->stats.end_ns : clock_ns()) - p->stats.start_ns,
+        .run_ns = (p->stats.end_ns ? p->stats.end_ns : clock_ns()) - p->stats.start_ns,
     };
 }
 
@@ -269,23 +310,45 @@ static void wait_cancel(struct rce_req *q)
     wait_unlink(q->call.ctx->port, q);
 }
 
+/* A zombie child of p matching want, claimed (P_REAPING); *have says
+ * whether any child matches. p's rk lock is held: a zombie seen here has
+ * already been offered to p's parked WAITs (proc_exit holds the lock). */
+static struct proc *claim_zombie(struct proc *p, int32_t want, bool *have)
+{
+    struct proc *found = NULL;
+    *have = false;
+    acquire(&ptable_lock);
+    for (int i = 0; i < NPROC && !found; i++) {
+        struct proc *ch = proc_at(i);
+        if (ch->state == P_UNUSED || ch->parent != p || !wait_match(want, ch))
+            continue;
+        *have = *have || ch->state != P_REAPING;
+        if (ch->state == P_ZOMBIE) {
+            ch->state = P_REAPING;
+            found = ch;
+        }
+    }
+    release(&ptable_lock);
+    return found;
+}
+
 /* Reap an exited child now, or park until one exits: -ECHILD if none
  * matches, -EAGAIN with NOHANG. */
 static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
 {
     struct proc *p = rk_proc(c);
-    bool have = false;
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *ch = proc_at(i);
-        if (ch->state == P_UNUSED || ch->parent != p || !wait_match(a->pid, ch))
-            continue;
-        have = true;
-        if (ch->state == P_ZOMBIE) {
-            int32_t res = wait_report(c, a->info, ch);
-            if (res >= 0)
-                proc_free(ch);
-            return res;
+    bool have;
+    struct proc *ch = claim_zombie(p, a->pid, &have);
+    if (ch) {
+        int32_t res = wait_report(c, a->info, ch);
+        if (res >= 0) {
+            proc_free(ch);              /* waits for it to be off its CPU */
+        } else {
+            acquire(&ptable_lock);
+            ch->state = P_ZOMBIE;       /* stays for another WAIT */
+            release(&ptable_lock);
         }
+        return res;
     }
     if (!have)
         return -RK_ECHILD;
@@ -306,11 +369,10 @@ static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
  * left as an orphan for the scheduler to free: we are on its stack). A
  * WAIT whose info buffer faults completes with -EFAULT and the next one
  * is tried. The list is re-scanned each time: completing runs LINK
- * chains, which may park or cancel WAITs.
+ * chains, which may park or cancel WAITs. The parent's rk lock is held.
  */
 void ksys_child_exited(struct proc *parent, struct proc *child)
 {
-    rk_lock(parent);
     for (;;) {
         struct rce_req *q = parent->rk.waits;
         while (q && !wait_match(q->sqe.args.wait.pid, child))
@@ -320,13 +382,15 @@ void ksys_child_exited(struct proc *parent, struct proc *child)
         const struct rc_args_wait *in = &q->sqe.args.wait;
         wait_unlink(parent, q);
         int32_t res = wait_report(&q->call, (rce_uout_t){ in->info, in->info_len }, child);
-        if (res >= 0)
+        if (res >= 0) {
+            acquire(&ptable_lock);
             child->parent = NULL;
+            release(&ptable_lock);
+        }
         rce_req_complete(q, res);
         if (res >= 0)
             break;
     }
-    rk_unlock(parent);
 }
 
 static int32_t k_getpid(struct rce_call *c, const struct rce_args_getpid *a)
@@ -355,7 +419,7 @@ static int32_t k_proc_stats(struct rce_call *c, const struct rce_args_proc_stats
 
 static int32_t k_ring_create(struct rce_call *c, const struct rce_args_ring_create *a)
 {
-    return kring_create(rk_proc(c), a->addr, a->sq_entries, a->cq_entries);
+    return kring_create(rk_proc(c), a->addr, a->sq_entries, a->cq_entries, a->flags);
 }
 
 /* Close a handle; the only kind this kernel hands out is a ring. A ring

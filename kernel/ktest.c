@@ -427,9 +427,9 @@ static bool t_kill(void)
 static bool t_sysret_noncanon(void)
 {
     const char *argv[] = { "hello", "-q" };
-    int pid = proc_spawn("hello", 2, argv);
+    int pid = proc_spawn_held("hello", 2, argv);
     EXPECT(pid > 0, "spawn");
-    struct proc *p = proc_find(pid);        /* not run yet: we hold the CPU (IF=0) */
+    struct proc *p = proc_find(pid);        /* not runnable until proc_start */
     uint64_t pa = pmm_alloc();
     EXPECT(pa && vm_map_user(p->pml4, USER_TOP - PAGE_SIZE, pa, VM_EXEC) == 0, "map top page");
     uint8_t *code = P2V(pa);
@@ -437,6 +437,7 @@ static bool t_sysret_noncanon(void)
     code[PAGE_SIZE - 1] = 0x05;
     p->tf->rip = USER_TOP - 2;
     p->tf->rax = RK_TRAP_ENTER;             /* enter(0): -EBADF, then the return is refused */
+    proc_start(pid);
     struct proc_stats st;
     EXPECT(proc_wait(pid, &st) == pid, "wait");
     EXPECT(st.status == (PROC_KILLED | T_GP), "status %x", st.status);
@@ -559,9 +560,9 @@ static bool t_handlers_agree(void)
 static bool t_port_copy(void)
 {
     const char *argv[] = { "hello", "-q" };
-    int pid = proc_spawn("hello", 2, argv);
+    int pid = proc_spawn_held("hello", 2, argv);
     EXPECT(pid > 0, "spawn");
-    struct proc *p = proc_find(pid);        /* not run yet: we hold the CPU (IF=0) */
+    struct proc *p = proc_find(pid);        /* not runnable until proc_start */
     struct rce_ctx *ctx = &p->rk.ctx;
     uint64_t low = USTACK_TOP - 8 * PAGE_SIZE, cr3 = read_cr3();
     char out[32];
@@ -589,6 +590,7 @@ static bool t_port_copy(void)
     CHECK(read_cr3() == cr3);
 #undef CHECK
 out:;
+    proc_start(pid);
     struct proc_stats st;
     if (proc_wait(pid, &st) != pid || st.status != 0) {
         ksnprintf(why, sizeof(why), "hello -q status %x", st.status);
@@ -684,6 +686,50 @@ static bool t_kill_blocked(void)
     return true;
 }
 
+/* ---- the kernel poller ---- */
+
+static bool t_rt_poll(void) { return user_test("rt_poll", NULL); }
+
+/* The sleep/wake edge: a 2 ms idle timeout and submissions around it.
+ * The poller must have slept (else the edge was not hit) and no CQE may
+ * be lost (rt_pollwake fails on one). */
+static bool t_pollwake(void)
+{
+    struct kpoll_stats k0, k1;
+    struct proc_stats st;
+    kpoll_stats(&k0);
+    kpoll_set_idle_ns(2 * 1000000ul);
+    int pid = run_prog(&st, "rt_pollwake", "300", "2000", NULL);
+    kpoll_set_idle_ns(0);
+    kpoll_stats(&k1);
+    EXPECT(pid > 0, "spawn/wait: %d", pid);
+    EXPECT(st.status == 0, "status %x", st.status);
+    EXPECT(k1.sleeps > k0.sleeps, "the poller never slept");
+    EXPECT(k1.kicks > k0.kicks, "no doorbell reached the kernel");
+    return true;
+}
+
+/* Two CPUs, four processes (two polled rings, two entered) each keeping
+ * 200 requests in flight: every submission gets exactly one completion
+ * (the programs check), and every frame comes back (run checks). */
+static bool t_stress(void)
+{
+    static const char *const modes[] = { "poll", "enter", "poll", "enter" };
+    int pids[4];
+    for (int i = 0; i < 4; i++) {
+        const char *argv[] = { "rt_stress", modes[i], "20000", "200" };
+        pids[i] = proc_spawn("rt_stress", 4, argv);
+        EXPECT(pids[i] > 0, "spawn %d: %d", i, pids[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        struct proc_stats st;
+        EXPECT(proc_wait(pids[i], &st) == pids[i], "wait %d", i);
+        EXPECT(st.status == 0, "rt_stress %s: status %x", modes[i], st.status);
+        EXPECT(st.sqes >= 20000, "rt_stress %s: %lu SQEs", modes[i], st.sqes);
+    }
+    return true;
+}
+
 /* First occurrence of needle in hay, or NULL. */
 static const char *strstr_k(const char *hay, const char *needle)
 {
@@ -757,6 +803,9 @@ int ktest_main(void *arg UNUSED)
     run("hostile_fault_inflight", t_fault_inflight, true);
     run("hostile_spawn_limit", t_rt_spawnlim, true);
     run("kill_blocked_in_enter", t_kill_blocked, true);
+    run("poll_no_traps", t_rt_poll, true);
+    run("poll_sleep_wake", t_pollwake, true);
+    run("stress_smp", t_stress, true);
     kprintf("kernel-test: %lu free frames at end (%lu at start), %lu ms\n",
             pmm_free_count(), frames0, clock_ns() / 1000000);
     kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);

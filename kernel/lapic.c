@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "mm.h"
 #include "proc.h"
+#include "smp.h"
 #include "x86.h"
 
 #define LAPIC_ID       0x020
@@ -15,6 +16,9 @@
 #define LAPIC_TMR_INIT 0x380
 #define LAPIC_TMR_CUR  0x390
 #define LAPIC_TMR_DIV  0x3e0
+#define LAPIC_ICR_LO   0x300
+#define LAPIC_ICR_HI   0x310
+#define ICR_PENDING    (1u << 12)
 #define LVT_MASKED     (1u << 16)
 #define LVT_PERIODIC   (1u << 17)
 
@@ -25,6 +29,7 @@
 static volatile uint32_t *lapic;
 static uint64_t tsc_freq, tsc_base, ns_mult;   /* ns = (tsc - base) * mult >> 32 */
 static volatile uint64_t ticks;
+static uint32_t tick_count;                    /* LAPIC timer count per tick, every CPU */
 static timer_hook_t hooks[MAX_HOOKS];
 
 static uint32_t lapic_read(uint32_t reg) { return lapic[reg / 4]; }
@@ -63,11 +68,39 @@ static void pit_wait(uint32_t n)
     }
 }
 
-/* Timer interrupt: count, run hooks, wake sleepers; trap() does preemption. */
+/* This CPU's LAPIC ID. */
+uint32_t lapic_id(void)
+{
+    return lapic_read(LAPIC_ID) >> 24;
+}
+
+/* Send an interrupt command to dest_apic and wait until it is delivered. */
+void lapic_icr(uint32_t dest_apic, uint32_t low)
+{
+    lapic_write(LAPIC_ICR_HI, dest_apic << 24);
+    lapic_write(LAPIC_ICR_LO, low);
+    while (lapic_read(LAPIC_ICR_LO) & ICR_PENDING)
+        pause();
+}
+
+/* Another CPU: software-enable its LAPIC and start the same periodic tick
+ * (its ticks only preempt: counting and hooks stay on CPU 0). */
+void lapic_init_ap(void)
+{
+    lapic_write(LAPIC_SVR, 0x100 | T_SPURIOUS);
+    lapic_write(LAPIC_TMR_DIV, 0x3);
+    lapic_write(LAPIC_LVT_TMR, LVT_PERIODIC | T_TIMER);
+    lapic_write(LAPIC_TMR_INIT, tick_count);
+}
+
+/* Timer interrupt: count, run hooks, wake sleepers (CPU 0 only: one
+ * clock); trap() does preemption on every CPU. */
 static void timer_irq(struct trapframe *tf UNUSED)
 {
-    ticks++;
     lapic_eoi();
+    if (mycpu()->id != 0)
+        return;
+    ticks++;
     uint64_t now = clock_ns();
     for (int i = 0; i < MAX_HOOKS && hooks[i]; i++)
         hooks[i](now);
@@ -100,7 +133,8 @@ void timer_init(void)
 
     irq_register(T_TIMER, timer_irq);
     lapic_write(LAPIC_LVT_TMR, LVT_PERIODIC | T_TIMER);
-    lapic_write(LAPIC_TMR_INIT, (uint32_t)(lapic_hz / HZ));
+    tick_count = (uint32_t)(lapic_hz / HZ);
+    lapic_write(LAPIC_TMR_INIT, tick_count);
     kprintf("timer: tsc %lu MHz, lapic timer %lu MHz, %d Hz tick\n",
             tsc_freq / 1000000, lapic_hz / 1000000, HZ);
 }

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "mm.h"
 #include "proc.h"
+#include "smp.h"
 #include "x86.h"
 
 #define MB_BOOTLOADER_MAGIC 0x2BADB002
@@ -31,6 +32,7 @@ static int nregions;
 
 int ktest_main(void *arg);      /* ktest.c */
 int demo_main(void *arg);       /* demo.c */
+int bench_main(void *arg);      /* demo.c */
 
 /*
  * Copy what we need out of the multiboot info before the frame allocator
@@ -74,24 +76,27 @@ bool cmdline_has(const char *word)
 /* C entry from boot.S (higher half, early page tables, IF=0). */
 void kmain(uint32_t magic, uint32_t info_pa)
 {
+    cpu_early_init();           /* GS: locks, even kprintf's, use mycpu() */
     serial_init();
     kprintf("\nringcall kernel booting\n");
     parse_multiboot(magic, info_pa);
     kprintf("cmdline: '%s'\n", kcmdline);
 
-    gdt_init();                 /* before anything reloads segments */
+    gdt_init(0);                /* before anything reloads segments */
     idt_init();
-    cpu_init();
+    cpu_init(&cpus[0]);
     pmm_init(regions, nregions);
     vm_init();
     kprintf("memory: %lu MiB usable, %lu frames free\n",
             pmm_total_count() * PAGE_SIZE >> 20, pmm_free_count());
     timer_init();
     syscall_init();
+    smp_init();                 /* the other CPUs, into their schedulers */
     rk_init();                  /* ringcall: TIMEOUT deadlines and console input on the tick */
 
-    bool test = cmdline_has("test");
-    if (kthread_create(test ? "ktest" : "demo", test ? ktest_main : demo_main, NULL) < 0)
+    bool test = cmdline_has("test"), bench = cmdline_has("bench");
+    if (kthread_create(test ? "ktest" : bench ? "bench" : "demo",
+                       test ? ktest_main : bench ? bench_main : demo_main, NULL) < 0)
         panic("cannot create first thread");
     scheduler();
 }

@@ -50,6 +50,9 @@ static void dump_cpu(uint64_t rbp)
 static NORETURN void vpanic(struct trapframe *tf, const char *fmt, va_list ap)
 {
     cli();
+    if (__atomic_exchange_n(&panicking, true, __ATOMIC_SEQ_CST))
+        for (;;)
+            hlt();              /* another CPU is panicking: let it speak */
     kprintf("\nPANIC: ");
     kvprintf(fmt, ap);
     kprintf("\n");

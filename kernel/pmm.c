@@ -4,6 +4,7 @@
  * kernel stacks possible and catches double frees.  Capped at MAX_PHYS.
  */
 #include "mm.h"
+#include "spinlock.h"
 
 #define MAX_PHYS   (4ul << 30)                  /* 4 GiB supported for now */
 #define NFRAMES    (MAX_PHYS / PAGE_SIZE)
@@ -12,9 +13,11 @@ static uint64_t bitmap[NFRAMES / 64];          /* 1 = used/reserved */
 static size_t nfree, ntotal, nframes;           /* nframes: bitmap extent in use */
 static size_t hint;                             /* next-fit start position */
 static uint64_t max_phys;
+static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");  /* bitmap, counts, hint: a leaf */
 
 extern char __kernel_end[];
 
+static uint64_t alloc_locked(size_t n);
 static bool used(size_t f) { return bitmap[f / 64] & (1ul << (f % 64)); }
 static void set_used(size_t f) { bitmap[f / 64] |= 1ul << (f % 64); }
 static void set_free(size_t f) { bitmap[f / 64] &= ~(1ul << (f % 64)); }
@@ -48,6 +51,17 @@ void pmm_init(const struct mem_region *r, int n)
 /* Allocate n contiguous frames (next-fit), zeroed; 0 if none. */
 uint64_t pmm_alloc_contig(size_t n)
 {
+    acquire(&pmm_lock);
+    uint64_t pa = alloc_locked(n);
+    release(&pmm_lock);
+    if (pa)
+        memset(P2V(pa), 0, n * PAGE_SIZE);  /* outside the lock: the frames are ours */
+    return pa;
+}
+
+/* Next-fit search for n free frames; marks them used. */
+static uint64_t alloc_locked(size_t n)
+{
     if (n == 0 || n > nfree)
         return 0;
     for (size_t pass = 0; pass < 2; pass++) {
@@ -63,7 +77,6 @@ uint64_t pmm_alloc_contig(size_t n)
                     set_used(f + k);
                 nfree -= n;
                 hint = f + n;
-                memset(P2V(f * PAGE_SIZE), 0, n * PAGE_SIZE);
                 return f * PAGE_SIZE;
             }
             f += k;     /* skip past the used frame we hit */
@@ -82,6 +95,7 @@ uint64_t pmm_alloc(void)
 void pmm_free_contig(uint64_t pa, size_t n)
 {
     assert((pa & (PAGE_SIZE - 1)) == 0);
+    acquire(&pmm_lock);
     for (size_t i = 0; i < n; i++) {
         size_t f = pa / PAGE_SIZE + i;
         if (f >= nframes || !used(f))
@@ -89,6 +103,7 @@ void pmm_free_contig(uint64_t pa, size_t n)
         set_free(f);
         nfree++;
     }
+    release(&pmm_lock);
 }
 
 void pmm_free(uint64_t pa)

@@ -118,11 +118,15 @@ static int format(struct sink *s, const char *fmt, va_list ap)
     return (int)s->len;
 }
 
-/* printf to the serial console. */
+/* printf to the serial console, one message at a time across CPUs
+ * (uart_lock; a panic does not wait for it). */
 int kvprintf(const char *fmt, va_list ap)
 {
     struct sink s = { 0 };
-    return format(&s, fmt, ap);
+    uart_lock_acquire();
+    int n = format(&s, fmt, ap);
+    uart_lock_release();
+    return n;
 }
 
 int kprintf(const char *fmt, ...)

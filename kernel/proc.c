@@ -2,14 +2,18 @@
  * proc.c - process table, spawn/exit/wait, sleep/wakeup, round-robin
  * scheduler (xv6 style: processes switch to a per-CPU scheduler context).
  *
- * Concurrency model for now: one CPU, and kernel code always runs with
- * IF=0 (interrupt gates and SFMASK clear it), so the only preemption
- * point is the timer interrupt arriving in user mode.  SMP will need a
- * proc-table lock around everything that touches state/chan/parent.
+ * Kernel code always runs with IF=0 (interrupt gates and SFMASK clear
+ * it), so the only preemption point is the timer interrupt arriving in
+ * user mode. With two CPUs, ptable_lock guards every process's state,
+ * chan, parent, on_cpu and the pid counter; it is held across swtch (the
+ * scheduler takes it, the process releases it after switching in, and
+ * takes it again before switching out), so a process is never picked by
+ * one CPU while another is still saving its context.
  */
 #include "clock.h"
 #include "mm.h"
 #include "proc.h"
+#include "smp.h"
 #include "x86.h"
 
 _Static_assert(__builtin_offsetof(struct cpu, self) == CPU_SELF, "CPU_SELF");
@@ -18,10 +22,12 @@ _Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "CPU_US
 
 static struct proc procs[NPROC];
 bool smap_on;                               /* entry.S: copy_user_raw brackets with stac/clac */
-static struct cpu cpu0;
+struct cpu cpus[NCPU];
+struct spinlock ptable_lock = SPINLOCK_INIT("ptable");
 static int next_pid = 1;
 
 void swtch(struct context **save, struct context *next);
+static void make_runnable(struct proc *p);
 extern char user_trampoline[], kthread_trampoline[];
 
 /* This CPU's struct, via GS (valid in kernel mode after cpu_init). */
@@ -37,18 +43,27 @@ struct proc *myproc(void)
     return mycpu()->proc;
 }
 
-/* Per-CPU setup: GS base for the kernel, FPU/SSE for user code, SMEP. */
-void cpu_init(void)
+/* CPU 0's GS base, first thing in kmain: locks (even kprintf's) use mycpu(). */
+void cpu_early_init(void)
 {
-    cpu0.self = &cpu0;
-    wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+    cpus[0].self = &cpus[0];
+    wrmsr(MSR_GS_BASE, (uint64_t)&cpus[0]);
+    for (int i = 0; i < NPROC; i++)
+        spin_init(&procs[i].rk_lock, "rk");
+}
+
+/* Per-CPU setup: GS base for the kernel, FPU/SSE for user code, SMEP. */
+void cpu_init(struct cpu *c)
+{
+    c->self = c;
+    wrmsr(MSR_GS_BASE, (uint64_t)c);
     wrmsr(MSR_KERNEL_GS_BASE, 0);           /* user GS base after swapgs */
 
     /* The kernel is built -mno-sse; user code may use x87/SSE (saved per process). */
     write_cr0((read_cr0() & ~(1ul << 2 | 1ul << 3)) | (1ul << 1));   /* -EM -TS +MP */
     uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
-    uint32_t a, b, c, d;
-    cpuid(7, 0, &a, &b, &c, &d);
+    uint32_t a, b, cx, d;
+    cpuid(7, 0, &a, &b, &cx, &d);
     if (b & (1u << 7))
         cr4 |= CR4_SMEP;                    /* kernel never executes user pages */
     if (b & (1u << 20)) {
@@ -57,35 +72,57 @@ void cpu_init(void)
     }
     write_cr4(cr4);
     __asm__ volatile("fninit");
-    kprintf("cpu: SMEP %s, SMAP %s\n", (cr4 & CR4_SMEP) ? "on" : "off", smap_on ? "on" : "off");
+    if (c->id == 0)
+        kprintf("cpu: SMEP %s, SMAP %s\n", (cr4 & CR4_SMEP) ? "on" : "off", smap_on ? "on" : "off");
 }
 
-/* Claim a free slot with a kernel stack; NULL if none. */
+/* Claim a free slot with a kernel stack, as P_EMBRYO; NULL if none. */
 static struct proc *proc_alloc(const char *name)
 {
-    for (struct proc *p = procs; p < procs + NPROC; p++) {
-        if (p->state != P_UNUSED)
-            continue;
-        uint64_t pa = pmm_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
-        if (!pa)
-            return NULL;
-        memset(p, 0, sizeof(*p));
-        p->kstack = P2V(pa);
-        p->pid = next_pid++;
-        p->state = P_EMBRYO;
-        strlcpy_k(p->name, name, sizeof(p->name));
-        *(uint16_t *)&p->fpu[0] = 0x037f;   /* FCW: x87 defaults */
-        *(uint32_t *)&p->fpu[24] = 0x1f80;  /* MXCSR: all exceptions masked */
-        p->stats.start_ns = clock_ns();
-        return p;
+    acquire(&ptable_lock);
+    struct proc *p = procs;
+    while (p < procs + NPROC && p->state != P_UNUSED)
+        p++;
+    if (p == procs + NPROC) {
+        release(&ptable_lock);
+        return NULL;
     }
-    return NULL;
+    memset(p, 0, __builtin_offsetof(struct proc, rk_lock));   /* never the lock */
+    p->state = P_EMBRYO;
+    p->pid = next_pid++;
+    p->cpu_only = -1;
+    release(&ptable_lock);
+    uint64_t pa = pmm_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
+    if (!pa) {
+        acquire(&ptable_lock);
+        p->state = P_UNUSED;
+        release(&ptable_lock);
+        return NULL;
+    }
+    p->kstack = P2V(pa);
+    strlcpy_k(p->name, name, sizeof(p->name));
+    *(uint16_t *)&p->fpu[0] = 0x037f;   /* FCW: x87 defaults */
+    *(uint32_t *)&p->fpu[24] = 0x1f80;  /* MXCSR: all exceptions masked */
+    p->stats.start_ns = clock_ns();
+    return p;
 }
 
-/* Release the slot and kernel stack (never the stack we are running on). */
+/* Wait until p's stack is no longer in use on any CPU (a zombie that is
+ * switching out for the last time). Other CPUs' shootdowns are answered. */
+static void wait_off_cpu(struct proc *p)
+{
+    while (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE)) {
+        pause();
+        tlb_service();
+    }
+}
+
+/* Release the slot and kernel stack of a process nobody else can reach:
+ * an embryo, or a zombie its reaper claimed (P_REAPING). */
 void proc_free(struct proc *p)
 {
     assert(p != myproc());
+    wait_off_cpu(p);
     if (p->rk.active) {             /* a spawn that failed after its rings were made */
         rk_lock(p);
         kproc_rings_exit(p);
@@ -96,7 +133,9 @@ void proc_free(struct proc *p)
     pmm_free_contig(V2P(p->kstack), KSTACK_SIZE / PAGE_SIZE);
     p->kstack = NULL;
     p->pml4 = 0;
+    acquire(&ptable_lock);
     p->state = P_UNUSED;
+    release(&ptable_lock);
 }
 
 static uint64_t kstack_top(struct proc *p) { return (uint64_t)p->kstack + KSTACK_SIZE; }
@@ -157,7 +196,7 @@ static bool args_ok(int argc, const char *const argv[])
 
 /* Create a runnable user process from an ELF image, child of parent; pid or -errno. */
 static int spawn_elf(struct proc *parent, const char *name, const void *elf, size_t len,
-                     int argc, const char *const argv[])
+                     int argc, const char *const argv[], bool hold)
 {
     if (!args_ok(argc, argv))
         return -EINVAL;
@@ -196,8 +235,11 @@ static int spawn_elf(struct proc *parent, const char *name, const void *elf, siz
     p->ctx = (struct context *)p->tf - 1;
     memset(p->ctx, 0, sizeof(*p->ctx));
     p->ctx->rip = (uint64_t)user_trampoline;
+    acquire(&ptable_lock);
     p->parent = parent;
-    p->state = P_RUNNABLE;
+    if (!hold)
+        make_runnable(p);
+    release(&ptable_lock);
     return p->pid;
 fail:
     proc_free(p);
@@ -207,7 +249,7 @@ fail:
 /* Create a runnable user process from an ELF image, child of the caller. */
 int proc_spawn_elf(const char *name, const void *elf, size_t len, int argc, const char *const argv[])
 {
-    return spawn_elf(myproc(), name, elf, len, argc, argv);
+    return spawn_elf(myproc(), name, elf, len, argc, argv, false);
 }
 
 /* Spawn an embedded program by name as parent's child (argv[0] conventionally = name). */
@@ -216,7 +258,26 @@ int proc_spawn_as(struct proc *parent, const char *prog, int argc, const char *c
     const struct user_prog *up = user_prog_find(prog);
     if (!up)
         return -ENOEXEC;
-    return spawn_elf(parent, prog, up->data, up->size, argc, argv);
+    return spawn_elf(parent, prog, up->data, up->size, argc, argv, false);
+}
+
+/* Spawn as the caller's child but leave it P_EMBRYO until proc_start:
+ * tests that edit a process before it runs (another CPU would run it). */
+int proc_spawn_held(const char *prog, int argc, const char *const argv[])
+{
+    const struct user_prog *up = user_prog_find(prog);
+    if (!up)
+        return -ENOEXEC;
+    return spawn_elf(myproc(), prog, up->data, up->size, argc, argv, true);
+}
+
+void proc_start(int pid)
+{
+    acquire(&ptable_lock);
+    for (struct proc *p = procs; p < procs + NPROC; p++)
+        if (p->pid == pid && p->state == P_EMBRYO)
+            make_runnable(p);
+    release(&ptable_lock);
 }
 
 /* Spawn an embedded program as the caller's child. */
@@ -234,8 +295,9 @@ const struct user_prog *user_prog_find(const char *name)
     return NULL;
 }
 
-/* Create a kernel thread running fn(arg); its return value is its exit code. */
-int kthread_create(const char *name, int (*fn)(void *), void *arg)
+/* Create a kernel thread running fn(arg) on CPU cpu (-1: any); its
+ * return value is its exit code. */
+int kthread_create_on(const char *name, int (*fn)(void *), void *arg, int cpu)
 {
     struct proc *p = proc_alloc(name);
     if (!p)
@@ -245,25 +307,40 @@ int kthread_create(const char *name, int (*fn)(void *), void *arg)
     p->ctx->rip = (uint64_t)kthread_trampoline;
     p->ctx->r12 = (uint64_t)fn;
     p->ctx->r13 = (uint64_t)arg;
+    p->cpu_only = cpu;
+    acquire(&ptable_lock);
     p->parent = myproc();
-    p->state = P_RUNNABLE;
+    make_runnable(p);
+    release(&ptable_lock);
     return p->pid;
 }
 
-/* Called from the trampolines on a process's first run (hook for later). */
-void proc_first_run(void)
+int kthread_create(const char *name, int (*fn)(void *), void *arg)
 {
+    return kthread_create_on(name, fn, arg, -1);
 }
 
-/* Switch from the current process to the scheduler; IF=0. */
+/* First run of a process (from the trampolines): the scheduler switched
+ * here holding ptable_lock. */
+void proc_first_run(void)
+{
+    release(&ptable_lock);
+}
+
+/* Switch from the current process to the scheduler. ptable_lock held and
+ * nothing else; the process's state already says why it stops. */
 static void sched(void)
 {
     struct proc *p = myproc();
+    struct cpu *c = mycpu();
+    assert(holding(&ptable_lock) && c->noff == 1);
     assert(!(read_rflags() & RFLAGS_IF));
     assert(p->state != P_RUNNING);
     if (p->pml4)
         __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
-    swtch(&p->ctx, mycpu()->sched_ctx);
+    bool intena = c->intena;
+    swtch(&p->ctx, c->sched_ctx);
+    mycpu()->intena = intena;       /* maybe another CPU now */
 }
 
 /*
@@ -271,6 +348,9 @@ static void sched(void)
  * dropped) and address space go now, the slot stays for the parent's
  * wait. A parent with rings learns it through a parked WAIT, which may
  * reap the child at once (it is then an orphan the scheduler frees).
+ * The parent's engine lock is held from the moment the child is a zombie
+ * until its WAITs have been told: a WAIT that sees the zombie knows that
+ * nothing else will report it.
  */
 void proc_exit(int status)
 {
@@ -285,16 +365,27 @@ void proc_exit(int status)
         vm_destroy(p->pml4);        /* switches CR3 to the kernel PML4 first */
         p->pml4 = 0;
     }
+    acquire(&ptable_lock);
+    struct proc *parent = p->parent;
+    release(&ptable_lock);
+    if (parent)
+        rk_lock(parent);            /* rk before ptable_lock */
+    acquire(&ptable_lock);
     for (struct proc *c = procs; c < procs + NPROC; c++)
         if (c->state != P_UNUSED && c->parent == p)
             c->parent = NULL;       /* orphans: scheduler reaps them */
     p->stats.status = status;
     p->stats.end_ns = clock_ns();
     p->state = P_ZOMBIE;
-    if (p->parent && p->parent->rk.active)
-        ksys_child_exited(p->parent, p);
-    else if (p->parent)
-        wakeup(p->parent);
+    bool still = parent && p->parent == parent;   /* not orphaned meanwhile */
+    release(&ptable_lock);
+    if (parent) {
+        if (still && parent->rk.active)
+            ksys_child_exited(parent, p);
+        rk_unlock(parent);
+        wakeup(parent);             /* a kernel thread in proc_wait */
+    }
+    acquire(&ptable_lock);
     sched();
     panic("zombie %d ran", p->pid);
 }
@@ -303,37 +394,50 @@ void proc_exit(int status)
 int proc_wait(int pid, struct proc_stats *out)
 {
     struct proc *me = myproc();
+    acquire(&ptable_lock);
     for (;;) {
         bool have = false;
         for (struct proc *c = procs; c < procs + NPROC; c++) {
-            if (c->state == P_UNUSED || c->parent != me || (pid > 0 && c->pid != pid))
+            if (c->state == P_UNUSED || c->state == P_REAPING || c->parent != me ||
+                (pid > 0 && c->pid != pid))
                 continue;
             have = true;
             if (c->state == P_ZOMBIE) {
                 int cpid = c->pid;
+                c->state = P_REAPING;
+                release(&ptable_lock);
                 if (out)
                     *out = c->stats;
                 proc_free(c);
                 return cpid;
             }
         }
-        if (!have)
-            return -ECHILD;
-        if (me->killed)
-            return -EINTR;
-        sleep_on(me);
+        if (!have || me->killed) {
+            release(&ptable_lock);
+            return !have ? -ECHILD : -EINTR;
+        }
+        sleep_lock(me, &ptable_lock);
     }
+}
+
+/* Make p runnable and wake an idle CPU to run it; ptable_lock held. */
+static void make_runnable(struct proc *p)
+{
+    p->state = P_RUNNABLE;
+    ipi_kick_idle();
 }
 
 /* Make p exit with status when it next runs (the first request wins). */
 void proc_request_exit(struct proc *p, int status)
 {
+    acquire(&ptable_lock);
     if (!p->killed) {
         p->killed = true;
         p->exit_status = status;
     }
     if (p->state == P_SLEEPING)
-        p->state = P_RUNNABLE;      /* sleep loops re-check their condition */
+        make_runnable(p);           /* sleep loops re-check their condition */
+    release(&ptable_lock);
 }
 
 /* Ask a process to die; it exits at its next return to user mode. */
@@ -350,8 +454,10 @@ int proc_kill(int pid)
 int proc_children(struct proc *p)
 {
     int n = 0;
+    acquire(&ptable_lock);
     for (struct proc *c = procs; c < procs + NPROC; c++)
         n += c->state != P_UNUSED && c->parent == p;
+    release(&ptable_lock);
     return n;
 }
 
@@ -363,42 +469,74 @@ struct proc *proc_at(int i)
 /* Live (non-zombie) process with this pid, or NULL. */
 struct proc *proc_find(int pid)
 {
-    for (struct proc *p = procs; p < procs + NPROC; p++)
-        if (p->state != P_UNUSED && p->state != P_ZOMBIE && p->pid == pid)
-            return p;
-    return NULL;
+    struct proc *found = NULL;
+    acquire(&ptable_lock);
+    for (struct proc *p = procs; p < procs + NPROC && !found; p++)
+        if (p->state != P_UNUSED && p->state != P_ZOMBIE && p->state != P_REAPING &&
+            p->pid == pid)
+            found = p;
+    release(&ptable_lock);
+    return found;
 }
 
 /* Occupied slots (including zombies): leak tests expect this to return to baseline. */
 int proc_count(void)
 {
     int n = 0;
+    acquire(&ptable_lock);
     for (struct proc *p = procs; p < procs + NPROC; p++)
         n += p->state != P_UNUSED;
+    release(&ptable_lock);
     return n;
 }
 
 void yield(void)
 {
+    acquire(&ptable_lock);
     myproc()->state = P_RUNNABLE;
     sched();
+    release(&ptable_lock);
+}
+
+/* Atomically release lk and sleep on chan (a wakeup after the release
+ * cannot be missed: it needs ptable_lock, held until we are asleep). */
+void sleep_lock(void *chan, struct spinlock *lk)
+{
+    struct proc *p = myproc();
+    if (lk != &ptable_lock) {
+        acquire(&ptable_lock);
+        if (lk)
+            release(lk);
+    }
+    p->chan = chan;
+    p->state = P_SLEEPING;
+    sched();
+    p->chan = NULL;
+    if (lk != &ptable_lock) {
+        release(&ptable_lock);
+        if (lk)
+            acquire(lk);
+    }
 }
 
 /* Sleep until wakeup(chan); callers re-check their condition in a loop. */
 void sleep_on(void *chan)
 {
-    struct proc *p = myproc();
-    p->chan = chan;
-    p->state = P_SLEEPING;
-    sched();
-    p->chan = NULL;
+    sleep_lock(chan, NULL);
+}
+
+void wakeup_locked(void *chan)
+{
+    for (struct proc *p = procs; p < procs + NPROC; p++)
+        if (p->state == P_SLEEPING && p->chan == chan)
+            make_runnable(p);
 }
 
 void wakeup(void *chan)
 {
-    for (struct proc *p = procs; p < procs + NPROC; p++)
-        if (p->state == P_SLEEPING && p->chan == chan)
-            p->state = P_RUNNABLE;
+    acquire(&ptable_lock);
+    wakeup_locked(chan);
+    release(&ptable_lock);
 }
 
 /* Sleep for at least ns, woken by timer ticks. */
@@ -409,18 +547,41 @@ void proc_sleep_ns(uint64_t ns)
         sleep_on(timer_chan());
 }
 
-/* Run p until it switches back to the scheduler. */
+/* Run p until it switches back to the scheduler; ptable_lock held. The
+ * address space is always reloaded: p may have run elsewhere, and pages
+ * may have been unmapped there, since this CPU last loaded it. */
 static void run(struct cpu *c, struct proc *p)
 {
     c->proc = p;
     c->kstack_top = kstack_top(p);
-    tss_set_rsp0(c->kstack_top);
-    vm_switch(p->pml4 ? p->pml4 : vm_kernel_pml4());
+    tss_set_rsp0(c->id, c->kstack_top);
+    write_cr3(p->pml4 ? p->pml4 : vm_kernel_pml4());
     if (p->pml4)
         __asm__ volatile("fxrstor64 %0" :: "m"(p->fpu));
     p->state = P_RUNNING;
+    p->on_cpu = true;
     swtch(&c->sched_ctx, p->ctx);
+    __atomic_store_n(&p->on_cpu, false, __ATOMIC_RELEASE);   /* off its stack now */
     c->proc = NULL;
+}
+
+/* A zombie nobody will wait for, claimed for freeing; NULL if none. */
+static struct proc *claim_orphan(void)
+{
+    for (struct proc *p = procs; p < procs + NPROC; p++) {
+        if (p->state == P_ZOMBIE && !p->parent && !p->on_cpu) {
+            p->state = P_REAPING;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* May CPU c run p now? */
+static bool can_run(struct cpu *c, struct proc *p)
+{
+    return p->state == P_RUNNABLE && (p->cpu_only < 0 || p->cpu_only == c->id ||
+                                       p->cpu_only >= ncpu);
 }
 
 /* Per-CPU loop: pick the next runnable process after the last one run. */
@@ -429,14 +590,18 @@ void scheduler(void)
     struct cpu *c = mycpu();
     int last = NPROC - 1;
     for (;;) {
-        struct proc *next = NULL;
+        struct proc *next = NULL, *orphan;
+        tlb_service();
+        acquire(&ptable_lock);
         /* Orphans first, all of them: whoever runs next sees their slots free. */
-        for (struct proc *p = procs; p < procs + NPROC; p++)
-            if (p->state == P_ZOMBIE && !p->parent)
-                proc_free(p);               /* nobody will wait */
+        while ((orphan = claim_orphan())) {
+            release(&ptable_lock);
+            proc_free(orphan);              /* nobody will wait */
+            acquire(&ptable_lock);
+        }
         for (int i = 1; i <= NPROC; i++) {
             struct proc *p = &procs[(last + i) % NPROC];
-            if (p->state == P_RUNNABLE) {
+            if (can_run(c, p)) {
                 next = p;
                 last = (int)(p - procs);
                 break;
@@ -444,9 +609,13 @@ void scheduler(void)
         }
         if (next) {
             run(c, next);
+            release(&ptable_lock);
         } else {
+            c->idle = true;                 /* make_runnable kicks us out of hlt */
+            release(&ptable_lock);
             vm_switch(vm_kernel_pml4());
             __asm__ volatile("sti; hlt; cli" ::: "memory");   /* sti's shadow covers hlt */
+            c->idle = false;
         }
     }
 }

@@ -4,6 +4,7 @@
 
 #include "kernel.h"
 #include "kring.h"
+#include "spinlock.h"
 #include "trap.h"
 
 #define NPROC      64
@@ -16,7 +17,8 @@ struct context {
     uint64_t r15, r14, r13, r12, rbx, rbp, rip;
 };
 
-enum proc_state { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+/* P_REAPING: a zombie claimed by whoever frees it (off the table's books). */
+enum proc_state { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE, P_REAPING };
 
 /* Wait status: low byte = exit code, or KILLED bit | vector of the fatal trap. */
 #define PROC_KILLED        RK_STATUS_KILLED
@@ -51,6 +53,11 @@ struct proc {
     int exit_status;
     struct proc_stats stats;
     struct kproc_rings rk;      /* ringcall: handles and rings (user processes) */
+    bool on_cpu;                /* its stack is in use on some CPU (ptable_lock) */
+    int cpu_only;               /* -1, or the only CPU that may run it */
+    /* Last: proc_alloc clears everything above, never the lock, which the
+     * timer hook and the poller may take on a slot being recycled. */
+    struct spinlock rk_lock;    /* "rk": serialises engine calls for this ctx */
 };
 
 /* Per-CPU data, reached through GS in the kernel; first fields used by asm. */
@@ -60,13 +67,23 @@ struct cpu {
     uint64_t user_rsp;          /* CPU_USER_RSP: scratch in syscall entry */
     struct proc *proc;          /* running process or NULL (scheduler) */
     struct context *sched_ctx;  /* scheduler's context */
-    int id;
+    int id;                     /* index in cpus[] */
+    uint32_t apic_id;
+    int noff;                   /* push_off depth */
+    bool intena;                /* IF before the outermost push_off */
+    bool idle;                  /* in hlt with nothing to run (ptable_lock) */
+    uint32_t tlb_flush;         /* a shootdown asks this CPU to flush (atomic) */
+    uint64_t kicks;             /* IPIs received */
 };
+
+extern struct cpu cpus[];       /* smp.c: NCPU of them */
+extern struct spinlock ptable_lock; /* proc table, scheduling, sleep/wakeup */
 
 struct cpu *mycpu(void);
 struct proc *myproc(void);      /* NULL in the scheduler / early boot */
 
-void cpu_init(void);            /* GS base, FPU/SSE enable */
+void cpu_early_init(void);      /* GS base of CPU 0 (before any lock is taken) */
+void cpu_init(struct cpu *c);   /* this CPU: GS base, FPU/SSE enable, SMEP/SMAP */
 NORETURN void scheduler(void);  /* round-robin forever */
 
 /* Process lifecycle (kernel API; ring syscalls will call these). */
@@ -76,6 +93,9 @@ int  proc_spawn_elf(const char *name, const void *elf, size_t len,
 int  proc_spawn_as(struct proc *parent, const char *prog, int argc,
                    const char *const argv[]);                            /* pid or -errno */
 int  kthread_create(const char *name, int (*fn)(void *), void *arg);    /* pid or -errno */
+int  kthread_create_on(const char *name, int (*fn)(void *), void *arg, int cpu); /* bound */
+int  proc_spawn_held(const char *prog, int argc, const char *const argv[]); /* not runnable yet */
+void proc_start(int pid);                  /* make a held spawn runnable */
 NORETURN void proc_exit(int status);       /* current process; status = wait status */
 int  proc_wait(int pid, struct proc_stats *out);  /* pid (-1 any child) -> pid or -errno */
 int  proc_kill(int pid);                   /* mark killed; 0 or -ESRCH */
@@ -88,7 +108,9 @@ int  proc_count(void);                     /* non-UNUSED slots */
 
 void yield(void);               /* give up the CPU, stay runnable */
 void sleep_on(void *chan);      /* block until wakeup(chan); IF must be 0 */
+void sleep_lock(void *chan, struct spinlock *lk); /* atomically release lk and sleep; lk held again on return */
 void wakeup(void *chan);        /* make all sleepers on chan runnable */
+void wakeup_locked(void *chan); /* same, ptable_lock held */
 void proc_sleep_ns(uint64_t ns);/* block at least ns (timer granularity) */
 
 /* Embedded user programs (generated user_blobs.S). */

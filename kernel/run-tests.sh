@@ -11,7 +11,7 @@ set -u
 img=${1:?usage: run-tests.sh kernel.img}
 shift
 qemu=${K_QEMU:-qemu-system-x86_64}
-flags=${K_QEMU_FLAGS:--M microvm -accel tcg -cpu max -m 128M -smp 1 -no-reboot -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04}
+flags=${K_QEMU_FLAGS:--M microvm -accel tcg -cpu max -m 128M -smp 2 -no-reboot -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04}
 limit=${K_TEST_TIMEOUT:-60}
 log=${K_TEST_LOG:-$(dirname "$img")/test.log}
 

@@ -1,5 +1,6 @@
 /* serial.c - COM1 16550 UART console, polled (no interrupts needed). */
 #include "kernel.h"
+#include "spinlock.h"
 #include "x86.h"
 
 #define COM1 0x3f8
@@ -32,11 +33,31 @@ void serial_putc(char c)
     serial_tx(c);
 }
 
+/* "uart": whole messages (kprintf, CONSOLE_WRITE chunks) come out
+ * unmixed. A leaf lock. After a panic it is not taken: the panicking CPU
+ * may hold it, and the message matters more than its neatness. */
+static struct spinlock uart_lock = SPINLOCK_INIT("uart");
+bool panicking;
+
+void uart_lock_acquire(void)
+{
+    if (!panicking)
+        acquire(&uart_lock);
+}
+
+void uart_lock_release(void)
+{
+    if (!panicking)
+        release(&uart_lock);
+}
+
 /* Write n bytes. */
 void serial_write(const char *s, size_t n)
 {
+    uart_lock_acquire();
     for (size_t i = 0; i < n; i++)
         serial_putc(s[i]);
+    uart_lock_release();
 }
 
 /* One received byte, or -1 if none is waiting (never blocks). */

@@ -64,12 +64,17 @@ void idt_init(void)
 {
     for (int v = 0; v < 256; v++)
         set_gate(v, (uint64_t)vector_stubs + 16 * v, v == T_DF ? 1 : 0);
+    idt_load();
+    pic_disable();
+}
+
+void idt_load(void)
+{
     struct {
         uint16_t limit;
         uint64_t base;
     } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" :: "m"(idtr));
-    pic_disable();
 }
 
 /* Route a vector to fn (replaces any previous handler). */

@@ -40,11 +40,12 @@ _Static_assert(sizeof(struct trapframe) == TF_SIZE, "TF_SIZE");
 static inline bool tf_from_user(const struct trapframe *tf) { return (tf->cs & 3) == 3; }
 
 /* gdt.c */
-void gdt_init(void);                    /* load GDT + TSS for the boot CPU */
-void tss_set_rsp0(uint64_t rsp0);       /* kernel stack used on user->kernel traps */
+void gdt_init(int cpu);                 /* load this CPU's GDT + TSS */
+void tss_set_rsp0(int cpu, uint64_t rsp0); /* kernel stack used on user->kernel traps */
 
 /* trap.c */
-void idt_init(void);                    /* install exception/IRQ gates */
+void idt_init(void);                    /* install exception/IRQ gates, load them */
+void idt_load(void);                    /* load the IDT on another CPU */
 void trap(struct trapframe *tf);        /* C entry from entry.S alltraps */
 const char *trap_name(uint64_t vector); /* "#PF" etc. */
 typedef void (*irq_handler_t)(struct trapframe *tf);

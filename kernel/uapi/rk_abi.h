@@ -19,9 +19,17 @@
  * Returns in rax the SQEs taken, or -errno: -EBADF (no such ring),
  * -EINVAL (flags, min_complete > cq_entries), -EBUSY (SQEs wait because
  * the backlog is full: reap), -EDEADLK (waiting for more CQEs than
- * requests in flight can ever produce). Any other rax: -ENOSYS.
+ * requests in flight can ever produce). Any other rax but
+ * RK_TRAP_BASELINE_NOP: -ENOSYS.
  */
 #define RK_TRAP_ENTER 0
+
+/*
+ * Not a system call: a trap that returns 0 at once, kept only as the
+ * baseline of the kernel benchmark (a bare trap per call, against ring
+ * calls). Counted in PROC_STATS's traps like enter.
+ */
+#define RK_TRAP_BASELINE_NOP 1
 
 /*
  * Registers at process entry (the first ring is made at spawn):

@@ -228,3 +228,28 @@ int rt_report(const char *name)
     printf("  %s: %d checks, %d failed\n", name, rt_checks, rt_fails);
     return rt_fails > 255 ? 255 : rt_fails;
 }
+
+int32_t rt_ring_create(struct rc_ring *r, uint64_t addr, uint32_t sq, uint32_t cq, uint32_t flags)
+{
+    struct rc_sqe *s = rt_sqe();
+    rc_prep_ring_create(s, addr, sq, cq, flags);
+    int32_t h = rt_sync(s);
+    if (h < 0)
+        return h;
+    if (rc_ring_attach(r, (void *)addr, rc_ring_bytes(sq, cq ? cq : 2 * sq), &rt_backend,
+                       (void *)(uintptr_t)h))
+        return -RC_EINVAL;
+    return h;
+}
+
+struct rc_cqe *rt_spin_cqe(struct rc_ring *r, uint64_t max_cycles)
+{
+    struct rc_cqe *cqe;
+    uint64_t t0 = rt_rdtsc();
+    while (rc_peek_cqe(r, &cqe) != 0) {
+        if (rt_rdtsc() - t0 > max_cycles)
+            return NULL;
+        __builtin_ia32_pause();
+    }
+    return cqe;
+}

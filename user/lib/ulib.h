@@ -33,6 +33,19 @@ int rt_next_cqe(struct rc_cqe *out);
 /* Same without waiting: 0, or -RC_EAGAIN if none is ready. */
 int rt_peek_cqe(struct rc_cqe *out);
 
+/* A ring made by RING_CREATE at addr and attached to r: its handle or
+ * -errno. flags RC_SETUP_POLL: served by the kernel poller. */
+int32_t rt_ring_create(struct rc_ring *r, uint64_t addr, uint32_t sq, uint32_t cq, uint32_t flags);
+/* Wait for a CQE on r by its phase only (no trap); NULL after max_cycles. */
+struct rc_cqe *rt_spin_cqe(struct rc_ring *r, uint64_t max_cycles);
+
+static inline uint64_t rt_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
 /* ---- synchronous helpers: one SQE, one trap each ---- */
 __attribute__((noreturn)) void exit(int code);  /* EXIT on rt_ring */
 __attribute__((noreturn)) void rt_exit_on(struct rc_ring *r, int code); /* #UD if r is wedged */
