@@ -11,7 +11,14 @@
  * median and the best repetition are reported.  Two-party benchmarks run
  * on CPU_A (main thread) and CPU_B (peer thread / child process).
  *
- * Usage: peers [--quick] [--csv PATH]     (BENCH_QUICK=1 == --quick)
+ * Usage: peers [--quick] [--only NAME[,NAME...]] [--csv PATH]
+ *        (BENCH_QUICK=1 == --quick)
+ *
+ * --only runs just the named measurements (getppid, iouring_b256, spsc,
+ * pingpong, futex), in the order given, each with a short iteration count
+ * (a few hundred ms in all), and prints and appends only their rows.
+ * bench/run.sh uses it to measure a peer right before the ringcall metric
+ * it is compared with, so that both run in the same vCPU placement.
  */
 #define _GNU_SOURCE
 #include "bench_util.h"
@@ -30,6 +37,7 @@
 #define CPU_B 1
 
 static bool g_quick;
+static bool g_only; /* --only: short runs of the named measurements */
 static FILE *g_csv;
 
 static void die(const char *what, int err)
@@ -38,9 +46,13 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-/* Iteration count: quick mode runs a tenth of the full count. */
-static uint64_t iters(uint64_t full)
+/* Iteration count: quick mode runs a tenth of the full count; --only runs
+ * `brief`, sized for ~50-100 ms per repetition when the two cpus are close
+ * (a few hundred ms for the warm-up and REPS repetitions). */
+static uint64_t iters(uint64_t full, uint64_t brief)
 {
+	if (g_only)
+		return brief;
 	return g_quick ? full / 10 : full;
 }
 
@@ -125,7 +137,7 @@ static double rep_getppid(void *ctx, uint64_t n)
 static void bench_getppid(void)
 {
 	report_ns("getppid_ns", "syscall(SYS_getppid)",
-		  run_reps(rep_getppid, NULL, iters(5000000)));
+		  run_reps(rep_getppid, NULL, iters(5000000, 300000)));
 }
 
 /* ---- 2. io_uring NOP ---------------------------------------------------- */
@@ -189,16 +201,17 @@ static double rep_uring(void *ctx, uint64_t n)
 struct uring_case {
 	unsigned batch;
 	uint64_t ops;           /* full-mode ops per repetition */
+	uint64_t brief_ops;     /* --only ops per repetition */
 	const char *ns_metric;  /* NULL: not exported */
 	const char *ops_metric;
 };
 
 static const struct uring_case uring_cases[] = {
-	{ 1, 3000000, "iouring_nop_b1_ns", "iouring_nop_b1_ops" },
-	{ 8, 5000000, NULL, "iouring_nop_b8_ops" },
-	{ 32, 8000000, "iouring_nop_b32_ns", "iouring_nop_b32_ops" },
-	{ 64, 8000000, NULL, "iouring_nop_b64_ops" },
-	{ 256, 8000000, "iouring_nop_b256_ns", "iouring_nop_b256_ops" },
+	{ 1, 3000000, 200000, "iouring_nop_b1_ns", "iouring_nop_b1_ops" },
+	{ 8, 5000000, 500000, NULL, "iouring_nop_b8_ops" },
+	{ 32, 8000000, 1048576, "iouring_nop_b32_ns", "iouring_nop_b32_ops" },
+	{ 64, 8000000, 1048576, NULL, "iouring_nop_b64_ops" },
+	{ 256, 8000000, 1048576, "iouring_nop_b256_ns", "iouring_nop_b256_ops" },
 };
 
 static void bench_uring_case(const struct uring_case *uc)
@@ -212,7 +225,7 @@ static void bench_uring_case(const struct uring_case *uc)
 		printf("  io_uring unavailable: %s\n", strerror(-rc));
 		return;
 	}
-	r = run_reps(rep_uring, &c, iters(uc->ops));
+	r = run_reps(rep_uring, &c, iters(uc->ops, uc->brief_ops));
 	io_uring_queue_exit(&c.ring);
 	snprintf(label, sizeof(label), "io_uring NOP batch %u", uc->batch);
 	report_ns(uc->ns_metric, label, r);
@@ -223,6 +236,13 @@ static void bench_uring(void)
 {
 	for (size_t i = 0; i < sizeof(uring_cases) / sizeof(uring_cases[0]); i++)
 		bench_uring_case(&uring_cases[i]);
+}
+
+static void bench_uring_b256(void)
+{
+	for (size_t i = 0; i < sizeof(uring_cases) / sizeof(uring_cases[0]); i++)
+		if (uring_cases[i].batch == 256)
+			bench_uring_case(&uring_cases[i]);
 }
 
 /* ---- 3. SPSC ring of 64-byte messages ---------------------------------- */
@@ -339,7 +359,7 @@ static void bench_spsc(void)
 		die("aligned_alloc", ENOMEM);
 	memset(q, 0, sizeof(*q));
 	report_rate("spsc_msgs_per_s", "SPSC ring 64B msgs cpu0->cpu1",
-		    run_reps(rep_spsc, q, iters(100000000)), "msgs/s");
+		    run_reps(rep_spsc, q, iters(100000000, 5000000)), "msgs/s");
 	free(q);
 }
 
@@ -400,7 +420,7 @@ static void bench_pingpong(void)
 	static struct pingpong p;
 
 	report_ns("pingpong_rtt_ns", "atomic ping-pong RTT",
-		  run_reps(rep_pingpong, &p, iters(3000000)));
+		  run_reps(rep_pingpong, &p, iters(3000000, 300000)));
 }
 
 /* ---- 5a. futex ping-pong ------------------------------------------------ */
@@ -478,7 +498,7 @@ static void bench_futex(void)
 	static struct futex_pp p;
 
 	report_ns("futex_rtt_ns", "futex ping-pong RTT",
-		  run_reps(rep_futex, &p, iters(150000)));
+		  run_reps(rep_futex, &p, iters(150000, 6000)));
 }
 
 /* ---- 5b. pipe ping-pong (two processes) --------------------------------- */
@@ -547,18 +567,65 @@ static double rep_pipe(void *ctx, uint64_t n)
 static void bench_pipe(void)
 {
 	report_ns("pipe_rtt_ns", "pipe ping-pong RTT (2 procs)",
-		  run_reps(rep_pipe, NULL, iters(150000)));
+		  run_reps(rep_pipe, NULL, iters(150000, 6000)));
 }
 
 /* ---- main --------------------------------------------------------------- */
 
+/* What --only can name: the peers that bench/run.sh pairs with a ringcall
+ * metric for a target ratio. */
+static const struct named_bench {
+	const char *name;
+	void (*run)(void);
+} named_benches[] = {
+	{ "getppid", bench_getppid },
+	{ "iouring_b256", bench_uring_b256 },
+	{ "spsc", bench_spsc },
+	{ "pingpong", bench_pingpong },
+	{ "futex", bench_futex },
+};
+
+#define N_NAMED (sizeof(named_benches) / sizeof(named_benches[0]))
+#define MAX_ONLY 16
+
+static const struct named_bench *g_only_list[MAX_ONLY];
+static size_t g_only_n;
+
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [--quick] [--csv PATH]\n"
-		"  --quick     ~10x fewer iterations (also BENCH_QUICK=1)\n"
-		"  --csv PATH  append metric,value,unit lines to PATH\n",
+	fprintf(stderr, "usage: %s [--quick] [--only NAME[,NAME...]] [--csv PATH]\n"
+		"  --quick      ~10x fewer iterations (also BENCH_QUICK=1)\n"
+		"  --only LIST  run only these, in this order, with short runs:\n"
+		"               getppid, iouring_b256, spsc, pingpong, futex\n"
+		"  --csv PATH   append metric,value,unit lines to PATH\n",
 		argv0);
 	exit(2);
+}
+
+/* Parse "a,b,c" into g_only_list; an unknown or empty name is an error. */
+static void parse_only(const char *argv0, const char *list)
+{
+	const char *p = list;
+
+	g_only = true;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		size_t i;
+
+		for (i = 0; i < N_NAMED; i++)
+			if (strlen(named_benches[i].name) == len &&
+			    !strncmp(named_benches[i].name, p, len))
+				break;
+		if (i == N_NAMED || g_only_n == MAX_ONLY) {
+			fprintf(stderr, "peers: --only: bad name or too many: %.*s\n",
+				(int)len, p);
+			usage(argv0);
+		}
+		g_only_list[g_only_n++] = &named_benches[i];
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
 }
 
 static void parse_args(int argc, char **argv)
@@ -569,6 +636,8 @@ static void parse_args(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) {
 			g_quick = true;
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			parse_only(argv[0], argv[++i]);
 		} else if (!strcmp(argv[i], "--csv") && i + 1 < argc) {
 			g_csv = fopen(argv[++i], "a");
 			if (!g_csv)
@@ -593,15 +662,21 @@ int main(int argc, char **argv)
 	if (bench_ncpus() < 2)
 		fprintf(stderr, "peers: warning: 1 cpu, pairs share it\n");
 	printf("ringcall peers (%s mode, %d reps, cpu%d <-> cpu%d)\n",
-	       g_quick ? "quick" : "full", REPS, CPU_A, CPU_B);
+	       g_only ? "only, short" : g_quick ? "quick" : "full", REPS,
+	       CPU_A, CPU_B);
 	printf("  %-30s %14s %14s  %s\n", "benchmark", "median", "best",
 	       "unit");
-	bench_getppid();
-	bench_uring();
-	bench_spsc();
-	bench_pingpong();
-	bench_futex();
-	bench_pipe();
+	if (g_only) {
+		for (size_t i = 0; i < g_only_n; i++)
+			g_only_list[i]->run();
+	} else {
+		bench_getppid();
+		bench_uring();
+		bench_spsc();
+		bench_pingpong();
+		bench_futex();
+		bench_pipe();
+	}
 	printf("total %.1f s\n", (double)(bench_now_ns() - t0) / 1e9);
 	if (g_csv)
 		fclose(g_csv);

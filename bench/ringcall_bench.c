@@ -7,8 +7,17 @@
  * separate client process would use. Rows go to stdout and, with --csv,
  * to a metric,value,unit file.
  *
- *   ringcall_bench [--quick] [--csv PATH] [--root DIR]
+ *   ringcall_bench [--quick] [--only NAME[,NAME...]] [--csv PATH] [--root DIR]
  *   ringcall_bench --callgrind nop|read4k N   (run under callgrind: see bench/run.sh)
+ *
+ * --only runs just the named measurements, in the order given, each short
+ * (a few hundred ms), and prints and appends only their rows:
+ *   poll_b256     ringcall_poll_nop_b256_ops (streamed)
+ *   poll_b64      ringcall_poll_nop_b64_ops (streamed)
+ *   poll_rtt      ringcall_poll_rtt_p50_ns, _p99_ns
+ *   doorbell_rtt  ringcall_doorbell_rtt_p50_ns, _p99_ns
+ * bench/run.sh uses it to run a ringcall metric right after the peer it is
+ * compared with, so that both run in the same vCPU placement.
  */
 #include "bench_util.h"
 #include <fcntl.h>
@@ -20,6 +29,7 @@
 #define CQ_ENTRIES 1024u
 
 static bool quick;
+static bool only; /* --only: short runs, no rtt_*.dat */
 static FILE *csv;
 static const char *root_dir = "/tmp";
 
@@ -184,7 +194,7 @@ static struct bench_stats rtt(struct server *s, enum rc_mode mode, size_t sample
 	}
 	rc_disconnect(&r);
 	st = bench_stats_u64(v, samples);
-	if (csv) { /* the distribution, for the latency plot */
+	if (csv && !only) { /* the distribution, for the latency plot */
 		FILE *d = fopen(mode == RC_MODE_POLL ? "bench/results/rtt_poll.dat"
 						     : "bench/results/rtt_doorbell.dat", "w");
 
@@ -360,6 +370,84 @@ static int callgrind_mode(const char *what, uint64_t n)
 	return 0;
 }
 
+/* --only: short runs of single measurements. The NOP totals are those of
+ * a full run (4 Mi ops, ~40-130 ms per run, median of 3); the RTTs take
+ * 200k poll samples (as a full run) and 10k doorbell samples (~150 ms). */
+#define ONLY_NOP_TOTAL (1u << 22) /* a multiple of 256 */
+
+static void only_poll_b256(struct server *s)
+{
+	row("ringcall_poll_nop_b256_ops",
+	    nop_rate(s, RC_MODE_POLL, 256, ONLY_NOP_TOTAL, false), "ops/s");
+}
+
+static void only_poll_b64(struct server *s)
+{
+	row("ringcall_poll_nop_b64_ops",
+	    nop_rate(s, RC_MODE_POLL, 64, ONLY_NOP_TOTAL, false), "ops/s");
+}
+
+static void only_rtt(struct server *s, enum rc_mode mode, size_t samples)
+{
+	struct bench_stats st = rtt(s, mode, samples);
+	const char *m = mode == RC_MODE_POLL ? "poll" : "doorbell";
+	char name[64];
+
+	snprintf(name, sizeof(name), "ringcall_%s_rtt_p50_ns", m);
+	row(name, (double)st.p50, "ns");
+	snprintf(name, sizeof(name), "ringcall_%s_rtt_p99_ns", m);
+	row(name, (double)st.p99, "ns");
+}
+
+static void only_poll_rtt(struct server *s)
+{
+	only_rtt(s, RC_MODE_POLL, 200000);
+}
+
+static void only_doorbell_rtt(struct server *s)
+{
+	only_rtt(s, RC_MODE_DOORBELL, 10000);
+}
+
+static const struct named_bench {
+	const char *name;
+	void (*run)(struct server *s);
+} named_benches[] = {
+	{ "poll_b256", only_poll_b256 },
+	{ "poll_b64", only_poll_b64 },
+	{ "poll_rtt", only_poll_rtt },
+	{ "doorbell_rtt", only_doorbell_rtt },
+};
+
+#define N_NAMED (sizeof(named_benches) / sizeof(named_benches[0]))
+#define MAX_ONLY 16
+
+/* Parse "a,b,c" into list; returns the count, or -1 on an unknown name. */
+static int parse_only(const char *arg, const struct named_bench **list)
+{
+	int n = 0;
+
+	for (;;) {
+		size_t len = strcspn(arg, ",");
+		size_t i;
+
+		for (i = 0; i < N_NAMED; i++)
+			if (strlen(named_benches[i].name) == len &&
+			    !strncmp(named_benches[i].name, arg, len))
+				break;
+		if (i == N_NAMED || n == MAX_ONLY) {
+			fprintf(stderr, "ringcall_bench: --only: bad name or too many: %.*s\n"
+				"  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt\n",
+				(int)len, arg);
+			return -1;
+		}
+		list[n++] = &named_benches[i];
+		if (!arg[len])
+			return n;
+		arg += len + 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -367,8 +455,11 @@ int main(int argc, char **argv)
 		{ "csv", required_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "callgrind", required_argument, NULL, 'g' },
+		{ "only", required_argument, NULL, 'o' },
 		{ 0 },
 	};
+	const struct named_bench *only_list[MAX_ONLY];
+	int only_n = 0;
 	static const uint32_t batches[] = { 1, 8, 32, 64, 256 };
 	const char *cg = NULL;
 	struct server s;
@@ -384,7 +475,12 @@ int main(int argc, char **argv)
 			root_dir = optarg;
 		else if (c == 'g')
 			cg = optarg;
-		else
+		else if (c == 'o') {
+			only = true;
+			only_n = parse_only(optarg, only_list);
+			if (only_n < 0)
+				return 2;
+		} else
 			return 2;
 	}
 	if (cg)
@@ -394,6 +490,14 @@ int main(int argc, char **argv)
 	bench_pin_cpu(0);
 	server_start(&s);
 	printf("ringcall (worker on cpu1, client on cpu0)\n");
+	if (only) {
+		for (int i = 0; i < only_n; i++)
+			only_list[i]->run(&s);
+		server_stop(&s);
+		if (csv)
+			fclose(csv);
+		return 0;
+	}
 	for (int m = 0; m < 2; m++) {
 		enum rc_mode mode = m ? RC_MODE_DOORBELL : RC_MODE_POLL;
 

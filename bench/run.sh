@@ -6,15 +6,26 @@
 #   bench/run.sh [--quick]      (QUICK=1 in the environment == --quick)
 #
 # Full mode: 3 rounds of (peers, ringcall_bench), the order alternating from
-# round to round, and the per-metric median across rounds. These VMs are
-# noisy and their vCPU placement changes between runs, so the two programs
-# run close together in time and the ratios are taken between them.
-# Quick mode: 1 round with shorter runs.
+# round to round, and the per-metric median across rounds: every row of
+# summary.csv but the ratios. Quick mode: 1 round with shorter runs.
+#
+# The target ratios come from back-to-back pairs instead. These VMs move
+# their vCPUs around every few seconds to tens of seconds, and cross-core
+# costs change 3-6x with the placement, so a ratio between two medians often
+# pairs a peer measured in one placement with a ringcall metric measured in
+# another. For each ratio, a pair is the peer metric alone (`peers --only`),
+# immediately followed by the ringcall metric alone (`ringcall_bench
+# --only`), a few hundred ms each; the pair's ratio is ringcall / peer. K
+# pairs per ratio (7 full, 3 quick), the five ratios' pairs interleaved, and
+# the ratio row is the median over its K pairs.
 #
 # Outputs in bench/results/:
-#   summary.csv     metric,value,unit: every peer and ringcall row (median),
-#                   then the ratio rows and the instruction counts
+#   summary.csv     metric,value,unit: every peer and ringcall row (median
+#                   over the rounds), then the ratio rows (median over the
+#                   pairs) and the instruction counts
 #   rounds.csv      round,metric,value,unit: every round's raw rows
+#   pairs.csv       pair,ratio,value,peer_metric,peer_value,ring_metric,
+#                   ring_value: every pair
 #   throughput.dat  the data behind throughput.png
 #   rtt_*.dat       batch-1 RTT percentiles from the round with the median
 #                   p50, behind latency.png
@@ -44,12 +55,12 @@ mkdir -p "$res"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if [ "$quick" = 1 ]; then rounds=1 cg_n=6400 qflag=--quick
-else rounds=3 cg_n=64000 qflag=
+if [ "$quick" = 1 ]; then rounds=1 npairs=3 cg_n=6400 qflag=--quick
+else rounds=3 npairs=7 cg_n=64000 qflag=
 fi
 t_start=$(date +%s)
 echo "ringcall bench: $( [ "$quick" = 1 ] && echo quick || echo full ) mode," \
-	"$rounds round(s), $(nproc) cpus, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	"$rounds round(s), $npairs pairs per ratio, $(nproc) cpus, $(date -u '+%Y-%m-%d %H:%M UTC')"
 
 # ---- 1. interleaved rounds ----------------------------------------------
 run_peers() { "$bin/peers" $qflag --csv "$1"; }
@@ -69,6 +80,36 @@ done
 for r in $(seq 1 "$rounds"); do
 	sed "s/^/$r,/" "$tmp/round$r.csv"
 done | { echo "round,metric,value,unit"; cat; } >"$res/rounds.csv"
+
+# ---- 1b. back-to-back pairs for the ratios -------------------------------
+# ratio, peers --only name, its metric, ringcall_bench --only name, its
+# metric; the ratio is ring / peer.
+pair_defs="ratio_poll_b256_vs_iouring_b256 iouring_b256 iouring_nop_b256_ops poll_b256 ringcall_poll_nop_b256_ops
+ratio_poll_b64_vs_spsc spsc spsc_msgs_per_s poll_b64 ringcall_poll_nop_b64_ops
+ratio_rtt_vs_pingpong pingpong pingpong_rtt_ns poll_rtt ringcall_poll_rtt_p50_ns
+ratio_rtt_vs_getppid getppid getppid_ns poll_rtt ringcall_poll_rtt_p50_ns
+ratio_block_rtt_vs_futex futex futex_rtt_ns doorbell_rtt ringcall_doorbell_rtt_p50_ns"
+pairs=$res/pairs.csv
+echo "pair,ratio,value,peer_metric,peer_value,ring_metric,ring_value" >"$pairs"
+for k in $(seq 1 "$npairs"); do
+	line=
+	while read -r ratio peer pm ring rm; do
+		f=$tmp/pair.csv
+		: >"$f"
+		"$bin/peers" --only "$peer" --csv "$f" </dev/null >"$tmp/pair.log" 2>&1 &&
+		"$bin/ringcall_bench" --only "$ring" --csv "$f" --root "$tmp" </dev/null \
+			>>"$tmp/pair.log" 2>&1 || { cat "$tmp/pair.log" >&2; exit 1; }
+		awk -F, -v k="$k" -v r="$ratio" -v pm="$pm" -v rm="$rm" '
+			{ v[$1] = $2 }
+			END {
+				p = (pm in v) ? v[pm] : "nan"; q = (rm in v) ? v[rm] : "nan"
+				x = (p != "nan" && q != "nan" && p + 0 != 0) ? sprintf("%.4f", q / p) : "nan"
+				printf "%d,%s,%s,%s,%s,%s,%s\n", k, r, x, pm, p, rm, q
+			}' "$f" >>"$pairs"
+		line="$line $(tail -n 1 "$pairs" | awk -F, '{ printf($3 == "nan" ? "nan" : "%.3f", $3) }')"
+	done <<<"$pair_defs"
+	echo "== pairs $k/$npairs (b256/io_uring b64/spsc rtt/pingpong rtt/getppid bell/futex):$line"
+done
 
 # ---- 2. callgrind: engine instructions per operation ---------------------
 # --toggle-collect counts only while inside rce_ring_run (and what it
@@ -116,18 +157,29 @@ median_csv() {
 	}' "$@"
 }
 
-# The ratio rows from a metric,value,unit file ("nan" when an input is
-# missing).
+# The ratio rows: the median of each ratio's pair ratios in pairs.csv
+# (pairs without a value are left out; "nan" when none has one), in the
+# order of pair_defs.
 ratios() {
 	awk -F, '
-	{ v[$1] = $2 }
-	function q(a, b) { return (a in v) && (b in v) && v[b] != 0 ? sprintf("%.3f", v[a] / v[b]) : "nan" }
+	FNR == 1 { next }
+	{
+		if (!($2 in n)) { order[++m] = $2; n[$2] = 0 }
+		if ($3 != "nan") v[$2, ++n[$2]] = $3 + 0
+	}
 	END {
-		print "ratio_poll_b256_vs_iouring_b256," q("ringcall_poll_nop_b256_ops", "iouring_nop_b256_ops") ",ratio"
-		print "ratio_poll_b64_vs_spsc," q("ringcall_poll_nop_b64_ops", "spsc_msgs_per_s") ",ratio"
-		print "ratio_rtt_vs_pingpong," q("ringcall_poll_rtt_p50_ns", "pingpong_rtt_ns") ",ratio"
-		print "ratio_rtt_vs_getppid," q("ringcall_poll_rtt_p50_ns", "getppid_ns") ",ratio"
-		print "ratio_block_rtt_vs_futex," q("ringcall_doorbell_rtt_p50_ns", "futex_rtt_ns") ",ratio"
+		for (i = 1; i <= m; i++) {
+			k = order[i]; c = n[k]
+			if (c == 0) { printf "%s,nan,ratio\n", k; continue }
+			for (a = 1; a <= c; a++) s[a] = v[k, a]
+			for (a = 2; a <= c; a++) {
+				x = s[a]
+				for (b = a - 1; b >= 1 && s[b] > x; b--) s[b + 1] = s[b]
+				s[b + 1] = x
+			}
+			med = c % 2 ? s[(c + 1) / 2] : (s[c / 2] + s[c / 2 + 1]) / 2
+			printf "%s,%.3f,ratio\n", k, med
+		}
 	}' "$1"
 }
 
@@ -143,7 +195,7 @@ summary=$res/summary.csv
 {
 	echo "metric,value,unit"
 	grep -v '^idle_cpu_percent,' "$tmp/median.csv"
-	ratios "$tmp/median.csv"
+	ratios "$pairs"
 	grep '^idle_cpu_percent,' "$tmp/median.csv" || echo "idle_cpu_percent,nan,%"
 	cat "$cg_rows"
 } >"$summary"
@@ -169,35 +221,60 @@ done
 grep -q ',nan,' "$summary" && missing="$missing $(grep ',nan,' "$summary" | cut -d, -f1 | tr '\n' ' ')"
 
 # ---- 4. the table -----------------------------------------------------------
-# Per-round ratios show the spread (full mode).
-for r in $(seq 1 "$rounds"); do
-	ratios "$tmp/round$r.csv" | sed "s/^/$r,/"
-done >"$tmp/ratios_by_round.csv"
-
+# A ratio row shows the median pair ratio and min..max over its pairs; its
+# detail line, the two sides of the median pair (the lower of the two middle
+# ones if a pair had no value).
 table() {
-	awk -F, -v rounds="$rounds" '
+	awk -F, -v rounds="$rounds" -v npairs="$npairs" '
 	FILENAME == ARGV[1] { if (FNR > 1) v[$1] = $2; next }
-	{ rr[$2] = rr[$2] (rr[$2] == "" ? "" : " ") $3 }      # round ratios
+	FNR > 1 && $3 != "nan" {                               # pairs.csv
+		i = ++c[$2]; rat[$2, i] = $3 + 0; pn[$2, i] = $1; pv[$2, i] = $5; rv[$2, i] = $7
+		if (i == 1 || $3 + 0 < lo[$2]) lo[$2] = $3 + 0
+		if (i == 1 || $3 + 0 > hi[$2]) hi[$2] = $3 + 0
+	}
+	function mid(r,   n, o, a, b, x) {     # index of the median pair of ratio r
+		n = c[r]
+		if (n == 0) return 0
+		for (a = 1; a <= n; a++) o[a] = a
+		for (a = 2; a <= n; a++) {
+			x = o[a]
+			for (b = a - 1; b >= 1 && rat[r, o[b]] > rat[r, x]; b--) o[b + 1] = o[b]
+			o[b + 1] = x
+		}
+		return o[int((n + 1) / 2)]
+	}
 	function row(k, op, t, what,   x, ok, spread) {
 		x = (k in v) ? v[k] : "nan"
 		if (x == "nan") ok = "NO DATA"
 		else if (op == ">=") ok = (x + 0 >= t) ? "met" : "MISSED"
 		else if (op == "<=") ok = (x + 0 <= t) ? "met" : "MISSED"
 		else ok = "(info)"
-		spread = (rounds > 1 && k in rr) ? rr[k] : ""
+		spread = (k in lo) ? sprintf("%.3f..%.3f", lo[k], hi[k]) : ""
 		printf "  %-33s %12s  %-8s %-8s %s\n", k, x, (op == "" ? "(info)" : op " " t), ok, spread
 		if (what != "") printf "      %s\n", what
 	}
-	function f(k) { return (k in v) ? sprintf("%.0f", v[k]) : "nan" }
+	# The median pair of ratio r: "ring <what> / peer <unit2>".
+	function pair(r, ring, peer, unit1, unit2,   i) {
+		i = mid(r)
+		if (!i) return "no pair has a value"
+		return sprintf("pair %d: %s %.0f%s / %s %.0f %s", pn[r, i], ring, rv[r, i], unit1, peer, pv[r, i], unit2)
+	}
 	function ns(k) { return (k in v) && v[k] > 0 ? sprintf("%9.1f", 1e9 / v[k]) : "      nan" }
 	END {
-		printf "\nsummary (%s; medians of %d round(s))\n", "bench/results/summary.csv", rounds
-		printf "  %-33s %12s  %-8s %-8s %s\n", "metric", "value", "target", "status", (rounds > 1 ? "per round" : "")
-		row("ratio_poll_b256_vs_iouring_b256", ">=", 8, "ringcall poll NOP b256 " f("ringcall_poll_nop_b256_ops") " / io_uring NOP b256 " f("iouring_nop_b256_ops") " ops/s")
-		row("ratio_poll_b64_vs_spsc", ">=", 0.3, "ringcall poll NOP b64 " f("ringcall_poll_nop_b64_ops") " ops/s / SPSC " f("spsc_msgs_per_s") " msgs/s")
-		row("ratio_rtt_vs_pingpong", "<=", 2, "ringcall poll RTT p50 " f("ringcall_poll_rtt_p50_ns") " ns / atomic ping-pong " f("pingpong_rtt_ns") " ns")
-		row("ratio_rtt_vs_getppid", "", "", "ringcall poll RTT p50 " f("ringcall_poll_rtt_p50_ns") " ns / getppid " f("getppid_ns") " ns")
-		row("ratio_block_rtt_vs_futex", "<=", 1.2, "ringcall doorbell RTT p50 " f("ringcall_doorbell_rtt_p50_ns") " ns / futex ping-pong " f("futex_rtt_ns") " ns")
+		printf "\nsummary (%s)\n", "bench/results/summary.csv"
+		printf "  ratios: median over %d back-to-back pairs, detail: the median pair (bench/results/pairs.csv)\n", npairs
+		printf "  other rows: medians of %d round(s)\n", rounds
+		printf "  %-33s %12s  %-8s %-8s %s\n", "metric", "value", "target", "status", "pairs min..max"
+		a = "ratio_poll_b256_vs_iouring_b256"
+		row(a, ">=", 8, pair(a, "ringcall poll NOP b256", "io_uring NOP b256", "", "ops/s"))
+		a = "ratio_poll_b64_vs_spsc"
+		row(a, ">=", 0.3, pair(a, "ringcall poll NOP b64", "SPSC", " ops/s", "msgs/s"))
+		a = "ratio_rtt_vs_pingpong"
+		row(a, "<=", 2, pair(a, "ringcall poll RTT p50", "atomic ping-pong", " ns", "ns"))
+		a = "ratio_rtt_vs_getppid"
+		row(a, "", "", pair(a, "ringcall poll RTT p50", "getppid", " ns", "ns"))
+		a = "ratio_block_rtt_vs_futex"
+		row(a, "<=", 1.2, pair(a, "ringcall doorbell RTT p50", "futex ping-pong", " ns", "ns"))
 		row("idle_cpu_percent", "<=", 1, "worker CPU after the 1 ms poll idle timeout")
 		row("nop_instructions", "", "", "callgrind, inside rce_ring_run, per NOP")
 		row("read4k_instructions", "", "", "callgrind, inside rce_ring_run, per 4 KiB READ (user side only)")
@@ -210,7 +287,7 @@ table() {
 				ns("ringcall_poll_nop_b" b "_sync_ops"), ns("ringcall_doorbell_nop_b" b "_ops"),
 				ns("ringcall_doorbell_nop_b" b "_sync_ops"), ns("iouring_nop_b" b "_ops")
 		}
-	}' "$summary" "$tmp/ratios_by_round.csv"
+	}' "$summary" "$pairs"
 }
 table
 
@@ -236,7 +313,7 @@ gnuplot -e "term='$term'; res='$res'; getppid_ns=$(val getppid_ns);
 	label='$cpu, $(nproc) vCPU, $(date -u +%Y-%m-%d), $( [ "$quick" = 1 ] && echo quick run || echo "median of $rounds rounds")'" \
 	bench/plot.gp
 echo
-echo "wrote $summary, $res/rounds.csv, $res/throughput.png, $res/latency.png" \
+echo "wrote $summary, $res/rounds.csv, $res/pairs.csv, $res/throughput.png, $res/latency.png" \
 	"($(($(date +%s) - t_start)) s)"
 
 if [ -n "$missing" ]; then
