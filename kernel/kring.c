@@ -15,7 +15,6 @@
 #include "proc.h"
 #include "smp.h"
 #include "ringcall/atomic.h"
-#include "ringcall/ringcall.h"  /* RC_ENTER_*: the flags the user library's backend passes */
 #include "x86.h"
 
 /* ---- the porting hooks ---- */
