@@ -8,6 +8,7 @@
  * changed. A new syscall is covered without touching this file.
  */
 #include "helpers.h"
+#include "ringcall/table_walk.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -56,94 +57,21 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void put_field(struct rc_sqe *sqe, const struct rc_field_desc *fd, uint64_t v)
+/* The platform's bad buffers: outside the shared region (a low address, a
+ * pointer into this process's private memory), and a pointer + length
+ * that wraps. */
+static unsigned breakages(const struct rc_field_desc *fd, struct rc_breakage *out)
 {
-	memcpy(sqe->args.raw + fd->offset, &v, fd->size); /* little-endian ABI */
-}
+	static int private_word;
+	unsigned n = rc_field_scalar_breakages(fd, out);
 
-static uint64_t type_max(const struct rc_field_desc *fd)
-{
-	uint64_t umax = fd->size == 8 ? UINT64_MAX : (UINT64_C(1) << (fd->size * 8)) - 1;
-
-	return fd->is_signed ? umax >> 1 : umax;
-}
-
-/* A valid entry for op d: baseline values at every field. */
-static void baseline(struct fixture *f, const struct rc_op_desc *d, struct rc_sqe *sqe)
-{
-	rc_sqe_init(sqe, d->opcode, d->target == RC_TK_NONE ? 0 : f->file);
-	for (unsigned i = 0; i < d->nfields; i++) {
-		const struct rc_field_desc *fd = &d->fields[i];
-
-		switch (fd->kind) {
-		case RC_FK_INT:
-		case RC_FK_LEN:
-			put_field(sqe, fd, fd->a > 0 || !fd->is_signed ? fd->a : 0);
-			if (fd->kind == RC_FK_LEN && fd->a == 0 && fd->b > 0)
-				put_field(sqe, fd, 1);
-			break;
-		case RC_FK_UIN:
-		case RC_FK_UOUT:
-			put_field(sqe, fd, (uintptr_t)f->buf);
-			break;
-		default:
-			put_field(sqe, fd, 0);
-		}
-	}
-}
-
-struct breakage {
-	uint64_t value;
-	int32_t err;
-	uint8_t reason;
-	uint32_t len; /* for buffers: the length to pair it with (0: keep) */
-};
-
-/* Ways to break field fd; returns how many. */
-static unsigned breakages(const struct rc_field_desc *fd, struct breakage *out)
-{
-	unsigned n = 0;
-
-	switch (fd->kind) {
-	case RC_FK_INT:
-	case RC_FK_LEN:
-		if (fd->b < type_max(fd))
-			out[n++] = (struct breakage){ fd->b + 1, -RC_EINVAL, RC_BAD_RANGE, 0 };
-		if (fd->a > 0 && !fd->is_signed)
-			out[n++] = (struct breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, 0 };
-		if (fd->is_signed && (int64_t)fd->a > -(int64_t)type_max(fd) - 1)
-			out[n++] = (struct breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, 0 };
-		break;
-	case RC_FK_ENUM:
-		out[n++] = (struct breakage){ fd->a, -RC_EINVAL, RC_BAD_ENUM, 0 };
-		break;
-	case RC_FK_FLAGS:
-		for (unsigned bit = 0; bit < fd->size * 8; bit++)
-			if (!(fd->a >> bit & 1)) {
-				out[n++] = (struct breakage){ UINT64_C(1) << bit, -RC_EINVAL,
-							      RC_BAD_FLAGS, 0 };
-				break;
-			}
-		break;
-	case RC_FK_UIN:
-	case RC_FK_UOUT:
-		out[n++] = (struct breakage){ 0x1000, -RC_EFAULT, RC_BAD_FAULT, 0 };
-		out[n++] = (struct breakage){ (uintptr_t)&n, -RC_EFAULT, RC_BAD_FAULT, 0 };
-		out[n++] = (struct breakage){ UINT64_MAX - 8, -RC_EFAULT, RC_BAD_OVERFLOW, 64 };
-		break;
-	case RC_FK_RSVD:
-		out[n++] = (struct breakage){ 1, -RC_EINVAL, RC_BAD_RESERVED, 0 };
-		break;
+	if (fd->kind == RC_FK_UIN || fd->kind == RC_FK_UOUT) {
+		out[n++] = (struct rc_breakage){ 0x1000, -RC_EFAULT, RC_BAD_FAULT, false };
+		out[n++] = (struct rc_breakage){ (uintptr_t)&private_word, -RC_EFAULT, RC_BAD_FAULT,
+						 false };
+		out[n++] = (struct rc_breakage){ UINT64_MAX - 8, -RC_EFAULT, RC_BAD_OVERFLOW, true };
 	}
 	return n;
-}
-
-static const struct rc_field_desc *len_of(const struct rc_op_desc *d, const struct rc_field_desc *buf)
-{
-	for (unsigned i = 0; i < d->nfields; i++)
-		if (!strcmp(d->fields[i].name, buf->len_field))
-			return &d->fields[i];
-	return NULL;
 }
 
 static void expect_rejected(struct fixture *f, struct rc_sqe *sqe, int32_t err, unsigned field,
@@ -173,23 +101,23 @@ static void every_field_of_every_syscall_is_checked(void **state)
 			 * kernel suite walks these fields: user/rt_validate.c). */
 			struct rc_sqe *sqe = rc_get_sqe(&f->r);
 
-			baseline(f, d, sqe);
+			rc_sqe_baseline(d, sqe, f->file, f->buf);
 			rc_sqe_set_data(sqe, 900 + i);
 			expect_rejected(f, sqe, -RC_EOPNOTSUPP, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED);
 			continue;
 		}
 		for (unsigned fi = 0; fi < d->nfields; fi++) {
 			const struct rc_field_desc *fd = &d->fields[fi];
-			struct breakage b[8];
+			struct rc_breakage b[8];
 			unsigned nb = breakages(fd, b);
 
 			for (unsigned k = 0; k < nb; k++) {
 				struct rc_sqe *sqe = rc_get_sqe(&f->r);
 
-				baseline(f, d, sqe);
-				put_field(sqe, fd, b[k].value);
-				if (b[k].len)
-					put_field(sqe, len_of(d, fd), b[k].len);
+				rc_sqe_baseline(d, sqe, f->file, f->buf);
+				rc_field_put(sqe, fd, b[k].value);
+				if (b[k].set_len)
+					rc_field_put(sqe, rc_field_len_of(d, fd), rc_field_len_of(d, fd)->b);
 				rc_sqe_set_data(sqe, 1000 + checked);
 				expect_rejected(f, sqe, b[k].err, fi, b[k].reason);
 				kinds_seen |= 1u << fd->kind;

@@ -5,52 +5,10 @@
  * kernel does not offer are refused as unsupported; unknown opcodes as such.
  */
 #include "ulib.h"
-#include "ringcall/table.h"
+#include "ringcall/table_walk.h"
 
 static uint8_t buf[8192];               /* a valid buffer for every UIN/UOUT */
 static int checked;
-
-static void put_field(struct rc_sqe *sqe, const struct rc_field_desc *fd, uint64_t v)
-{
-    memcpy(sqe->args.raw + fd->offset, &v, fd->size); /* little-endian ABI */
-}
-
-static uint64_t type_max(const struct rc_field_desc *fd)
-{
-    uint64_t umax = fd->size == 8 ? UINT64_MAX : (UINT64_C(1) << (fd->size * 8)) - 1;
-    return fd->is_signed ? umax >> 1 : umax;
-}
-
-static const struct rc_field_desc *len_of(const struct rc_op_desc *d, const struct rc_field_desc *b)
-{
-    for (unsigned i = 0; i < d->nfields; i++)
-        if (!strcmp(d->fields[i].name, b->len_field))
-            return &d->fields[i];
-    return NULL;
-}
-
-/* A valid entry for d (never run: one field is broken before submitting). */
-static void baseline(const struct rc_op_desc *d, struct rc_sqe *sqe)
-{
-    rc_sqe_init(sqe, d->opcode, d->target == RC_TK_NONE ? 0 : rt_ring_handle);
-    for (unsigned i = 0; i < d->nfields; i++) {
-        const struct rc_field_desc *fd = &d->fields[i];
-        switch (fd->kind) {
-        case RC_FK_INT:
-        case RC_FK_LEN:
-            put_field(sqe, fd, fd->a > 0 || !fd->is_signed ? fd->a : 0);
-            if (fd->kind == RC_FK_LEN && fd->a == 0 && fd->b > 0)
-                put_field(sqe, fd, 1);
-            break;
-        case RC_FK_UIN:
-        case RC_FK_UOUT:
-            put_field(sqe, fd, (uintptr_t)buf);
-            break;
-        default:
-            put_field(sqe, fd, 0);
-        }
-    }
-}
 
 /* Submit sqe, expect it refused with err, naming field for reason. */
 static void expect_rejected(struct rc_sqe *sqe, int32_t err, unsigned field, unsigned reason,
@@ -65,48 +23,19 @@ static void expect_rejected(struct rc_sqe *sqe, int32_t err, unsigned field, uns
     checked++;
 }
 
-struct breakage {
-    uint64_t value;
-    int32_t err;
-    uint8_t reason;
-    bool set_len;                       /* buffers: pair with the LEN field's maximum */
-};
-
-static unsigned breakages(const struct rc_field_desc *fd, struct breakage *out)
+/* The kernel's bad buffers: unmapped, the kernel half, the last bytes
+ * of the user half (the length runs past it), a wrap-around, and code
+ * pages for the buffers the kernel writes. */
+static unsigned breakages(const struct rc_field_desc *fd, struct rc_breakage *out)
 {
-    unsigned n = 0;
-    switch (fd->kind) {
-    case RC_FK_INT:
-    case RC_FK_LEN:
-        if (fd->b < type_max(fd))
-            out[n++] = (struct breakage){ fd->b + 1, -RC_EINVAL, RC_BAD_RANGE, false };
-        if (fd->a > 0 && !fd->is_signed)
-            out[n++] = (struct breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, false };
-        if (fd->is_signed && (int64_t)fd->a > -(int64_t)type_max(fd) - 1)
-            out[n++] = (struct breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, false };
-        break;
-    case RC_FK_ENUM:
-        out[n++] = (struct breakage){ fd->a, -RC_EINVAL, RC_BAD_ENUM, false };
-        break;
-    case RC_FK_FLAGS:
-        for (unsigned bit = 0; bit < fd->size * 8u; bit++)
-            if (!(fd->a >> bit & 1)) {
-                out[n++] = (struct breakage){ UINT64_C(1) << bit, -RC_EINVAL, RC_BAD_FLAGS, false };
-                break;
-            }
-        break;
-    case RC_FK_UIN:
-    case RC_FK_UOUT:
-        out[n++] = (struct breakage){ 0x1000, -RC_EFAULT, RC_BAD_FAULT, false };
-        out[n++] = (struct breakage){ 0xffffffff80100000ul, -RC_EFAULT, RC_BAD_FAULT, false };
-        out[n++] = (struct breakage){ 0x00007ffffffffffcul, -RC_EFAULT, RC_BAD_FAULT, true };
-        out[n++] = (struct breakage){ UINT64_MAX - 2, -RC_EFAULT, RC_BAD_OVERFLOW, true };
+    unsigned n = rc_field_scalar_breakages(fd, out);
+    if (fd->kind == RC_FK_UIN || fd->kind == RC_FK_UOUT) {
+        out[n++] = (struct rc_breakage){ 0x1000, -RC_EFAULT, RC_BAD_FAULT, false };
+        out[n++] = (struct rc_breakage){ 0xffffffff80100000ul, -RC_EFAULT, RC_BAD_FAULT, false };
+        out[n++] = (struct rc_breakage){ 0x00007ffffffffffcul, -RC_EFAULT, RC_BAD_FAULT, true };
+        out[n++] = (struct rc_breakage){ UINT64_MAX - 2, -RC_EFAULT, RC_BAD_OVERFLOW, true };
         if (fd->kind == RC_FK_UOUT)     /* the kernel writes: code is read-only */
-            out[n++] = (struct breakage){ (uintptr_t)&put_field, -RC_EFAULT, RC_BAD_FAULT, false };
-        break;
-    case RC_FK_RSVD:
-        out[n++] = (struct breakage){ 1, -RC_EINVAL, RC_BAD_RESERVED, false };
-        break;
+            out[n++] = (struct rc_breakage){ (uintptr_t)&breakages, -RC_EFAULT, RC_BAD_FAULT, false };
     }
     return n;
 }
@@ -119,20 +48,20 @@ int main(void)
         const struct rc_op_desc *d = rc_op_desc(rc_op_descs[i].opcode);
         if (d->impl == RC_IMPL_HOSTED) {
             struct rc_sqe *sqe = rt_sqe();
-            baseline(d, sqe);
+            rc_sqe_baseline(d, sqe, rt_ring_handle, buf);
             expect_rejected(sqe, -RC_EOPNOTSUPP, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED, d->name);
             continue;
         }
         for (unsigned fi = 0; fi < d->nfields; fi++) {
             const struct rc_field_desc *fd = &d->fields[fi];
-            struct breakage b[8];
+            struct rc_breakage b[8];
             unsigned nb = breakages(fd, b);
             for (unsigned k = 0; k < nb; k++) {
                 struct rc_sqe *sqe = rt_sqe();
-                baseline(d, sqe);
-                put_field(sqe, fd, b[k].value);
+                rc_sqe_baseline(d, sqe, rt_ring_handle, buf);
+                rc_field_put(sqe, fd, b[k].value);
                 if (b[k].set_len)
-                    put_field(sqe, len_of(d, fd), len_of(d, fd)->b);
+                    rc_field_put(sqe, rc_field_len_of(d, fd), rc_field_len_of(d, fd)->b);
                 snprintf(what, sizeof(what), "%s.%s #%u", d->name, fd->name, k);
                 expect_rejected(sqe, b[k].err, fi, b[k].reason, what);
                 kinds |= 1u << fd->kind;

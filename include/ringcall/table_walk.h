@@ -1,0 +1,114 @@
+/*
+ * table_walk.h - build valid and invalid SQEs from the table's field
+ * descriptors (table.h): what the validation tests of every platform, and
+ * any fuzzer or generator, need to cover each field of each syscall
+ * without naming them. Freestanding, header-only.
+ */
+#ifndef RINGCALL_TABLE_WALK_H
+#define RINGCALL_TABLE_WALK_H
+
+#include "ringcall.h"
+#include "table.h"
+
+/* Store v into field fd of sqe's argument area (the ABI is little-endian). */
+static inline void rc_field_put(struct rc_sqe *sqe, const struct rc_field_desc *fd, uint64_t v)
+{
+	__builtin_memcpy(sqe->args.raw + fd->offset, &v, fd->size);
+}
+
+/* The largest value fd's C type holds. */
+static inline uint64_t rc_field_type_max(const struct rc_field_desc *fd)
+{
+	uint64_t umax = fd->size == 8 ? UINT64_MAX : (UINT64_C(1) << (fd->size * 8)) - 1;
+
+	return fd->is_signed ? umax >> 1 : umax;
+}
+
+/* The LEN field that gives buffer field buf its size, or NULL. */
+static inline const struct rc_field_desc *rc_field_len_of(const struct rc_op_desc *d,
+							  const struct rc_field_desc *buf)
+{
+	for (unsigned i = 0; i < d->nfields; i++) {
+		const char *a = d->fields[i].name, *b = buf->len_field;
+
+		while (*a && *a == *b)
+			a++, b++;
+		if (*a == *b)
+			return &d->fields[i];
+	}
+	return NULL;
+}
+
+/* A valid entry for op d: every field at a value its kind accepts, buffers
+ * at buf (which must be valid memory of the caller for the largest LEN),
+ * the target handle (used only if the op takes one). */
+static inline void rc_sqe_baseline(const struct rc_op_desc *d, struct rc_sqe *sqe, uint32_t handle,
+				   const void *buf)
+{
+	rc_sqe_init(sqe, d->opcode, d->target == RC_TK_NONE ? 0 : handle);
+	for (unsigned i = 0; i < d->nfields; i++) {
+		const struct rc_field_desc *fd = &d->fields[i];
+
+		switch (fd->kind) {
+		case RC_FK_INT:
+		case RC_FK_LEN:
+			rc_field_put(sqe, fd, fd->a > 0 || !fd->is_signed ? fd->a : 0);
+			if (fd->kind == RC_FK_LEN && fd->a == 0 && fd->b > 0)
+				rc_field_put(sqe, fd, 1);
+			break;
+		case RC_FK_UIN:
+		case RC_FK_UOUT:
+			rc_field_put(sqe, fd, (uintptr_t)buf);
+			break;
+		default:
+			rc_field_put(sqe, fd, 0);
+		}
+	}
+}
+
+/* One way to break a field, and how decode must answer it. */
+struct rc_breakage {
+	uint64_t value;
+	int32_t err;
+	uint8_t reason;  /* enum rc_bad_reason */
+	bool set_len;    /* buffers: also set its LEN field to the maximum */
+};
+
+/* The ways to break a scalar field (every kind but UIN/UOUT, whose bad
+ * addresses depend on the platform's memory); returns how many (<= 3). */
+static inline unsigned rc_field_scalar_breakages(const struct rc_field_desc *fd,
+						 struct rc_breakage *out)
+{
+	unsigned n = 0;
+
+	switch (fd->kind) {
+	case RC_FK_INT:
+	case RC_FK_LEN:
+		if (fd->b < rc_field_type_max(fd))
+			out[n++] = (struct rc_breakage){ fd->b + 1, -RC_EINVAL, RC_BAD_RANGE, false };
+		if (fd->a > 0 && !fd->is_signed)
+			out[n++] = (struct rc_breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, false };
+		if (fd->is_signed && (int64_t)fd->a > -(int64_t)rc_field_type_max(fd) - 1)
+			out[n++] = (struct rc_breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, false };
+		break;
+	case RC_FK_ENUM:
+		out[n++] = (struct rc_breakage){ fd->a, -RC_EINVAL, RC_BAD_ENUM, false };
+		break;
+	case RC_FK_FLAGS:
+		for (unsigned bit = 0; bit < fd->size * 8u; bit++)
+			if (!(fd->a >> bit & 1)) {
+				out[n++] = (struct rc_breakage){ UINT64_C(1) << bit, -RC_EINVAL,
+								 RC_BAD_FLAGS, false };
+				break;
+			}
+		break;
+	case RC_FK_RSVD:
+		out[n++] = (struct rc_breakage){ 1, -RC_EINVAL, RC_BAD_RESERVED, false };
+		break;
+	default:
+		break;
+	}
+	return n;
+}
+
+#endif
