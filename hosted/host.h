@@ -43,7 +43,7 @@ struct host_worker {
 	uint32_t control;          /* private futex word: bumped on inbox/dead/stop */
 	uint32_t stop;
 	uint32_t nr_clients;
-	uint64_t sleeps, wakeups;  /* counters for tests and benchmarks */
+	uint64_t sleeps;           /* times it slept (tests check the edge is crossed) */
 };
 
 extern const struct rce_handlers host_handlers;

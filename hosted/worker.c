@@ -117,7 +117,6 @@ static void host_worker_sleep(struct host_worker *w, uint32_t control_seen)
 	w->sleeps++;
 	syscall(SYS_futex_waitv, wv, n, 0, deadline == UINT64_MAX ? NULL : &ts,
 		CLOCK_MONOTONIC);
-	w->wakeups++;
 awake:
 	host_set_need_wakeup(w, false);
 }

@@ -80,8 +80,7 @@ static uint64_t kpoll_pass(void)
             struct kring *kr = &p->rk.rings[k];
             if (!kr->in_use || !kr->polled)
                 continue;
-            if (kr->r.ring_flags & RC_RING_NEED_WAKEUP)
-                rce_ring_set_need_wakeup(&kr->r, false);
+            rce_ring_set_need_wakeup(&kr->r, false); /* a no-op unless it was set */
             int n = kring_submit(kr, KPOLL_BUDGET);
             total += n > 0 ? (uint64_t)n : 0;
         }

@@ -284,7 +284,7 @@ static long kring_wait(struct kring *kr, uint32_t min)
             return 0;
         if (p->killed)
             return -EINTR;              /* syscall_trap exits it */
-        uint32_t tail = kr->r.pub_cq_tail;
+        uint32_t tail = rce_ring_cq_tail(&kr->r);
         bool work = rce_ring_has_work(&kr->r);
         if (work && kr->polled)
             kpoll_kick();
@@ -292,9 +292,9 @@ static long kring_wait(struct kring *kr, uint32_t min)
             kring_submit(kr, UINT32_MAX); /* CQ room for the backlog, or capacity for SQEs */
         if (rce_ring_next_deadline(&kr->r) <= clock_ns())
             kring_poke(kr);
-        if (kr->r.pub_cq_tail != tail)
+        if (rce_ring_cq_tail(&kr->r) != tail)
             continue;
-        if (kr->r.inflight == 0 && !(work && kr->polled))
+        if (rce_ring_inflight(&kr->r) == 0 && !(work && kr->polled))
             return -RC_EDEADLK;         /* only the user's own reaping could help */
         kr->waiting = true;
         sleep_lock(kr, &p->rk_lock);    /* notify needs the lock: no lost wakeup */

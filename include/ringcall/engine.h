@@ -181,6 +181,12 @@ static inline uint32_t rce_ring_inflight(const struct rce_ring *r)
 {
 	return r->inflight;
 }
+/* CQEs written to the CQ so far (the engine's own count, not the user's
+ * copy): a platform waiting for completions sees it move. */
+static inline uint32_t rce_ring_cq_tail(const struct rce_ring *r)
+{
+	return r->cq_tail;
+}
 /* Earliest TIMEOUT deadline on the engine clock, or UINT64_MAX. */
 uint64_t rce_ring_next_deadline(const struct rce_ring *r);
 /* Set or clear RC_RING_NEED_WAKEUP (the platform's engine goes to sleep). */
