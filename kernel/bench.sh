@@ -1,29 +1,51 @@
 #!/usr/bin/env bash
-# bench.sh - boot the kernel in bench mode (user/kbench), collect its
-# kernel_* rows, and replace the kernel_* rows of the summary CSV.
+# bench.sh - boot the kernel in bench mode (user/kbench) under QEMU with
+# -icount shift=0,sleep=off (the guest TSC then counts instructions, so the
+# figures are exact), twice; fail unless both runs print identical rows;
+# then replace the kernel_* rows of the summary CSV with them.
 #
 # usage: kernel/bench.sh build/kernel/kernel.img [summary.csv]
-# env:   K_QEMU, K_QEMU_FLAGS, K_BENCH_TIMEOUT (seconds, default 90)
+# env:   K_QEMU, K_QEMU_FLAGS (must include -icount shift=0,sleep=off),
+#        K_BENCH_TIMEOUT (seconds per run, default 90)
 set -u
 img=${1:?usage: bench.sh kernel.img [summary.csv]}
 csv=${2:-bench/results/summary.csv}
 qemu=${K_QEMU:-qemu-system-x86_64}
-flags=${K_QEMU_FLAGS:--M microvm -accel tcg -cpu max -m 128M -smp 2 -no-reboot -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04}
+flags=${K_QEMU_FLAGS:--M microvm -accel tcg -icount shift=0,sleep=off -cpu max -m 128M -smp 2 -no-reboot -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04}
 limit=${K_BENCH_TIMEOUT:-90}
-log=$(dirname "$img")/bench.log
+dir=$(dirname "$img")
 
-# shellcheck disable=SC2086
-timeout --kill-after=5 "$limit" $qemu $flags -serial stdio -monitor none \
-    -kernel "$img" -append "bench" </dev/null | tr -d '\r' > "$log"
-rc=${PIPESTATUS[0]}
-rows=$(grep -E '^kernel_[a-z0-9_]+,[0-9.]+,' "$log")
-if [ "$rc" -ne 33 ] || [ -z "$rows" ]; then
-    echo "bench-kernel: FAILED (QEMU status $rc); log in $log" >&2
-    cat "$log" >&2
+case " $flags " in
+*" -icount shift=0,sleep=off "*) ;;
+*) echo "bench-kernel: K_QEMU_FLAGS lacks -icount shift=0,sleep=off: figures would not be instruction counts" >&2
+   exit 1 ;;
+esac
+
+# One boot: rows in $dir/bench.<n>.rows, the whole log in $dir/bench.<n>.log.
+run() {
+    local log=$dir/bench.$1.log rc
+    # shellcheck disable=SC2086
+    timeout --kill-after=5 "$limit" $qemu $flags -serial stdio -monitor none \
+        -kernel "$img" -append "bench" </dev/null | tr -d '\r' > "$log"
+    rc=${PIPESTATUS[0]}
+    grep -E '^kernel_[a-z0-9_]+,[0-9.]+,' "$log" > "$dir/bench.$1.rows"
+    if [ "$rc" -ne 33 ] || [ ! -s "$dir/bench.$1.rows" ]; then
+        echo "bench-kernel: FAILED (QEMU status $rc); log in $log" >&2
+        cat "$log" >&2
+        exit 1
+    fi
+}
+run 1
+run 2
+if ! cmp -s "$dir/bench.1.rows" "$dir/bench.2.rows"; then
+    echo "bench-kernel: FAILED: two icount runs differ (they must not):" >&2
+    diff "$dir/bench.1.rows" "$dir/bench.2.rows" >&2
     exit 1
 fi
-grep -E '^kernel bench:' "$log"
+rows=$(cat "$dir/bench.1.rows")
+grep -E '^kernel bench:' "$dir/bench.1.log"
 printf '%s\n' "$rows" | column -t -s, 2>/dev/null || printf '%s\n' "$rows"
+echo "bench-kernel: two runs, identical to the last digit"
 if [ -f "$csv" ]; then
     tmp=$(mktemp)
     { grep -v '^kernel_' "$csv"; printf '%s\n' "$rows"; } > "$tmp" && mv "$tmp" "$csv"

@@ -13,7 +13,7 @@
 int bench_main(void *arg UNUSED)
 {
     const char *argv[] = { "kbench" };
-    kprintf("kernel bench: %d CPUs, QEMU TCG: cycles are emulator figures\n", ncpu);
+    kprintf("kernel bench: %d CPUs; under QEMU -icount the TSC counts instructions\n", ncpu);
     int pid = proc_spawn("kbench", 1, argv);
     struct proc_stats st;
     if (pid < 0 || proc_wait(pid, &st) != pid) {

@@ -133,10 +133,12 @@ kernel-test: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS)" K_TEST_TIMEOUT=$(K_TEST_TIMEOUT) \
 	  $(K_DIR)/run-tests.sh $(K_IMG)
 
-# NOP cost at batch 1..256, entered and polled, against a bare trap:
+# NOP cost at batch 1..256, entered and polled, against a bare trap, in
+# instructions (QEMU icount: the guest TSC counts them; two runs, identical):
 # prints kernel_* rows and puts them in bench/results/summary.csv.
+K_ICOUNT_FLAGS ?= -icount shift=0,sleep=off
 bench-kernel: $(K_IMG)
-	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS)" $(K_DIR)/bench.sh $(K_IMG)
+	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS) $(K_ICOUNT_FLAGS)" $(K_DIR)/bench.sh $(K_IMG)
 
 # QEMU halted at reset with a gdb stub on :1234, gdb attached with symbols.
 # Use hbreak for early code (kmain); `monitor quit` or ^C then `kill` to stop.
