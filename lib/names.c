@@ -83,6 +83,10 @@ const char *rc_op_name(unsigned opcode)
 
 const char *rc_err_name(int32_t res)
 {
+	/* Errors are -4095..-1 (Linux's range); anything else (a forged
+	 * INT32_MIN included, whose negation overflows) has no name. */
+	if (res >= 0 || res < -4095)
+		return NULL;
 	switch (-res) {
 	case RC_EPERM: return "EPERM";
 	case RC_ENOENT: return "ENOENT";

@@ -211,7 +211,8 @@ static inline int rc_wait_cqe(struct rc_ring *r, struct rc_cqe **cqe)
 
 /* Name of an opcode ("READ"), or NULL. */
 const char *rc_op_name(unsigned opcode);
-/* Symbolic name of an error result ("EINVAL"), or NULL. */
+/* Symbolic name of an error result ("EINVAL"), or NULL for res >= 0 and
+ * for any value outside -4095..-1 (INT32_MIN included). */
 const char *rc_err_name(int32_t res);
 /* Say in words why the engine rejected the entry behind cqe, if it was the
  * last one rejected; else describe res. Writes a NUL-terminated string of
