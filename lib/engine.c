@@ -276,29 +276,22 @@ static void rce_settle(struct rce_ring *r)
 
 /* ---- the submission side ---- */
 
-/* Copy an SQE out of shared memory: one 64-byte copy, each byte read
- * exactly once, nothing read from shared memory after it. A user
- * rewriting the entry meanwhile races with this copy by design (it may
- * get a mix of old and new bytes, all of which decode then checks), so
- * the race detector is told not to report it. */
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define RCE_NO_TSAN __attribute__((no_sanitize("thread")))
-#endif
-#endif
-#ifndef RCE_NO_TSAN
-#define RCE_NO_TSAN
-#endif
-static inline RCE_NO_TSAN void rce_read_sqe(struct rc_sqe *dst, const struct rc_sqe *src)
+/* Copy an SQE out of shared memory: eight relaxed 64-bit loads, each
+ * word read exactly once, nothing read from shared memory after it. A
+ * user rewriting the entry meanwhile may leave a mix of old and new
+ * words, all of which decode then checks; with atomic loads that is no
+ * data race, so the race detector watches this copy too. */
+static inline void rce_read_sqe(struct rc_sqe *dst, const struct rc_sqe *src)
 {
-	__builtin_memcpy(dst, (const void *)src, sizeof(*dst));
+	_Static_assert(sizeof(*dst) == 64, "an SQE is 8 words");
+	rc_copy_in_relaxed64x8(dst, src);
 }
 
 /* Run one SQE (already copied). The common case, no flags outside a chain,
- * runs straight from the stack copy with no request allocated. */
-static inline void rce_take_one(struct rce_ring *r, const struct rc_sqe *s)
+ * runs straight from the stack copy with no request allocated; c is the
+ * chunk's call, its ring and ctx already set. */
+static inline void rce_take_one(struct rce_ring *r, struct rce_call *c, const struct rc_sqe *s)
 {
-	struct rce_call c;
 	int32_t res;
 
 	r->inflight++;
@@ -306,8 +299,10 @@ static inline void rce_take_one(struct rce_ring *r, const struct rc_sqe *s)
 		rce_take_slow(r, s);
 		return;
 	}
-	c = (struct rce_call){ .ring = r, .ctx = r->ctx, .sqe = s };
-	res = rce_decode_and_invoke(r, &c);
+	c->sqe = s;
+	c->target = NULL;
+	c->req = NULL;
+	res = rce_decode_and_invoke(r, c);
 	if (res != RCE_PENDING)
 		rce_post_inline(r, s->user_data, res, 0);
 }
@@ -341,25 +336,34 @@ static inline bool rce_tail_possible(const struct rce_ring *r, uint32_t tail)
 /* Copy up to max published SQEs out of the SQ into buf, each read exactly
  * once, advancing the head. Published means, polling, that the entry's seq
  * says so (no index is read), else that it lies before tail. A DRAIN
- * entry ends the chunk: nothing after it may be read before it runs. */
+ * entry ends the chunk: nothing after it may be read before it runs. The
+ * head lives in a register meanwhile (the copies' stores could alias r). */
 static uint32_t rce_copy_chunk(struct rce_ring *r, struct rc_sqe *buf, uint32_t max,
 			       uint32_t tail)
 {
-	bool by_seq = r->setup_flags & RC_SETUP_POLL;
-	uint32_t n = 0;
+	const struct rc_sqe *sqes = r->sqes;
+	uint32_t head = r->sq_head, mask = r->sq_mask, n = 0;
 
-	while (n < max) {
-		const struct rc_sqe *slot = &r->sqes[r->sq_head & r->sq_mask];
-
+	if (r->setup_flags & RC_SETUP_POLL) {
 		/* Pairs with the user's store_release of seq after writing the
-		 * entry: the words read below are the ones it wrote. */
-		if (by_seq ? rc_load_acquire(&slot->seq) != r->sq_head + 1 : r->sq_head == tail)
-			break;
-		rce_read_sqe(&buf[n], slot);
-		r->sq_head++;
-		if (buf[n++].flags & RC_SQE_DRAIN)
-			break;
+		 * entry: the words read after it are the ones it wrote. */
+		while (n < max && rc_load_acquire(&sqes[head & mask].seq) == head + 1) {
+			rce_read_sqe(&buf[n], &sqes[head & mask]);
+			head++;
+			if (buf[n++].flags & RC_SQE_DRAIN)
+				break;
+		}
+	} else {
+		if (max > tail - head) /* tail is possible: tail - head <= sq_entries */
+			max = tail - head;
+		while (n < max) {
+			rce_read_sqe(&buf[n], &sqes[head & mask]);
+			head++;
+			if (buf[n++].flags & RC_SQE_DRAIN)
+				break;
+		}
 	}
+	r->sq_head = head;
 	return n;
 }
 
@@ -369,6 +373,7 @@ static uint32_t rce_copy_chunk(struct rce_ring *r, struct rc_sqe *buf, uint32_t 
 static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
 {
 	struct rc_sqe buf[RCE_CHUNK];
+	struct rce_call c = { .ring = r, .ctx = r->ctx };
 	uint32_t n = 0, max, got;
 
 	while ((max = rce_chunk_limit(r, budget - n)) > 0) {
@@ -377,7 +382,7 @@ static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
 			break;
 		rce_publish_sq_head(r);
 		for (uint32_t i = 0; i < got; i++)
-			rce_take_one(r, &buf[i]);
+			rce_take_one(r, &c, &buf[i]);
 		n += got;
 		if (got < max)
 			break; /* the SQ ran dry (or a DRAIN entry ended the chunk) */
