@@ -9,7 +9,7 @@ WARN     := -Wall -Wextra -Werror
 CSTD     := -std=gnu11
 INC      := -Iinclude -Ihosted
 
-LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/names.c lib/uring.c
+LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/names.c lib/uring.c lib/version.c
 HOSTED_SRCS := hosted/port.c hosted/files.c hosted/client_state.c hosted/worker.c \
                hosted/client.c hosted/inproc.c
 TEST_SRCS   := $(wildcard tests/test_*.c)
@@ -91,3 +91,6 @@ $(O)/fuzz/fuzz_engine: tests/fuzz_engine.c $(LIB_SRCS) $(HOSTED_SRCS) $(HDRS)
 fuzz: $(O)/fuzz/fuzz_engine
 	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 include bench/bench.mk
+
+# Install, docs generation, examples, ISO: one file per concern under mk/.
+include $(sort $(wildcard mk/*.mk))

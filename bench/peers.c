@@ -591,15 +591,23 @@ static const struct named_bench {
 static const struct named_bench *g_only_list[MAX_ONLY];
 static size_t g_only_n;
 
-static void usage(const char *argv0)
+/* To stdout and exit 0 for --help, else to stderr and exit 2. */
+static void usage_to(const char *argv0, int status)
 {
-	fprintf(stderr, "usage: %s [--quick] [--only NAME[,NAME...]] [--csv PATH]\n"
+	fprintf(status ? stderr : stdout,
+		"usage: %s [--quick] [--only NAME[,NAME...]] [--csv PATH]\n"
+		"Time the peers of ringcall (trap syscalls, io_uring, IPC) in this run.\n"
 		"  --quick      ~10x fewer iterations (also BENCH_QUICK=1)\n"
 		"  --only LIST  run only these, in this order, with short runs:\n"
 		"               getppid, iouring_b256, spsc, pingpong, futex\n"
 		"  --csv PATH   append metric,value,unit lines to PATH\n",
 		argv0);
-	exit(2);
+	exit(status);
+}
+
+static void usage(const char *argv0)
+{
+	usage_to(argv0, 2);
 }
 
 /* Parse "a,b,c" into g_only_list; an unknown or empty name is an error. */
@@ -634,7 +642,9 @@ static void parse_args(int argc, char **argv)
 
 	g_quick = env && *env && strcmp(env, "0") != 0;
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--quick")) {
+		if (!strcmp(argv[i], "--help")) {
+			usage_to(argv[0], 0);
+		} else if (!strcmp(argv[i], "--quick")) {
 			g_quick = true;
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			parse_only(argv[0], argv[++i]);

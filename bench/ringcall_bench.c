@@ -456,6 +456,7 @@ int main(int argc, char **argv)
 		{ "root", required_argument, NULL, 'r' },
 		{ "callgrind", required_argument, NULL, 'g' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const struct named_bench *only_list[MAX_ONLY];
@@ -480,6 +481,13 @@ int main(int argc, char **argv)
 			only_n = parse_only(optarg, only_list);
 			if (only_n < 0)
 				return 2;
+		} else if (c == 'h') {
+			printf("usage: %s [--quick] [--only NAME[,NAME...]] [--csv PATH] [--root DIR]\n"
+			       "       %s --callgrind MODE [N]\n"
+			       "Time ringcall round trips and batches against an in-process server.\n"
+			       "  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt\n",
+			       argv[0], argv[0]);
+			return 0;
 		} else
 			return 2;
 	}

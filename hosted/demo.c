@@ -138,6 +138,29 @@ static uint64_t copy_batch(struct rc_ring *r, struct counts *n, uint32_t src, ui
 	return total;
 }
 
+static const struct option demo_opts[] = {
+	{ "socket", required_argument, NULL, 's' },
+	{ "poll", no_argument, NULL, 'p' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+/* Print the usage to stdout and exit 0 (--help), or to stderr and exit 2. */
+static void usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: ringcall-demo --socket PATH [--poll] SRC DST\n"
+		"Copy SRC to DST (paths beneath the server's root) through a ringcall-server,\n"
+		"every system call an entry in the ring.\n"
+		"\n"
+		"  -s, --socket PATH   the server's Unix socket\n"
+		"  -p, --poll          polling mode: a server thread polls the ring\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       the library and ABI versions\n");
+	exit(status);
+}
+
 int main(int argc, char **argv)
 {
 	struct rc_params p = { .sq_entries = 32, .data_bytes = DEPTH * CHUNK + 65536 };
@@ -148,18 +171,21 @@ int main(int argc, char **argv)
 	uint8_t *bufs;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "s:p")) != -1) {
+	while ((c = getopt_long(argc, argv, "s:phV", demo_opts, NULL)) != -1) {
 		if (c == 's')
 			sock = optarg;
 		else if (c == 'p')
 			p.mode = RC_MODE_POLL;
-		else
-			return 2;
+		else if (c == 'h')
+			usage(0);
+		else if (c == 'V') {
+			printf("ringcall-demo %s (ABI %u)\n", rc_version(), RC_ABI_VERSION);
+			return 0;
+		} else
+			usage(2);
 	}
-	if (!sock || argc - optind != 2) {
-		fprintf(stderr, "usage: ringcall-demo -s SOCKET [-p] SRC DST\n");
-		return 2;
-	}
+	if (!sock || argc - optind != 2)
+		usage(2);
 	err = rc_connect(&r, sock, &p);
 	if (err) {
 		fprintf(stderr, "ringcall-demo: cannot connect to %s (%s)\n", sock, rc_err_name(err));

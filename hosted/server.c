@@ -46,11 +46,23 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static void usage(void)
+/* Print the usage to stdout and exit 0 (--help), or to stderr and exit 2. */
+static void usage(int status)
 {
-	fprintf(stderr, "usage: ringcall-server --root DIR --socket PATH [--workers N] "
-			"[--max-clients N] [--quiet]\n");
-	exit(2);
+	fprintf(status ? stderr : stdout,
+		"usage: ringcall-server --root DIR --socket PATH [options]\n"
+		"Play the kernel for ringcall client processes: serve their rings, with\n"
+		"files opened beneath DIR, to clients connecting on the Unix socket PATH.\n"
+		"\n"
+		"  -r, --root DIR         files are opened beneath DIR only\n"
+		"  -s, --socket PATH      listen on this Unix socket\n"
+		"  -w, --workers N        engine threads (1..%d, default 1)\n"
+		"  -m, --max-clients N    clients at once (1..%d, default 64)\n"
+		"  -q, --quiet            no connect/disconnect log lines\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          the library and ABI versions\n",
+		MAX_WORKERS, MAX_CLIENTS);
+	exit(status);
 }
 
 static void parse_args(struct server *s, int argc, char **argv)
@@ -61,6 +73,8 @@ static void parse_args(struct server *s, int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "max-clients", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	const char *root = NULL;
@@ -68,19 +82,23 @@ static void parse_args(struct server *s, int argc, char **argv)
 
 	s->nr_workers = 1;
 	s->max_clients = 64;
-	while ((c = getopt_long(argc, argv, "r:s:w:m:q", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:s:w:m:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 's': s->socket_path = optarg; break;
 		case 'w': s->nr_workers = (unsigned)atoi(optarg); break;
 		case 'm': s->max_clients = (unsigned)atoi(optarg); break;
 		case 'q': s->quiet = true; break;
-		default: usage();
+		case 'h': usage(0); break;
+		case 'V':
+			printf("ringcall-server %s (ABI %u)\n", rc_version(), RC_ABI_VERSION);
+			exit(0);
+		default: usage(2);
 		}
 	}
 	if (!root || !s->socket_path || s->nr_workers < 1 || s->nr_workers > MAX_WORKERS ||
 	    s->max_clients < 1 || s->max_clients > MAX_CLIENTS)
-		usage();
+		usage(2);
 	s->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->root_fd < 0) {
 		fprintf(stderr, "ringcall-server: cannot open root %s: %s\n", root, strerror(errno));

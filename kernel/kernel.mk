@@ -45,7 +45,7 @@ K_OBJS := $(patsubst $(K_DIR)/%,$(K_BUILD)/%.o,$(K_SRCS)) \
 
 # User programs: user/*.c, one program each, linked with the runtime in
 # user/lib/ and the same user library as the hosted clients (lib/uring.c, names.c).
-U_RC_SRCS  := $(R_DIR)/lib/uring.c $(R_DIR)/lib/names.c
+U_RC_SRCS  := $(R_DIR)/lib/uring.c $(R_DIR)/lib/names.c $(R_DIR)/lib/version.c
 U_LIB_SRCS := $(U_DIR)/lib/crt0.S $(wildcard $(U_DIR)/lib/*.c)
 U_LIB_OBJS := $(patsubst $(U_DIR)/lib/%,$(U_BUILD)/lib/%.o,$(U_LIB_SRCS)) \
               $(patsubst $(R_DIR)/lib/%,$(U_BUILD)/rc/%.o,$(U_RC_SRCS))

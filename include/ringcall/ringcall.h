@@ -22,6 +22,11 @@
 #include <stdbool.h>
 #include "abi.h"
 #include "atomic.h"
+#include "version.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 struct rc_ring;
 
@@ -218,5 +223,9 @@ const char *rc_err_name(int32_t res);
  * last one rejected; else describe res. Writes a NUL-terminated string of
  * at most size bytes into buf; returns buf. */
 char *rc_explain(struct rc_ring *r, const struct rc_cqe *cqe, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
