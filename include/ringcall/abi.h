@@ -272,7 +272,12 @@ static inline uint32_t rc_cq_phase(uint32_t index, uint32_t cq_entries)
 #define RC_MAX_CQ_ENTRIES 65536u
 
 /* ---- the contract, pinned ---- */
+/* C11's _Static_assert, or C++'s static_assert: the header is both. */
+#ifdef __cplusplus
+#define RC_ABI_ASSERT(c) static_assert(c, #c)
+#else
 #define RC_ABI_ASSERT(c) _Static_assert(c, #c)
+#endif
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the ringcall ABI is little-endian"
 #endif

@@ -12,24 +12,46 @@
 #ifndef RINGCALL_ATOMIC_H
 #define RINGCALL_ATOMIC_H
 
-#include <stdatomic.h>
 #include <stdint.h>
 
+#ifndef __cplusplus
+#include <stdatomic.h>
 #define RC_AT32(p) ((_Atomic uint32_t *)(uintptr_t)(p))
 #define RC_AT64(p) ((_Atomic uint64_t *)(uintptr_t)(p))
+#define RC_ATOMIC_(op) atomic_##op##_explicit
+#define RC_MO_(o) memory_order_##o
+#define RC_FENCE_ atomic_thread_fence
+#else
+/* C++ before C++23 has no <stdatomic.h>: the same operations through the
+ * GCC/Clang builtins that <stdatomic.h> expands to, same orderings. */
+#define RC_AT32(p) ((uint32_t *)(uintptr_t)(p))
+#define RC_AT64(p) ((uint64_t *)(uintptr_t)(p))
+#define RC_ATOMIC_load   __atomic_load_n
+#define RC_ATOMIC_store  __atomic_store_n
+#define RC_ATOMIC_fetch_add __atomic_fetch_add
+#define RC_ATOMIC_fetch_or  __atomic_fetch_or
+#define RC_ATOMIC_fetch_and __atomic_fetch_and
+#define RC_ATOMIC_(op) RC_ATOMIC_##op
+#define RC_MO_relaxed __ATOMIC_RELAXED
+#define RC_MO_acquire __ATOMIC_ACQUIRE
+#define RC_MO_release __ATOMIC_RELEASE
+#define RC_MO_seq_cst __ATOMIC_SEQ_CST
+#define RC_MO_(o) RC_MO_##o
+#define RC_FENCE_ __atomic_thread_fence
+#endif
 
 /* Load that later loads/stores cannot be reordered before: pairs with a
  * store_release by the other side, so what it wrote before is visible. */
 static inline uint32_t rc_load_acquire(const uint32_t *p)
 {
-	return atomic_load_explicit(RC_AT32(p), memory_order_acquire);
+	return RC_ATOMIC_(load)(RC_AT32(p), RC_MO_(acquire));
 }
 
 /* Store that earlier loads/stores cannot be reordered after: publishes
  * everything written before it to the side that load_acquires it. */
 static inline void rc_store_release(uint32_t *p, uint32_t v)
 {
-	atomic_store_explicit(RC_AT32(p), v, memory_order_release);
+	RC_ATOMIC_(store)(RC_AT32(p), v, RC_MO_(release));
 }
 
 /* Single-copy-atomic access with no ordering: for shared words whose order
@@ -37,22 +59,22 @@ static inline void rc_store_release(uint32_t *p, uint32_t v)
  * exactly once without a data race. */
 static inline uint32_t rc_load_relaxed(const uint32_t *p)
 {
-	return atomic_load_explicit(RC_AT32(p), memory_order_relaxed);
+	return RC_ATOMIC_(load)(RC_AT32(p), RC_MO_(relaxed));
 }
 
 static inline void rc_store_relaxed(uint32_t *p, uint32_t v)
 {
-	atomic_store_explicit(RC_AT32(p), v, memory_order_relaxed);
+	RC_ATOMIC_(store)(RC_AT32(p), v, RC_MO_(relaxed));
 }
 
 static inline uint64_t rc_load_relaxed64(const uint64_t *p)
 {
-	return atomic_load_explicit(RC_AT64(p), memory_order_relaxed);
+	return RC_ATOMIC_(load)(RC_AT64(p), RC_MO_(relaxed));
 }
 
 static inline void rc_store_relaxed64(uint64_t *p, uint64_t v)
 {
-	atomic_store_explicit(RC_AT64(p), v, memory_order_relaxed);
+	RC_ATOMIC_(store)(RC_AT64(p), v, RC_MO_(relaxed));
 }
 
 /* Copy 64 bytes (8 aligned words) out of memory another party may be
@@ -82,17 +104,17 @@ static inline void rc_copy_in_relaxed64x8(void *dst, const void *src)
 
 static inline uint32_t rc_fetch_add(uint32_t *p, uint32_t v)
 {
-	return atomic_fetch_add_explicit(RC_AT32(p), v, memory_order_seq_cst);
+	return RC_ATOMIC_(fetch_add)(RC_AT32(p), v, RC_MO_(seq_cst));
 }
 
 static inline uint32_t rc_fetch_or(uint32_t *p, uint32_t v)
 {
-	return atomic_fetch_or_explicit(RC_AT32(p), v, memory_order_seq_cst);
+	return RC_ATOMIC_(fetch_or)(RC_AT32(p), v, RC_MO_(seq_cst));
 }
 
 static inline uint32_t rc_fetch_and(uint32_t *p, uint32_t v)
 {
-	return atomic_fetch_and_explicit(RC_AT32(p), v, memory_order_seq_cst);
+	return RC_ATOMIC_(fetch_and)(RC_AT32(p), v, RC_MO_(seq_cst));
 }
 
 /* Full barrier: orders earlier stores before later loads, which acquire and
@@ -100,7 +122,7 @@ static inline uint32_t rc_fetch_and(uint32_t *p, uint32_t v)
  * state, then read the other side's flag), where a lost wakeup would follow. */
 static inline void rc_fence_full(void)
 {
-	atomic_thread_fence(memory_order_seq_cst);
+	RC_FENCE_(RC_MO_(seq_cst));
 }
 
 /* Tell the CPU we are spinning (saves power, helps the sibling thread). */

@@ -17,6 +17,10 @@
 #include "abi.h"
 #include "port.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- typed user pointers: reachable only through rce_copy_in/out ---- */
 typedef struct { uint64_t addr; uint32_t len; } rce_uin_t;  /* kernel reads */
 typedef struct { uint64_t addr; uint32_t len; } rce_uout_t; /* kernel writes */
@@ -201,5 +205,9 @@ struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel);
 /* Finish a parked request: post its CQE, continue or cancel its chain,
  * publish. */
 void rce_req_complete(struct rce_req *q, int32_t res);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -8,6 +8,10 @@
 
 #include "ringcall.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum rc_mode {
 	RC_MODE_DOORBELL = 0, /* every submit rings a futex doorbell; waits sleep */
 	RC_MODE_POLL = 1,     /* a server thread polls the SQ; doorbell only when it sleeps */
@@ -39,5 +43,9 @@ int rc_inproc_init(struct rc_ring *r, const struct rc_params *p);
 void rc_inproc_exit(struct rc_ring *r);
 /* The engine behind an in-process ring (tests poke at it). */
 struct rce_ring *rc_inproc_engine(struct rc_ring *r);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 struct rce_ctx;
 struct rce_ring;
 
@@ -41,5 +45,9 @@ void rce_port_notify(struct rce_ring *ring);
  * handle table); returned zeroed. Free gets the size that was allocated. */
 void *rce_port_alloc(size_t bytes);
 void rce_port_free(void *p, size_t bytes);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

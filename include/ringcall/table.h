@@ -10,6 +10,10 @@
 #include <stdbool.h>
 #include "abi.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum rc_field_kind { RC_FK_INT, RC_FK_ENUM, RC_FK_FLAGS, RC_FK_LEN, RC_FK_UIN, RC_FK_UOUT, RC_FK_RSVD };
 enum rc_target_kind { RC_TK_NONE, RC_TK_ANY, RC_TK_FILE };
 enum rc_impl { RC_IMPL_ENGINE, RC_IMPL_PLATFORM, RC_IMPL_HOSTED, RC_IMPL_KERNEL };
@@ -39,5 +43,9 @@ struct rc_op_desc {
 const struct rc_op_desc *rc_op_desc(unsigned opcode);
 /* Every described opcode, in table order. */
 extern const struct rc_op_desc rc_op_descs[RC_OP_COUNT];
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

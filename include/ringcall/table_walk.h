@@ -10,6 +10,10 @@
 #include "ringcall.h"
 #include "table.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Store v into field fd of sqe's argument area (the ABI is little-endian). */
 static inline void rc_field_put(struct rc_sqe *sqe, const struct rc_field_desc *fd, uint64_t v)
 {
@@ -74,6 +78,18 @@ struct rc_breakage {
 	bool set_len;    /* buffers: also set its LEN field to the maximum */
 };
 
+/* A breakage (no compound literal: the header is C++ too). */
+static inline struct rc_breakage rc_breakage_of(uint64_t value, uint8_t reason)
+{
+	struct rc_breakage b;
+
+	b.value = value;
+	b.err = -RC_EINVAL;
+	b.reason = reason;
+	b.set_len = false;
+	return b;
+}
+
 /* The ways to break a scalar field (every kind but UIN/UOUT, whose bad
  * addresses depend on the platform's memory); returns how many (<= 3). */
 static inline unsigned rc_field_scalar_breakages(const struct rc_field_desc *fd,
@@ -85,30 +101,33 @@ static inline unsigned rc_field_scalar_breakages(const struct rc_field_desc *fd,
 	case RC_FK_INT:
 	case RC_FK_LEN:
 		if (fd->b < rc_field_type_max(fd))
-			out[n++] = (struct rc_breakage){ fd->b + 1, -RC_EINVAL, RC_BAD_RANGE, false };
+			out[n++] = rc_breakage_of(fd->b + 1, RC_BAD_RANGE);
 		if (fd->a > 0 && !fd->is_signed)
-			out[n++] = (struct rc_breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, false };
+			out[n++] = rc_breakage_of(fd->a - 1, RC_BAD_RANGE);
 		if (fd->is_signed && (int64_t)fd->a > -(int64_t)rc_field_type_max(fd) - 1)
-			out[n++] = (struct rc_breakage){ fd->a - 1, -RC_EINVAL, RC_BAD_RANGE, false };
+			out[n++] = rc_breakage_of(fd->a - 1, RC_BAD_RANGE);
 		break;
 	case RC_FK_ENUM:
-		out[n++] = (struct rc_breakage){ fd->a, -RC_EINVAL, RC_BAD_ENUM, false };
+		out[n++] = rc_breakage_of(fd->a, RC_BAD_ENUM);
 		break;
 	case RC_FK_FLAGS:
 		for (unsigned bit = 0; bit < fd->size * 8u; bit++)
 			if (!(fd->a >> bit & 1)) {
-				out[n++] = (struct rc_breakage){ UINT64_C(1) << bit, -RC_EINVAL,
-								 RC_BAD_FLAGS, false };
+				out[n++] = rc_breakage_of(UINT64_C(1) << bit, RC_BAD_FLAGS);
 				break;
 			}
 		break;
 	case RC_FK_RSVD:
-		out[n++] = (struct rc_breakage){ 1, -RC_EINVAL, RC_BAD_RESERVED, false };
+		out[n++] = rc_breakage_of(1, RC_BAD_RESERVED);
 		break;
 	default:
 		break;
 	}
 	return n;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
