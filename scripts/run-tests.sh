@@ -68,6 +68,12 @@ for arch in x86_64 riscv64 aarch64; do
 	check "free-$arch" make --no-print-directory -s "free-$arch"
 done
 check fuzz-engine ./build/fuzz/fuzz_engine -runs=100000 -max_len=4096 -seed=1
+# Using ringcall from outside its tree: headers as C and C++, the programs'
+# options, install + pkg-config, the examples.
+check headers scripts/check-headers.sh
+check programs scripts/check-programs.sh
+check install scripts/check-install.sh
+check examples bash -c 'make --no-print-directory -s examples && scripts/check-examples.sh'
 check demo bash -c 'scripts/run-hosted.sh build/host | grep -c "is identical" | grep -qx 2'
 
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
