@@ -76,7 +76,9 @@ void ksys_child_exited(struct proc *parent, struct proc *child); /* parent's rk 
 void ksys_stats(struct proc *p, struct rc_proc_stats *out);
 void console_poll(void);                    /* pull serial input, feed parked reads */
 void console_inject(const char *s, size_t n); /* tests: as if typed */
+void console_queue(const char *s, size_t n); /* tests: typed, fed by the next tick */
 int  console_readers(void);                 /* parked CONSOLE_READs (tests) */
 void console_flush(void);                   /* drop buffered input (tests) */
+uint64_t console_written(void);             /* bytes CONSOLE_WRITE wrote (tests) */
 
 #endif

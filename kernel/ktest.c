@@ -686,6 +686,79 @@ static bool t_kill_blocked(void)
     return true;
 }
 
+/* ---- object lifetimes (issue 9) ---- */
+
+/* A live child of parent named prog, or 0. */
+static int child_named(struct proc *parent, const char *prog)
+{
+    int pid = 0;
+    acquire(&ptable_lock);
+    for (int i = 0; i < NPROC && !pid; i++) {
+        struct proc *c = proc_at(i);
+        if (c->parent == parent && c->state != P_UNUSED && c->state != P_ZOMBIE &&
+            c->state != P_REAPING && strcmp(c->name, prog) == 0)
+            pid = c->pid;
+    }
+    release(&ptable_lock);
+    return pid;
+}
+
+/* Defect 1: rt_closechain parks WAIT(child) -LINK-> CLOSE(B); once the
+ * WAIT is parked the test kills the child, whose exit completes the chain
+ * and closes B from outside any enter. */
+static bool closechain(const char *mode)
+{
+    const char *argv[] = { "rt_closechain", mode };
+    int pid = proc_spawn("rt_closechain", 2, argv);
+    EXPECT(pid > 0, "spawn: %d", pid);
+    struct proc *p = proc_find(pid);
+    int child = 0;
+    for (int i = 0; i < 500; i++) {
+        child = child_named(p, "sleeper");
+        if (child && __atomic_load_n(&p->rk.waits, __ATOMIC_ACQUIRE))
+            break;
+        proc_sleep_ns(1000000);
+    }
+    EXPECT(child && p->rk.waits, "no WAIT parked (child %d)", child);
+    EXPECT(proc_kill(child) == 0, "kill %d", child);
+    struct proc_stats st;
+    EXPECT(proc_wait(pid, &st) == pid, "wait");
+    EXPECT(st.status == 0, "rt_closechain %s: status %x", mode, st.status);
+    return true;
+}
+
+static bool t_closechain_full(void) { return closechain("full"); }
+static bool t_closechain_room(void) { return closechain("room"); }
+
+/* Defect 2: CLOSE from a polled ring racing enter on the closed ring. */
+static bool t_rt_closerace(void) { return user_test("rt_closerace", NULL); }
+
+/* Defect 3: rt_exitchain parks CONSOLE_READ -LINK-> EXIT(7) -LINK->
+ * CONSOLE_WRITE -LINK-> SPAWN and spins; the byte queued here reaches the
+ * read from the timer tick. Nothing after EXIT may run: no console bytes,
+ * no spawn (the probe gets the next pid). */
+static bool t_exitchain(void)
+{
+    console_flush();
+    const char *argv[] = { "rt_exitchain" };
+    int pid = proc_spawn("rt_exitchain", 1, argv);
+    EXPECT(pid > 0, "spawn: %d", pid);
+    EXPECT(readers(1), "no read parked");
+    uint64_t bytes0 = console_written();
+    console_queue("x", 1);                  /* fed by the next tick */
+    struct proc_stats st;
+    EXPECT(proc_wait(pid, &st) == pid, "wait");
+    EXPECT(st.status == 7, "status %x, want 7", st.status);
+    EXPECT(console_written() == bytes0, "%lu bytes written after EXIT",
+           (unsigned long)(console_written() - bytes0));
+    const char *hargv[] = { "hello", "-q" };
+    int probe = proc_spawn("hello", 2, hargv);
+    EXPECT(probe > 0 && proc_wait(probe, NULL) == probe, "probe");
+    EXPECT(probe == pid + 1, "a process was spawned after EXIT (probe pid %d, want %d)",
+           probe, pid + 1);
+    return true;
+}
+
 /* ---- the kernel poller ---- */
 
 static bool t_rt_poll(void) { return user_test("rt_poll", NULL); }
@@ -803,9 +876,13 @@ int ktest_main(void *arg UNUSED)
     run("hostile_fault_inflight", t_fault_inflight, true);
     run("hostile_spawn_limit", t_rt_spawnlim, true);
     run("kill_blocked_in_enter", t_kill_blocked, true);
+    run("lifetime_close_own_chain_full_cq", t_closechain_full, true);
+    run("lifetime_close_own_chain", t_closechain_room, true);
+    run("lifetime_exit_stops_chain", t_exitchain, true);
     run("poll_no_traps", t_rt_poll, true);
     run("poll_sleep_wake", t_pollwake, true);
     run("stress_smp", t_stress, true);
+    run("lifetime_close_races_enter", t_rt_closerace, true);
     kprintf("kernel-test: %lu free frames at end (%lu at start), %lu ms\n",
             pmm_free_count(), frames0, clock_ns() / 1000000);
     kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);

@@ -1,0 +1,40 @@
+/*
+ * rt_exitchain - entries after EXIT do not run when the chain completes
+ * outside enter (issue 9, defect 3): CONSOLE_READ -LINK-> EXIT(7) -LINK->
+ * CONSOLE_WRITE -LINK-> SPAWN(hello), then spin in user mode with no
+ * trap. The kernel test queues one byte of console input, which the timer
+ * tick hands to the parked read: the chain goes on from the timer. The
+ * process must end with status 7, and the kernel test checks that nothing
+ * was written and nothing spawned. Status 99: the EXIT never took effect.
+ */
+#include "ulib.h"
+
+static const char msg[] = "rt_exitchain: ran after EXIT\n";
+static char in[4];
+
+int main(void)
+{
+    char args[32];
+    const char *hello[] = { "hello", "-q", NULL };
+    uint32_t n = rt_pack_argv(args, sizeof(args), hello);
+    uint64_t t0 = clock_ns(), c0 = rt_rdtsc();
+    while (clock_ns() - t0 < 10 * 1000000ul)
+        ;
+    uint64_t per_ms = (rt_rdtsc() - c0) / 10;
+
+    struct rc_sqe *s = rt_sqe();
+    rc_prep_console_read(s, in, sizeof(in));    /* parks until the test types */
+    rc_sqe_set_flags(s, RC_SQE_LINK);
+    s = rt_sqe();
+    rc_prep_exit(s, 7);
+    rc_sqe_set_flags(s, RC_SQE_LINK);
+    s = rt_sqe();
+    rc_prep_console_write(s, msg, sizeof(msg) - 1);
+    rc_sqe_set_flags(s, RC_SQE_LINK);
+    rc_prep_spawn(rt_sqe(), args, n, 0);
+    rc_submit(&rt_ring);
+    /* No trap from here on: only the timer tick can complete the chain. */
+    for (uint64_t c = rt_rdtsc(); rt_rdtsc() - c < 5000 * per_ms;)
+        __builtin_ia32_pause();
+    return 99;
+}
