@@ -78,10 +78,10 @@ static uint64_t kpoll_pass(void)
         rk_lock(p);
         for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
             struct kring *kr = &p->rk.rings[k];
-            if (!kr->in_use || !kr->polled)
+            if (!kr->in_use || !kr->polled)      /* a closed ring is not polled */
                 continue;
             rce_ring_set_need_wakeup(&kr->r, false); /* a no-op unless it was set */
-            int n = kring_submit(kr, KPOLL_BUDGET);
+            int n = kring_submit(kr, KPOLL_BUDGET);  /* references kr meanwhile */
             total += n > 0 ? (uint64_t)n : 0;
         }
         rk_unlock(p);

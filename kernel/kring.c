@@ -168,6 +168,7 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
         goto fail;
     }
     kr->handle = err;
+    kr->refs = 1;                       /* the handle's */
     kr->in_use = true;
     if (flags & RC_SETUP_POLL) {
         kr->polled = true;
@@ -183,17 +184,74 @@ fail:
 }
 
 /* Forget kr's requests in flight (parked ones are cancelled through their
- * hooks, no CQEs), unmap the region from the owner and free it. The
- * caller removed its handle; the owner's lock is held. */
-void kring_destroy(struct kring *kr)
+ * hooks, no CQEs), unmap the region from the owner and free it. The last
+ * reference is gone; the owner's lock is held. */
+static void kring_destroy(struct kring *kr)
 {
-    assert(kr->in_use && !kr->running && !kr->waiting);
-    if (kr->polled)
-        __atomic_store_n(&kr->owner->rk.npoll, kr->owner->rk.npoll - 1, __ATOMIC_RELEASE);
+    assert(kr->in_use && kr->refs == 0 && kr->closed && !kr->waiting);
     rce_ring_destroy(&kr->r);
     kring_unmap(kr, kr->npages);
     pmm_free_contig(kr->pa, kr->npages);
     kr->in_use = false;
+}
+
+/* The live ring of p named by handle, with a reference taken: lookup and
+ * reference in one step under p's lock, so no CLOSE can come between
+ * them. NULL if the handle names no ring. */
+struct kring *kring_get(struct proc *p, uint32_t handle)
+{
+    for (int i = 0; i < PROC_RINGS; i++) {
+        struct kring *kr = &p->rk.rings[i];
+        if (kr->in_use && !kr->closed && (uint32_t)kr->handle == handle) {
+            kr->refs++;
+            return kr;
+        }
+    }
+    return NULL;
+}
+
+void kring_hold(struct kring *kr)
+{
+    assert(kr->in_use && kr->refs > 0);
+    kr->refs++;
+}
+
+/* Drop a reference; the last one destroys the ring. kr must not be used
+ * after this unless the caller holds another reference. */
+void kring_put(struct kring *kr)
+{
+    assert(kr->in_use && kr->refs > 0);
+    if (--kr->refs == 0)
+        kring_destroy(kr);
+}
+
+/* CLOSE or exit removed kr's handle: nothing new starts on it (the
+ * poller and the timer skip it, a sleeper in enter wakes and leaves with
+ * -EBADF), and the handle's reference goes. What runs on it now finishes
+ * first; the last reference destroys it. Lock held. */
+void kring_close(struct kring *kr)
+{
+    assert(!kr->closed);
+    kr->closed = true;
+    kr->handle = 0;
+    if (kr->polled) {
+        kr->polled = false;
+        __atomic_store_n(&kr->owner->rk.npoll, kr->owner->rk.npoll - 1, __ATOMIC_RELEASE);
+    }
+    if (kr->waiting)
+        wakeup(kr);
+    kring_put(kr);
+}
+
+/* Finish a parked request from outside its ring's own run (another
+ * process's exit, the timer, the console): its chain may CLOSE the ring,
+ * so the ring is referenced until the engine call returns. Lock held. */
+void rk_complete(struct rce_req *q, int32_t res)
+{
+    struct kring *kr = kring_of(q->call.ring);
+    kring_hold(kr);
+    rce_req_complete(q, res);
+    kring_put(kr);
 }
 
 /* Give a new user process its ctx and first ring; *ring_bytes is the
@@ -211,53 +269,50 @@ int kproc_rings_init(struct proc *p, uint64_t *ring_bytes)
     return h;
 }
 
-/* The process is going: close every handle, which destroys its rings
- * (close_object), then free the ctx. Lock held. */
+/* The process is going: close every handle the same way CLOSE does
+ * (close_object), then free the ctx. Nothing else runs on its rings (we
+ * hold the lock and are not inside an engine call), so each one's last
+ * reference goes here. Lock held. */
 void kproc_rings_exit(struct proc *p)
 {
     if (!p->rk.active)
         return;
     rce_ctx_destroy(&p->rk.ctx);
+    for (int i = 0; i < PROC_RINGS; i++)
+        assert(!p->rk.rings[i].in_use);
     assert(!p->rk.waits);               /* the rings' cancel hooks unlinked them */
     p->rk.active = false;
-}
-
-/* The ring of p named by handle, or NULL. */
-static struct kring *kring_by_handle(struct proc *p, uint32_t handle)
-{
-    for (int i = 0; i < PROC_RINGS; i++)
-        if (p->rk.rings[i].in_use && (uint32_t)p->rk.rings[i].handle == handle)
-            return &p->rk.rings[i];
-    return NULL;
 }
 
 /* One engine pass that takes no SQE: fire due timeouts, flush the
  * backlog, publish. Lock held. */
 static void kring_poke(struct kring *kr)
 {
-    kr->running = true;
+    kring_hold(kr);
     rce_ring_run(&kr->r, 0);
-    kr->running = false;
+    kring_put(kr);
 }
 
 /*
  * Take up to budget SQEs published on kr, one engine pass per entry so
- * that nothing after an EXIT (or a kill) runs. Returns the number taken,
- * or -EBUSY if none could be (the backlog is full: the user must reap).
+ * that nothing after an EXIT (or a kill) or a CLOSE of kr runs. kr is
+ * referenced meanwhile: it may close itself, and goes when this returns
+ * if nothing else holds it. Returns the number taken, or -EBUSY if none
+ * could be (the backlog is full: the user must reap).
  */
 int kring_submit(struct kring *kr, uint32_t budget)
 {
     struct proc *p = kr->owner;
     int total = 0, n;
-    kr->running = true;
+    kring_hold(kr);
     do {
         n = rce_ring_run(&kr->r, 1);
         if (n > 0) {
             total += n;
             p->stats.sqes += (uint64_t)n;
         }
-    } while (n > 0 && !p->killed && (uint32_t)total < budget);
-    kr->running = false;
+    } while (n > 0 && !p->killed && !kr->closed && (uint32_t)total < budget);
+    kring_put(kr);
     return total ? total : n < 0 ? n : 0;
 }
 
@@ -271,15 +326,17 @@ static uint32_t kring_cq_ready(struct kring *kr)
 
 /*
  * Sleep until at least min CQEs are ready on kr. Lock held, dropped while
- * asleep; woken by rce_port_notify (a completion, the timer hook firing a
- * TIMEOUT, the poller) or a kill. -EDEADLK when nothing in flight could
- * ever post. A polled ring's SQEs are the poller's: it is kicked, not
+ * asleep (the caller's reference keeps kr); woken by rce_port_notify (a
+ * completion, the timer hook firing a TIMEOUT, the poller), a kill, or a
+ * CLOSE of kr (-EBADF). -EDEADLK when nothing in flight could ever post. A polled ring's SQEs are the poller's: it is kicked, not
  * replaced, so that a lost doorbell shows as a hang in the tests.
  */
 static long kring_wait(struct kring *kr, uint32_t min)
 {
     struct proc *p = kr->owner;
     for (;;) {
+        if (kr->closed)
+            return -RC_EBADF;           /* closed by another ring, or by its own chain */
         if (kring_cq_ready(kr) >= min)
             return 0;
         if (p->killed)
@@ -302,19 +359,24 @@ static long kring_wait(struct kring *kr, uint32_t min)
     }
 }
 
-/* enter(handle, min_complete, flags): run the ring, then maybe wait. */
+/* enter(handle, min_complete, flags): run the ring, then maybe wait. The
+ * ring is looked up and referenced under the lock, and the reference is
+ * held until enter returns, asleep or not: a CLOSE from another ring, the
+ * poller or its own chain cannot free it under us. */
 static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
 {
     struct proc *p = myproc();
-    struct kring *kr = kring_by_handle(p, handle);
-    if (!kr)
-        return -RC_EBADF;
-    if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
-        return -RC_EINVAL;
-    if ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->r.cq_entries)
-        return -RC_EINVAL;
     rk_lock(p);
+    struct kring *kr = kring_get(p, handle);
     long ret = 0;
+    if (!kr)
+        ret = -RC_EBADF;
+    else if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
+        ret = -RC_EINVAL;
+    else if ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->r.cq_entries)
+        ret = -RC_EINVAL;
+    if (ret)
+        goto out;
     if (!kr->polled)
         ret = kring_submit(kr, UINT32_MAX);
     else if (flags & RC_ENTER_SQ_WAKEUP)
@@ -326,6 +388,9 @@ static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
         long err = kring_wait(kr, min_complete);
         ret = err < 0 ? err : ret < 0 ? 0 : ret;
     }
+out:
+    if (kr)
+        kring_put(kr);                  /* may destroy it: closed meanwhile */
     rk_unlock(p);
     return ret;
 }
@@ -356,7 +421,7 @@ static void rk_tick(uint64_t now)
         rk_lock(p);
         for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
             struct kring *kr = &p->rk.rings[k];
-            if (kr->in_use && rce_ring_next_deadline(&kr->r) <= now)
+            if (kr->in_use && !kr->closed && rce_ring_next_deadline(&kr->r) <= now)
                 kring_poke(kr);
         }
         rk_unlock(p);

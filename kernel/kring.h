@@ -8,6 +8,15 @@
  * rk_lock(p) and rk_unlock(p) of the owning process: a spinlock per
  * process (p->rk_lock, "rk"), interrupts off while held, which also
  * guards p's page tables and its WAIT list. docs/kernel.md has the order.
+ *
+ * Lifetimes (docs/kernel.md, "Object lifetimes"): a ring is reference
+ * counted under its owner's lock. Its handle holds one reference; so does
+ * every engine call on it (enter, the poller's pass, the timer's poke, a
+ * completion from another context) for as long as it runs or sleeps. A
+ * handle is looked up and referenced in one step under the lock
+ * (kring_get). CLOSE and exit remove the handle and drop its reference;
+ * the ring is destroyed by whoever drops the last one (kring_put), never
+ * inside an engine call on it.
  */
 #ifndef KERNEL_KRING_H
 #define KERNEL_KRING_H
@@ -30,8 +39,9 @@ struct kring {
     uint64_t uaddr;             /* where the owner sees the region */
     uint32_t npages;
     int32_t handle;
-    bool in_use;
-    bool running;               /* inside rce_ring_run: CLOSE must not free it */
+    uint32_t refs;              /* the handle + engine calls in progress (owner's lock) */
+    bool in_use;                /* the slot holds a ring (until the last reference goes) */
+    bool closed;                /* its handle is gone: nothing new starts on it */
     bool waiting;               /* the owner sleeps in enter for its CQEs */
     bool polled;                /* RC_SETUP_POLL: the kernel poller takes its SQEs */
 };
@@ -57,7 +67,11 @@ void kproc_rings_exit(struct proc *p);      /* destroy every ring and the ctx (l
 int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq,
                      uint32_t flags);       /* handle / -errno; flags: RC_SETUP_POLL */
 int  kring_submit(struct kring *kr, uint32_t budget); /* take up to budget SQEs (lock held) */
-void kring_destroy(struct kring *kr);       /* cancel, unmap, free (lock held) */
+struct kring *kring_get(struct proc *p, uint32_t handle); /* look up + reference, or NULL (lock held) */
+void kring_hold(struct kring *kr);          /* one more reference (lock held) */
+void kring_put(struct kring *kr);           /* drop one; the last destroys it (lock held) */
+void kring_close(struct kring *kr);         /* its handle was removed: drop the handle's reference */
+void rk_complete(struct rce_req *q, int32_t res); /* rce_req_complete, ring referenced meanwhile */
 struct kring *kring_of(struct rce_ring *r); /* the kring around an engine ring */
 struct proc *rk_proc(struct rce_call *c);   /* the process a call belongs to */
 long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3); /* the trap */

@@ -133,7 +133,7 @@ static void con_feed(void)
         }
         release(&con_lock);
         if (same)
-            rce_req_complete(q, res);
+            rk_complete(q, res);
         rk_unlock(p);
     }
 }
@@ -402,7 +402,7 @@ void ksys_child_exited(struct proc *parent, struct proc *child)
             child->parent = NULL;
             release(&ptable_lock);
         }
-        rce_req_complete(q, res);
+        rk_complete(q, res);
         if (res >= 0)
             break;
     }
@@ -437,40 +437,64 @@ static int32_t k_ring_create(struct rce_call *c, const struct rce_args_ring_crea
     return kring_create(rk_proc(c), a->addr, a->sq_entries, a->cq_entries, a->flags);
 }
 
-/* Close a handle; the only kind this kernel hands out is a ring. A ring
- * that is being run (the one this CLOSE came through) or that its owner
- * waits on cannot go: -EBUSY. */
+/* Close a handle; the only kind this kernel hands out is a ring. The
+ * handle goes now and with it its reference: the ring is destroyed once
+ * nothing runs on it any more (at once, or when the enter, poller pass or
+ * completion running it returns: a ring may close itself, even from a
+ * chain that completes outside enter). */
 static int32_t k_close(struct rce_call *c, const struct rce_args_close *a)
 {
-    struct kring *kr = c->target;
     (void)a;
-    if (kr->running || kr->waiting)
-        return -RC_EBUSY;
     rce_handle_remove(c->ctx, c->sqe->handle);
-    kring_destroy(kr);
+    kring_close(c->target);
     return 0;
 }
 
-/* A handle still open when the process ends. */
+/* A handle still open when the process ends: closed as CLOSE does. */
 static void k_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
 {
     (void)ctx;
     if (type == RCE_HT_RING)
-        kring_destroy(obj);
+        kring_close(obj);
 }
 
+/* Once its process is exiting (EXIT ran, or it was killed) nothing more
+ * of its chains acts, however a chain goes on: in enter, from the timer,
+ * from another process's exit, in the poller. Every handler is entered
+ * through this check; the entry completes with -ECANCELED and so does the
+ * rest of its chain. (Engine-only entries, NOP, TIMEOUT and the like,
+ * act on nothing but the dying rings.) */
+static bool rk_exiting(struct rce_call *c)
+{
+    return __atomic_load_n(&rk_proc(c)->killed, __ATOMIC_ACQUIRE);
+}
+
+#define RK_GUARDED(name)                                                            static int32_t g_##name(struct rce_call *c, const struct rce_args_##name *a)     {                                                                                   return rk_exiting(c) ? -RC_ECANCELED : k_##name(c, a);                      }
+RK_GUARDED(console_write)
+RK_GUARDED(close)
+RK_GUARDED(console_read)
+RK_GUARDED(map)
+RK_GUARDED(unmap)
+RK_GUARDED(spawn)
+RK_GUARDED(exit)
+RK_GUARDED(wait)
+RK_GUARDED(getpid)
+RK_GUARDED(clock)
+RK_GUARDED(ring_create)
+RK_GUARDED(proc_stats)
+
 const struct rce_handlers kernel_handlers = {
-    .console_write = k_console_write,
-    .close = k_close,
-    .console_read = k_console_read,
-    .map = k_map,
-    .unmap = k_unmap,
-    .spawn = k_spawn,
-    .exit = k_exit,
-    .wait = k_wait,
-    .getpid = k_getpid,
-    .clock = k_clock,
-    .ring_create = k_ring_create,
-    .proc_stats = k_proc_stats,
+    .console_write = g_console_write,
+    .close = g_close,
+    .console_read = g_console_read,
+    .map = g_map,
+    .unmap = g_unmap,
+    .spawn = g_spawn,
+    .exit = g_exit,
+    .wait = g_wait,
+    .getpid = g_getpid,
+    .clock = g_clock,
+    .ring_create = g_ring_create,
+    .proc_stats = g_proc_stats,
     .close_object = k_close_object,
 };
