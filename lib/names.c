@@ -21,56 +21,65 @@
 #define RC_DESC_A_FLAGS   RC_DESC_A_INT
 #define RC_DESC_A_LEN     RC_DESC_A_INT
 #define RC_DESC_A_RSVD    RC_DESC_A_INT
-#define RC_FIELD_DESC(K, CT, FN, A, B)                                                 \
+/*
+ * The table as constants. Each op's field list becomes a file-scope array
+ * whose offsets come from offsetof on the op's own argument struct. The
+ * field macro of syscalls.def does not see the op's name, so the fields
+ * are first turned into a list of tuples, then each tuple is expanded
+ * with the name passed along (up to RC_FD_MAX fields an op).
+ */
+#define RC_FD_EXPAND(...) __VA_ARGS__
+#define RC_FD_TUPLE(K, CT, FN, A, B) (K, CT, FN, A, B),
+#define RC_FD_ONE_(op, K, CT, FN, A, B)                                                 \
 	{ .name = #FN, .len_field = RC_DESC_LEN_##K(A), .kind = RC_FK_##K,               \
-	  .size = sizeof(CT), .offset = offsetof(RcArgs, FN),                          \
+	  .size = sizeof(CT), .offset = offsetof(struct rc_args_##op, FN),              \
 	  .is_signed = RC_IS_SIGNED(CT), .a = RC_DESC_A_##K(A), .b = (uint64_t)(B) },
+#define RC_FD_ONE_X(op, ...) RC_FD_ONE_(op, __VA_ARGS__)
+#define RC_FD_ONE(op, t) RC_FD_ONE_X(op, RC_FD_EXPAND t)
+/* n tuples and the empty argument after the last comma */
+#define RC_FD_1(op, e)
+#define RC_FD_2(op, t, ...) RC_FD_ONE(op, t) RC_FD_1(op, __VA_ARGS__)
+#define RC_FD_3(op, t, ...) RC_FD_ONE(op, t) RC_FD_2(op, __VA_ARGS__)
+#define RC_FD_4(op, t, ...) RC_FD_ONE(op, t) RC_FD_3(op, __VA_ARGS__)
+#define RC_FD_5(op, t, ...) RC_FD_ONE(op, t) RC_FD_4(op, __VA_ARGS__)
+#define RC_FD_6(op, t, ...) RC_FD_ONE(op, t) RC_FD_5(op, __VA_ARGS__)
+#define RC_FD_7(op, t, ...) RC_FD_ONE(op, t) RC_FD_6(op, __VA_ARGS__)
+#define RC_FD_8(op, t, ...) RC_FD_ONE(op, t) RC_FD_7(op, __VA_ARGS__)
+#define RC_FD_9(op, t, ...) RC_FD_ONE(op, t) RC_FD_8(op, __VA_ARGS__)
+#define RC_FD_10(op, t, ...) RC_FD_ONE(op, t) RC_FD_9(op, __VA_ARGS__)
+#define RC_FD_11(op, t, ...) RC_FD_ONE(op, t) RC_FD_10(op, __VA_ARGS__)
+#define RC_FD_MAX 10
+#define RC_FD_NTH(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, N, ...) N
+#define RC_FD_COUNT(...) RC_FD_NTH(__VA_ARGS__, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define RC_FD_CAT_(a, b) a##b
+#define RC_FD_CAT(a, b) RC_FD_CAT_(a, b)
+#define RC_FD_EACH_(op, ...) RC_FD_CAT(RC_FD_, RC_FD_COUNT(__VA_ARGS__))(op, __VA_ARGS__)
+#define RC_FD_EACH(op, list) RC_FD_EACH_(op, list)
+#define RC_COUNT_FIELD(kind, ctype, fname, a, b) + 1
+
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                         \
-	static const struct rc_field_desc *rc_fields_##name(void)                      \
-	{                                                                              \
-		typedef struct rc_args_##name RcArgs;                                       \
-		static const struct rc_field_desc d[] = { RC_ARGS_##name(RC_FIELD_DESC) }; \
-		return d;                                                              \
-	}
+	_Static_assert(0 RC_ARGS_##name(RC_COUNT_FIELD) <= RC_FD_MAX,                  \
+		       "names.c: raise RC_FD_MAX for " #name);                         \
+	static const struct rc_field_desc rc_fields_##name[] = {                       \
+		RC_FD_EACH(name, RC_ARGS_##name(RC_FD_TUPLE))                           \
+	};
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
 
-#define RC_COUNT_FIELD(kind, ctype, fname, a, b) + 1
 #define RC_SYSCALL(op, OP, num, tgt, rts, who, doc)                                    \
 	{ .name = #OP, .summary = doc, .opcode = num, .target = RC_TK_##tgt,             \
-	  .impl = RC_IMPL_##who, .rights = rts,                           \
-	  .nfields = 0 RC_ARGS_##op(RC_COUNT_FIELD), .fields = NULL },
+	  .impl = RC_IMPL_##who, .rights = rts,                                          \
+	  .nfields = 0 RC_ARGS_##op(RC_COUNT_FIELD), .fields = rc_fields_##op },
 const struct rc_op_desc rc_op_descs[RC_OP_COUNT] = {
 #include "ringcall/syscalls.def"
 };
 #undef RC_SYSCALL
 
-static const struct rc_field_desc *rc_fields_of(unsigned opcode)
-{
-	switch (opcode) {
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
-	case num: return rc_fields_##name();
-#include "ringcall/syscalls.def"
-#undef RC_SYSCALL
-	}
-	return NULL;
-}
-
 const struct rc_op_desc *rc_op_desc(unsigned opcode)
 {
-	static struct rc_op_desc filled[RC_OP_COUNT];
-	static bool ready;
-
-	if (!ready) { /* attach field lists once: they come from functions */
-		for (unsigned i = 0; i < RC_OP_COUNT; i++) {
-			filled[i] = rc_op_descs[i];
-			filled[i].fields = rc_fields_of(filled[i].opcode);
-		}
-		ready = true;
-	}
 	for (unsigned i = 0; i < RC_OP_COUNT; i++)
-		if (filled[i].opcode == opcode)
-			return &filled[i];
+		if (rc_op_descs[i].opcode == opcode)
+			return &rc_op_descs[i];
 	return NULL;
 }
 

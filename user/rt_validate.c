@@ -45,7 +45,7 @@ int main(void)
     char what[64];
     unsigned kinds = 0;
     for (unsigned i = 0; i < RC_OP_COUNT; i++) {
-        const struct rc_op_desc *d = rc_op_desc(rc_op_descs[i].opcode);
+        const struct rc_op_desc *d = &rc_op_descs[i];
         if (d->impl == RC_IMPL_HOSTED) {
             struct rc_sqe *sqe = rt_sqe();
             rc_sqe_baseline(d, sqe, rt_ring_handle, buf);

@@ -41,7 +41,8 @@ struct rc_op_desc {
 
 /* The description of opcode, or NULL if it is not in the table. */
 const struct rc_op_desc *rc_op_desc(unsigned opcode);
-/* Every described opcode, in table order. */
+/* Every described opcode, in table order: complete constants (fields
+ * included), readable from any thread and from freestanding code. */
 extern const struct rc_op_desc rc_op_descs[RC_OP_COUNT];
 
 #ifdef __cplusplus
