@@ -73,6 +73,7 @@ check fuzz-engine ./build/fuzz/fuzz_engine -runs=100000 -max_len=4096 -seed=1
 check headers scripts/check-headers.sh
 check programs scripts/check-programs.sh
 check install scripts/check-install.sh
+check reference scripts/check-reference.sh
 check examples bash -c 'make --no-print-directory -s examples && scripts/check-examples.sh'
 check demo bash -c 'scripts/run-hosted.sh build/host | grep -c "is identical" | grep -qx 2'
 

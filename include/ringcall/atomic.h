@@ -62,16 +62,19 @@ static inline uint32_t rc_load_relaxed(const uint32_t *p)
 	return RC_ATOMIC_(load)(RC_AT32(p), RC_MO_(relaxed));
 }
 
+/* Relaxed 32-bit store (see rc_load_relaxed). */
 static inline void rc_store_relaxed(uint32_t *p, uint32_t v)
 {
 	RC_ATOMIC_(store)(RC_AT32(p), v, RC_MO_(relaxed));
 }
 
+/* Relaxed 64-bit load (see rc_load_relaxed). */
 static inline uint64_t rc_load_relaxed64(const uint64_t *p)
 {
 	return RC_ATOMIC_(load)(RC_AT64(p), RC_MO_(relaxed));
 }
 
+/* Relaxed 64-bit store (see rc_load_relaxed). */
 static inline void rc_store_relaxed64(uint64_t *p, uint64_t v)
 {
 	RC_ATOMIC_(store)(RC_AT64(p), v, RC_MO_(relaxed));
@@ -102,16 +105,16 @@ static inline void rc_copy_in_relaxed64x8(void *dst, const void *src)
 	__builtin_memcpy(d + 56, &w7, 8);
 }
 
+/* Atomic read-modify-write, sequentially consistent (a full barrier too):
+ * for doorbell counters and the engine's flag word. Return the old value. */
 static inline uint32_t rc_fetch_add(uint32_t *p, uint32_t v)
 {
 	return RC_ATOMIC_(fetch_add)(RC_AT32(p), v, RC_MO_(seq_cst));
 }
-
 static inline uint32_t rc_fetch_or(uint32_t *p, uint32_t v)
 {
 	return RC_ATOMIC_(fetch_or)(RC_AT32(p), v, RC_MO_(seq_cst));
 }
-
 static inline uint32_t rc_fetch_and(uint32_t *p, uint32_t v)
 {
 	return RC_ATOMIC_(fetch_and)(RC_AT32(p), v, RC_MO_(seq_cst));

@@ -90,11 +90,13 @@ static inline uint32_t rc_sq_space_left(struct rc_ring *r)
 	return r->sq_entries - (r->sqe_tail - r->sq_head_seen);
 }
 
+/* Set the value the entry's CQE carries back in user_data. */
 static inline void rc_sqe_set_data(struct rc_sqe *sqe, uint64_t user_data)
 {
 	sqe->user_data = user_data;
 }
 
+/* Set the entry's RC_SQE_* flags (LINK, DRAIN, SKIP_SUCCESS). */
 static inline void rc_sqe_set_flags(struct rc_sqe *sqe, uint8_t flags)
 {
 	sqe->flags = flags;
@@ -195,6 +197,7 @@ static inline void rc_cq_advance(struct rc_ring *r, uint32_t n)
 	rc_store_release(&r->hdr->cq_head, r->cq_head);
 }
 
+/* Hand the CQE returned by rc_peek_cqe or rc_wait_cqe back to the engine. */
 static inline void rc_cqe_seen(struct rc_ring *r, struct rc_cqe *cqe)
 {
 	(void)cqe;
