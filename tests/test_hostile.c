@@ -4,47 +4,95 @@
  */
 #include "helpers.h"
 #include <pthread.h>
-#include <sched.h>
 #include "ringcall/atomic.h"
+
+/* The rewriter and the engine take turns by handshake, so both make
+ * progress however the threads are scheduled (even on one CPU): for each
+ * round the test publishes, the rewriter first flips every entry
+ * RW_FLIPS times and acknowledges, then either keeps flipping while the
+ * engine reads (a race round) or leaves every entry at a known value
+ * (a settled round, whose result is then known exactly). */
+#define RW_FLIPS 4
+#define RW_FREE_FLIPS 2000 /* a race round's flipping, bounded */
 
 struct rewriter {
 	struct rc_sqe *sqes;
 	unsigned n;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	uint32_t round;   /* published by the test (atomic: read unlocked too) */
+	uint32_t settled; /* this round leaves every entry at valid (1) / invalid (2) */
+	uint32_t acked;   /* last round the rewriter has done its flips for */
 	uint32_t stop;
-	uint64_t flips; /* atomic: read by the engine's thread to see the race is on */
+	uint64_t flips;   /* handshake flips done (under lock) */
 };
 
-/* Flip every SQE's NOP result between a valid 1 and an invalid -5000,
- * word by word, as a hostile user would, while the engine reads. */
+/* Every entry's NOP result to valid 1 or invalid -5000, word by word, as
+ * a hostile user would. */
+static void rewrite_all(struct rewriter *w, bool valid)
+{
+	for (unsigned i = 0; i < w->n; i++)
+		rc_store_relaxed((uint32_t *)&w->sqes[i].args.nop.res, valid ? 1u : (uint32_t)-5000);
+}
+
 static void *rewrite(void *arg)
 {
 	struct rewriter *w = arg;
-	uint32_t v = 0;
+	uint32_t seen = 0, settled;
 
-	while (!rc_load_acquire(&w->stop)) {
-		v ^= 1;
-		for (unsigned i = 0; i < w->n; i++)
-			rc_store_relaxed((uint32_t *)&w->sqes[i].args.nop.res,
-					 v ? 1u : (uint32_t)-5000);
-		rc_store_relaxed64(&w->flips, rc_load_relaxed64(&w->flips) + 1);
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		while (rc_load_relaxed(&w->round) == seen && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (w->stop) {
+			pthread_mutex_unlock(&w->lock);
+			return NULL;
+		}
+		seen = rc_load_relaxed(&w->round);
+		settled = w->settled;
+		pthread_mutex_unlock(&w->lock);
+		for (unsigned k = 0; k < RW_FLIPS; k++)
+			rewrite_all(w, k & 1);
+		if (settled)
+			rewrite_all(w, settled == 1);
+		pthread_mutex_lock(&w->lock);
+		w->flips += RW_FLIPS;
+		w->acked = seen;
+		pthread_cond_broadcast(&w->cond);
+		pthread_mutex_unlock(&w->lock);
+		/* A race round: flip while the engine reads, until the next. */
+		for (unsigned k = 0; !settled && k < RW_FREE_FLIPS &&
+				     rc_load_acquire(&w->round) == seen; k++)
+			rewrite_all(w, k & 1);
 	}
-	return NULL;
+}
+
+/* Start round `round` and wait until the rewriter has flipped for it. */
+static void rewriter_round(struct rewriter *w, uint32_t round, uint32_t settled)
+{
+	pthread_mutex_lock(&w->lock);
+	w->settled = settled;
+	rc_store_release(&w->round, round);
+	pthread_cond_broadcast(&w->cond);
+	while (w->acked != round)
+		pthread_cond_wait(&w->cond, &w->lock);
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* The engine reads each SQE once: whatever it validated is what runs. A
  * reader that checked the field and then read it again would now and
  * then run res = -5000. The engine's copy is atomic loads racing with the
  * rewriter's atomic stores: under TSan, a plain copy would be reported.
- * It runs until both values have been seen while the rewriter flips (the
- * rewriter's progress is a handshake, not a hope: on one CPU it still
- * gets its time slices). */
+ * Every fourth round is settled, alternately valid and invalid, and must
+ * give exactly that result; the other rounds race. */
 static void sqe_rewritten_during_read_runs_what_was_checked(void **state)
 {
 	struct rc_ring r;
 	struct rce_ring *e;
-	struct rewriter w = { 0 };
+	struct rewriter w = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 	pthread_t th;
-	uint64_t ok = 0, rejected = 0, rounds = 0, flips0;
+	unsigned ok = 0, rejected = 0;
+	uint64_t flips_before;
 
 	(void)state;
 	ring_open(&r, 64, 64, 0);
@@ -54,26 +102,35 @@ static void sqe_rewritten_during_read_runs_what_was_checked(void **state)
 	w.sqes = r.sqes;
 	w.n = 64;
 	assert_int_equal(pthread_create(&th, NULL, rewrite, &w), 0);
-	while (rc_load_relaxed64(&w.flips) < 2) /* the race is on */
-		sched_yield();
-	flips0 = rc_load_relaxed64(&w.flips);
-	for (uint32_t tail = 0; rounds < 3125 || !ok || !rejected ||
-	     rc_load_relaxed64(&w.flips) == flips0; tail += 64, rounds++) {
-		rc_store_release(&r.hdr->sq_tail, tail + 64);
+	for (uint32_t round = 1; round <= 1000; round++) {
+		uint32_t settled = round % 4 ? 0 : 1 + round / 4 % 2;
+
+		pthread_mutex_lock(&w.lock);
+		flips_before = w.flips;
+		pthread_mutex_unlock(&w.lock);
+		rewriter_round(&w, round, settled);
+		pthread_mutex_lock(&w.lock);
+		assert_true(w.flips >= flips_before + RW_FLIPS); /* it did make progress */
+		pthread_mutex_unlock(&w.lock);
+		rc_store_release(&r.hdr->sq_tail, round * 64);
 		assert_int_equal(rce_ring_run(e, 64), 64);
 		for (unsigned i = 0; i < 64; i++) {
 			int32_t res = reap_one(&r, NULL);
 
 			assert_true(res == 1 || res == -RC_EINVAL);
+			if (settled)
+				assert_int_equal(res, settled == 1 ? 1 : -RC_EINVAL);
 			res == 1 ? ok++ : rejected++;
 		}
-		if (rounds % 256 == 255)
-			sched_yield(); /* one CPU: let the rewriter go on */
 	}
+	pthread_mutex_lock(&w.lock);
 	rc_store_release(&w.stop, 1);
+	rc_store_release(&w.round, 0);
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
 	pthread_join(th, NULL);
-	assert_int_equal(ok + rejected, rounds * 64);
-	assert_true(ok > 0 && rejected > 0);
+	assert_int_equal(ok + rejected, 1000 * 64);
+	assert_true(ok >= 125 * 64 && rejected >= 125 * 64); /* the settled rounds */
 	ring_close(&r);
 }
 
