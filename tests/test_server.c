@@ -311,10 +311,14 @@ static void scribbling_client_does_not_hurt_others(void **state)
 	assert_int_equal(kill(server_pid, 0), 0);
 }
 
+/* Kill the server once the client is asleep waiting for its CQE (it
+ * says so in cq_waiting): a handshake, not a sleep hoping it got there. */
 static void *kill_server_soon(void *arg)
 {
-	(void)arg;
-	usleep(200000);
+	struct rc_ring *r = arg;
+
+	while (!rc_load_acquire(&r->hdr->cq_waiting))
+		usleep(1000);
 	kill(server_pid, SIGKILL);
 	return NULL;
 }
@@ -331,7 +335,7 @@ static void dead_server_gives_epipe_not_a_hang(void **state)
 	connect_ring(&r, RC_MODE_DOORBELL);
 	rc_prep_timeout(rc_get_sqe(&r), 60000000000ull, 0, 0);
 	assert_int_equal(rc_submit(&r), 1);
-	pthread_create(&th, NULL, kill_server_soon, NULL);
+	pthread_create(&th, NULL, kill_server_soon, &r);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(rc_wait_cqe(&r, &cqe), -RC_EPIPE);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
