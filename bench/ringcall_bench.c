@@ -195,8 +195,13 @@ static struct bench_stats rtt(struct server *s, enum rc_mode mode, size_t sample
 	rc_disconnect(&r);
 	st = bench_stats_u64(v, samples);
 	if (csv && !only) { /* the distribution, for the latency plot */
-		FILE *d = fopen(mode == RC_MODE_POLL ? "bench/results/rtt_poll.dat"
-						     : "bench/results/rtt_doorbell.dat", "w");
+		const char *dir = getenv("BENCH_OUT");
+		char path[512];
+		FILE *d;
+
+		snprintf(path, sizeof(path), "%s/rtt_%s.dat", dir ? dir : "build/bench/results",
+			 mode == RC_MODE_POLL ? "poll" : "doorbell");
+		d = fopen(path, "w");
 
 		for (size_t i = 0; d && i < samples; i += samples / 1000)
 			fprintf(d, "%.4f %llu\n", (double)i / (double)samples * 100,

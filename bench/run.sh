@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh - run the peers and ringcall benchmarks, interleaved, then
-# callgrind instruction counts; write bench/results/summary.csv, print the
-# table with the targets, and draw the plots. Run by `make bench`.
+# callgrind instruction counts; write summary.csv, print the table with the
+# targets, and draw the plots. Run by `make bench`.
 #
 #   bench/run.sh [--quick]      (QUICK=1 in the environment == --quick)
 #
@@ -19,7 +19,8 @@
 # pairs per ratio (7 full, 3 quick), the five ratios' pairs interleaved, and
 # the ratio row is the median over its K pairs.
 #
-# Outputs in bench/results/:
+# Outputs in $BENCH_OUT (default build/bench/results: untracked; a run never
+# touches the tracked bench/results/, which `make bench-publish` refreshes):
 #   summary.csv     metric,value,unit: every peer and ringcall row (median
 #                   over the rounds), then the ratio rows (median over the
 #                   pairs) and the instruction counts
@@ -44,7 +45,8 @@ done
 unset BENCH_QUICK # ringcall_bench treats any value as quick; we pass flags
 
 bin=${BENCH_BIN_DIR:-build/bench}
-res=bench/results
+res=${BENCH_OUT:-build/bench/results}
+export BENCH_OUT=$res # ringcall_bench writes its rtt_*.dat there
 for b in "$bin/peers" "$bin/ringcall_bench"; do
 	[ -x "$b" ] || { echo "run.sh: $b is missing: run 'make bench'" >&2; exit 1; }
 done
@@ -64,7 +66,7 @@ echo "ringcall bench: $( [ "$quick" = 1 ] && echo quick || echo full ) mode," \
 
 # ---- 1. interleaved rounds ----------------------------------------------
 run_peers() { "$bin/peers" $qflag --csv "$1"; }
-# ringcall_bench writes bench/results/rtt_{poll,doorbell}.dat: keep each
+# ringcall_bench writes $res/rtt_{poll,doorbell}.dat: keep each
 # round's, to plot the one from the round whose p50 is the median.
 run_ring() {
 	"$bin/ringcall_bench" $qflag --csv "$1" --root "$tmp"
@@ -225,7 +227,7 @@ grep -q ',nan,' "$summary" && missing="$missing $(grep ',nan,' "$summary" | cut 
 # detail line, the two sides of the median pair (the lower of the two middle
 # ones if a pair had no value).
 table() {
-	awk -F, -v rounds="$rounds" -v npairs="$npairs" '
+	awk -F, -v rounds="$rounds" -v npairs="$npairs" -v res="$res" '
 	FILENAME == ARGV[1] { if (FNR > 1) v[$1] = $2; next }
 	FNR > 1 && $3 != "nan" {                               # pairs.csv
 		i = ++c[$2]; rat[$2, i] = $3 + 0; pn[$2, i] = $1; pv[$2, i] = $5; rv[$2, i] = $7
@@ -261,8 +263,8 @@ table() {
 	}
 	function ns(k) { return (k in v) && v[k] > 0 ? sprintf("%9.1f", 1e9 / v[k]) : "      nan" }
 	END {
-		printf "\nsummary (%s)\n", "bench/results/summary.csv"
-		printf "  ratios: median over %d back-to-back pairs, detail: the median pair (bench/results/pairs.csv)\n", npairs
+		printf "\nsummary (%s)\n", res "/summary.csv"
+		printf "  ratios: median over %d back-to-back pairs, detail: the median pair (%s)\n", npairs, res "/pairs.csv"
 		printf "  other rows: medians of %d round(s)\n", rounds
 		printf "  %-33s %12s  %-8s %-8s %s\n", "metric", "value", "target", "status", "pairs min..max"
 		a = "ratio_poll_b256_vs_iouring_b256"

@@ -2,14 +2,15 @@
 # bench.sh - boot the kernel in bench mode (user/kbench) under QEMU with
 # -icount shift=0,sleep=off (the guest TSC then counts instructions, so the
 # figures are exact), twice; fail unless both runs print identical rows;
-# then replace the kernel_* rows of the summary CSV with them.
+# then replace the kernel_* rows of the summary CSV with them (by default
+# $BENCH_OUT/summary.csv, build/bench/results/ if unset: untracked).
 #
 # usage: kernel/bench.sh build/kernel/kernel.img [summary.csv]
 # env:   K_QEMU, K_QEMU_FLAGS (must include -icount shift=0,sleep=off),
 #        K_BENCH_TIMEOUT (seconds per run, default 90)
 set -u
 img=${1:?usage: bench.sh kernel.img [summary.csv]}
-csv=${2:-bench/results/summary.csv}
+csv=${2:-${BENCH_OUT:-build/bench/results}/summary.csv}
 qemu=${K_QEMU:-qemu-system-x86_64}
 flags=${K_QEMU_FLAGS:--M microvm -accel tcg -icount shift=0,sleep=off -cpu max -m 128M -smp 2 -no-reboot -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04}
 limit=${K_BENCH_TIMEOUT:-90}

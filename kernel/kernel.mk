@@ -135,7 +135,7 @@ kernel-test: $(K_IMG)
 
 # NOP cost at batch 1..256, entered and polled, against a bare trap, in
 # instructions (QEMU icount: the guest TSC counts them; two runs, identical):
-# prints kernel_* rows and puts them in bench/results/summary.csv.
+# prints kernel_* rows and puts them in build/bench/results/summary.csv.
 K_ICOUNT_FLAGS ?= -icount shift=0,sleep=off
 bench-kernel: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS) $(K_ICOUNT_FLAGS)" $(K_DIR)/bench.sh $(K_IMG)
