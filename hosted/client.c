@@ -108,12 +108,12 @@ static int host_dial(const char *path)
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return host_err(errno);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		int err = -errno;
+		int err = errno;
 
 		close(fd);
-		return err == -ECONNREFUSED ? -RC_ENOENT : err;
+		return err == ECONNREFUSED ? -RC_ENOENT : host_err(err);
 	}
 	return fd;
 }

@@ -13,6 +13,20 @@
 #include <unistd.h>
 #include "host.h"
 
+/* RC_E* are Linux's numbers: each name maps to itself, checked here. */
+#define HOST_SAME_NUMBER(name) _Static_assert(RC_##name == name, "RC_" #name " is not Linux's");
+RC_ERRORS(HOST_SAME_NUMBER)
+
+int32_t host_err(int e)
+{
+	switch (e) {
+#define HOST_ERR_CASE(name) case name: return -RC_##name;
+	RC_ERRORS(HOST_ERR_CASE)
+#undef HOST_ERR_CASE
+	}
+	return -RC_EIO; /* a Linux error with no name in the vocabulary */
+}
+
 static struct host_client *host_of(struct rce_call *c)
 {
 	return (struct host_client *)c->ctx->port; /* mem is its first member */
@@ -43,7 +57,7 @@ static uint32_t host_open_rights(uint32_t access)
 	return RC_RIGHT_READ | RC_RIGHT_WRITE;
 }
 
-/* Return a new handle for path opened beneath the root, or -errno. */
+/* Return a new handle for path opened beneath the root, or -RC_E*. */
 static int32_t host_open(struct rce_call *c, const struct rce_args_open *a)
 {
 	char path[RC_PATH_MAX + 1];
@@ -62,7 +76,7 @@ static int32_t host_open(struct rce_call *c, const struct rce_args_open *a)
 		return -RC_EINVAL; /* a NUL inside would silently shorten it */
 	fd = syscall(SYS_openat2, host_of(c)->root_fd, path, &how, sizeof(how));
 	if (fd < 0)
-		return -errno;
+		return host_err(errno);
 	h = rce_handle_install(c->ctx, RCE_HT_FILE, host_open_rights(a->access),
 			       (void *)(intptr_t)(fd + 1));
 	if (h < 0)
@@ -75,7 +89,7 @@ static int host_fd(struct rce_call *c)
 	return (int)((intptr_t)c->target - 1); /* stored +1 so fd 0 is not NULL */
 }
 
-/* Return bytes read into the caller's buffer, or -errno. */
+/* Return bytes read into the caller's buffer, or -RC_E*. */
 static int32_t host_read(struct rce_call *c, const struct rce_args_read *a)
 {
 	void *dst = host_user_ptr(c->ctx->port, a->buf.addr, a->buf.len);
@@ -84,7 +98,7 @@ static int32_t host_read(struct rce_call *c, const struct rce_args_read *a)
 	if (!dst)
 		return -RC_EFAULT;
 	n = pread(host_fd(c), dst, a->buf.len, (off_t)a->offset);
-	return n < 0 ? -errno : (int32_t)n;
+	return n < 0 ? host_err(errno) : (int32_t)n;
 }
 
 static int32_t host_write(struct rce_call *c, const struct rce_args_write *a)
@@ -95,7 +109,7 @@ static int32_t host_write(struct rce_call *c, const struct rce_args_write *a)
 	if (!src)
 		return -RC_EFAULT;
 	n = pwrite(host_fd(c), src, a->buf.len, (off_t)a->offset);
-	return n < 0 ? -errno : (int32_t)n;
+	return n < 0 ? host_err(errno) : (int32_t)n;
 }
 
 static int32_t host_close(struct rce_call *c, const struct rce_args_close *a)
@@ -118,7 +132,7 @@ static int32_t host_console_write(struct rce_call *c, const struct rce_args_cons
 	plen = snprintf(prefix, sizeof(prefix), "[client %u] ", host_of(c)->id);
 	if (write(host_of(c)->console_fd, prefix, (size_t)plen) < 0 ||
 	    write(host_of(c)->console_fd, buf, a->len) < 0)
-		return -errno;
+		return host_err(errno);
 	if (a->len == 0 || buf[a->len - 1] != '\n')
 		(void)!write(host_of(c)->console_fd, "\n", 1);
 	return (int32_t)a->len;

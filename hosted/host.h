@@ -48,6 +48,10 @@ struct host_worker {
 
 extern const struct rce_handlers host_handlers;
 
+/* The one place Linux errnos become results: -RC_E<name> for each name of
+ * the vocabulary (abi.h RC_ERRORS), -RC_EIO for any other. e > 0. */
+int32_t host_err(int e);
+
 /* futex helpers (shared, not private: the words live in memfd pages) */
 int host_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns);
 void host_futex_wake(uint32_t *word, int nr);

@@ -44,21 +44,21 @@ static bool ehdr_ok(const struct elf64_ehdr *eh, size_t len)
 static int load_segment(uint64_t pml4, const uint8_t *image, size_t len, const struct elf64_phdr *ph)
 {
     if ((ph->flags & PF_W) && (ph->flags & PF_X))
-        return -ENOEXEC;
+        return -RC_ENOEXEC;
     if (ph->memsz < ph->filesz || ph->offset > len || ph->filesz > len - ph->offset)
-        return -ENOEXEC;
+        return -RC_ENOEXEC;
     uint64_t end = ph->vaddr + ph->memsz;
     if (end < ph->vaddr || ph->vaddr < USER_MIN || end > USTACK_TOP - USTACK_PAGES * PAGE_SIZE)
-        return -ENOEXEC;
+        return -RC_ENOEXEC;
     int perm = (ph->flags & PF_W) ? VM_WRITE : (ph->flags & PF_X) ? VM_EXEC : VM_READ;
 
     for (uint64_t va = ALIGN_DOWN(ph->vaddr, PAGE_SIZE); va < end; va += PAGE_SIZE) {
         pte_t *pte = vm_walk(pml4, va, false);
         if (pte && (*pte & PTE_P))
-            return -ENOEXEC;                /* overlapping segments */
+            return -RC_ENOEXEC;                /* overlapping segments */
         uint64_t pa = pmm_alloc();
         if (!pa)
-            return -ENOMEM;
+            return -RC_ENOMEM;
         int r = vm_map_user(pml4, va, pa, perm);
         if (r < 0) {
             pmm_free(pa);
@@ -78,7 +78,7 @@ int elf_load(uint64_t pml4, const void *image, size_t len, uint64_t *entry)
 {
     const struct elf64_ehdr *eh = image;
     if (!image || !ehdr_ok(eh, len))
-        return -ENOEXEC;
+        return -RC_ENOEXEC;
     const struct elf64_phdr *ph = (const struct elf64_phdr *)((const uint8_t *)image + eh->phoff);
     int nload = 0;
     for (int i = 0; i < eh->phnum; i++) {
@@ -91,7 +91,7 @@ int elf_load(uint64_t pml4, const void *image, size_t len, uint64_t *entry)
     }
     pte_t *pte = nload ? vm_walk(pml4, eh->entry, false) : NULL;
     if (!pte || !(*pte & PTE_P) || (*pte & PTE_NX) || eh->entry >= USER_TOP)
-        return -ENOEXEC;
+        return -RC_ENOEXEC;
     *entry = eh->entry;
     return 0;
 }

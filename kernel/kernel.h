@@ -8,16 +8,7 @@
 #include <stdint.h>
 #include "asm.h"
 
-#define EFAULT  14
-#define ENOMEM  12
-#define EINVAL  22
-#define ENOEXEC 8
-#define ECHILD  10
-#define ESRCH   3
-#define ENOSYS  38
-#define EAGAIN  11
-#define EINTR   4
-#define EEXIST  17
+#include "ringcall/abi.h"         /* errors: RC_E* (docs/abi.md), the one vocabulary */
 
 #define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))

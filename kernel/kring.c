@@ -340,7 +340,7 @@ static long kring_wait(struct kring *kr, uint32_t min)
         if (kring_cq_ready(kr) >= min)
             return 0;
         if (p->killed)
-            return -EINTR;              /* syscall_trap exits it */
+            return -RC_EINTR;           /* syscall_trap exits it */
         uint32_t tail = rce_ring_cq_tail(&kr->r);
         bool work = rce_ring_has_work(&kr->r);
         if (work && kr->polled)

@@ -273,7 +273,7 @@ static int32_t k_spawn(struct rce_call *c, const struct rce_args_spawn *a)
     if (proc_children(p) >= PROC_CHILDREN)
         return -RC_EAGAIN;
     int pid = proc_spawn_as(p, argv[0], argc, argv);
-    return pid == -ENOEXEC ? -RC_ENOENT : pid;
+    return pid == -RC_ENOEXEC ? -RC_ENOENT : pid;
 }
 
 /* The process ends when this enter returns; later entries do not run. */
@@ -366,7 +366,7 @@ static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
         return res;
     }
     if (!have)
-        return -RK_ECHILD;
+        return -RC_ECHILD;
     if (a->flags & RC_WAIT_NOHANG)
         return -RC_EAGAIN;
     struct rce_req *q = rce_call_park(c, wait_cancel);

@@ -165,9 +165,9 @@ static bool t_vm_user(void)
     EXPECT(vm_alloc_user(as, 0x500000, 3 * PAGE_SIZE, VM_WRITE) == 0, "alloc rw");
     EXPECT(vm_alloc_user(as, 0x600000, PAGE_SIZE, VM_READ) == 0, "alloc ro");
     uint64_t pa = pmm_alloc();
-    EXPECT(vm_map_user(as, 0x700000, pa, VM_WRITE | VM_EXEC) == -EINVAL, "W+X accepted");
-    EXPECT(vm_map_user(as, 0x500000, pa, VM_READ) == -EINVAL, "double map accepted");
-    EXPECT(vm_map_user(as, KERNEL_BASE, pa, VM_READ) == -EINVAL, "kernel va accepted");
+    EXPECT(vm_map_user(as, 0x700000, pa, VM_WRITE | VM_EXEC) == -RC_EINVAL, "W+X accepted");
+    EXPECT(vm_map_user(as, 0x500000, pa, VM_READ) == -RC_EINVAL, "double map accepted");
+    EXPECT(vm_map_user(as, KERNEL_BASE, pa, VM_READ) == -RC_EINVAL, "kernel va accepted");
     EXPECT(vm_map_user(as, 0x700000, pa, VM_EXEC) == 0, "map exec");
     pte_t *x = vm_walk(as, 0x700000, false);
     EXPECT(x && (*x & PTE_U) && !(*x & PTE_W) && !(*x & PTE_NX), "exec pte %lx", x ? *x : 0);
@@ -208,35 +208,35 @@ static bool t_usercopy(void)
     char buf[64], out[64];
     bool ok = true;
 
-    EXPECT(copy_to_user(0x800000, "x", 1) == -EFAULT, "kernel thread has no user space");
+    EXPECT(copy_to_user(0x800000, "x", 1) == -RC_EFAULT, "kernel thread has no user space");
     me->pml4 = as;
     vm_switch(as);
     memset(buf, 'q', sizeof(buf));
 #define CHECK(c) do { if (!(c)) { ok = false; ksnprintf(why, sizeof(why), "line %d: %s", __LINE__, #c); goto out; } } while (0)
     CHECK(copy_to_user(0x800ff0, buf, 32) == 0);             /* spans two pages */
     CHECK(copy_from_user(out, 0x800ff0, 32) == 0 && memcmp(out, buf, 32) == 0);
-    CHECK(copy_to_user(0x900000, buf, 1) == -EFAULT);        /* read-only */
+    CHECK(copy_to_user(0x900000, buf, 1) == -RC_EFAULT);        /* read-only */
     CHECK(copy_from_user(out, 0x900000, 8) == 0);            /* but readable */
-    CHECK(copy_from_user(out, (uint64_t)&npass, 4) == -EFAULT);
-    CHECK(copy_to_user((uint64_t)&npass, buf, 4) == -EFAULT);
-    CHECK(copy_from_user(out, 0x801ff8, 16) == -EFAULT);     /* runs off the end */
-    CHECK(copy_from_user(out, ~0ul - 4, 16) == -EFAULT);     /* wraps */
+    CHECK(copy_from_user(out, (uint64_t)&npass, 4) == -RC_EFAULT);
+    CHECK(copy_to_user((uint64_t)&npass, buf, 4) == -RC_EFAULT);
+    CHECK(copy_from_user(out, 0x801ff8, 16) == -RC_EFAULT);     /* runs off the end */
+    CHECK(copy_from_user(out, ~0ul - 4, 16) == -RC_EFAULT);     /* wraps */
     CHECK(copy_from_user(out, 0x800000, 0) == 0);
     /* SMAP: a plain kernel load of a mapped user byte faults; only the copy routine gets through. */
-    CHECK(!smap_on || probe_user_read((const void *)0x800ff0) == -EFAULT);
+    CHECK(!smap_on || probe_user_read((const void *)0x800ff0) == -RC_EFAULT);
     CHECK(copy_to_user(0x801000, "hello", 6) == 0);
     CHECK(strncpy_from_user(out, 0x801000, sizeof(out)) == 5 && strcmp(out, "hello") == 0);
-    CHECK(strncpy_from_user(out, 0x801000, 3) == -EINVAL);
-    CHECK(strncpy_from_user(out, 0x10000000, 8) == -EFAULT);
+    CHECK(strncpy_from_user(out, 0x801000, 3) == -RC_EINVAL);
+    CHECK(strncpy_from_user(out, 0x10000000, 8) == -RC_EFAULT);
 
     /* The check passed, then the page vanished: the fixup must yield -EFAULT. */
     CHECK(user_range_ok(0x801000, 16, false));
     uint64_t pa = vm_unmap_user(as, 0x801000);
     CHECK(pa != 0);
     pmm_free(pa);
-    CHECK(copy_user_raw(out, (const void *)0x801000, 16) == -EFAULT);
-    CHECK(copy_user_raw((void *)0x800ff8, buf, 16) == -EFAULT);  /* faults mid-copy */
-    CHECK(copy_from_user(out, 0x801000, 16) == -EFAULT);
+    CHECK(copy_user_raw(out, (const void *)0x801000, 16) == -RC_EFAULT);
+    CHECK(copy_user_raw((void *)0x800ff8, buf, 16) == -RC_EFAULT);  /* faults mid-copy */
+    CHECK(copy_from_user(out, 0x801000, 16) == -RC_EFAULT);
 #undef CHECK
 out:
     me->pml4 = 0;
@@ -416,7 +416,7 @@ static bool t_kill(void)
     struct proc_stats st;
     EXPECT(proc_wait(pid, &st) == pid, "wait");
     EXPECT(st.status == (PROC_KILLED | PROC_KILL_REQUEST), "status %x", st.status);
-    EXPECT(proc_kill(pid) == -ESRCH, "kill of reaped pid");
+    EXPECT(proc_kill(pid) == -RC_ESRCH, "kill of reaped pid");
     return true;
 }
 
@@ -460,7 +460,7 @@ static bool t_many(void)
         bad += st.status != 0;
     }
     EXPECT(reaped == 40 && bad == 0, "reaped %d, %d bad", reaped, bad);
-    EXPECT(proc_wait(-1, NULL) == -ECHILD, "wait with no children");
+    EXPECT(proc_wait(-1, NULL) == -RC_ECHILD, "wait with no children");
     return true;
 }
 
@@ -508,7 +508,7 @@ static bool t_elf_reject(void)
         }
         const char *argv[] = { "bad" };
         int r = proc_spawn_elf("bad", img, len, 1, argv);
-        if (r != -ENOEXEC) {
+        if (r != -RC_ENOEXEC) {
             ksnprintf(why, sizeof(why), "mode %d: spawn returned %d", mode, r);
             ok = false;
             if (r > 0)
@@ -517,11 +517,11 @@ static bool t_elf_reject(void)
     }
     kfree(img);
     const char *argv[] = { "x" };
-    if (ok && proc_spawn("no-such-program", 1, argv) != -ENOEXEC) {
+    if (ok && proc_spawn("no-such-program", 1, argv) != -RC_ENOEXEC) {
         ksnprintf(why, sizeof(why), "missing program accepted");
         ok = false;
     }
-    if (ok && proc_spawn("hello", MAX_ARGS + 1, argv) != -EINVAL) {
+    if (ok && proc_spawn("hello", MAX_ARGS + 1, argv) != -RC_EINVAL) {
         ksnprintf(why, sizeof(why), "too many args accepted");
         ok = false;
     }

@@ -147,7 +147,7 @@ static int copy_to_space(uint64_t pml4, uint64_t va, const void *src, size_t len
     while (len) {
         uint64_t pa = vm_translate(pml4, va);
         if (pa == (uint64_t)-1)
-            return -EFAULT;
+            return -RC_EFAULT;
         size_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
         if (n > len)
             n = len;
@@ -199,18 +199,18 @@ static int spawn_elf(struct proc *parent, const char *name, const void *elf, siz
                      int argc, const char *const argv[], bool hold)
 {
     if (!args_ok(argc, argv))
-        return -EINVAL;
+        return -RC_EINVAL;
     struct proc *p = proc_alloc(name);
     if (!p)
-        return -EAGAIN;
-    int err = -ENOMEM;
+        return -RC_EAGAIN;
+    int err = -RC_ENOMEM;
     uint64_t entry, uargv;
     if (!(p->pml4 = vm_create()))
         goto fail;
     if ((err = elf_load(p->pml4, elf, len, &entry)) < 0)
         goto fail;
     uint64_t sp = setup_stack(p->pml4, argc, argv, &uargv);
-    err = -ENOMEM;
+    err = -RC_ENOMEM;
     if (!sp)
         goto fail;
     uint64_t ring_bytes;
@@ -257,7 +257,7 @@ int proc_spawn_as(struct proc *parent, const char *prog, int argc, const char *c
 {
     const struct user_prog *up = user_prog_find(prog);
     if (!up)
-        return -ENOEXEC;
+        return -RC_ENOEXEC;
     return spawn_elf(parent, prog, up->data, up->size, argc, argv, false);
 }
 
@@ -267,7 +267,7 @@ int proc_spawn_held(const char *prog, int argc, const char *const argv[])
 {
     const struct user_prog *up = user_prog_find(prog);
     if (!up)
-        return -ENOEXEC;
+        return -RC_ENOEXEC;
     return spawn_elf(myproc(), prog, up->data, up->size, argc, argv, true);
 }
 
@@ -301,7 +301,7 @@ int kthread_create_on(const char *name, int (*fn)(void *), void *arg, int cpu)
 {
     struct proc *p = proc_alloc(name);
     if (!p)
-        return -EAGAIN;
+        return -RC_EAGAIN;
     p->ctx = (struct context *)(kstack_top(p) - sizeof(struct context));
     memset(p->ctx, 0, sizeof(*p->ctx));
     p->ctx->rip = (uint64_t)kthread_trampoline;
@@ -414,7 +414,7 @@ int proc_wait(int pid, struct proc_stats *out)
         }
         if (!have || me->killed) {
             release(&ptable_lock);
-            return !have ? -ECHILD : -EINTR;
+            return !have ? -RC_ECHILD : -RC_EINTR;
         }
         sleep_lock(me, &ptable_lock);
     }
@@ -445,7 +445,7 @@ int proc_kill(int pid)
 {
     struct proc *p = proc_find(pid);
     if (!p)
-        return -ESRCH;
+        return -RC_ESRCH;
     proc_request_exit(p, PROC_KILLED | PROC_KILL_REQUEST);
     return 0;
 }

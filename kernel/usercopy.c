@@ -31,7 +31,7 @@ bool user_range_ok(uint64_t uaddr, size_t len, bool write)
 int copy_from_user(void *dst, uint64_t uaddr, size_t len)
 {
     if (!user_range_ok(uaddr, len, false))
-        return -EFAULT;
+        return -RC_EFAULT;
     return (int)copy_user_raw(dst, (const void *)uaddr, len);
 }
 
@@ -39,7 +39,7 @@ int copy_from_user(void *dst, uint64_t uaddr, size_t len)
 int copy_to_user(uint64_t uaddr, const void *src, size_t len)
 {
     if (!user_range_ok(uaddr, len, true))
-        return -EFAULT;
+        return -RC_EFAULT;
     return (int)copy_user_raw((void *)uaddr, src, len);
 }
 
@@ -55,7 +55,7 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
         if (chunk > max - n)
             chunk = max - n;
         if (copy_from_user(dst + n, uaddr + n, chunk) < 0)
-            return -EFAULT;
+            return -RC_EFAULT;
         size_t len = strnlen(dst + n, chunk);
         if (len < chunk)
             return (long)(n + len);
@@ -63,7 +63,7 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
     }
     if (max)
         dst[max - 1] = 0;
-    return -EINVAL;
+    return -RC_EINVAL;
 }
 
 /*
@@ -78,7 +78,7 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
 long copy_user_as(uint64_t pml4, void *kbuf, uint64_t uaddr, size_t len, bool to_user)
 {
     if (!pml4)
-        return -EFAULT;                 /* the process is gone */
+        return -RC_EFAULT;                 /* the process is gone */
     uint64_t cr3 = read_cr3();
     if (cr3 != pml4)
         write_cr3(pml4);
@@ -89,7 +89,7 @@ long copy_user_as(uint64_t pml4, void *kbuf, uint64_t uaddr, size_t len, bool to
         if (n > len)
             n = len;
         if (!vm_check_user(pml4, uaddr, n, to_user)) {
-            err = -EFAULT;
+            err = -RC_EFAULT;
             break;
         }
         err = to_user ? copy_user_raw((void *)uaddr, k, n) : copy_user_raw(k, (const void *)uaddr, n);

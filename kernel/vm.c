@@ -186,14 +186,14 @@ void vm_destroy(uint64_t pml4)
 int vm_map_user(uint64_t pml4, uint64_t va, uint64_t pa, int perm)
 {
     if ((va | pa) & (PAGE_SIZE - 1) || va < USER_MIN || va >= USER_TOP)
-        return -EINVAL;
+        return -RC_EINVAL;
     if ((perm & VM_WRITE) && (perm & VM_EXEC))
-        return -EINVAL;             /* W^X */
+        return -RC_EINVAL;             /* W^X */
     pte_t *pte = vm_walk(pml4, va, true);
     if (!pte)
-        return -ENOMEM;
+        return -RC_ENOMEM;
     if (*pte & PTE_P)
-        return -EINVAL;
+        return -RC_EINVAL;
     *pte = pa | PTE_P | PTE_U | ((perm & VM_WRITE) ? PTE_W : 0) |
            ((perm & VM_EXEC) ? 0 : PTE_NX) | ((perm & VM_NOFREE) ? PTE_NOFREE : 0) |
            ((perm & VM_ANON) ? PTE_ANON : 0);
@@ -221,7 +221,7 @@ int vm_alloc_user(uint64_t pml4, uint64_t va, size_t len, int perm)
     for (uint64_t a = ALIGN_DOWN(va, PAGE_SIZE); a < va + len; a += PAGE_SIZE) {
         uint64_t pa = pmm_alloc();
         if (!pa)
-            return -ENOMEM;
+            return -RC_ENOMEM;
         int r = vm_map_user(pml4, a, pa, perm);
         if (r < 0) {
             pmm_free(pa);

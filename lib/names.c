@@ -97,30 +97,9 @@ const char *rc_err_name(int32_t res)
 	if (res >= 0 || res < -4095)
 		return NULL;
 	switch (-res) {
-	case RC_EPERM: return "EPERM";
-	case RC_ENOENT: return "ENOENT";
-	case RC_ESRCH: return "ESRCH";
-	case RC_ENOEXEC: return "ENOEXEC";
-	case RC_ECHILD: return "ECHILD";
-	case RC_EIO: return "EIO";
-	case RC_EBADF: return "EBADF";
-	case RC_EAGAIN: return "EAGAIN";
-	case RC_ENOMEM: return "ENOMEM";
-	case RC_EACCES: return "EACCES";
-	case RC_EFAULT: return "EFAULT";
-	case RC_EBUSY: return "EBUSY";
-	case RC_EEXIST: return "EEXIST";
-	case RC_EXDEV: return "EXDEV";
-	case RC_EINVAL: return "EINVAL";
-	case RC_EMFILE: return "EMFILE";
-	case RC_EPIPE: return "EPIPE";
-	case RC_EDEADLK: return "EDEADLK";
-	case RC_ENAMETOOLONG: return "ENAMETOOLONG";
-	case RC_ENOSYS: return "ENOSYS";
-	case RC_ETIME: return "ETIME";
-	case RC_EOPNOTSUPP: return "EOPNOTSUPP";
-	case RC_EALREADY: return "EALREADY";
-	case RC_ECANCELED: return "ECANCELED";
+#define RC_ERR_CASE(name) case RC_##name: return #name;
+	RC_ERRORS(RC_ERR_CASE)
+#undef RC_ERR_CASE
 	}
 	return NULL;
 }

@@ -56,6 +56,6 @@ int main(int argc, char **argv)
     CHECK_EQ(rt_sync(s), -RC_EBADF);
     CHECK_EQ(rt_map(RB, 1, RC_MAP_WRITE), 0);   /* B's region is unmapped */
     CHECK_EQ(rt_unmap(RB, 1), 0);
-    CHECK_EQ(waitpid((int)child, NULL), -RK_ECHILD);    /* the WAIT reaped it */
+    CHECK_EQ(waitpid((int)child, NULL), -RC_ECHILD);    /* the WAIT reaped it */
     return rt_report("rt_closechain");
 }

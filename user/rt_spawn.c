@@ -72,8 +72,8 @@ int main(void)
     CHECK_EQ(codes, 0xe);               /* in exit order, whatever the timer made it */
 
     /* Nothing to wait for; NOHANG with a live child. */
-    CHECK_EQ(waitpid(0, NULL), -RK_ECHILD);
-    CHECK_EQ(waitpid(99999, NULL), -RK_ECHILD);
+    CHECK_EQ(waitpid(0, NULL), -RC_ECHILD);
+    CHECK_EQ(waitpid(99999, NULL), -RC_ECHILD);
     const char *sl[] = { "sleeper", "20", NULL };
     pid = spawn(sl);
     struct rc_sqe *s = rt_sqe();

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     CHECK_EQ(n, PER_PROC);
     CHECK_EQ(err, -RC_EAGAIN);
     CHECK_EQ(reap(n), n);
-    CHECK_EQ(waitpid(0, NULL), -RK_ECHILD);
+    CHECK_EQ(waitpid(0, NULL), -RC_ECHILD);
 
     /* Many bombs at once: the table (64 slots) runs out before their limits. */
     const char *bomb[] = { "rt_spawnlim", "bomb", NULL };

@@ -20,31 +20,61 @@
 #define RC_ABI_MAGIC   0x52435231u /* "RCR1" as a number; in memory (LE) "1RCR" */
 #define RC_ABI_VERSION 1u
 
-/* ---- error numbers: results are negative errno values, Linux's numbers ---- */
-#define RC_EPERM        1
-#define RC_ENOENT       2
-#define RC_ESRCH        3
-#define RC_EIO          5
-#define RC_ENOEXEC      8
-#define RC_EBADF        9
-#define RC_ECHILD      10
-#define RC_EAGAIN      11
-#define RC_ENOMEM      12
-#define RC_EACCES      13
-#define RC_EFAULT      14
-#define RC_EBUSY       16
-#define RC_EEXIST      17
-#define RC_EXDEV       18
-#define RC_EINVAL      22
-#define RC_EMFILE      24
-#define RC_EPIPE       32
-#define RC_ENAMETOOLONG 36
-#define RC_EDEADLK     35
-#define RC_ENOSYS      38
-#define RC_ETIME       62
-#define RC_EOPNOTSUPP  95
-#define RC_EALREADY   114
-#define RC_ECANCELED  125
+/* ---- error numbers: the one vocabulary (docs/abi.md section 8) ----
+ * A result < 0 is -RC_E*, on every platform: the engine, the kernel and the
+ * hosted server (which maps Linux errnos onto these in one place, anything
+ * else becoming -RC_EIO). The numbers are Linux's, so a Linux-hosted
+ * platform maps most of them to themselves. rc_err_name names each. */
+#define RC_EPERM         1 /* operation not permitted */
+#define RC_ENOENT        2 /* no such file or program */
+#define RC_ESRCH         3 /* no such process */
+#define RC_EINTR         4 /* interrupted: the caller is being killed */
+#define RC_EIO           5 /* I/O error, or a platform error with no name here */
+#define RC_ENXIO         6 /* no such device or address */
+#define RC_E2BIG         7 /* argument list too long */
+#define RC_ENOEXEC       8 /* not an executable */
+#define RC_EBADF         9 /* bad handle */
+#define RC_ECHILD       10 /* no such child */
+#define RC_EAGAIN       11 /* try again (a limit reached, NOHANG) */
+#define RC_ENOMEM       12 /* out of memory */
+#define RC_EACCES       13 /* not allowed (RESTRICT, file permissions) */
+#define RC_EFAULT       14 /* bad user buffer */
+#define RC_EBUSY        16 /* busy (the backlog is full) */
+#define RC_EEXIST       17 /* exists */
+#define RC_EXDEV        18 /* path leaves the root */
+#define RC_ENODEV       19 /* no such device */
+#define RC_ENOTDIR      20 /* a path component is not a directory */
+#define RC_EISDIR       21 /* is a directory */
+#define RC_EINVAL       22 /* invalid argument */
+#define RC_ENFILE       23 /* too many open files in the system */
+#define RC_EMFILE       24 /* handle table full */
+#define RC_ETXTBSY      26 /* text file busy */
+#define RC_EFBIG        27 /* file too large */
+#define RC_ENOSPC       28 /* no space left */
+#define RC_ESPIPE       29 /* not seekable */
+#define RC_EROFS        30 /* read-only file system */
+#define RC_EMLINK       31 /* too many links */
+#define RC_EPIPE        32 /* broken pipe */
+#define RC_EDEADLK      35 /* would wait forever */
+#define RC_ENAMETOOLONG 36 /* name too long */
+#define RC_ENOSYS       38 /* no such system call */
+#define RC_ELOOP        40 /* too many symbolic links */
+#define RC_ETIME        62 /* TIMEOUT expired */
+#define RC_EOVERFLOW    75 /* value too large */
+#define RC_EOPNOTSUPP   95 /* not offered by this platform */
+#define RC_ETIMEDOUT   110 /* timed out */
+#define RC_EALREADY    114 /* already done */
+#define RC_EDQUOT      122 /* quota exceeded */
+#define RC_ECANCELED   125 /* cancelled */
+
+/* Every RC_E* name above, once: rc_err_name and the hosted errno map are
+ * generated from it. */
+#define RC_ERRORS(X) X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) \
+	X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) X(EFAULT) X(EBUSY)    \
+	X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE)   \
+	X(ETXTBSY) X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(EDEADLK)    \
+	X(ENAMETOOLONG) X(ENOSYS) X(ELOOP) X(ETIME) X(EOVERFLOW) X(EOPNOTSUPP)            \
+	X(ETIMEDOUT) X(EALREADY) X(EDQUOT) X(ECANCELED)
 
 /* ---- constants the syscall table refers to ---- */
 #define RC_RIGHT_READ   (1u << 0)

@@ -41,11 +41,6 @@
 #define RK_RING0_SQ   64u
 #define RK_RING0_CQ   128u
 
-/* Kernel-side names for errno values of abi.h. */
-#define RK_ESRCH   RC_ESRCH
-#define RK_ENOEXEC RC_ENOEXEC
-#define RK_ECHILD  RC_ECHILD
-
 /* Wait status (WAIT's res): exit code, or KILLED | the fatal trap vector. */
 #define RK_STATUS_KILLED       0x100
 #define RK_STATUS_KILL_REQUEST 0xff /* "vector" when killed on request */
