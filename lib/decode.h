@@ -138,10 +138,12 @@ static inline int32_t rce_check_target(struct rce_ring *r, struct rce_call *c, u
 #define RCE_INVOKE_PLATFORM(name) r->ctx->ops->name(c, &a)
 #define RCE_INVOKE_HOSTED         RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_KERNEL         RCE_INVOKE_PLATFORM
+#define RCE_INVOKE_OTHER          RCE_INVOKE_PLATFORM
 #define RCE_OFFERED_ENGINE(name)   true
 #define RCE_OFFERED_PLATFORM(name) (r->ctx->ops->name != NULL)
 #define RCE_OFFERED_HOSTED         RCE_OFFERED_PLATFORM
 #define RCE_OFFERED_KERNEL         RCE_OFFERED_PLATFORM
+#define RCE_OFFERED_OTHER          RCE_OFFERED_PLATFORM
 
 /* One decode-then-invoke function per opcode, each small enough to need
  * almost no register saving. */

@@ -315,7 +315,8 @@ static const char *impl_words(unsigned impl)
 	case RC_IMPL_ENGINE: return "every platform: the engine runs it itself";
 	case RC_IMPL_PLATFORM: return "every platform, through its handler (the hosted server and the ringcall kernel)";
 	case RC_IMPL_HOSTED: return "the hosted runtime (ringcall-server, in-process rings); the ringcall kernel answers -EOPNOTSUPP";
-	default: return "the ringcall kernel; the hosted runtime answers -EOPNOTSUPP";
+	case RC_IMPL_KERNEL: return "the ringcall kernel; the hosted runtime answers -EOPNOTSUPP";
+	default: return "another kernel (impl OTHER): no platform in this tree offers it";
 	}
 }
 
@@ -325,7 +326,8 @@ static const char *impl_short(unsigned impl)
 	case RC_IMPL_ENGINE: return "all (engine)";
 	case RC_IMPL_PLATFORM: return "all (handler)";
 	case RC_IMPL_HOSTED: return "hosted";
-	default: return "kernel";
+	case RC_IMPL_KERNEL: return "kernel";
+	default: return "other";
 	}
 }
 

@@ -69,6 +69,7 @@ struct rce_req;
 	int32_t (*name)(struct rce_call *c, const struct rce_args_##name *a);
 #define RCE_HANDLER_HOSTED RCE_HANDLER_PLATFORM
 #define RCE_HANDLER_KERNEL RCE_HANDLER_PLATFORM
+#define RCE_HANDLER_OTHER  RCE_HANDLER_PLATFORM
 struct rce_handlers {
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RCE_HANDLER_##impl(name)
 #include "syscalls.def"
