@@ -120,6 +120,14 @@ static void kring_unmap(struct kring *kr, uint32_t n)
         tlb_shootdown();
 }
 
+/* Frames the engine allocates for a ring whose backlog holds cap entries
+ * (rce_ring_init: the backlog and the request pool, whole frames each). */
+static uint32_t kring_engine_frames(uint32_t cap)
+{
+    return (uint32_t)(ALIGN_UP(cap * sizeof(struct rc_cqe), PAGE_SIZE) / PAGE_SIZE +
+                      ALIGN_UP(cap * sizeof(struct rce_req), PAGE_SIZE) / PAGE_SIZE);
+}
+
 /*
  * Make a ring for p at user address uaddr (page-aligned, unmapped) and a
  * handle naming it. The region is laid out by rce_ring_init (which checks
@@ -145,13 +153,24 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
         return -RC_EINVAL;
     if (!range_free(p->pml4, uaddr, npages))
         return -RC_EEXIST;
+    /* Charged first (limits.c): the region, the engine's state, and the
+     * page tables the mapping needs (those stay until exit). */
+    uint32_t cost = npages + kring_engine_frames(cq ? cq : 2 * sq);
+    uint32_t tables = vm_tables_needed(p->pml4, uaddr, npages);
+    int32_t err = rk_charge(p, cost + tables);
+    if (err)
+        return err;
     uint64_t pa = pmm_alloc_contig(npages);
-    if (!pa)
+    if (!pa) {
+        rk_uncharge(p, cost + tables);
         return -RC_ENOMEM;
-    *kr = (struct kring){ .owner = p, .pa = pa, .uaddr = uaddr, .npages = npages };
-    int32_t err = rce_ring_init(&kr->r, &p->rk.ctx, P2V(pa), npages * PAGE_SIZE, &prm);
+    }
+    *kr = (struct kring){ .owner = p, .pa = pa, .uaddr = uaddr, .npages = npages,
+                          .charged = cost };
+    err = rce_ring_init(&kr->r, &p->rk.ctx, P2V(pa), npages * PAGE_SIZE, &prm);
     if (err) {
         pmm_free_contig(pa, npages);
+        rk_uncharge(p, cost + tables);
         return err;
     }
     for (uint32_t i = 0; i < npages; i++) {
@@ -180,6 +199,7 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
 fail:
     rce_ring_destroy(&kr->r);
     pmm_free_contig(pa, npages);
+    rk_uncharge(p, cost);
     return err;
 }
 
@@ -192,6 +212,7 @@ static void kring_destroy(struct kring *kr)
     rce_ring_destroy(&kr->r);
     kring_unmap(kr, kr->npages);
     pmm_free_contig(kr->pa, kr->npages);
+    rk_uncharge(kr->owner, kr->charged);
     kr->in_use = false;
 }
 
@@ -249,6 +270,7 @@ void kring_close(struct kring *kr)
 void rk_complete(struct rce_req *q, int32_t res)
 {
     struct kring *kr = kring_of(q->call.ring);
+    kr->owner->rk.parked--;             /* every platform park is counted (ksys.c rk_park) */
     kring_hold(kr);
     rce_req_complete(q, res);
     kring_put(kr);

@@ -25,10 +25,15 @@
 #include "ringcall/engine.h"
 #include "rk_abi.h"
 
+/* Limits (limits.c, docs/kernel.md "Limits"); each refusal is a clean
+ * error: frames -ENOMEM, rings and handles -EMFILE, the rest -EAGAIN. */
 #define PROC_RINGS      4       /* rings per process (the first one included) */
 #define PROC_HANDLES    8       /* handle table slots per process */
 #define PROC_CHILDREN   16      /* live + unreaped children per process (SPAWN) */
-#define PROC_ANON_PAGES 4096    /* MAP'd pages per process (16 MiB) */
+#define PROC_FRAMES     4096    /* frames charged per process (16 MiB): MAP, rings, their page tables */
+#define PROC_PARKED     64      /* WAITs and CONSOLE_READs parked at once per process */
+#define TREE_PROCS      32      /* process slots per spawn tree (zombies count): half the table */
+#define TREE_FRAMES     8192    /* frames charged per spawn tree (32 MiB) */
 
 struct proc;
 
@@ -38,6 +43,7 @@ struct kring {
     uint64_t pa;                /* physically contiguous frames of the region */
     uint64_t uaddr;             /* where the owner sees the region */
     uint32_t npages;
+    uint32_t charged;           /* frames charged for it, given back when it goes */
     int32_t handle;
     uint32_t refs;              /* the handle + engine calls in progress (owner's lock) */
     bool in_use;                /* the slot holds a ring (until the last reference goes) */
@@ -51,7 +57,8 @@ struct kproc_rings {
     struct rce_ctx ctx;
     struct kring rings[PROC_RINGS];
     struct rce_req *waits;      /* parked WAITs, oldest first, linked through ->platform */
-    uint64_t anon_pages;        /* pages mapped by MAP */
+    uint32_t frames;            /* charged (limits.c): MAP'd pages, rings, page tables */
+    uint32_t parked;            /* WAITs and CONSOLE_READs parked (PROC_PARKED) */
     bool active;                /* ctx initialised (user processes) */
     uint32_t npoll;             /* polled rings (the poller skips a process with none) */
 };
@@ -77,6 +84,13 @@ struct proc *rk_proc(struct rce_call *c);   /* the process a call belongs to */
 long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3); /* the trap */
 int  rk_copy_out(struct proc *p, uint64_t uaddr, const void *src, uint64_t len); /* 0 / -EFAULT */
 int  rk_copy_in(struct proc *p, void *dst, uint64_t uaddr, uint64_t len);
+
+/* limits.c: per-process and per-tree budgets */
+int  tree_join(struct proc *child, struct proc *parent); /* 0 / -EAGAIN (tree full) */
+void tree_leave(struct proc *p);            /* its slot is freed */
+int  rk_charge(struct proc *p, uint32_t frames); /* 0 / -ENOMEM past p's or its tree's budget */
+void rk_uncharge(struct proc *p, uint32_t frames);
+void tree_usage(struct proc *p, uint32_t *procs, uint32_t *frames);
 
 /* kpoll.c: the kernel polling thread */
 void kpoll_init(void);                      /* start it (on CPU 1 when there is one) */

@@ -72,9 +72,27 @@ static void con_unlink(struct rce_req *q)
     }
 }
 
+/* Park c, counted against its process's PROC_PARKED; NULL at the limit
+ * (the handler then answers -EAGAIN). The count drops when the request
+ * is completed (rk_complete) or cancelled (its hook). */
+static struct rce_req *rk_park(struct rce_call *c, rce_cancel_fn cancel)
+{
+    struct proc *p = rk_proc(c);
+    if (p->rk.parked >= PROC_PARKED)
+        return NULL;
+    p->rk.parked++;
+    return rce_call_park(c, cancel);
+}
+
+static void unpark_count(struct rce_req *q)
+{
+    ((struct proc *)q->call.ctx->port)->rk.parked--;
+}
+
 /* CANCEL, or the ring going away: forget the read. */
 static void con_cancel(struct rce_req *q)
 {
+    unpark_count(q);
     acquire(&con_lock);
     con_unlink(q);
     release(&con_lock);
@@ -101,10 +119,15 @@ static int32_t k_console_read(struct rce_call *c, const struct rce_args_console_
 {
     acquire(&con_lock);
     int32_t res = RCE_PENDING;
-    if (con_count && !con_first)
+    if (con_count && !con_first) {
         res = con_take(c, a->buf);
-    else
-        con_append(rce_call_park(c, con_cancel));
+    } else {
+        struct rce_req *q = rk_park(c, con_cancel);
+        if (q)
+            con_append(q);
+        else
+            res = -RC_EAGAIN;           /* PROC_PARKED */
+    }
     release(&con_lock);
     return res;
 }
@@ -190,21 +213,22 @@ void console_flush(void)
 /* ---- memory ---- */
 
 /* Map pages zeroed frames at addr, read-only unless RC_MAP_WRITE. All or
- * nothing: -EEXIST if a page is in use, -ENOMEM past the per-process
- * budget or when frames run out. */
+ * nothing: -EEXIST if a page is in use, -ENOMEM past the process's or
+ * its spawn tree's frame budget (the pages and the page tables they
+ * need are charged) or when frames run out. */
 static int32_t k_map(struct rce_call *c, const struct rce_args_map *a)
 {
     struct proc *p = rk_proc(c);
     uint64_t len = (uint64_t)a->pages * PAGE_SIZE;
     if ((a->addr & (PAGE_SIZE - 1)) || a->addr + len > USER_TOP)
         return -RC_EINVAL;
-    if (p->rk.anon_pages + a->pages > PROC_ANON_PAGES)
-        return -RC_ENOMEM;
     for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
         pte_t *pte = vm_walk(p->pml4, va, false);
         if (pte && (*pte & PTE_P))
             return -RC_EEXIST;
     }
+    if (rk_charge(p, a->pages + vm_tables_needed(p->pml4, a->addr, a->pages)))
+        return -RC_ENOMEM;              /* tables made stay charged until exit */
     int perm = VM_ANON | ((a->flags & RC_MAP_WRITE) ? VM_WRITE : VM_READ);
     for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
         uint64_t pa = pmm_alloc();
@@ -213,10 +237,10 @@ static int32_t k_map(struct rce_call *c, const struct rce_args_map *a)
                 pmm_free(pa);
             for (uint64_t u = a->addr; u < va; u += PAGE_SIZE)
                 pmm_free(vm_unmap_user(p->pml4, u));
+            rk_uncharge(p, a->pages);
             return -RC_ENOMEM;
         }
     }
-    p->rk.anon_pages += a->pages;
     return 0;
 }
 
@@ -246,7 +270,7 @@ static int32_t k_unmap(struct rce_call *c, const struct rce_args_unmap *a)
                 pmm_free(batch[--n]);
         }
     }
-    p->rk.anon_pages -= a->pages;
+    rk_uncharge(p, a->pages);
     return 0;
 }
 
@@ -283,12 +307,24 @@ static int32_t k_exit(struct rce_call *c, const struct rce_args_exit *a)
     return 0;
 }
 
+/* p's counters and its use of each limit (PROC_STATS, WAIT's info). */
 void ksys_stats(struct proc *p, struct rc_proc_stats *out)
 {
+    uint32_t rings = 0, tree_procs, tree_frames;
+    for (int i = 0; i < PROC_RINGS; i++)
+        rings += p->rk.rings[i].in_use;
+    tree_usage(p, &tree_procs, &tree_frames);
     *out = (struct rc_proc_stats){
         .traps = p->stats.syscalls, .irqs = p->stats.user_irqs,
         .faults = p->stats.user_faults, .sqes = p->stats.sqes,
         .run_ns = (p->stats.end_ns ? p->stats.end_ns : clock_ns()) - p->stats.start_ns,
+        .frames = p->rk.frames, .frames_max = PROC_FRAMES,
+        .rings = rings, .rings_max = PROC_RINGS,
+        .handles = p->rk.ctx.open_handles, .handles_max = PROC_HANDLES,
+        .parked = p->rk.parked, .parked_max = PROC_PARKED,
+        .children = (uint32_t)proc_children(p), .children_max = PROC_CHILDREN,
+        .tree_procs = tree_procs, .tree_procs_max = TREE_PROCS,
+        .tree_frames = tree_frames, .tree_frames_max = TREE_FRAMES,
     };
 }
 
@@ -322,6 +358,7 @@ static void wait_unlink(struct proc *p, struct rce_req *q)
 
 static void wait_cancel(struct rce_req *q)
 {
+    unpark_count(q);
     wait_unlink(q->call.ctx->port, q);
 }
 
@@ -369,7 +406,9 @@ static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
         return -RC_ECHILD;
     if (a->flags & RC_WAIT_NOHANG)
         return -RC_EAGAIN;
-    struct rce_req *q = rce_call_park(c, wait_cancel);
+    struct rce_req *q = rk_park(c, wait_cancel);
+    if (!q)
+        return -RC_EAGAIN;              /* PROC_PARKED */
     struct rce_req **pp = &p->rk.waits;
     while (*pp)
         pp = (struct rce_req **)&(*pp)->platform;

@@ -761,6 +761,71 @@ static bool t_exitchain(void)
     return true;
 }
 
+/* ---- limits (issue 9, defect 5) ---- */
+
+/* Live processes named prog, and how many of them are asleep. */
+static int count_named(const char *prog, int *asleep)
+{
+    int n = 0;
+    *asleep = 0;
+    acquire(&ptable_lock);
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *c = proc_at(i);
+        if (c->state == P_UNUSED || c->state == P_ZOMBIE || c->state == P_REAPING ||
+            strcmp(c->name, prog) != 0)
+            continue;
+        n++;
+        *asleep += c->state == P_SLEEPING;
+    }
+    release(&ptable_lock);
+    return n;
+}
+
+/* Kill every live process named prog. */
+static void kill_named(const char *prog)
+{
+    for (int i = 0; i < NPROC; i++) {
+        struct proc *c = proc_at(i);
+        int pid = c->pid;
+        if (c->state != P_UNUSED && strcmp(c->name, prog) == 0)
+            proc_kill(pid);
+    }
+}
+
+/* A spawn tree that takes all it can (rt_hog hog: processes, frames,
+ * rings, parked reads) must hit its limits with clean errors and leave
+ * a bystander able to spawn, map and complete requests. */
+static bool t_hog(void)
+{
+    const char *argv[] = { "rt_hog", "hog" };
+    int root = proc_spawn("rt_hog", 2, argv);
+    EXPECT(root > 0, "spawn hog: %d", root);
+    /* Grown: every hog asleep (the last step), and no new one for 100 ms. */
+    int n = 0, asleep = 0, stable = 0;
+    for (int i = 0; i < 3000 && stable < 20; i++) {
+        int before = n;
+        n = count_named("rt_hog", &asleep);
+        stable = n == before && asleep == n ? stable + 1 : 0;
+        proc_sleep_ns(5 * 1000000ul);
+    }
+    uint32_t procs, frames;
+    tree_usage(proc_find(root), &procs, &frames);
+    kprintf("  hog tree: %d processes asleep, %u slots, %u frames charged, %lu frames free\n",
+            asleep, procs, frames, (unsigned long)pmm_free_count());
+    bool grown = stable >= 20 && procs == TREE_PROCS && frames > TREE_FRAMES - 64;
+    struct proc_stats st;
+    int by = grown ? run_prog(&st, "rt_hog", "bystander", NULL) : -1;
+    kill_named("rt_hog");
+    struct proc_stats hs;
+    EXPECT(proc_wait(root, &hs) == root, "wait hog");
+    EXPECT(grown, "hog tree did not reach its limits: %d of %d asleep, %u slots, %u frames",
+           asleep, n, procs, frames);
+    EXPECT(by > 0, "bystander: spawn/wait %d", by);
+    EXPECT(st.status == 0, "bystander status %x", st.status);
+    EXPECT(hs.status == (PROC_KILLED | PROC_KILL_REQUEST), "hog root status %x", hs.status);
+    return true;
+}
+
 /* ---- the kernel poller ---- */
 
 static bool t_rt_poll(void) { return user_test("rt_poll", NULL); }
@@ -885,6 +950,7 @@ int ktest_main(void *arg UNUSED)
     run("poll_sleep_wake", t_pollwake, true);
     run("stress_smp", t_stress, true);
     run("lifetime_close_races_enter", t_rt_closerace, true);
+    run("limits_hog_tree_bystander", t_hog, true);
     kprintf("kernel-test: %lu free frames at end (%lu at start), %lu ms\n",
             pmm_free_count(), frames0, clock_ns() / 1000000);
     kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);

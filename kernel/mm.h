@@ -67,6 +67,7 @@ bool     vm_check_user(uint64_t pml4, uint64_t va, size_t len, bool write); /* r
 void     vm_switch(uint64_t pml4);       /* load CR3 if different */
 void    *vm_map_mmio(uint64_t pa, size_t len); /* uncached kernel mapping of device memory */
 size_t   vm_user_pages(uint64_t pml4);   /* number of mapped user leaf pages */
+uint32_t vm_tables_needed(uint64_t pml4, uint64_t va, uint64_t npages); /* page-table frames a mapping would add */
 
 /* kalloc.c */
 void *kmalloc(size_t n);                 /* 16-byte aligned, NULL on OOM */

@@ -130,6 +130,8 @@ void proc_free(struct proc *p)
     }
     if (p->pml4)
         vm_destroy(p->pml4);
+    rk_uncharge(p, p->rk.frames);   /* a half-made spawn's; an exited one has none left */
+    tree_leave(p);
     pmm_free_contig(V2P(p->kstack), KSTACK_SIZE / PAGE_SIZE);
     p->kstack = NULL;
     p->pml4 = 0;
@@ -203,7 +205,10 @@ static int spawn_elf(struct proc *parent, const char *name, const void *elf, siz
     struct proc *p = proc_alloc(name);
     if (!p)
         return -RC_EAGAIN;
-    int err = -RC_ENOMEM;
+    int err = tree_join(p, parent);     /* -EAGAIN: its spawn tree is full */
+    if (err < 0)
+        goto fail;
+    err = -RC_ENOMEM;
     uint64_t entry, uargv;
     if (!(p->pml4 = vm_create()))
         goto fail;
@@ -365,6 +370,7 @@ void proc_exit(int status)
         vm_destroy(p->pml4);        /* switches CR3 to the kernel PML4 first */
         p->pml4 = 0;
     }
+    rk_uncharge(p, p->rk.frames);   /* page tables and MAP'd pages: the tree may use them again */
     acquire(&ptable_lock);
     struct proc *parent = p->parent;
     release(&ptable_lock);

@@ -38,6 +38,8 @@ struct proc_stats {
     int status;                 /* wait status (valid once zombie) */
 };
 
+struct rk_tree;
+
 struct proc {
     uint8_t fpu[512] __attribute__((aligned(16)));  /* fxsave area (user procs) */
     int pid;
@@ -53,6 +55,7 @@ struct proc {
     int exit_status;
     struct proc_stats stats;
     struct kproc_rings rk;      /* ringcall: handles and rings (user processes) */
+    struct rk_tree *tree;       /* spawn tree it is charged to (user processes; limits.c) */
     bool on_cpu;                /* its stack is in use on some CPU (ptable_lock) */
     int cpu_only;               /* -1, or the only CPU that may run it */
     /* Last: proc_alloc clears everything above, never the lock, which the

@@ -200,6 +200,34 @@ int vm_map_user(uint64_t pml4, uint64_t va, uint64_t pa, int perm)
     return 0;
 }
 
+/* Is the table at depth (1: PDPT, 2: PD, 3: PT) covering va present? */
+static bool table_present(uint64_t pml4, uint64_t va, int depth)
+{
+    const int idx[3] = { PML4_IDX(va), PDPT_IDX(va), PD_IDX(va) };
+    pte_t *t = P2V(pml4);
+    for (int i = 0; i < depth; i++) {
+        if (!(t[idx[i]] & PTE_P))
+            return false;
+        t = table(t[idx[i]]);
+    }
+    return true;
+}
+
+/* Page-table frames that mapping npages pages from va would allocate (a
+ * PDPT per 512 GiB, a PD per 1 GiB, a PT per 2 MiB not yet present), so
+ * that they can be charged to the process first. */
+uint32_t vm_tables_needed(uint64_t pml4, uint64_t va, uint64_t npages)
+{
+    uint64_t end = va + npages * PAGE_SIZE;
+    uint32_t n = 0;
+    for (int depth = 1; depth <= 3; depth++) {
+        uint64_t span = 1ul << (48 - 9 * depth);
+        for (uint64_t a = ALIGN_DOWN(va, span); a < end; a += span)
+            n += !table_present(pml4, a, depth);
+    }
+    return n;
+}
+
 /* Remove the mapping of va; returns its frame (caller frees) or 0. */
 uint64_t vm_unmap_user(uint64_t pml4, uint64_t va)
 {

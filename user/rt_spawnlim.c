@@ -1,7 +1,7 @@
 /*
  * rt_spawnlim [bomb] - spawn until the kernel says no: a process may have
- * 16 children (zombies count until reaped), and the process table is
- * finite. Each limit is a clean -EAGAIN; reaping makes room again.
+ * 16 children (zombies count until reaped), and a spawn tree 32 process
+ * slots. Each limit is a clean -EAGAIN; reaping makes room again.
  */
 #include "ulib.h"
 
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
     CHECK_EQ(reap(n), n);
     CHECK_EQ(waitpid(0, NULL), -RC_ECHILD);
 
-    /* Many bombs at once: the table (64 slots) runs out before their limits. */
+    /* Many bombs at once: the spawn tree (32 slots) runs out before their own limits. */
     const char *bomb[] = { "rt_spawnlim", "bomb", NULL };
     int bombs = 0;
     for (int i = 0; i < 8; i++) {
