@@ -12,7 +12,7 @@
 #define RA     0x620000000ul
 #define RB     0x630000000ul
 #define SCRATCH 0x640000000ul
-#define ROUNDS 16
+#define ROUNDS 8
 #define PAIRS  100
 
 int main(void)
