@@ -421,17 +421,26 @@ static void rce_publish(struct rce_ring *r)
 
 static bool rce_sq_pending(struct rce_ring *r);
 
+/* Fire TIMEOUTs due by count (left over by an earlier call's budget),
+ * then by time, within this call's budget. */
+static void rce_fire_due(struct rce_ring *r)
+{
+	uint64_t now;
+
+	if (r->next_count_target <= r->posted)
+		rce_fire_counts(r);
+	if (r->next_deadline != UINT64_MAX && (now = rce_port_now_ns()) >= r->next_deadline)
+		rce_fire_timeouts(r, now);
+}
+
 int rce_ring_run(struct rce_ring *r, uint32_t budget)
 {
 	uint32_t n;
 	bool busy;
 
-	if (RCE_UNLIKELY(r->nr_timeouts)) {
-		uint64_t now = rce_port_now_ns();
-
-		if (now >= r->next_deadline)
-			rce_fire_timeouts(r, now);
-	}
+	r->fire_left = RCE_TIMEOUT_BUDGET;
+	if (RCE_UNLIKELY(r->nr_timeouts))
+		rce_fire_due(r);
 	rce_settle(r);
 	if (RCE_UNLIKELY(r->backlog_count))
 		rce_flush_backlog(r);
@@ -467,13 +476,17 @@ bool rce_ring_has_work(struct rce_ring *r)
 {
 	if (r->backlog_count && rce_cq_has_room(r))
 		return true;
+	if (RCE_UNLIKELY(r->nr_timeouts) && rce_ring_next_deadline(r) <= rce_port_now_ns())
+		return true; /* due TIMEOUTs a budget left behind */
 	/* With no room, the SQ waits for completions or a drain, not for us. */
 	return rce_can_take(r) && rce_sq_pending(r);
 }
 
 uint64_t rce_ring_next_deadline(const struct rce_ring *r)
 {
-	return r->nr_timeouts ? r->next_deadline : UINT64_MAX;
+	if (!r->nr_timeouts)
+		return UINT64_MAX;
+	return r->next_count_target <= r->posted ? 0 : r->next_deadline;
 }
 
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on)
@@ -501,6 +514,7 @@ void rce_req_complete(struct rce_req *q, int32_t res)
 {
 	struct rce_ring *r = q->call.ring;
 
+	r->fire_left = RCE_TIMEOUT_BUDGET; /* for the count TIMEOUTs this may reach */
 	rce_pending_del(r, q);
 	rce_finish(r, q, res);
 	rce_settle(r);
@@ -577,7 +591,9 @@ int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t 
 	};
 	r->backlog = rce_port_alloc(cap * sizeof(*r->backlog));
 	r->reqs = rce_port_alloc(cap * sizeof(*r->reqs));
-	if (!r->backlog || !r->reqs) {
+	r->heap[0] = rce_port_alloc(2 * cap * sizeof(*r->heap[0])); /* both TIMEOUT heaps */
+	r->heap[1] = r->heap[0] ? r->heap[0] + cap : NULL;
+	if (!r->backlog || !r->reqs || !r->heap[0]) {
 		rce_ring_destroy(r);
 		return -RC_ENOMEM;
 	}
@@ -614,7 +630,12 @@ void rce_ring_destroy(struct rce_ring *r)
 		rce_port_free(r->backlog, r->cap * sizeof(*r->backlog));
 	if (r->reqs)
 		rce_port_free(r->reqs, r->cap * sizeof(*r->reqs));
+	if (r->heap[0])
+		rce_port_free(r->heap[0], 2 * r->cap * sizeof(*r->heap[0]));
 	r->backlog = NULL;
 	r->reqs = NULL;
+	r->heap[0] = r->heap[1] = NULL;
+	r->heap_len[0] = r->heap_len[1] = 0;
+	r->nr_timeouts = 0;
 	r->free_reqs = NULL;
 }

@@ -44,13 +44,113 @@ int32_t rce_op_restrict_ops(struct rce_call *c, const struct rce_args_restrict_o
 	return 0;
 }
 
-/* ---- TIMEOUT ---- */
+/* ---- TIMEOUT ----
+ *
+ * Parked TIMEOUTs sit in two binary min-heaps of cap slots each (a request
+ * in flight is in each at most once, so they never grow): by time, keyed
+ * (deadline, armed), and by count, keyed (count_target, armed). `armed`
+ * counts TIMEOUTs as they park, so equal keys fire in the order the
+ * TIMEOUTs were armed: submission order. Each request knows its slot, so
+ * arming, firing and removing one (CANCEL) cost O(log n).
+ */
+
+enum { RCE_BY_TIME, RCE_BY_COUNT };
+#define RCE_NO_SLOT UINT32_MAX /* heap_at of a TIMEOUT without that limit */
+
+static uint64_t rce_key(const struct rce_req *q, int h)
+{
+	return h == RCE_BY_TIME ? q->deadline : q->count_target;
+}
+
+/* Does a fire before b in heap h? */
+static bool rce_before(const struct rce_req *a, const struct rce_req *b, int h)
+{
+	uint64_t ka = rce_key(a, h), kb = rce_key(b, h);
+
+	return ka < kb || (ka == kb && a->armed < b->armed);
+}
+
+static void rce_heap_put(struct rce_ring *r, int h, uint32_t i, struct rce_req *q)
+{
+	r->heap[h][i] = q;
+	q->heap_at[h] = i;
+}
+
+/* Move q (to be placed at slot i) up to where its parent fires first. */
+static void rce_sift_up(struct rce_ring *r, int h, uint32_t i, struct rce_req *q)
+{
+	while (i > 0) {
+		uint32_t parent = (i - 1) / 2;
+
+		if (!rce_before(q, r->heap[h][parent], h))
+			break;
+		rce_heap_put(r, h, i, r->heap[h][parent]);
+		i = parent;
+	}
+	rce_heap_put(r, h, i, q);
+}
+
+/* Move q (to be placed at slot i) down to where it fires before its children. */
+static void rce_sift_down(struct rce_ring *r, int h, uint32_t i, struct rce_req *q)
+{
+	uint32_t n = r->heap_len[h];
+
+	for (;;) {
+		uint32_t child = 2 * i + 1;
+
+		if (child >= n)
+			break;
+		if (child + 1 < n && rce_before(r->heap[h][child + 1], r->heap[h][child], h))
+			child++;
+		if (!rce_before(r->heap[h][child], q, h))
+			break;
+		rce_heap_put(r, h, i, r->heap[h][child]);
+		i = child;
+	}
+	rce_heap_put(r, h, i, q);
+}
+
+static void rce_heap_push(struct rce_ring *r, int h, struct rce_req *q)
+{
+	rce_sift_up(r, h, r->heap_len[h]++, q);
+}
+
+/* Take q out of heap h, wherever it is: the last entry fills its slot. */
+static void rce_heap_del(struct rce_ring *r, int h, struct rce_req *q)
+{
+	uint32_t i = q->heap_at[h];
+	struct rce_req *last = r->heap[h][--r->heap_len[h]];
+
+	if (last == q)
+		return;
+	if (i > 0 && rce_before(last, r->heap[h][(i - 1) / 2], h))
+		rce_sift_up(r, h, i, last);
+	else
+		rce_sift_down(r, h, i, last);
+}
+
+static struct rce_req *rce_heap_top(const struct rce_ring *r, int h)
+{
+	return r->heap_len[h] ? r->heap[h][0] : NULL;
+}
+
+/* Cache the earliest deadline and count target (rce_post tests the count
+ * on every completion). */
+static void rce_timeouts_changed(struct rce_ring *r)
+{
+	struct rce_req *t = rce_heap_top(r, RCE_BY_TIME), *c = rce_heap_top(r, RCE_BY_COUNT);
+
+	r->next_deadline = t ? t->deadline : UINT64_MAX;
+	r->next_count_target = c ? c->count_target : UINT64_MAX;
+}
 
 static uint64_t rce_add_sat(uint64_t a, uint64_t b)
 {
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
+/* Park: it waits in the heap for each limit it has. Both 0 would never
+ * fire, so that completes at once instead. */
 int32_t rce_op_timeout(struct rce_call *c, const struct rce_args_timeout *a)
 {
 	struct rce_ring *r = c->ring;
@@ -59,16 +159,19 @@ int32_t rce_op_timeout(struct rce_call *c, const struct rce_args_timeout *a)
 	if (a->ns == 0 && a->count == 0)
 		return -RC_ETIME;
 	q = rce_call_park(c, NULL);
-	if (a->ns)
+	q->armed = r->armed++;
+	q->heap_at[RCE_BY_TIME] = q->heap_at[RCE_BY_COUNT] = RCE_NO_SLOT;
+	if (a->ns) {
 		q->deadline = (a->flags & RC_TIMEOUT_ABS) ? a->ns
 							  : rce_add_sat(rce_port_now_ns(), a->ns);
-	if (a->count)
+		rce_heap_push(r, RCE_BY_TIME, q);
+	}
+	if (a->count) {
 		q->count_target = r->posted + a->count;
-	if (q->deadline < r->next_deadline)
-		r->next_deadline = q->deadline;
-	if (q->count_target < r->next_count_target)
-		r->next_count_target = q->count_target;
+		rce_heap_push(r, RCE_BY_COUNT, q);
+	}
 	r->nr_timeouts++;
+	rce_timeouts_changed(r);
 	return RCE_PENDING;
 }
 
@@ -77,74 +180,90 @@ static bool rce_is_timeout(const struct rce_req *q)
 	return q->sqe.opcode == RC_OP_TIMEOUT;
 }
 
-/* Complete a parked request with res, taking it off the pending list. */
-static void rce_unpark(struct rce_ring *r, struct rce_req *q, int32_t res)
+/* Take a parked request off the pending list, and a TIMEOUT out of its
+ * heaps. */
+static void rce_unlink(struct rce_ring *r, struct rce_req *q)
 {
 	rce_pending_del(r, q);
-	if (rce_is_timeout(q))
-		r->nr_timeouts--;
+	if (!rce_is_timeout(q))
+		return;
+	if (q->heap_at[RCE_BY_TIME] != RCE_NO_SLOT)
+		rce_heap_del(r, RCE_BY_TIME, q);
+	if (q->heap_at[RCE_BY_COUNT] != RCE_NO_SLOT)
+		rce_heap_del(r, RCE_BY_COUNT, q);
+	r->nr_timeouts--;
+	rce_timeouts_changed(r);
+}
+
+/* Complete a parked request with res. Completing may run its chain, which
+ * may park new TIMEOUTs or complete others: callers re-read the heaps. */
+static void rce_unpark(struct rce_ring *r, struct rce_req *q, int32_t res)
+{
+	rce_unlink(r, q);
 	rce_finish(r, q, res);
 }
 
-/* Fire every timeout that is due by time (-ETIME) or, with by_count, by
- * completions (0); recompute the earliest deadline and count. Restarts
- * the scan after each completion: completing may run a chain that parks
- * new requests or completes others. */
-static void rce_scan_timeouts(struct rce_ring *r, uint64_t now, bool by_count)
+/* Fire, earliest first, the TIMEOUTs whose deadline is <= now (-ETIME),
+ * while the call's budget lasts. */
+void rce_fire_timeouts(struct rce_ring *r, uint64_t now)
 {
 	struct rce_req *q;
 
-restart:
-	r->next_deadline = r->next_count_target = UINT64_MAX;
-	for (q = r->pending; q; q = q->next) {
-		if (!rce_is_timeout(q))
-			continue;
-		if (q->deadline <= now) {
-			rce_unpark(r, q, -RC_ETIME);
-			goto restart;
-		}
-		if (by_count && q->count_target <= r->posted) {
-			rce_unpark(r, q, 0);
-			goto restart;
-		}
-		if (q->deadline < r->next_deadline)
-			r->next_deadline = q->deadline;
-		if (q->count_target < r->next_count_target)
-			r->next_count_target = q->count_target;
+	while (r->fire_left && (q = rce_heap_top(r, RCE_BY_TIME)) && q->deadline <= now) {
+		r->fire_left--;
+		rce_unpark(r, q, -RC_ETIME);
 	}
 }
 
-void rce_fire_timeouts(struct rce_ring *r, uint64_t now)
-{
-	rce_scan_timeouts(r, now, false);
-}
-
+/* Fire, lowest target first, the TIMEOUTs whose count is reached (0),
+ * while the call's budget lasts. Each firing posts a CQE that may reach
+ * further targets: the loop (not a nested call) picks them up. */
 void rce_fire_counts(struct rce_ring *r)
 {
+	struct rce_req *q;
+
+	if (r->firing_counts)
+		return;
 	r->firing_counts = true;
-	rce_scan_timeouts(r, 0, true);
+	while (r->fire_left && (q = rce_heap_top(r, RCE_BY_COUNT)) &&
+	       q->count_target <= r->posted) {
+		r->fire_left--;
+		rce_unpark(r, q, 0);
+	}
 	r->firing_counts = false;
 }
 
-/* ---- CANCEL ---- */
+/* ---- CANCEL ----
+ *
+ * Found by user_data: one walk of the pending list, O(parked requests) per
+ * CANCEL (io_uring searches too; nothing keyed by user_data is kept). The
+ * matches are unlinked first and completed after the walk, since
+ * completing one may run a chain that parks or completes others.
+ */
 
 int32_t rce_op_cancel(struct rce_call *c, const struct rce_args_cancel *a)
 {
 	struct rce_ring *r = c->ring;
+	struct rce_req *q, *next, *found = NULL, **tail = &found;
 	int32_t n = 0;
-	struct rce_req *q;
 
-restart:
-	for (q = r->pending; q; q = q->next) {
+	for (q = r->pending; q; q = next) {
+		next = q->next;
 		if (q->sqe.user_data != a->target)
 			continue;
 		if (q->cancel)
 			q->cancel(q);
-		rce_unpark(r, q, -RC_ECANCELED);
+		rce_unlink(r, q);
+		*tail = q;
+		tail = &q->next;
+		if (!(a->flags & RC_CANCEL_ALL))
+			break;
+	}
+	for (q = found; q; q = next) {
+		next = q->next;
+		q->next = NULL;
+		rce_finish(r, q, -RC_ECANCELED);
 		n++;
-		if (a->flags & RC_CANCEL_ALL)
-			goto restart;
-		return n;
 	}
 	if ((!n || (a->flags & RC_CANCEL_ALL)) && r->drain_held &&
 	    r->drain_held->sqe.user_data == a->target) {

@@ -130,6 +130,310 @@ static void waiting_for_nothing_is_an_error(void **state)
 	ring_close(&r);
 }
 
+/* ---- order, bounds and corner cases (issue 8 items 3, 4 and 15) ---- */
+
+/* Run the engine once without taking SQEs (as a timer would). */
+static void run_timers(struct rc_ring *r)
+{
+	assert_true(rce_ring_run(rc_inproc_engine(r), 0) >= 0);
+}
+
+/* Sleep until the engine clock reads at least t. */
+static void sleep_until(uint64_t t)
+{
+	struct timespec ts = { .tv_sec = (time_t)(t / 1000000000u),
+			       .tv_nsec = (long)(t % 1000000000u) };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL))
+		;
+}
+
+/* Queue an absolute TIMEOUT, submitting first if the SQ is full. */
+static void queue_timeout(struct rc_ring *r, uint64_t deadline, uint32_t count, uint64_t ud)
+{
+	struct rc_sqe *sqe = rc_get_sqe(r);
+
+	if (!sqe) {
+		submit_all(r);
+		sqe = rc_get_sqe(r);
+	}
+	rc_prep_timeout(sqe, deadline, count, deadline ? RC_TIMEOUT_ABS : 0);
+	rc_sqe_set_data(sqe, ud);
+}
+
+/* Twenty TIMEOUTs with one deadline complete in submission order. */
+static void same_deadline_completes_in_submission_order(void **state)
+{
+	struct rc_ring r;
+	uint64_t ud, deadline = now_ns() + 5000000;
+
+	(void)state;
+	ring_open(&r, 32, 64, 0);
+	for (uint64_t i = 0; i < 20; i++)
+		queue_timeout(&r, deadline, 0, i);
+	assert_int_equal(rc_submit_and_wait(&r, 20), 20);
+	for (uint64_t i = 0; i < 20; i++) {
+		assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+		assert_int_equal(ud, i);
+	}
+	ring_close(&r);
+}
+
+/* Deadlines armed in random order (many equal, some cancelled in the
+ * middle of the heap) come back sorted by deadline, equal ones in
+ * submission order. One submission: nothing can fire before the CANCELs
+ * are taken (a run fires only before it takes). */
+static void random_deadlines_come_back_sorted(void **state)
+{
+	enum { N = 500, STEP = 13 };
+	static uint64_t when[N];
+	static bool cancelled[N];
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+	uint64_t ud, base = now_ns() + 20000000, last_when = 0, last_ud = 0;
+	uint32_t seed = 12345, left = N;
+
+	(void)state;
+	ring_open(&r, 1024, 2048, 0);
+	for (uint64_t i = 0; i < N; i++) {
+		seed = seed * 1103515245u + 12345u;
+		when[i] = base + (seed >> 16) % 40 * 250000; /* 40 distinct instants */
+		queue_timeout(&r, when[i], 0, i);
+	}
+	for (uint64_t i = 7; i < N; i += STEP) {
+		sqe = rc_get_sqe(&r);
+		rc_prep_cancel(sqe, i, 0);
+		rc_sqe_set_data(sqe, 1000000 + i);
+		cancelled[i] = true;
+	}
+	submit_all(&r);
+	for (uint64_t i = 7; i < N; i += STEP) {
+		assert_int_equal(reap_one(&r, &ud), -RC_ECANCELED);
+		assert_int_equal(ud, i);
+		assert_int_equal(reap_one(&r, &ud), 1);
+		assert_int_equal(ud, 1000000 + i);
+		left--;
+	}
+	sleep_until(base + 40 * 250000);
+	while (left) {
+		run_timers(&r);
+		while (cqes_ready(&r)) {
+			assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+			assert_true(ud < N && !cancelled[ud]);
+			assert_true(when[ud] > last_when || (when[ud] == last_when && ud > last_ud));
+			last_when = when[ud];
+			last_ud = ud;
+			left--;
+		}
+	}
+	ring_close(&r);
+}
+
+/* Count TIMEOUTs fire in target order, equal targets in submission order;
+ * each one's own CQE counts toward the others. */
+static void count_timeouts_fire_in_target_order(void **state)
+{
+	static const uint32_t count[] = { 3, 1, 5, 1, 2, 4 };
+	static const uint64_t order[] = { 99, 1, 3, 4, 0, 5, 2 };
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+	uint64_t ud;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	for (uint64_t i = 0; i < 6; i++)
+		queue_timeout(&r, 0, count[i], i);
+	submit_all(&r);
+	assert_int_equal(cqes_ready(&r), 0);
+	sqe = rc_get_sqe(&r);
+	rc_prep_nop(sqe, 0);
+	rc_sqe_set_data(sqe, 99);
+	submit_all(&r);
+	for (int i = 0; i < 7; i++) {
+		while (!cqes_ready(&r))
+			run_timers(&r);
+		assert_int_equal(reap_one(&r, &ud), 0);
+		assert_int_equal(ud, order[i]);
+	}
+	ring_close(&r);
+}
+
+/* 40 000 TIMEOUTs due at one instant (behind 2 048 far ones): each engine
+ * run fires at most RCE_TIMEOUT_BUDGET of them, says that more are due,
+ * and they come back in submission order. */
+static void due_cascade_is_bounded_per_run(void **state)
+{
+	enum { DUE = 40000, FAR = 2048 };
+	struct rc_ring r;
+	struct rce_ring *e;
+	uint64_t ud, deadline = now_ns() + 300000000, next = 0;
+	uint32_t runs = 0;
+
+	(void)state;
+	ring_open(&r, 4096, 8192, 65536);
+	e = rc_inproc_engine(&r);
+	for (uint64_t i = 0; i < DUE; i++)
+		queue_timeout(&r, deadline, 0, i);
+	for (uint64_t i = 0; i < FAR; i++)
+		queue_timeout(&r, deadline + 3600000000000ull, 0, DUE + i);
+	submit_all(&r);
+	sleep_until(deadline);
+	while (next < DUE) {
+		uint32_t before = rce_ring_cq_tail(e) + e->backlog_count, fired;
+
+		assert_true(rce_ring_next_deadline(e) <= now_ns());
+		assert_true(rce_ring_has_work(e));
+		run_timers(&r);
+		runs++;
+		fired = rce_ring_cq_tail(e) + e->backlog_count - before;
+		assert_true(fired >= 1 && fired <= RCE_TIMEOUT_BUDGET);
+		while (cqes_ready(&r)) {
+			assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+			assert_int_equal(ud, next);
+			next++;
+		}
+	}
+	assert_true(runs >= DUE / RCE_TIMEOUT_BUDGET);
+	assert_int_equal(rce_ring_inflight(e), FAR);
+	assert_false(rce_ring_next_deadline(e) <= now_ns());
+	ring_close(&r); /* the far ones are forgotten with the ring */
+}
+
+/* Count TIMEOUTs that one completion makes due are bounded per run too:
+ * one NOP reaches 1 000 targets; the rest wait, reported as due now. */
+static void count_cascade_is_bounded_per_run(void **state)
+{
+	enum { N = 1000 };
+	struct rc_ring r;
+	struct rce_ring *e;
+	struct rc_sqe *sqe;
+	uint64_t ud, next = 0;
+
+	(void)state;
+	ring_open(&r, 1024, 2048, 2048);
+	e = rc_inproc_engine(&r);
+	for (uint64_t i = 0; i < N; i++)
+		queue_timeout(&r, 0, 1, i);
+	submit_all(&r);
+	sqe = rc_get_sqe(&r);
+	rc_prep_nop(sqe, 0);
+	rc_sqe_set_data(sqe, N);
+	submit_all(&r); /* that run takes the NOP: its CQE reaches every target */
+	assert_int_equal(reap_one(&r, &ud), 0);
+	assert_int_equal(ud, N);
+	while (next < N) {
+		uint32_t got = cqes_ready(&r);
+
+		assert_true(got <= RCE_TIMEOUT_BUDGET);
+		assert_true(got == RCE_TIMEOUT_BUDGET || next + got == N);
+		for (; got; got--, next++) {
+			assert_int_equal(reap_one(&r, &ud), 0);
+			assert_int_equal(ud, next);
+		}
+		if (next < N) {
+			assert_int_equal(rce_ring_next_deadline(e), 0); /* due now */
+			assert_true(rce_ring_has_work(e));
+			run_timers(&r);
+		}
+	}
+	assert_int_equal(rce_ring_next_deadline(e), UINT64_MAX);
+	ring_close(&r);
+}
+
+/* A firing TIMEOUT's chain cancels a TIMEOUT due in the same firing and
+ * arms a new one: each completes exactly once, nothing is restarted. */
+static void firing_chain_cancels_and_arms(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+	uint64_t ud;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 0, 1, 1); /* fires first: its chain runs */
+	rc_sqe_set_flags(r.sqes + ((r.sqe_tail - 1) & (r.sq_entries - 1)), RC_SQE_LINK);
+	sqe = rc_get_sqe(&r);
+	rc_prep_cancel(sqe, 2, 0);
+	rc_sqe_set_data(sqe, 3);
+	rc_sqe_set_flags(sqe, RC_SQE_LINK);
+	queue_timeout(&r, 1, 0, 4); /* armed by the chain, due already */
+	queue_timeout(&r, 0, 1, 2); /* due with 1, cancelled before its turn */
+	submit_all(&r);
+	sqe = rc_get_sqe(&r);
+	rc_prep_nop(sqe, 0);
+	rc_sqe_set_data(sqe, 5);
+	submit_all(&r);
+	run_timers(&r);
+	assert_int_equal(cqes_ready(&r), 5);
+	assert_int_equal(reap_one(&r, &ud), 0);
+	assert_int_equal(ud, 5);
+	assert_int_equal(reap_one(&r, &ud), 0);
+	assert_int_equal(ud, 1);
+	assert_int_equal(reap_one(&r, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 2);
+	assert_int_equal(reap_one(&r, &ud), 1);
+	assert_int_equal(ud, 3);
+	assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+	assert_int_equal(ud, 4);
+	assert_int_equal(rce_ring_inflight(rc_inproc_engine(&r)), 0);
+	ring_close(&r);
+}
+
+/* count 0 and ns 0: -ETIME at once, in the run that takes it; it never
+ * parks. */
+static void zero_timeout_completes_at_once(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+	uint64_t ud;
+
+	(void)state;
+	ring_open(&r, 8, 16, 0);
+	sqe = rc_get_sqe(&r);
+	rc_prep_timeout(sqe, 0, 0, 0);
+	rc_sqe_set_data(sqe, 42);
+	submit_all(&r); /* no wait: the CQE must be there already */
+	assert_int_equal(cqes_ready(&r), 1);
+	assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+	assert_int_equal(ud, 42);
+	assert_int_equal(rce_ring_inflight(rc_inproc_engine(&r)), 0);
+	assert_int_equal(rce_ring_next_deadline(rc_inproc_engine(&r)), UINT64_MAX);
+	ring_close(&r);
+}
+
+/* CQEs that SKIP_SUCCESS suppresses are not posted, so they do not count
+ * toward a count TIMEOUT (docs/abi.md, SKIP_SUCCESS). */
+static void skipped_cqes_do_not_count(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+	uint64_t ud;
+
+	(void)state;
+	ring_open(&r, 8, 16, 0);
+	queue_timeout(&r, 0, 2, 100);
+	for (int i = 0; i < 3; i++) {
+		sqe = rc_get_sqe(&r);
+		rc_prep_nop(sqe, 0);
+		rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+	}
+	submit_all(&r);
+	run_timers(&r);
+	assert_int_equal(cqes_ready(&r), 0);
+	assert_int_equal(rce_ring_inflight(rc_inproc_engine(&r)), 1);
+	for (int i = 0; i < 2; i++) {
+		sqe = rc_get_sqe(&r);
+		rc_prep_nop(sqe, 7);
+		rc_sqe_set_data(sqe, (uint64_t)i);
+	}
+	submit_all(&r);
+	assert_int_equal(reap_one(&r, &ud), 7);
+	assert_int_equal(reap_one(&r, &ud), 7);
+	assert_int_equal(reap_one(&r, &ud), 0);
+	assert_int_equal(ud, 100);
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +442,14 @@ int main(void)
 		cmocka_unit_test(timeout_completes_after_n_completions),
 		cmocka_unit_test(cancel_by_user_data),
 		cmocka_unit_test(waiting_for_nothing_is_an_error),
+		cmocka_unit_test(same_deadline_completes_in_submission_order),
+		cmocka_unit_test(random_deadlines_come_back_sorted),
+		cmocka_unit_test(count_timeouts_fire_in_target_order),
+		cmocka_unit_test(due_cascade_is_bounded_per_run),
+		cmocka_unit_test(count_cascade_is_bounded_per_run),
+		cmocka_unit_test(firing_chain_cancels_and_arms),
+		cmocka_unit_test(zero_timeout_completes_at_once),
+		cmocka_unit_test(skipped_cqes_do_not_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

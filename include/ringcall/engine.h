@@ -63,6 +63,12 @@ struct rce_ctx;
 struct rce_call;
 struct rce_req;
 
+/* TIMEOUTs fired per engine call (rce_ring_run, rce_req_complete), by
+ * time and by count together: no ring's timeouts can hold its platform
+ * for longer than this many completions (plus the held chains they
+ * release). The rest stay due, and rce_ring_next_deadline says so. */
+#define RCE_TIMEOUT_BUDGET 64u
+
 /* The platform's handlers, one per PLATFORM syscall (NULL: not offered). */
 #define RCE_HANDLER_ENGINE(name)
 #define RCE_HANDLER_PLATFORM(name) \
@@ -109,6 +115,8 @@ struct rce_req {
 	struct rce_req *prev;
 	uint64_t deadline;          /* TIMEOUT: engine clock, UINT64_MAX if none */
 	uint64_t count_target;      /* TIMEOUT: posted count, UINT64_MAX if none */
+	uint64_t armed;             /* TIMEOUT: arming order, breaks ties */
+	uint32_t heap_at[2];        /* TIMEOUT: its slot in each heap (ops.c) */
 	rce_cancel_fn cancel;       /* platform: forget this request */
 	void *platform;             /* free for the platform's use */
 	bool in_chain;              /* read while its predecessor had LINK */
@@ -145,8 +153,12 @@ struct rce_ring {
 	struct rce_req *reqs, *free_reqs;
 	/* parked requests (timeouts and platform waits) */
 	struct rce_req *pending;
-	uint32_t nr_timeouts;
-	uint64_t next_deadline, next_count_target, posted;
+	/* parked TIMEOUTs: min-heaps by (deadline, armed) and (count_target,
+	 * armed), cap slots each, allocated with the ring (ops.c) */
+	struct rce_req **heap[2];
+	uint32_t heap_len[2];
+	uint32_t nr_timeouts, fire_left;
+	uint64_t next_deadline, next_count_target, posted, armed;
 	bool firing_counts;
 	/* restrictions */
 	uint64_t allowed;
@@ -174,12 +186,13 @@ int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t 
 		  const struct rce_ring_params *p);
 /* Forget every request in flight (no CQEs), free the engine's state. */
 void rce_ring_destroy(struct rce_ring *r);
-/* Fire due timeouts, flush the backlog, take new SQEs (at most budget;
- * 0: do not look at the SQ, as from a timer), publish. Return the SQEs
- * taken, or -RC_EBUSY if entries wait in the SQ because the backlog is
- * full (the user must reap). */
+/* Fire due timeouts (at most RCE_TIMEOUT_BUDGET), flush the backlog, take
+ * new SQEs (at most budget; 0: do not look at the SQ, as from a timer),
+ * publish. Return the SQEs taken, or -RC_EBUSY if entries wait in the SQ
+ * because the backlog is full (the user must reap). */
 int rce_ring_run(struct rce_ring *r, uint32_t budget);
-/* Is there anything for rce_ring_run to do right now? */
+/* Is there anything for rce_ring_run to do right now (SQEs it can take,
+ * backlog it can flush, TIMEOUTs due that a budget left behind)? */
 bool rce_ring_has_work(struct rce_ring *r);
 /* Requests taken and not yet completed (parked, held, in chains). */
 static inline uint32_t rce_ring_inflight(const struct rce_ring *r)
@@ -192,7 +205,9 @@ static inline uint32_t rce_ring_cq_tail(const struct rce_ring *r)
 {
 	return r->cq_tail;
 }
-/* Earliest TIMEOUT deadline on the engine clock, or UINT64_MAX. */
+/* When rce_ring_run next has TIMEOUTs to fire, on the engine clock: the
+ * earliest deadline, 0 if some are due already (count TIMEOUTs the budget
+ * left behind), UINT64_MAX if none is parked. */
 uint64_t rce_ring_next_deadline(const struct rce_ring *r);
 /* Set or clear RC_RING_NEED_WAKEUP (the platform's engine goes to sleep). */
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on);
