@@ -44,6 +44,7 @@ struct host_worker {
 	uint32_t stop;
 	uint32_t nr_clients;
 	uint64_t sleeps;           /* times it slept (tests check the edge is crossed) */
+	uint64_t passes;           /* passes over its clients (the worker's own count) */
 };
 
 extern const struct rce_handlers host_handlers;
@@ -71,6 +72,9 @@ int host_worker_start(struct host_worker *w);
 void host_worker_add(struct host_worker *w, struct host_client *c);
 void host_worker_kick(struct host_worker *w);
 void host_worker_stop(struct host_worker *w);
+/* Adopt, then one pass over every client, on the caller's thread: for a
+ * worker whose thread was never started (tests count passes). */
+bool host_worker_step(struct host_worker *w);
 
 /* The futex backend clients use (hosted/client.c); liveness is the
  * server's socket, or -1 for an in-process worker. */

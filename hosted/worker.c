@@ -6,6 +6,13 @@
  * rings (doorbell rings always have it), re-checks every ring, and waits on
  * all the doorbell words at once with futex_waitv, until a doorbell, a
  * TIMEOUT deadline or its control word (new client, dead client, stop).
+ *
+ * Fairness: a pass visits every client once, in turn, and one engine run
+ * does bounded work (at most HOST_BUDGET SQEs and RCE_TIMEOUT_BUDGET
+ * TIMEOUT firings, plus the held chains those release). A request
+ * published on one ring is therefore taken within two passes, however
+ * much work the other clients have queued: at most 2 x (clients - 1) x
+ * (HOST_BUDGET + RCE_TIMEOUT_BUDGET) other requests run first.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -53,8 +60,11 @@ static void host_worker_adopt(struct host_worker *w)
 	}
 }
 
-/* One pass over every ring; true if any took or completed something.
- * idle_ns: how long to keep polling (the longest any polled ring asks). */
+/* One pass over every ring, one bounded run each; true if any took or
+ * completed something (due TIMEOUTs left over by a budget complete
+ * something on the next pass, or show in rce_ring_has_work before a
+ * sleep). idle_ns: how long to keep polling (the longest any polled ring
+ * asks). */
 static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
 {
 	bool busy = false;
@@ -69,7 +79,16 @@ static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
 		if ((c->ring.setup_flags & RC_SETUP_POLL) && c->idle_ns > *idle_ns)
 			*idle_ns = c->idle_ns;
 	}
+	w->passes++;
 	return busy;
+}
+
+bool host_worker_step(struct host_worker *w)
+{
+	uint64_t idle_ns;
+
+	host_worker_adopt(w);
+	return host_worker_pass(w, &idle_ns);
 }
 
 static void host_set_need_wakeup(struct host_worker *w, bool on)
