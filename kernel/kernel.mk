@@ -60,7 +60,7 @@ K_IMG := $(K_BUILD)/kernel.img
 # Keep user objects (make would delete them as intermediates of the .elf chain).
 .SECONDARY: $(U_LIB_OBJS) $(patsubst %.elf,%.c.o,$(U_ELFS))
 
-.PHONY: kernel kernel-user kernel-run kernel-test kernel-gdb kernel-clean bench-kernel
+.PHONY: kernel kernel-user kernel-run kernel-test kernel-test-icount kernel-gdb kernel-clean bench-kernel
 
 kernel: $(K_IMG)
 kernel-user: $(U_ELFS)
@@ -134,6 +134,13 @@ kernel-run: $(K_IMG)
 kernel-test: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS)" K_TEST_TIMEOUT=$(K_TEST_TIMEOUT) \
 	  $(K_DIR)/run-tests.sh $(K_IMG)
+
+# The tests that assert timing, on a guest clock that counts instructions
+# (QEMU -icount): exact and the same each run, whatever the host's load.
+kernel-test-icount: $(K_IMG)
+	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS) $(K_ICOUNT_FLAGS)" \
+	  K_TEST_TIMEOUT=$(K_TEST_TIMEOUT) K_TEST_LOG=$(K_BUILD)/test-icount.log \
+	  $(K_DIR)/run-tests.sh $(K_IMG) icount
 
 # NOP cost at batch 1..256, entered and polled, against a bare trap, in
 # instructions (QEMU icount: the guest TSC counts them; two runs, identical):

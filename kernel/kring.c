@@ -432,8 +432,13 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 
 /* Per tick (IRQ on CPU 0, IF=0, any context): fire the TIMEOUTs whose
  * deadline passed, on every ring, then feed console input to parked
- * reads. `active` is peeked without the lock and checked again under it
- * (the slot may be exiting on the other CPU). */
+ * reads. One engine run per due ring fires at most RCE_TIMEOUT_BUDGET
+ * (the chains they release run too); the rest stay due and the next tick
+ * (or the owner waiting in enter) fires them. So a tick's work is at most
+ * NPROC x PROC_RINGS runs of that bound, whatever was parked, and a ring
+ * whose deadline passed is served on the next tick. `active` is peeked
+ * without the lock and checked again under it (the slot may be exiting on
+ * the other CPU). */
 static void rk_tick(uint64_t now)
 {
     for (int i = 0; i < NPROC; i++) {

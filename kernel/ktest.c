@@ -621,6 +621,8 @@ static bool t_rt_spawn(void) { return user_test("rt_spawn", NULL); }
 static bool t_rt_validate(void) { return user_test("rt_validate", NULL); }
 static bool t_rt_badidx(void) { return user_test("rt_badidx", NULL); }
 static bool t_rt_spawnlim(void) { return user_test("rt_spawnlim", NULL); }
+static bool t_tstorm(void) { return user_test("rt_tstorm", "loose"); }
+static bool t_tstorm_strict(void) { return user_test("rt_tstorm", "strict"); }
 
 /* Wait (bounded) until n CONSOLE_READs are parked. */
 static bool readers(int n)
@@ -911,6 +913,11 @@ int ktest_main(void *arg UNUSED)
                 st.syscalls, st.sqes);
         qemu_exit(pid > 0 && st.status == 0 ? 0 : 1);
     }
+    if (cmdline_has("icount")) {            /* the clock counts instructions: exact timing */
+        run("timeout_storm_icount", t_tstorm_strict, true);
+        kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);
+        qemu_exit(nfail ? 1 : 0);
+    }
     kprintf("kernel-test: starting (%lu free frames)\n", frames0);
     run("pmm", t_pmm, true);
     run("kmalloc", t_kmalloc, false);           /* keeps small-class pages cached */
@@ -959,6 +966,7 @@ int ktest_main(void *arg UNUSED)
     run("stress_smp", t_stress, true);
     run("lifetime_close_races_enter", t_rt_closerace, true);
     run("limits_hog_tree_bystander", t_hog, true);
+    run("timeout_storm", t_tstorm, true);
     kprintf("kernel-test: %lu free frames at end (%lu at start), %lu ms\n",
             pmm_free_count(), frames0, clock_ns() / 1000000);
     kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);
