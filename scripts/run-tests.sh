@@ -68,6 +68,8 @@ run_kernel() {
 	fi
 }
 run_kernel
+# The kernel tests that assert timing, on an instruction-counting clock.
+check kernel-icount make --no-print-directory -s kernel-test-icount
 
 for arch in x86_64 riscv64 aarch64; do
 	check "free-$arch" make --no-print-directory -s "free-$arch"
