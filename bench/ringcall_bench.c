@@ -333,6 +333,79 @@ static void idle_cpu(struct server *s)
 	rc_disconnect(&r);
 }
 
+/* Reap whatever CQEs r has ready; return how many. */
+static uint32_t reap_ready(struct rc_ring *r)
+{
+	struct rc_cqe *cqe;
+	uint32_t head, n = 0;
+
+	rc_for_each_cqe(r, head, cqe)
+		n++;
+	rc_cq_advance(r, n);
+	return n;
+}
+
+/* A bystander's NOP round trip while another client of the same worker
+ * has 32 768 TIMEOUTs fall due at one instant (behind 2 048 far ones),
+ * against the same bystander's NOP on a quiet worker in the same run.
+ * Before the timeout heaps and the per-run budget, the first NOP waited
+ * for every firing (seconds: each rescanned the far ones). */
+static void timeout_storm(struct server *s)
+{
+	enum { DUE = 32768, FAR = 2048, QUIET = 200 };
+	struct rc_params pa = { .sq_entries = 4096, .cq_entries = 8192, .backlog_entries = 65536,
+				.mode = RC_MODE_DOORBELL, .data_bytes = 4096 };
+	struct rc_ring a, b;
+	uint64_t quiet[QUIET], t0, first, worst = 0, deadline, storm_end;
+	uint32_t fired = 0, nops = 0;
+
+	if (host_local_connect(&a, &s->w, &pa, -1)) {
+		fprintf(stderr, "cannot connect a ring\n");
+		exit(1);
+	}
+	ring_connect(s, &b, RC_MODE_DOORBELL);
+	for (int i = 0; i < QUIET; i++) {
+		t0 = bench_now_ns();
+		nop_round(&b, 1);
+		quiet[i] = bench_now_ns() - t0;
+	}
+	qsort(quiet, QUIET, sizeof(quiet[0]), bench_cmp_u64);
+	deadline = bench_now_ns() + 500000000;
+	for (uint32_t i = 0; i < DUE + FAR; i++) {
+		struct rc_sqe *sqe;
+
+		while (!(sqe = rc_get_sqe(&a))) {
+			rc_submit(&a);
+			sched_yield();
+		}
+		rc_prep_timeout(sqe, i < DUE ? deadline : deadline + 3600000000000ull, 0,
+				RC_TIMEOUT_ABS);
+	}
+	rc_submit(&a);
+	while (bench_now_ns() < deadline)
+		usleep(1000);
+	t0 = bench_now_ns();
+	nop_round(&b, 1);
+	first = bench_now_ns() - t0;
+	while (fired < DUE) {
+		uint64_t t = bench_now_ns(), d;
+
+		nop_round(&b, 1);
+		d = bench_now_ns() - t;
+		worst = d > worst ? d : worst;
+		nops++;
+		fired += reap_ready(&a);
+	}
+	storm_end = bench_now_ns();
+	row("tstorm_quiet_nop_p50_ns", (double)quiet[QUIET / 2], "ns");
+	row("tstorm_bystander_first_nop_ns", (double)first, "ns");
+	row("tstorm_bystander_max_nop_ns", (double)worst, "ns");
+	row("tstorm_bystander_nops", (double)nops, "NOPs");
+	row("tstorm_32k_drain_ms", (double)(storm_end - deadline) / 1e6, "ms");
+	rc_disconnect(&a); /* the far ones are forgotten with the ring */
+	rc_disconnect(&b);
+}
+
 /* For callgrind: n operations in-process (no threads), so the engine's
  * instructions per operation can be counted exactly. */
 static int callgrind_mode(const char *what, uint64_t n)
@@ -422,6 +495,7 @@ static const struct named_bench {
 	{ "poll_b64", only_poll_b64 },
 	{ "poll_rtt", only_poll_rtt },
 	{ "doorbell_rtt", only_doorbell_rtt },
+	{ "tstorm", timeout_storm },
 };
 
 #define N_NAMED (sizeof(named_benches) / sizeof(named_benches[0]))
@@ -442,7 +516,7 @@ static int parse_only(const char *arg, const struct named_bench **list)
 				break;
 		if (i == N_NAMED || n == MAX_ONLY) {
 			fprintf(stderr, "ringcall_bench: --only: bad name or too many: %.*s\n"
-				"  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt\n",
+				"  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt, tstorm\n",
 				(int)len, arg);
 			return -1;
 		}
@@ -541,6 +615,7 @@ int main(int argc, char **argv)
 		row(name, multi_client_rate(&s, n, quick ? 500000 : 2000000), "ops/s");
 	}
 	read4k(&s, quick ? 50000 : 200000);
+	timeout_storm(&s);
 	idle_cpu(&s);
 	server_stop(&s);
 	if (csv)

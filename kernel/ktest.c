@@ -621,7 +621,6 @@ static bool t_rt_spawn(void) { return user_test("rt_spawn", NULL); }
 static bool t_rt_validate(void) { return user_test("rt_validate", NULL); }
 static bool t_rt_badidx(void) { return user_test("rt_badidx", NULL); }
 static bool t_rt_spawnlim(void) { return user_test("rt_spawnlim", NULL); }
-static bool t_tstorm(void) { return user_test("rt_tstorm", "loose"); }
 static bool t_tstorm_strict(void) { return user_test("rt_tstorm", "strict"); }
 
 /* Wait (bounded) until n CONSOLE_READs are parked. */
@@ -966,7 +965,6 @@ int ktest_main(void *arg UNUSED)
     run("stress_smp", t_stress, true);
     run("lifetime_close_races_enter", t_rt_closerace, true);
     run("limits_hog_tree_bystander", t_hog, true);
-    run("timeout_storm", t_tstorm, true);
     kprintf("kernel-test: %lu free frames at end (%lu at start), %lu ms\n",
             pmm_free_count(), frames0, clock_ns() / 1000000);
     kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);
