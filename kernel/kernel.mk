@@ -26,6 +26,7 @@ K_QEMU_FLAGS ?= -M $(K_MACHINE) -accel tcg -cpu max -m 128M -smp $(K_SMP) -no-re
 # A hang detector, not a performance goal: the suite takes ~15 s of TCG on
 # a quiet 2-CPU host and several times that when the host is shared.
 K_TEST_TIMEOUT ?= 180
+K_ICOUNT_TEST_TIMEOUT ?= $(K_TEST_TIMEOUT)
 
 K_COMMON_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
                    -fno-stack-protector -fno-asynchronous-unwind-tables -fcf-protection=none \
@@ -139,7 +140,7 @@ kernel-test: $(K_IMG)
 # (QEMU -icount): exact and the same each run, whatever the host's load.
 kernel-test-icount: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS) $(K_ICOUNT_FLAGS)" \
-	  K_TEST_TIMEOUT=$(K_TEST_TIMEOUT) K_TEST_LOG=$(K_BUILD)/test-icount.log \
+	  K_TEST_TIMEOUT=$(K_ICOUNT_TEST_TIMEOUT) K_TEST_LOG=$(K_BUILD)/test-icount.log \
 	  $(K_DIR)/run-tests.sh $(K_IMG) icount
 
 # NOP cost at batch 1..256, entered and polled, against a bare trap, in
