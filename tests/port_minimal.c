@@ -188,7 +188,8 @@ int main(void)
 	params.backlog_entries = PAGE / sizeof(struct rce_req);
 	nallocs = 0;
 	CHECK(rce_ring_init(&eng, &ctx, region, PAGE, &params) == 0);
-	CHECK(nallocs == 2 && allocs[0] <= PAGE && allocs[1] <= PAGE);
+	CHECK(nallocs == 3 && allocs[0] <= PAGE && allocs[1] <= PAGE && allocs[2] <= PAGE);
+	CHECK(allocs[2] == 2 * params.backlog_entries * sizeof(struct rce_req *)); /* TIMEOUT heaps */
 	printf("port_minimal: handle table %zu B, ring region %u B, backlog %zu B, "
 	       "request pool %zu B (%u requests of %zu B)\n",
 	       ctx_bytes, rc_ring_bytes(16, 32), allocs[0], allocs[1], params.backlog_entries,
