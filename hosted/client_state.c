@@ -11,6 +11,7 @@
 
 #define HOST_MAX_HANDLES 1024u
 #define HOST_MAX_DATA    (256u << 20)
+#define HOST_MAX_IDLE_US 10000000u
 
 static uint32_t host_next_id = 1;
 
@@ -23,6 +24,31 @@ static void host_defaults(struct rc_params *q, const struct rc_params *p)
 		q->data_bytes = 1u << 20;
 	if (!q->idle_us)
 		q->idle_us = 1000;
+}
+
+static struct rce_ring_params host_ring_params(const struct rc_params *p)
+{
+	return (struct rce_ring_params){ p->sq_entries, p->cq_entries, p->backlog_entries,
+					 p->mode == RC_MODE_POLL ? RC_SETUP_POLL : 0 };
+}
+
+int host_params_check(const struct rc_params *params, const char **why)
+{
+	struct rc_params p;
+	struct rce_ring_params rp;
+
+	host_defaults(&p, params);
+	*why = NULL;
+	if (p.mode != RC_MODE_DOORBELL && p.mode != RC_MODE_POLL)
+		*why = "mode must be RC_MODE_DOORBELL or RC_MODE_POLL";
+	else if (p.idle_us > HOST_MAX_IDLE_US)
+		*why = "idle_us must be at most 10000000 (10 s)";
+	else if (p.data_bytes > HOST_MAX_DATA)
+		*why = "data_bytes must be at most 256 MiB";
+	if (*why)
+		return -RC_EINVAL;
+	rp = host_ring_params(&p);
+	return rce_ring_params_check(&rp, why);
 }
 
 /* Map a zeroed region of bytes; with memfd_fd, as a sealed memfd whose fd
@@ -61,15 +87,13 @@ struct host_client *host_client_new(const struct rc_params *params, int root_fd,
 	struct rce_ring_params rp;
 	struct host_client *c;
 	size_t ring_bytes;
+	const char *why;
 
-	host_defaults(&p, params);
-	rp = (struct rce_ring_params){ p.sq_entries, p.cq_entries, p.backlog_entries,
-				       p.mode == RC_MODE_POLL ? RC_SETUP_POLL : 0 };
-	if (p.sq_entries > RC_MAX_SQ_ENTRIES || p.cq_entries > RC_MAX_CQ_ENTRIES ||
-	    p.data_bytes > HOST_MAX_DATA) {
-		*err = -RC_EINVAL;
+	*err = host_params_check(params, &why);
+	if (*err)
 		return NULL;
-	}
+	host_defaults(&p, params);
+	rp = host_ring_params(&p);
 	ring_bytes = rc_ring_bytes(p.sq_entries, p.cq_entries ? p.cq_entries : 2 * p.sq_entries);
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -90,8 +114,10 @@ struct host_client *host_client_new(const struct rc_params *params, int root_fd,
 	if (!*err)
 		*err = rce_ring_init(&c->ring, &c->ctx, c->mem.base, ring_bytes, &rp);
 	if (*err) {
-		if (memfd_fd && c->mem.base)
+		if (memfd_fd && c->mem.base) {
 			close(*memfd_fd);
+			*memfd_fd = -1; /* the caller must not send or close it */
+		}
 		host_client_free(c);
 		return NULL;
 	}

@@ -61,6 +61,10 @@ uint64_t host_now_ns(void);
 /* A translated pointer into the caller's data area, or NULL. */
 void *host_user_ptr(struct host_mem *m, uint64_t addr, uint64_t len);
 
+/* The one check of a client's parameters every backend makes (the
+ * engine's for the ring, the hosted runtime's for the rest): 0 or
+ * -RC_EINVAL with *why naming the wrong parameter. */
+int host_params_check(const struct rc_params *p, const char **why);
 /* Clients: make one over a fresh shared region (memfd when memfd_fd is
  * not NULL), destroy one. */
 struct host_client *host_client_new(const struct rc_params *p, int root_fd, int console_fd,

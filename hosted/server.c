@@ -2,12 +2,15 @@
  * server.c - ringcall-server: plays the kernel for client processes.
  *
  *   ringcall-server --root DIR --socket PATH [--workers N] [--max-clients N]
+ *                   [--handshake-ms N] [--quiet]
  *
  * The main thread accepts clients on a Unix socket, makes each a sealed
  * shared region with a ring in it, passes it over with SCM_RIGHTS, and
  * hands the client to a worker thread that runs the engine. It then only
  * watches the sockets: when a client's closes (exit or crash) its worker
- * reclaims everything the client held.
+ * reclaims everything the client held. The main thread never blocks on a
+ * client: setup conversations advance as their bytes arrive, each with a
+ * deadline.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +18,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,15 +31,42 @@
 
 #define MAX_WORKERS 8
 #define MAX_CLIENTS 120 /* one futex_waitv (128) per worker, with room */
+/* Setup conversations in progress at once. None blocks the main thread and
+ * each has a deadline; when all slots are taken a new connection takes the
+ * oldest one's slot (that conversation is dropped), so connections that say
+ * nothing cannot keep anyone else out. */
+#define MAX_HANDSHAKES 32
+#define HANDSHAKE_MS 2000 /* default deadline for a whole conversation */
+
+/* One setup conversation (proto.h) in progress. */
+struct handshake {
+	int sock;                  /* -1: slot free */
+	uint64_t started_ns, deadline_ns;
+	struct host_client *c;     /* NULL: awaiting host_hello; else host_mapped */
+	size_t got;                /* bytes of the awaited message received */
+	union {
+		struct host_hello hello;
+		struct host_mapped mapped;
+	} msg;
+};
+
+/* pfds: [0] the listening socket, then the handshakes (fd -1 when free,
+ * which poll skips), then the nr_clients clients. */
+#define HS_PFD(i)     (1 + (i))
+#define CLIENT_PFD(k) (1 + MAX_HANDSHAKES + (k))
 
 struct server {
 	const char *socket_path;
+	dev_t sock_dev;            /* the socket this server bound: removed at */
+	ino_t sock_ino;            /* exit only if the path still names it */
 	int root_fd, listen_fd;
-	unsigned nr_workers, max_clients, nr_clients;
+	unsigned nr_workers, max_clients, nr_clients, nr_welcomed;
+	unsigned handshake_ms;
 	bool quiet;
 	struct host_worker workers[MAX_WORKERS];
-	struct pollfd pfds[MAX_CLIENTS + 1];      /* [0] is the listening socket */
-	struct host_client *owners[MAX_CLIENTS + 1];
+	struct handshake hs[MAX_HANDSHAKES];
+	struct pollfd pfds[1 + MAX_HANDSHAKES + MAX_CLIENTS];
+	struct host_client *owners[MAX_CLIENTS];
 };
 
 static volatile sig_atomic_t stopping;
@@ -58,10 +89,12 @@ static void usage(int status)
 		"  -s, --socket PATH      listen on this Unix socket\n"
 		"  -w, --workers N        engine threads (1..%d, default 1)\n"
 		"  -m, --max-clients N    clients at once (1..%d, default 64)\n"
+		"      --handshake-ms N   a connection must finish setup within N ms\n"
+		"                         (1..60000, default %d)\n"
 		"  -q, --quiet            no connect/disconnect log lines\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          the library and ABI versions\n",
-		MAX_WORKERS, MAX_CLIENTS);
+		MAX_WORKERS, MAX_CLIENTS, HANDSHAKE_MS);
 	exit(status);
 }
 
@@ -72,6 +105,7 @@ static void parse_args(struct server *s, int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "max-clients", required_argument, NULL, 'm' },
+		{ "handshake-ms", required_argument, NULL, 'T' }, /* long only */
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -82,12 +116,14 @@ static void parse_args(struct server *s, int argc, char **argv)
 
 	s->nr_workers = 1;
 	s->max_clients = 64;
+	s->handshake_ms = HANDSHAKE_MS;
 	while ((c = getopt_long(argc, argv, "r:s:w:m:qhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 's': s->socket_path = optarg; break;
 		case 'w': s->nr_workers = (unsigned)atoi(optarg); break;
 		case 'm': s->max_clients = (unsigned)atoi(optarg); break;
+		case 'T': s->handshake_ms = (unsigned)atoi(optarg); break;
 		case 'q': s->quiet = true; break;
 		case 'h': usage(0); break;
 		case 'V':
@@ -97,7 +133,8 @@ static void parse_args(struct server *s, int argc, char **argv)
 		}
 	}
 	if (!root || !s->socket_path || s->nr_workers < 1 || s->nr_workers > MAX_WORKERS ||
-	    s->max_clients < 1 || s->max_clients > MAX_CLIENTS)
+	    s->max_clients < 1 || s->max_clients > MAX_CLIENTS || s->handshake_ms < 1 ||
+	    s->handshake_ms > 60000)
 		usage(2);
 	s->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->root_fd < 0) {
@@ -106,20 +143,83 @@ static void parse_args(struct server *s, int argc, char **argv)
 	}
 }
 
-static int listen_on(const char *path)
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("ringcall-server: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+/* Does a server answer on sa? Only a refused connection means that no one
+ * listens (a stale socket); anything else is not ours to replace. */
+static bool socket_is_live(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int err;
+
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	err = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ? errno : 0;
+	close(fd);
+	if (!err || err == EAGAIN) /* EAGAIN: a live server's backlog is full */
+		return true;
+	if (err != ECONNREFUSED)
+		die("cannot tell whether a server listens on %s (%s): refusing to replace it",
+		    sa->sun_path, strerror(err));
+	return false;
+}
+
+/* Listen on s->socket_path without destroying anything: refuse a path that
+ * is not a socket and a socket a live server answers on; replace only a
+ * stale socket. Exits with a message when it refuses. */
+static void listen_on(struct server *s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	const char *path = s->socket_path;
+	struct stat st;
+	mode_t mask;
+	int fd;
 
-	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path))
-		return -1;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		die("socket path %s is too long (at most %zu bytes)", path, sizeof(sa.sun_path) - 1);
 	strcpy(sa.sun_path, path);
-	unlink(path); /* a stale socket from an earlier run */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || chmod(path, 0600) || listen(fd, 16)) {
-		close(fd);
-		return -1;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			die("%s exists and is not a socket: refusing to replace it", path);
+		if (socket_is_live(&sa))
+			die("a server is already listening on %s", path);
+		if (unlink(path) && errno != ENOENT) /* stale: its server died */
+			die("cannot remove the stale socket %s: %s", path, strerror(errno));
+	} else if (errno != ENOENT) {
+		die("cannot check %s: %s", path, strerror(errno));
 	}
-	return fd;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		die("socket: %s", strerror(errno));
+	mask = umask(0177); /* the socket is 0600 from the start */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		die("cannot bind %s: %s", path, strerror(errno)); /* EADDRINUSE: lost a race */
+	umask(mask);
+	if (lstat(path, &st) || listen(fd, 128))
+		die("cannot listen on %s: %s", path, strerror(errno));
+	s->sock_dev = st.st_dev;
+	s->sock_ino = st.st_ino;
+	s->listen_fd = fd;
+}
+
+/* Remove the socket only if the path still names the one we bound (another
+ * server may have replaced it since). */
+static void unlink_if_ours(struct server *s)
+{
+	struct stat st;
+
+	if (!lstat(s->socket_path, &st) && st.st_dev == s->sock_dev && st.st_ino == s->sock_ino)
+		unlink(s->socket_path);
 }
 
 static int send_welcome(int sock, const struct host_welcome *w, int memfd)
@@ -139,55 +239,9 @@ static int send_welcome(int sock, const struct host_welcome *w, int memfd)
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &memfd, sizeof(int));
 	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == sizeof(*w) ? 0 : -1;
-}
-
-static bool hello_ok(const struct host_hello *h)
-{
-	return h->magic == HOST_PROTO_MAGIC && h->abi_version == RC_ABI_VERSION &&
-	       h->mode <= RC_MODE_POLL && h->idle_us <= 10000000u;
-}
-
-/* The setup conversation (proto.h). Return the new client, or NULL after
- * telling the client why. */
-static struct host_client *handshake(struct server *s, int sock)
-{
-	struct host_hello hello;
-	struct host_welcome w = { 0 };
-	struct host_mapped mapped;
-	struct host_ready ready = { 0 };
-	struct host_client *c = NULL;
-	int memfd = -1, err = -RC_EINVAL;
-
-	if (recv(sock, &hello, sizeof(hello), MSG_WAITALL) != sizeof(hello))
-		return NULL;
-	if (s->nr_clients >= s->max_clients)
-		err = -RC_EBUSY;
-	else if (hello_ok(&hello)) {
-		struct rc_params p = { hello.sq_entries, hello.cq_entries, hello.backlog_entries,
-				       hello.data_bytes, (enum rc_mode)hello.mode, hello.idle_us };
-
-		c = host_client_new(&p, s->root_fd, STDOUT_FILENO, &memfd, &err);
-	}
-	if (c)
-		w = (struct host_welcome){ 0, c->id, c->region_bytes, c->mem.data_off,
-					   rc_ring_bytes(c->ring.sq_entries, c->ring.cq_entries), 0 };
-	w.status = c ? 0 : err;
-	if (send_welcome(sock, &w, memfd) || !c ||
-	    recv(sock, &mapped, sizeof(mapped), MSG_WAITALL) != sizeof(mapped)) {
-		if (memfd >= 0)
-			close(memfd);
-		if (c)
-			host_client_free(c);
-		return NULL;
-	}
-	close(memfd);
-	c->mem.user_base = mapped.base; /* only used to translate, always bounds-checked */
-	if (send(sock, &ready, sizeof(ready), MSG_NOSIGNAL) != sizeof(ready)) {
-		host_client_free(c);
-		return NULL;
-	}
-	return c;
+	/* The first thing sent on this socket: its buffer is empty, so not
+	 * blocking never loses the message. */
+	return sendmsg(sock, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) == sizeof(*w) ? 0 : -1;
 }
 
 static struct host_worker *least_loaded(struct server *s)
@@ -200,24 +254,100 @@ static struct host_worker *least_loaded(struct server *s)
 	return best;
 }
 
-static void accept_client(struct server *s)
-{
-	struct timeval tv = { .tv_sec = 2 }; /* a silent client cannot stall us */
-	int sock = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	struct host_client *c;
-	unsigned slot = s->nr_clients + 1;
+/* ---- setup conversations (proto.h): none of them may block ---- */
 
-	if (sock < 0)
-		return;
-	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	c = handshake(s, sock);
-	if (!c) {
-		close(sock);
+/* End conversation i: close its socket, free anything made for it. */
+static void hs_close(struct server *s, unsigned i)
+{
+	struct handshake *h = &s->hs[i];
+
+	if (h->c) {
+		host_client_free(h->c);
+		s->nr_welcomed--;
+	}
+	close(h->sock);
+	*h = (struct handshake){ .sock = -1 };
+	s->pfds[HS_PFD(i)] = (struct pollfd){ .fd = -1 };
+}
+
+/* Refuse conversation i's client: log why, tell it err, hang up. */
+static void hs_refuse(struct server *s, unsigned i, int err, const char *why)
+{
+	struct host_welcome w = { .status = err };
+
+	fprintf(stderr, "ringcall-server: refused a client: %s (-%s)\n", why, rc_err_name(err));
+	send_welcome(s->hs[i].sock, &w, -1);
+	hs_close(s, i);
+}
+
+/* The hello is in: check it, make the client, send the welcome. */
+static void hs_hello(struct server *s, unsigned i)
+{
+	struct handshake *h = &s->hs[i];
+	const struct host_hello *hello = &h->msg.hello;
+	struct rc_params p = { hello->sq_entries, hello->cq_entries, hello->backlog_entries,
+			       hello->data_bytes, (enum rc_mode)hello->mode, hello->idle_us };
+	struct host_welcome w;
+	const char *why = NULL;
+	int memfd = -1, err;
+	char reason[256];
+
+	if (hello->magic != HOST_PROTO_MAGIC) {
+		hs_refuse(s, i, -RC_EINVAL, "not a ringcall hello (wrong magic)");
 		return;
 	}
-	s->pfds[slot] = (struct pollfd){ .fd = sock, .events = POLLIN };
-	s->owners[slot] = c;
+	if (hello->abi_version != RC_ABI_VERSION) {
+		snprintf(reason, sizeof(reason), "it speaks ABI version %u, this server %u",
+			 hello->abi_version, RC_ABI_VERSION);
+		hs_refuse(s, i, -RC_EINVAL, reason);
+		return;
+	}
+	if (s->nr_clients + s->nr_welcomed >= s->max_clients) {
+		hs_refuse(s, i, -RC_EBUSY, "the server has --max-clients clients");
+		return;
+	}
+	err = host_params_check(&p, &why); /* the check every backend makes */
+	if (!err)
+		h->c = host_client_new(&p, s->root_fd, STDOUT_FILENO, &memfd, &err);
+	if (!h->c) {
+		snprintf(reason, sizeof(reason), "%s (sq_entries %u, cq_entries %u, "
+			 "backlog_entries %u, data_bytes %u, mode %u, idle_us %u)",
+			 why ? why : "cannot make its ring", p.sq_entries, p.cq_entries,
+			 p.backlog_entries, p.data_bytes, hello->mode, p.idle_us);
+		hs_refuse(s, i, err, reason);
+		return;
+	}
+	s->nr_welcomed++;
+	w = (struct host_welcome){ 0, h->c->id, h->c->region_bytes, h->c->mem.data_off,
+				   rc_ring_bytes(h->c->ring.sq_entries, h->c->ring.cq_entries), 0 };
+	err = send_welcome(h->sock, &w, memfd);
+	close(memfd);
+	if (err) {
+		hs_close(s, i); /* it hung up */
+		return;
+	}
+	h->got = 0;
+}
+
+/* The client mapped its region: confirm, and hand it to a worker. */
+static void hs_mapped(struct server *s, unsigned i)
+{
+	struct handshake *h = &s->hs[i];
+	struct host_ready ready = { 0 };
+	struct host_client *c = h->c;
+	unsigned k = s->nr_clients;
+
+	c->mem.user_base = h->msg.mapped.base; /* only used to translate, always bounds-checked */
+	if (send(h->sock, &ready, sizeof(ready), MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(ready)) {
+		hs_close(s, i);
+		return;
+	}
+	s->pfds[CLIENT_PFD(k)] = (struct pollfd){ .fd = h->sock, .events = POLLIN };
+	s->owners[k] = c;
 	s->nr_clients++;
+	s->nr_welcomed--;
+	*h = (struct handshake){ .sock = -1 };
+	s->pfds[HS_PFD(i)] = (struct pollfd){ .fd = -1 };
 	if (!s->quiet)
 		printf("ringcall-server: client %u connected (%s, sq %u, cq %u)\n", c->id,
 		       c->ring.setup_flags & RC_SETUP_POLL ? "poll" : "doorbell",
@@ -225,35 +355,127 @@ static void accept_client(struct server *s)
 	host_worker_add(least_loaded(s), c);
 }
 
-/* The client's socket closed or spoke out of turn: it is gone. Its worker
- * frees it. */
-static void drop_client(struct server *s, unsigned slot)
+/* Conversation i's socket is readable: take what has arrived of the
+ * awaited message, act on it once it is complete. */
+static void hs_readable(struct server *s, unsigned i)
 {
-	struct host_client *c = s->owners[slot];
+	struct handshake *h = &s->hs[i];
+	size_t want = h->c ? sizeof(h->msg.mapped) : sizeof(h->msg.hello);
+	ssize_t n = recv(h->sock, (char *)&h->msg + h->got, want - h->got, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		if (!s->quiet)
+			printf("ringcall-server: a connection hung up during setup\n");
+		hs_close(s, i);
+		return;
+	}
+	h->got += (size_t)n;
+	if (h->got < want)
+		return;
+	if (h->c)
+		hs_mapped(s, i);
+	else
+		hs_hello(s, i);
+}
+
+/* Start a conversation on a new connection, taking the oldest one's slot
+ * if all are in use. */
+static void hs_open(struct server *s, int sock, uint64_t now)
+{
+	unsigned i, oldest = 0;
+
+	for (i = 0; i < MAX_HANDSHAKES && s->hs[i].sock >= 0; i++)
+		if (s->hs[i].started_ns < s->hs[oldest].started_ns)
+			oldest = i;
+	if (i == MAX_HANDSHAKES) {
+		fprintf(stderr, "ringcall-server: %u connections in setup: dropped the oldest\n",
+			MAX_HANDSHAKES);
+		hs_close(s, oldest);
+		i = oldest;
+	}
+	s->hs[i] = (struct handshake){ .sock = sock, .started_ns = now,
+				       .deadline_ns = now + s->handshake_ms * 1000000ull };
+	s->pfds[HS_PFD(i)] = (struct pollfd){ .fd = sock, .events = POLLIN };
+}
+
+/* Drop conversations past their deadline; return the ms until the next
+ * deadline, at most max_ms. */
+static int hs_expire(struct server *s, uint64_t now, int max_ms)
+{
+	uint64_t wait_ms = (uint64_t)max_ms;
+
+	for (unsigned i = 0; i < MAX_HANDSHAKES; i++) {
+		struct handshake *h = &s->hs[i];
+
+		if (h->sock < 0)
+			continue;
+		if (h->deadline_ns <= now) {
+			fprintf(stderr, "ringcall-server: dropped a connection that did not "
+				"finish setup within %u ms\n", s->handshake_ms);
+			hs_close(s, i);
+		} else if ((h->deadline_ns - now) / 1000000u + 1 < wait_ms) {
+			wait_ms = (h->deadline_ns - now) / 1000000u + 1;
+		}
+	}
+	return (int)wait_ms;
+}
+
+/* Take the connections waiting on the listening socket (at most one
+ * table's worth per pass). */
+static void accept_clients(struct server *s)
+{
+	for (int n = 0; n < MAX_HANDSHAKES; n++) {
+		int sock = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (sock < 0)
+			return; /* EAGAIN: none left (or a transient error) */
+		hs_open(s, sock, host_now_ns());
+	}
+}
+
+/* Client k's socket closed or spoke out of turn: it is gone. Its worker
+ * frees it. */
+static void drop_client(struct server *s, unsigned k)
+{
+	struct host_client *c = s->owners[k];
 	struct host_worker *w = c->worker; /* c may be freed once dead is set */
-	unsigned last = s->nr_clients;
+	unsigned last = s->nr_clients - 1;
 
 	if (!s->quiet)
 		printf("ringcall-server: client %u gone, reclaiming\n", c->id);
 	__atomic_store_n(&c->dead, 1, __ATOMIC_RELEASE);
 	host_worker_kick(w);
-	close(s->pfds[slot].fd);
-	s->pfds[slot] = s->pfds[last];
-	s->owners[slot] = s->owners[last];
+	close(s->pfds[CLIENT_PFD(k)].fd);
+	s->pfds[CLIENT_PFD(k)] = s->pfds[CLIENT_PFD(last)];
+	s->owners[k] = s->owners[last];
 	s->nr_clients--;
 }
 
 static void serve(struct server *s)
 {
+	int wait_ms = 500;
+
 	s->pfds[0] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+	for (unsigned i = 0; i < MAX_HANDSHAKES; i++) {
+		s->hs[i] = (struct handshake){ .sock = -1 };
+		s->pfds[HS_PFD(i)] = (struct pollfd){ .fd = -1 };
+	}
 	while (!stopping) {
-		if (poll(s->pfds, s->nr_clients + 1, 500) <= 0)
-			continue;
-		for (unsigned i = s->nr_clients; i >= 1; i--)
-			if (s->pfds[i].revents)
-				drop_client(s, i); /* clients never speak after setup */
-		if (s->pfds[0].revents & POLLIN)
-			accept_client(s);
+		int ready = poll(s->pfds, CLIENT_PFD(s->nr_clients), wait_ms);
+
+		/* Clients first (downwards: drop_client moves the last one
+		 * into the hole), so those added below have no stale revents. */
+		for (unsigned k = s->nr_clients; ready > 0 && k-- > 0;)
+			if (s->pfds[CLIENT_PFD(k)].revents)
+				drop_client(s, k); /* clients never speak after setup */
+		for (unsigned i = 0; ready > 0 && i < MAX_HANDSHAKES; i++)
+			if (s->pfds[HS_PFD(i)].fd >= 0 && s->pfds[HS_PFD(i)].revents)
+				hs_readable(s, i);
+		if (ready > 0 && (s->pfds[0].revents & POLLIN))
+			accept_clients(s);
+		wait_ms = hs_expire(s, host_now_ns(), 500);
 	}
 }
 
@@ -267,25 +489,23 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	s.listen_fd = listen_on(s.socket_path);
-	if (s.listen_fd < 0) {
-		fprintf(stderr, "ringcall-server: cannot listen on %s: %s\n", s.socket_path,
-			strerror(errno));
-		return 1;
-	}
+	listen_on(&s);
 	for (unsigned i = 0; i < s.nr_workers; i++)
 		if (host_worker_start(&s.workers[i])) {
-			fprintf(stderr, "ringcall-server: cannot start worker threads\n");
-			return 1;
+			unlink_if_ours(&s);
+			die("cannot start worker threads");
 		}
 	if (!s.quiet)
 		printf("ringcall-server: serving %s on %s with %u worker(s)\n",
 		       "the root directory", s.socket_path, s.nr_workers);
 	serve(&s);
-	for (unsigned i = 1; i <= s.nr_clients; i++)
-		close(s.pfds[i].fd);
+	for (unsigned i = 0; i < MAX_HANDSHAKES; i++)
+		if (s.hs[i].sock >= 0)
+			hs_close(&s, i);
+	for (unsigned k = 0; k < s.nr_clients; k++)
+		close(s.pfds[CLIENT_PFD(k)].fd);
 	for (unsigned i = 0; i < s.nr_workers; i++)
 		host_worker_stop(&s.workers[i]);
-	unlink(s.socket_path);
+	unlink_if_ours(&s);
 	return 0;
 }

@@ -542,17 +542,30 @@ static bool rce_pow2(uint32_t v)
 	return v && !(v & (v - 1));
 }
 
+int rce_ring_params_check(const struct rce_ring_params *p, const char **why)
+{
+	uint32_t cq = p->cq_entries ? p->cq_entries : 2 * p->sq_entries;
+	uint32_t cap = p->backlog_entries ? p->backlog_entries : cq;
+	const char *bad = NULL;
+
+	if (!rce_pow2(p->sq_entries) || p->sq_entries > RC_MAX_SQ_ENTRIES)
+		bad = "sq_entries must be a power of two, 1..32768";
+	else if (!rce_pow2(cq) || cq < p->sq_entries || cq > RC_MAX_CQ_ENTRIES)
+		bad = "cq_entries must be a power of two, sq_entries..65536";
+	else if (cap > 4 * RC_MAX_CQ_ENTRIES)
+		bad = "backlog_entries must be at most 262144";
+	else if (p->setup_flags & ~RC_SETUP_POLL)
+		bad = "setup_flags has unknown bits";
+	if (why)
+		*why = bad;
+	return bad ? -RC_EINVAL : 0;
+}
+
 static int rce_check_params(const struct rce_ring_params *p, uint32_t *cq, uint32_t *cap)
 {
 	*cq = p->cq_entries ? p->cq_entries : 2 * p->sq_entries;
 	*cap = p->backlog_entries ? p->backlog_entries : *cq;
-	if (!rce_pow2(p->sq_entries) || p->sq_entries > RC_MAX_SQ_ENTRIES)
-		return -RC_EINVAL;
-	if (!rce_pow2(*cq) || *cq < p->sq_entries || *cq > RC_MAX_CQ_ENTRIES)
-		return -RC_EINVAL;
-	if (*cap > 4 * RC_MAX_CQ_ENTRIES || (p->setup_flags & ~RC_SETUP_POLL))
-		return -RC_EINVAL;
-	return 0;
+	return rce_ring_params_check(p, NULL);
 }
 
 static void rce_init_shared(struct rce_ring *r, void *shared)

@@ -2,39 +2,99 @@
  * test_server.c - the hosted runtime across a real process boundary:
  * ringcall-server in its own process, clients connecting over its socket.
  * File syscalls and escape attempts, poll mode, a client that crashes or
- * scribbles, a server that dies under a waiting client.
+ * scribbles, a server that dies under a waiting client; what the server
+ * does with the path it is given; setup conversations that go wrong
+ * (silent, garbage, bad parameters) and what they may not cost others.
  */
 #include "helpers.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "proto.h"
 
 static char server_bin[512];
 static char sock_path[128];
 static char root_path[128];
 static pid_t server_pid;
 
+static char log_path[128];
+
+/* Run ringcall-server on socket path sock; its output goes to log_path. */
+static pid_t spawn_server(const char *sock)
+{
+	pid_t pid;
+
+	snprintf(root_path, sizeof(root_path), "%s/root", temp_dir());
+	snprintf(log_path, sizeof(log_path), "%s/server.log", temp_dir());
+	mkdir(root_path, 0700);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		dup2(log, 1);
+		dup2(log, 2);
+		execl(server_bin, server_bin, "--root", root_path, "--socket", sock, "--quiet",
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static void wait_for_socket(const char *sock)
+{
+	struct stat st;
+
+	for (int i = 0; i < 500 && (lstat(sock, &st) || !S_ISSOCK(st.st_mode)); i++)
+		usleep(10000);
+	assert_int_equal(lstat(sock, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+}
+
 static void start_server(void)
 {
 	snprintf(sock_path, sizeof(sock_path), "%s/sock", temp_dir());
-	snprintf(root_path, sizeof(root_path), "%s/root", temp_dir());
-	mkdir(root_path, 0700);
-	server_pid = fork();
-	assert_true(server_pid >= 0);
-	if (server_pid == 0) {
-		execl(server_bin, server_bin, "--root", root_path, "--socket", sock_path,
-		      "--quiet", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500 && access(sock_path, F_OK); i++)
+	server_pid = spawn_server(sock_path);
+	wait_for_socket(sock_path);
+}
+
+/* The exit status of pid, waiting at most 5 s; a process still running
+ * then is killed and reported as -1. */
+static int wait_exit(pid_t pid)
+{
+	int status;
+
+	for (int i = 0; i < 500; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
 		usleep(10000);
-	assert_int_equal(access(sock_path, F_OK), 0);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* Does the server's log contain text? */
+static bool log_has(const char *text)
+{
+	char line[1024];
+	bool found = false;
+	FILE *f = fopen(log_path, "r");
+
+	assert_non_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return found;
 }
 
 static void stop_server(void)
@@ -346,6 +406,308 @@ static void dead_server_gives_epipe_not_a_hang(void **state)
 	rc_disconnect(&r);
 }
 
+/* ---- the socket path ---- */
+
+static void nop_through(const char *path)
+{
+	struct rc_params p = { .sq_entries = 8 };
+	struct rc_ring r;
+
+	assert_int_equal(rc_connect(&r, path, &p), 0);
+	rc_prep_nop(rc_get_sqe(&r), 7);
+	assert_int_equal(run_one(&r, NULL), 7);
+	rc_disconnect(&r);
+}
+
+/* A regular file given by mistake is refused, not replaced. */
+static void socket_path_that_is_a_file_is_left_alone(void **state)
+{
+	char path[160], buf[64] = { 0 };
+	int status, fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/precious.txt", temp_dir());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_int_equal(write(fd, "my only copy", 12), 12);
+	close(fd);
+	status = wait_exit(spawn_server(path));
+	assert_true(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 12);
+	close(fd);
+	assert_string_equal(buf, "my only copy");
+	assert_true(log_has("is not a socket"));
+	unlink(path);
+}
+
+/* A second server on a live server's socket refuses to start; the first
+ * keeps its socket and its clients. */
+static void second_server_on_a_live_socket_refuses(void **state)
+{
+	struct stat before, after;
+	int status;
+
+	(void)state;
+	assert_int_equal(lstat(sock_path, &before), 0);
+	status = wait_exit(spawn_server(sock_path));
+	assert_true(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	assert_true(log_has("already listening"));
+	assert_int_equal(lstat(sock_path, &after), 0);
+	assert_true(before.st_ino == after.st_ino && before.st_dev == after.st_dev);
+	nop_through(sock_path);
+}
+
+/* A socket nobody listens on (its server died) is replaced. */
+static void stale_socket_is_replaced(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	(void)state;
+	snprintf(sock_path, sizeof(sock_path), "%s/sock", temp_dir());
+	strcpy(sa.sun_path, sock_path);
+	unlink(sock_path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd); /* bound, never listened: connect gets ECONNREFUSED */
+	server_pid = spawn_server(sock_path);
+	for (int i = 0; i < 500; i++) {
+		struct rc_params p = { .sq_entries = 8 };
+		struct rc_ring r;
+
+		if (rc_connect(&r, sock_path, &p) == 0) {
+			rc_disconnect(&r);
+			break;
+		}
+		usleep(10000);
+	}
+	nop_through(sock_path);
+	assert_int_equal(kill(server_pid, 0), 0);
+}
+
+/* A server removes at exit only the socket it made: not one a later
+ * server put at the same path. */
+static void exit_removes_only_its_own_socket(void **state)
+{
+	pid_t second;
+
+	(void)state;
+	assert_int_equal(unlink(sock_path), 0); /* as an admin might */
+	second = spawn_server(sock_path);
+	wait_for_socket(sock_path);
+	kill(server_pid, SIGTERM);
+	assert_true(wait_exit(server_pid) != -1);
+	server_pid = second; /* teardown stops it */
+	nop_through(sock_path);
+}
+
+/* ---- setup conversations ---- */
+
+static int raw_dial(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	strcpy(sa.sun_path, sock_path);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Wait (at most 5 s) until the server holds fds descriptors. */
+static bool server_fds_reach(unsigned fds)
+{
+	for (int i = 0; i < 500 && count_fds(server_pid) != fds; i++)
+		usleep(10000);
+	return count_fds(server_pid) == fds;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Peers that connect and say nothing: a real client still gets through at
+ * once (before: each silent peer cost it the 2 s receive timeout), and
+ * the silent ones are dropped at their 2 s deadline, freeing their fds. */
+static void silent_peers_delay_no_one(void **state, int nr_silent)
+{
+	unsigned base;
+	int silent[64];
+	struct timespec t0;
+	struct rc_params p = { .sq_entries = 8 };
+	struct rc_ring r;
+	double took;
+
+	(void)state;
+	base = count_fds(server_pid); /* a fresh server: nothing connected */
+	for (int i = 0; i < nr_silent; i++)
+		silent[i] = raw_dial();
+	/* all taken by the server (old code: one at a time; go on anyway) */
+	server_fds_reach(base + (nr_silent < 32 ? nr_silent : 32));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(rc_connect(&r, sock_path, &p), 0);
+	took = seconds_since(&t0);
+	/* Below one handshake deadline (2 s): old code needed nr_silent of them. */
+	assert_true(took < 1.9);
+	rc_prep_nop(rc_get_sqe(&r), 5);
+	assert_int_equal(run_one(&r, NULL), 5);
+	rc_disconnect(&r);
+	/* Each silent peer is hung up on, by its deadline. */
+	for (int i = 0; i < nr_silent; i++) {
+		struct pollfd pfd = { .fd = silent[i], .events = POLLIN };
+		char byte;
+
+		assert_int_equal(poll(&pfd, 1, 5000), 1);
+		assert_int_equal(recv(silent[i], &byte, 1, MSG_DONTWAIT), 0);
+		close(silent[i]);
+	}
+	assert_true(server_fds_reach(base));
+}
+
+static void sixteen_silent_peers_delay_no_one(void **state)
+{
+	silent_peers_delay_no_one(state, 16);
+}
+
+/* More than the 32 handshake slots: the oldest are dropped early. */
+static void forty_silent_peers_delay_no_one(void **state)
+{
+	silent_peers_delay_no_one(state, 40);
+	assert_true(log_has("dropped the oldest"));
+}
+
+/* Send hello (len bytes of it) on a new connection; return the welcome's
+ * status, or 1 if the server hung up without one. Closes any memfd. */
+static int raw_hello(const void *hello, size_t len, bool send_mapped)
+{
+	int fd = raw_dial(), memfd = -1, status;
+	struct host_welcome w;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &w, sizeof(w) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+
+	assert_int_equal(send(fd, hello, len, MSG_NOSIGNAL), (ssize_t)len);
+	if (len < sizeof(struct host_hello)) {
+		close(fd); /* hangs up mid-hello */
+		return 1;
+	}
+	if (recvmsg(fd, &msg, MSG_CMSG_CLOEXEC) != sizeof(w)) {
+		close(fd);
+		return 1;
+	}
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&memfd, CMSG_DATA(cm), sizeof(int));
+	status = w.status;
+	if (send_mapped && memfd >= 0) {
+		struct host_mapped m = { 0x10000 };
+
+		assert_int_equal(send(fd, &m, sizeof(m), MSG_NOSIGNAL), sizeof(m));
+	}
+	if (memfd >= 0)
+		close(memfd);
+	close(fd); /* after the welcome: before or after host_mapped */
+	return status;
+}
+
+/* Every way a setup conversation can fail gives its socket (and region)
+ * back: hang-ups at each step, garbage, a short hello, a wrong ABI
+ * version, bad parameters. */
+static void failed_handshakes_leak_nothing(void **state)
+{
+	struct host_hello good = { HOST_PROTO_MAGIC, RC_ABI_VERSION, 8, 0, 0, 0, 0, 0 };
+	struct host_hello h;
+	char garbage[sizeof(struct host_hello)];
+	unsigned fds, maps;
+
+	(void)state;
+	fds = count_fds(server_pid); /* a fresh server: nothing connected */
+	maps = count_maps(server_pid);
+	memset(garbage, 0xa5, sizeof(garbage));
+	for (int i = 0; i < 25; i++) {
+		struct rc_params bad = { .sq_entries = 33 };
+		struct rc_ring r;
+
+		close(raw_dial());                                   /* says nothing */
+		assert_int_equal(raw_hello(garbage, sizeof(garbage), false), -RC_EINVAL);
+		assert_int_equal(raw_hello(&good, 10, false), 1);    /* short hello */
+		h = good;
+		h.abi_version = RC_ABI_VERSION + 1;
+		assert_int_equal(raw_hello(&h, sizeof(h), false), -RC_EINVAL);
+		h = good;
+		h.cq_entries = 4;                                    /* cq < sq */
+		assert_int_equal(raw_hello(&h, sizeof(h), false), -RC_EINVAL);
+		assert_int_equal(raw_hello(&good, sizeof(good), false), 0); /* no host_mapped */
+		assert_int_equal(raw_hello(&good, sizeof(good), true), 0);  /* no wait for ready */
+		assert_int_equal(rc_connect(&r, sock_path, &bad), -RC_EINVAL);
+	}
+	assert_true(server_fds_reach(fds));
+	expect_reclaimed(fds, maps);
+	nop_through(sock_path);
+}
+
+/* ---- ring parameters: one check, the same answer on every backend ---- */
+
+static const struct bad_params {
+	struct rc_params p;
+	const char *why; /* what the server's log names */
+} bad_params[] = {
+	{ { .sq_entries = 33 }, "sq_entries" },
+	{ { .sq_entries = 65536 }, "sq_entries" },
+	{ { .sq_entries = 8, .cq_entries = 4 }, "cq_entries" },
+	{ { .sq_entries = 8, .cq_entries = 24 }, "cq_entries" },
+	{ { .sq_entries = 8, .cq_entries = 131072 }, "cq_entries" },
+	{ { .sq_entries = 8, .backlog_entries = 1u << 20 }, "backlog_entries" },
+	{ { .sq_entries = 8, .mode = (enum rc_mode)7 }, "mode" },
+	{ { .sq_entries = 8, .idle_us = 20000000 }, "idle_us" },
+	{ { .sq_entries = 8, .data_bytes = 512u << 20 }, "data_bytes" },
+};
+
+static const struct rc_params good_params[] = {
+	{ .sq_entries = 1 },
+	{ .sq_entries = 8, .cq_entries = 8, .mode = RC_MODE_POLL, .idle_us = 10000000 },
+	{ .sq_entries = 32, .cq_entries = 64, .backlog_entries = 8, .mode = RC_MODE_DOORBELL },
+};
+
+static void ring_params_agree_on_every_backend(void **state)
+{
+	struct host_worker w;
+
+	(void)state;
+	assert_int_equal(host_worker_start(&w), 0);
+	for (size_t i = 0; i < sizeof(bad_params) / sizeof(bad_params[0]); i++) {
+		const struct rc_params *p = &bad_params[i].p;
+		struct rc_ring r;
+		char logged[64];
+
+		assert_int_equal(rc_inproc_init(&r, p), -RC_EINVAL);
+		assert_int_equal(host_local_connect(&r, &w, p, -1), -RC_EINVAL);
+		assert_int_equal(rc_connect(&r, sock_path, p), -RC_EINVAL);
+		snprintf(logged, sizeof(logged), "refused a client: %s", bad_params[i].why);
+		assert_true(log_has(logged));
+	}
+	for (size_t i = 0; i < sizeof(good_params) / sizeof(good_params[0]); i++) {
+		const struct rc_params *p = &good_params[i];
+		struct rc_ring r;
+
+		assert_int_equal(rc_inproc_init(&r, p), 0);
+		rc_inproc_exit(&r);
+		assert_int_equal(host_local_connect(&r, &w, p, -1), 0);
+		rc_disconnect(&r);
+		assert_int_equal(rc_connect(&r, sock_path, p), 0);
+		rc_prep_nop(rc_get_sqe(&r), 1);
+		assert_int_equal(run_one(&r, NULL), 1);
+		rc_disconnect(&r);
+	}
+	host_worker_stop(&w);
+}
+
+
 static void no_server_is_a_clear_error(void **state)
 {
 	struct rc_ring r;
@@ -366,6 +728,15 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(scribbling_client_does_not_hurt_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(dead_server_gives_epipe_not_a_hang, setup, teardown),
 		cmocka_unit_test(no_server_is_a_clear_error),
+		cmocka_unit_test(socket_path_that_is_a_file_is_left_alone),
+		cmocka_unit_test_setup_teardown(second_server_on_a_live_socket_refuses, setup,
+						teardown),
+		cmocka_unit_test_teardown(stale_socket_is_replaced, teardown),
+		cmocka_unit_test_setup_teardown(exit_removes_only_its_own_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(sixteen_silent_peers_delay_no_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(forty_silent_peers_delay_no_one, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_handshakes_leak_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(ring_params_agree_on_every_backend, setup, teardown),
 	};
 	char self[512];
 

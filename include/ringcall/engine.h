@@ -184,6 +184,10 @@ void *rce_handle_remove(struct rce_ctx *ctx, uint32_t handle);
  * Return 0, -RC_EINVAL (bad sizes) or -RC_ENOMEM. */
 int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t shared_bytes,
 		  const struct rce_ring_params *p);
+/* The sizes and flags check rce_ring_init makes, for callers that check
+ * before allocating: 0 or -RC_EINVAL, with *why (if not NULL) naming the
+ * wrong parameter. */
+int rce_ring_params_check(const struct rce_ring_params *p, const char **why);
 /* Forget every request in flight (no CQEs), free the engine's state. */
 void rce_ring_destroy(struct rce_ring *r);
 /* Fire due timeouts (at most RCE_TIMEOUT_BUDGET), flush the backlog, take
