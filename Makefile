@@ -25,7 +25,7 @@ CC_asan := $(CC)
 CC_tsan := clang
 VARIANTS    := host asan tsan
 
-.PHONY: all run run-hosted test bench clean deps cross fuzz gdb
+.PHONY: all run run-hosted test bench clean deps cross fuzz gdb soak
 all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
 
 # $(1) = variant: objects, library, server, demo and tests for it.
@@ -78,6 +78,12 @@ run-hosted: deps $(O)/host/ringcall-server $(O)/host/ringcall-demo
 test: deps
 	@$(MAKE) --no-print-directory host asan tsan $(O)/fuzz/fuzz_engine kernel
 	@scripts/run-tests.sh
+
+# The hosted soak in full (make test runs it with 20 kills): clients killed
+# with 200 requests in flight while others keep working (tests/test_soak.c).
+SOAK_KILLS ?= 1000
+soak: $(O)/host/ringcall-server $(O)/host/tests/test_soak
+	SOAK_KILLS=$(SOAK_KILLS) $(O)/host/tests/test_soak
 
 clean:
 	rm -rf $(O)
