@@ -174,15 +174,40 @@ static bool socket_is_live(const struct sockaddr_un *sa)
 	return false;
 }
 
+/* A listening socket bound to path (created 0600); -1 with errno. */
+static int bind_listen(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	mode_t mask;
+	int err;
+
+	if (fd < 0)
+		return -1;
+	strcpy(sa.sun_path, path);
+	mask = umask(0177);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(mask);
+	if (err || listen(fd, 128)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
 /* Listen on s->socket_path without destroying anything: refuse a path that
  * is not a socket and a socket a live server answers on; replace only a
- * stale socket. Exits with a message when it refuses. */
+ * stale socket. The socket is made listening under a temporary name and
+ * linked into place (link never replaces), so the path never names a
+ * socket that refuses connections. Exits with a message when it refuses. */
 static void listen_on(struct server *s)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = s->socket_path;
+	char tmp[sizeof(sa.sun_path) + 32];
 	struct stat st;
-	mode_t mask;
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -198,15 +223,23 @@ static void listen_on(struct server *s)
 	} else if (errno != ENOENT) {
 		die("cannot check %s: %s", path, strerror(errno));
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		die("socket: %s", strerror(errno));
-	mask = umask(0177); /* the socket is 0600 from the start */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
-		die("cannot bind %s: %s", path, strerror(errno)); /* EADDRINUSE: lost a race */
-	umask(mask);
-	if (lstat(path, &st) || listen(fd, 128))
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	if (strlen(tmp) >= sizeof(sa.sun_path)) {
+		fd = bind_listen(path); /* no room for a temporary name */
+	} else {
+		fd = bind_listen(tmp);
+		if (fd >= 0 && link(tmp, path)) {
+			int err = errno;
+
+			unlink(tmp);
+			die("cannot create %s: %s", path, strerror(err)); /* EEXIST: lost a race */
+		}
+		unlink(tmp);
+	}
+	if (fd < 0) /* EADDRINUSE: lost a race */
 		die("cannot listen on %s: %s", path, strerror(errno));
+	if (lstat(path, &st))
+		die("cannot check %s: %s", path, strerror(errno));
 	s->sock_dev = st.st_dev;
 	s->sock_ino = st.st_ino;
 	s->listen_fd = fd;
