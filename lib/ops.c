@@ -236,7 +236,7 @@ void rce_fire_counts(struct rce_ring *r)
 /* ---- CANCEL ----
  *
  * Found by user_data: one walk of the pending list, O(parked requests) per
- * CANCEL (io_uring searches too; nothing keyed by user_data is kept). The
+ * CANCEL (nothing is indexed by user_data: documented in docs/abi.md). The
  * matches are unlinked first and completed after the walk, since
  * completing one may run a chain that parks or completes others.
  */
