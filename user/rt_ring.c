@@ -88,5 +88,31 @@ int main(void)
     int32_t h4 = ring_create(R1, 8, 0);
     CHECK(h4 > 0 && h4 != h, "reused handle %d (old %d)", h4, h);
     CHECK_EQ(close_handle((uint32_t)h4), 0);
+
+    /* A ring closed while its owner sleeps in enter on it (by a CLOSE
+     * that a child's exit runs, or that ran first): the enter returns
+     * -EBADF and the ring goes, its parked TIMEOUT with it. */
+    struct rc_ring r5;
+    int32_t h5 = rt_ring_create(&r5, R1, 8, 0, 0);
+    CHECK(h5 > 0, "ring_create %d", h5);
+    rc_prep_timeout(rc_get_sqe(&r5), 10000000000ul, 0, 0);
+    CHECK_EQ(rc_submit(&r5), 1);                /* parked: enter on r5 sleeps */
+    const char *sl[] = { "sleeper", "20", NULL };
+    long child = spawn(sl);
+    CHECK(child > 0, "spawn %ld", child);
+    s = rt_sqe();
+    rc_prep_wait(s, (int32_t)child, 0, NULL, 0);
+    rc_sqe_set_flags(s, RC_SQE_LINK);
+    rc_sqe_set_data(s, 5);
+    s = rt_sqe();
+    rc_prep_close(s, (uint32_t)h5, 0);
+    rc_sqe_set_data(s, 6);
+    rc_submit(&rt_ring);
+    CHECK_EQ(rt_enter((uint32_t)h5, 0, 1, RC_ENTER_GETEVENTS), -RC_EBADF);
+    struct rc_cqe c5;
+    CHECK(rt_next_cqe(&c5) == 0 && c5.user_data == 5 && c5.res == 0, "WAIT: %d", c5.res);
+    CHECK(rt_next_cqe(&c5) == 0 && c5.user_data == 6 && c5.res == 0, "CLOSE: %d", c5.res);
+    CHECK_EQ(rt_map(R1, 1, RC_MAP_WRITE), 0);   /* its region is gone */
+    CHECK_EQ(rt_unmap(R1, 1), 0);
     return rt_report("rt_ring");
 }
