@@ -60,10 +60,19 @@ void rce_port_notify(struct rce_ring *r)
 
 /* Whole zeroed frames, so that every byte the engine holds is counted by
  * the frame allocator and leak tests can compare free-frame counts. */
+/* Frames rce_port_alloc handed out on each CPU: kring_create charges a
+ * ring with what the engine actually took (interrupts are off under the
+ * rk lock, so nothing else allocates on that CPU meanwhile). */
+static uint32_t port_frames[NCPU];
+
 void *rce_port_alloc(size_t bytes)
 {
-    uint64_t pa = pmm_alloc_contig(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
-    return pa ? P2V(pa) : NULL;
+    size_t n = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+    uint64_t pa = pmm_alloc_contig(n);
+    if (!pa)
+        return NULL;
+    port_frames[mycpu()->id] += (uint32_t)n;
+    return P2V(pa);
 }
 
 void rce_port_free(void *p, size_t bytes)
@@ -120,14 +129,6 @@ static void kring_unmap(struct kring *kr, uint32_t n)
         tlb_shootdown();
 }
 
-/* Frames the engine allocates for a ring whose backlog holds cap entries
- * (rce_ring_init: the backlog and the request pool, whole frames each). */
-static uint32_t kring_engine_frames(uint32_t cap)
-{
-    return (uint32_t)(ALIGN_UP(cap * sizeof(struct rc_cqe), PAGE_SIZE) / PAGE_SIZE +
-                      ALIGN_UP(cap * sizeof(struct rce_req), PAGE_SIZE) / PAGE_SIZE);
-}
-
 /*
  * Make a ring for p at user address uaddr (page-aligned, unmapped) and a
  * handle naming it. The region is laid out by rce_ring_init (which checks
@@ -153,26 +154,32 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
         return -RC_EINVAL;
     if (!range_free(p->pml4, uaddr, npages))
         return -RC_EEXIST;
-    /* Charged first (limits.c): the region, the engine's state, and the
-     * page tables the mapping needs (those stay until exit). */
-    uint32_t cost = npages + kring_engine_frames(cq ? cq : 2 * sq);
+    /* Charged (limits.c): the region and the page tables its mapping
+     * needs (those stay until exit) first, then what the engine took for
+     * its state, measured (backlog, request pool, TIMEOUT heaps). */
     uint32_t tables = vm_tables_needed(p->pml4, uaddr, npages);
-    int32_t err = rk_charge(p, cost + tables);
+    int32_t err = rk_charge(p, npages + tables);
     if (err)
         return err;
     uint64_t pa = pmm_alloc_contig(npages);
     if (!pa) {
-        rk_uncharge(p, cost + tables);
+        rk_uncharge(p, npages + tables);
         return -RC_ENOMEM;
     }
-    *kr = (struct kring){ .owner = p, .pa = pa, .uaddr = uaddr, .npages = npages,
-                          .charged = cost };
+    *kr = (struct kring){ .owner = p, .pa = pa, .uaddr = uaddr, .npages = npages };
+    uint32_t *taken = &port_frames[mycpu()->id], before = *taken;
     err = rce_ring_init(&kr->r, &p->rk.ctx, P2V(pa), npages * PAGE_SIZE, &prm);
+    uint32_t engine = *taken - before;
+    if (!err && rk_charge(p, engine)) {
+        rce_ring_destroy(&kr->r);
+        err = -RC_ENOMEM;
+    }
     if (err) {
         pmm_free_contig(pa, npages);
-        rk_uncharge(p, cost + tables);
+        rk_uncharge(p, npages + tables);
         return err;
     }
+    kr->charged = npages + engine;
     for (uint32_t i = 0; i < npages; i++) {
         if (vm_map_user(p->pml4, uaddr + (uint64_t)i * PAGE_SIZE, pa + (uint64_t)i * PAGE_SIZE,
                         VM_WRITE | VM_NOFREE) < 0) {
@@ -199,7 +206,7 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
 fail:
     rce_ring_destroy(&kr->r);
     pmm_free_contig(pa, npages);
-    rk_uncharge(p, cost);
+    rk_uncharge(p, kr->charged);
     return err;
 }
 
