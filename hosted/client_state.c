@@ -132,5 +132,6 @@ void host_client_free(struct host_client *c)
 	rce_ctx_destroy(&c->ctx);
 	if (c->mem.base)
 		munmap(c->mem.base, c->region_bytes);
+	host_trace_free(c->trace);
 	free(c);
 }

@@ -6,6 +6,7 @@
 #define RINGCALL_HOST_H
 
 #include <pthread.h>
+#include <stdio.h>
 #include "ringcall/engine.h"
 #include "ringcall/hosted.h"
 
@@ -32,6 +33,7 @@ struct host_client {
 	size_t region_bytes;
 	struct host_client *next; /* on its worker */
 	struct host_worker *worker;
+	struct host_trace *trace;  /* --trace: this ring's tracer, or NULL */
 };
 
 /* A thread that runs the engine for a set of clients. */
@@ -70,6 +72,19 @@ int host_params_check(const struct rc_params *p, const char **why);
 struct host_client *host_client_new(const struct rc_params *p, int root_fd, int console_fd,
 				    int *memfd_fd, int *err);
 void host_client_free(struct host_client *c);
+
+/* --trace (trace.c): what to trace, where to. */
+struct host_trace;
+struct host_trace_cfg {
+	FILE *out;    /* NULL: tracing off */
+	uint32_t pid; /* only this client process; 0: all */
+	uint64_t ops; /* opcodes traced (bit n: opcode n) */
+};
+/* Trace c's ring if cfg selects pid; before the ring runs. 0 or -RC_ENOMEM. */
+int host_trace_attach(struct host_client *c, const struct host_trace_cfg *cfg, uint32_t pid);
+void host_trace_free(struct host_trace *t);
+/* "READ,WRITE" (case-insensitive) as an opcode mask; -1 for an unknown name. */
+int host_trace_parse_ops(const char *list, uint64_t *mask);
 
 /* Workers */
 int host_worker_start(struct host_worker *w);

@@ -63,6 +63,7 @@ struct server {
 	unsigned nr_workers, max_clients, nr_clients, nr_welcomed;
 	unsigned handshake_ms;
 	bool quiet;
+	struct host_trace_cfg trace;
 	struct host_worker workers[MAX_WORKERS];
 	struct handshake hs[MAX_HANDSHAKES];
 	struct pollfd pfds[1 + MAX_HANDSHAKES + MAX_CLIENTS];
@@ -92,10 +93,25 @@ static void usage(int status)
 		"      --handshake-ms N   a connection must finish setup within N ms\n"
 		"                         (1..60000, default %d)\n"
 		"  -q, --quiet            no connect/disconnect log lines\n"
+		"  -t, --trace[=FILE]     print each client's requests and results (to FILE,\n"
+		"                         default stderr): pid, ring, the SQE decoded, res, time\n"
+		"      --trace-pid PID    trace only the client process PID\n"
+		"      --trace-op LIST    trace only these ops, e.g. READ,WRITE\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          the library and ABI versions\n",
 		MAX_WORKERS, MAX_CLIENTS, HANDSHAKE_MS);
 	exit(status);
+}
+
+/* --trace[=FILE]: line-buffered, so lines from several workers do not mix. */
+static void trace_to(struct server *s, const char *path)
+{
+	s->trace.out = path ? fopen(path, "a") : stderr;
+	if (!s->trace.out) {
+		fprintf(stderr, "ringcall-server: cannot open %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	setvbuf(s->trace.out, NULL, _IOLBF, 0);
 }
 
 static void parse_args(struct server *s, int argc, char **argv)
@@ -109,6 +125,9 @@ static void parse_args(struct server *s, int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "trace", optional_argument, NULL, 't' },
+		{ "trace-pid", required_argument, NULL, 'P' },
+		{ "trace-op", required_argument, NULL, 'O' },
 		{ 0 },
 	};
 	const char *root = NULL;
@@ -117,7 +136,8 @@ static void parse_args(struct server *s, int argc, char **argv)
 	s->nr_workers = 1;
 	s->max_clients = 64;
 	s->handshake_ms = HANDSHAKE_MS;
-	while ((c = getopt_long(argc, argv, "r:s:w:m:qhV", opts, NULL)) != -1) {
+	s->trace.ops = UINT64_MAX;
+	while ((c = getopt_long(argc, argv, "r:s:w:m:qhVt::", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 's': s->socket_path = optarg; break;
@@ -126,6 +146,14 @@ static void parse_args(struct server *s, int argc, char **argv)
 		case 'T': s->handshake_ms = (unsigned)atoi(optarg); break;
 		case 'q': s->quiet = true; break;
 		case 'h': usage(0); break;
+		case 't': trace_to(s, optarg); break;
+		case 'P': s->trace.pid = (uint32_t)atoi(optarg); break;
+		case 'O':
+			if (host_trace_parse_ops(optarg, &s->trace.ops)) {
+				fprintf(stderr, "ringcall-server: --trace-op: unknown op in %s\n", optarg);
+				exit(2);
+			}
+			break;
 		case 'V':
 			printf("ringcall-server %s (ABI %u)\n", rc_version(), RC_ABI_VERSION);
 			exit(0);
@@ -374,6 +402,13 @@ static void hs_mapped(struct server *s, unsigned i)
 	if (send(h->sock, &ready, sizeof(ready), MSG_NOSIGNAL | MSG_DONTWAIT) != sizeof(ready)) {
 		hs_close(s, i);
 		return;
+	}
+	if (s->trace.out) {
+		struct ucred cred = { 0 };
+		socklen_t len = sizeof(cred);
+
+		getsockopt(h->sock, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+		host_trace_attach(c, &s->trace, (uint32_t)cred.pid);
 	}
 	s->pfds[CLIENT_PFD(k)] = (struct pollfd){ .fd = h->sock, .events = POLLIN };
 	s->owners[k] = c;

@@ -24,7 +24,7 @@ RC_VMINOR := $(shell sed -n 's/^\#define RC_VERSION_MINOR \([0-9]*\)/\1/p' inclu
 RC_VPATCH := $(shell sed -n 's/^\#define RC_VERSION_PATCH \([0-9]*\)/\1/p' include/ringcall/version.h)
 RC_VERSION := $(RC_VMAJOR).$(RC_VMINOR).$(RC_VPATCH)
 
-USERLIB_SRCS  ?= lib/uring.c lib/names.c lib/version.c
+USERLIB_SRCS  ?= lib/uring.c lib/names.c lib/version.c lib/trace.c
 HOSTEDLIB_SRCS = $(filter-out $(USERLIB_SRCS),$(LIB_SRCS)) $(HOSTED_SRCS)
 PUBLIC_HDRS    = $(wildcard include/ringcall/*.h) include/ringcall/syscalls.def
 PIC := $(O)/pic

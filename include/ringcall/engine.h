@@ -123,6 +123,16 @@ struct rce_req {
 	bool parked;
 };
 
+/* ---- tracing: what a ring is asked and answers (ringcall-server --trace) ---- */
+struct rce_tracer {
+	/* n SQEs were taken, in the engine's private copies, before decode. */
+	void (*sqes)(const struct rce_tracer *t, struct rce_ring *r, const struct rc_sqe *sqes,
+		     uint32_t n);
+	/* CQEs at CQ indices [from, to) were published (mask them with
+	 * cq_entries - 1; the CQ is shared memory: the user may scribble). */
+	void (*cqes)(const struct rce_tracer *t, struct rce_ring *r, uint32_t from, uint32_t to);
+};
+
 /* ---- a ring ---- */
 struct rce_ring_params {
 	uint32_t sq_entries;      /* power of two, 1..RC_MAX_SQ_ENTRIES */
@@ -168,6 +178,7 @@ struct rce_ring {
 	struct rce_req *chain_tail;
 	struct rce_req *drain_held;
 	void *platform;            /* free for the platform's use */
+	const struct rce_tracer *tracer; /* NULL: off (one branch per chunk and per publish) */
 };
 
 /* ---- contexts and handles ---- */
@@ -213,6 +224,8 @@ static inline uint32_t rce_ring_cq_tail(const struct rce_ring *r)
  * earliest deadline, 0 if some are due already (count TIMEOUTs the budget
  * left behind), UINT64_MAX if none is parked. */
 uint64_t rce_ring_next_deadline(const struct rce_ring *r);
+/* Install (or with NULL remove) a tracer; under the ctx's serialisation. */
+void rce_ring_set_tracer(struct rce_ring *r, const struct rce_tracer *t);
 /* Set or clear RC_RING_NEED_WAKEUP (the platform's engine goes to sleep). */
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on);
 

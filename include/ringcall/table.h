@@ -41,6 +41,13 @@ struct rc_op_desc {
 
 /* The description of opcode, or NULL if it is not in the table. */
 const struct rc_op_desc *rc_op_desc(unsigned opcode);
+/* sqe in words, decoded from the table, as a tracer prints it:
+ * "READ(handle=3, buf=0x7f0000001000, len=4096, offset=0) [LINK]".
+ * Buffers and flags in hex; reserved fields only when not zero; an opcode
+ * not in the table as "opcode 99(handle=0)". Writes at most size bytes,
+ * NUL-terminated; returns buf. */
+char *rc_format_sqe(const struct rc_sqe *sqe, char *buf, size_t size);
+
 /* Every described opcode, in table order: complete constants (fields
  * included), readable from any thread and from freestanding code. */
 extern const struct rc_op_desc rc_op_descs[RC_OP_COUNT];
