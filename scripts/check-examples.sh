@@ -17,9 +17,14 @@ grep -q 'hello from an in-process ring' <<<"$out"
 
 mkdir "$work/root"
 head -c $((1200 * 1024 + 123)) /dev/urandom > "$work/root/in.bin"
-"$server_bin" --root "$work/root" --socket "$work/sock" --quiet > "$work/server.log" 2>&1 &
+"$server_bin" --root "$work/root" --socket "$work/sock" > "$work/server.log" 2>&1 &
 server=$!
-for _ in $(seq 250); do [ -S "$work/sock" ] && break; sleep 0.02; done
+# Ready once it says it serves (it listens before): not a guess at time.
+for _ in $(seq 1000); do
+	grep -q '^ringcall-server: serving' "$work/server.log" && break
+	kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
+	sleep 0.02
+done
 
 out=$("$ex/hosted_client" "$work/sock" hello.txt)
 grep -qx 'read back 23 bytes: written through a ring' <<<"$out"

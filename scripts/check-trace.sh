@@ -16,10 +16,17 @@ head -c $((300 * 1024)) /dev/urandom > "$work/root/in.bin"
 serve() {
 	[ -n "$server" ] && { kill "$server"; wait "$server" 2>/dev/null || true; }
 	rm -f "$work/sock"
-	"$bin/ringcall-server" --root "$work/root" --socket "$work/sock" --quiet "$@" \
+	: >"$work/server.log"
+	"$bin/ringcall-server" --root "$work/root" --socket "$work/sock" "$@" \
 		>"$work/server.log" 2>&1 &
 	server=$!
-	for _ in $(seq 250); do [ -S "$work/sock" ] && break; sleep 0.02; done
+	# Ready once it says it serves (it listens before): not a guess at time.
+	for _ in $(seq 1000); do
+		grep -q '^ringcall-server: serving' "$work/server.log" && return
+		kill -0 "$server" 2>/dev/null || break
+		sleep 0.02
+	done
+	fail "the server did not start: $(cat "$work/server.log")"
 }
 fail() { echo "check-trace: $*"; echo "--- trace:"; head -40 "$work/trace"; exit 1; }
 
