@@ -30,13 +30,32 @@ static bool host_server_gone(struct host_conn *conn)
 	return recv(conn->sock, &byte, 1, MSG_DONTWAIT | MSG_PEEK) <= 0;
 }
 
-/* Sleep until min_complete CQEs are ready; -RC_EPIPE if the server died. */
-static int host_wait(struct rc_ring *r, struct host_conn *conn, uint32_t min_complete)
+/* Can min CQEs never be ready? So when every SQE published has finished
+ * (its CQE posted or skipped), none waits in the backlog, and fewer are
+ * ready: only the user's own submissions could help. */
+static bool host_cannot_complete(struct rc_ring *r, uint32_t min)
+{
+	/* Pairs with the engine's store_release of sq_retired, made after
+	 * its cq_tail store and flag changes: those read below are at least
+	 * as new as the count. */
+	if (rc_load_acquire(&r->hdr->sq_retired) != r->sqe_head)
+		return false;
+	if (rc_load_acquire(&r->hdr->flags) & RC_RING_CQ_OVERFLOW)
+		return false;
+	return rc_load_acquire(&r->hdr->cq_tail) - r->cq_head < min;
+}
+
+/* Sleep until min_complete CQEs are ready: 0, -RC_EPIPE if the server
+ * died, -RC_EDEADLK if they can never come, -RC_ETIME at deadline (on
+ * host_now_ns; 0: none). */
+static int host_wait(struct rc_ring *r, struct host_conn *conn, uint32_t min_complete,
+		     uint64_t deadline)
 {
 	struct rc_ring_hdr *h = r->hdr;
 	int ret = 0;
 
 	for (;;) {
+		uint64_t slice = HOST_WAIT_SLICE_NS, now;
 		uint32_t tail;
 
 		rc_store_relaxed(&h->cq_waiting, 1);
@@ -47,8 +66,21 @@ static int host_wait(struct rc_ring *r, struct host_conn *conn, uint32_t min_com
 		tail = rc_load_acquire(&h->cq_tail);
 		if (tail - r->cq_head >= min_complete)
 			break;
+		if (host_cannot_complete(r, min_complete)) {
+			ret = -RC_EDEADLK;
+			break;
+		}
+		if (deadline) {
+			now = host_now_ns();
+			if (now >= deadline) {
+				ret = -RC_ETIME;
+				break;
+			}
+			if (deadline - now < slice)
+				slice = deadline - now;
+		}
 		r->stats.sleeps++;
-		if (host_futex_wait(&h->cq_tail, tail, HOST_WAIT_SLICE_NS) && errno == ETIMEDOUT &&
+		if (host_futex_wait(&h->cq_tail, tail, slice) && errno == ETIMEDOUT &&
 		    host_server_gone(conn)) {
 			ret = -RC_EPIPE;
 			break;
@@ -71,11 +103,20 @@ static int host_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_comple
 		host_futex_wake(&r->hdr->sq_doorbell, 1);
 	}
 	if (flags & RC_ENTER_GETEVENTS)
-		return host_wait(r, conn, min_complete);
+		return host_wait(r, conn, min_complete, 0);
 	return 0;
 }
 
-const struct rc_backend host_futex_backend = { .enter = host_enter };
+static int host_wait_timeout(struct rc_ring *r, uint32_t min_complete, uint64_t timeout_ns)
+{
+	uint64_t now = host_now_ns();
+	uint64_t deadline = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+
+	return host_wait(r, r->backend_data, min_complete, deadline ? deadline : 1);
+}
+
+const struct rc_backend host_futex_backend = { .enter = host_enter,
+					       .wait_timeout = host_wait_timeout };
 
 void *rc_alloc(struct rc_ring *r, size_t bytes)
 {

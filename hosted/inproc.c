@@ -15,14 +15,16 @@
 #include "host.h"
 #include "local.h"
 
-static int inproc_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
-			uint32_t flags)
+/* Run the engine; with GETEVENTS, until min_complete CQEs are ready,
+ * sleeping until the next TIMEOUT deadline in between, or until
+ * give_up (host_now_ns; UINT64_MAX: never) with -RC_ETIME. */
+static int inproc_run(struct rc_ring *r, uint32_t min_complete, uint32_t flags,
+		      uint64_t give_up)
 {
 	struct host_conn *conn = r->backend_data;
 	struct rce_ring *e = &conn->local->ring;
 	int ret;
 
-	(void)to_submit;
 	for (;;) {
 		uint64_t deadline;
 		struct timespec ts;
@@ -35,13 +37,33 @@ static int inproc_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_comp
 		deadline = rce_ring_next_deadline(e);
 		if (deadline == UINT64_MAX)
 			return -RC_EDEADLK; /* nothing in flight could ever complete */
+		if (host_now_ns() >= give_up)
+			return -RC_ETIME;
+		if (deadline > give_up)
+			deadline = give_up;
 		ts = (struct timespec){ .tv_sec = (time_t)(deadline / 1000000000u),
 					.tv_nsec = (long)(deadline % 1000000000u) };
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 }
 
-static const struct rc_backend inproc_backend = { .enter = inproc_enter };
+static int inproc_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
+			uint32_t flags)
+{
+	(void)to_submit;
+	return inproc_run(r, min_complete, flags, UINT64_MAX);
+}
+
+static int inproc_wait_timeout(struct rc_ring *r, uint32_t min_complete, uint64_t timeout_ns)
+{
+	uint64_t now = host_now_ns();
+
+	return inproc_run(r, min_complete, RC_ENTER_GETEVENTS,
+			  timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns);
+}
+
+static const struct rc_backend inproc_backend = { .enter = inproc_enter,
+						  .wait_timeout = inproc_wait_timeout };
 
 /* A client, its region mapped once for both sides, and a connection
  * (sock -1) to it. */

@@ -622,6 +622,7 @@ static bool t_rt_validate(void) { return user_test("rt_validate", NULL); }
 static bool t_rt_badidx(void) { return user_test("rt_badidx", NULL); }
 static bool t_rt_spawnlim(void) { return user_test("rt_spawnlim", NULL); }
 static bool t_tstorm_strict(void) { return user_test("rt_tstorm", "strict"); }
+static bool t_rt_userlib(void) { return user_test("rt_userlib", NULL); }
 
 /* Wait (bounded) until n CONSOLE_READs are parked. */
 static bool readers(int n)
@@ -947,6 +948,7 @@ int ktest_main(void *arg UNUSED)
     run("ring_basic", t_rt_basic, true);
     run("ring_batch_traps", t_rt_batch, true);
     run("ring_timeout", t_rt_timeout, true);
+    run("ring_userlib", t_rt_userlib, true);
     run("ring_create_close", t_rt_ring, true);
     run("map_unmap", t_rt_map, true);
     run("spawn_wait", t_rt_spawn, true);

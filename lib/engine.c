@@ -140,6 +140,7 @@ static inline void rce_post_inline(struct rce_ring *r, uint64_t user_data, int32
 				   uint8_t sqe_flags)
 {
 	r->inflight--;
+	r->retired++;
 	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
 		return;
 	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
@@ -448,6 +449,15 @@ static void rce_publish(struct rce_ring *r)
 		/* Orders the CQE writes before the tail that counts them. */
 		rc_store_release(&r->hdr->cq_tail, r->cq_tail);
 		rce_port_notify(r);
+	}
+	if (r->retired != r->pub_retired) {
+		r->pub_retired = r->retired;
+		/* Orders cq_tail and the flags (CQ_OVERFLOW) before the count:
+		 * a waiter that sees every SQE retired also sees every CQE
+		 * they produced (rc_wait's -EDEADLK). */
+		rc_store_release(&r->hdr->sq_retired, r->retired);
+		if (!r->inflight)
+			rce_port_notify(r); /* the last one may have posted nothing */
 	}
 }
 

@@ -85,13 +85,24 @@ static inline bool rc_cqes_ready(struct rc_ring *r, uint32_t nr)
 	return rc_cqe_at(r, r->cq_head + nr - 1) != NULL;
 }
 
+/* Does the engine hold back what only its next run releases: SQEs it
+ * refused (BUSY), CQEs in its backlog (CQ_OVERFLOW)? A hint (relaxed): the
+ * doorbell decision after it is fenced (rc_engine_sleeps). */
+static bool rc_engine_holds_back(struct rc_ring *r)
+{
+	return rc_load_relaxed(&r->hdr->flags) & (RC_RING_BUSY | RC_RING_CQ_OVERFLOW);
+}
+
 int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
 {
 	uint32_t n = rc_flush_sq(r);
 	uint32_t flags = 0;
 	int ret;
 
-	if (n && rc_engine_sleeps(r))
+	/* With nothing new, still ring an engine that holds entries back:
+	 * the room the user reaped is noticed only when it runs (liburing's
+	 * submit enters to flush its overflow list for the same reason). */
+	if ((n || rc_engine_holds_back(r)) && rc_engine_sleeps(r))
 		flags |= RC_ENTER_SQ_WAKEUP;
 	if (wait_nr) {
 		if (wait_nr > r->cq_entries)
@@ -123,6 +134,15 @@ int rc_submit(struct rc_ring *r)
 	return rc_submit_and_wait(r, 0);
 }
 
+/* Consume CQEs of the library's own TIMEOUT entries at the head. */
+void rc_skip_timeout_cqes(struct rc_ring *r)
+{
+	struct rc_cqe *cqe;
+
+	while ((cqe = rc_cqe_at(r, r->cq_head)) != NULL && cqe->user_data == RC_UDATA_TIMEOUT)
+		rc_cq_advance(r, 1);
+}
+
 int rc_wait_cqe_nr(struct rc_ring *r, struct rc_cqe **cqe, uint32_t nr)
 {
 	uint32_t spin = 0;
@@ -132,6 +152,8 @@ int rc_wait_cqe_nr(struct rc_ring *r, struct rc_cqe **cqe, uint32_t nr)
 	for (;;) {
 		int ret;
 
+		if (r->skip_timeouts)
+			rc_skip_timeout_cqes(r);
 		if (rc_cqes_ready(r, nr))
 			return rc_peek_cqe(r, cqe);
 		/* CQ_OVERFLOW is a hint here (no fence needed): a stale read
@@ -149,4 +171,50 @@ int rc_wait_cqe_nr(struct rc_ring *r, struct rc_cqe **cqe, uint32_t nr)
 		if (ret < 0)
 			return ret;
 	}
+}
+
+/* rc_wait_cqe_timeout where the platform has no timed wait: arm a TIMEOUT
+ * of our own that completes silently (count 1, SKIP_SUCCESS) as soon as
+ * any other CQE is posted, or posts -ETIME at the deadline. The CQ was
+ * empty when it was armed, so its CQE, if any, comes first; one left
+ * behind by a CQE that raced with the arming is skipped later. */
+static int rc_wait_cqe_timeout_by_sqe(struct rc_ring *r, struct rc_cqe **cqe, uint64_t ns)
+{
+	struct rc_sqe *sqe = rc_get_sqe(r);
+	int ret;
+
+	if (!sqe)
+		return -RC_EBUSY; /* the SQ is full: submit and reap first */
+	rc_prep_timeout(sqe, ns > RC_TIMEOUT_MAX_NS ? RC_TIMEOUT_MAX_NS : ns, 1, 0);
+	rc_sqe_set_data(sqe, RC_UDATA_TIMEOUT);
+	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+	r->skip_timeouts = true;
+	ret = rc_submit_and_wait(r, 0);
+	if (ret < 0 && ret != -RC_EBUSY)
+		return ret;
+	r->skip_timeouts = false; /* see our own TIMEOUT's CQE */
+	ret = rc_wait_cqe_nr(r, cqe, 1);
+	r->skip_timeouts = true;
+	if (ret == 0 && (*cqe)->user_data == RC_UDATA_TIMEOUT) {
+		ret = (*cqe)->res < 0 ? (*cqe)->res : -RC_ETIME;
+		rc_cq_advance(r, 1);
+	}
+	return ret;
+}
+
+int rc_wait_cqe_timeout(struct rc_ring *r, struct rc_cqe **cqe, uint64_t timeout_ns)
+{
+	int ret;
+
+	if (r->skip_timeouts)
+		rc_skip_timeout_cqes(r);
+	if (rc_cqes_ready(r, 1))
+		return rc_peek_cqe(r, cqe);
+	if (!r->backend->wait_timeout)
+		return rc_wait_cqe_timeout_by_sqe(r, cqe, timeout_ns);
+	r->stats.enters++;
+	ret = r->backend->wait_timeout(r, 1, timeout_ns);
+	if (ret < 0)
+		return ret;
+	return rc_peek_cqe(r, cqe);
 }

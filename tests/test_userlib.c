@@ -26,10 +26,100 @@ static void err_name_of_any_res_is_defined(void **state)
 	assert_string_equal(rc_err_name(-RC_ECANCELED), "ECANCELED");
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Fill CQ (8) and backlog (8) and leave 8 refused in the SQ. */
+static void fill_until_busy(struct rc_ring *r)
+{
+	for (int batch = 0; batch < 3; batch++) {
+		for (int i = 0; i < 8; i++) {
+			struct rc_sqe *sqe = rc_get_sqe(r);
+
+			rc_prep_nop(sqe, batch * 8 + i);
+			rc_sqe_set_data(sqe, (uint64_t)(batch * 8 + i));
+		}
+		assert_int_equal(rc_submit(r), batch < 2 ? 8 : -RC_EBUSY);
+	}
+}
+
+/* Reap the CQ by peeking only (no wait, which would ring the engine). */
+static uint32_t reap_by_peek(struct rc_ring *r, uint64_t *next)
+{
+	struct rc_cqe *cqe;
+	uint32_t n = 0;
+
+	while (rc_peek_cqe(r, &cqe) == 0) {
+		assert_int_equal(cqe->user_data, *next);
+		assert_int_equal(cqe->res, (int32_t)*next);
+		(*next)++;
+		n++;
+		rc_cqe_seen(r, cqe);
+	}
+	return n;
+}
+
+/* After a refusal and a full reap, rc_submit with nothing new lets the
+ * waiting entries in (it used to return -EBUSY forever, never entering). */
+static void submit_after_reaping_takes_the_waiting_entries(void **state)
+{
+	struct rc_ring r;
+	uint64_t next = 0;
+	int ret = -RC_EBUSY;
+
+	(void)state;
+	ring_open(&r, 8, 8, 8);
+	fill_until_busy(&r);
+	assert_int_equal(reap_by_peek(&r, &next), 8);
+	for (int i = 0; i < 200 && next < 24; i++) {
+		ret = rc_submit(&r);
+		assert_true(ret == 0 || ret == -RC_EBUSY);
+		reap_by_peek(&r, &next);
+	}
+	assert_int_equal(next, 24);
+	assert_int_equal(ret, 0);
+	assert_false(r.hdr->flags & (RC_RING_BUSY | RC_RING_CQ_OVERFLOW));
+	ring_close(&r);
+}
+
+/* rc_wait_cqe_timeout: a ready CQE at once, -EDEADLK with nothing in
+ * flight, -ETIME when what is in flight takes longer. */
+static void wait_cqe_timeout_in_process(void **state)
+{
+	struct rc_ring r;
+	struct rc_cqe *cqe;
+	uint64_t t0, dt;
+
+	(void)state;
+	ring_open(&r, 8, 16, 0);
+	assert_int_equal(rc_wait_cqe(&r, &cqe), -RC_EDEADLK);
+	assert_int_equal(rc_wait_cqe_timeout(&r, &cqe, 1000000), -RC_EDEADLK);
+	rc_prep_nop(rc_get_sqe(&r), 5);
+	assert_int_equal(rc_submit(&r), 1);
+	assert_int_equal(rc_wait_cqe_timeout(&r, &cqe, 0), 0);
+	assert_int_equal(cqe->res, 5);
+	rc_cqe_seen(&r, cqe);
+	rc_prep_timeout(rc_get_sqe(&r), 10000000000ull, 0, 0);
+	assert_int_equal(rc_submit(&r), 1);
+	t0 = now_ns();
+	assert_int_equal(rc_wait_cqe_timeout(&r, &cqe, 30000000), -RC_ETIME);
+	dt = now_ns() - t0;
+	assert_true(dt >= 30000000 && dt < 5000000000ull);
+	assert_int_equal(rc_wait_cqe_timeout(&r, &cqe, 0), -RC_ETIME);
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(err_name_of_any_res_is_defined),
+		cmocka_unit_test(submit_after_reaping_takes_the_waiting_entries),
+		cmocka_unit_test(wait_cqe_timeout_in_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

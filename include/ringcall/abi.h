@@ -1,5 +1,5 @@
 /*
- * abi.h - the ringcall shared-memory ABI (version 1).
+ * abi.h - the ringcall shared-memory ABI (version 2).
  *
  * One region holds a header, the submission queue (SQ, an array of 64-byte
  * entries) and the completion queue (CQ, an array of 16-byte entries). The
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define RC_ABI_MAGIC   0x52435231u /* "RCR1" as a number; in memory (LE) "1RCR" */
-#define RC_ABI_VERSION 1u
+#define RC_ABI_VERSION 2u
 
 /* ---- error numbers: the one vocabulary (docs/abi.md section 8) ----
  * A result < 0 is -RC_E*, on every platform: the engine, the kernel and the
@@ -263,7 +263,9 @@ struct rc_ring_hdr {
 	uint32_t cq_tail;     /* engine: store_release; user: load_acquire */
 	uint32_t sq_dropped;  /* times an impossible SQ tail was refused */
 	uint32_t cq_overflow; /* CQEs that went through the backlog */
-	uint32_t rsvd2[12];
+	uint32_t sq_retired;  /* SQEs taken whose request has finished (CQE posted
+			         or skipped); engine: store_release after cq_tail */
+	uint32_t rsvd2[11];
 
 	/* line 3: written by the engine, rarely */
 	uint32_t flags;       /* RC_RING_*; engine: atomic or/and; user: relaxed load (after
@@ -334,6 +336,7 @@ RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_head) == 128);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_tail) == 132);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_dropped) == 136);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_overflow) == 140);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_retired) == 144);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, flags) == 192);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_doorbell) == 256);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_waiting) == 260);

@@ -154,6 +154,7 @@ struct rce_ring {
 	uint32_t cq_tail;          /* next CQE to write */
 	uint32_t cq_head_seen;     /* last CQ head read from the user */
 	uint32_t pub_sq_head, pub_cq_tail;
+	uint32_t retired, pub_retired; /* requests finished (hdr->sq_retired) */
 	uint32_t ring_flags;       /* RC_RING_* bits this engine has set */
 	uint32_t dropped, overflowed, rejected;
 	/* flow control: each request in flight owns one backlog slot */

@@ -33,10 +33,20 @@ struct rc_ring;
 
 struct rc_backend {
 	/* Wake the engine if asked, then with GETEVENTS wait until at least
-	 * min_complete CQEs are ready. Return >= 0 or a negative RC_E*. */
+	 * min_complete CQEs are ready. Return >= 0 or a negative RC_E*
+	 * (-RC_EDEADLK: nothing in flight could ever make them ready). */
 	int (*enter)(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
 		     uint32_t flags);
+	/* Optional: as enter with GETEVENTS alone, but give up after
+	 * timeout_ns with -RC_ETIME. NULL: rc_wait_cqe_timeout arms a
+	 * TIMEOUT entry instead (user_data RC_UDATA_TIMEOUT). */
+	int (*wait_timeout)(struct rc_ring *r, uint32_t min_complete, uint64_t timeout_ns);
 };
+
+/* user_data of the TIMEOUT entries rc_wait_cqe_timeout arms on a backend
+ * without a timed wait; the library's peek and waits skip their CQEs.
+ * Do not use it for your own entries. */
+#define RC_UDATA_TIMEOUT UINT64_C(0xffffffffffffffff)
 
 struct rc_stats {
 	uint64_t submitted; /* SQEs published */
@@ -57,6 +67,7 @@ struct rc_ring {
 	uint32_t sq_head_seen; /* engine's SQ head, as last read */
 	uint32_t cq_head;      /* next CQE to look at */
 	uint32_t spin_limit;   /* polls of the CQ before sleeping (POLL rings) */
+	bool skip_timeouts;    /* an RC_UDATA_TIMEOUT CQE may come: skip it */
 	const struct rc_backend *backend;
 	void *backend_data;
 	struct rc_stats stats;
@@ -154,7 +165,12 @@ static inline void rc_sqe_init(struct rc_sqe *sqe, uint8_t opcode, uint32_t hand
 #undef RC_SYSCALL
 
 /* Publish the SQEs handed out since the last submit, wake the engine if it
- * sleeps. Return the number submitted or a negative RC_E*. */
+ * sleeps (also with nothing new, when it holds entries back (RC_RING_BUSY)
+ * or CQEs in its backlog (RC_RING_CQ_OVERFLOW): reaped room is noticed
+ * only when the engine runs). Return the number submitted, or a negative
+ * RC_E*: -RC_EBUSY when the engine, as last seen, takes no more until CQEs
+ * are reaped. The entries stay queued: reap, then call rc_submit again
+ * (with nothing new) and they are taken. */
 int rc_submit(struct rc_ring *r);
 /* Submit, then wait until at least wait_nr CQEs are ready. */
 int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr);
@@ -174,9 +190,13 @@ static inline struct rc_cqe *rc_cqe_at(struct rc_ring *r, uint32_t i)
 	return (flags & RC_CQE_F_PHASE) == rc_cq_phase(i, r->cq_entries) ? cqe : NULL;
 }
 
+void rc_skip_timeout_cqes(struct rc_ring *r);
+
 /* Return 0 and the next CQE if one is ready, else -RC_EAGAIN. */
 static inline int rc_peek_cqe(struct rc_ring *r, struct rc_cqe **cqe)
 {
+	if (__builtin_expect(r->skip_timeouts, 0))
+		rc_skip_timeout_cqes(r);
 	*cqe = rc_cqe_at(r, r->cq_head);
 	return *cqe ? 0 : -RC_EAGAIN;
 }
@@ -208,12 +228,20 @@ static inline void rc_cqe_seen(struct rc_ring *r, struct rc_cqe *cqe)
 #define rc_for_each_cqe(r, head, cqe) \
 	for ((head) = (r)->cq_head; ((cqe) = rc_cqe_at((r), (head))) != NULL; (head)++)
 
-/* Wait until at least nr CQEs are ready, then return the first. */
+/* Wait until at least nr CQEs are ready, then return the first: 0, or
+ * -RC_EDEADLK at once when nothing in flight could ever make nr ready (on
+ * every platform), or another negative RC_E* from the platform. */
 int rc_wait_cqe_nr(struct rc_ring *r, struct rc_cqe **cqe, uint32_t nr);
 static inline int rc_wait_cqe(struct rc_ring *r, struct rc_cqe **cqe)
 {
 	return rc_wait_cqe_nr(r, cqe, 1);
 }
+/* As rc_wait_cqe, but give up after timeout_ns: -RC_ETIME (as liburing's
+ * io_uring_wait_cqe_timeout). Where the platform has no timed wait (the
+ * ringcall kernel) it submits what is prepared together with a TIMEOUT
+ * entry of its own, needs a free SQE for it (-RC_EBUSY if none), and an
+ * idle ring gives -RC_ETIME rather than -RC_EDEADLK. */
+int rc_wait_cqe_timeout(struct rc_ring *r, struct rc_cqe **cqe, uint64_t timeout_ns);
 
 /* ---- diagnostics and the table ---- */
 
