@@ -8,6 +8,7 @@ make --no-print-directory -s build/host/ringcall-server build/host/ringcall-demo
 	build/bench/ringcall_bench build/bench/peers >/dev/null || exit 1
 ver=$(sed -n 's/^#define RC_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' \
 	include/ringcall/version.h | paste -sd.)
+abi=$(sed -n 's/^#define RC_ABI_VERSION \([0-9]*\)u.*/\1/p' include/ringcall/abi.h)
 bad=0
 for p in build/host/ringcall-server build/host/ringcall-demo build/bench/ringcall_bench \
 	 build/bench/peers; do
@@ -20,7 +21,7 @@ for p in build/host/ringcall-server build/host/ringcall-demo build/bench/ringcal
 done
 for p in ringcall-server ringcall-demo; do
 	out=$(build/host/$p --version)
-	[ "$out" = "$p $ver (ABI 1)" ] || { echo "FAIL: $p --version: $out, want $ver"; bad=1; }
+	[ "$out" = "$p $ver (ABI $abi)" ] || { echo "FAIL: $p --version: $out, want $ver (ABI $abi)"; bad=1; }
 done
 [ $bad -eq 0 ] && echo "programs: --help, unknown options and --version as documented"
 exit $bad

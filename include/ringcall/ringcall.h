@@ -190,6 +190,9 @@ static inline struct rc_cqe *rc_cqe_at(struct rc_ring *r, uint32_t i)
 	return (flags & RC_CQE_F_PHASE) == rc_cq_phase(i, r->cq_entries) ? cqe : NULL;
 }
 
+/* Consume the CQEs of the library's own TIMEOUT entries (user_data
+ * RC_UDATA_TIMEOUT) at the head of the CQ; rc_peek_cqe and the waits call
+ * it once rc_wait_cqe_timeout has armed one. */
 void rc_skip_timeout_cqes(struct rc_ring *r);
 
 /* Return 0 and the next CQE if one is ready, else -RC_EAGAIN. */
