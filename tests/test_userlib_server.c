@@ -8,15 +8,30 @@
 #include <libgen.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static char server_bin[512];
-static char sock_path[128];
+static char sock_path[100];
 static char root_path[128];
 static pid_t server_pid;
+
+static bool server_listens(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
 
 static int start_server(void **state)
 {
@@ -33,9 +48,10 @@ static int start_server(void **state)
 		      "--quiet", (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 500 && access(sock_path, F_OK); i++)
+	/* Ready when it accepts (the path exists from bind, before listen). */
+	for (int i = 0; i < 1000 && !server_listens(); i++)
 		usleep(10000);
-	assert_int_equal(access(sock_path, F_OK), 0);
+	assert_true(server_listens());
 	alarm(60); /* a hang is a failure, not a stuck suite */
 	return 0;
 }
