@@ -323,26 +323,24 @@ static void kring_poke(struct kring *kr)
 }
 
 /*
- * Take up to budget SQEs published on kr, one engine pass per entry so
- * that nothing after an EXIT (or a kill) or a CLOSE of kr runs. kr is
- * referenced meanwhile: it may close itself, and goes when this returns
- * if nothing else holds it. Returns the number taken, or -EBUSY if none
- * could be (the backlog is full: the user must reap).
+ * Take up to budget SQEs published on kr in one engine run (chunks and
+ * all). Nothing after an EXIT, a kill or a CLOSE of kr runs: those
+ * handlers end the batch (rce_call_stop_batch; EXIT and CLOSE are in
+ * kernel_handlers.stopping_ops, so they end their chunk and what follows
+ * stays in the SQ). kr is referenced meanwhile: it may close itself, and
+ * goes when this returns if nothing else holds it. Returns the number
+ * taken, or -EBUSY if none could be (the backlog is full: the user must
+ * reap).
  */
 int kring_submit(struct kring *kr, uint32_t budget)
 {
     struct proc *p = kr->owner;
-    int total = 0, n;
     kring_hold(kr);
-    do {
-        n = rce_ring_run(&kr->r, 1);
-        if (n > 0) {
-            total += n;
-            p->stats.sqes += (uint64_t)n;
-        }
-    } while (n > 0 && !p->killed && !kr->closed && (uint32_t)total < budget);
+    int n = rce_ring_run(&kr->r, budget);
+    if (n > 0)
+        p->stats.sqes += (uint64_t)n;
     kring_put(kr);
-    return total ? total : n < 0 ? n : 0;
+    return n;
 }
 
 /* CQEs the user has not consumed, by the engine's own tail (the user's

@@ -304,6 +304,7 @@ static int32_t k_spawn(struct rce_call *c, const struct rce_args_spawn *a)
 static int32_t k_exit(struct rce_call *c, const struct rce_args_exit *a)
 {
     proc_request_exit(rk_proc(c), (int)a->status);
+    rce_call_stop_batch(c);             /* the entries after it stay in the SQ */
     return 0;
 }
 
@@ -485,6 +486,8 @@ static int32_t k_close(struct rce_call *c, const struct rce_args_close *a)
 {
     (void)a;
     rce_handle_remove(c->ctx, c->sqe->handle);
+    if (&((struct kring *)c->target)->r == c->ring)
+        rce_call_stop_batch(c);         /* its own ring: nothing after this runs */
     kring_close(c->target);
     return 0;
 }
@@ -505,7 +508,10 @@ static void k_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
  * act on nothing but the dying rings.) */
 static bool rk_exiting(struct rce_call *c)
 {
-    return __atomic_load_n(&rk_proc(c)->killed, __ATOMIC_ACQUIRE);
+    if (!__atomic_load_n(&rk_proc(c)->killed, __ATOMIC_ACQUIRE))
+        return false;
+    rce_call_stop_batch(c);             /* killed: take no more (at the chunk's end) */
+    return true;
 }
 
 #define RK_GUARDED(name)                                                            static int32_t g_##name(struct rce_call *c, const struct rce_args_##name *a)     {                                                                                   return rk_exiting(c) ? -RC_ECANCELED : k_##name(c, a);                      }
@@ -536,4 +542,6 @@ const struct rce_handlers kernel_handlers = {
     .ring_create = g_ring_create,
     .proc_stats = g_proc_stats,
     .close_object = k_close_object,
+    /* Their handlers may end the batch (EXIT always, CLOSE of its own ring). */
+    .stopping_ops = (UINT64_C(1) << RC_OP_EXIT) | (UINT64_C(1) << RC_OP_CLOSE),
 };

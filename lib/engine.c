@@ -282,10 +282,10 @@ static void rce_settle(struct rce_ring *r)
  * user rewriting the entry meanwhile may leave a mix of old and new
  * words, all of which decode then checks; with atomic loads that is no
  * data race, so the race detector watches this copy too. */
-static inline void rce_read_sqe(struct rc_sqe *dst, const struct rc_sqe *src)
+static inline uint64_t rce_read_sqe(struct rc_sqe *dst, const struct rc_sqe *src)
 {
 	_Static_assert(sizeof(*dst) == 64, "an SQE is 8 words");
-	rc_copy_in_relaxed64x8(dst, src);
+	return rc_copy_in_relaxed64x8(dst, src); /* word 0: opcode, flags, rsvd0, handle */
 }
 
 /* Run one SQE (already copied). The common case, no flags outside a chain,
@@ -334,6 +334,15 @@ static inline bool rce_tail_possible(const struct rce_ring *r, uint32_t tail)
 	return tail - r->sq_head <= r->sq_entries;
 }
 
+/* Must nothing after s be read before s has run? A DRAIN entry waits for
+ * everything before it; an op that may end the batch (the platform's
+ * stopping_ops) must be last in its chunk, so that the head published for
+ * the chunk never covers an entry the stop leaves in the SQ. */
+static inline bool rce_ends_chunk(uint64_t word0, uint64_t enders)
+{
+	return RCE_UNLIKELY((word0 & (RC_SQE_DRAIN << 8)) | (enders & (UINT64_C(1) << (word0 & 63))));
+}
+
 /* Copy up to max published SQEs out of the SQ into buf, each read exactly
  * once, advancing the head. Published means, polling, that the entry's seq
  * says so (no index is read), else that it lies before tail. A DRAIN
@@ -343,24 +352,27 @@ static inline __attribute__((always_inline)) uint32_t
 rce_copy_chunk(struct rce_ring *r, struct rc_sqe *buf, uint32_t max, uint32_t tail)
 {
 	const struct rc_sqe *sqes = r->sqes;
+	uint64_t enders = r->ctx->ops->stopping_ops;
 	uint32_t head = r->sq_head, mask = r->sq_mask, n = 0;
 
 	if (r->setup_flags & RC_SETUP_POLL) {
 		/* Pairs with the user's store_release of seq after writing the
 		 * entry: the words read after it are the ones it wrote. */
 		while (n < max && rc_load_acquire(&sqes[head & mask].seq) == head + 1) {
-			rce_read_sqe(&buf[n], &sqes[head & mask]);
+			uint64_t word0 = rce_read_sqe(&buf[n++], &sqes[head & mask]);
+
 			head++;
-			if (buf[n++].flags & RC_SQE_DRAIN)
+			if (rce_ends_chunk(word0, enders))
 				break;
 		}
 	} else {
 		if (max > tail - head) /* tail is possible: tail - head <= sq_entries */
 			max = tail - head;
 		while (n < max) {
-			rce_read_sqe(&buf[n], &sqes[head & mask]);
+			uint64_t word0 = rce_read_sqe(&buf[n++], &sqes[head & mask]);
+
 			head++;
-			if (buf[n++].flags & RC_SQE_DRAIN)
+			if (rce_ends_chunk(word0, enders))
 				break;
 		}
 	}
@@ -385,8 +397,10 @@ static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
 		for (uint32_t i = 0; i < got; i++)
 			rce_take_one(r, &c, &buf[i]);
 		n += got;
-		if (got < max)
-			break; /* the SQ ran dry (or a DRAIN entry ended the chunk) */
+		/* A handler ended the batch: its entry ended the chunk (see
+		 * rce_ends_chunk), so what follows is still in the SQ. */
+		if (got < max || RCE_UNLIKELY(r->stop_batch))
+			break; /* the SQ ran dry, or DRAIN or a stopping op ended the chunk */
 	}
 	return n;
 }
@@ -485,6 +499,7 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 	uint32_t n;
 	bool busy;
 
+	r->stop_batch = false; /* a stop ends the run it was asked in, no other */
 	r->fire_left = RCE_TIMEOUT_BUDGET;
 	if (RCE_UNLIKELY(r->nr_timeouts))
 		rce_fire_due(r);
@@ -501,7 +516,8 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 	else
 		n = rce_take_by_tail(r, budget);
 	rce_settle(r);
-	busy = n < budget && r->backlog_count + r->inflight >= r->cap && rce_sq_pending(r);
+	busy = n < budget && !r->stop_batch && r->backlog_count + r->inflight >= r->cap &&
+	       rce_sq_pending(r);
 	if (RCE_UNLIKELY(busy != !!(r->ring_flags & RC_RING_BUSY)))
 		rce_set_flag(r, RC_RING_BUSY, busy); /* the user's "refused" signal */
 	rce_publish(r);
@@ -541,7 +557,12 @@ void rce_ring_set_need_wakeup(struct rce_ring *r, bool on)
 	rce_set_flag(r, RC_RING_NEED_WAKEUP, on);
 }
 
-/* ---- parked requests ---- */
+/* ---- parked requests, ending a batch ---- */
+
+void rce_call_stop_batch(struct rce_call *c)
+{
+	c->ring->stop_batch = true;
+}
 
 struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel)
 {

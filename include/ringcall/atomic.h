@@ -85,28 +85,27 @@ static inline void rc_store_relaxed64(uint64_t *p, uint64_t v)
  * copy atomic, with no ordering (the acquire that found the entry orders
  * it). A mix of old and new words is possible and is the caller's to
  * validate; it is not a data race in C11, so the race detector stays on
- * for it. Written out word by word: each load goes straight to its store. */
-static inline void rc_copy_in_relaxed64x8(void *dst, const void *src)
+ * for it. Each load goes straight to its store (two registers, none
+ * spilled); returns word 0 as copied, for a caller that tests it. */
+static inline uint64_t rc_copy_in_relaxed64x8(void *dst, const void *src)
 {
 	const uint64_t *s = (const uint64_t *)src;
 	char *d = (char *)dst;
-	uint64_t w0 = rc_load_relaxed64(&s[0]), w1 = rc_load_relaxed64(&s[1]);
-	uint64_t w2 = rc_load_relaxed64(&s[2]), w3 = rc_load_relaxed64(&s[3]);
-	uint64_t w4 = rc_load_relaxed64(&s[4]), w5 = rc_load_relaxed64(&s[5]);
-	uint64_t w6 = rc_load_relaxed64(&s[6]), w7 = rc_load_relaxed64(&s[7]);
+	uint64_t w0 = rc_load_relaxed64(&s[0]), w;
 
-	__builtin_memcpy(d + 0, &w0, 8);
-	__builtin_memcpy(d + 8, &w1, 8);
-	__builtin_memcpy(d + 16, &w2, 8);
-	__builtin_memcpy(d + 24, &w3, 8);
-	__builtin_memcpy(d + 32, &w4, 8);
-	__builtin_memcpy(d + 40, &w5, 8);
-	__builtin_memcpy(d + 48, &w6, 8);
-	__builtin_memcpy(d + 56, &w7, 8);
+	__builtin_memcpy(d, &w0, 8);
+#define RC_COPY_WORD(i) (w = rc_load_relaxed64(&s[i]), __builtin_memcpy(d + 8 * (i), &w, 8))
+	RC_COPY_WORD(1);
+	RC_COPY_WORD(2);
+	RC_COPY_WORD(3);
+	RC_COPY_WORD(4);
+	RC_COPY_WORD(5);
+	RC_COPY_WORD(6);
+	RC_COPY_WORD(7);
+#undef RC_COPY_WORD
+	return w0;
 }
 
-/* Atomic read-modify-write, sequentially consistent (a full barrier too):
- * for doorbell counters and the engine's flag word. Return the old value. */
 static inline uint32_t rc_fetch_add(uint32_t *p, uint32_t v)
 {
 	return RC_ATOMIC_(fetch_add)(RC_AT32(p), v, RC_MO_(seq_cst));

@@ -83,6 +83,10 @@ struct rce_handlers {
 	/* Release the object behind a handle that is still open when its ctx
 	 * is destroyed (a crashed or exiting caller). */
 	void (*close_object)(struct rce_ctx *ctx, uint32_t type, void *obj);
+	/* Opcodes (bit n: opcode n) whose handler may end the batch with
+	 * rce_call_stop_batch (the kernel's EXIT). Such an entry ends the
+	 * engine's chunk, so nothing after it is taken from the SQ. */
+	uint64_t stopping_ops;
 };
 
 struct rce_ctx {
@@ -178,6 +182,7 @@ struct rce_ring {
 	bool chain_open, chain_failed;
 	struct rce_req *chain_tail;
 	struct rce_req *drain_held;
+	bool stop_batch;           /* a handler asked to take nothing more in this run */
 	void *platform;            /* free for the platform's use */
 	const struct rce_tracer *tracer; /* NULL: off (one branch per chunk and per publish) */
 };
@@ -234,6 +239,11 @@ void rce_ring_set_need_wakeup(struct rce_ring *r, bool on);
 /* Copy n bytes at off within a user buffer; 0 or -RC_EFAULT. */
 int rce_copy_in(struct rce_call *c, void *dst, rce_uin_t src, uint32_t off, uint32_t n);
 int rce_copy_out(struct rce_call *c, rce_uout_t dst, uint32_t off, const void *src, uint32_t n);
+/* Take no more SQEs in this run: the entries after this one stay in the
+ * SQ, untaken, for a later run (the kernel's EXIT). Exact for the ops in
+ * the platform's stopping_ops; from any other handler the run stops at
+ * the end of the chunk it is in. */
+void rce_call_stop_batch(struct rce_call *c);
 /* Keep this call alive past the handler's return (then return RCE_PENDING). */
 struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel);
 /* Finish a parked request: post its CQE, continue or cancel its chain,
