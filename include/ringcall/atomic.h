@@ -106,6 +106,8 @@ static inline uint64_t rc_copy_in_relaxed64x8(void *dst, const void *src)
 	return w0;
 }
 
+/* Atomic read-modify-write, sequentially consistent (a full barrier too):
+ * for doorbell counters and the engine's flag word. Return the old value. */
 static inline uint32_t rc_fetch_add(uint32_t *p, uint32_t v)
 {
 	return RC_ATOMIC_(fetch_add)(RC_AT32(p), v, RC_MO_(seq_cst));
