@@ -1,7 +1,8 @@
 /*
  * rt_userlib - the user library as a new user meets it, on the kernel's
  * rings: waits that cannot hang (-EDEADLK, rc_wait_cqe_timeout through
- * the library's own TIMEOUT entry), rc_submit after a refusal.
+ * the library's own TIMEOUT entry), rc_submit after a refusal, buffers of
+ * length 0.
  */
 #include "ulib.h"
 
@@ -72,5 +73,17 @@ int main(void)
         reap_by_peek(&r, &next);
     }
     CHECK_EQ(next, 24);
+
+    /* A buffer of length 0 is not checked and never touched: NULL or
+     * garbage with length 0 is a 0-byte transfer. */
+    static const uint64_t bad[] = { 0, 0xdead0000ul, 0xffff800000000000ul, 0x10 };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        s = rt_sqe(); rc_prep_console_write(s, (const void *)bad[i], 0);
+        CHECK_EQ(rt_sync(s), 0);
+        s = rt_sqe(); rc_prep_wait(s, 0, RC_WAIT_NOHANG, (void *)bad[i], 0);
+        CHECK_EQ(rt_sync(s), -RC_ECHILD);
+    }
+    s = rt_sqe(); rc_prep_console_write(s, (const void *)0xdead0000ul, 1);
+    CHECK_EQ(rt_sync(s), -RC_EFAULT);
     return rt_report("rt_userlib");
 }

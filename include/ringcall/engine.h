@@ -236,7 +236,8 @@ void rce_ring_set_tracer(struct rce_ring *r, const struct rce_tracer *t);
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on);
 
 /* ---- for handlers ---- */
-/* Copy n bytes at off within a user buffer; 0 or -RC_EFAULT. */
+/* Copy n bytes at off within a user buffer; 0 or -RC_EFAULT. n == 0
+ * succeeds without touching the address (length 0 is never checked). */
 int rce_copy_in(struct rce_call *c, void *dst, rce_uin_t src, uint32_t off, uint32_t n);
 int rce_copy_out(struct rce_call *c, rce_uout_t dst, uint32_t off, const void *src, uint32_t n);
 /* Take no more SQEs in this run: the entries after this one stay in the
