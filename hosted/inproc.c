@@ -10,7 +10,10 @@
  * concurrency tests (and TSan) exercise.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <time.h>
 #include "host.h"
 #include "local.h"
@@ -82,7 +85,8 @@ static int host_local_pair(struct rc_ring *r, const struct rc_params *p, int roo
 		return err;
 	}
 	*conn = (struct host_conn){ .sock = -1, .region = c->mem.base,
-				    .region_bytes = c->region_bytes, .local = c };
+				    .region_bytes = c->region_bytes, .local = c,
+				    .own_root_fd = -1 };
 	err = rc_ring_attach(r, c->mem.base, c->mem.size, backend, conn);
 	if (err) {
 		host_client_free(c);
@@ -101,10 +105,26 @@ int rc_inproc_init(struct rc_ring *r, const struct rc_params *p)
 	return host_local_pair(r, p, -1, &inproc_backend, &c);
 }
 
+int rc_inproc_set_root(struct rc_ring *r, const char *dir)
+{
+	struct host_conn *conn = r->backend_data;
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return host_err(errno);
+	if (conn->own_root_fd >= 0)
+		close(conn->own_root_fd);
+	conn->own_root_fd = fd;
+	conn->local->root_fd = fd; /* OPEN resolves beneath it (hosted/files.c) */
+	return 0;
+}
+
 void rc_inproc_exit(struct rc_ring *r)
 {
 	struct host_conn *conn = r->backend_data;
 
+	if (conn->own_root_fd >= 0)
+		close(conn->own_root_fd);
 	host_client_free(conn->local);
 	free(conn);
 	r->backend_data = NULL;

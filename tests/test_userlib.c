@@ -159,6 +159,49 @@ static void zero_length_buffers_are_not_touched(void **state)
 	close(root);
 }
 
+/* An in-process ring opens files beneath the root it is given, with the
+ * server's confinement (it used to have no root at all: OPEN gave -EBADF,
+ * so it was no drop-in for rc_connect). */
+static void inproc_ring_opens_files_beneath_its_root(void **state)
+{
+	struct rc_ring r;
+	char dir[128], file[160], *buf;
+	uint32_t h;
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/inproc-root", temp_dir());
+	mkdir(dir, 0700);
+	snprintf(file, sizeof(file), "%s/sub", dir);
+	mkdir(file, 0700);
+	ring_open(&r, 8, 16, 0);
+	buf = rc_alloc(&r, 64);
+	memcpy(buf, "a", 1);
+	rc_prep_open(rc_get_sqe(&r), buf, 1, RC_ACCESS_RDONLY, 0, 0);
+	assert_int_equal(run_one(&r, NULL), -RC_EBADF); /* no root yet: documented */
+	assert_int_equal(rc_inproc_set_root(&r, "/nonexistent/dir"), -RC_ENOENT);
+	assert_int_equal(rc_inproc_set_root(&r, dir), 0);
+	h = open_in_root(&r, "hello.txt", RC_ACCESS_RDWR, RC_OPEN_CREATE | RC_OPEN_TRUNC);
+	memcpy(buf, "in process", 10);
+	rc_prep_write(rc_get_sqe(&r), h, buf, 10, 0);
+	assert_int_equal(run_one(&r, NULL), 10);
+	snprintf(file, sizeof(file), "%s/hello.txt", dir);
+	f = fopen(file, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(file, sizeof(file), f));
+	fclose(f);
+	assert_string_equal(file, "in process");
+	for (int i = 0; i < 3; i++) {
+		static const char *const escapes[] = { "/etc/passwd", "../x", "sub/../../x" };
+		size_t n = strlen(escapes[i]);
+
+		memcpy(buf, escapes[i], n);
+		rc_prep_open(rc_get_sqe(&r), buf, (uint32_t)n, RC_ACCESS_RDONLY, 0, 0);
+		assert_int_equal(run_one(&r, NULL), -RC_EXDEV);
+	}
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +209,7 @@ int main(void)
 		cmocka_unit_test(submit_after_reaping_takes_the_waiting_entries),
 		cmocka_unit_test(wait_cqe_timeout_in_process),
 		cmocka_unit_test(zero_length_buffers_are_not_touched),
+		cmocka_unit_test(inproc_ring_opens_files_beneath_its_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,8 +38,16 @@ void rc_disconnect(struct rc_ring *r);
 void *rc_alloc(struct rc_ring *r, size_t bytes);
 
 /* The engine in this process: enter runs it directly on the caller's
- * thread (no server, no threads). For unit tests and embedding. */
+ * thread (no server, no threads). For unit tests and embedding. It has no
+ * root directory until rc_inproc_set_root gives it one: until then OPEN
+ * completes with -EBADF. */
 int rc_inproc_init(struct rc_ring *r, const struct rc_params *p);
+/* Give an in-process ring the directory its OPENs resolve beneath, with
+ * the server's confinement (RESOLVE_BENEATH: ".." and symlinks that leave
+ * it, and absolute paths, give -EXDEV), as ringcall-server --root DIR.
+ * Replaces an earlier root (open handles stay open). Return 0 or -errno
+ * (-RC_ENOENT, -RC_ENOTDIR, ...). Closed by rc_inproc_exit. */
+int rc_inproc_set_root(struct rc_ring *r, const char *dir);
 void rc_inproc_exit(struct rc_ring *r);
 /* The engine behind an in-process ring (tests poke at it). */
 struct rce_ring *rc_inproc_engine(struct rc_ring *r);
