@@ -118,15 +118,121 @@ static int host_wait_timeout(struct rc_ring *r, uint32_t min_complete, uint64_t 
 const struct rc_backend host_futex_backend = { .enter = host_enter,
 					       .wait_timeout = host_wait_timeout };
 
+/* ---- the data area: first fit over free extents, coalesced on free ----
+ * The bookkeeping is private (malloc), not in the shared region: a
+ * buffer overrun or the server cannot corrupt it. Blocks are multiples of
+ * HOST_ALLOC_ALIGN, aligned to it. Costs are O(extents), which stays
+ * small for the few long-lived and many short-lived buffers a ring has. */
+#define HOST_ALLOC_ALIGN 64u
+
+struct host_extent {
+	size_t off, len;
+	struct host_extent *next;
+};
+
+static struct host_extent *host_extent_new(size_t off, size_t len, struct host_extent *next)
+{
+	struct host_extent *e = malloc(sizeof(*e));
+
+	if (e)
+		*e = (struct host_extent){ off, len, next };
+	return e;
+}
+
 void *rc_alloc(struct rc_ring *r, size_t bytes)
 {
 	struct host_conn *conn = r->backend_data;
-	size_t at = (conn->data_used + 63) & ~(size_t)63;
+	struct host_extent **pp, *e, *used;
+	size_t n;
 
-	if (!conn->data || bytes > conn->data_bytes || at > conn->data_bytes - bytes)
+	if (!conn || !conn->data || bytes > conn->data_bytes) {
+		errno = ENOMEM;
 		return NULL;
-	conn->data_used = at + bytes;
-	return conn->data + at;
+	}
+	n = (bytes + HOST_ALLOC_ALIGN - 1) & ~(size_t)(HOST_ALLOC_ALIGN - 1);
+	if (n == 0)
+		n = HOST_ALLOC_ALIGN; /* a distinct pointer for 0 bytes, as malloc */
+	if (!conn->free_list && !conn->used_list) /* first use: all of it is free */
+		conn->free_list = host_extent_new(0, conn->data_bytes, NULL);
+	for (pp = &conn->free_list; (e = *pp) != NULL; pp = &e->next)
+		if (e->len >= n)
+			break;
+	if (!e || !(used = host_extent_new(e->off, n, conn->used_list))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	conn->used_list = used;
+	e->off += n;
+	e->len -= n;
+	if (!e->len) {
+		*pp = e->next;
+		free(e);
+	}
+	conn->data_used += n;
+	return conn->data + used->off;
+}
+
+int rc_free(struct rc_ring *r, void *p)
+{
+	struct host_conn *conn = r->backend_data;
+	struct host_extent **pp, *u, *prev = NULL, *next;
+	size_t off;
+
+	if (!p)
+		return 0;
+	if (!conn || (uint8_t *)p < conn->data || (uint8_t *)p >= conn->data + conn->data_bytes)
+		return -RC_EINVAL;
+	off = (size_t)((uint8_t *)p - conn->data);
+	for (pp = &conn->used_list; (u = *pp) != NULL && u->off != off; pp = &u->next)
+		;
+	if (!u)
+		return -RC_EINVAL; /* not from rc_alloc, or freed already */
+	*pp = u->next;
+	conn->data_used -= u->len;
+	/* Insert in address order, then merge with the neighbours. */
+	for (next = conn->free_list; next && next->off < off; next = next->next)
+		prev = next;
+	u->next = next;
+	if (prev)
+		prev->next = u;
+	else
+		conn->free_list = u;
+	if (next && u->off + u->len == next->off) {
+		u->len += next->len;
+		u->next = next->next;
+		free(next);
+	}
+	if (prev && prev->off + prev->len == u->off) {
+		prev->len += u->len;
+		prev->next = u->next;
+		free(u);
+	}
+	return 0;
+}
+
+size_t rc_alloc_free_bytes(struct rc_ring *r)
+{
+	struct host_conn *conn = r->backend_data;
+
+	return conn && conn->data ? conn->data_bytes - conn->data_used : 0;
+}
+
+static void host_extents_free(struct host_extent *e)
+{
+	while (e) {
+		struct host_extent *next = e->next;
+
+		free(e);
+		e = next;
+	}
+}
+
+/* Forget the data area's bookkeeping (the region goes with the ring). */
+void host_conn_free_data(struct host_conn *conn)
+{
+	host_extents_free(conn->free_list);
+	host_extents_free(conn->used_list);
+	conn->free_list = conn->used_list = NULL;
 }
 
 void host_conn_init_ring_data(struct host_conn *conn, struct rc_ring *r, size_t data_off)
@@ -134,6 +240,7 @@ void host_conn_init_ring_data(struct host_conn *conn, struct rc_ring *r, size_t 
 	conn->data = (uint8_t *)conn->region + data_off;
 	conn->data_bytes = conn->region_bytes - data_off;
 	conn->data_used = 0;
+	conn->free_list = conn->used_list = NULL; /* made by the first rc_alloc */
 	r->backend_data = conn;
 }
 
@@ -244,6 +351,7 @@ void rc_disconnect(struct rc_ring *r)
 
 		__atomic_store_n(&conn->local->dead, 1, __ATOMIC_RELEASE);
 		host_worker_kick(w);
+		host_conn_free_data(conn);
 		free(conn);
 		r->backend_data = NULL;
 		return;
@@ -251,6 +359,7 @@ void rc_disconnect(struct rc_ring *r)
 	munmap(conn->region, conn->region_bytes);
 	if (conn->sock >= 0)
 		close(conn->sock);
+	host_conn_free_data(conn);
 	free(conn);
 	r->backend_data = NULL;
 }

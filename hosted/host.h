@@ -103,10 +103,13 @@ struct host_conn {
 	size_t region_bytes;
 	uint8_t *data;
 	size_t data_bytes, data_used;
+	struct host_extent *free_list; /* rc_alloc: free extents, by address */
+	struct host_extent *used_list; /* rc_alloc: blocks handed out */
 	struct host_client *local; /* in-process worker mode: owned here */
 	int own_root_fd;           /* in-process: root opened by rc_inproc_set_root, or -1 */
 };
 extern const struct rc_backend host_futex_backend;
 void host_conn_init_ring_data(struct host_conn *conn, struct rc_ring *r, size_t data_off);
+void host_conn_free_data(struct host_conn *conn);
 
 #endif

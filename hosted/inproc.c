@@ -125,6 +125,7 @@ void rc_inproc_exit(struct rc_ring *r)
 
 	if (conn->own_root_fd >= 0)
 		close(conn->own_root_fd);
+	host_conn_free_data(conn);
 	host_client_free(conn->local);
 	free(conn);
 	r->backend_data = NULL;

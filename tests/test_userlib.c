@@ -202,6 +202,52 @@ static void inproc_ring_opens_files_beneath_its_root(void **state)
 	ring_close(&r);
 }
 
+/* rc_alloc has a free: a client that allocates per request does not run
+ * out (it used to after data_bytes of allocations); exhaustion is NULL
+ * with ENOMEM; freed neighbours merge back into one extent. */
+static void alloc_and_free_reuse_the_data_area(void **state)
+{
+	struct rc_params p = { .sq_entries = 8, .data_bytes = 64 * 1024 };
+	struct rc_ring r;
+	char *blk[16], *big, local;
+
+	(void)state;
+	assert_int_equal(rc_inproc_init(&r, &p), 0);
+	assert_int_equal(rc_alloc_free_bytes(&r), 64 * 1024);
+	for (int i = 0; i < 10000; i++) { /* per request: far beyond 64 KiB in total */
+		char *b = rc_alloc(&r, 4000);
+
+		assert_non_null(b);
+		assert_int_equal((uintptr_t)b % 64, 0);
+		memset(b, i, 4000);
+		rc_prep_console_write(rc_get_sqe(&r), b, 0);
+		assert_int_equal(run_one(&r, NULL), 0);
+		assert_int_equal(rc_free(&r, b), 0);
+	}
+	for (int i = 0; i < 16; i++)
+		assert_non_null(blk[i] = rc_alloc(&r, 4096));
+	errno = 0;
+	assert_null(rc_alloc(&r, 1));
+	assert_int_equal(errno, ENOMEM);
+	assert_int_equal(rc_alloc_free_bytes(&r), 0);
+	for (int i = 0; i < 16; i += 2)
+		assert_int_equal(rc_free(&r, blk[i]), 0);
+	assert_null(rc_alloc(&r, 8192)); /* 32 KiB free, but in 4 KiB pieces */
+	for (int i = 1; i < 16; i += 2)
+		assert_int_equal(rc_free(&r, blk[i]), 0);
+	big = rc_alloc(&r, 64 * 1024); /* merged back into one */
+	assert_non_null(big);
+	assert_int_equal(rc_free(&r, big), 0);
+	assert_int_equal(rc_free(&r, big), -RC_EINVAL); /* twice */
+	assert_int_equal(rc_free(&r, &local), -RC_EINVAL); /* not from rc_alloc */
+	assert_int_equal(rc_free(&r, NULL), 0);
+	assert_true(rc_alloc(&r, 0) != rc_alloc(&r, 0));
+	errno = 0;
+	assert_null(rc_alloc(&r, 64 * 1024 + 1));
+	assert_int_equal(errno, ENOMEM);
+	rc_inproc_exit(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +256,7 @@ int main(void)
 		cmocka_unit_test(wait_cqe_timeout_in_process),
 		cmocka_unit_test(zero_length_buffers_are_not_touched),
 		cmocka_unit_test(inproc_ring_opens_files_beneath_its_root),
+		cmocka_unit_test(alloc_and_free_reuse_the_data_area),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

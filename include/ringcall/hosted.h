@@ -32,10 +32,20 @@ int rc_connect(struct rc_ring *r, const char *socket_path, const struct rc_param
 /* Detach and disconnect; the server reclaims everything the ring held. */
 void rc_disconnect(struct rc_ring *r);
 
-/* Memory inside the shared region, the only place buffers may live when
- * talking to a server (its checks refuse pointers anywhere else). Returns
- * NULL when the data area is exhausted. Freed by rc_disconnect. */
+/* Memory inside the shared region's data area (rc_params.data_bytes,
+ * default 1 MiB), the only place buffers may live when talking to a server
+ * (its checks refuse pointers anywhere else). Blocks are 64-byte aligned
+ * and take a multiple of 64 bytes. Returns NULL with errno ENOMEM when no
+ * free extent is large enough. All of it goes with rc_disconnect or
+ * rc_inproc_exit. */
 void *rc_alloc(struct rc_ring *r, size_t bytes);
+/* Give back a block from rc_alloc (NULL: nothing); free neighbours merge.
+ * Return 0, or -RC_EINVAL for a pointer rc_alloc did not hand out (or one
+ * freed already). A buffer must not be freed while an SQE in flight uses
+ * it. */
+int rc_free(struct rc_ring *r, void *p);
+/* Bytes of the data area not handed out (possibly in several extents). */
+size_t rc_alloc_free_bytes(struct rc_ring *r);
 
 /* The engine in this process: enter runs it directly on the caller's
  * thread (no server, no threads). For unit tests and embedding. It has no
