@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include "host.h"
@@ -246,6 +247,25 @@ void host_conn_init_ring_data(struct host_conn *conn, struct rc_ring *r, size_t 
 
 /* ---- the setup conversation ---- */
 
+/* A server answers in milliseconds; a peer silent this long is not one. */
+#define HOST_CONNECT_TIMEOUT_S 5
+
+/* Bound (seconds > 0) or unbound (0) every blocking call on sock. */
+static void host_sock_deadline(int sock, time_t seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+
+	setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Why a send or receive of n bytes during setup failed: the deadline, or
+ * the server hanging up. */
+static int host_setup_err(ssize_t n)
+{
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? -RC_ETIMEDOUT : -RC_EPIPE;
+}
+
 static int host_dial(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -257,10 +277,13 @@ static int host_dial(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return host_err(errno);
+	host_sock_deadline(fd, HOST_CONNECT_TIMEOUT_S); /* connect included */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		int err = errno;
 
 		close(fd);
+		if (err == EAGAIN)
+			return -RC_ETIMEDOUT;
 		return err == ECONNREFUSED ? -RC_ENOENT : host_err(err);
 	}
 	return fd;
@@ -273,13 +296,18 @@ static int host_recv_welcome(int sock, struct host_welcome *w, int *memfd)
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
+	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 
 	*memfd = -1;
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != sizeof(*w))
-		return -RC_EPIPE;
+	if (n != sizeof(*w))
+		return host_setup_err(n);
 	cm = CMSG_FIRSTHDR(&msg);
 	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 		memcpy(memfd, CMSG_DATA(cm), sizeof(int));
+	if (w->status && *memfd >= 0) {
+		close(*memfd);
+		*memfd = -1;
+	}
 	if (w->status)
 		return w->status;
 	return *memfd < 0 ? -RC_EPIPE : 0;
@@ -294,9 +322,11 @@ static int host_handshake(struct host_conn *conn, const struct rc_params *p,
 	struct host_mapped mapped;
 	struct host_ready ready;
 	int memfd, err;
+	ssize_t n;
 
-	if (send(conn->sock, &hello, sizeof(hello), MSG_NOSIGNAL) != sizeof(hello))
-		return -RC_EPIPE;
+	n = send(conn->sock, &hello, sizeof(hello), MSG_NOSIGNAL);
+	if (n != sizeof(hello))
+		return host_setup_err(n);
 	err = host_recv_welcome(conn->sock, w, &memfd);
 	if (err)
 		return err;
@@ -308,9 +338,14 @@ static int host_handshake(struct host_conn *conn, const struct rc_params *p,
 	}
 	conn->region_bytes = w->region_bytes;
 	mapped.base = (uintptr_t)conn->region;
-	if (send(conn->sock, &mapped, sizeof(mapped), MSG_NOSIGNAL) != sizeof(mapped) ||
-	    recv(conn->sock, &ready, sizeof(ready), MSG_WAITALL) != sizeof(ready))
-		return -RC_EPIPE;
+	n = send(conn->sock, &mapped, sizeof(mapped), MSG_NOSIGNAL);
+	if (n != sizeof(mapped))
+		return host_setup_err(n);
+	n = recv(conn->sock, &ready, sizeof(ready), MSG_WAITALL);
+	if (n != sizeof(ready))
+		return host_setup_err(n);
+	if (!ready.status)
+		host_sock_deadline(conn->sock, 0); /* from now on only polled */
 	return ready.status;
 }
 

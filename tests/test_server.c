@@ -709,6 +709,43 @@ static void ring_params_agree_on_every_backend(void **state)
 }
 
 
+/* Something listens on the path but never answers (a hung server, some
+ * other program's socket): rc_connect gives up with -ETIMEDOUT after its
+ * 5 s deadline instead of hanging (run in a child: before, it hung). */
+static void silent_listener_is_a_timeout_not_a_hang(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0), status = -1;
+	bool reaped = false;
+	pid_t child;
+
+	(void)state;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/mute.sock", temp_dir());
+	unlink(sa.sun_path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0); /* never accepts, never answers */
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct rc_params p = { .sq_entries = 8 };
+		struct rc_ring r;
+
+		_exit(-rc_connect(&r, sa.sun_path, &p));
+	}
+	for (int i = 0; i < 3000 && !reaped; i++) {
+		reaped = waitpid(child, &status, WNOHANG) == child;
+		usleep(10000);
+	}
+	if (!reaped) { /* still hanging after 30 s */
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	}
+	close(fd);
+	unlink(sa.sun_path);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), RC_ETIMEDOUT);
+}
+
 static void no_server_is_a_clear_error(void **state)
 {
 	struct rc_ring r;
@@ -729,6 +766,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(scribbling_client_does_not_hurt_others, setup, teardown),
 		cmocka_unit_test_setup_teardown(dead_server_gives_epipe_not_a_hang, setup, teardown),
 		cmocka_unit_test(no_server_is_a_clear_error),
+		cmocka_unit_test(silent_listener_is_a_timeout_not_a_hang),
 		cmocka_unit_test(socket_path_that_is_a_file_is_left_alone),
 		cmocka_unit_test_setup_teardown(second_server_on_a_live_socket_refuses, setup,
 						teardown),

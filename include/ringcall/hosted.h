@@ -27,7 +27,8 @@ struct rc_params {
 };
 
 /* Connect to the server listening at socket_path and attach r to a new
- * ring. Return 0 or a negative RC_E* (-RC_ENOENT: no server there). */
+ * ring. Return 0 or a negative RC_E* (-RC_ENOENT: no server there;
+ * -RC_ETIMEDOUT: something listens there but does not answer within 5 s). */
 int rc_connect(struct rc_ring *r, const char *socket_path, const struct rc_params *p);
 /* Detach and disconnect; the server reclaims everything the ring held. */
 void rc_disconnect(struct rc_ring *r);
