@@ -186,6 +186,7 @@ static void *host_worker_main(void *arg)
 		idle_since = 0;
 		idle_passes = 0;
 	}
+	host_worker_adopt(w); /* clients handed over but not yet adopted too */
 	while (w->clients) {
 		struct host_client *c = w->clients;
 
