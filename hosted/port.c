@@ -89,9 +89,11 @@ void rce_port_notify(struct rce_ring *r)
 	/* Orders the cq_tail store (just made) before the cq_waiting load.
 	 * Pairs with the user's full fence between setting cq_waiting and
 	 * re-reading cq_tail: either it sees our tail or we see its flag. */
+	struct rc_ring_hdr *h = rce_ring_hdr(r);
+
 	rc_fence_full();
-	if (rc_load_relaxed(&r->hdr->cq_waiting))
-		host_futex_wake(&r->hdr->cq_tail, INT_MAX);
+	if (rc_load_relaxed(&h->cq_waiting))
+		host_futex_wake(&h->cq_tail, INT_MAX);
 }
 
 void *rce_port_alloc(size_t bytes)

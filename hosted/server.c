@@ -380,7 +380,7 @@ static void hs_hello(struct server *s, unsigned i)
 	}
 	s->nr_welcomed++;
 	w = (struct host_welcome){ 0, h->c->id, h->c->region_bytes, h->c->mem.data_off,
-				   rc_ring_bytes(h->c->ring.sq_entries, h->c->ring.cq_entries), 0 };
+				   rc_ring_bytes(rce_ring_sq_entries(&h->c->ring), rce_ring_cq_entries(&h->c->ring)), 0 };
 	err = send_welcome(h->sock, &w, memfd);
 	close(memfd);
 	if (err) {
@@ -418,8 +418,8 @@ static void hs_mapped(struct server *s, unsigned i)
 	s->pfds[HS_PFD(i)] = (struct pollfd){ .fd = -1 };
 	if (!s->quiet)
 		printf("ringcall-server: client %u connected (%s, sq %u, cq %u)\n", c->id,
-		       c->ring.setup_flags & RC_SETUP_POLL ? "poll" : "doorbell",
-		       c->ring.sq_entries, c->ring.cq_entries);
+		       rce_ring_setup_flags(&c->ring) & RC_SETUP_POLL ? "poll" : "doorbell",
+		       rce_ring_sq_entries(&c->ring), rce_ring_cq_entries(&c->ring));
 	host_worker_add(least_loaded(s), c);
 }
 

@@ -99,16 +99,18 @@ static void trace_cqes(const struct rce_tracer *ops, struct rce_ring *r, uint32_
 {
 	struct host_trace *t = (struct host_trace *)ops;
 	uint64_t now = host_now_ns();
-	struct rc_ring view = { .hdr = r->hdr }; /* all rc_explain reads */
+	struct rc_ring view = { .hdr = rce_ring_hdr(r) }; /* all rc_explain reads */
 	char text[512], why[256];
 
-	if (to - from > r->cq_entries) { /* lapped within one run: the rest is gone */
+	uint32_t cq_entries = rce_ring_cq_entries(r);
+
+	if (to - from > cq_entries) { /* lapped within one run: the rest is gone */
 		fprintf(t->cfg->out, "pid %u ring %u: (%u completions not traced)\n", t->pid, t->id,
-			to - from - r->cq_entries);
-		from = to - r->cq_entries;
+			to - from - cq_entries);
+		from = to - cq_entries;
 	}
 	for (uint32_t i = from; i != to; i++) {
-		const struct rc_cqe *shared = &r->cqes[i & r->cq_mask];
+		const struct rc_cqe *shared = rce_ring_cqe(r, i);
 		struct rc_cqe cqe = { .user_data = rc_load_relaxed64(&shared->user_data),
 				      .res = (int32_t)rc_load_relaxed((const uint32_t *)&shared->res) };
 		struct trace_pending p;

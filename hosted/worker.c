@@ -71,12 +71,12 @@ static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
 
 	*idle_ns = 0;
 	for (struct host_client *c = w->clients; c; c = c->next) {
-		uint32_t before = c->ring.cq_tail + c->ring.backlog_count;
+		uint32_t before = rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring);
 		int n = rce_ring_run(&c->ring, HOST_BUDGET);
 
-		if (n > 0 || c->ring.cq_tail + c->ring.backlog_count != before)
+		if (n > 0 || rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring) != before)
 			busy = true;
-		if ((c->ring.setup_flags & RC_SETUP_POLL) && c->idle_ns > *idle_ns)
+		if ((rce_ring_setup_flags(&c->ring) & RC_SETUP_POLL) && c->idle_ns > *idle_ns)
 			*idle_ns = c->idle_ns;
 	}
 	w->passes++;
@@ -94,7 +94,7 @@ bool host_worker_step(struct host_worker *w)
 static void host_set_need_wakeup(struct host_worker *w, bool on)
 {
 	for (struct host_client *c = w->clients; c; c = c->next)
-		if (c->ring.setup_flags & RC_SETUP_POLL)
+		if (rce_ring_setup_flags(&c->ring) & RC_SETUP_POLL)
 			rce_ring_set_need_wakeup(&c->ring, on);
 }
 
@@ -113,8 +113,8 @@ static void host_worker_sleep(struct host_worker *w, uint32_t control_seen)
 					.uaddr = (uintptr_t)&w->control,
 					.flags = FUTEX_32 | FUTEX_PRIVATE_FLAG };
 	for (struct host_client *c = w->clients; c && n < HOST_MAX_WAITERS; c = c->next)
-		wv[n++] = (struct futex_waitv){ .val = rc_load_acquire(&c->ring.hdr->sq_doorbell),
-						.uaddr = (uintptr_t)&c->ring.hdr->sq_doorbell,
+		wv[n++] = (struct futex_waitv){ .val = rc_load_acquire(&rce_ring_hdr(&c->ring)->sq_doorbell),
+						.uaddr = (uintptr_t)&rce_ring_hdr(&c->ring)->sq_doorbell,
 						.flags = FUTEX_32 };
 	if (wv[0].val != control_seen)
 		return; /* kicked since the last adopt: look first */

@@ -276,7 +276,7 @@ void kring_close(struct kring *kr)
  * so the ring is referenced until the engine call returns. Lock held. */
 void rk_complete(struct rce_req *q, int32_t res)
 {
-    struct kring *kr = kring_of(q->call.ring);
+    struct kring *kr = kring_of(rce_req_call(q)->ring);
     kr->owner->rk.parked--;             /* every platform park is counted (ksys.c rk_park) */
     kring_hold(kr);
     rce_req_complete(q, res);
@@ -309,7 +309,7 @@ void kproc_rings_exit(struct proc *p)
     rce_ctx_destroy(&p->rk.ctx);
     for (int i = 0; i < PROC_RINGS; i++)
         assert(!p->rk.rings[i].in_use);
-    assert(!p->rk.waits);               /* the rings' cancel hooks unlinked them */
+    assert(!p->rk.waits.first);               /* the rings' cancel hooks unlinked them */
     p->rk.active = false;
 }
 
@@ -348,7 +348,7 @@ int kring_submit(struct kring *kr, uint32_t budget)
 static uint32_t kring_cq_ready(struct kring *kr)
 {
     /* Pairs with the user's store_release of cq_head. */
-    return kr->r.pub_cq_tail - rc_load_acquire(&kr->r.hdr->cq_head);
+    return rce_ring_cq_published(&kr->r) - rc_load_acquire(&rce_ring_hdr(&kr->r)->cq_head);
 }
 
 /*
@@ -400,7 +400,7 @@ static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
         ret = -RC_EBADF;
     else if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
         ret = -RC_EINVAL;
-    else if ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->r.cq_entries)
+    else if ((flags & RC_ENTER_GETEVENTS) && min_complete > rce_ring_cq_entries(&kr->r))
         ret = -RC_EINVAL;
     if (ret)
         goto out;

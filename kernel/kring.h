@@ -56,7 +56,7 @@ struct kring {
 struct kproc_rings {
     struct rce_ctx ctx;
     struct kring rings[PROC_RINGS];
-    struct rce_req *waits;      /* parked WAITs, oldest first, linked through ->platform */
+    struct rce_req_list waits;  /* parked WAITs, oldest first */
     uint32_t frames;            /* charged (limits.c): MAP'd pages, rings, page tables */
     uint32_t parked;            /* WAITs and CONSOLE_READs parked (PROC_PARKED) */
     bool active;                /* ctx initialised (user processes) */

@@ -49,27 +49,18 @@ static int32_t k_console_write(struct rce_call *c, const struct rce_args_console
 static struct spinlock con_lock = SPINLOCK_INIT("con");
 static char con_buf[CON_BUF];           /* typed input not yet read */
 static uint32_t con_head, con_count;
-static struct rce_req *con_first;       /* parked reads, oldest first, linked through ->platform */
+static struct rce_req_list con_reads;   /* parked reads, oldest first */
 
 /* Append q to the parked reads. */
 static void con_append(struct rce_req *q)
 {
-    struct rce_req **pp = &con_first;
-    while (*pp)
-        pp = (struct rce_req **)&(*pp)->platform;
-    q->platform = NULL;
-    *pp = q;
+    rce_req_list_append(&con_reads, q);
 }
 
 /* Take q off the parked reads (it may already be off). */
 static void con_unlink(struct rce_req *q)
 {
-    for (struct rce_req **pp = &con_first; *pp; pp = (struct rce_req **)&(*pp)->platform) {
-        if (*pp == q) {
-            *pp = q->platform;
-            return;
-        }
-    }
+    rce_req_list_remove(&con_reads, q);
 }
 
 /* Park c, counted against its process's PROC_PARKED; NULL at the limit
@@ -86,7 +77,7 @@ static struct rce_req *rk_park(struct rce_call *c, rce_cancel_fn cancel)
 
 static void unpark_count(struct rce_req *q)
 {
-    ((struct proc *)q->call.ctx->port)->rk.parked--;
+    ((struct proc *)rce_req_call(q)->ctx->port)->rk.parked--;
 }
 
 /* CANCEL, or the ring going away: forget the read. */
@@ -119,7 +110,7 @@ static int32_t k_console_read(struct rce_call *c, const struct rce_args_console_
 {
     acquire(&con_lock);
     int32_t res = RCE_PENDING;
-    if (con_count && !con_first) {
+    if (con_count && !con_reads.first) {
         res = con_take(c, a->buf);
     } else {
         struct rce_req *q = rk_park(c, con_cancel);
@@ -140,19 +131,19 @@ static void con_feed(void)
 {
     for (;;) {
         acquire(&con_lock);
-        struct rce_req *q = con_count ? con_first : NULL;
-        struct proc *p = q ? q->call.ctx->port : NULL;
+        struct rce_req *q = con_count ? con_reads.first : NULL;
+        struct proc *p = q ? rce_req_call(q)->ctx->port : NULL;
         release(&con_lock);
         if (!q)
             return;
         rk_lock(p);
         acquire(&con_lock);
-        bool same = con_first == q && q->call.ctx->port == p && con_count;
+        bool same = con_reads.first == q && rce_req_call(q)->ctx->port == p && con_count;
         int32_t res = 0;
         if (same) {
-            const struct rc_args_console_read *in = &q->sqe.args.console_read;
+            const struct rc_args_console_read *in = &rce_req_call(q)->sqe->args.console_read;
             con_unlink(q);
-            res = con_take(&q->call, (rce_uout_t){ in->buf, in->len });
+            res = con_take(rce_req_call(q), (rce_uout_t){ in->buf, in->len });
         }
         release(&con_lock);
         if (same)
@@ -197,7 +188,7 @@ int console_readers(void)
 {
     int n = 0;
     acquire(&con_lock);
-    for (struct rce_req *q = con_first; q; q = q->platform)
+    for (struct rce_req *q = con_reads.first; q; q = rce_req_list_next(q))
         n++;
     release(&con_lock);
     return n;
@@ -349,18 +340,13 @@ static int32_t wait_report(struct rce_call *c, rce_uout_t info, struct proc *chi
 
 static void wait_unlink(struct proc *p, struct rce_req *q)
 {
-    for (struct rce_req **pp = &p->rk.waits; *pp; pp = (struct rce_req **)&(*pp)->platform) {
-        if (*pp == q) {
-            *pp = q->platform;
-            return;
-        }
-    }
+    rce_req_list_remove(&p->rk.waits, q);
 }
 
 static void wait_cancel(struct rce_req *q)
 {
     unpark_count(q);
-    wait_unlink(q->call.ctx->port, q);
+    wait_unlink(rce_req_call(q)->ctx->port, q);
 }
 
 /* A zombie child of p matching want, claimed (P_REAPING); *have says
@@ -410,11 +396,7 @@ static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
     struct rce_req *q = rk_park(c, wait_cancel);
     if (!q)
         return -RC_EAGAIN;              /* PROC_PARKED */
-    struct rce_req **pp = &p->rk.waits;
-    while (*pp)
-        pp = (struct rce_req **)&(*pp)->platform;
-    q->platform = NULL;
-    *pp = q;
+    rce_req_list_append(&p->rk.waits, q);
     return RCE_PENDING;
 }
 
@@ -429,14 +411,14 @@ static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
 void ksys_child_exited(struct proc *parent, struct proc *child)
 {
     for (;;) {
-        struct rce_req *q = parent->rk.waits;
-        while (q && !wait_match(q->sqe.args.wait.pid, child))
-            q = q->platform;
+        struct rce_req *q = parent->rk.waits.first;
+        while (q && !wait_match(rce_req_call(q)->sqe->args.wait.pid, child))
+            q = rce_req_list_next(q);
         if (!q)
             break;
-        const struct rc_args_wait *in = &q->sqe.args.wait;
+        const struct rc_args_wait *in = &rce_req_call(q)->sqe->args.wait;
         wait_unlink(parent, q);
-        int32_t res = wait_report(&q->call, (rce_uout_t){ in->info, in->info_len }, child);
+        int32_t res = wait_report(rce_req_call(q), (rce_uout_t){ in->info, in->info_len }, child);
         if (res >= 0) {
             acquire(&ptable_lock);
             child->parent = NULL;

@@ -719,11 +719,11 @@ static bool closechain(const char *mode)
     int child = 0;
     for (int i = 0; i < 500; i++) {
         child = child_named(p, "sleeper");
-        if (child && __atomic_load_n(&p->rk.waits, __ATOMIC_ACQUIRE))
+        if (child && __atomic_load_n(&p->rk.waits.first, __ATOMIC_ACQUIRE))
             break;
         proc_sleep_ns(1000000);
     }
-    EXPECT(child && p->rk.waits, "no WAIT parked (child %d)", child);
+    EXPECT(child && p->rk.waits.first, "no WAIT parked (child %d)", child);
     EXPECT(proc_kill(child) == 0, "kill %d", child);
     struct proc_stats st;
     EXPECT(proc_wait(pid, &st) == pid, "wait");

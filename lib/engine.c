@@ -25,7 +25,7 @@ struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s)
 	q->link = q->next = q->prev = NULL;
 	q->deadline = q->count_target = UINT64_MAX;
 	q->cancel = NULL;
-	q->platform = NULL;
+	q->pl_next = q->pl_prev = NULL;
 	q->in_chain = q->parked = false;
 	return q;
 }
@@ -555,6 +555,93 @@ uint64_t rce_ring_next_deadline(const struct rce_ring *r)
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on)
 {
 	rce_set_flag(r, RC_RING_NEED_WAKEUP, on);
+}
+
+/* ---- what platforms may read: accessors (the fields are opaque) ---- */
+
+_Static_assert(sizeof(struct rce_ring) == RCE_RING_SIZE, "RCE_RING_SIZE in engine.h is stale");
+_Static_assert(_Alignof(struct rce_ring) == RCE_RING_ALIGN, "RCE_RING_ALIGN in engine.h is stale");
+_Static_assert(sizeof(struct rce_req) == RCE_REQ_SIZE, "RCE_REQ_SIZE in engine.h is stale");
+
+uint32_t rce_ring_inflight(const struct rce_ring *r)
+{
+	return r->inflight;
+}
+
+uint32_t rce_ring_cq_tail(const struct rce_ring *r)
+{
+	return r->cq_tail;
+}
+
+uint32_t rce_ring_cq_published(const struct rce_ring *r)
+{
+	return r->pub_cq_tail;
+}
+
+uint32_t rce_ring_backlog_count(const struct rce_ring *r)
+{
+	return r->backlog_count;
+}
+
+uint32_t rce_ring_sq_entries(const struct rce_ring *r)
+{
+	return r->sq_entries;
+}
+
+uint32_t rce_ring_cq_entries(const struct rce_ring *r)
+{
+	return r->cq_entries;
+}
+
+uint32_t rce_ring_setup_flags(const struct rce_ring *r)
+{
+	return r->setup_flags;
+}
+
+struct rc_ring_hdr *rce_ring_hdr(const struct rce_ring *r)
+{
+	return r->hdr;
+}
+
+const struct rc_cqe *rce_ring_cqe(const struct rce_ring *r, uint32_t i)
+{
+	return &r->cqes[i & r->cq_mask];
+}
+
+struct rce_call *rce_req_call(struct rce_req *q)
+{
+	return &q->call;
+}
+
+void rce_req_list_append(struct rce_req_list *l, struct rce_req *q)
+{
+	q->pl_next = NULL;
+	q->pl_prev = l->last;
+	if (l->last)
+		l->last->pl_next = q;
+	else
+		l->first = q;
+	l->last = q;
+}
+
+void rce_req_list_remove(struct rce_req_list *l, struct rce_req *q)
+{
+	if (!q->pl_prev && l->first != q)
+		return; /* not on l */
+	if (q->pl_prev)
+		q->pl_prev->pl_next = q->pl_next;
+	else
+		l->first = q->pl_next;
+	if (q->pl_next)
+		q->pl_next->pl_prev = q->pl_prev;
+	else
+		l->last = q->pl_prev;
+	q->pl_next = q->pl_prev = NULL;
+}
+
+struct rce_req *rce_req_list_next(const struct rce_req *q)
+{
+	return q->pl_next;
 }
 
 /* ---- parked requests, ending a batch ---- */

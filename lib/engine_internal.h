@@ -4,8 +4,69 @@
 #ifndef RINGCALL_ENGINE_INTERNAL_H
 #define RINGCALL_ENGINE_INTERNAL_H
 
+/* The full definitions below replace engine.h's opaque storage. */
+#define RCE_ENGINE_INTERNAL 1
 #include "ringcall/engine.h"
 #include "ringcall/atomic.h"
+
+struct rce_req {
+	struct rc_sqe sqe;          /* private copy of the entry */
+	struct rce_call call;
+	struct rce_req *link;       /* next held member of its LINK chain */
+	struct rce_req *next;       /* pending list / free list */
+	struct rce_req *prev;
+	uint64_t deadline;          /* TIMEOUT: engine clock, UINT64_MAX if none */
+	uint64_t count_target;      /* TIMEOUT: posted count, UINT64_MAX if none */
+	uint64_t armed;             /* TIMEOUT: arming order, breaks ties */
+	uint32_t heap_at[2];        /* TIMEOUT: its slot in each heap (ops.c) */
+	rce_cancel_fn cancel;       /* platform: forget this request */
+	struct rce_req *pl_next;    /* the platform's list (rce_req_list) */
+	struct rce_req *pl_prev;
+	bool in_chain;              /* read while its predecessor had LINK */
+	bool parked;
+};
+
+struct rce_ring {
+	/* shared with the user: hostile */
+	struct rc_ring_hdr *hdr;
+	struct rc_sqe *sqes;
+	struct rc_cqe *cqes;
+	/* the engine's own copies of everything it relies on */
+	struct rce_ctx *ctx;
+	uint32_t sq_entries, sq_mask, cq_entries, cq_mask;
+	uint32_t setup_flags;
+	uint32_t sq_head;          /* next SQE to read */
+	uint32_t cq_tail;          /* next CQE to write */
+	uint32_t cq_head_seen;     /* last CQ head read from the user */
+	uint32_t pub_sq_head, pub_cq_tail;
+	uint32_t retired, pub_retired; /* requests finished (hdr->sq_retired) */
+	uint32_t ring_flags;       /* RC_RING_* bits this engine has set */
+	uint32_t dropped, overflowed, rejected;
+	/* flow control: each request in flight owns one backlog slot */
+	uint32_t cap, inflight;
+	uint32_t backlog_head, backlog_count;
+	struct rc_cqe *backlog;
+	struct rce_req *reqs, *free_reqs;
+	/* parked requests (timeouts and platform waits) */
+	struct rce_req *pending;
+	/* parked TIMEOUTs: min-heaps by (deadline, armed) and (count_target,
+	 * armed), cap slots each, allocated with the ring (ops.c) */
+	struct rce_req **heap[2];
+	uint32_t heap_len[2];
+	uint32_t nr_timeouts, fire_left;
+	uint64_t next_deadline, next_count_target, posted, armed;
+	bool firing_counts;
+	/* restrictions */
+	uint64_t allowed;
+	bool restricted;
+	/* LINK and DRAIN state at the SQ read position */
+	bool chain_open, chain_failed;
+	struct rce_req *chain_tail;
+	struct rce_req *drain_held;
+	bool stop_batch;           /* a handler asked to take nothing more in this run */
+	const struct rce_tracer *tracer; /* NULL: off (one branch per chunk and per publish) */
+};
+
 
 #define RCE_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define RCE_UNLIKELY(x) __builtin_expect(!!(x), 0)

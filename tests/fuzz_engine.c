@@ -15,6 +15,8 @@
  *   tests/corpus/fuzz_engine/ is the kept corpus; docs/testing.md has the
  *   long run's record.
  */
+#define _GNU_SOURCE
+#include "../lib/engine_internal.h" /* white-box: reads the engine's own fields */
 #include <stdlib.h>
 #include <string.h>
 #include "ringcall/hosted.h"

@@ -176,16 +176,16 @@ int main(void)
 	CHECK(rc_ring_bytes(16, 32) == 1920);
 
 	/* The default backlog is cq_entries = 32 requests: the request pool
-	 * would need 32 * sizeof(struct rce_req) bytes, more than a page. */
+	 * would need 32 * RCE_REQ_SIZE bytes, more than a page. */
 	nallocs = 0;
 	CHECK(rce_ring_init(&eng, &ctx, region, PAGE, &params) == -RC_ENOMEM);
 	CHECK(allocs[0] == 32 * sizeof(struct rc_cqe)); /* backlog */
-	CHECK(allocs[1] == 32 * sizeof(struct rce_req)); /* request pool */
+	CHECK(allocs[1] == 32 * RCE_REQ_SIZE); /* request pool */
 	CHECK(allocs[1] > PAGE);
 	CHECK(live_pages == 2); /* the failed init gave its page back */
 
 	/* So size the backlog to what one page of requests holds. */
-	params.backlog_entries = PAGE / sizeof(struct rce_req);
+	params.backlog_entries = PAGE / RCE_REQ_SIZE;
 	nallocs = 0;
 	CHECK(rce_ring_init(&eng, &ctx, region, PAGE, &params) == 0);
 	CHECK(nallocs == 3 && allocs[0] <= PAGE && allocs[1] <= PAGE && allocs[2] <= PAGE);
@@ -193,7 +193,7 @@ int main(void)
 	printf("port_minimal: handle table %zu B, ring region %u B, backlog %zu B, "
 	       "request pool %zu B (%u requests of %zu B)\n",
 	       ctx_bytes, rc_ring_bytes(16, 32), allocs[0], allocs[1], params.backlog_entries,
-	       sizeof(struct rce_req));
+	       (size_t)RCE_REQ_SIZE);
 
 	/* The user's view: attach, submit, reap through the library. */
 	CHECK(rc_ring_attach(&ur, region, rc_ring_bytes(16, 32), &k_backend, NULL) == 0);

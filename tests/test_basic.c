@@ -2,6 +2,8 @@
  * test_basic.c - a ring in one process: NOP, PROBE, the table against the
  * handlers, ring arithmetic across the 2^32 wrap.
  */
+#define _GNU_SOURCE
+#include "../lib/engine_internal.h" /* white-box: reads the engine's own fields */
 #include "helpers.h"
 
 static void nop_completes_with_its_value(void **state)

@@ -49,7 +49,7 @@ static void worker_destroy(struct host_worker *w, struct rc_ring *rings, int n)
 /* CQEs the engine has posted on ring c so far (CQ and backlog). */
 static uint32_t posted(struct host_client *c)
 {
-	return rce_ring_cq_tail(&c->ring) + c->ring.backlog_count;
+	return rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring);
 }
 
 static struct host_client *client_of(struct rc_ring *r)

@@ -2,6 +2,8 @@
  * test_hostile.c - shared memory is hostile: a thread rewriting SQEs while
  * the engine reads them, impossible ring indices, random garbage.
  */
+#define _GNU_SOURCE
+#include "../lib/engine_internal.h" /* white-box: reads the engine's own fields */
 #include "helpers.h"
 #include <pthread.h>
 #include "ringcall/atomic.h"

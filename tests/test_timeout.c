@@ -1,6 +1,8 @@
 /*
  * test_timeout.c - TIMEOUT by time and by count, CANCEL by user_data.
  */
+#define _GNU_SOURCE
+#include "../lib/engine_internal.h" /* white-box: reads the engine's own fields */
 #include "helpers.h"
 #include <time.h>
 

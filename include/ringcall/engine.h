@@ -111,21 +111,12 @@ struct rce_call {
 #define RCE_PENDING INT32_MIN
 typedef void (*rce_cancel_fn)(struct rce_req *req);
 
-struct rce_req {
-	struct rc_sqe sqe;          /* private copy of the entry */
-	struct rce_call call;
-	struct rce_req *link;       /* next held member of its LINK chain */
-	struct rce_req *next;       /* pending list / free list */
-	struct rce_req *prev;
-	uint64_t deadline;          /* TIMEOUT: engine clock, UINT64_MAX if none */
-	uint64_t count_target;      /* TIMEOUT: posted count, UINT64_MAX if none */
-	uint64_t armed;             /* TIMEOUT: arming order, breaks ties */
-	uint32_t heap_at[2];        /* TIMEOUT: its slot in each heap (ops.c) */
-	rce_cancel_fn cancel;       /* platform: forget this request */
-	void *platform;             /* free for the platform's use */
-	bool in_chain;              /* read while its predecessor had LINK */
-	bool parked;
-};
+/* A request kept past its handler (parked): opaque; the platform reaches
+ * its call with rce_req_call and keeps it on its own lists with the
+ * rce_req_list helpers below. The engine allocates them, RCE_REQ_SIZE
+ * bytes each (a platform sizing its allocations needs the number). */
+struct rce_req;
+#define RCE_REQ_SIZE 192u
 
 /* ---- tracing: what a ring is asked and answers (ringcall-server --trace) ---- */
 struct rce_tracer {
@@ -145,47 +136,21 @@ struct rce_ring_params {
 	uint32_t setup_flags;     /* RC_SETUP_* */
 };
 
+/* A ring's engine state: opaque. A platform embeds one (or allocates
+ * RCE_RING_SIZE bytes aligned to RCE_RING_ALIGN) and passes its address;
+ * it reads nothing inside, only through the functions below. The fields
+ * are in lib/engine_internal.h, which only lib/ includes; lib/engine.c
+ * checks that they fit these constants exactly. */
+#define RCE_RING_SIZE  264u
+#define RCE_RING_ALIGN 8u
+#ifndef RCE_ENGINE_INTERNAL
 struct rce_ring {
-	/* shared with the user: hostile */
-	struct rc_ring_hdr *hdr;
-	struct rc_sqe *sqes;
-	struct rc_cqe *cqes;
-	/* the engine's own copies of everything it relies on */
-	struct rce_ctx *ctx;
-	uint32_t sq_entries, sq_mask, cq_entries, cq_mask;
-	uint32_t setup_flags;
-	uint32_t sq_head;          /* next SQE to read */
-	uint32_t cq_tail;          /* next CQE to write */
-	uint32_t cq_head_seen;     /* last CQ head read from the user */
-	uint32_t pub_sq_head, pub_cq_tail;
-	uint32_t retired, pub_retired; /* requests finished (hdr->sq_retired) */
-	uint32_t ring_flags;       /* RC_RING_* bits this engine has set */
-	uint32_t dropped, overflowed, rejected;
-	/* flow control: each request in flight owns one backlog slot */
-	uint32_t cap, inflight;
-	uint32_t backlog_head, backlog_count;
-	struct rc_cqe *backlog;
-	struct rce_req *reqs, *free_reqs;
-	/* parked requests (timeouts and platform waits) */
-	struct rce_req *pending;
-	/* parked TIMEOUTs: min-heaps by (deadline, armed) and (count_target,
-	 * armed), cap slots each, allocated with the ring (ops.c) */
-	struct rce_req **heap[2];
-	uint32_t heap_len[2];
-	uint32_t nr_timeouts, fire_left;
-	uint64_t next_deadline, next_count_target, posted, armed;
-	bool firing_counts;
-	/* restrictions */
-	uint64_t allowed;
-	bool restricted;
-	/* LINK and DRAIN state at the SQ read position */
-	bool chain_open, chain_failed;
-	struct rce_req *chain_tail;
-	struct rce_req *drain_held;
-	bool stop_batch;           /* a handler asked to take nothing more in this run */
-	void *platform;            /* free for the platform's use */
-	const struct rce_tracer *tracer; /* NULL: off (one branch per chunk and per publish) */
+	union {
+		unsigned char bytes[RCE_RING_SIZE];
+		uint64_t align; /* RCE_RING_ALIGN */
+	} rce_private_;
 };
+#endif
 
 /* ---- contexts and handles ---- */
 int rce_ctx_init(struct rce_ctx *ctx, const struct rce_handlers *ops, void *port,
@@ -216,16 +181,25 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget);
  * backlog it can flush, TIMEOUTs due that a budget left behind)? */
 bool rce_ring_has_work(struct rce_ring *r);
 /* Requests taken and not yet completed (parked, held, in chains). */
-static inline uint32_t rce_ring_inflight(const struct rce_ring *r)
-{
-	return r->inflight;
-}
+uint32_t rce_ring_inflight(const struct rce_ring *r);
 /* CQEs written to the CQ so far (the engine's own count, not the user's
  * copy): a platform waiting for completions sees it move. */
-static inline uint32_t rce_ring_cq_tail(const struct rce_ring *r)
-{
-	return r->cq_tail;
-}
+uint32_t rce_ring_cq_tail(const struct rce_ring *r);
+/* CQEs published to the user so far (the cq_tail it last stored): what a
+ * platform compares with the user's cq_head to count unread CQEs. */
+uint32_t rce_ring_cq_published(const struct rce_ring *r);
+/* CQEs waiting in the backlog for CQ room. */
+uint32_t rce_ring_backlog_count(const struct rce_ring *r);
+/* The ring's geometry and setup flags, as rce_ring_init accepted them
+ * (the engine's own copies: the shared header's are the user's to spoil). */
+uint32_t rce_ring_sq_entries(const struct rce_ring *r);
+uint32_t rce_ring_cq_entries(const struct rce_ring *r);
+uint32_t rce_ring_setup_flags(const struct rce_ring *r);
+/* The shared header (hostile memory: for the platform's futex words,
+ * sq_doorbell and cq_waiting, and for reading what the user wrote). */
+struct rc_ring_hdr *rce_ring_hdr(const struct rce_ring *r);
+/* The CQE slot that CQ index i lands in (shared memory: hostile). */
+const struct rc_cqe *rce_ring_cqe(const struct rce_ring *r, uint32_t i);
 /* When rce_ring_run next has TIMEOUTs to fire, on the engine clock: the
  * earliest deadline, 0 if some are due already (count TIMEOUTs the budget
  * left behind), UINT64_MAX if none is parked. */
@@ -250,6 +224,22 @@ struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel);
 /* Finish a parked request: post its CQE, continue or cancel its chain,
  * publish. */
 void rce_req_complete(struct rce_req *q, int32_t res);
+/* The call a parked request carries (its ring, ctx, target and its
+ * private copy of the SQE). */
+struct rce_call *rce_req_call(struct rce_req *q);
+
+/* ---- a platform's lists of parked requests (waits, reads) ----
+ * Each request has one platform link, free while it is parked: a request
+ * is on at most one platform list. Oldest first; O(1) append and remove. */
+struct rce_req_list {
+	struct rce_req *first, *last;
+};
+/* Append q (parked, on no platform list) at the end of l. */
+void rce_req_list_append(struct rce_req_list *l, struct rce_req *q);
+/* Remove q from l; nothing if q is not on l. */
+void rce_req_list_remove(struct rce_req_list *l, struct rce_req *q);
+/* The request after q on its platform list, or NULL. */
+struct rce_req *rce_req_list_next(const struct rce_req *q);
 
 #ifdef __cplusplus
 }
