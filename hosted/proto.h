@@ -7,6 +7,12 @@
  *   server -> client  struct host_welcome, plus the region's memfd (SCM_RIGHTS)
  *   client -> server  struct host_mapped  (where the client mapped it)
  *   server -> client  struct host_ready   (the ring is being served)
+ *
+ * Any failure ends the conversation: the server answers a bad hello with a
+ * welcome whose status is the error (and logs why), then hangs up. Neither
+ * side waits forever: the server drops a conversation not finished within
+ * --handshake-ms (2 s), at most 32 in progress (server.c); the client gives
+ * each step 5 s (-ETIMEDOUT, client.c).
  */
 #ifndef RINGCALL_PROTO_H
 #define RINGCALL_PROTO_H
