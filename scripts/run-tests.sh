@@ -84,6 +84,7 @@ check reference scripts/check-reference.sh
 check porting scripts/check-porting.sh
 check opaque scripts/check-opaque.sh
 check trace scripts/check-trace.sh
+check iso scripts/check-iso.sh
 check examples bash -c 'make --no-print-directory -s examples && scripts/check-examples.sh'
 check demo bash -c 'scripts/run-hosted.sh build/host | grep -c "is identical" | grep -qx 2'
 
