@@ -383,7 +383,8 @@ rce_copy_chunk(struct rce_ring *r, struct rc_sqe *buf, uint32_t max, uint32_t ta
 /* Take up to budget SQEs, a chunk at a time: copy the chunk out (its line
  * loads overlap), publish the head once (the slots are free again before
  * any of their CQEs appear), then run each copy. */
-static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
+static inline __attribute__((always_inline)) uint32_t
+rce_take_loop(struct rce_ring *r, uint32_t budget, uint32_t tail, const bool traced)
 {
 	struct rc_sqe buf[RCE_CHUNK];
 	struct rce_call c = { .ring = r, .ctx = r->ctx };
@@ -394,6 +395,8 @@ static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
 		if (!got)
 			break;
 		rce_publish_sq_head(r);
+		if (traced) /* a constant: folded away in the untraced copy */
+			r->tracer->sqes(r->tracer, r, buf, got);
 		for (uint32_t i = 0; i < got; i++)
 			rce_take_one(r, &c, &buf[i]);
 		n += got;
@@ -405,27 +408,16 @@ static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
 	return n;
 }
 
-/* rce_take with a tracer: the same loop, each chunk shown to the tracer
- * before it runs. Apart so that tracing off costs one branch per run. */
+static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
+{
+	return rce_take_loop(r, budget, tail, false);
+}
+
+/* The same with a tracer shown each chunk before it runs: a copy of its
+ * own, so that tracing off costs one branch per run (rce_take_any). */
 static RCE_COLD uint32_t rce_take_traced(struct rce_ring *r, uint32_t budget, uint32_t tail)
 {
-	struct rc_sqe buf[RCE_CHUNK];
-	struct rce_call c = { .ring = r, .ctx = r->ctx };
-	uint32_t n = 0, max, got;
-
-	while ((max = rce_chunk_limit(r, budget - n)) > 0) {
-		got = rce_copy_chunk(r, buf, max, tail);
-		if (!got)
-			break;
-		rce_publish_sq_head(r);
-		r->tracer->sqes(r->tracer, r, buf, got);
-		for (uint32_t i = 0; i < got; i++)
-			rce_take_one(r, &c, &buf[i]);
-		n += got;
-		if (got < max)
-			break;
-	}
-	return n;
+	return rce_take_loop(r, budget, tail, true);
 }
 
 static inline uint32_t rce_take_any(struct rce_ring *r, uint32_t budget, uint32_t tail)
