@@ -64,7 +64,7 @@ struct rce_ring {
 	struct rce_req *chain_tail;
 	struct rce_req *drain_held;
 	bool stop_batch;           /* a handler asked to take nothing more in this run */
-	const struct rce_tracer *tracer; /* NULL: off (one branch per chunk and per publish) */
+	const struct rce_tracer *tracer; /* NULL: off (one branch per pass and per publish) */
 };
 
 
