@@ -18,15 +18,22 @@
 static RCE_COLD int32_t rce_reject(struct rce_ring *r, const struct rc_sqe *s, unsigned field,
 				   unsigned reason, uint64_t value, uint64_t limit, int32_t err)
 {
-	struct rc_error *e = &r->hdr->last_error;
+	uint32_t n = ++r->rejected;
+	struct rc_error *e = rc_rejection(r->hdr, n);
 
+	/* A reader seeing a record it already matched change under it
+	 * (count 0 or another n) says "no record" instead of mixing two. */
+	rc_store_relaxed(&e->count, 0);
+	rc_fence_full(); /* the 0 before the new fields; pairs with rc_explain's fence */
 	rc_store_relaxed64(&e->user_data, s->user_data);
 	rc_store_relaxed64(&e->value, value);
 	rc_store_relaxed64(&e->limit, limit);
 	rc_store_relaxed((uint32_t *)(void *)&e->opcode,
 			 (uint32_t)s->opcode | field << 8 | reason << 16);
 	/* Orders the record above before the count that announces it. */
-	rc_store_release(&e->count, ++r->rejected);
+	rc_store_release(&e->count, n);
+	rc_store_relaxed(&r->hdr->rejected, n);
+	r->reject_tag = RC_CQE_F_REJECTED | (n & RC_CQE_F_SEQ_MASK); /* for its CQE */
 	return err;
 }
 

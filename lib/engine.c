@@ -96,7 +96,8 @@ static inline void rce_publish_sq_head(struct rce_ring *r)
 
 /* Write a CQE. (The SQ head covering its SQE is already published: a
  * user who sees a CQE may refill the SQ right away.) */
-static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res)
+static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res,
+				 uint32_t flags)
 {
 	struct rc_cqe *cqe = &r->cqes[r->cq_tail & r->cq_mask];
 
@@ -104,7 +105,7 @@ static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t
 	rc_store_relaxed((uint32_t *)&cqe->res, (uint32_t)res);
 	/* Orders user_data and res before the phase that tells a polling
 	 * user this entry is new. */
-	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries));
+	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries) | flags);
 	r->cq_tail++;
 }
 
@@ -114,7 +115,7 @@ static void rce_flush_backlog(struct rce_ring *r)
 	while (r->backlog_count && rce_cq_has_room(r)) {
 		struct rc_cqe *b = &r->backlog[r->backlog_head];
 
-		rce_write_cqe(r, b->user_data, b->res);
+		rce_write_cqe(r, b->user_data, b->res, b->flags);
 		r->backlog_head = (r->backlog_head + 1) % r->cap;
 		r->backlog_count--;
 	}
@@ -124,11 +125,12 @@ static void rce_flush_backlog(struct rce_ring *r)
 
 /* The CQ is full or older CQEs wait: this one goes to the back of the
  * backlog (its slot was reserved when the request was taken). */
-static RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, int32_t res)
+static RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, int32_t res,
+				      uint32_t flags)
 {
 	uint32_t slot = (r->backlog_head + r->backlog_count) % r->cap;
 
-	r->backlog[slot] = (struct rc_cqe){ .user_data = user_data, .res = res };
+	r->backlog[slot] = (struct rc_cqe){ .user_data = user_data, .res = res, .flags = flags };
 	r->backlog_count++;
 	rc_store_relaxed(&r->hdr->cq_overflow, ++r->overflowed);
 	rce_set_flag(r, RC_RING_CQ_OVERFLOW, true);
@@ -139,14 +141,20 @@ static RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, in
 static inline void rce_post_inline(struct rce_ring *r, uint64_t user_data, int32_t res,
 				   uint8_t sqe_flags)
 {
+	uint32_t cqe_flags = 0;
+
 	r->inflight--;
 	r->retired++;
+	if (RCE_UNLIKELY(r->reject_tag)) { /* this is the entry decode just rejected */
+		cqe_flags = r->reject_tag;
+		r->reject_tag = 0;
+	}
 	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
 		return;
 	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
-		rce_write_cqe(r, user_data, res);
+		rce_write_cqe(r, user_data, res, cqe_flags);
 	else
-		rce_post_backlog(r, user_data, res);
+		rce_post_backlog(r, user_data, res, cqe_flags);
 	/* Completions are counted only while a TIMEOUT might wait for them:
 	 * its target is relative to the count when it was armed. */
 	if (RCE_UNLIKELY(r->nr_timeouts) && ++r->posted >= r->next_count_target &&

@@ -56,6 +56,7 @@ struct rce_ring {
 	uint32_t nr_timeouts, fire_left;
 	uint64_t next_deadline, next_count_target, posted, armed;
 	bool firing_counts;
+	uint32_t reject_tag;       /* CQE flags for the entry just rejected, or 0 */
 	/* restrictions */
 	uint64_t allowed;
 	bool restricted;

@@ -215,12 +215,32 @@ static void rc_explain_field(struct rc_sb *sb, const struct rc_op_desc *d, const
 	}
 }
 
+/* Copy the record of rejection seq (the CQE's low 16 bits) into *out if
+ * it still holds that rejection of user_data: seqlock-style, the count is
+ * read before and after the fields. */
+static bool rc_rejection_record(struct rc_ring *r, uint32_t seq, uint64_t user_data,
+				struct rc_error *out)
+{
+	struct rc_error *e = rc_rejection(r->hdr, seq);
+	/* Pairs with the engine's store_release of count after the record. */
+	uint32_t c1 = rc_load_acquire(&e->count), c2;
+
+	out->user_data = rc_load_relaxed64(&e->user_data);
+	out->value = rc_load_relaxed64(&e->value);
+	out->limit = rc_load_relaxed64(&e->limit);
+	__builtin_memcpy(&out->opcode, &(uint32_t){ rc_load_relaxed((uint32_t *)(void *)&e->opcode) },
+			 4);
+	/* Orders the field loads before the second count load. Pairs with
+	 * the engine's fence between zeroing count and rewriting the record. */
+	rc_fence_full();
+	c2 = rc_load_relaxed(&e->count);
+	return c1 && c1 == c2 && (c1 & RC_CQE_F_SEQ_MASK) == seq && out->user_data == user_data;
+}
+
 char *rc_explain(struct rc_ring *r, const struct rc_cqe *cqe, char *buf, size_t size)
 {
 	struct rc_sb sb = { buf, size, 0 };
-	const struct rc_error *e = &r->hdr->last_error;
-	/* Pairs with the engine's store_release of count after the record. */
-	uint32_t count = rc_load_acquire(&e->count);
+	struct rc_error e;
 	const char *err = rc_err_name(cqe->res);
 
 	sb_str(&sb, "");
@@ -229,15 +249,20 @@ char *rc_explain(struct rc_ring *r, const struct rc_cqe *cqe, char *buf, size_t 
 		sb_u64(&sb, (uint64_t)cqe->res, 10);
 		return buf;
 	}
-	if (count && e->user_data == cqe->user_data) {
-		const char *op = rc_op_name(e->opcode);
+	if (!(cqe->flags & RC_CQE_F_REJECTED)) {
+		sb_str(&sb, "failed (-"); /* the call ran and failed: no record to tell */
+	} else if (rc_rejection_record(r, cqe->flags & RC_CQE_F_SEQ_MASK, cqe->user_data, &e)) {
+		const char *op = rc_op_name(e.opcode);
 
 		sb_str(&sb, op ? op : "opcode");
 		sb_str(&sb, ": ");
-		rc_explain_field(&sb, rc_op_desc(e->opcode), e);
+		rc_explain_field(&sb, rc_op_desc(e.opcode), &e);
 		sb_str(&sb, " (-");
 	} else {
-		sb_str(&sb, "failed (-");
+		sb_str(&sb, "no record: rejected at decode, but its record was replaced by "
+			    "later rejections (the last ");
+		sb_u64(&sb, RC_ERROR_RECORDS, 10);
+		sb_str(&sb, " are kept) (-");
 	}
 	sb_str(&sb, err ? err : "E?");
 	sb_str(&sb, ")");

@@ -248,6 +248,83 @@ static void alloc_and_free_reuse_the_data_area(void **state)
 	rc_inproc_exit(&r);
 }
 
+/* Submit what is prepared, wait for n CQEs, copy them out in order. */
+static void run_copy_n(struct rc_ring *r, struct rc_cqe *out, unsigned n)
+{
+	struct rc_cqe *cqe;
+
+	assert_int_equal(rc_submit_and_wait(r, n), (int)n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(rc_wait_cqe(r, &cqe), 0);
+		out[i] = *cqe;
+		rc_cqe_seen(r, cqe);
+	}
+}
+
+/* Each rejected CQE is explained from its own record (CQE flag REJECTED
+ * with its rejection number): a handler's failure never borrows an older
+ * rejection's text with the same user_data, every rejection of a batch is
+ * explained, and one whose record was replaced says so. */
+static void explain_tells_each_rejection_apart(void **state)
+{
+	struct rc_ring r;
+	struct rc_cqe c[10];
+	char why[200], dir[128], *path;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/explain-root", temp_dir());
+	mkdir(dir, 0700);
+	ring_open(&r, 16, 32, 0);
+	assert_int_equal(rc_inproc_set_root(&r, dir), 0);
+	path = rc_alloc(&r, 64);
+	memcpy(path, "nonexist.bin", 12);
+	/* A rejection, then a handler failure with the same user_data. */
+	rc_prep_console_write(rc_get_sqe(&r), (void *)0x1000, 5);
+	rc_sqe_set_data(&r.sqes[(r.sqe_tail - 1) & r.sq_mask], 7);
+	rc_prep_open(rc_get_sqe(&r), path, 12, RC_ACCESS_RDONLY, 0, 0);
+	rc_sqe_set_data(&r.sqes[(r.sqe_tail - 1) & r.sq_mask], 7);
+	run_copy_n(&r, c, 2);
+	assert_int_equal(c[0].res, -RC_EFAULT);
+	assert_int_equal(c[1].res, -RC_ENOENT);
+	assert_false(c[1].flags & RC_CQE_F_REJECTED);
+	assert_string_equal(rc_explain(&r, &c[1], why, sizeof(why)), "failed (-ENOENT)");
+	assert_string_equal(rc_explain(&r, &c[0], why, sizeof(why)),
+			    "CONSOLE_WRITE: buf = 0x1000 (length 5) is not inside the caller's "
+			    "memory (-EFAULT)");
+	/* Three rejections in one batch, each with its own words. */
+	rc_prep_nop(rc_get_sqe(&r), -5000);
+	rc_prep_read(rc_get_sqe(&r), 0x12345, path, 8, 0);
+	rc_prep_open(rc_get_sqe(&r), path, 12, 5, 0, 0);
+	run_copy_n(&r, c, 3);
+	assert_string_equal(rc_explain(&r, &c[0], why, sizeof(why)),
+			    "NOP: res = -5000 is outside [-4095, 2147483647] (-EINVAL)");
+	assert_string_equal(rc_explain(&r, &c[1], why, sizeof(why)),
+			    "READ: handle = 0x12345 names no open handle of the right type (-EBADF)");
+	assert_string_equal(rc_explain(&r, &c[2], why, sizeof(why)),
+			    "OPEN: access = 5 is not below 3 (-EINVAL)");
+	/* One more than the window: the first one's record is gone. */
+	for (int i = 0; i <= (int)RC_ERROR_RECORDS; i++)
+		rc_prep_nop(rc_get_sqe(&r), -5000 - i);
+	run_copy_n(&r, c, RC_ERROR_RECORDS + 1);
+	assert_string_equal(rc_explain(&r, &c[0], why, sizeof(why)),
+			    "no record: rejected at decode, but its record was replaced by later "
+			    "rejections (the last 8 are kept) (-EINVAL)");
+	for (unsigned i = 1; i <= RC_ERROR_RECORDS; i++) {
+		char want[100];
+
+		snprintf(want, sizeof(want), "NOP: res = -%u is outside [-4095, 2147483647] (-EINVAL)",
+			 5000 + i);
+		assert_string_equal(rc_explain(&r, &c[i], why, sizeof(why)), want);
+	}
+	/* A forged CQE: no record, no borrowed text, no crash. */
+	c[0] = (struct rc_cqe){ .user_data = 1, .res = INT32_MIN,
+				.flags = RC_CQE_F_REJECTED | 0xffff };
+	assert_string_equal(rc_explain(&r, &c[0], why, sizeof(why)),
+			    "no record: rejected at decode, but its record was replaced by later "
+			    "rejections (the last 8 are kept) (-E?)");
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +334,7 @@ int main(void)
 		cmocka_unit_test(zero_length_buffers_are_not_touched),
 		cmocka_unit_test(inproc_ring_opens_files_beneath_its_root),
 		cmocka_unit_test(alloc_and_free_reuse_the_data_area),
+		cmocka_unit_test(explain_tells_each_rejection_apart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

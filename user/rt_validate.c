@@ -14,8 +14,8 @@ static int checked;
 static void expect_rejected(struct rc_sqe *sqe, int32_t err, unsigned field, unsigned reason,
                             const char *what)
 {
-    struct rc_error *e = &rt_ring.hdr->last_error;
-    uint32_t before = e->count;
+    uint32_t before = rt_ring.hdr->rejected;
+    struct rc_error *e = rc_rejection(rt_ring.hdr, before + 1);
     int32_t res = rt_sync(sqe);
     CHECK(res == err && e->count == before + 1 && e->field == field && e->reason == reason,
           "%s: res %d (want %d), field %u (want %u), reason %u (want %u)", what, res, err,

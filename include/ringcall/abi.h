@@ -1,5 +1,5 @@
 /*
- * abi.h - the ringcall shared-memory ABI (version 2).
+ * abi.h - the ringcall shared-memory ABI (version 3).
  *
  * One region holds a header, the submission queue (SQ, an array of 64-byte
  * entries) and the completion queue (CQ, an array of 16-byte entries). The
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define RC_ABI_MAGIC   0x52435231u /* "RCR1" as a number; in memory (LE) "1RCR" */
-#define RC_ABI_VERSION 2u
+#define RC_ABI_VERSION 3u
 
 /* ---- error numbers: the one vocabulary (docs/abi.md section 8) ----
  * A result < 0 is -RC_E*, on every platform: the engine, the kernel and the
@@ -174,7 +174,10 @@ struct rc_sqe {
 };
 
 /* ---- completion entry: 16 bytes ---- */
-#define RC_CQE_F_PHASE (1u << 31) /* flips each lap of the CQ, as NVMe's phase bit */
+#define RC_CQE_F_PHASE    (1u << 31) /* flips each lap of the CQ, as NVMe's phase bit */
+#define RC_CQE_F_REJECTED (1u << 30) /* rejected at decode: the low 16 bits are its
+					rejection number, naming its record (rc_explain) */
+#define RC_CQE_F_SEQ_MASK 0xffffu
 
 struct rc_cqe {
 	uint64_t user_data; /* from the SQE */
@@ -193,7 +196,8 @@ struct rc_probe {
 };
 #define RC_PROBE_SIZE 32u
 
-/* ---- diagnostics: why the engine last rejected an entry at decode ---- */
+/* ---- diagnostics: why the engine rejected an entry at decode ---- */
+#define RC_ERROR_RECORDS 8u /* records kept: the last 8 rejections (divides 65536) */
 enum rc_bad_reason {
 	RC_BAD_NONE = 0,
 	RC_BAD_OPCODE,     /* not in the table */
@@ -221,7 +225,8 @@ struct rc_error {
 	uint64_t user_data; /* of the rejected entry */
 	uint64_t value;     /* the offending value */
 	uint64_t limit;     /* the bound it broke (see enum rc_bad_reason) */
-	uint32_t count;     /* rejections so far; stored last with release */
+	uint32_t count;     /* which rejection (1, 2, ...) this record holds: 0 while
+			       it is rewritten, stored last with release */
 	uint8_t opcode;
 	uint8_t field;      /* argument index, or RC_FIELD_* */
 	uint8_t reason;     /* enum rc_bad_reason */
@@ -265,7 +270,8 @@ struct rc_ring_hdr {
 	uint32_t cq_overflow; /* CQEs that went through the backlog */
 	uint32_t sq_retired;  /* SQEs taken whose request has finished (CQE posted
 			         or skipped); engine: store_release after cq_tail */
-	uint32_t rsvd2[11];
+	uint32_t rejected;    /* entries rejected at decode so far (relaxed) */
+	uint32_t rsvd2[10];
 
 	/* line 3: written by the engine, rarely */
 	uint32_t flags;       /* RC_RING_*; engine: atomic or/and; user: relaxed load (after
@@ -278,13 +284,21 @@ struct rc_ring_hdr {
 	uint32_t cq_waiting;  /* user sets it before sleeping on cq_tail */
 	uint32_t rsvd4[14];
 
-	/* line 5: written by the engine: the last rejection, for rc_explain() */
-	struct rc_error last_error;
-	uint32_t rsvd5[8];
+	/* lines 5-8: written by the engine: the last RC_ERROR_RECORDS
+	 * rejections, rejection n in rejections[(n - 1) % RC_ERROR_RECORDS],
+	 * for rc_explain() */
+	struct rc_error rejections[RC_ERROR_RECORDS];
 };
 
 #define RC_CACHELINE 64u
-#define RC_RING_HDR_BYTES 384u
+#define RC_RING_HDR_BYTES 576u
+
+/* The record slot of rejection n (a CQE's RC_CQE_F_SEQ_MASK bits, or hdr
+ * ->rejected); the record holds n only if no later one replaced it. */
+static inline struct rc_error *rc_rejection(struct rc_ring_hdr *h, uint32_t n)
+{
+	return &h->rejections[(n - 1) % RC_ERROR_RECORDS];
+}
 
 /* Bytes of a ring region: header, SQ array, CQ array, each line-aligned. */
 static inline uint32_t rc_ring_bytes(uint32_t sq_entries, uint32_t cq_entries)
@@ -340,7 +354,9 @@ RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_retired) == 144);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, flags) == 192);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, sq_doorbell) == 256);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_waiting) == 260);
-RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, last_error) == 320);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, rejected) == 148);
+RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, rejections) == 320);
+RC_ABI_ASSERT(RC_CQE_F_SEQ_MASK % RC_ERROR_RECORDS == RC_ERROR_RECORDS - 1);
 #define RC_FIELD_BYTES(kind, ctype, name, a, b) + sizeof(ctype)
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)               \
 	RC_ABI_ASSERT(sizeof(struct rc_args_##name) <= RC_ARGS_BYTES);       \

@@ -253,9 +253,12 @@ const char *rc_op_name(unsigned opcode);
 /* Symbolic name of an error result ("EINVAL"), or NULL for res >= 0 and
  * for any value outside -4095..-1 (INT32_MIN included). */
 const char *rc_err_name(int32_t res);
-/* Say in words why the engine rejected the entry behind cqe, if it was the
- * last one rejected; else describe res. Writes a NUL-terminated string of
- * at most size bytes into buf; returns buf. */
+/* Say in words why the engine rejected the entry behind cqe (a CQE with
+ * RC_CQE_F_REJECTED, or a copy of one): its op, field, value and bound,
+ * from its own record while it is among the last RC_ERROR_RECORDS
+ * rejections, else "no record: ..."; a call that ran and failed is
+ * "failed (-E...)"; a success "ok, res = N". Writes a NUL-terminated
+ * string of at most size bytes into buf; returns buf. */
 char *rc_explain(struct rc_ring *r, const struct rc_cqe *cqe, char *buf, size_t size);
 
 #ifdef __cplusplus
