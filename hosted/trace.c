@@ -112,7 +112,8 @@ static void trace_cqes(const struct rce_tracer *ops, struct rce_ring *r, uint32_
 	for (uint32_t i = from; i != to; i++) {
 		const struct rc_cqe *shared = rce_ring_cqe(r, i);
 		struct rc_cqe cqe = { .user_data = rc_load_relaxed64(&shared->user_data),
-				      .res = (int32_t)rc_load_relaxed((const uint32_t *)&shared->res) };
+				      .res = (int32_t)rc_load_relaxed((const uint32_t *)&shared->res),
+				      .flags = rc_load_relaxed(&shared->flags) }; /* REJECTED, its number */
 		struct trace_pending p;
 		bool known = take_pending(t, cqe.user_data, cqe.res, &p);
 		const char *err = rc_err_name(cqe.res);

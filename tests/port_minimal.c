@@ -169,11 +169,11 @@ int main(void)
 	ctx_bytes = allocs[0];
 	CHECK(ctx_bytes == 256 * sizeof(struct rce_handle_slot) && ctx_bytes <= PAGE);
 
-	/* The ring region: rc_ring_bytes(16, 32) = 1920 bytes, one page,
+	/* The ring region: rc_ring_bytes(16, 32) = 2112 bytes, one page,
 	 * contiguous in the kernel's view (the engine addresses it as one
 	 * array) and mapped to the user. */
 	region = rce_port_alloc(PAGE);
-	CHECK(rc_ring_bytes(16, 32) == 1920);
+	CHECK(rc_ring_bytes(16, 32) == 2112);
 
 	/* The default backlog is cq_entries = 32 requests: the request pool
 	 * would need 32 * RCE_REQ_SIZE bytes, more than a page. */

@@ -13,8 +13,7 @@ static int32_t write_at(uint64_t buf, uint32_t len, char *why, size_t n)
     struct rc_sqe *sqe = rt_sqe();
     rc_prep_console_write(sqe, (const void *)buf, len);
     int32_t res = rt_sync(sqe);
-    struct rc_cqe c = { .user_data = RT_SYNC_DATA, .res = res };
-    rc_explain(&rt_ring, &c, why, n);
+    rc_explain(&rt_ring, &rt_sync_cqe, why, n);
     return res;
 }
 

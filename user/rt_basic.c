@@ -86,9 +86,8 @@ int main(void)
     s = rt_sqe();
     rc_prep_exit(s, 0);
     s->args.exit.status = 300;          /* past the table's bound: never exits */
-    c[0].res = rt_sync(s);
-    c[0].user_data = RT_SYNC_DATA;
-    CHECK_EQ(c[0].res, -RC_EINVAL);
+    CHECK_EQ(rt_sync(s), -RC_EINVAL);
+    c[0] = rt_sync_cqe;                 /* the CQE itself: it names its record */
     rc_explain(&rt_ring, &c[0], why, sizeof(why));
     CHECK(strcmp(why, "EXIT: status = 300 is outside [0, 255] (-EINVAL)") == 0, "%s", why);
 

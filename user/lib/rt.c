@@ -75,6 +75,8 @@ static void take_head(struct rc_cqe *cqe, struct rc_cqe *out)
     rc_cqe_seen(&rt_ring, cqe);
 }
 
+struct rc_cqe rt_sync_cqe;
+
 int32_t rt_sync(struct rc_sqe *sqe)
 {
     sqe->user_data = RT_SYNC_DATA;
@@ -87,8 +89,10 @@ int32_t rt_sync(struct rc_sqe *sqe)
         if (ret < 0)
             return ret;
         take_head(cqe, &c);
-        if (c.user_data == RT_SYNC_DATA)
+        if (c.user_data == RT_SYNC_DATA) {
+            rt_sync_cqe = c;
             return c.res;
+        }
         stash_push(&c);
     }
 }

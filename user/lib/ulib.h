@@ -28,6 +28,7 @@ struct rc_sqe *rt_sqe(void);
 /* Submit everything prepared, then wait for sqe's own CQE and return its
  * res. CQEs of other requests that arrive first are kept for rt_next_cqe. */
 int32_t rt_sync(struct rc_sqe *sqe);
+extern struct rc_cqe rt_sync_cqe;      /* the CQE of the last rt_sync (for rc_explain) */
 /* The next completion (kept ones first), waiting for it: 0 or -errno. */
 int rt_next_cqe(struct rc_cqe *out);
 /* Same without waiting: 0, or -RC_EAGAIN if none is ready. */
