@@ -146,11 +146,6 @@ static inline int32_t rce_check_target(struct rce_ring *r, struct rce_call *c, u
 #define RCE_INVOKE_HOSTED         RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_KERNEL         RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_OTHER          RCE_INVOKE_PLATFORM
-#define RCE_OFFERED_ENGINE(name)   true
-#define RCE_OFFERED_PLATFORM(name) (r->ctx->ops->name != NULL)
-#define RCE_OFFERED_HOSTED         RCE_OFFERED_PLATFORM
-#define RCE_OFFERED_KERNEL         RCE_OFFERED_PLATFORM
-#define RCE_OFFERED_OTHER          RCE_OFFERED_PLATFORM
 
 /* One decode-then-invoke function per opcode, each small enough to need
  * almost no register saving. */
@@ -163,7 +158,7 @@ static int32_t rce_run_##name(struct rce_ring *r, struct rce_call *c)           
 	int32_t err;                                                                \
 	enum { RC_ARGS_##name(RCE_FIELD_INDEX) rce_fi_end_ };                       \
                                                                                     \
-	if (!RCE_OFFERED_##impl(name))                                              \
+	if (!RCE_OFFERED_##impl(r->ctx->ops, name))                                         \
 		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED, num, 0,\
 				  -RC_EOPNOTSUPP);                                  \
 	if (!rce_tail_is_zero(&s->args, sizeof(*in)))                               \

@@ -69,6 +69,14 @@ struct rce_ring {
 };
 
 
+/* Is the op of an impl column offered by handlers ops? Engine ops always;
+ * platform ops when the platform has a handler (decode.h, PROBE in ops.c). */
+#define RCE_OFFERED_ENGINE(ops, name)   true
+#define RCE_OFFERED_PLATFORM(ops, name) ((ops)->name != NULL)
+#define RCE_OFFERED_HOSTED              RCE_OFFERED_PLATFORM
+#define RCE_OFFERED_KERNEL              RCE_OFFERED_PLATFORM
+#define RCE_OFFERED_OTHER               RCE_OFFERED_PLATFORM
+
 #define RCE_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define RCE_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define RCE_COLD        __attribute__((cold, noinline))

@@ -15,13 +15,8 @@ int32_t rce_op_probe(struct rce_call *c, const struct rce_args_probe *a)
 	};
 	int32_t n = 0;
 
-#define RCE_OFFERED_ENGINE(name)   true
-#define RCE_OFFERED_PLATFORM(name) (c->ctx->ops->name != NULL)
-#define RCE_OFFERED_HOSTED         RCE_OFFERED_PLATFORM
-#define RCE_OFFERED_KERNEL         RCE_OFFERED_PLATFORM
-#define RCE_OFFERED_OTHER          RCE_OFFERED_PLATFORM
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
-	if (RCE_OFFERED_##impl(name)) {                         \
+	if (RCE_OFFERED_##impl(c->ctx->ops, name)) {                         \
 		p.ops |= UINT64_C(1) << num;                    \
 		n++;                                            \
 	}
