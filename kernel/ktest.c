@@ -737,19 +737,21 @@ static bool t_closechain_room(void) { return closechain("room"); }
 /* Defect 2: CLOSE from a polled ring racing enter on the closed ring. */
 static bool t_rt_closerace(void) { return user_test("rt_closerace", NULL); }
 
-/* Defect 3: rt_exitchain parks CONSOLE_READ -LINK-> EXIT(7) -LINK->
- * CONSOLE_WRITE -LINK-> SPAWN and spins; the byte queued here reaches the
- * read from the timer tick. Nothing after EXIT may run: no console bytes,
- * no spawn (the probe gets the next pid). */
-static bool t_exitchain(void)
+/* Defect 3: rt_exitchain's chain after EXIT(7) is completed by the timer
+ * tick (a parked read fed the byte queued here, or TIMEOUT(count 1)
+ * counting a 20 ms TIMEOUT's expiry). Nothing after EXIT may run: no
+ * console bytes, no spawn (the probe gets the next pid). */
+static bool exitchain(const char *mode)
 {
     console_flush();
-    const char *argv[] = { "rt_exitchain" };
-    int pid = proc_spawn("rt_exitchain", 1, argv);
-    EXPECT(pid > 0, "spawn: %d", pid);
-    EXPECT(readers(1), "no read parked");
+    const char *argv[] = { "rt_exitchain", mode };
     uint64_t bytes0 = console_written();
-    console_queue("x", 1);                  /* fed by the next tick */
+    int pid = proc_spawn("rt_exitchain", mode ? 2 : 1, argv);
+    EXPECT(pid > 0, "spawn: %d", pid);
+    if (!mode) {
+        EXPECT(readers(1), "no read parked");
+        console_queue("x", 1);              /* fed by the next tick */
+    }
     struct proc_stats st;
     EXPECT(proc_wait(pid, &st) == pid, "wait");
     EXPECT(st.status == 7, "status %x, want 7", st.status);
@@ -762,6 +764,9 @@ static bool t_exitchain(void)
            probe, pid + 1);
     return true;
 }
+
+static bool t_exitchain(void) { return exitchain(NULL); }
+static bool t_exitchain_count(void) { return exitchain("count"); }
 
 /* ---- limits (issue 9, defect 5) ---- */
 
@@ -962,6 +967,7 @@ int ktest_main(void *arg UNUSED)
     run("lifetime_close_own_chain_full_cq", t_closechain_full, true);
     run("lifetime_close_own_chain", t_closechain_room, true);
     run("lifetime_exit_stops_chain", t_exitchain, true);
+    run("lifetime_exit_stops_chain_timeout", t_exitchain_count, true);
     run("poll_no_traps", t_rt_poll, true);
     run("poll_sleep_wake", t_pollwake, true);
     run("stress_smp", t_stress, true);

@@ -1,19 +1,25 @@
 /*
- * rt_exitchain - entries after EXIT do not run when the chain completes
- * outside enter (issue 9, defect 3): CONSOLE_READ -LINK-> EXIT(7) -LINK->
- * CONSOLE_WRITE -LINK-> SPAWN(hello), then spin in user mode with no
- * trap. The kernel test queues one byte of console input, which the timer
- * tick hands to the parked read: the chain goes on from the timer. The
- * process must end with status 7, and the kernel test checks that nothing
- * was written and nothing spawned. Status 99: the EXIT never took effect.
+ * rt_exitchain [count] - entries after EXIT do not run when the chain
+ * completes outside enter (issue 9, defect 3), then spin in user mode
+ * with no trap, so that only the timer tick can complete the chain:
+ *   (default) CONSOLE_READ -LINK-> EXIT(7) -LINK-> CONSOLE_WRITE -LINK->
+ *     SPAWN(hello); the kernel test queues one byte of console input,
+ *     which the tick hands to the parked read;
+ *   count: TIMEOUT(count 1) -LINK-> EXIT(7) -LINK-> CONSOLE_WRITE -LINK->
+ *     SPAWN(hello), and a 20 ms TIMEOUT whose expiry, fired by the tick,
+ *     is the completion the first one counts (the issue's reproducer).
+ * The process must end with status 7, and the kernel test checks that
+ * nothing was written and nothing spawned. Status 99: the EXIT never took
+ * effect.
  */
 #include "ulib.h"
 
 static const char msg[] = "rt_exitchain: ran after EXIT\n";
 static char in[4];
 
-int main(void)
+int main(int argc, char **argv)
 {
+    bool count = argc > 1 && strcmp(argv[1], "count") == 0;
     char args[32];
     const char *hello[] = { "hello", "-q", NULL };
     uint32_t n = rt_pack_argv(args, sizeof(args), hello);
@@ -23,7 +29,10 @@ int main(void)
     uint64_t per_ms = (rt_rdtsc() - c0) / 10;
 
     struct rc_sqe *s = rt_sqe();
-    rc_prep_console_read(s, in, sizeof(in));    /* parks until the test types */
+    if (count)
+        rc_prep_timeout(s, 0, 1, 0);            /* fires on the next completion */
+    else
+        rc_prep_console_read(s, in, sizeof(in)); /* parks until the test types */
     rc_sqe_set_flags(s, RC_SQE_LINK);
     s = rt_sqe();
     rc_prep_exit(s, 7);
@@ -32,6 +41,8 @@ int main(void)
     rc_prep_console_write(s, msg, sizeof(msg) - 1);
     rc_sqe_set_flags(s, RC_SQE_LINK);
     rc_prep_spawn(rt_sqe(), args, n, 0);
+    if (count)
+        rc_prep_timeout(rt_sqe(), 20 * 1000000ul, 0, 0);
     rc_submit(&rt_ring);
     /* No trap from here on: only the timer tick can complete the chain. */
     for (uint64_t c = rt_rdtsc(); rt_rdtsc() - c < 5000 * per_ms;)
