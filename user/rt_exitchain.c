@@ -8,7 +8,8 @@
  *   count: TIMEOUT(count 1) -LINK-> EXIT(7) -LINK-> CONSOLE_WRITE -LINK->
  *     SPAWN(hello), and a 20 ms TIMEOUT whose expiry, fired by the tick,
  *     is the completion the first one counts (the issue's reproducer).
- * The process must end with status 7, and the kernel test checks that
+ * All entries are taken before the spin (EXIT ends a chunk: the program
+ * enters again). The process must end with status 7, and the kernel test checks that
  * nothing was written and nothing spawned. Status 99: the EXIT never took
  * effect.
  */
@@ -44,6 +45,12 @@ int main(int argc, char **argv)
     if (count)
         rc_prep_timeout(rt_sqe(), 20 * 1000000ul, 0, 0);
     rc_submit(&rt_ring);
+    /* EXIT ends the engine's chunk (a stopping op): enter again until
+     * every entry is taken, so that the write and the spawn are held in
+     * the chain behind EXIT, not left in the SQ. */
+    for (int i = 0; i < 8 && __atomic_load_n(&rt_ring.hdr->sq_head, __ATOMIC_ACQUIRE) !=
+                             rt_ring.sqe_tail; i++)
+        rt_enter(rt_ring_handle, 0, 0, 0);
     /* No trap from here on: only the timer tick can complete the chain. */
     for (uint64_t c = rt_rdtsc(); rt_rdtsc() - c < 5000 * per_ms;)
         __builtin_ia32_pause();
