@@ -9,9 +9,9 @@
  *     SPAWN(hello), and a 20 ms TIMEOUT whose expiry, fired by the tick,
  *     is the completion the first one counts (the issue's reproducer).
  * All entries are taken before the spin (EXIT ends a chunk: the program
- * enters again). The process must end with status 7, and the kernel test checks that
- * nothing was written and nothing spawned. Status 99: the EXIT never took
- * effect.
+ * enters again). The process must end with status 7, and the kernel test
+ * checks that nothing was written and nothing spawned. Status 99: the
+ * EXIT never took effect.
  */
 #include "ulib.h"
 
