@@ -180,6 +180,7 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
         return err;
     }
     kr->charged = npages + engine;
+    ktrace_attach(kr);                  /* booted with `trace`: print its traffic */
     for (uint32_t i = 0; i < npages; i++) {
         if (vm_map_user(p->pml4, uaddr + (uint64_t)i * PAGE_SIZE, pa + (uint64_t)i * PAGE_SIZE,
                         VM_WRITE | VM_NOFREE) < 0) {

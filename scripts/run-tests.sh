@@ -85,6 +85,7 @@ check porting scripts/check-porting.sh
 check opaque scripts/check-opaque.sh
 check trace scripts/check-trace.sh
 check iso scripts/check-iso.sh
+check ktrace scripts/check-ktrace.sh
 check examples bash -c 'make --no-print-directory -s examples && scripts/check-examples.sh'
 check demo bash -c 'scripts/run-hosted.sh build/host | grep -c "is identical" | grep -qx 2'
 
