@@ -1,0 +1,291 @@
+/*
+ * test_planted.c - one behavioural test for each bug that `make mutants`
+ * plants and the suite once missed (scripts/mutants.sh names them): a
+ * restriction skipped for SQEs with flags, ring memory taken for a user
+ * buffer, a recursive chain cancel, an engine that believes the user's SQ
+ * head, and decode or invoke reading the shared SQE instead of the
+ * engine's private copy.
+ */
+#include "helpers.h"
+#include <pthread.h>
+#include "host.h"
+#include "ringcall/atomic.h"
+
+static void queue(struct rc_ring *r, struct rc_sqe *sqe, uint8_t flags, uint64_t ud)
+{
+	(void)r;
+	rc_sqe_set_flags(sqe, flags);
+	rc_sqe_set_data(sqe, ud);
+}
+
+static void queue_nop(struct rc_ring *r, int32_t res, uint8_t flags, uint64_t ud)
+{
+	struct rc_sqe *sqe = rc_get_sqe(r);
+
+	assert_non_null(sqe);
+	rc_prep_nop(sqe, res);
+	queue(r, sqe, flags, ud);
+}
+
+/* CANCEL of nothing: -ENOENT if it runs, -EACCES if refused. */
+static void queue_cancel(struct rc_ring *r, uint8_t flags, uint64_t ud)
+{
+	struct rc_sqe *sqe = rc_get_sqe(r);
+
+	assert_non_null(sqe);
+	rc_prep_cancel(sqe, 0xdead, 0);
+	queue(r, sqe, flags, ud);
+}
+
+/* Submit, then reap n CQEs and check their user_data and res in order,
+ * and that no other CQE is there. */
+static void expect(struct rc_ring *r, unsigned n, const uint64_t *ud, const int32_t *res)
+{
+	assert_true(rc_submit(r) >= 0);
+	for (unsigned i = 0; i < n; i++) {
+		struct rc_cqe *cqe;
+
+		assert_int_equal(rc_wait_cqe(r, &cqe), 0);
+		assert_int_equal(cqe->user_data, ud[i]);
+		assert_int_equal(cqe->res, res[i]);
+		rc_cqe_seen(r, cqe);
+	}
+	assert_int_equal(cqes_ready(r), 0);
+}
+
+/* (a) An allow-list holds whatever flags an SQE carries and wherever it
+ * sits in a chain: the check is not on the fast path only. */
+static void restriction_holds_for_sqes_with_flags(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	rc_prep_restrict_ops(rc_get_sqe(&r), (1u << RC_OP_NOP) | (1u << RC_OP_RESTRICT));
+	assert_int_equal(run_one(&r, NULL), 0);
+	queue_cancel(&r, 0, 1); /* the fast path, for reference */
+	expect(&r, 1, (uint64_t[]){ 1 }, (int32_t[]){ -RC_EACCES });
+	queue_cancel(&r, RC_SQE_LINK, 2);
+	queue_nop(&r, 5, 0, 3);
+	expect(&r, 2, (uint64_t[]){ 2, 3 }, (int32_t[]){ -RC_EACCES, -RC_ECANCELED });
+	queue_cancel(&r, RC_SQE_DRAIN, 4);
+	expect(&r, 1, (uint64_t[]){ 4 }, (int32_t[]){ -RC_EACCES });
+	queue_cancel(&r, RC_SQE_SKIP_SUCCESS, 5);
+	expect(&r, 1, (uint64_t[]){ 5 }, (int32_t[]){ -RC_EACCES });
+	queue_nop(&r, 6, RC_SQE_LINK, 6);
+	queue_cancel(&r, 0, 7); /* no flags of its own, but inside a chain */
+	expect(&r, 2, (uint64_t[]){ 6, 7 }, (int32_t[]){ 6, -RC_EACCES });
+	ring_close(&r);
+}
+
+/* (b) The ring itself (header, SQ, CQ) lives in the shared region but is
+ * no user buffer: a READ or PROBE into it would overwrite the ring's own
+ * indices, a write from it would leak them. Only the data area is. */
+static void ring_memory_is_not_a_user_buffer(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+	uint8_t *ring_parts[4];
+	uint8_t *data;
+	struct rc_ring_hdr before;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	ring_parts[0] = (uint8_t *)r.hdr;
+	ring_parts[1] = (uint8_t *)&r.hdr->sq_tail;
+	ring_parts[2] = (uint8_t *)r.sqes;
+	ring_parts[3] = (uint8_t *)&r.cqes[r.cq_entries] - RC_PROBE_SIZE; /* the CQ's end */
+	for (int i = 0; i < 4; i++) {
+		before = *r.hdr;
+		sqe = rc_get_sqe(&r);
+		rc_prep_probe(sqe, ring_parts[i], RC_PROBE_SIZE);
+		assert_int_equal(run_one(&r, sqe), -RC_EFAULT);
+		assert_int_equal(r.hdr->magic, before.magic);
+		assert_int_equal(r.hdr->sq_entries, before.sq_entries);
+		sqe = rc_get_sqe(&r);
+		rc_prep_console_write(sqe, ring_parts[i], 16);
+		assert_int_equal(run_one(&r, sqe), -RC_EFAULT);
+	}
+	data = rc_alloc(&r, RC_PROBE_SIZE); /* the data area: accepted */
+	assert_non_null(data);
+	sqe = rc_get_sqe(&r);
+	rc_prep_probe(sqe, data, RC_PROBE_SIZE);
+	assert_true(run_one(&r, sqe) > 0);
+	ring_close(&r);
+}
+
+/* (c) Cancelling a held chain of 100 000 members is a loop, not a
+ * recursion: it runs on a 64 KiB thread stack. */
+#define LONG_CHAIN 100000u
+
+static void *long_chain_cancel(void *arg)
+{
+	struct rc_ring r;
+	struct rc_params p = { .sq_entries = 4096, .cq_entries = 8192, .backlog_entries = 131072 };
+	struct rc_sqe *sqe;
+	uint32_t cancelled = 0, seen = 0;
+	int *ok = arg;
+
+	if (rc_inproc_init(&r, &p))
+		return NULL;
+	sqe = rc_get_sqe(&r); /* the chain's head parks: everything behind it is held */
+	rc_prep_timeout(sqe, 60000000000ull, 0, 0);
+	rc_sqe_set_flags(sqe, RC_SQE_LINK);
+	rc_sqe_set_data(sqe, 1);
+	for (uint32_t i = 0; i < LONG_CHAIN; i++) {
+		sqe = rc_get_sqe(&r);
+		if (!sqe) {
+			if (rc_submit(&r) < 0)
+				return NULL;
+			sqe = rc_get_sqe(&r);
+		}
+		rc_prep_nop(sqe, 0);
+		rc_sqe_set_flags(sqe, i + 1 < LONG_CHAIN ? RC_SQE_LINK : 0);
+		rc_sqe_set_data(sqe, 2);
+	}
+	if (rc_submit(&r) < 0 || rce_ring_inflight(rc_inproc_engine(&r)) != LONG_CHAIN + 1)
+		return NULL;
+	sqe = rc_get_sqe(&r);
+	rc_prep_cancel(sqe, 1, 0);
+	rc_sqe_set_data(sqe, 3);
+	if (rc_submit(&r) != 1)
+		return NULL;
+	while (seen < LONG_CHAIN + 2) {
+		struct rc_cqe *cqe;
+
+		if (rc_wait_cqe(&r, &cqe))
+			return NULL;
+		if (cqe->res == -RC_ECANCELED)
+			cancelled++;
+		else if (cqe->user_data != 3 || cqe->res != 1)
+			return NULL;
+		rc_cqe_seen(&r, cqe);
+		seen++;
+	}
+	*ok = cancelled == LONG_CHAIN + 1 && cqes_ready(&r) == 0;
+	rc_inproc_exit(&r);
+	return NULL;
+}
+
+static void long_chain_cancel_on_a_small_stack(void **state)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	int ok = 0;
+
+	(void)state;
+	assert_int_equal(pthread_attr_init(&attr), 0);
+	assert_int_equal(pthread_attr_setstacksize(&attr, 64u << 10), 0);
+	assert_int_equal(pthread_create(&th, &attr, long_chain_cancel, &ok), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	pthread_attr_destroy(&attr);
+	assert_true(ok);
+}
+
+/* (d) The SQ head the user sees is the engine's output, never its input:
+ * rewound or pushed ahead, the engine neither runs an SQE twice nor skips
+ * one, and republishes its own head. */
+static void rewritten_sq_head_is_not_believed(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 8, 16, 0);
+	for (int i = 1; i <= 4; i++)
+		queue_nop(&r, i, 0, (uint64_t)i);
+	expect(&r, 4, (uint64_t[]){ 1, 2, 3, 4 }, (int32_t[]){ 1, 2, 3, 4 });
+	rc_store_release(&r.hdr->sq_head, 0); /* rewound: 1..4 would run again */
+	queue_nop(&r, 5, 0, 5);
+	expect(&r, 1, (uint64_t[]){ 5 }, (int32_t[]){ 5 });
+	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), 5);
+	rc_store_release(&r.hdr->sq_head, 7); /* ahead: 6 would be skipped */
+	queue_nop(&r, 6, 0, 6);
+	queue_nop(&r, 7, 0, 7);
+	expect(&r, 2, (uint64_t[]){ 6, 7 }, (int32_t[]){ 6, 7 });
+	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), 7);
+	ring_close(&r);
+}
+
+/* (h) What is checked is what runs, deterministically: a handler rewrites
+ * the shared slots of the SQEs after it in the same batch (legal: the
+ * engine has already taken them and published its head) into other valid
+ * and invalid values. The engine must decode, invoke and post from its
+ * own copies, so the later handler sees the lengths that were checked and
+ * the CQEs carry the user_data and results that were submitted. */
+static struct {
+	struct rc_ring *r;
+	uint32_t calls;
+	uint32_t len[4];
+	uint64_t ud[4];
+} seen;
+
+static int32_t rewriting_console_write(struct rce_call *c, const struct rce_args_console_write *a)
+{
+	struct rc_ring *r = seen.r;
+	uint32_t me = seen.calls++;
+
+	seen.len[me] = a->buf.len;
+	seen.ud[me] = c->sqe->user_data;
+	if (me == 0) { /* the next slots, as a hostile user rewrites them */
+		struct rc_sqe *next = &r->sqes[1], *nop = &r->sqes[2];
+
+		rc_store_relaxed(&next->args.console_write.len, 9);
+		rc_store_relaxed64(&next->user_data, 99);
+		rc_store_relaxed((uint32_t *)&nop->args.nop.res, (uint32_t)-5000);
+		rc_store_relaxed64(&nop->user_data, 98);
+	}
+	return (int32_t)a->buf.len;
+}
+
+static void handler_sees_what_was_checked(void **state)
+{
+	struct rc_ring r;
+	struct rce_handlers ops = host_handlers;
+	struct host_client *c;
+	struct rc_sqe *sqe;
+	char *buf;
+
+	(void)state;
+	ring_open(&r, 8, 16, 0);
+	c = rc_inproc_client(&r);
+	ops.console_write = rewriting_console_write;
+	c->ctx.ops = &ops;
+	seen.r = &r;
+	seen.calls = 0;
+	buf = rc_alloc(&r, 16);
+	assert_non_null(buf);
+	for (int flags = 0; flags < 2; flags++) { /* the fast path, then with flags */
+		uint8_t f = flags ? RC_SQE_LINK : 0; /* (DRAIN would end the batch) */
+
+		seen.calls = 0;
+		assert_int_equal(r.sqe_tail % 8, 0); /* the batch starts at slot 0 */
+		sqe = rc_get_sqe(&r);
+		rc_prep_console_write(sqe, buf, 3);
+		queue(&r, sqe, 0, 1);
+		sqe = rc_get_sqe(&r);
+		rc_prep_console_write(sqe, buf, 5);
+		queue(&r, sqe, f, 2);
+		queue_nop(&r, 7, 0, 3);
+		for (int i = 0; i < 5; i++) /* fill the ring: the next batch is at slot 0 */
+			queue_nop(&r, 0, 0, 4);
+		expect(&r, 8, (uint64_t[]){ 1, 2, 3, 4, 4, 4, 4, 4 },
+		       (int32_t[]){ 3, 5, 7, 0, 0, 0, 0, 0 });
+		assert_int_equal(seen.calls, 2);
+		assert_int_equal(seen.len[1], 5);
+		assert_int_equal(seen.ud[1], 2);
+	}
+	ring_close(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(restriction_holds_for_sqes_with_flags),
+		cmocka_unit_test(ring_memory_is_not_a_user_buffer),
+		cmocka_unit_test(long_chain_cancel_on_a_small_stack),
+		cmocka_unit_test(rewritten_sq_head_is_not_believed),
+		cmocka_unit_test(handler_sees_what_was_checked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
