@@ -25,7 +25,7 @@ CC_asan := $(CC)
 CC_tsan := clang
 VARIANTS    := host asan tsan
 
-.PHONY: all run run-hosted test bench clean deps cross fuzz gdb soak
+.PHONY: all run run-hosted test bench clean deps cross fuzz gdb soak mutants
 all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
 
 # $(1) = variant: objects, library, server, demo and tests for it.
@@ -84,6 +84,10 @@ test: deps
 SOAK_KILLS ?= 1000
 soak: $(O)/host/ringcall-server $(O)/host/tests/test_soak
 	SOAK_KILLS=$(SOAK_KILLS) $(O)/host/tests/test_soak
+
+# Plant known bugs one at a time; the suite must go red for each (docs/testing.md).
+mutants: deps
+	@scripts/mutants.sh
 
 clean:
 	rm -rf $(O)

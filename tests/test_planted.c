@@ -206,6 +206,54 @@ static void rewritten_sq_head_is_not_believed(void **state)
 	ring_close(&r);
 }
 
+/* A tail exactly one ring ahead of the head is possible (a full SQ); one
+ * more is not: nothing is taken (no slot is read twice), the refusal is
+ * counted, and the repaired tail works. */
+static void sq_tail_one_past_full_is_refused(void **state)
+{
+	struct rc_ring r;
+	struct rce_ring *e;
+
+	(void)state;
+	ring_open(&r, 8, 16, 0);
+	e = rc_inproc_engine(&r);
+	for (int i = 0; i < 8; i++)
+		rc_prep_nop(&r.sqes[i], i);
+	rc_store_release(&r.hdr->sq_tail, 9);
+	assert_int_equal(rce_ring_run(e, UINT32_MAX), 0);
+	assert_int_equal(r.hdr->sq_dropped, 1);
+	assert_int_equal(r.hdr->sq_head, 0);
+	assert_int_equal(cqes_ready(&r), 0);
+	rc_store_release(&r.hdr->sq_tail, 8);
+	assert_int_equal(rce_ring_run(e, UINT32_MAX), 8);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(reap_one(&r, NULL), i);
+	ring_close(&r);
+}
+
+/* One run takes at most its budget of SQEs (the bound on one ring's work
+ * per pass that keeps a server fair); the rest wait for the next run. */
+static void run_takes_at_most_its_budget(void **state)
+{
+	struct rc_ring r;
+	struct rce_ring *e;
+
+	(void)state;
+	ring_open(&r, 32, 64, 0);
+	e = rc_inproc_engine(&r);
+	for (int i = 0; i < 20; i++)
+		rc_prep_nop(&r.sqes[i], i);
+	rc_store_release(&r.hdr->sq_tail, 20);
+	assert_int_equal(rce_ring_run(e, 3), 3);
+	assert_int_equal(r.hdr->sq_head, 3);
+	assert_int_equal(cqes_ready(&r), 3);
+	assert_int_equal(rce_ring_run(e, 17), 17); /* more than a chunk of 16 */
+	assert_int_equal(r.hdr->sq_head, 20);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(reap_one(&r, NULL), i);
+	ring_close(&r);
+}
+
 /* (h) What is checked is what runs, deterministically: a handler rewrites
  * the shared slots of the SQEs after it in the same batch (legal: the
  * engine has already taken them and published its head) into other valid
@@ -285,6 +333,8 @@ int main(void)
 		cmocka_unit_test(long_chain_cancel_on_a_small_stack),
 		cmocka_unit_test(rewritten_sq_head_is_not_believed),
 		cmocka_unit_test(handler_sees_what_was_checked),
+		cmocka_unit_test(sq_tail_one_past_full_is_refused),
+		cmocka_unit_test(run_takes_at_most_its_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

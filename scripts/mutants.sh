@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# scripts/mutants.sh - `make mutants`: plant known bugs, one at a time, in a
+# copy of the tree (build/mutants/), and require the test suite to go red
+# for each. Prints "K of N mutants killed"; exits non-zero if any mutant
+# survives, does not apply (the code it targets changed: update the
+# mutant) or does not build.
+#
+#   scripts/mutants.sh              every mutant
+#   scripts/mutants.sh NAME...      only these (see --list)
+#   scripts/mutants.sh --list
+#
+# A mutant is a literal replacement (OLD text -> NEW text) in one file; OLD
+# must occur exactly once. Each mutant names the suites that should kill
+# it; those run first, then every host and ASan suite (TSan suites only
+# where named: for bugs that only a race detector can see). The first red
+# suite (failure, crash or 120 s timeout) kills the mutant.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+work=${MUTANTS_DIR:-$root/build/mutants}
+tree=$work/tree
+orig=$work/orig
+
+names=() files=() suites=() olds=() news=()
+
+# m NAME FILE "SUITES" <<'EOF'  OLD lines, a line "=====", NEW lines  EOF
+m() {
+	local spec
+	spec=$(cat)
+	names+=("$1") files+=("$2") suites+=("$3")
+	olds+=("$(printf '%s\n' "$spec" | sed '/^=====$/,$d')")
+	news+=("$(printf '%s\n' "$spec" | sed '1,/^=====$/d')")
+}
+
+# ---- the mutants that once escaped the suite (issue 8, item 15) ----------
+
+m restrict-bypass-with-flags lib/decode.h "host/test_planted host/test_validate" <<'EOF'
+			 !((r->allowed >> (op & 63)) & 1)))
+=====
+			 (!s->flags && !((r->allowed >> (op & 63)) & 1))))
+EOF
+
+m ring-memory-as-user-buffer hosted/port.c "host/test_planted" <<'EOF'
+	uint64_t lo = m->user_base + m->data_off;
+=====
+	uint64_t lo = m->user_base;
+EOF
+
+m recursive-chain-cancel lib/engine.c "host/test_planted asan/test_planted" <<'EOF'
+static void rce_cancel_list(struct rce_ring *r, struct rce_req *q)
+{
+	while (q) {
+		struct rce_req *next = q->link;
+
+		rce_post(r, q->sqe.user_data, -RC_ECANCELED, q->sqe.flags);
+		if (!next && (q->sqe.flags & RC_SQE_LINK))
+			rce_chain_reaches_sq(r, -RC_ECANCELED);
+		rce_req_free(r, q);
+		q = next;
+	}
+}
+=====
+static void rce_cancel_list(struct rce_ring *r, struct rce_req *q)
+{
+	struct rce_req *next;
+
+	if (!q)
+		return;
+	next = q->link;
+	rce_post(r, q->sqe.user_data, -RC_ECANCELED, q->sqe.flags);
+	if (!next && (q->sqe.flags & RC_SQE_LINK))
+		rce_chain_reaches_sq(r, -RC_ECANCELED);
+	rce_req_free(r, q);
+	rce_cancel_list(r, next);
+	__asm__ volatile("" ::: "memory"); /* no tail call: a real recursion */
+}
+EOF
+
+m trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
+	uint32_t head = r->sq_head, mask = r->sq_mask, n = 0;
+=====
+	uint32_t head = rc_load_relaxed(&r->hdr->sq_head), mask = r->sq_mask, n = 0;
+EOF
+
+m handshake-leaks-socket hosted/server.c "host/test_server" <<'EOF'
+	c = handshake(s, sock);
+	if (!c) {
+		close(sock);
+		return;
+	}
+=====
+	c = handshake(s, sock);
+	if (!c)
+		return;
+EOF
+
+m timeout-zero-parks-forever lib/ops.c "host/test_timeout" <<'EOF'
+	if (a->ns == 0 && a->count == 0)
+		return -RC_ETIME;
+=====
+EOF
+
+m skipped-cqes-count-for-timeout lib/engine.c "host/test_timeout" <<'EOF'
+	r->inflight--;
+	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
+		return;
+=====
+	r->inflight--;
+	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0) {
+		if (RCE_UNLIKELY(r->nr_timeouts) && ++r->posted >= r->next_count_target &&
+		    !r->firing_counts)
+			rce_fire_counts(r);
+		return;
+	}
+EOF
+
+m decode-from-shared-sqe lib/engine.c "host/test_planted" <<'EOF'
+			rce_take_one(r, &c, &buf[i]);
+=====
+			rce_take_one(r, &c, &r->sqes[(r->sq_head - got + i) & r->sq_mask]);
+EOF
+
+# ---- more of the kind the engine exists to prevent -----------------------
+
+m tail-possible-off-by-one lib/engine.c "host/test_planted host/test_hostile" <<'EOF'
+	return tail - r->sq_head <= r->sq_entries;
+=====
+	return tail - r->sq_head <= r->sq_entries + 1;
+EOF
+
+m args-tail-not-checked lib/decode.h "host/test_validate" <<'EOF'
+	if (!rce_tail_is_zero(&s->args, sizeof(*in)))
+=====
+	if (0 && !rce_tail_is_zero(&s->args, sizeof(*in)))
+EOF
+
+m rsvd1-not-checked lib/decode.h "host/test_validate" <<'EOF'
+	if (RCE_UNLIKELY((word0 & RCE_WORD0_BAD) | (uint32_t)word7 ||
+=====
+	if (RCE_UNLIKELY((word0 & RCE_WORD0_BAD) | (0 & (uint32_t)word7) ||
+EOF
+
+m phase-bit-of-lap-zero lib/engine.c "host/test_basic" <<'EOF'
+	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries));
+=====
+	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail & r->cq_mask, r->cq_entries));
+EOF
+
+m cqe-phase-store-relaxed lib/engine.c "tsan/test_wakeup tsan/test_hostile" <<'EOF'
+	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries));
+=====
+	rc_store_relaxed(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries));
+EOF
+
+m backlog-slots-not-reserved lib/engine.c "host/test_overflow" <<'EOF'
+	uint32_t room = r->drain_held ? 0 : r->cap - r->backlog_count - r->inflight;
+=====
+	uint32_t room = r->drain_held ? 0 : r->cap - r->inflight;
+EOF
+
+m cq-room-off-by-one lib/engine.c "host/test_overflow" <<'EOF'
+	if (r->cq_tail - r->cq_head_seen < r->cq_entries)
+		return true;
+=====
+	if (r->cq_tail - r->cq_head_seen <= r->cq_entries)
+		return true;
+EOF
+
+m skip-success-hides-failures lib/engine.c "host/test_flags" <<'EOF'
+	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
+		return;
+=====
+	if (sqe_flags & RC_SQE_SKIP_SUCCESS)
+		return;
+EOF
+
+m link-failure-continues lib/engine.c "host/test_flags" <<'EOF'
+		rce_req_free(r, q);
+		if (res < 0) {
+			rce_cancel_list(r, next);
+			return;
+		}
+=====
+		rce_req_free(r, q);
+		if (res < -RC_EINVAL) {
+			rce_cancel_list(r, next);
+			return;
+		}
+EOF
+
+m drain-waits-for-one-less lib/engine.c "host/test_flags" <<'EOF'
+	if ((s->flags & RC_SQE_DRAIN) && r->inflight > 1) {
+=====
+	if ((s->flags & RC_SQE_DRAIN) && r->inflight > 2) {
+EOF
+
+m budget-ignored lib/engine.c "host/test_planted" <<'EOF'
+	if (room > budget)
+		room = budget;
+=====
+EOF
+
+m stale-handle-accepted lib/handles.c "host/test_validate host/test_server" <<'EOF'
+	if (h->type == RCE_HT_NONE || (h->gen & 0x7fff) != handle >> 16)
+=====
+	if (h->type == RCE_HT_NONE)
+EOF
+
+m restrict-can-widen lib/ops.c "host/test_validate" <<'EOF'
+	if (r->restricted)
+		return -RC_EBUSY;
+=====
+EOF
+
+# ---- the machinery ------------------------------------------------------
+
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' "${names[@]}"
+	exit 0
+fi
+want=("$@")
+selected() {
+	[ ${#want[@]} -eq 0 ] && return 0
+	local w
+	for w in "${want[@]}"; do [ "$w" = "$1" ] && return 0; done
+	return 1
+}
+
+echo "mutants: copying the tree to $work"
+rm -rf "$work"
+mkdir -p "$orig"
+git ls-files -z --cached --others --exclude-standard |
+	tar --null -T - -cf - 2>/dev/null | tar -xf - -C "$orig" || { echo "copy failed"; exit 1; }
+cp -a "$orig" "$tree"
+
+echo "mutants: building the unmutated copy"
+if ! make -C "$tree" -s -j2 host asan tsan >"$work/build.log" 2>&1; then
+	echo "mutants: the unmutated tree does not build:"; tail -20 "$work/build.log"; exit 1
+fi
+
+# Apply mutant i to the copy: OLD must occur exactly once.
+apply() {
+	OLD=${olds[$1]} NEW=${news[$1]} perl -0777 -e '
+		my $f = shift;
+		open(my $in, "<", $f) or die "cannot read $f\n";
+		local $/; my $t = <$in>; close($in);
+		my $n = () = $t =~ /\Q$ENV{OLD}\E/g;
+		die "the text to replace occurs $n times\n" if $n != 1;
+		$t =~ s/\Q$ENV{OLD}\E/$ENV{NEW}/;
+		open(my $out, ">", $f) or die "cannot write $f\n";
+		print $out $t; close($out);
+	' "$tree/${files[$1]}"
+}
+
+# The suites for mutant i, named ones first: echo the first red one.
+first_red() {
+	local list=() b seen=" "
+	for b in ${suites[$1]}; do list+=("$b"); done
+	for b in "$tree"/build/host/tests/test_* "$tree"/build/asan/tests/test_*; do
+		list+=("${b#"$tree"/build/}")
+	done
+	for b in "${list[@]}"; do
+		case "$seen" in *" $b "*) continue ;; esac
+		seen="$seen$b "
+		if ! (cd "$tree" && timeout 120 "build/$b" >"$work/run.log" 2>&1); then
+			echo "$b"
+			return 0
+		fi
+	done
+	return 1
+}
+
+killed=0 total=0 bad=()
+for i in "${!names[@]}"; do
+	selected "${names[$i]}" || continue
+	total=$((total + 1))
+	f=${files[$i]}
+	variants="host asan"
+	case " ${suites[$i]} " in *" tsan/"*) variants="host asan tsan" ;; esac
+	printf '%-32s ' "${names[$i]}"
+	if ! apply "$i" 2>"$work/apply.log"; then
+		echo "DID NOT APPLY to $f ($(cat "$work/apply.log")): update the mutant"
+		bad+=("${names[$i]}")
+	elif ! make -C "$tree" -s -j2 $variants >"$work/build.log" 2>&1; then
+		echo "DID NOT BUILD (see below): fix the mutant"
+		tail -5 "$work/build.log" | sed 's/^/    /'
+		bad+=("${names[$i]}")
+	elif red=$(first_red "$i"); then
+		echo "killed by $red"
+		killed=$((killed + 1))
+	else
+		echo "SURVIVED: no suite failed"
+		bad+=("${names[$i]}")
+	fi
+	cp "$orig/$f" "$tree/$f" # unplant (a fresh mtime: the next build redoes it)
+done
+
+echo "$killed of $total mutants killed"
+if [ ${#bad[@]} -gt 0 ]; then
+	echo "not killed: ${bad[*]}"
+	exit 1
+fi
