@@ -249,6 +249,15 @@ static void rce_place(struct rce_ring *r, struct rce_req *q)
 	rce_run_chain(r, q);
 }
 
+/* Start a DRAIN entry (everything before it is done). As in io_uring,
+ * nothing after it starts before it completes: if it parks, SQ reading
+ * stays stopped until the ring has nothing in flight again. */
+static void rce_place_drained(struct rce_ring *r, struct rce_req *q)
+{
+	rce_place(r, q);
+	r->drain_running = r->inflight > 0; /* it was the only request in flight */
+}
+
 /* An SQE with flags, or inside a chain. */
 static RCE_COLD void rce_take_slow(struct rce_ring *r, const struct rc_sqe *s)
 {
@@ -265,22 +274,28 @@ static RCE_COLD void rce_take_slow(struct rce_ring *r, const struct rc_sqe *s)
 	r->chain_failed = false;
 	q = rce_req_alloc(r, s);
 	q->in_chain = in_chain;
-	if ((s->flags & RC_SQE_DRAIN) && r->inflight > 1) {
-		r->drain_held = q; /* SQ reading stops until everything before is done */
+	if (!(s->flags & RC_SQE_DRAIN)) {
+		rce_place(r, q);
 		return;
 	}
-	rce_place(r, q);
+	if (r->inflight > 1)
+		r->drain_held = q; /* SQ reading stops until everything before is done */
+	else
+		rce_place_drained(r, q);
 }
 
-/* Release a DRAIN entry once it is the only request in flight. */
+/* Start a held DRAIN entry once it is the only request in flight; let SQ
+ * reading go on once a started one has completed. */
 static void rce_settle(struct rce_ring *r)
 {
-	while (r->drain_held && r->inflight == 1) {
+	if (r->drain_held && r->inflight == 1) {
 		struct rce_req *q = r->drain_held;
 
 		r->drain_held = NULL;
-		rce_place(r, q);
+		rce_place_drained(r, q);
 	}
+	if (r->drain_running && r->inflight == 0)
+		r->drain_running = false;
 }
 
 /* ---- the submission side ---- */
@@ -321,14 +336,15 @@ static inline void rce_take_one(struct rce_ring *r, struct rce_call *c, const st
 /* Room for one more request in flight, with a backlog slot for its CQE? */
 static inline bool rce_can_take(const struct rce_ring *r)
 {
-	return r->backlog_count + r->inflight < r->cap && !r->drain_held;
+	return r->backlog_count + r->inflight < r->cap && !r->drain_held && !r->drain_running;
 }
 
 /* How many SQEs the next chunk may hold: within budget, within the room
  * left for requests in flight, none while a DRAIN entry is held. */
 static inline uint32_t rce_chunk_limit(const struct rce_ring *r, uint32_t budget)
 {
-	uint32_t room = r->drain_held ? 0 : r->cap - r->backlog_count - r->inflight;
+	uint32_t room = r->drain_held || r->drain_running ? 0 :
+			r->cap - r->backlog_count - r->inflight;
 
 	if (room > budget)
 		room = budget;

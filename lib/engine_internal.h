@@ -65,6 +65,7 @@ struct rce_ring {
 	struct rce_req *chain_tail;
 	struct rce_req *drain_held;
 	bool stop_batch;           /* a handler asked to take nothing more in this run */
+	bool drain_running;        /* a DRAIN entry started, not yet completed */
 	const struct rce_tracer *tracer; /* NULL: off (one branch per pass and per publish) */
 };
 

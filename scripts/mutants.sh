@@ -194,6 +194,12 @@ m drain-waits-for-one-less lib/engine.c "host/test_flags" <<'EOF'
 	if ((s->flags & RC_SQE_DRAIN) && r->inflight > 2) {
 EOF
 
+m drain-releases-on-start lib/engine.c "host/test_uring_diff" <<'EOF'
+	r->drain_running = r->inflight > 0; /* it was the only request in flight */
+=====
+	r->drain_running = false;
+EOF
+
 m budget-ignored lib/engine.c "host/test_planted" <<'EOF'
 	if (room > budget)
 		room = budget;
