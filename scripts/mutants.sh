@@ -204,6 +204,7 @@ m budget-ignored lib/engine.c "host/test_planted" <<'EOF'
 	if (room > budget)
 		room = budget;
 =====
+	(void)budget;
 EOF
 
 m stale-handle-accepted lib/handles.c "host/test_validate host/test_server" <<'EOF'
@@ -258,18 +259,33 @@ apply() {
 	' "$tree/${files[$1]}"
 }
 
+# Which tests of the red suite failed (TAP), else how it died.
+why_red() {
+	local t
+	t=$(grep -E '^not ok [0-9]+ - ' "$work/run.log" | sed 's/^not ok [0-9]* - //' | grep -vx tests |
+		head -3 | paste -sd, -)
+	if [ -n "$t" ]; then echo "$t"
+	elif grep -q 'Sanitizer' "$work/run.log"; then echo "sanitizer report"
+	else echo "crashed or timed out"
+	fi
+}
+
 # The suites for mutant i, named ones first: echo the first red one.
 first_red() {
 	local list=() b seen=" "
-	for b in ${suites[$1]}; do list+=("$b"); done
+	for b in ${suites[$1]}; do list+=("${b%%/*}/tests/${b#*/}"); done
 	for b in "$tree"/build/host/tests/test_* "$tree"/build/asan/tests/test_*; do
 		list+=("${b#"$tree"/build/}")
 	done
 	for b in "${list[@]}"; do
 		case "$seen" in *" $b "*) continue ;; esac
 		seen="$seen$b "
-		if ! (cd "$tree" && timeout 120 "build/$b" >"$work/run.log" 2>&1); then
-			echo "$b"
+		if [ ! -x "$tree/build/$b" ]; then
+			echo "mutants.sh: no suite build/$b" >&2
+			exit 2
+		fi
+		if ! (cd "$tree" && CMOCKA_MESSAGE_OUTPUT=TAP timeout 120 "build/$b" >"$work/run.log" 2>&1); then
+			echo "$b ($(why_red))"
 			return 0
 		fi
 	done
@@ -294,6 +310,9 @@ for i in "${!names[@]}"; do
 	elif red=$(first_red "$i"); then
 		echo "killed by $red"
 		killed=$((killed + 1))
+	elif [ $? -eq 2 ]; then
+		echo "a suite it names does not exist: fix the mutant"
+		bad+=("${names[$i]}")
 	else
 		echo "SURVIVED: no suite failed"
 		bad+=("${names[$i]}")
