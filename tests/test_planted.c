@@ -182,6 +182,28 @@ static void long_chain_cancel_on_a_small_stack(void **state)
 	assert_true(ok);
 }
 
+/* A chain held behind a parked member runs when that member succeeds;
+ * a failure further along (any negative res) still cancels the rest. */
+static void failure_inside_a_released_chain_cancels_the_rest(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	sqe = rc_get_sqe(&r);
+	rc_prep_timeout(sqe, 0, 1, 0); /* parks until 1 other completion */
+	queue(&r, sqe, RC_SQE_LINK, 1);
+	queue_nop(&r, 2, RC_SQE_LINK, 2);
+	queue_nop(&r, -RC_EIO, RC_SQE_LINK, 3);
+	queue_nop(&r, 4, RC_SQE_LINK, 4);
+	queue_nop(&r, 5, 0, 5);
+	queue_nop(&r, 6, 0, 6); /* outside the chain: completes, releases it */
+	expect(&r, 6, (uint64_t[]){ 6, 1, 2, 3, 4, 5 },
+	       (int32_t[]){ 6, 0, 2, -RC_EIO, -RC_ECANCELED, -RC_ECANCELED });
+	ring_close(&r);
+}
+
 /* (d) The SQ head the user sees is the engine's output, never its input:
  * rewound or pushed ahead, the engine neither runs an SQE twice nor skips
  * one, and republishes its own head. */
@@ -332,6 +354,7 @@ int main(void)
 		cmocka_unit_test(ring_memory_is_not_a_user_buffer),
 		cmocka_unit_test(long_chain_cancel_on_a_small_stack),
 		cmocka_unit_test(rewritten_sq_head_is_not_believed),
+		cmocka_unit_test(failure_inside_a_released_chain_cancels_the_rest),
 		cmocka_unit_test(handler_sees_what_was_checked),
 		cmocka_unit_test(sq_tail_one_past_full_is_refused),
 		cmocka_unit_test(run_takes_at_most_its_budget),
