@@ -209,6 +209,11 @@ m budget-ignored lib/engine.c "host/test_planted" <<'EOF'
 	(void)budget;
 EOF
 
+m worker-stop-skips-inbox hosted/worker.c "host/test_planted" <<'EOF'
+	host_worker_adopt(w); /* clients handed over but not yet adopted too */
+=====
+EOF
+
 m stale-handle-accepted lib/handles.c "host/test_validate host/test_server" <<'EOF'
 	if (h->type == RCE_HT_NONE || (h->gen & 0x7fff) != handle >> 16)
 =====
