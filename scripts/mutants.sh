@@ -83,15 +83,12 @@ m trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
 EOF
 
 m handshake-leaks-socket hosted/server.c "host/test_server" <<'EOF'
-	c = handshake(s, sock);
-	if (!c) {
-		close(sock);
-		return;
-	}
+	close(h->sock);
+	*h = (struct handshake){ .sock = -1 };
+	s->pfds[HS_PFD(i)] = (struct pollfd){ .fd = -1 };
 =====
-	c = handshake(s, sock);
-	if (!c)
-		return;
+	*h = (struct handshake){ .sock = -1 };
+	s->pfds[HS_PFD(i)] = (struct pollfd){ .fd = -1 };
 EOF
 
 m timeout-zero-parks-forever lib/ops.c "host/test_timeout" <<'EOF'
@@ -101,17 +98,17 @@ m timeout-zero-parks-forever lib/ops.c "host/test_timeout" <<'EOF'
 EOF
 
 m skipped-cqes-count-for-timeout lib/engine.c "host/test_timeout" <<'EOF'
-	r->inflight--;
 	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
 		return;
+	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
 =====
-	r->inflight--;
 	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0) {
 		if (RCE_UNLIKELY(r->nr_timeouts) && ++r->posted >= r->next_count_target &&
 		    !r->firing_counts)
 			rce_fire_counts(r);
 		return;
 	}
+	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
 EOF
 
 m decode-from-shared-sqe lib/engine.c "host/test_planted" <<'EOF'
@@ -141,15 +138,15 @@ m rsvd1-not-checked lib/decode.h "host/test_validate" <<'EOF'
 EOF
 
 m phase-bit-of-lap-zero lib/engine.c "host/test_basic" <<'EOF'
-	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries));
+	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries) | flags);
 =====
-	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail & r->cq_mask, r->cq_entries));
+	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail & r->cq_mask, r->cq_entries) | flags);
 EOF
 
 m cqe-phase-store-relaxed lib/engine.c "tsan/test_wakeup tsan/test_hostile" <<'EOF'
-	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries));
+	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries) | flags);
 =====
-	rc_store_relaxed(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries));
+	rc_store_relaxed(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries) | flags);
 EOF
 
 m backlog-slots-not-reserved lib/engine.c "host/test_overflow" <<'EOF'
