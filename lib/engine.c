@@ -367,6 +367,15 @@ static inline bool rce_ends_chunk(uint64_t word0, uint64_t enders)
 	return RCE_UNLIKELY((word0 & (RC_SQE_DRAIN << 8)) | (enders & (UINT64_C(1) << (word0 & 63))));
 }
 
+/* The first word of a private SQE copy (opcode, flags, rsvd0, handle). */
+static inline uint64_t rce_sqe_word0(const struct rc_sqe *s)
+{
+	uint64_t word0;
+
+	__builtin_memcpy(&word0, s, 8);
+	return word0;
+}
+
 /* Copy up to max published SQEs out of the SQ into buf, each read exactly
  * once, advancing the head. Published means, polling, that the entry's seq
  * says so (no index is read), else that it lies before tail. A DRAIN
@@ -426,8 +435,15 @@ rce_take_loop(struct rce_ring *r, uint32_t budget, uint32_t tail, const bool tra
 		n += got;
 		/* A handler ended the batch: its entry ended the chunk (see
 		 * rce_ends_chunk), so what follows is still in the SQ. */
-		if (got < max || RCE_UNLIKELY(r->stop_batch))
-			break; /* the SQ ran dry, or DRAIN or a stopping op ended the chunk */
+		if (RCE_UNLIKELY(r->stop_batch))
+			break;
+		/* A short chunk: the SQ ran dry, or its last entry ended it (a
+		 * DRAIN, now held or run; a stopping op that did not stop). Only
+		 * a dry SQ ends the take: what follows an ender is taken now (a
+		 * held DRAIN makes the next chunk limit 0). */
+		if (got < max && !rce_ends_chunk(rce_sqe_word0(&buf[got - 1]),
+						 r->ctx->ops->stopping_ops))
+			break;
 	}
 	return n;
 }
