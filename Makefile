@@ -9,7 +9,7 @@ WARN     := -Wall -Wextra -Werror
 CSTD     := -std=gnu11
 INC      := -Iinclude -Ihosted
 
-LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/names.c lib/uring.c lib/version.c lib/trace.c
+LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/channel.c lib/names.c lib/uring.c lib/version.c lib/trace.c
 HOSTED_SRCS := hosted/port.c hosted/files.c hosted/client_state.c hosted/worker.c \
                hosted/client.c hosted/inproc.c hosted/trace.c
 TEST_SRCS   := $(wildcard tests/test_*.c)

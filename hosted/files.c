@@ -115,6 +115,8 @@ static int32_t host_write(struct rce_call *c, const struct rce_args_write *a)
 static int32_t host_close(struct rce_call *c, const struct rce_args_close *a)
 {
 	(void)a;
+	if (rce_close_engine_object(c))
+		return 0; /* a channel endpoint */
 	rce_handle_remove(c->ctx, c->sqe->handle);
 	close(host_fd(c));
 	return 0;
@@ -145,6 +147,41 @@ static void host_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
 		close((int)((intptr_t)obj - 1));
 }
 
+/* Channels: one lock for all channel state of the server (every client's
+ * rings); waking a ring kicks the worker that serves it (in-process rings
+ * have none: their enter runs the engine). */
+static pthread_mutex_t host_ipc_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void host_ipc_lock(void)
+{
+	pthread_mutex_lock(&host_ipc_mutex);
+}
+
+static void host_ipc_unlock(void)
+{
+	pthread_mutex_unlock(&host_ipc_mutex);
+}
+
+/* The worker may be asleep in futex_waitv: the kick bumps its control word
+ * after the ring's flag is set, so either its pre-sleep check sees the
+ * flag (rce_ring_has_work) or the control word moved since its snapshot
+ * and the wait returns at once. */
+static void host_ipc_wake(struct rce_ring *ring)
+{
+	struct host_client *c = (struct host_client *)((char *)ring -
+						       offsetof(struct host_client, ring));
+	struct host_worker *w = __atomic_load_n(&c->worker, __ATOMIC_ACQUIRE);
+
+	if (w)
+		host_worker_kick(w);
+}
+
+static const struct rce_ipc_ops host_ipc_ops = {
+	.lock = host_ipc_lock,
+	.unlock = host_ipc_unlock,
+	.wake = host_ipc_wake,
+};
+
 const struct rce_handlers host_handlers = {
 	.console_write = host_console_write,
 	.open = host_open,
@@ -152,4 +189,5 @@ const struct rce_handlers host_handlers = {
 	.write = host_write,
 	.close = host_close,
 	.close_object = host_close_object,
+	.ipc = &host_ipc_ops,
 };

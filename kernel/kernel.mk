@@ -41,7 +41,8 @@ U_CFLAGS  := $(K_COMMON_CFLAGS) -I$(U_DIR)/lib -I$(K_DIR)/uapi -I$(R_DIR)/includ
 U_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T $(U_DIR)/lib/user.ld
 
 # The portable engine, unchanged: the kernel is one more platform (kring.c is its port).
-K_RC_SRCS := $(R_DIR)/lib/engine.c $(R_DIR)/lib/ops.c $(R_DIR)/lib/handles.c $(R_DIR)/lib/names.c $(R_DIR)/lib/trace.c
+K_RC_SRCS := $(R_DIR)/lib/engine.c $(R_DIR)/lib/ops.c $(R_DIR)/lib/handles.c $(R_DIR)/lib/names.c $(R_DIR)/lib/trace.c \
+             $(R_DIR)/lib/channel.c
 K_SRCS := $(wildcard $(K_DIR)/*.c) $(wildcard $(K_DIR)/*.S)
 K_OBJS := $(patsubst $(K_DIR)/%,$(K_BUILD)/%.o,$(K_SRCS)) \
           $(patsubst $(R_DIR)/lib/%,$(K_BUILD)/rc/%.o,$(K_RC_SRCS)) $(K_BUILD)/user_blobs.o

@@ -539,11 +539,13 @@ static bool t_handlers_agree(void)
 #define HAS_KERNEL(name)   (kernel_handlers.name != NULL)
 #define HAS_HOSTED(name)   (kernel_handlers.name != NULL)
 #define HAS_OTHER(name)    (kernel_handlers.name != NULL)
+#define HAS_IPC(name)      (kernel_handlers.ipc != NULL)
 #define WANT_ENGINE   true
 #define WANT_PLATFORM true
 #define WANT_KERNEL   true
 #define WANT_HOSTED   false
 #define WANT_OTHER    false
+#define WANT_IPC      false /* no channel hooks in this kernel yet */
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
     EXPECT(HAS_##impl(name) == WANT_##impl, "%s (%s): handler %s", #NAME, #impl, \
            HAS_##impl(name) ? "present" : "missing");

@@ -146,6 +146,7 @@ static inline int32_t rce_check_target(struct rce_ring *r, struct rce_call *c, u
 #define RCE_INVOKE_HOSTED         RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_KERNEL         RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_OTHER          RCE_INVOKE_PLATFORM
+#define RCE_INVOKE_IPC(name)      rce_op_##name(c, &a)
 
 /* One decode-then-invoke function per opcode, each small enough to need
  * almost no register saving. */

@@ -27,6 +27,8 @@ struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s)
 	q->cancel = NULL;
 	q->pl_next = q->pl_prev = NULL;
 	q->in_chain = q->parked = false;
+	q->ipc_next = q->ipc_prev = NULL;
+	q->ipc_list = q->ipc_chan = NULL;
 	return q;
 }
 
@@ -535,6 +537,8 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 	r->fire_left = RCE_TIMEOUT_BUDGET;
 	if (RCE_UNLIKELY(r->nr_timeouts))
 		rce_fire_due(r);
+	if (RCE_UNLIKELY(rc_load_acquire(&r->ipc_kick)))
+		rce_ipc_run_ready(r, r->cap); /* another ring's send or close reached us */
 	rce_settle(r);
 	if (RCE_UNLIKELY(r->backlog_count))
 		rce_flush_backlog(r);
@@ -547,6 +551,8 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 		n = rce_take_any(r, budget, 0);
 	else
 		n = rce_take_by_tail(r, budget);
+	if (RCE_UNLIKELY(rc_load_acquire(&r->ipc_kick)))
+		rce_ipc_run_ready(r, r->cap); /* made ready by this run's own SQEs */
 	rce_settle(r);
 	busy = n < budget && !r->stop_batch && r->backlog_count + r->inflight >= r->cap &&
 	       rce_sq_pending(r);
@@ -569,6 +575,9 @@ static bool rce_sq_pending(struct rce_ring *r)
 
 bool rce_ring_has_work(struct rce_ring *r)
 {
+	/* Pairs with the store_release in channel.c's rce_make_ready. */
+	if (rc_load_acquire(&r->ipc_kick))
+		return true; /* parked IPC requests another ring made ready */
 	if (r->backlog_count && rce_cq_has_room(r))
 		return true;
 	if (RCE_UNLIKELY(r->nr_timeouts) && rce_ring_next_deadline(r) <= rce_port_now_ns())
@@ -682,6 +691,13 @@ void rce_call_stop_batch(struct rce_call *c)
 {
 	c->ring->stop_batch = true;
 }
+/* Decode and run c again (a parked IPC request another ring made ready). */
+int32_t rce_dispatch(struct rce_ring *r, struct rce_call *c)
+{
+	return rce_decode_and_invoke(r, c);
+}
+
+/* ---- parked requests ---- */
 
 struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel)
 {

@@ -9,6 +9,11 @@
 #include "ringcall/engine.h"
 #include "ringcall/atomic.h"
 
+/* A list of parked IPC requests (channel.c), under the IPC lock. */
+struct rce_ipc_list {
+	struct rce_req *head, *tail;
+};
+
 struct rce_req {
 	struct rc_sqe sqe;          /* private copy of the entry */
 	struct rce_call call;
@@ -24,6 +29,11 @@ struct rce_req {
 	struct rce_req *pl_prev;
 	bool in_chain;              /* read while its predecessor had LINK */
 	bool parked;
+	/* channels (lib/channel.c): the wait or ready list it is on, under
+	 * the IPC lock */
+	struct rce_req *ipc_next, *ipc_prev;
+	struct rce_ipc_list *ipc_list;
+	void *ipc_chan;             /* the channel a parked IPC op holds a reference on */
 };
 
 struct rce_ring {
@@ -67,6 +77,10 @@ struct rce_ring {
 	bool stop_batch;           /* a handler asked to take nothing more in this run */
 	bool drain_running;        /* a DRAIN entry started, not yet completed */
 	const struct rce_tracer *tracer; /* NULL: off (one branch per pass and per publish) */
+	/* channels: parked IPC requests another ring made ready (under the
+	 * IPC lock), and the flag that says the list is not empty */
+	struct rce_ipc_list ipc_ready;
+	uint32_t ipc_kick;
 };
 
 
@@ -77,6 +91,7 @@ struct rce_ring {
 #define RCE_OFFERED_HOSTED              RCE_OFFERED_PLATFORM
 #define RCE_OFFERED_KERNEL              RCE_OFFERED_PLATFORM
 #define RCE_OFFERED_OTHER               RCE_OFFERED_PLATFORM
+#define RCE_OFFERED_IPC(ops, name)      ((ops)->ipc != NULL) /* the cross-ring hooks */
 
 #define RCE_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define RCE_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -93,6 +108,15 @@ void rce_pending_del(struct rce_ring *r, struct rce_req *q);
 /* handles.c */
 void *rce_handle_lookup(struct rce_ctx *ctx, uint32_t handle, uint32_t type, uint32_t rights,
 			uint8_t *reason);
+uint32_t rce_handle_rights(struct rce_ctx *ctx, uint32_t handle); /* 0 if none */
+
+/* channel.c */
+int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_create *a);
+int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_send *a);
+int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a);
+int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *a);
+void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget);
+void rce_channel_ctx_close(struct rce_ctx *ctx, void *obj);
 
 /* ops.c: the syscalls the engine itself implements */
 int32_t rce_op_probe(struct rce_call *c, const struct rce_args_probe *a);

@@ -27,7 +27,9 @@ void rce_ctx_destroy(struct rce_ctx *ctx)
 	for (uint32_t i = 0; i < ctx->max_handles; i++) {
 		struct rce_handle_slot *h = &ctx->handles[i];
 
-		if (h->type != RCE_HT_NONE && ctx->ops->close_object)
+		if (h->type == RCE_HT_CHANNEL)
+			rce_channel_ctx_close(ctx, h->obj); /* the engine's own object */
+		else if (h->type != RCE_HT_NONE && ctx->ops->close_object)
 			ctx->ops->close_object(ctx, h->type, h->obj);
 	}
 	rce_port_free(ctx->handles, ctx->max_handles * sizeof(*ctx->handles));
@@ -82,6 +84,13 @@ void *rce_handle_lookup(struct rce_ctx *ctx, uint32_t handle, uint32_t type, uin
 		return NULL;
 	}
 	return h->obj;
+}
+
+uint32_t rce_handle_rights(struct rce_ctx *ctx, uint32_t handle)
+{
+	struct rce_handle_slot *h = rce_slot(ctx, handle);
+
+	return h ? h->rights : 0;
 }
 
 void *rce_handle_remove(struct rce_ctx *ctx, uint32_t handle)

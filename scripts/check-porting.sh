@@ -22,7 +22,7 @@ srcs=$(make --no-print-directory -s -p -n 2>/dev/null | sed -n 's/^\(LIB_SRCS\|H
 gcc -std=gnu11 -Wall -Wextra -Werror -O1 -I"$tmp/include" -Ihosted -pthread \
 	tests/port_op.c $srcs -o "$tmp/port_op"
 # The same engine files, freestanding, for the other targets.
-for f in lib/engine.c lib/ops.c lib/handles.c; do
+for f in lib/engine.c lib/ops.c lib/handles.c lib/channel.c; do
 	gcc -std=gnu11 -Wall -Wextra -Werror -O2 -ffreestanding -fno-builtin -nostdlib \
 		-I"$tmp/include" -c "$f" -o "$tmp/$(basename "$f").o"
 done
@@ -32,5 +32,5 @@ done
 # allocations, its own handler table, the engine and the user library only.
 gcc -std=gnu11 -Wall -Wextra -Werror -O1 -Iinclude "-DRC_UADDR_MAX=UINT64_C(0x7fffffff000)" \
 	tests/port_minimal.c \
-	lib/engine.c lib/ops.c lib/handles.c lib/uring.c lib/names.c lib/version.c -o "$tmp/port_minimal"
+	lib/engine.c lib/ops.c lib/handles.c lib/channel.c lib/uring.c lib/names.c lib/version.c -o "$tmp/port_minimal"
 "$tmp/port_minimal"

@@ -131,6 +131,7 @@ static void table_and_handlers_agree(void **state)
 #define HOSTED_HAS_HOSTED(name) (host_handlers.name != NULL)
 #define HOSTED_HAS_KERNEL(name) (host_handlers.name != NULL)
 #define HOSTED_HAS_OTHER(name) (host_handlers.name != NULL)
+#define HOSTED_HAS_IPC(name) (host_handlers.ipc != NULL)
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
 		if (d->impl != RC_IMPL_KERNEL && d->impl != RC_IMPL_OTHER)

@@ -301,9 +301,16 @@ static const char *target_words(const struct rc_op_desc *d, char *buf, size_t si
 			     : d->rights == RC_RIGHT_READ			 ? " with RC_RIGHT_READ"
 			     : d->rights == RC_RIGHT_WRITE			 ? " with RC_RIGHT_WRITE"
 											 : "";
+	if (d->rights == RC_RIGHT_SEND)
+		rights = " with RC_RIGHT_SEND";
+	else if (d->rights == RC_RIGHT_RECV)
+		rights = " with RC_RIGHT_RECV";
+	else if (d->rights == RC_RIGHT_DUP)
+		rights = " with RC_RIGHT_DUP";
 	switch (d->target) {
 	case RC_TK_NONE: snprintf(buf, size, "none: `sqe->handle` must be 0"); break;
 	case RC_TK_ANY: snprintf(buf, size, "`sqe->handle`: any open handle%s", rights); break;
+	case RC_TK_CHANNEL: snprintf(buf, size, "`sqe->handle`: an open CHANNEL handle%s", rights); break;
 	default: snprintf(buf, size, "`sqe->handle`: an open FILE handle%s", rights);
 	}
 	return buf;
@@ -316,6 +323,7 @@ static const char *impl_words(unsigned impl)
 	case RC_IMPL_PLATFORM: return "every platform, through its handler (the hosted server and the ringcall kernel)";
 	case RC_IMPL_HOSTED: return "the hosted runtime (ringcall-server, in-process rings); the ringcall kernel answers -EOPNOTSUPP";
 	case RC_IMPL_KERNEL: return "the ringcall kernel; the hosted runtime answers -EOPNOTSUPP";
+	case RC_IMPL_IPC: return "the engine, on platforms that give it the cross-ring hooks (the hosted runtime; the ringcall kernel answers -EOPNOTSUPP for now)";
 	default: return "another kernel (impl OTHER): no platform in this tree offers it";
 	}
 }
@@ -327,6 +335,7 @@ static const char *impl_short(unsigned impl)
 	case RC_IMPL_PLATFORM: return "all (handler)";
 	case RC_IMPL_HOSTED: return "hosted";
 	case RC_IMPL_KERNEL: return "kernel";
+	case RC_IMPL_IPC: return "engine (IPC hooks)";
 	default: return "other";
 	}
 }
@@ -472,8 +481,11 @@ static void write_md(const char *out, const char *def)
 
 		fprintf(f, "| %u | [%s](#%u-%s) | %s | %s%s | %s |\n", ops[i].num, ops[i].NAME,
 			ops[i].num, lower(ops[i].NAME), ops[i].summary,
-			d->target == RC_TK_NONE ? "none" : d->target == RC_TK_ANY ? "any handle" : "FILE",
-			d->rights == RC_RIGHT_READ ? " (READ)" : d->rights == RC_RIGHT_WRITE ? " (WRITE)" : "",
+			d->target == RC_TK_NONE ? "none" : d->target == RC_TK_ANY ? "any handle"
+			: d->target == RC_TK_CHANNEL ? "CHANNEL" : "FILE",
+			d->rights == RC_RIGHT_READ ? " (READ)" : d->rights == RC_RIGHT_WRITE ? " (WRITE)"
+			: d->rights == RC_RIGHT_SEND ? " (SEND)" : d->rights == RC_RIGHT_RECV ? " (RECV)"
+			: d->rights == RC_RIGHT_DUP ? " (DUP)" : "",
 			impl_short(d->impl));
 	}
 	fprintf(f, "\n");

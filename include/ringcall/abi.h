@@ -79,6 +79,21 @@
 /* ---- constants the syscall table refers to ---- */
 #define RC_RIGHT_READ   (1u << 0)
 #define RC_RIGHT_WRITE  (1u << 1)
+#define RC_RIGHT_SEND      (1u << 2) /* CHANNEL_SEND on this endpoint */
+#define RC_RIGHT_RECV      (1u << 3) /* CHANNEL_RECV on this endpoint */
+#define RC_RIGHT_TRANSFER  (1u << 4) /* the handle may move in a message */
+#define RC_RIGHT_DUP       (1u << 5) /* HANDLE_DUP may copy it */
+#define RC_CHANNEL_RIGHTS  (RC_RIGHT_SEND | RC_RIGHT_RECV | RC_RIGHT_TRANSFER | RC_RIGHT_DUP)
+
+/* Channels (docs/abi.md "Channels"): a message is up to RC_CHANNEL_MSG_MAX
+ * bytes and RC_CHANNEL_HANDLES_MAX handles; each endpoint queues at most
+ * RC_CHANNEL_QUEUE_MAX messages before senders park (or get -EAGAIN). */
+#define RC_CHANNEL_MSG_MAX      4096u
+#define RC_CHANNEL_HANDLES_MAX  4u
+#define RC_CHANNEL_QUEUE_MAX    64u
+#define RC_CHANNEL_NOWAIT       (1u << 0) /* -EAGAIN instead of parking */
+#define RC_CHANNEL_PAIR_SIZE    8u        /* struct rc_channel_pair */
+#define RC_CHANNEL_INFO_SIZE    24u       /* struct rc_channel_info */
 
 #define RC_ACCESS_RDONLY 0u
 #define RC_ACCESS_WRONLY 1u
@@ -183,6 +198,17 @@ struct rc_cqe {
 	uint64_t user_data; /* from the SQE */
 	int32_t res;        /* >= 0 result, or a negative RC_E* value */
 	uint32_t flags;     /* RC_CQE_F_*; PHASE is stored last with release */
+};
+
+/* ---- channels ---- */
+struct rc_channel_pair {    /* CHANNEL_CREATE's answer */
+	uint32_t end[2];    /* two handles, each with RC_CHANNEL_RIGHTS */
+};
+
+struct rc_channel_info {    /* CHANNEL_RECV's answer, beside the bytes */
+	uint32_t len;       /* bytes received (also res) */
+	uint32_t nhandles;  /* handles received, now in the receiver's table */
+	uint32_t handles[RC_CHANNEL_HANDLES_MAX];
 };
 
 /* ---- the PROBE answer ---- */
@@ -338,6 +364,9 @@ RC_ABI_ASSERT(sizeof(union rc_args) == RC_ARGS_BYTES);
 RC_ABI_ASSERT(offsetof(struct rc_sqe, rsvd1) == 56);
 RC_ABI_ASSERT(offsetof(struct rc_sqe, seq) == 60);
 RC_ABI_ASSERT(sizeof(struct rc_cqe) == 16);
+RC_ABI_ASSERT(sizeof(struct rc_channel_pair) == RC_CHANNEL_PAIR_SIZE);
+RC_ABI_ASSERT(sizeof(struct rc_channel_info) == RC_CHANNEL_INFO_SIZE);
+RC_ABI_ASSERT(offsetof(struct rc_channel_info, handles) == 8);
 RC_ABI_ASSERT(offsetof(struct rc_cqe, user_data) == 0);
 RC_ABI_ASSERT(offsetof(struct rc_cqe, res) == 8);
 RC_ABI_ASSERT(offsetof(struct rc_cqe, flags) == 12);

@@ -45,11 +45,13 @@ enum rce_handle_type {
 	RCE_HT_FILE,
 	RCE_HT_RING,
 	RCE_HT_PROC,
+	RCE_HT_CHANNEL, /* a channel endpoint: the engine's own object (lib/channel.c) */
 	RCE_HT_COUNT
 };
 /* The target column of syscalls.def, as values. */
 #define RCE_TARGET_NONE 0u
 #define RCE_TARGET_FILE RCE_HT_FILE
+#define RCE_TARGET_CHANNEL RCE_HT_CHANNEL
 #define RCE_TARGET_ANY  0xffffu
 
 struct rce_handle_slot {
@@ -76,6 +78,25 @@ struct rce_req;
 #define RCE_HANDLER_HOSTED RCE_HANDLER_PLATFORM
 #define RCE_HANDLER_KERNEL RCE_HANDLER_PLATFORM
 #define RCE_HANDLER_OTHER  RCE_HANDLER_PLATFORM
+#define RCE_HANDLER_IPC(name)
+
+/* The cross-ring hooks channels need (docs/porting.md "Channels"): a
+ * platform that gives them offers the IPC ops. A send on one ring can
+ * complete a request parked on a ring of another caller, served by
+ * another thread or CPU: the engine touches that ring only through its
+ * ready list, under lock, and has its own engine run deliver it. */
+struct rce_ipc_ops {
+	/* Serialise all channel state between every ring of every caller (one
+	 * lock for all is enough); never held by the engine across a call
+	 * back into the platform except wake. */
+	void (*lock)(void);
+	void (*unlock)(void);
+	/* ring has IPC work (rce_ring_has_work says so from now on): make its
+	 * platform call rce_ring_run on it soon, waking the thread that
+	 * serves it if that sleeps. Called with the lock held; must not
+	 * block and must not call into the engine. */
+	void (*wake)(struct rce_ring *ring);
+};
 struct rce_handlers {
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RCE_HANDLER_##impl(name)
 #include "syscalls.def"
@@ -87,6 +108,8 @@ struct rce_handlers {
 	 * rce_call_stop_batch (the kernel's EXIT). Such an entry ends the
 	 * engine's chunk, so nothing after it is taken from the SQ. */
 	uint64_t stopping_ops;
+	/* NULL: channels are not offered (impl IPC answers -EOPNOTSUPP). */
+	const struct rce_ipc_ops *ipc;
 };
 
 struct rce_ctx {
@@ -116,7 +139,7 @@ typedef void (*rce_cancel_fn)(struct rce_req *req);
  * rce_req_list helpers below. The engine allocates them, RCE_REQ_SIZE
  * bytes each (a platform sizing its allocations needs the number). */
 struct rce_req;
-#define RCE_REQ_SIZE 192u
+#define RCE_REQ_SIZE 224u
 
 /* ---- tracing: what a ring is asked and answers (ringcall-server --trace) ---- */
 struct rce_tracer {
@@ -141,7 +164,7 @@ struct rce_ring_params {
  * it reads nothing inside, only through the functions below. The fields
  * are in lib/engine_internal.h, which only lib/ includes; lib/engine.c
  * checks that they fit these constants exactly. */
-#define RCE_RING_SIZE  264u
+#define RCE_RING_SIZE  288u
 #define RCE_RING_ALIGN 8u
 #ifndef RCE_ENGINE_INTERNAL
 struct rce_ring {
@@ -160,6 +183,16 @@ void rce_ctx_destroy(struct rce_ctx *ctx);
 int32_t rce_handle_install(struct rce_ctx *ctx, uint16_t type, uint32_t rights, void *obj);
 /* Remove handle; return its object or NULL if it names nothing. */
 void *rce_handle_remove(struct rce_ctx *ctx, uint32_t handle);
+/* CLOSE of an object the engine owns (a channel endpoint): if the call's
+ * target handle names one, close it and return true; else false (the
+ * platform's CLOSE handler closes its own objects). */
+bool rce_close_engine_object(struct rce_call *c);
+/* Move channel handle from one caller's table to another's, rights kept
+ * (a platform's bootstrap: a name service, SPAWN passing handles). The
+ * platform must hold both callers still (no engine call on either
+ * meanwhile). Return the handle in to, -RC_EBADF if handle names no
+ * channel endpoint in from, or -RC_EMFILE (nothing moved). */
+int32_t rce_channel_handle_move(struct rce_ctx *from, uint32_t handle, struct rce_ctx *to);
 
 /* ---- rings ---- */
 /* Lay out a ring in shared (zeroed here) and set up the engine's state.

@@ -133,9 +133,11 @@ static inline void rc_sqe_init(struct rc_sqe *sqe, uint8_t opcode, uint32_t hand
 #define RC_PREP_HANDLE_NONE
 #define RC_PREP_HANDLE_ANY  , uint32_t handle
 #define RC_PREP_HANDLE_FILE , uint32_t handle
+#define RC_PREP_HANDLE_CHANNEL , uint32_t handle
 #define RC_PREP_HANDLE_VALUE_NONE 0
 #define RC_PREP_HANDLE_VALUE_ANY  handle
 #define RC_PREP_HANDLE_VALUE_FILE handle
+#define RC_PREP_HANDLE_VALUE_CHANNEL handle
 #define RC_PREP_PARAM_INT(ctype, name)   , ctype name
 #define RC_PREP_PARAM_ENUM(ctype, name)  , ctype name
 #define RC_PREP_PARAM_FLAGS(ctype, name) , ctype name

@@ -15,8 +15,9 @@ extern "C" {
 #endif
 
 enum rc_field_kind { RC_FK_INT, RC_FK_ENUM, RC_FK_FLAGS, RC_FK_LEN, RC_FK_UIN, RC_FK_UOUT, RC_FK_RSVD };
-enum rc_target_kind { RC_TK_NONE, RC_TK_ANY, RC_TK_FILE };
-enum rc_impl { RC_IMPL_ENGINE, RC_IMPL_PLATFORM, RC_IMPL_HOSTED, RC_IMPL_KERNEL, RC_IMPL_OTHER };
+enum rc_target_kind { RC_TK_NONE, RC_TK_ANY, RC_TK_FILE, RC_TK_CHANNEL };
+enum rc_impl { RC_IMPL_ENGINE, RC_IMPL_PLATFORM, RC_IMPL_HOSTED, RC_IMPL_KERNEL, RC_IMPL_OTHER,
+	       RC_IMPL_IPC };
 
 struct rc_field_desc {
 	const char *name;
