@@ -691,13 +691,12 @@ void rce_call_stop_batch(struct rce_call *c)
 {
 	c->ring->stop_batch = true;
 }
+
 /* Decode and run c again (a parked IPC request another ring made ready). */
 int32_t rce_dispatch(struct rce_ring *r, struct rce_call *c)
 {
 	return rce_decode_and_invoke(r, c);
 }
-
-/* ---- parked requests ---- */
 
 struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel)
 {

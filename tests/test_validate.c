@@ -19,6 +19,7 @@ struct fixture {
 	uint32_t file;       /* an open read-write file handle */
 	uint32_t rdonly;     /* an open read-only file handle */
 	struct rc_cqe last;  /* the CQE of the last expect_rejected, for rc_explain */
+	uint32_t chan;       /* a channel endpoint with every right */
 };
 
 /* Submit what is prepared, wait for one CQE, copy it to *out, reap it. */
@@ -56,6 +57,14 @@ static int setup(void **state)
 	f->buf = rc_alloc(&f->r, 8192);
 	f->file = open_file(f, "v", RC_ACCESS_RDWR, RC_OPEN_CREATE);
 	f->rdonly = open_file(f, "v", RC_ACCESS_RDONLY, 0);
+	{
+		struct rc_channel_pair *p = rc_alloc(&f->r, sizeof(*p));
+		struct rc_sqe *sqe = rc_get_sqe(&f->r);
+
+		rc_prep_channel_create(sqe, p, sizeof(*p), 0);
+		assert_int_equal(run_one(&f->r, sqe), 0);
+		f->chan = p->end[0];
+	}
 	*state = f;
 	return 0;
 }
@@ -132,7 +141,8 @@ static void every_field_of_every_syscall_is_checked(void **state)
 			for (unsigned k = 0; k < nb; k++) {
 				struct rc_sqe *sqe = rc_get_sqe(&f->r);
 
-				rc_sqe_baseline(d, sqe, f->file, f->buf);
+				rc_sqe_baseline(d, sqe, d->target == RC_TK_CHANNEL ? f->chan : f->file,
+						f->buf);
 				rc_field_put(sqe, fd, b[k].value);
 				if (b[k].set_len)
 					rc_field_put(sqe, rc_field_len_of(d, fd), rc_field_len_of(d, fd)->b);

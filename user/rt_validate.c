@@ -46,7 +46,7 @@ int main(void)
     unsigned kinds = 0;
     for (unsigned i = 0; i < RC_OP_COUNT; i++) {
         const struct rc_op_desc *d = &rc_op_descs[i];
-        if (d->impl == RC_IMPL_HOSTED || d->impl == RC_IMPL_OTHER) {
+        if (d->impl == RC_IMPL_HOSTED || d->impl == RC_IMPL_OTHER || d->impl == RC_IMPL_IPC) {
             struct rc_sqe *sqe = rt_sqe();
             rc_sqe_baseline(d, sqe, rt_ring_handle, buf);
             expect_rejected(sqe, -RC_EOPNOTSUPP, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED, d->name);
