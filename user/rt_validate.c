@@ -76,7 +76,7 @@ int main(void)
     /* The SQE header: unknown opcodes, flags, reserved words, a handle where none goes. */
     static const struct { const char *what; uint8_t op, flags; uint16_t rsvd0; uint32_t rsvd1, handle;
                           unsigned field, reason; int32_t err; } hdr[] = {
-        { "opcode 20", 20, 0, 0, 0, 0, RC_FIELD_OPCODE, RC_BAD_OPCODE, -RC_EINVAL },
+        { "opcode 50", 50, 0, 0, 0, 0, RC_FIELD_OPCODE, RC_BAD_OPCODE, -RC_EINVAL },
         { "opcode 63", 63, 0, 0, 0, 0, RC_FIELD_OPCODE, RC_BAD_OPCODE, -RC_EINVAL },
         { "opcode 200", 200, 0, 0, 0, 0, RC_FIELD_OPCODE, RC_BAD_OPCODE, -RC_EINVAL },
         { "sqe flags", RC_OP_NOP, 0x80, 0, 0, 0, RC_FIELD_FLAGS, RC_BAD_SQE_FLAGS, -RC_EINVAL },
