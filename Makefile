@@ -11,7 +11,7 @@ INC      := -Iinclude -Ihosted
 
 LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/channel.c lib/names.c lib/uring.c lib/version.c lib/trace.c
 HOSTED_SRCS := hosted/port.c hosted/files.c hosted/client_state.c hosted/worker.c \
-               hosted/client.c hosted/inproc.c hosted/trace.c
+               hosted/client.c hosted/inproc.c hosted/trace.c hosted/registry.c
 TEST_SRCS   := $(wildcard tests/test_*.c)
 TEST_NAMES  := $(patsubst tests/%.c,%,$(TEST_SRCS))
 HDRS        := $(wildcard include/ringcall/*.h include/ringcall/*.def lib/*.h hosted/*.h tests/*.h)

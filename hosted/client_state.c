@@ -102,6 +102,7 @@ struct host_client *host_client_new(const struct rc_params *params, int root_fd,
 	}
 	c->id = __atomic_fetch_add(&host_next_id, 1, __ATOMIC_RELAXED);
 	c->root_fd = root_fd;
+	c->uid = (uint32_t)getuid(); /* the server's own; the server sets a remote client's */
 	c->idle_ns = (uint64_t)p.idle_us * 1000u;
 	c->console_fd = console_fd;
 	c->region_bytes = (ring_bytes + 4095) / 4096 * 4096 + p.data_bytes;

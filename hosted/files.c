@@ -190,4 +190,6 @@ const struct rce_handlers host_handlers = {
 	.close = host_close,
 	.close_object = host_close_object,
 	.ipc = &host_ipc_ops,
+	.channel_publish = host_channel_publish,
+	.channel_connect = host_channel_connect,
 };

@@ -28,6 +28,7 @@ struct host_client {
 	int root_fd;              /* files are confined beneath it */
 	int console_fd;           /* CONSOLE_WRITE goes here */
 	uint32_t id;
+	uint32_t uid;             /* the client's Unix uid: its prefix for CHANNEL_PUBLISH */
 	uint32_t dead;            /* set by the server's main thread; read by the worker */
 	uint64_t idle_ns;         /* POLL: how long its worker polls before sleeping */
 	size_t region_bytes;
@@ -50,6 +51,10 @@ struct host_worker {
 };
 
 extern const struct rce_handlers host_handlers;
+
+/* registry.c: the names of channels (CHANNEL_PUBLISH, CHANNEL_CONNECT) */
+int32_t host_channel_publish(struct rce_call *c, const struct rce_args_channel_publish *a);
+int32_t host_channel_connect(struct rce_call *c, const struct rce_args_channel_connect *a);
 
 /* The one place Linux errnos become results: -RC_E<name> for each name of
  * the vocabulary (abi.h RC_ERRORS), -RC_EIO for any other. e > 0. */

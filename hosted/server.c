@@ -411,6 +411,13 @@ static void hs_mapped(struct server *s, unsigned i)
 		host_trace_attach(c, &s->trace, (uint32_t)cred.pid);
 	}
 	s->pfds[CLIENT_PFD(k)] = (struct pollfd){ .fd = h->sock, .events = POLLIN };
+	{
+		struct ucred peer = { 0 };
+		socklen_t plen = sizeof(peer);
+
+		if (getsockopt(h->sock, SOL_SOCKET, SO_PEERCRED, &peer, &plen) == 0)
+			c->uid = peer.uid; /* its prefix for CHANNEL_PUBLISH (registry.c) */
+	}
 	s->owners[k] = c;
 	s->nr_clients++;
 	s->nr_welcomed--;

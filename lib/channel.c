@@ -337,12 +337,12 @@ int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_
 /* The handles a message carries: each open, a CHANNEL with TRANSFER, not
  * an end of the channel it travels on, none twice. Looked up only: nothing
  * moves unless every one is good. */
-static int32_t rce_check_moves(struct rce_call *c, struct rce_chan *ch, const uint32_t *hs,
+static int32_t rce_check_moves(struct rce_ctx *ctx, struct rce_chan *ch, const uint32_t *hs,
 			       uint32_t n, struct rce_moved *out)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t why;
-		struct rce_chan_end *x = rce_handle_lookup(c->ctx, hs[i], RCE_HT_CHANNEL,
+		struct rce_chan_end *x = rce_handle_lookup(ctx, hs[i], RCE_HT_CHANNEL,
 							   RC_RIGHT_TRANSFER, &why);
 
 		if (!x)
@@ -356,6 +356,18 @@ static int32_t rce_check_moves(struct rce_call *c, struct rce_chan *ch, const ui
 		out[i].rights = 0;
 	}
 	return 0;
+}
+
+/* Queue m at e and wake e's first parked receiver (lock held). */
+static void rce_enqueue(struct rce_chan_end *e, struct rce_msg *m)
+{
+	if (e->tail)
+		e->tail->next = m;
+	else
+		e->head = m;
+	e->tail = m;
+	e->queued++;
+	rce_wake_first(&e->recv_waiters);
 }
 
 int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_send *a)
@@ -387,7 +399,7 @@ int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_se
 	}
 	m->len = a->len;
 	m->nhandles = n;
-	err = rce_check_moves(c, e->chan, hs, n, m->h);
+	err = rce_check_moves(c->ctx, e->chan, hs, n, m->h);
 	if (!err && a->len && rce_copy_in(c, m->data, a->buf, 0, a->len))
 		err = -RC_EFAULT;
 	if (err) {
@@ -400,13 +412,7 @@ int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_se
 		m->h[i].rights = rce_handle_rights(c->ctx, hs[i]);
 		rce_handle_remove(c->ctx, hs[i]);
 	}
-	if (peer->tail)
-		peer->tail->next = m;
-	else
-		peer->head = m;
-	peer->tail = m;
-	peer->queued++;
-	rce_wake_first(&peer->recv_waiters);
+	rce_enqueue(peer, m);
 	err = (int32_t)a->len;
 out:
 	ipc->unlock();
@@ -493,4 +499,79 @@ int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *
 	h = rce_end_install(c->ctx, c->target, a->rights);
 	ipc->unlock();
 	return h;
+}
+
+/* ---- for platforms: channels made and used outside any op ---- */
+
+int32_t rce_channel_create_in(struct rce_ctx *ctx, uint32_t out[2])
+{
+	const struct rce_ipc_ops *ipc = rce_ipc(ctx);
+	struct rce_chan *ch = rce_port_alloc(sizeof(*ch));
+	int32_t h0, h1;
+
+	if (!ch)
+		return -RC_ENOMEM;
+	ch->end[0].chan = ch->end[1].chan = ch;
+	ipc->lock();
+	h0 = rce_end_install(ctx, &ch->end[0], RC_CHANNEL_RIGHTS);
+	h1 = h0 < 0 ? h0 : rce_end_install(ctx, &ch->end[1], RC_CHANNEL_RIGHTS);
+	if (h1 < 0) {
+		if (h0 >= 0) {
+			rce_handle_remove(ctx, (uint32_t)h0);
+			rce_end_drop(&ch->end[0]);
+		} else {
+			rce_port_free(ch, sizeof(*ch));
+		}
+	}
+	ipc->unlock();
+	if (h1 < 0)
+		return h1;
+	out[0] = (uint32_t)h0;
+	out[1] = (uint32_t)h1;
+	return 0;
+}
+
+int32_t rce_channel_send_handle(struct rce_ctx *ctx, uint32_t via, uint32_t handle)
+{
+	const struct rce_ipc_ops *ipc = rce_ipc(ctx);
+	uint8_t why;
+	struct rce_chan_end *e = rce_handle_lookup(ctx, via, RCE_HT_CHANNEL, RC_RIGHT_SEND, &why);
+	struct rce_chan_end *peer;
+	struct rce_msg *m = NULL;
+	int32_t err = 0;
+
+	if (!e)
+		return -RC_EBADF;
+	peer = rce_peer(e);
+	ipc->lock();
+	if (peer->closed)
+		err = -RC_EPIPE;
+	else if (peer->queued >= RC_CHANNEL_QUEUE_MAX)
+		err = -RC_EAGAIN;
+	else if (!(m = rce_port_alloc(sizeof(*m))))
+		err = -RC_ENOMEM;
+	else if ((err = rce_check_moves(ctx, e->chan, &handle, 1, m->h)) != 0)
+		rce_msg_free(m);
+	if (!err) {
+		m->nhandles = 1;
+		m->h[0].rights = rce_handle_rights(ctx, handle);
+		rce_handle_remove(ctx, handle);
+		rce_enqueue(peer, m);
+	}
+	ipc->unlock();
+	return err;
+}
+
+int32_t rce_channel_close_handle(struct rce_ctx *ctx, uint32_t handle)
+{
+	uint8_t why;
+	struct rce_chan_end *e = rce_handle_lookup(ctx, handle, RCE_HT_CHANNEL, 0, &why);
+
+	if (!e)
+		return -RC_EBADF;
+	rce_ipc(ctx)->lock();
+	rce_handle_remove(ctx, handle);
+	rce_end_drop(e);
+	rce_ipc(ctx)->unlock();
+	return 0;
 }

@@ -307,6 +307,8 @@ static const char *target_words(const struct rc_op_desc *d, char *buf, size_t si
 		rights = " with RC_RIGHT_RECV";
 	else if (d->rights == RC_RIGHT_DUP)
 		rights = " with RC_RIGHT_DUP";
+	else if (d->rights == RC_RIGHT_TRANSFER)
+		rights = " with RC_RIGHT_TRANSFER";
 	switch (d->target) {
 	case RC_TK_NONE: snprintf(buf, size, "none: `sqe->handle` must be 0"); break;
 	case RC_TK_ANY: snprintf(buf, size, "`sqe->handle`: any open handle%s", rights); break;
@@ -485,7 +487,8 @@ static void write_md(const char *out, const char *def)
 			: d->target == RC_TK_CHANNEL ? "CHANNEL" : "FILE",
 			d->rights == RC_RIGHT_READ ? " (READ)" : d->rights == RC_RIGHT_WRITE ? " (WRITE)"
 			: d->rights == RC_RIGHT_SEND ? " (SEND)" : d->rights == RC_RIGHT_RECV ? " (RECV)"
-			: d->rights == RC_RIGHT_DUP ? " (DUP)" : "",
+			: d->rights == RC_RIGHT_DUP ? " (DUP)"
+			: d->rights == RC_RIGHT_TRANSFER ? " (TRANSFER)" : "",
 			impl_short(d->impl));
 	}
 	fprintf(f, "\n");

@@ -94,6 +94,7 @@
 #define RC_CHANNEL_NOWAIT       (1u << 0) /* -EAGAIN instead of parking */
 #define RC_CHANNEL_PAIR_SIZE    8u        /* struct rc_channel_pair */
 #define RC_CHANNEL_INFO_SIZE    24u       /* struct rc_channel_info */
+#define RC_CHANNEL_NAME_MAX     64u       /* CHANNEL_PUBLISH/CONNECT names (hosted) */
 
 #define RC_ACCESS_RDONLY 0u
 #define RC_ACCESS_WRONLY 1u

@@ -193,6 +193,16 @@ bool rce_close_engine_object(struct rce_call *c);
  * meanwhile). Return the handle in to, -RC_EBADF if handle names no
  * channel endpoint in from, or -RC_EMFILE (nothing moved). */
 int32_t rce_channel_handle_move(struct rce_ctx *from, uint32_t handle, struct rce_ctx *to);
+/* Make a channel whose two handles go to ctx's table (a platform's name
+ * service); 0 and out filled, or -RC_ENOMEM / -RC_EMFILE. The platform
+ * holds ctx still. */
+int32_t rce_channel_create_in(struct rce_ctx *ctx, uint32_t out[2]);
+/* Send, from ctx over endpoint via, a message of 0 bytes carrying handle
+ * (which moves): 0, -RC_EPIPE (peer closed), -RC_EAGAIN (queue full: never
+ * parks), -RC_EBADF/-RC_EINVAL as CHANNEL_SEND. ctx held still. */
+int32_t rce_channel_send_handle(struct rce_ctx *ctx, uint32_t via, uint32_t handle);
+/* Close a channel handle of ctx, as CLOSE does: 0 or -RC_EBADF. */
+int32_t rce_channel_close_handle(struct rce_ctx *ctx, uint32_t handle);
 
 /* ---- rings ---- */
 /* Lay out a ring in shared (zeroed here) and set up the engine's state.
