@@ -164,7 +164,13 @@ int rc_wait_cqe_nr(struct rc_ring *r, struct rc_cqe **cqe, uint32_t nr)
 			continue;
 		}
 		/* An overflowed engine flushes its backlog only when it
-		 * runs: ring it so the CQEs we wait for can come. */
+		 * runs: ring it so the CQEs we wait for can come. The fence
+		 * orders our cq_head stores before this CQ_OVERFLOW load.
+		 * Pairs with the engine's fence between setting NEED_WAKEUP
+		 * and re-checking for CQ room before it sleeps: either it sees
+		 * the room we made or we see the flag and ring (spec/ring.pml,
+		 * mutant no-wait-fence). */
+		rc_fence_full();
 		ret = rc_enter(r, 0, nr, RC_ENTER_GETEVENTS |
 			       ((rc_load_relaxed(&r->hdr->flags) & RC_RING_CQ_OVERFLOW) ?
 				RC_ENTER_SQ_WAKEUP : 0));
