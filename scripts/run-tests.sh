@@ -74,6 +74,7 @@ check kernel-icount make --no-print-directory -s kernel-test-icount
 for arch in x86_64 riscv64 aarch64; do
 	check "free-$arch" make --no-print-directory -s "free-$arch"
 done
+check spin-model scripts/spin-check.sh
 # The kept corpus replayed, then 100 000 new inputs; new finds go to a
 # scratch directory (libFuzzer writes into the first one), not the repo.
 fuzz_short() {
