@@ -62,7 +62,8 @@ K_IMG := $(K_BUILD)/kernel.img
 # Keep user objects (make would delete them as intermediates of the .elf chain).
 .SECONDARY: $(U_LIB_OBJS) $(patsubst %.elf,%.c.o,$(U_ELFS))
 
-.PHONY: kernel kernel-user kernel-run kernel-test kernel-test-icount kernel-gdb kernel-clean bench-kernel
+.PHONY: kernel kernel-user kernel-run kernel-test kernel-test-icount kernel-gdb kernel-clean bench-kernel \
+        fuzz-kernel
 
 kernel: $(K_IMG)
 kernel-user: $(U_ELFS)
@@ -143,6 +144,16 @@ kernel-test-icount: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS) $(K_ICOUNT_FLAGS)" \
 	  K_TEST_TIMEOUT=$(K_ICOUNT_TEST_TIMEOUT) K_TEST_LOG=$(K_BUILD)/test-icount.log \
 	  $(K_DIR)/run-tests.sh $(K_IMG) icount
+
+# The ring fuzzer (user/fuzz.c, kernel/kfuzz.c): COUNT SQEs from SEED, over
+# three processes and their children. KFUZZ_FLAGS=k: issue 9's lifetime scenarios.
+SEED ?= 1
+COUNT ?= 1000000
+KFUZZ_FLAGS ?= k
+FUZZ_TIMEOUT ?= 3600
+fuzz-kernel: $(K_IMG)
+	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS)" K_TEST_TIMEOUT=$(FUZZ_TIMEOUT) \
+	  K_TEST_LOG=$(K_BUILD)/fuzz.log $(K_DIR)/run-tests.sh $(K_IMG) fuzz=$(SEED):$(COUNT):$(KFUZZ_FLAGS)
 
 # NOP cost at batch 1..256, entered and polled, against a bare trap, in
 # instructions (QEMU icount: the guest TSC counts them; two runs, identical):

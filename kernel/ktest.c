@@ -887,6 +887,19 @@ static bool t_stress(void)
     return true;
 }
 
+/* The ring fuzzer (user/fuzz.c, kfuzz.c), a short run: three processes
+ * and their children, the lifetime scenarios included ('k'). */
+bool kfuzz_run(uint64_t seed, uint64_t count, const char *flags, char *why, size_t n,
+               uint64_t *sqes);
+void kfuzz_cmdline(void);
+static bool t_fuzz(void)
+{
+    uint64_t sqes;
+    EXPECT(kfuzz_run(1, 6000, "k", why, sizeof(why), &sqes), "%s", why);
+    EXPECT(sqes >= 6000 / 2, "only %lu SQEs taken", (unsigned long)sqes);
+    return true;
+}
+
 /* First occurrence of needle in hay, or NULL. */
 static const char *strstr_k(const char *hay, const char *needle)
 {
@@ -907,6 +920,7 @@ int ktest_main(void *arg UNUSED)
     if (cmdline_has("ktest-hang"))
         for (;;)
             hlt();
+    kfuzz_cmdline();                        /* `test fuzz=SEED:COUNT[:FLAGS]`: only the fuzzer */
     const char *only = strstr_k(kcmdline, "run=");
     if (only) {                             /* `test run=PROG`: one user program, for debugging */
         char prog[PROC_NAME];
@@ -973,6 +987,7 @@ int ktest_main(void *arg UNUSED)
     run("poll_no_traps", t_rt_poll, true);
     run("poll_sleep_wake", t_pollwake, true);
     run("stress_smp", t_stress, true);
+    run("fuzz_short", t_fuzz, true);
     run("lifetime_close_races_enter", t_rt_closerace, true);
     run("limits_hog_tree_bystander", t_hog, true);
     kprintf("kernel-test: %lu free frames at end (%lu at start), %lu ms\n",
