@@ -48,7 +48,7 @@
 static uint64_t rng;
 static bool child, klife;
 static const char *flags_arg = "";
-static uint64_t target, sqes, batches, fails_cqe;
+static uint64_t target, sqes, batches;
 static uint64_t next_data = 1;
 
 static char inbuf[4096 + 64];           /* UIN: dots (a console write prints dots) */
@@ -184,7 +184,7 @@ static uint32_t pick_argv(void)
 struct pend {
     uint64_t data;
     uint8_t op, flags;
-    bool done, fuzz_spawn;
+    bool done;
     uint64_t addr;      /* RING_CREATE: where */
     uint32_t handle;    /* CLOSE: which */
 };
@@ -241,7 +241,6 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
             rc_field_put(s, field_named(d, "argv"), (uintptr_t)argvbuf);
             uint32_t n = pick_argv();
             rc_field_put(s, field_named(d, "argv_len"), n);
-            p->fuzz_spawn = n && strcmp(argvbuf, "fuzz") == 0;
         }
         break;
     default:
@@ -330,10 +329,9 @@ static struct pend pend[MAXB + 8];
 static uint32_t ops_ok[RC_OP_COUNT + 1], ops_err[RC_OP_COUNT + 1]; /* by opcode; last: unknown */
 static int npend;
 
-/* The batch's user_data: unique per entry. */
-static void add(struct tring *t, struct rc_sqe *s, struct pend *p)
+/* Account for entry s (described by p) in this batch: a unique user_data. */
+static void add(struct rc_sqe *s, struct pend *p)
 {
-    (void)t;
     p->data = next_data++;
     p->flags = s->flags;
     p->done = false;
@@ -360,7 +358,7 @@ static bool account(const struct rc_cqe *c, uint64_t mark)
         p->done = true;
         if (p->op == RC_OP_RING_CREATE && c->res > 0) {
             if (nloose < MAX_LOOSE)
-                loose[nloose++] = (typeof(loose[0])){ (uint32_t)c->res, p->addr };
+                loose[nloose++] = (__typeof__(loose[0])){ (uint32_t)c->res, p->addr };
         } else if (p->op == RC_OP_CLOSE && c->res == 0) {
             for (int k = 0; k < nloose; k++)
                 if (loose[k].h == p->handle)
@@ -412,7 +410,6 @@ static void finish(struct tring *t, bool spin)
         if (!pend[i].done && !(pend[i].flags & RC_SQE_SKIP_SUCCESS)) {
             FAIL("no CQE for %lu (op %u, flags 0x%x)", (unsigned long)pend[i].data, pend[i].op,
                  pend[i].flags);
-            fails_cqe++;
         }
     npend = 0;
     batches++;
@@ -431,27 +428,18 @@ static void random_batch(struct tring *t)
             s->flags &= (uint8_t)~RC_SQE_LINK;  /* the marker stays out of chains */
         if (s->opcode == RC_OP_EXIT && !(s->flags & RC_SQE_LINK) && one_in(2))
             s->flags |= RC_SQE_LINK;            /* EXIT in the middle of a chain */
-        add(t, s, p);
+        add(s, p);
     }
     finish(t, false);
 }
 
-/* Queue one prepared entry for accounting. */
-static struct rc_sqe *entry(struct tring *t, uint8_t flags)
+/* Account for a prepared entry of a scenario, with these SQE flags. */
+static void track(struct rc_sqe *s, uint8_t flags)
 {
-    struct rc_sqe *s = rc_get_sqe(t->r);
     struct pend *p = &pend[npend];
-    *p = (struct pend){ 0 };
-    rc_sqe_init(s, RC_OP_NOP, 0);
+    *p = (struct pend){ .op = s->opcode };
     s->flags = flags;
-    add(t, s, p);
-    return s;
-}
-
-static void set_op(struct rc_sqe *s, uint8_t op)
-{
-    pend[npend - 1].op = op;
-    (void)s;
+    add(s, p);
 }
 
 /* ---- lifetime scenarios ---- */
@@ -487,18 +475,25 @@ static long spawn_quiet(const char *prog)
     return pid;
 }
 
-/* A chain completed by the timer, while we only watch the CQ. */
+/* A chain completed by the timer tick while we only watch the CQ: a
+ * TIMEOUT at its head ends with -ETIME (the chain is cancelled), or a
+ * counting TIMEOUT at its head is completed by a short one's CQE (the
+ * chain runs on). */
 static void irq_chain(void)
 {
-    struct rc_sqe *s = entry(&mainr, RC_SQE_LINK);
-    rc_prep_timeout(s, 1 + below(2000000), 0, 0);
-    s->flags = RC_SQE_LINK;
-    s->user_data = pend[npend - 1].data;
-    set_op(s, RC_OP_TIMEOUT);
-    pend[npend - 1].flags = RC_SQE_LINK;
-    /* TIMEOUT ends with -ETIME: its chain is cancelled, also by the timer */
-    entry(&mainr, RC_SQE_LINK);
-    entry(&mainr, 0);
+    struct rc_sqe *s;
+    uint64_t ns = 1 + below(2000000);
+    if (one_in(2)) {
+        rc_prep_timeout(s = rc_get_sqe(mainr.r), ns, 0, 0);
+        track(s, 0);
+        ns = 10000000000ull;
+    }
+    rc_prep_timeout(s = rc_get_sqe(mainr.r), ns, 1, 0);
+    track(s, RC_SQE_LINK);
+    rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
+    track(s, RC_SQE_LINK);
+    rc_prep_getpid(s = rc_get_sqe(mainr.r), 0);
+    track(s, 0);
     finish(&mainr, true);
 }
 
@@ -508,17 +503,13 @@ static void exit_chain(void)
     long pid = spawn_quiet(one_in(2) ? "exitcode" : "hello");
     if (pid <= 0)
         return;
-    struct rc_sqe *s = entry(&mainr, RC_SQE_LINK);
-    rc_prep_wait(s, (int32_t)pid, 0, outbuf, sizeof(struct rc_wait_info));
-    s->flags = RC_SQE_LINK;
-    s->user_data = pend[npend - 1].data;
-    set_op(s, RC_OP_WAIT);
-    entry(&mainr, RC_SQE_LINK);
-    s = entry(&mainr, 0);
-    uint64_t d = s->user_data;
-    rc_prep_proc_stats(s, outbuf, 40);
-    s->user_data = d;
-    set_op(s, RC_OP_PROC_STATS);
+    struct rc_sqe *s;
+    rc_prep_wait(s = rc_get_sqe(mainr.r), (int32_t)pid, 0, outbuf, sizeof(struct rc_wait_info));
+    track(s, RC_SQE_LINK);
+    rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
+    track(s, RC_SQE_LINK);
+    rc_prep_proc_stats(s = rc_get_sqe(mainr.r), outbuf, 40);
+    track(s, 0);
     finish(&mainr, false);
 }
 
