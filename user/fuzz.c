@@ -513,6 +513,18 @@ static void exit_chain(void)
     finish(&mainr, false);
 }
 
+/* A console read parked (nobody types), then cancelled. */
+static void read_cancel(void)
+{
+    struct rc_sqe *s;
+    rc_prep_console_read(s = rc_get_sqe(mainr.r), outbuf, 1 + below(64));
+    track(s, 0);
+    uint64_t target = s->user_data;
+    rc_prep_cancel(s = rc_get_sqe(mainr.r), target, below(2));
+    track(s, 0);
+    finish(&mainr, false);
+}
+
 /* Make a ring at addr (sq, cq, flags) and attach it; handle or -errno. */
 static int32_t make_ring(struct rc_ring *r, uint64_t addr, uint32_t sq, uint32_t cq, uint32_t flags)
 {
@@ -533,7 +545,7 @@ static void close_from_other(void)
         if (i == 0)
             rc_prep_timeout(s, 1000000000ull, 0, 0);
         else if (i == 1)
-            rc_prep_nop(s, 0);
+            rc_prep_console_read(s, outbuf, 1 + below(16));  /* parked until the ring goes */
         else
             rc_prep_getpid(s, 0);
         rc_sqe_set_flags(s, i == 0 ? RC_SQE_LINK : 0);
@@ -724,7 +736,7 @@ static void scenario(void)
         sync_close(loose[--nloose].h);
     uint32_t k = below(child ? 4 : 8);
     switch (k) {
-    case 0: irq_chain(); break;
+    case 0: if (one_in(2)) irq_chain(); else read_cancel(); break;
     case 1: exit_chain(); break;
     case 2: close_from_other(); break;
     case 3: close_self_in_enter(); break;
