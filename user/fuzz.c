@@ -768,7 +768,12 @@ int main(int argc, char **argv)
     mainr = (struct tring){ .r = &rt_ring, .h = rt_ring_handle, .main = true };
     scratch.r = &scratch_ring;
     new_scratch();
+    uint64_t report = 100000;
     while (sqes < target && !rt_fails) {
+        if (!child && sqes >= report) {         /* a sign of life on long runs */
+            printf("  fuzz main: %lu SQEs\n", (unsigned long)sqes);
+            report += 100000;
+        }
         uint32_t k = below(16);
         if (k == 0) {
             scenario();
