@@ -88,11 +88,12 @@ static uint64_t parse_u64(const char *s)
     return v;
 }
 
-#define FAIL(...)                                                               \
+/* A failure: one console write (several could interleave with other
+ * processes' output), counted in rt_fails. */
+#define FAIL(fmt, ...)                                                          \
     do {                                                                        \
-        printf("fuzz %s: ", child ? "child" : "main");                          \
-        printf(__VA_ARGS__);                                                    \
-        printf(" (seed %lu, sqe %lu)\n", (unsigned long)rng, (unsigned long)sqes); \
+        printf("fuzz %s: " fmt " (batch %lu, sqe %lu)\n", child ? "child" : "main", \
+               ##__VA_ARGS__, (unsigned long)batches, (unsigned long)sqes);     \
         rt_fails++;                                                             \
     } while (0)
 
@@ -345,6 +346,10 @@ static bool account(const struct rc_cqe *c, uint64_t mark)
 {
     if (c->user_data == mark)
         return true;
+    if (c->user_data == RT_WRITE_DATA) {        /* one of our printf's writes failed */
+        FAIL("a console write of ours failed: %d", c->res);
+        return false;
+    }
     for (int i = 0; i < npend; i++) {
         struct pend *p = &pend[i];
         if (p->data != c->user_data)
@@ -482,18 +487,17 @@ static long spawn_quiet(const char *prog)
 static void irq_chain(void)
 {
     struct rc_sqe *s;
-    uint64_t ns = 1 + below(2000000);
-    if (one_in(2)) {
-        rc_prep_timeout(s = rc_get_sqe(mainr.r), ns, 0, 0);
-        track(s, 0);
-        ns = 10000000000ull;
-    }
-    rc_prep_timeout(s = rc_get_sqe(mainr.r), ns, 1, 0);
+    bool counted = one_in(2);
+    rc_prep_timeout(s = rc_get_sqe(mainr.r), counted ? 10000000000ull : 1 + below(2000000), 1, 0);
     track(s, RC_SQE_LINK);
     rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
     track(s, RC_SQE_LINK);
     rc_prep_getpid(s = rc_get_sqe(mainr.r), 0);
     track(s, 0);
+    if (counted) {  /* armed after the counting one: its CQE completes it */
+        rc_prep_timeout(s = rc_get_sqe(mainr.r), 1000000 + below(2000000), 0, 0);
+        track(s, 0);
+    }
     finish(&mainr, true);
 }
 
@@ -687,17 +691,12 @@ static void close_racing_enter(void)
  * what follows it must not run. Does not return. */
 static void exit_mid_chain(void)
 {
-    struct rc_sqe *s;
-    if (klife && one_in(2)) {
-        /* A short TIMEOUT's CQE, posted by the timer, completes the
-         * counting one that heads the chain: the chain runs in the tick. */
-        rc_prep_timeout(rt_sqe(), 1 + below(2000000), 0, 0);
-        s = rt_sqe();
-        rc_prep_timeout(s, 10000000000ull, 1, 0);
-    } else {
-        s = rt_sqe();
+    struct rc_sqe *s = rt_sqe();
+    bool tick = klife && one_in(2);
+    if (tick)
+        rc_prep_timeout(s, 10000000000ull, 1, 0); /* completed by the short one's CQE */
+    else
         rc_prep_nop(s, 0);
-    }
     rc_sqe_set_flags(s, RC_SQE_LINK);
     s = rt_sqe();
     rc_prep_exit(s, FUZZ_EXIT);
@@ -708,6 +707,8 @@ static void exit_mid_chain(void)
     const char *av[] = { "exitcode", NULL };
     uint32_t n = rt_pack_argv(argvbuf, sizeof(argvbuf), av);
     rc_prep_spawn(rt_sqe(), argvbuf, n, 0);
+    if (tick)   /* armed after the counting one; fired by the tick */
+        rc_prep_timeout(rt_sqe(), 1000000 + below(2000000), 0, 0);
     rc_submit(&rt_ring);
     for (uint64_t t = rt_rdtsc(); rt_rdtsc() - t < 40000000000ull;)
         __builtin_ia32_pause();                 /* the timer ends us */
