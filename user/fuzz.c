@@ -88,14 +88,26 @@ static uint64_t parse_u64(const char *s)
     return v;
 }
 
-/* A failure: one console write (several could interleave with other
- * processes' output), counted in rt_fails. */
+/* A failure: noted now, printed by flush_fails once no DRAIN'd marker
+ * holds our ring (a write queued behind one runs later, when the buffer
+ * it points at holds something else). */
+static char faillog[2048];
+static unsigned faillen;
 #define FAIL(fmt, ...)                                                          \
     do {                                                                        \
-        printf("fuzz %s: " fmt " (batch %lu, sqe %lu)\n", child ? "child" : "main", \
-               ##__VA_ARGS__, (unsigned long)batches, (unsigned long)sqes);     \
+        if (faillen < sizeof(faillog))                                          \
+            faillen += (unsigned)snprintf(faillog + faillen, sizeof(faillog) - faillen, \
+                "fuzz %s: " fmt " (batch %lu, sqe %lu)\n", child ? "child" : "main", \
+                ##__VA_ARGS__, (unsigned long)batches, (unsigned long)sqes);    \
         rt_fails++;                                                             \
     } while (0)
+
+static void flush_fails(void)
+{
+    if (faillen)
+        rt_write(faillog, faillen < sizeof(faillog) ? faillen : sizeof(faillog) - 1);
+    faillen = 0;
+}
 
 /* ---- building one entry from the table ---- */
 
@@ -247,14 +259,18 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
     default:
         break;
     }
-    /* Mutations may have aimed an out-buffer at our rings' memory: keep our CQEs ours. */
+    /* Mutations may have aimed an out-buffer at memory we rely on: our
+     * rings (our CQEs stay ours), our stack (the top of the user half),
+     * argv. The kernel writing there would be our bug, not its. */
     const struct rc_op_desc *dd = rc_op_desc(s->opcode);
+    uint64_t sp = (uintptr_t)&dd;
     for (unsigned i = 0; dd && i < dd->nfields; i++) {
         if (dd->fields[i].kind != RC_FK_UOUT)
             continue;
         uint64_t a = field_get(s, &dd->fields[i]);
         if ((a >= RK_RING0_ADDR && a < RK_RING0_ADDR + 0x100000) || (a >= SCRATCH && a < SCRATCH + 0x100000) ||
-            (a >= (uintptr_t)argvbuf && a < (uintptr_t)argvbuf + sizeof(argvbuf)))
+            (a >= (uintptr_t)argvbuf && a < (uintptr_t)argvbuf + sizeof(argvbuf)) ||
+            (a >= (sp & ~0xffffful) - 0x100000 && a < 0x0000800000000000ul))
             rc_field_put(s, &dd->fields[i], (uintptr_t)outbuf);
     }
     p->op = s->opcode;
@@ -418,6 +434,7 @@ static void finish(struct tring *t, bool spin)
         }
     npend = 0;
     batches++;
+    flush_fails();
 }
 
 /* A random batch on ring t. */
@@ -713,6 +730,7 @@ static void exit_mid_chain(void)
     for (uint64_t t = rt_rdtsc(); rt_rdtsc() - t < 40000000000ull;)
         __builtin_ia32_pause();                 /* the timer ends us */
     FAIL("still alive after EXIT");
+    flush_fails();
     exit(rt_report("fuzz") + 100);
 }
 
@@ -795,6 +813,7 @@ int main(int argc, char **argv)
         if (st != 0 && st != FUZZ_EXIT)
             FAIL("child %d ended with status 0x%lx", wi.pid, (unsigned long)st);
     }
+    flush_fails();
     if (!child || rt_fails) {
         char line[512];
         int n = snprintf(line, sizeof(line), "  fuzz %s: %lu SQEs in %lu batches, %d failures; ok/failed:",
