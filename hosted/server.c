@@ -570,9 +570,11 @@ int main(int argc, char **argv)
 			unlink_if_ours(&s);
 			die("cannot start worker threads");
 		}
-	if (!s.quiet)
-		printf("ringcall-server: serving %s on %s with %u worker(s)\n",
-		       "the root directory", s.socket_path, s.nr_workers);
+	/* Even with --quiet (which silences only the per-client lines): it
+	 * says the server is complete and answers, which a script can wait
+	 * for; the socket path appears before the workers exist. */
+	printf("ringcall-server: serving %s on %s with %u worker(s)\n",
+	       "the root directory", s.socket_path, s.nr_workers);
 	serve(&s);
 	for (unsigned i = 0; i < MAX_HANDSHAKES; i++)
 		if (s.hs[i].sock >= 0)

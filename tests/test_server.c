@@ -50,21 +50,47 @@ static pid_t spawn_server(const char *sock)
 	return pid;
 }
 
-static void wait_for_socket(const char *sock)
+/* How many lines of the server's log contain text (0 before any log). */
+static unsigned log_count(const char *text)
 {
-	struct stat st;
+	char line[1024];
+	unsigned n = 0;
+	FILE *f = fopen(log_path, "r");
 
-	for (int i = 0; i < 500 && (lstat(sock, &st) || !S_ISSOCK(st.st_mode)); i++)
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, text) != NULL;
+	fclose(f);
+	return n;
+}
+
+#define SERVING "ringcall-server: serving "
+
+/* Wait until server pid says it serves: its log has more 'serving' lines
+ * than the seen_before counted before it was spawned. The line comes after
+ * listening and starting the workers, so the server is then complete (its
+ * fds and maps are its idle baseline) and a connect is answered; the path
+ * merely existing proves neither. Fails if the server exits first, or
+ * says nothing within 60 s (a hang, not a slow start). */
+static void wait_serving(pid_t pid, unsigned seen_before)
+{
+	for (int i = 0; i < 6000 && log_count(SERVING) <= seen_before; i++) {
+		assert_int_equal(waitpid(pid, NULL, WNOHANG), 0);
 		usleep(10000);
-	assert_int_equal(lstat(sock, &st), 0);
-	assert_true(S_ISSOCK(st.st_mode));
+	}
+	assert_true(log_count(SERVING) > seen_before);
 }
 
 static void start_server(void)
 {
+	unsigned seen;
+
+	snprintf(log_path, sizeof(log_path), "%s/server.log", temp_dir());
+	seen = log_count(SERVING);
 	snprintf(sock_path, sizeof(sock_path), "%s/sock", temp_dir());
 	server_pid = spawn_server(sock_path);
-	wait_for_socket(sock_path);
+	wait_serving(server_pid, seen);
 }
 
 /* The exit status of pid, waiting at most 5 s; a process still running
@@ -319,8 +345,7 @@ static void crashed_client_is_reclaimed(void **state)
 	struct rc_ring r;
 
 	(void)state;
-	usleep(100000);
-	fds = count_fds(server_pid);
+	fds = count_fds(server_pid); /* the idle server: setup saw it serving */
 	maps = count_maps(server_pid);
 	child = fork();
 	if (child == 0) {
@@ -493,12 +518,13 @@ static void stale_socket_is_replaced(void **state)
  * server put at the same path. */
 static void exit_removes_only_its_own_socket(void **state)
 {
+	unsigned seen = log_count(SERVING);
 	pid_t second;
 
 	(void)state;
 	assert_int_equal(unlink(sock_path), 0); /* as an admin might */
 	second = spawn_server(sock_path);
-	wait_for_socket(sock_path);
+	wait_serving(second, seen);
 	kill(server_pid, SIGTERM);
 	assert_true(wait_exit(server_pid) != -1);
 	server_pid = second; /* teardown stops it */
