@@ -11,7 +11,9 @@ INC      := -Iinclude -Ihosted
 
 LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/channel.c lib/names.c lib/uring.c lib/version.c lib/trace.c
 HOSTED_SRCS := hosted/port.c hosted/files.c hosted/client_state.c hosted/worker.c \
-               hosted/client.c hosted/inproc.c hosted/trace.c hosted/registry.c
+               hosted/client.c hosted/inproc.c hosted/trace.c hosted/registry.c hosted/sandbox.c
+# rc_sandbox (hosted/sandbox.c) builds its seccomp filter with libseccomp.
+HOST_LIBS   := -lseccomp
 TEST_SRCS   := $(wildcard tests/test_*.c)
 TEST_NAMES  := $(patsubst tests/%.c,%,$(TEST_SRCS))
 HDRS        := $(wildcard include/ringcall/*.h include/ringcall/*.def lib/*.h hosted/*.h tests/*.h)
@@ -37,12 +39,12 @@ $(O)/$(1)/libringcall.a: $(patsubst %.c,$(O)/$(1)/obj/%.o,$(LIB_SRCS) $(HOSTED_S
 	@rm -f $$@
 	ar rcs $$@ $$^
 $(O)/$(1)/ringcall-server: $(O)/$(1)/obj/hosted/server.o $(O)/$(1)/libringcall.a
-	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -o $$@
+	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ $(HOST_LIBS) -o $$@
 $(O)/$(1)/ringcall-demo: $(O)/$(1)/obj/hosted/demo.o $(O)/$(1)/libringcall.a
-	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -o $$@
+	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ $(HOST_LIBS) -o $$@
 $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/%.o $(O)/$(1)/obj/tests/helpers.o $(O)/$(1)/libringcall.a
 	@mkdir -p $$(dir $$@)
-	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -lcmocka -o $$@
+	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -lcmocka $(HOST_LIBS) -o $$@
 $(1): $(O)/$(1)/ringcall-server $(O)/$(1)/ringcall-demo $(addprefix $(O)/$(1)/tests/,$(TEST_NAMES))
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
@@ -97,7 +99,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(O)/fuzz/fuzz_engine: tests/fuzz_engine.c $(LIB_SRCS) $(HOSTED_SRCS) $(HDRS)
 	@mkdir -p $(@D)
-	clang $(CSTD) $(WARN) $(INC) $(FUZZ_FLAGS) -pthread tests/fuzz_engine.c $(LIB_SRCS) $(HOSTED_SRCS) -o $@
+	clang $(CSTD) $(WARN) $(INC) $(FUZZ_FLAGS) -pthread tests/fuzz_engine.c $(LIB_SRCS) $(HOSTED_SRCS) $(HOST_LIBS) -o $@
 fuzz: $(O)/fuzz/fuzz_engine
 	$< -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 include bench/bench.mk

@@ -45,7 +45,7 @@ bench-build: host $(PEERS_BIN) $(RCBENCH_BIN)
 $(RCBENCH_BIN): bench/ringcall_bench.c bench/bench_util.h $(BENCH_LIB) \
 		$(wildcard include/ringcall/*.h include/ringcall/*.def hosted/*.h)
 	@mkdir -p $(@D)
-	$(RCBENCH_CC) $(RCBENCH_FLAGS) bench/ringcall_bench.c $(BENCH_LIB) -o $@
+	$(RCBENCH_CC) $(RCBENCH_FLAGS) bench/ringcall_bench.c $(BENCH_LIB) -lseccomp -o $@
 
 # deps (liburing-dev, valgrind, gnuplot-nox, ...) must be there before
 # anything is compiled, hence the second make, as `make test` does.

@@ -349,14 +349,37 @@ static int host_handshake(struct host_conn *conn, const struct rc_params *p,
 	return ready.status;
 }
 
+/* RINGCALL_SANDBOX in the environment (ringcall-run -S): confine this
+ * process right after its first connection ("kill": RC_SANDBOX_KILL), so
+ * an unmodified client runs confined. 0, or the refusal (disconnected). */
+static int host_sandbox_from_env(struct rc_ring *r)
+{
+	const char *how = getenv("RINGCALL_SANDBOX");
+	int err;
+
+	if (!how || !*how)
+		return 0;
+	err = rc_sandbox(r, strcmp(how, "kill") == 0 ? RC_SANDBOX_KILL : 0);
+	if (err >= 0) {
+		unsetenv("RINGCALL_SANDBOX"); /* once: later rings are inside */
+		return 0;
+	}
+	rc_disconnect(r);
+	return err;
+}
+
 int rc_connect(struct rc_ring *r, const char *socket_path, const struct rc_params *p)
 {
 	struct host_conn *conn = calloc(1, sizeof(*conn));
 	struct host_welcome w;
 	int err;
 
-	if (!conn)
-		return -RC_ENOMEM;
+	if (!socket_path)
+		socket_path = getenv("RINGCALL_SOCKET"); /* as ringcall-run sets it */
+	if (!conn || !socket_path) {
+		free(conn);
+		return conn ? -RC_EINVAL : -RC_ENOMEM;
+	}
 	conn->sock = host_dial(socket_path);
 	err = conn->sock < 0 ? conn->sock : host_handshake(conn, p, &w);
 	if (!err)
@@ -370,7 +393,7 @@ int rc_connect(struct rc_ring *r, const char *socket_path, const struct rc_param
 		return err;
 	}
 	host_conn_init_ring_data(conn, r, w.data_off);
-	return 0;
+	return host_sandbox_from_env(r);
 }
 
 void rc_disconnect(struct rc_ring *r)

@@ -12,4 +12,4 @@ $(O)/examples/%: examples/%.c $(O)/pic/libringcall-hosted.a $(O)/pic/libringcall
 		$(wildcard include/ringcall/*.h)
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -Iinclude $< $(O)/pic/libringcall-hosted.a \
-		$(O)/pic/libringcall.a -pthread -o $@
+		$(O)/pic/libringcall.a -pthread $(HOST_LIBS) -o $@

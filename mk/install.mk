@@ -42,14 +42,14 @@ $(PIC)/$(1).a: $(patsubst %.c,$(PIC)/obj/%.o,$(2))
 	objcopy -w --keep-global-symbol='rc_*' $$@.o
 	ar rcs $$@ $$@.o
 	@rm -f $$@.o
-$(PIC)/$(1).so.$(RC_VERSION): $(patsubst %.c,$(PIC)/obj/%.o,$(2)) mk/ringcall.map $(3)
+$(PIC)/$(1).so.$(RC_VERSION): $(patsubst %.c,$(PIC)/obj/%.o,$(2)) mk/ringcall.map $(filter-out -l%,$(3))
 	$(CC) -shared -Wl,-soname,$(1).so.$(RC_VMAJOR) -Wl,--version-script=mk/ringcall.map \
 		-Wl,--no-undefined -o $$@ $$(filter %.o,$$^) $(3) -pthread
 	ln -sf $(1).so.$(RC_VERSION) $(PIC)/$(1).so.$(RC_VMAJOR)
 	ln -sf $(1).so.$(RC_VERSION) $(PIC)/$(1).so
 endef
 $(eval $(call rc_library,libringcall,$(USERLIB_SRCS),))
-$(eval $(call rc_library,libringcall-hosted,$(HOSTEDLIB_SRCS),$(PIC)/libringcall.so.$(RC_VERSION)))
+$(eval $(call rc_library,libringcall-hosted,$(HOSTEDLIB_SRCS),$(PIC)/libringcall.so.$(RC_VERSION) $(HOST_LIBS)))
 
 RC_LIBS := $(PIC)/libringcall.a $(PIC)/libringcall.so.$(RC_VERSION) \
            $(PIC)/libringcall-hosted.a $(PIC)/libringcall-hosted.so.$(RC_VERSION)

@@ -51,7 +51,7 @@ LD_LIBRARY_PATH=$lib ldd ./app_c | grep -e "$lib/libringcall-hosted.so" >/dev/nu
 # Static: the archives, no run-time dependency on ringcall.
 # shellcheck disable=SC2086
 gcc -std=c11 inproc_ring.c $(pkg-config --cflags ringcall-hosted) -L"$lib" \
-	-Wl,-Bstatic -lringcall-hosted -lringcall -Wl,-Bdynamic -pthread -o app_static
+	-Wl,-Bstatic -lringcall-hosted -lringcall -Wl,-Bdynamic -pthread -lseccomp -o app_static
 ! ldd ./app_static | grep -e ringcall
 ./app_static | grep -e '^NOP(-5000) = -22' >/dev/null
 cd "$root"

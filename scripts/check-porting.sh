@@ -20,7 +20,7 @@ ROW
 srcs=$(make --no-print-directory -s -p -n 2>/dev/null | sed -n 's/^\(LIB_SRCS\|HOSTED_SRCS\) := //p' | tr '\n' ' ')
 # shellcheck disable=SC2086
 gcc -std=gnu11 -Wall -Wextra -Werror -O1 -I"$tmp/include" -Ihosted -pthread \
-	tests/port_op.c $srcs -o "$tmp/port_op"
+	tests/port_op.c $srcs -lseccomp -o "$tmp/port_op"
 # The same engine files, freestanding, for the other targets.
 for f in lib/engine.c lib/ops.c lib/handles.c lib/channel.c; do
 	gcc -std=gnu11 -Wall -Wextra -Werror -O2 -ffreestanding -fno-builtin -nostdlib \

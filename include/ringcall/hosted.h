@@ -28,10 +28,34 @@ struct rc_params {
 
 /* Connect to the server listening at socket_path and attach r to a new
  * ring. Return 0 or a negative RC_E* (-RC_ENOENT: no server there;
- * -RC_ETIMEDOUT: something listens there but does not answer within 5 s). */
+ * -RC_ETIMEDOUT: something listens there but does not answer within 5 s).
+ * socket_path NULL: the one in $RINGCALL_SOCKET (-RC_EINVAL if unset). With
+ * $RINGCALL_SANDBOX set ("1", or "kill" for RC_SANDBOX_KILL), the process
+ * is confined with rc_sandbox once connected (as ringcall-run -S does);
+ * if that fails the ring is disconnected and the error returned. */
 int rc_connect(struct rc_ring *r, const char *socket_path, const struct rc_params *p);
 /* Detach and disconnect; the server reclaims everything the ring held. */
 void rc_disconnect(struct rc_ring *r);
+
+/* Confine this process so that the ring r (connected with rc_connect) is
+ * its only way out (docs/sandbox.md): no_new_privs, a Landlock ruleset
+ * denying every file-system access, and a seccomp filter allowing only
+ * what a ring client needs (futex, poll and recv on r's socket, clocks,
+ * non-executable memory, write to fds 1 and 2, exit, threads). Every
+ * other system call (open, openat, openat2, socket, execve, ptrace,
+ * io_uring_setup, fork...) fails with EPERM, or with RC_SANDBOX_KILL kills
+ * the process (SIGSYS). For the whole process, all its threads, for good:
+ * a second call can only narrow (e.g. EPERM to KILL). Return the layers
+ * now in force (RC_SANDBOX_SECCOMP | RC_SANDBOX_NO_NEW_PRIVS, and
+ * RC_SANDBOX_LANDLOCK unless this kernel has no Landlock: seccomp still
+ * refuses every open then), or a negative RC_E* (-RC_EINVAL: r is not
+ * connected to a server, or unknown flags). Also done by rc_connect when
+ * the environment has RINGCALL_SANDBOX (ringcall-run). */
+#define RC_SANDBOX_KILL          (1u << 0) /* flag: a denied call kills (SIGSYS) */
+#define RC_SANDBOX_SECCOMP       (1u << 8) /* result: the seccomp filter is in force */
+#define RC_SANDBOX_LANDLOCK      (1u << 9) /* result: Landlock denies all file access */
+#define RC_SANDBOX_NO_NEW_PRIVS  (1u << 10) /* result: no_new_privs is set */
+int rc_sandbox(struct rc_ring *r, unsigned flags);
 
 /* Memory inside the shared region's data area (rc_params.data_bytes,
  * default 1 MiB), the only place buffers may live when talking to a server
