@@ -27,7 +27,7 @@ CC_asan := $(CC)
 CC_tsan := clang
 VARIANTS    := host asan tsan
 
-.PHONY: all run run-hosted test bench clean deps cross fuzz gdb soak mutants
+.PHONY: all run run-hosted run-sandbox test bench clean deps cross fuzz gdb soak mutants
 all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
 
 # $(1) = variant: objects, library, server, demo and tests for it.
@@ -45,7 +45,12 @@ $(O)/$(1)/ringcall-demo: $(O)/$(1)/obj/hosted/demo.o $(O)/$(1)/libringcall.a
 $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/%.o $(O)/$(1)/obj/tests/helpers.o $(O)/$(1)/libringcall.a
 	@mkdir -p $$(dir $$@)
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -lcmocka $(HOST_LIBS) -o $$@
-$(1): $(O)/$(1)/ringcall-server $(O)/$(1)/ringcall-demo $(addprefix $(O)/$(1)/tests/,$(TEST_NAMES))
+$(O)/$(1)/ringcall-run: $(O)/$(1)/obj/hosted/run.o
+	$(CC_$(1)) $(CFLAGS_$(1)) $$^ -o $$@
+$(O)/$(1)/ringcall-sandbox-demo: $(O)/$(1)/obj/hosted/sandbox_demo.o $(O)/$(1)/libringcall.a
+	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ $(HOST_LIBS) -o $$@
+$(1): $(O)/$(1)/ringcall-server $(O)/$(1)/ringcall-demo $(O)/$(1)/ringcall-run \
+	$(O)/$(1)/ringcall-sandbox-demo $(addprefix $(O)/$(1)/tests/,$(TEST_NAMES))
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
 .SECONDARY:
@@ -76,6 +81,10 @@ gdb: deps kernel-gdb
 
 run-hosted: deps $(O)/host/ringcall-server $(O)/host/ringcall-demo
 	@scripts/run-hosted.sh $(O)/host
+
+# A client confined by seccomp and Landlock whose only way out is its ring.
+run-sandbox: deps $(O)/host/ringcall-server $(O)/host/ringcall-run $(O)/host/ringcall-sandbox-demo
+	@scripts/run-sandbox.sh $(O)/host
 
 test: deps
 	@$(MAKE) --no-print-directory host asan tsan $(O)/fuzz/fuzz_engine kernel

@@ -349,14 +349,44 @@ static int host_handshake(struct host_conn *conn, const struct rc_params *p,
 	return ready.status;
 }
 
+/* RINGCALL_ALLOW in the environment (ringcall-run -a "NOP,READ"): the
+ * ring is RESTRICTed to those opcodes (and RESTRICT, which can then only
+ * answer -EBUSY) before rc_connect returns, so the program never submits
+ * outside them. 0, or -RC_EINVAL for an unknown name. */
+static int host_restrict_from_env(struct rc_ring *r)
+{
+	const char *list = getenv("RINGCALL_ALLOW");
+	struct rc_cqe *cqe;
+	uint64_t allow;
+	int err;
+
+	if (!list || !*list)
+		return 0;
+	if (host_trace_parse_ops(list, &allow))
+		return -RC_EINVAL;
+	rc_prep_restrict_ops(rc_get_sqe(r), allow | 1ull << RC_OP_RESTRICT);
+	err = rc_submit_and_wait(r, 1);
+	if (err < 0)
+		return err;
+	if ((err = rc_wait_cqe(r, &cqe)) < 0)
+		return err;
+	err = cqe->res;
+	rc_cqe_seen(r, cqe);
+	return err;
+}
+
 /* RINGCALL_SANDBOX in the environment (ringcall-run -S): confine this
  * process right after its first connection ("kill": RC_SANDBOX_KILL), so
  * an unmodified client runs confined. 0, or the refusal (disconnected). */
 static int host_sandbox_from_env(struct rc_ring *r)
 {
 	const char *how = getenv("RINGCALL_SANDBOX");
-	int err;
+	int err = host_restrict_from_env(r);
 
+	if (err < 0) {
+		rc_disconnect(r);
+		return err;
+	}
 	if (!how || !*how)
 		return 0;
 	err = rc_sandbox(r, strcmp(how, "kill") == 0 ? RC_SANDBOX_KILL : 0);

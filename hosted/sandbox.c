@@ -60,6 +60,12 @@ static int landlock_deny_all(void)
 
 /* Allow nr, optionally only when one argument comparison holds. */
 #define ALLOW(nr) seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(nr), 0)
+/* Argument n compared (every field named: clang's -Wextra rejects
+ * libseccomp's SCMP_A0 macros, which leave datum_b out). */
+#define ARG_EQ(n, v) ((struct scmp_arg_cmp){ .arg = n, .op = SCMP_CMP_EQ, \
+					     .datum_a = (scmp_datum_t)(v), .datum_b = 0 })
+#define ARG_MASKED(n, mask, v) ((struct scmp_arg_cmp){ .arg = n, .op = SCMP_CMP_MASKED_EQ, \
+						       .datum_a = (mask), .datum_b = (v) })
 #define ALLOW_IF(nr, cmp) seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(nr), 1, cmp)
 
 /* The allow-list: what the ring client and a small C program need. */
@@ -72,7 +78,7 @@ static int seccomp_allow_list(scmp_filter_ctx ctx, int sock)
 	err |= ALLOW(futex);
 	err |= ALLOW(poll);
 	err |= ALLOW(ppoll);
-	err |= ALLOW_IF(recvfrom, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)sock));
+	err |= ALLOW_IF(recvfrom, ARG_EQ(0, sock));
 	err |= ALLOW(clock_gettime);
 	err |= ALLOW(clock_nanosleep);
 	err |= ALLOW(nanosleep);
@@ -86,34 +92,34 @@ static int seccomp_allow_list(scmp_filter_ctx ctx, int sock)
 	err |= ALLOW(sigaltstack); /* ASan and stack-overflow handlers ask for it */
 	err |= ALLOW(getpid);
 	err |= ALLOW(gettid);
-	err |= ALLOW_IF(tgkill, SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid())); /* abort() */
+	err |= ALLOW_IF(tgkill, ARG_EQ(0, getpid())); /* abort() */
 	/* Memory for malloc: never executable. */
 	err |= ALLOW(brk);
 	err |= ALLOW(munmap);
 	err |= ALLOW(madvise);
 	err |= ALLOW(mremap);
-	err |= ALLOW_IF(mmap, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
-	err |= ALLOW_IF(mprotect, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	err |= ALLOW_IF(mmap, ARG_MASKED(2, PROT_EXEC, 0));
+	err |= ALLOW_IF(mprotect, ARG_MASKED(2, PROT_EXEC, 0));
 	err |= ALLOW(getrandom);
 	err |= ALLOW(sched_yield);
 	/* printf: write to stdout and stderr only; stdio's first fstat. */
-	err |= ALLOW_IF(write, SCMP_A0(SCMP_CMP_EQ, 1));
-	err |= ALLOW_IF(write, SCMP_A0(SCMP_CMP_EQ, 2));
-	err |= ALLOW_IF(writev, SCMP_A0(SCMP_CMP_EQ, 1));
-	err |= ALLOW_IF(writev, SCMP_A0(SCMP_CMP_EQ, 2));
+	err |= ALLOW_IF(write, ARG_EQ(0, 1));
+	err |= ALLOW_IF(write, ARG_EQ(0, 2));
+	err |= ALLOW_IF(writev, ARG_EQ(0, 1));
+	err |= ALLOW_IF(writev, ARG_EQ(0, 2));
 	err |= ALLOW(fstat);
-	err |= ALLOW_IF(newfstatat, SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH));
+	err |= ALLOW_IF(newfstatat, ARG_MASKED(3, AT_EMPTY_PATH, AT_EMPTY_PATH));
 	/* Threads, but no processes: clone only with CLONE_THREAD; clone3's
 	 * flags are out of a filter's reach, so ENOSYS sends glibc to clone. */
-	err |= ALLOW_IF(clone, SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	err |= ALLOW_IF(clone, ARG_MASKED(0, CLONE_THREAD, CLONE_THREAD));
 	err |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 	err |= ALLOW(set_robust_list);
 	err |= ALLOW(rseq);
 	/* Narrowing again (a second rc_sandbox): filters and rulesets only
 	 * ever add restrictions, so allowing these cannot widen anything. */
-	err |= ALLOW_IF(prctl, SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS));
-	err |= ALLOW_IF(prctl, SCMP_A0(SCMP_CMP_EQ, PR_GET_NO_NEW_PRIVS));
-	err |= ALLOW_IF(prctl, SCMP_A0(SCMP_CMP_EQ, PR_GET_SECCOMP));
+	err |= ALLOW_IF(prctl, ARG_EQ(0, PR_SET_NO_NEW_PRIVS));
+	err |= ALLOW_IF(prctl, ARG_EQ(0, PR_GET_NO_NEW_PRIVS));
+	err |= ALLOW_IF(prctl, ARG_EQ(0, PR_GET_SECCOMP));
 	err |= ALLOW(seccomp);
 	err |= ALLOW(landlock_create_ruleset);
 	err |= ALLOW(landlock_restrict_self);

@@ -65,10 +65,10 @@ libs: $(RC_LIBS) $(PIC)/ringcall.pc $(PIC)/ringcall-hosted.pc
 
 RC_MAN_PAGES = $(wildcard man/man*/*.[1-9])
 
-install: libs $(O)/host/ringcall-server
+install: libs $(O)/host/ringcall-server $(O)/host/ringcall-run
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PCDIR) \
 		$(DESTDIR)$(INCLUDEDIR)/ringcall
-	$(INSTALL) -m 755 $(O)/host/ringcall-server $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 755 $(O)/host/ringcall-server $(O)/host/ringcall-run $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 644 $(PUBLIC_HDRS) $(DESTDIR)$(INCLUDEDIR)/ringcall/
 	$(INSTALL) -m 644 $(PIC)/libringcall.a $(PIC)/libringcall-hosted.a $(DESTDIR)$(LIBDIR)/
 	$(INSTALL) -m 755 $(PIC)/libringcall.so.$(RC_VERSION) $(PIC)/libringcall-hosted.so.$(RC_VERSION) \
@@ -82,7 +82,7 @@ install: libs $(O)/host/ringcall-server
 		$(INSTALL) -d $$d && $(INSTALL) -m 644 $$m $$d/ || exit 1; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/ringcall-server
+	rm -f $(DESTDIR)$(BINDIR)/ringcall-server $(DESTDIR)$(BINDIR)/ringcall-run
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/ringcall
 	for l in libringcall libringcall-hosted; do \
 		rm -f $(DESTDIR)$(LIBDIR)/$$l.a $(DESTDIR)$(LIBDIR)/$$l.so \

@@ -4,13 +4,13 @@
 # version: the library's, from version.h.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-make --no-print-directory -s build/host/ringcall-server build/host/ringcall-demo \
+make --no-print-directory -s build/host/ringcall-server build/host/ringcall-demo build/host/ringcall-run \
 	build/bench/ringcall_bench build/bench/peers >/dev/null || exit 1
 ver=$(sed -n 's/^#define RC_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' \
 	include/ringcall/version.h | paste -sd.)
 abi=$(sed -n 's/^#define RC_ABI_VERSION \([0-9]*\)u.*/\1/p' include/ringcall/abi.h)
 bad=0
-for p in build/host/ringcall-server build/host/ringcall-demo build/bench/ringcall_bench \
+for p in build/host/ringcall-server build/host/ringcall-demo build/host/ringcall-run build/bench/ringcall_bench \
 	 build/bench/peers; do
 	out=$("$p" --help 2>/dev/null); st=$?
 	if [ $st -ne 0 ] || ! grep -q '^usage: ' <<<"$out"; then

@@ -99,6 +99,7 @@ check iso scripts/check-iso.sh
 check ktrace scripts/check-ktrace.sh
 check examples bash -c 'make --no-print-directory -s examples && scripts/check-examples.sh'
 check demo bash -c 'scripts/run-hosted.sh build/host | grep -c "is identical" | grep -qx 2'
+check sandbox scripts/check-sandbox.sh
 
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
 echo "$passed passed, $failed failed"

@@ -32,7 +32,9 @@ struct rc_params {
  * socket_path NULL: the one in $RINGCALL_SOCKET (-RC_EINVAL if unset). With
  * $RINGCALL_SANDBOX set ("1", or "kill" for RC_SANDBOX_KILL), the process
  * is confined with rc_sandbox once connected (as ringcall-run -S does);
- * if that fails the ring is disconnected and the error returned. */
+ * With $RINGCALL_ALLOW ("NOP,OPEN,READ") the ring is first RESTRICTed to
+ * those opcodes. If either fails the ring is disconnected and the error
+ * returned. */
 int rc_connect(struct rc_ring *r, const char *socket_path, const struct rc_params *p);
 /* Detach and disconnect; the server reclaims everything the ring held. */
 void rc_disconnect(struct rc_ring *r);
