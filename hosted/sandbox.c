@@ -4,7 +4,8 @@
  *   1. PR_SET_NO_NEW_PRIVS: no setuid/file-capability gain ever after
  *      (and what lets an unprivileged process install 2 and 3);
  *   2. a Landlock ruleset that handles every file-system right and grants
- *      none: no path can be opened, created, removed or executed;
+ *      none: no path can be opened, created, removed or executed (on this
+ *      thread and the threads it starts: Landlock has no thread sync);
  *   3. a seccomp filter (libseccomp) allowing a short list of system calls
  *      (docs/sandbox.md lists each with its reason); every other one fails
  *      with EPERM, or kills the process with RC_SANDBOX_KILL.
@@ -135,7 +136,11 @@ static int seccomp_confine(int sock, unsigned flags)
 
 	if (!ctx)
 		return -RC_ENOMEM;
-	err = seccomp_allow_list(ctx, sock);
+	/* TSYNC: every thread of the process, not just this one, gets the
+	 * filter (and no_new_privs with it), or the load fails. */
+	err = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) ? -RC_EINVAL : 0;
+	if (!err)
+		err = seccomp_allow_list(ctx, sock);
 	if (!err && seccomp_load(ctx))
 		err = -RC_EPERM;
 	seccomp_release(ctx);

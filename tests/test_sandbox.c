@@ -13,6 +13,7 @@
 #include <linux/futex.h>
 #include <linux/io_uring.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -381,6 +382,47 @@ static void killing_a_confined_client_leaves_server_clean(void **state)
 	assert_int_equal(after, baseline);
 }
 
+struct other_thread {
+	pthread_barrier_t started, confined;
+	int err;
+};
+
+/* Started before the sandbox, it opens after it. */
+static void *other_thread_main(void *p)
+{
+	struct other_thread *t = p;
+
+	pthread_barrier_wait(&t->started);
+	pthread_barrier_wait(&t->confined);
+	t->err = direct_call(D_OPEN);
+	return NULL;
+}
+
+/* The filter reaches threads that were already running (seccomp TSYNC). */
+static int child_other_thread(struct rc_ring *r, int arg)
+{
+	struct other_thread t = { .err = -1 };
+	pthread_t th;
+
+	(void)arg;
+	pthread_barrier_init(&t.started, NULL, 2);
+	pthread_barrier_init(&t.confined, NULL, 2);
+	if (pthread_create(&th, NULL, other_thread_main, &t))
+		return 2;
+	pthread_barrier_wait(&t.started);
+	if (rc_sandbox(r, 0) < 0)
+		return 3;
+	pthread_barrier_wait(&t.confined);
+	pthread_join(th, NULL);
+	return t.err == EPERM ? 0 : 4;
+}
+
+static void threads_started_before_are_confined(void **state)
+{
+	(void)state;
+	assert_exited(in_child(child_other_thread, 0), 0);
+}
+
 /* rc_sandbox wants a ring connected to a server. */
 static void sandbox_needs_a_server_ring(void **state)
 {
@@ -408,6 +450,8 @@ int main(int argc, char **argv)
 						stop_server),
 		cmocka_unit_test_setup_teardown(killing_a_confined_client_leaves_server_clean,
 						start_server, stop_server),
+		cmocka_unit_test_setup_teardown(threads_started_before_are_confined, start_server,
+						stop_server),
 		cmocka_unit_test(sandbox_needs_a_server_ring),
 	};
 	char self[512];

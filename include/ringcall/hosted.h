@@ -46,8 +46,9 @@ void rc_disconnect(struct rc_ring *r);
  * non-executable memory, write to fds 1 and 2, exit, threads). Every
  * other system call (open, openat, openat2, socket, execve, ptrace,
  * io_uring_setup, fork...) fails with EPERM, or with RC_SANDBOX_KILL kills
- * the process (SIGSYS). For the whole process, all its threads, for good:
- * a second call can only narrow (e.g. EPERM to KILL). Return the layers
+ * the process (SIGSYS). For good: a second call can only narrow (e.g.
+ * EPERM to KILL). The filter binds every thread of the process, running
+ * ones too; Landlock binds the calling thread and the threads it starts. Return the layers
  * now in force (RC_SANDBOX_SECCOMP | RC_SANDBOX_NO_NEW_PRIVS, and
  * RC_SANDBOX_LANDLOCK unless this kernel has no Landlock: seccomp still
  * refuses every open then), or a negative RC_E* (-RC_EINVAL: r is not
