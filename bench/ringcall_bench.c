@@ -16,12 +16,19 @@
  *   poll_b64      ringcall_poll_nop_b64_ops (streamed)
  *   poll_rtt      ringcall_poll_rtt_p50_ns, _p99_ns
  *   doorbell_rtt  ringcall_doorbell_rtt_p50_ns, _p99_ns
+ *   sandbox       sandbox_*: a ringcall-server client confined by rc_sandbox
+ *                 against one that is not (NOP b64 polled, 4 KiB READ round
+ *                 trip), and a denied openat against a failing one
  * bench/run.sh uses it to run a ringcall metric right after the peer it is
  * compared with, so that both run in the same vCPU placement.
  */
 #include "bench_util.h"
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include "ringcall/hosted.h"
 #include "local.h"
 
@@ -487,6 +494,152 @@ static void only_doorbell_rtt(struct server *s)
 	only_rtt(s, RC_MODE_DOORBELL, 10000);
 }
 
+/* ---- the cost of rc_sandbox: a client process of a real ringcall-server,
+ * confined and not, in the same run ---- */
+
+struct sandbox_result {
+	double nop_ops, read4k_ns, openat_ns;
+};
+
+/* In a forked client: the three numbers, confined or not. */
+static void sandbox_client(const char *sock, bool confine, struct sandbox_result *out)
+{
+	struct rc_params p = { .sq_entries = SQ_ENTRIES, .cq_entries = CQ_ENTRIES,
+			       .mode = RC_MODE_POLL, .idle_us = 200000, .data_bytes = 4 << 20 };
+	uint64_t nops = quick ? 250000 : 2000000, reads = quick ? 20000 : 100000, t0;
+	double runs[3];
+	struct rc_ring r;
+	struct rc_cqe *cqe;
+	uint8_t *buf;
+	char *name;
+	int32_t h;
+
+	if (rc_connect(&r, sock, &p) || (confine && rc_sandbox(&r, 0) < 0))
+		_exit(1);
+	for (uint64_t i = 0; i < nops / 10; i += 64) /* warm up */
+		nop_round(&r, 64);
+	for (int k = 0; k < 3; k++) {
+		t0 = bench_now_ns();
+		nop_stream(&r, 64, nops);
+		runs[k] = (double)nops / ((double)(bench_now_ns() - t0) / 1e9);
+	}
+	out->nop_ops = bench_median_double(runs, 3, NULL);
+	name = rc_alloc(&r, 32);
+	strcpy(name, "ringcall-bench-sb.dat");
+	rc_prep_open(rc_get_sqe(&r), name, (uint32_t)strlen(name), RC_ACCESS_RDONLY, 0, 0);
+	rc_submit_and_wait(&r, 1);
+	rc_wait_cqe(&r, &cqe);
+	h = cqe->res;
+	rc_cqe_seen(&r, cqe);
+	if (h < 0)
+		_exit(2);
+	buf = rc_alloc(&r, 4096);
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; i < reads; i++) {
+		rc_prep_read(rc_get_sqe(&r), (uint32_t)h, buf, 4096, (i % 64) * 4096);
+		rc_submit_and_wait(&r, 1);
+		rc_wait_cqe(&r, &cqe);
+		rc_cqe_seen(&r, cqe);
+	}
+	out->read4k_ns = (double)(bench_now_ns() - t0) / (double)reads;
+	/* Confined: openat refused by the filter (EPERM). Not: openat of a
+	 * name that does not exist (ENOENT), the cheapest failing peer. */
+	t0 = bench_now_ns();
+	for (int i = 0; i < 100000; i++)
+		(void)!openat(AT_FDCWD, confine ? "/etc/passwd" : "/nonexistent-ringcall", O_RDONLY);
+	out->openat_ns = (double)(bench_now_ns() - t0) / 100000.0;
+	_exit(0);
+}
+
+/* Start ringcall-server (beside this program's build: ../host/) on
+ * root_dir; its pid, or -1. */
+static pid_t sandbox_server(const char *sock)
+{
+	char self[512], server[600];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	pid_t pid;
+
+	if (n <= 0)
+		return -1;
+	self[n] = 0;
+	*strrchr(self, '/') = 0;
+	snprintf(server, sizeof(server), "%s/../host/ringcall-server", self);
+	pid = fork();
+	if (pid == 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(bench_cpu_index(1), &set); /* as the in-process worker */
+		sched_setaffinity(0, sizeof(set), &set);
+		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives the bench */
+		execl(server, server, "--root", root_dir, "--socket", sock, "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 500; i++) {
+		struct rc_ring r;
+
+		if (rc_connect(&r, sock, &(struct rc_params){ 0 }) == 0) {
+			rc_disconnect(&r);
+			return pid;
+		}
+		usleep(10000);
+	}
+	kill(pid, SIGTERM);
+	return -1;
+}
+
+static void sandbox_cost(struct server *unused)
+{
+	struct sandbox_result *res = mmap(NULL, 2 * sizeof(*res), PROT_READ | PROT_WRITE,
+					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char sock[64], path[600];
+	static char page[4096];
+	pid_t server;
+	int fd;
+
+	(void)unused;
+	snprintf(sock, sizeof(sock), "/tmp/ringcall-bench-%d.sock", (int)getpid());
+	snprintf(path, sizeof(path), "%s/ringcall-bench-sb.dat", root_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	for (int i = 0; i < 64; i++)
+		(void)!write(fd, page, sizeof(page));
+	close(fd);
+	if (res == MAP_FAILED || (server = sandbox_server(sock)) < 0) {
+		fprintf(stderr, "sandbox rows: cannot start ringcall-server\n");
+		unlink(path);
+		return;
+	}
+	/* Alternate: unconfined, confined, three times; the median each. */
+	double v[2][3][3];
+	for (int round = 0; round < 3; round++)
+		for (int c = 0; c < 2; c++) {
+			int status;
+			pid_t pid = fork();
+
+			if (pid == 0)
+				sandbox_client(sock, c == 1, &res[c]);
+			waitpid(pid, &status, 0);
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				fprintf(stderr, "sandbox rows: client failed (%d)\n", status);
+				goto out;
+			}
+			v[c][0][round] = res[c].nop_ops;
+			v[c][1][round] = res[c].read4k_ns;
+			v[c][2][round] = res[c].openat_ns;
+		}
+	row("sandbox_unconfined_poll_nop_b64_ops", bench_median_double(v[0][0], 3, NULL), "ops/s");
+	row("sandbox_confined_poll_nop_b64_ops", bench_median_double(v[1][0], 3, NULL), "ops/s");
+	row("sandbox_unconfined_read4k_b1_ns", bench_median_double(v[0][1], 3, NULL), "ns");
+	row("sandbox_confined_read4k_b1_ns", bench_median_double(v[1][1], 3, NULL), "ns");
+	row("sandbox_unconfined_openat_enoent_ns", bench_median_double(v[0][2], 3, NULL), "ns");
+	row("sandbox_confined_openat_denied_ns", bench_median_double(v[1][2], 3, NULL), "ns");
+out:
+	kill(server, SIGTERM);
+	waitpid(server, NULL, 0);
+	unlink(path);
+	munmap(res, 2 * sizeof(*res));
+}
+
 static const struct named_bench {
 	const char *name;
 	void (*run)(struct server *s);
@@ -496,6 +649,7 @@ static const struct named_bench {
 	{ "poll_rtt", only_poll_rtt },
 	{ "doorbell_rtt", only_doorbell_rtt },
 	{ "tstorm", timeout_storm },
+	{ "sandbox", sandbox_cost },
 };
 
 #define N_NAMED (sizeof(named_benches) / sizeof(named_benches[0]))
@@ -516,7 +670,7 @@ static int parse_only(const char *arg, const struct named_bench **list)
 				break;
 		if (i == N_NAMED || n == MAX_ONLY) {
 			fprintf(stderr, "ringcall_bench: --only: bad name or too many: %.*s\n"
-				"  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt, tstorm\n",
+				"  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt, tstorm, sandbox\n",
 				(int)len, arg);
 			return -1;
 		}
@@ -617,6 +771,7 @@ int main(int argc, char **argv)
 	read4k(&s, quick ? 50000 : 200000);
 	timeout_storm(&s);
 	idle_cpu(&s);
+	sandbox_cost(&s);
 	server_stop(&s);
 	if (csv)
 		fclose(csv);
