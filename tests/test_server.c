@@ -270,15 +270,21 @@ static void full_backlog_is_a_clear_refusal(void **state)
 	(void)state;
 	assert_int_equal(rc_connect(&r, sock_path, &p), 0);
 	for (int batch = 0; batch < 3; batch++) {
-		for (int i = 0; i < 8; i++)
-			rc_prep_nop(rc_get_sqe(&r), batch * 8 + i);
+		for (int i = 0; i < 8; i++) {
+			struct rc_sqe *sqe = rc_get_sqe(&r);
+
+			assert_non_null(sqe);
+			rc_prep_nop(sqe, batch * 8 + i);
+		}
 		ret = rc_submit(&r);
-		/* the first two batches are taken: into the CQ, then the backlog */
-		for (int k = 0; batch < 2 && k < 500 &&
+		/* The first two batches are taken: into the CQ, then the
+		 * backlog. Wait until the server has taken them (60 s is a hang
+		 * guard, not a guess: a loaded host may take long). */
+		for (int k = 0; batch < 2 && k < 60000 &&
 				rc_load_acquire(&r.hdr->sq_head) != 8u * (batch + 1); k++)
 			usleep(1000);
 	}
-	for (int k = 0; k < 500 && ret != -RC_EBUSY; k++) {
+	for (int k = 0; k < 60000 && ret != -RC_EBUSY; k++) {
 		usleep(1000);
 		ret = rc_submit(&r);
 	}
