@@ -4,6 +4,7 @@
  */
 #include "ringcall/ringcall.h"
 #include "ringcall/table.h"
+#include "strbuf.h"
 
 #define RC_IS_SIGNED(ctype) _Generic((ctype)0, int8_t: true, int16_t: true, int32_t: true, \
 	int64_t: true, default: false)
@@ -102,40 +103,6 @@ const char *rc_err_name(int32_t res)
 #undef RC_ERR_CASE
 	}
 	return NULL;
-}
-
-/* ---- a tiny bounded string builder ---- */
-
-struct rc_sb {
-	char *buf;
-	size_t size, len;
-};
-
-static void sb_str(struct rc_sb *sb, const char *s)
-{
-	for (; s && *s; s++)
-		if (sb->len + 1 < sb->size)
-			sb->buf[sb->len++] = *s;
-	if (sb->size)
-		sb->buf[sb->len] = 0;
-}
-
-static void sb_u64(struct rc_sb *sb, uint64_t v, unsigned base)
-{
-	char tmp[24];
-	int i = 0;
-
-	if (base == 16)
-		sb_str(sb, "0x");
-	do {
-		tmp[i++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (i > 0) {
-		char c[2] = { tmp[--i], 0 };
-
-		sb_str(sb, c);
-	}
 }
 
 static void sb_value(struct rc_sb *sb, uint64_t v, bool is_signed, unsigned size)

@@ -3,55 +3,24 @@
  * tracer prints. Freestanding: formats with its own small helpers.
  */
 #include "ringcall/table.h"
-
-struct rc_tb {
-	char *buf;
-	size_t size, len;
-};
-
-static void tb_str(struct rc_tb *b, const char *s)
-{
-	for (; *s; s++)
-		if (b->len + 1 < b->size)
-			b->buf[b->len++] = *s;
-	if (b->size)
-		b->buf[b->len] = 0;
-}
-
-static void tb_u64(struct rc_tb *b, uint64_t v, unsigned base)
-{
-	char tmp[24];
-	int i = 0;
-
-	if (base == 16)
-		tb_str(b, "0x");
-	do {
-		tmp[i++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (i > 0) {
-		char c[2] = { tmp[--i], 0 };
-
-		tb_str(b, c);
-	}
-}
+#include "strbuf.h"
 
 /* A field's value as its C type holds it: sign-extended when signed. */
-static void tb_field(struct rc_tb *b, const struct rc_field_desc *f, const struct rc_sqe *sqe)
+static void tb_field(struct rc_sb *b, const struct rc_field_desc *f, const struct rc_sqe *sqe)
 {
 	uint64_t v = 0;
 
 	for (unsigned i = 0; i < f->size; i++) /* the ABI is little-endian */
 		v |= (uint64_t)sqe->args.raw[f->offset + i] << (8 * i);
 	if (f->kind == RC_FK_UIN || f->kind == RC_FK_UOUT || f->kind == RC_FK_FLAGS) {
-		tb_u64(b, v, 16);
+		sb_u64(b, v, 16);
 	} else if (f->is_signed && (v >> (f->size * 8 - 1) & 1)) {
 		uint64_t mag = f->size == 8 ? (uint64_t)0 - v : ((uint64_t)1 << (f->size * 8)) - v;
 
-		tb_str(b, "-");
-		tb_u64(b, mag, 10);
+		sb_str(b, "-");
+		sb_u64(b, mag, 10);
 	} else {
-		tb_u64(b, v, 10);
+		sb_u64(b, v, 10);
 	}
 }
 
@@ -59,24 +28,24 @@ static const char *rc_sqe_flag_names[] = { "LINK", "DRAIN", "SKIP_SUCCESS" };
 
 char *rc_format_sqe(const struct rc_sqe *sqe, char *buf, size_t size)
 {
-	struct rc_tb b = { buf, size, 0 };
+	struct rc_sb b = { buf, size, 0 };
 	const struct rc_op_desc *d = rc_op_desc(sqe->opcode);
 	const char *sep = "";
 
-	tb_str(&b, "");
+	sb_str(&b, "");
 	if (!d) {
-		tb_str(&b, "opcode ");
-		tb_u64(&b, sqe->opcode, 10);
-		tb_str(&b, "(handle=");
-		tb_u64(&b, sqe->handle, 10);
-		tb_str(&b, ")");
+		sb_str(&b, "opcode ");
+		sb_u64(&b, sqe->opcode, 10);
+		sb_str(&b, "(handle=");
+		sb_u64(&b, sqe->handle, 10);
+		sb_str(&b, ")");
 		return buf;
 	}
-	tb_str(&b, d->name);
-	tb_str(&b, "(");
+	sb_str(&b, d->name);
+	sb_str(&b, "(");
 	if (d->target != RC_TK_NONE || sqe->handle) {
-		tb_str(&b, "handle=");
-		tb_u64(&b, sqe->handle, 10);
+		sb_str(&b, "handle=");
+		sb_u64(&b, sqe->handle, 10);
 		sep = ", ";
 	}
 	for (unsigned i = 0; i < d->nfields; i++) {
@@ -90,26 +59,26 @@ char *rc_format_sqe(const struct rc_sqe *sqe, char *buf, size_t size)
 			if (!v)
 				continue;
 		}
-		tb_str(&b, sep);
-		tb_str(&b, f->name);
-		tb_str(&b, "=");
+		sb_str(&b, sep);
+		sb_str(&b, f->name);
+		sb_str(&b, "=");
 		tb_field(&b, f, sqe);
 		sep = ", ";
 	}
-	tb_str(&b, ")");
+	sb_str(&b, ")");
 	if (sqe->flags) {
 		sep = " [";
 		for (unsigned bit = 0; bit < 8; bit++) {
 			if (!(sqe->flags >> bit & 1))
 				continue;
-			tb_str(&b, sep);
+			sb_str(&b, sep);
 			if (bit < sizeof(rc_sqe_flag_names) / sizeof(rc_sqe_flag_names[0]))
-				tb_str(&b, rc_sqe_flag_names[bit]);
+				sb_str(&b, rc_sqe_flag_names[bit]);
 			else
-				tb_u64(&b, 1u << bit, 16);
+				sb_u64(&b, 1u << bit, 16);
 			sep = "|";
 		}
-		tb_str(&b, "]");
+		sb_str(&b, "]");
 	}
 	return buf;
 }
