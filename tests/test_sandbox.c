@@ -341,6 +341,23 @@ static int count_fds(pid_t pid, int *sockets)
 	return n;
 }
 
+/* The server's non-socket descriptor count once it is idle: only its
+ * listening socket left (clients of earlier tests are reclaimed
+ * asynchronously), and two readings 10 ms apart agree. 10 s is a hang
+ * guard. */
+static int idle_fds(pid_t pid)
+{
+	int sockets = 0, n = count_fds(pid, &sockets), prev = -1;
+
+	for (int i = 0; i < 1000 && (sockets != 1 || n != prev); i++) {
+		usleep(10000);
+		prev = n;
+		n = count_fds(pid, &sockets);
+	}
+	assert_int_equal(sockets, 1);
+	return n;
+}
+
 /* Confined, holding an open file, told "ready" on fd 1 (a pipe), then
  * asleep for good. */
 static int child_hold_and_sleep(struct rc_ring *r, int ready_fd)
@@ -367,7 +384,7 @@ static void killing_a_confined_client_leaves_server_clean(void **state)
 
 	(void)state;
 	assert_int_equal(pipe(pipefd), 0);
-	baseline = count_fds(server_pid, &sockets);
+	baseline = idle_fds(server_pid);
 	assert_true(baseline > 0);
 	pid = fork();
 	assert_true(pid >= 0);
