@@ -76,3 +76,27 @@ const char *temp_dir(void)
 	}
 	return temp_path;
 }
+
+void queue_nop(struct rc_ring *r, int32_t res, uint8_t flags, uint64_t ud)
+{
+	struct rc_sqe *sqe = rc_get_sqe(r);
+
+	assert_non_null(sqe);
+	rc_prep_nop(sqe, res);
+	rc_sqe_set_flags(sqe, flags);
+	rc_sqe_set_data(sqe, ud);
+}
+
+void expect(struct rc_ring *r, unsigned n, const uint64_t *ud, const int32_t *res)
+{
+	assert_true(rc_submit(r) >= 0);
+	for (unsigned i = 0; i < n; i++) {
+		struct rc_cqe *cqe;
+
+		assert_int_equal(rc_wait_cqe(r, &cqe), 0);
+		assert_int_equal(cqe->user_data, ud[i]);
+		assert_int_equal(cqe->res, res[i]);
+		rc_cqe_seen(r, cqe);
+	}
+	assert_int_equal(cqes_ready(r), 0);
+}

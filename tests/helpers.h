@@ -35,6 +35,11 @@ int32_t run_one(struct rc_ring *r, struct rc_sqe *sqe);
 
 /* Number of CQEs ready right now (by phase). */
 uint32_t cqes_ready(struct rc_ring *r);
+/* Queue a NOP completing with res, with SQE flags and user_data ud. */
+void queue_nop(struct rc_ring *r, int32_t res, uint8_t flags, uint64_t ud);
+/* Submit, then reap n CQEs and check their user_data and res in order,
+ * and that no other CQE is there. */
+void expect(struct rc_ring *r, unsigned n, const uint64_t *ud, const int32_t *res);
 
 /* A fresh temporary directory (for file tests), removed at exit. */
 const char *temp_dir(void);

@@ -20,15 +20,6 @@ static void queue(struct rc_ring *r, struct rc_sqe *sqe, uint8_t flags, uint64_t
 	rc_sqe_set_data(sqe, ud);
 }
 
-static void queue_nop(struct rc_ring *r, int32_t res, uint8_t flags, uint64_t ud)
-{
-	struct rc_sqe *sqe = rc_get_sqe(r);
-
-	assert_non_null(sqe);
-	rc_prep_nop(sqe, res);
-	queue(r, sqe, flags, ud);
-}
-
 /* CANCEL of nothing: -ENOENT if it runs, -EACCES if refused. */
 static void queue_cancel(struct rc_ring *r, uint8_t flags, uint64_t ud)
 {
@@ -37,22 +28,6 @@ static void queue_cancel(struct rc_ring *r, uint8_t flags, uint64_t ud)
 	assert_non_null(sqe);
 	rc_prep_cancel(sqe, 0xdead, 0);
 	queue(r, sqe, flags, ud);
-}
-
-/* Submit, then reap n CQEs and check their user_data and res in order,
- * and that no other CQE is there. */
-static void expect(struct rc_ring *r, unsigned n, const uint64_t *ud, const int32_t *res)
-{
-	assert_true(rc_submit(r) >= 0);
-	for (unsigned i = 0; i < n; i++) {
-		struct rc_cqe *cqe;
-
-		assert_int_equal(rc_wait_cqe(r, &cqe), 0);
-		assert_int_equal(cqe->user_data, ud[i]);
-		assert_int_equal(cqe->res, res[i]);
-		rc_cqe_seen(r, cqe);
-	}
-	assert_int_equal(cqes_ready(r), 0);
 }
 
 /* (a) An allow-list holds whatever flags an SQE carries and wherever it

@@ -8,16 +8,6 @@
 #include <unistd.h>
 #include "host.h"
 
-static void queue_nop(struct rc_ring *r, int32_t res, uint8_t flags, uint64_t ud)
-{
-	struct rc_sqe *sqe = rc_get_sqe(r);
-
-	assert_non_null(sqe);
-	rc_prep_nop(sqe, res);
-	rc_sqe_set_flags(sqe, flags);
-	rc_sqe_set_data(sqe, ud);
-}
-
 static void queue_timeout(struct rc_ring *r, uint64_t ns, uint8_t flags, uint64_t ud)
 {
 	struct rc_sqe *sqe = rc_get_sqe(r);
@@ -26,22 +16,6 @@ static void queue_timeout(struct rc_ring *r, uint64_t ns, uint8_t flags, uint64_
 	rc_prep_timeout(sqe, ns, 0, 0);
 	rc_sqe_set_flags(sqe, flags);
 	rc_sqe_set_data(sqe, ud);
-}
-
-/* Submit, then reap n CQEs and check their user_data and res in order,
- * and that no other CQE is there. */
-static void expect(struct rc_ring *r, unsigned n, const uint64_t *ud, const int32_t *res)
-{
-	assert_true(rc_submit(r) >= 0);
-	for (unsigned i = 0; i < n; i++) {
-		struct rc_cqe *cqe;
-
-		assert_int_equal(rc_wait_cqe(r, &cqe), 0);
-		assert_int_equal(cqe->user_data, ud[i]);
-		assert_int_equal(cqe->res, res[i]);
-		rc_cqe_seen(r, cqe);
-	}
-	assert_int_equal(cqes_ready(r), 0);
 }
 
 /* 1. A chain is a property of the SQ, not of a submit call: an entry with
