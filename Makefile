@@ -27,7 +27,7 @@ CC_asan := $(CC)
 CC_tsan := clang
 VARIANTS    := host asan tsan
 
-.PHONY: all run run-hosted run-sandbox test bench clean deps cross fuzz gdb soak mutants
+.PHONY: all run run-hosted run-sandbox test bench clean deps cross fuzz gdb soak mutants format
 all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
 
 # $(1) = variant: objects, library, server, demo and tests for it.
@@ -99,6 +99,10 @@ soak: $(O)/host/ringcall-server $(O)/host/tests/test_soak
 # Plant known bugs one at a time; the suite must go red for each (docs/testing.md).
 mutants: deps
 	@scripts/mutants.sh
+
+# Lay out every C source and header in the tree's one style (.clang-format).
+format:
+	@scripts/check-format.sh --fix
 
 clean:
 	rm -rf $(O)

@@ -82,8 +82,7 @@ static inline int bench_pin_cpu(int cpu)
 
 /* Start a thread that is pinned to `cpu` from its first instruction
  * (avoids it running a few microseconds on the wrong cpu). */
-static inline int bench_thread_start_pinned(pthread_t *t, int cpu,
-					    void *(*fn)(void *), void *arg)
+static inline int bench_thread_start_pinned(pthread_t *t, int cpu, void *(*fn)(void *), void *arg)
 {
 	pthread_attr_t attr;
 	cpu_set_t set;
@@ -159,8 +158,7 @@ static inline double bench_median_double(double *v, size_t n, double *min)
 /* ---- output ---------------------------------------------------------- */
 
 /* One "metric,value,unit" CSV line; no-op when f is NULL. */
-static inline void bench_csv(FILE *f, const char *metric, double value,
-			     const char *unit)
+static inline void bench_csv(FILE *f, const char *metric, double value, const char *unit)
 {
 	if (!f)
 		return;

@@ -32,7 +32,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#define REPS 3
+#define REPS  3
 #define CPU_A 0
 #define CPU_B 1
 
@@ -78,8 +78,7 @@ static struct result run_reps(rep_fn fn, void *ctx, uint64_t n)
 	return r;
 }
 
-static void print_row(const char *label, double med, double best,
-		      const char *unit)
+static void print_row(const char *label, double med, double best, const char *unit)
 {
 	printf("  %-30s %14.1f %14.1f  %s\n", label, med, best, unit);
 }
@@ -93,8 +92,7 @@ static void report_ns(const char *metric, const char *label, struct result r)
 }
 
 /* Throughput-style result: ops/s = 1e9 / (ns/op); best = fastest rep. */
-static void report_rate(const char *metric, const char *label,
-			struct result r, const char *unit)
+static void report_rate(const char *metric, const char *label, struct result r, const char *unit)
 {
 	print_row(label, 1e9 / r.med_ns, 1e9 / r.min_ns, unit);
 	if (metric)
@@ -153,8 +151,7 @@ struct uring_ctx {
 static int uring_init(struct io_uring *ring, unsigned entries)
 {
 	int rc = io_uring_queue_init(entries, ring,
-				     IORING_SETUP_SINGLE_ISSUER |
-				     IORING_SETUP_DEFER_TASKRUN);
+				     IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN);
 	if (rc == -EINVAL)
 		rc = io_uring_queue_init(entries, ring, 0);
 	return rc;
@@ -177,7 +174,8 @@ static void uring_round(struct uring_ctx *c)
 	rc = io_uring_submit_and_wait(&c->ring, c->batch);
 	if (rc != (int)c->batch)
 		die("io_uring_submit_and_wait", rc < 0 ? -rc : EIO);
-	io_uring_for_each_cqe(&c->ring, head, cqe) {
+	io_uring_for_each_cqe(&c->ring, head, cqe)
+	{
 		if (cqe->res < 0)
 			die("io_uring nop cqe", -cqe->res);
 		seen++;
@@ -200,9 +198,9 @@ static double rep_uring(void *ctx, uint64_t n)
 
 struct uring_case {
 	unsigned batch;
-	uint64_t ops;           /* full-mode ops per repetition */
-	uint64_t brief_ops;     /* --only ops per repetition */
-	const char *ns_metric;  /* NULL: not exported */
+	uint64_t ops;	       /* full-mode ops per repetition */
+	uint64_t brief_ops;    /* --only ops per repetition */
+	const char *ns_metric; /* NULL: not exported */
 	const char *ops_metric;
 };
 
@@ -248,8 +246,8 @@ static void bench_uring_b256(void)
 /* ---- 3. SPSC ring of 64-byte messages ---------------------------------- */
 
 #define SPSC_SLOTS 1024u /* 64 KiB of messages: fits in L2 */
-#define SPSC_MASK (SPSC_SLOTS - 1)
-#define SPSC_BATCH 64u   /* messages per head/tail publication */
+#define SPSC_MASK  (SPSC_SLOTS - 1)
+#define SPSC_BATCH 64u /* messages per head/tail publication */
 
 struct msg {
 	alignas(BENCH_CACHELINE) uint64_t w[8];
@@ -262,7 +260,7 @@ struct spsc {
 	alignas(BENCH_CACHELINE) _Atomic uint64_t head; /* consumer writes */
 	alignas(BENCH_CACHELINE) _Atomic int ready;
 	uint64_t n;
-	uint64_t end_ns;   /* read by the producer only after join */
+	uint64_t end_ns; /* read by the producer only after join */
 	uint64_t checksum;
 	struct msg slot[SPSC_SLOTS];
 };
@@ -283,8 +281,7 @@ static void spsc_produce(struct spsc *q, uint64_t n)
 		/* acquire pairs with the consumer's release of head: its reads
 		 * of the slots we are about to overwrite have completed. */
 		while (tail + k - head > SPSC_SLOTS) {
-			head = atomic_load_explicit(&q->head,
-						    memory_order_acquire);
+			head = atomic_load_explicit(&q->head, memory_order_acquire);
 			if (tail + k - head > SPSC_SLOTS)
 				bench_cpu_relax();
 		}
@@ -308,13 +305,11 @@ static void *spsc_consumer(void *arg)
 		while (head == tail) {
 			/* acquire pairs with the producer's release of tail:
 			 * slot contents up to tail are visible to our reads. */
-			tail = atomic_load_explicit(&q->tail,
-						    memory_order_acquire);
+			tail = atomic_load_explicit(&q->tail, memory_order_acquire);
 			if (head == tail)
 				bench_cpu_relax();
 		}
-		uint64_t end = tail - head > SPSC_BATCH ? head + SPSC_BATCH
-							: tail;
+		uint64_t end = tail - head > SPSC_BATCH ? head + SPSC_BATCH : tail;
 		for (; head < end; head++) {
 			struct msg m = q->slot[head & SPSC_MASK];
 
@@ -435,8 +430,7 @@ struct futex_pp {
 
 static long futex_op(_Atomic uint32_t *uaddr, int op, uint32_t val)
 {
-	return syscall(SYS_futex, uaddr, op | FUTEX_PRIVATE_FLAG, val,
-		       NULL, NULL, 0);
+	return syscall(SYS_futex, uaddr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
 }
 
 /* Sleep until *w == want.  FUTEX_WAIT returns at once (EAGAIN) if *w no
@@ -558,8 +552,7 @@ static double rep_pipe(void *ctx, uint64_t n)
 	t1 = bench_now_ns();
 	close(req[1]);
 	close(rsp[0]);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status))
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("pipe child", EIO);
 	return (double)(t1 - t0) / (double)n;
 }
@@ -578,14 +571,12 @@ static const struct named_bench {
 	const char *name;
 	void (*run)(void);
 } named_benches[] = {
-	{ "getppid", bench_getppid },
-	{ "iouring_b256", bench_uring_b256 },
-	{ "spsc", bench_spsc },
-	{ "pingpong", bench_pingpong },
+	{ "getppid", bench_getppid }, { "iouring_b256", bench_uring_b256 },
+	{ "spsc", bench_spsc },	      { "pingpong", bench_pingpong },
 	{ "futex", bench_futex },
 };
 
-#define N_NAMED (sizeof(named_benches) / sizeof(named_benches[0]))
+#define N_NAMED	 (sizeof(named_benches) / sizeof(named_benches[0]))
 #define MAX_ONLY 16
 
 static const struct named_bench *g_only_list[MAX_ONLY];
@@ -625,8 +616,7 @@ static void parse_only(const char *argv0, const char *list)
 			    !strncmp(named_benches[i].name, p, len))
 				break;
 		if (i == N_NAMED || g_only_n == MAX_ONLY) {
-			fprintf(stderr, "peers: --only: bad name or too many: %.*s\n",
-				(int)len, p);
+			fprintf(stderr, "peers: --only: bad name or too many: %.*s\n", (int)len, p);
 			usage(argv0);
 		}
 		g_only_list[g_only_n++] = &named_benches[i];
@@ -667,15 +657,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN); /* a dead pipe child must not kill us */
 	rc = bench_pin_cpu(CPU_A);
 	if (rc)
-		fprintf(stderr, "peers: warning: pinning failed: %s\n",
-			strerror(rc));
+		fprintf(stderr, "peers: warning: pinning failed: %s\n", strerror(rc));
 	if (bench_ncpus() < 2)
 		fprintf(stderr, "peers: warning: 1 cpu, pairs share it\n");
 	printf("ringcall peers (%s mode, %d reps, cpu%d <-> cpu%d)\n",
-	       g_only ? "only, short" : g_quick ? "quick" : "full", REPS,
-	       CPU_A, CPU_B);
-	printf("  %-30s %14s %14s  %s\n", "benchmark", "median", "best",
-	       "unit");
+	       g_only	 ? "only, short"
+	       : g_quick ? "quick"
+			 : "full",
+	       REPS, CPU_A, CPU_B);
+	printf("  %-30s %14s %14s  %s\n", "benchmark", "median", "best", "unit");
 	if (g_only) {
 		for (size_t i = 0; i < g_only_n; i++)
 			g_only_list[i]->run();

@@ -32,7 +32,7 @@
 #include "ringcall/hosted.h"
 #include "local.h"
 
-#define SQ_ENTRIES 512u  /* room for two batches of 256 in flight */
+#define SQ_ENTRIES 512u /* room for two batches of 256 in flight */
 #define CQ_ENTRIES 1024u
 
 static bool quick;
@@ -73,8 +73,11 @@ static void server_stop(struct server *s)
 
 static void ring_connect(struct server *s, struct rc_ring *r, enum rc_mode mode)
 {
-	struct rc_params p = { .sq_entries = SQ_ENTRIES, .cq_entries = CQ_ENTRIES,
-			       .mode = mode, .idle_us = 200000, .data_bytes = 4 << 20 };
+	struct rc_params p = { .sq_entries = SQ_ENTRIES,
+			       .cq_entries = CQ_ENTRIES,
+			       .mode = mode,
+			       .idle_us = 200000,
+			       .data_bytes = 4 << 20 };
 
 	if (host_local_connect(r, &s->w, &p, s->root_fd)) {
 		fprintf(stderr, "cannot connect a ring\n");
@@ -94,9 +97,7 @@ static void nop_round(struct rc_ring *r, uint32_t batch)
 		fprintf(stderr, "ring error\n");
 		exit(1);
 	}
-	rc_for_each_cqe(r, head, cqe)
-		if (++n == batch)
-			break;
+	rc_for_each_cqe(r, head, cqe) if (++n == batch) break;
 	rc_cq_advance(r, batch);
 }
 
@@ -336,7 +337,8 @@ static void idle_cpu(struct server *s)
 	clock_gettime(cid, &b);
 	row("idle_cpu_percent",
 	    100.0 * (double)((b.tv_sec - a.tv_sec) * 1000000000ll + (b.tv_nsec - a.tv_nsec)) /
-		    (double)(bench_now_ns() - t0), "%");
+		    (double)(bench_now_ns() - t0),
+	    "%");
 	rc_disconnect(&r);
 }
 
@@ -346,8 +348,7 @@ static uint32_t reap_ready(struct rc_ring *r)
 	struct rc_cqe *cqe;
 	uint32_t head, n = 0;
 
-	rc_for_each_cqe(r, head, cqe)
-		n++;
+	rc_for_each_cqe(r, head, cqe) n++;
 	rc_cq_advance(r, n);
 	return n;
 }
@@ -359,9 +360,16 @@ static uint32_t reap_ready(struct rc_ring *r)
  * for every firing (seconds: each rescanned the far ones). */
 static void timeout_storm(struct server *s)
 {
-	enum { DUE = 32768, FAR = 2048, QUIET = 200 };
-	struct rc_params pa = { .sq_entries = 4096, .cq_entries = 8192, .backlog_entries = 65536,
-				.mode = RC_MODE_DOORBELL, .data_bytes = 4096 };
+	enum {
+		DUE = 32768,
+		FAR = 2048,
+		QUIET = 200
+	};
+	struct rc_params pa = { .sq_entries = 4096,
+				.cq_entries = 8192,
+				.backlog_entries = 65536,
+				.mode = RC_MODE_DOORBELL,
+				.data_bytes = 4096 };
 	struct rc_ring a, b;
 	uint64_t quiet[QUIET], t0, first, worst = 0, deadline, storm_end;
 	uint32_t fired = 0, nops = 0;
@@ -462,14 +470,14 @@ static int callgrind_mode(const char *what, uint64_t n)
 
 static void only_poll_b256(struct server *s)
 {
-	row("ringcall_poll_nop_b256_ops",
-	    nop_rate(s, RC_MODE_POLL, 256, ONLY_NOP_TOTAL, false), "ops/s");
+	row("ringcall_poll_nop_b256_ops", nop_rate(s, RC_MODE_POLL, 256, ONLY_NOP_TOTAL, false),
+	    "ops/s");
 }
 
 static void only_poll_b64(struct server *s)
 {
-	row("ringcall_poll_nop_b64_ops",
-	    nop_rate(s, RC_MODE_POLL, 64, ONLY_NOP_TOTAL, false), "ops/s");
+	row("ringcall_poll_nop_b64_ops", nop_rate(s, RC_MODE_POLL, 64, ONLY_NOP_TOTAL, false),
+	    "ops/s");
 }
 
 static void only_rtt(struct server *s, enum rc_mode mode, size_t samples)
@@ -504,8 +512,11 @@ struct sandbox_result {
 /* In a forked client: the three numbers, confined or not. */
 static void sandbox_client(const char *sock, bool confine, struct sandbox_result *out)
 {
-	struct rc_params p = { .sq_entries = SQ_ENTRIES, .cq_entries = CQ_ENTRIES,
-			       .mode = RC_MODE_POLL, .idle_us = 200000, .data_bytes = 4 << 20 };
+	struct rc_params p = { .sq_entries = SQ_ENTRIES,
+			       .cq_entries = CQ_ENTRIES,
+			       .mode = RC_MODE_POLL,
+			       .idle_us = 200000,
+			       .data_bytes = 4 << 20 };
 	uint64_t nops = quick ? 250000 : 2000000, reads = quick ? 20000 : 100000, t0;
 	double runs[3];
 	struct rc_ring r;
@@ -546,7 +557,8 @@ static void sandbox_client(const char *sock, bool confine, struct sandbox_result
 	 * name that does not exist (ENOENT), the cheapest failing peer. */
 	t0 = bench_now_ns();
 	for (int i = 0; i < 100000; i++)
-		(void)!openat(AT_FDCWD, confine ? "/etc/passwd" : "/nonexistent-ringcall", O_RDONLY);
+		(void)!openat(AT_FDCWD, confine ? "/etc/passwd" : "/nonexistent-ringcall",
+			      O_RDONLY);
 	out->openat_ns = (double)(bench_now_ns() - t0) / 100000.0;
 	_exit(0);
 }
@@ -572,7 +584,8 @@ static pid_t sandbox_server(const char *sock)
 		CPU_SET(bench_cpu_index(1), &set); /* as the in-process worker */
 		sched_setaffinity(0, sizeof(set), &set);
 		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives the bench */
-		execl(server, server, "--root", root_dir, "--socket", sock, "--quiet", (char *)NULL);
+		execl(server, server, "--root", root_dir, "--socket", sock, "--quiet",
+		      (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 500; i++) {
@@ -644,15 +657,12 @@ static const struct named_bench {
 	const char *name;
 	void (*run)(struct server *s);
 } named_benches[] = {
-	{ "poll_b256", only_poll_b256 },
-	{ "poll_b64", only_poll_b64 },
-	{ "poll_rtt", only_poll_rtt },
-	{ "doorbell_rtt", only_doorbell_rtt },
-	{ "tstorm", timeout_storm },
-	{ "sandbox", sandbox_cost },
+	{ "poll_b256", only_poll_b256 }, { "poll_b64", only_poll_b64 },
+	{ "poll_rtt", only_poll_rtt },	 { "doorbell_rtt", only_doorbell_rtt },
+	{ "tstorm", timeout_storm },	 { "sandbox", sandbox_cost },
 };
 
-#define N_NAMED (sizeof(named_benches) / sizeof(named_benches[0]))
+#define N_NAMED	 (sizeof(named_benches) / sizeof(named_benches[0]))
 #define MAX_ONLY 16
 
 /* Parse "a,b,c" into list; returns the count, or -1 on an unknown name. */
@@ -669,8 +679,10 @@ static int parse_only(const char *arg, const struct named_bench **list)
 			    !strncmp(named_benches[i].name, arg, len))
 				break;
 		if (i == N_NAMED || n == MAX_ONLY) {
-			fprintf(stderr, "ringcall_bench: --only: bad name or too many: %.*s\n"
-				"  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt, tstorm, sandbox\n",
+			fprintf(stderr,
+				"ringcall_bench: --only: bad name or too many: %.*s\n"
+				"  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt, tstorm, "
+				"sandbox\n",
 				(int)len, arg);
 			return -1;
 		}
@@ -715,9 +727,11 @@ int main(int argc, char **argv)
 			if (only_n < 0)
 				return 2;
 		} else if (c == 'h') {
-			printf("usage: %s [--quick] [--only NAME[,NAME...]] [--csv PATH] [--root DIR]\n"
+			printf("usage: %s [--quick] [--only NAME[,NAME...]] [--csv PATH] [--root "
+			       "DIR]\n"
 			       "       %s --callgrind MODE [N]\n"
-			       "Time ringcall round trips and batches against an in-process server.\n"
+			       "Time ringcall round trips and batches against an in-process "
+			       "server.\n"
 			       "  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt\n",
 			       argv[0], argv[0]);
 			return 0;
@@ -743,7 +757,8 @@ int main(int argc, char **argv)
 		enum rc_mode mode = m ? RC_MODE_DOORBELL : RC_MODE_POLL;
 
 		for (unsigned i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
-			uint64_t total = (mode == RC_MODE_POLL ? 4000000 : 400000) / (quick ? 8 : 1);
+			uint64_t total = (mode == RC_MODE_POLL ? 4000000 : 400000) /
+					 (quick ? 8 : 1);
 
 			if (batches[i] == 1 && mode == RC_MODE_DOORBELL)
 				total /= 8;

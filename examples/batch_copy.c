@@ -29,7 +29,8 @@ static int32_t reap(const char *what)
 	else
 		res = cqe->res;
 	if (res < 0) {
-		fprintf(stderr, "%s: %s\n", what, cqe ? rc_explain(&ring, cqe, why, sizeof(why)) : "");
+		fprintf(stderr, "%s: %s\n", what,
+			cqe ? rc_explain(&ring, cqe, why, sizeof(why)) : "");
 		_Exit(1);
 	}
 	rc_cqe_seen(&ring, cqe);
@@ -88,7 +89,8 @@ int main(int argc, char **argv)
 		for (uint32_t i = 0; i < DEPTH && got[i]; i++) {
 			struct rc_sqe *sqe = rc_get_sqe(&ring);
 
-			rc_prep_write(sqe, dst, bufs + i * CHUNK, got[i], off + (uint64_t)i * CHUNK);
+			rc_prep_write(sqe, dst, bufs + i * CHUNK, got[i],
+				      off + (uint64_t)i * CHUNK);
 			rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
 		}
 		rc_prep_nop(rc_get_sqe(&ring), 0);

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <ringcall/hosted.h>
 
-#define QD     4u
-#define CHUNK  4096u
-#define TICK   (1ull << 63) /* user_data tag of the timer */
+#define QD    4u
+#define CHUNK 4096u
+#define TICK  (1ull << 63) /* user_data tag of the timer */
 
 static struct rc_ring ring;
 static uint8_t *bufs;
@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 
 		if (rc_submit_and_wait(&ring, 1) < 0)
 			return 1;
-		rc_for_each_cqe(&ring, head, cqe) {
+		rc_for_each_cqe(&ring, head, cqe)
+		{
 			if ((res = dispatch(cqe)) < 0) {
 				fprintf(stderr, "read: %s\n", rc_err_name(res));
 				return 1;

@@ -91,8 +91,7 @@ static int host_wait(struct rc_ring *r, struct host_conn *conn, uint32_t min_com
 	return ret;
 }
 
-static int host_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
-		      uint32_t flags)
+static int host_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete, uint32_t flags)
 {
 	struct host_conn *conn = r->backend_data;
 
@@ -152,7 +151,7 @@ void *rc_alloc(struct rc_ring *r, size_t bytes)
 	}
 	n = (bytes + HOST_ALLOC_ALIGN - 1) & ~(size_t)(HOST_ALLOC_ALIGN - 1);
 	if (n == 0)
-		n = HOST_ALLOC_ALIGN; /* a distinct pointer for 0 bytes, as malloc */
+		n = HOST_ALLOC_ALIGN;		  /* a distinct pointer for 0 bytes, as malloc */
 	if (!conn->free_list && !conn->used_list) /* first use: all of it is free */
 		conn->free_list = host_extent_new(0, conn->data_bytes, NULL);
 	for (pp = &conn->free_list; (e = *pp) != NULL; pp = &e->next)
@@ -293,8 +292,10 @@ static int host_recv_welcome(int sock, struct host_welcome *w, int *memfd)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { w, sizeof(*w) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 	ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 
@@ -313,11 +314,10 @@ static int host_recv_welcome(int sock, struct host_welcome *w, int *memfd)
 	return *memfd < 0 ? -RC_EPIPE : 0;
 }
 
-static int host_handshake(struct host_conn *conn, const struct rc_params *p,
-			  struct host_welcome *w)
+static int host_handshake(struct host_conn *conn, const struct rc_params *p, struct host_welcome *w)
 {
-	struct host_hello hello = { HOST_PROTO_MAGIC, RC_ABI_VERSION, p->sq_entries,
-				    p->cq_entries, p->backlog_entries, p->data_bytes,
+	struct host_hello hello = { HOST_PROTO_MAGIC,  RC_ABI_VERSION,	   p->sq_entries,
+				    p->cq_entries,     p->backlog_entries, p->data_bytes,
 				    (uint32_t)p->mode, p->idle_us };
 	struct host_mapped mapped;
 	struct host_ready ready;

@@ -10,7 +10,7 @@
 #include "host.h"
 
 #define HOST_MAX_HANDLES 1024u
-#define HOST_MAX_DATA    (256u << 20)
+#define HOST_MAX_DATA	 (256u << 20)
 #define HOST_MAX_IDLE_US 10000000u
 
 static uint32_t host_next_id = 1;

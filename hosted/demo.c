@@ -114,7 +114,8 @@ static uint64_t copy_batch(struct rc_ring *r, struct counts *n, uint32_t src, ui
 	}
 	if (rc_submit_and_wait(r, DEPTH) < 0)
 		exit(1);
-	rc_for_each_cqe(r, head, cqe) {
+	rc_for_each_cqe(r, head, cqe)
+	{
 		if (cqe->res < 0)
 			die(r, "read", cqe);
 		got[cqe->user_data] = (uint32_t)cqe->res;
@@ -188,7 +189,8 @@ int main(int argc, char **argv)
 		usage(2);
 	err = rc_connect(&r, sock, &p);
 	if (err) {
-		fprintf(stderr, "ringcall-demo: cannot connect to %s (%s)\n", sock, rc_err_name(err));
+		fprintf(stderr, "ringcall-demo: cannot connect to %s (%s)\n", sock,
+			rc_err_name(err));
 		return 1;
 	}
 	printf("connected to %s: %s mode, SQ %u, CQ %u\n", sock,

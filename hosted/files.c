@@ -20,8 +20,9 @@ RC_ERRORS(HOST_SAME_NUMBER)
 int32_t host_err(int e)
 {
 	switch (e) {
-#define HOST_ERR_CASE(name) case name: return -RC_##name;
-	RC_ERRORS(HOST_ERR_CASE)
+#define HOST_ERR_CASE(name) \
+	case name: return -RC_##name;
+		RC_ERRORS(HOST_ERR_CASE)
 #undef HOST_ERR_CASE
 	}
 	return -RC_EIO; /* a Linux error with no name in the vocabulary */

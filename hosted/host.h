@@ -22,32 +22,32 @@ struct host_mem {
 
 /* One client: its memory, its engine state, the server's resources. */
 struct host_client {
-	struct host_mem mem;      /* first: ctx.port points to it */
+	struct host_mem mem; /* first: ctx.port points to it */
 	struct rce_ctx ctx;
 	struct rce_ring ring;
-	int root_fd;              /* files are confined beneath it */
-	int console_fd;           /* CONSOLE_WRITE goes here */
+	int root_fd;	/* files are confined beneath it */
+	int console_fd; /* CONSOLE_WRITE goes here */
 	uint32_t id;
-	uint32_t uid;             /* the client's Unix uid: its prefix for CHANNEL_PUBLISH */
-	uint32_t dead;            /* set by the server's main thread; read by the worker */
-	uint64_t idle_ns;         /* POLL: how long its worker polls before sleeping */
+	uint32_t uid;	  /* the client's Unix uid: its prefix for CHANNEL_PUBLISH */
+	uint32_t dead;	  /* set by the server's main thread; read by the worker */
+	uint64_t idle_ns; /* POLL: how long its worker polls before sleeping */
 	size_t region_bytes;
 	struct host_client *next; /* on its worker */
 	struct host_worker *worker;
-	struct host_trace *trace;  /* --trace: this ring's tracer, or NULL */
+	struct host_trace *trace; /* --trace: this ring's tracer, or NULL */
 };
 
 /* A thread that runs the engine for a set of clients. */
 struct host_worker {
 	pthread_t thread;
-	pthread_mutex_t lock;      /* guards inbox and nr_clients */
+	pthread_mutex_t lock;	   /* guards inbox and nr_clients */
 	struct host_client *inbox; /* handed over, not yet adopted */
 	struct host_client *clients;
-	uint32_t control;          /* private futex word: bumped on inbox/dead/stop */
+	uint32_t control; /* private futex word: bumped on inbox/dead/stop */
 	uint32_t stop;
 	uint32_t nr_clients;
-	uint64_t sleeps;           /* times it slept (tests check the edge is crossed) */
-	uint64_t passes;           /* passes over its clients (the worker's own count) */
+	uint64_t sleeps; /* times it slept (tests check the edge is crossed) */
+	uint64_t passes; /* passes over its clients (the worker's own count) */
 };
 
 extern const struct rce_handlers host_handlers;
@@ -110,8 +110,8 @@ struct host_conn {
 	size_t data_bytes, data_used;
 	struct host_extent *free_list; /* rc_alloc: free extents, by address */
 	struct host_extent *used_list; /* rc_alloc: blocks handed out */
-	struct host_client *local; /* in-process worker mode: owned here */
-	int own_root_fd;           /* in-process: root opened by rc_inproc_set_root, or -1 */
+	struct host_client *local;     /* in-process worker mode: owned here */
+	int own_root_fd;	       /* in-process: root opened by rc_inproc_set_root, or -1 */
 };
 extern const struct rc_backend host_futex_backend;
 void host_conn_init_ring_data(struct host_conn *conn, struct rc_ring *r, size_t data_off);

@@ -21,8 +21,7 @@
 /* Run the engine; with GETEVENTS, until min_complete CQEs are ready,
  * sleeping until the next TIMEOUT deadline in between, or until
  * give_up (host_now_ns; UINT64_MAX: never) with -RC_ETIME. */
-static int inproc_run(struct rc_ring *r, uint32_t min_complete, uint32_t flags,
-		      uint64_t give_up)
+static int inproc_run(struct rc_ring *r, uint32_t min_complete, uint32_t flags, uint64_t give_up)
 {
 	struct host_conn *conn = r->backend_data;
 	struct rce_ring *e = &conn->local->ring;
@@ -84,8 +83,10 @@ static int host_local_pair(struct rc_ring *r, const struct rc_params *p, int roo
 		free(conn);
 		return err;
 	}
-	*conn = (struct host_conn){ .sock = -1, .region = c->mem.base,
-				    .region_bytes = c->region_bytes, .local = c,
+	*conn = (struct host_conn){ .sock = -1,
+				    .region = c->mem.base,
+				    .region_bytes = c->region_bytes,
+				    .local = c,
 				    .own_root_fd = -1 };
 	err = rc_ring_attach(r, c->mem.base, c->mem.size, backend, conn);
 	if (err) {

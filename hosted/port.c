@@ -75,8 +75,8 @@ int host_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns)
 	struct timespec ts = { .tv_sec = (time_t)(timeout_ns / 1000000000u),
 			       .tv_nsec = (long)(timeout_ns % 1000000000u) };
 
-	return (int)syscall(SYS_futex, word, FUTEX_WAIT, expected,
-			    timeout_ns ? &ts : NULL, NULL, 0);
+	return (int)syscall(SYS_futex, word, FUTEX_WAIT, expected, timeout_ns ? &ts : NULL, NULL,
+			    0);
 }
 
 void host_futex_wake(uint32_t *word, int nr)

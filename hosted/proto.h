@@ -28,10 +28,10 @@ struct host_hello {
 };
 
 struct host_welcome {
-	int32_t status;          /* 0 or a negative RC_E* */
+	int32_t status; /* 0 or a negative RC_E* */
 	uint32_t client_id;
-	uint64_t region_bytes;   /* map this much of the memfd */
-	uint64_t data_off;       /* buffers live in [data_off, region_bytes) */
+	uint64_t region_bytes; /* map this much of the memfd */
+	uint64_t data_off;     /* buffers live in [data_off, region_bytes) */
 	uint32_t ring_bytes;
 	uint32_t rsvd;
 };

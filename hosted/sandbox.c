@@ -63,10 +63,12 @@ static int landlock_deny_all(void)
 #define ALLOW(nr) seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(nr), 0)
 /* Argument n compared (every field named: clang's -Wextra rejects
  * libseccomp's SCMP_A0 macros, which leave datum_b out). */
-#define ARG_EQ(n, v) ((struct scmp_arg_cmp){ .arg = n, .op = SCMP_CMP_EQ, \
-					     .datum_a = (scmp_datum_t)(v), .datum_b = 0 })
-#define ARG_MASKED(n, mask, v) ((struct scmp_arg_cmp){ .arg = n, .op = SCMP_CMP_MASKED_EQ, \
-						       .datum_a = (mask), .datum_b = (v) })
+#define ARG_EQ(n, v)            \
+	((struct scmp_arg_cmp){ \
+		.arg = n, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)(v), .datum_b = 0 })
+#define ARG_MASKED(n, mask, v)  \
+	((struct scmp_arg_cmp){ \
+		.arg = n, .op = SCMP_CMP_MASKED_EQ, .datum_a = (mask), .datum_b = (v) })
 #define ALLOW_IF(nr, cmp) seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(nr), 1, cmp)
 
 /* The allow-list: what the ring client and a small C program need. */

@@ -36,14 +36,14 @@
  * oldest one's slot (that conversation is dropped), so connections that say
  * nothing cannot keep anyone else out. */
 #define MAX_HANDSHAKES 32
-#define HANDSHAKE_MS 2000 /* default deadline for a whole conversation */
+#define HANDSHAKE_MS   2000 /* default deadline for a whole conversation */
 
 /* One setup conversation (proto.h) in progress. */
 struct handshake {
-	int sock;                  /* -1: slot free */
+	int sock; /* -1: slot free */
 	uint64_t started_ns, deadline_ns;
-	struct host_client *c;     /* NULL: awaiting host_hello; else host_mapped */
-	size_t got;                /* bytes of the awaited message received */
+	struct host_client *c; /* NULL: awaiting host_hello; else host_mapped */
+	size_t got;	       /* bytes of the awaited message received */
 	union {
 		struct host_hello hello;
 		struct host_mapped mapped;
@@ -57,8 +57,8 @@ struct handshake {
 
 struct server {
 	const char *socket_path;
-	dev_t sock_dev;            /* the socket this server bound: removed at */
-	ino_t sock_ino;            /* exit only if the path still names it */
+	dev_t sock_dev; /* the socket this server bound: removed at */
+	ino_t sock_ino; /* exit only if the path still names it */
 	int root_fd, listen_fd;
 	unsigned nr_workers, max_clients, nr_clients, nr_welcomed;
 	unsigned handshake_ms;
@@ -150,7 +150,8 @@ static void parse_args(struct server *s, int argc, char **argv)
 		case 'P': s->trace.pid = (uint32_t)atoi(optarg); break;
 		case 'O':
 			if (host_trace_parse_ops(optarg, &s->trace.ops)) {
-				fprintf(stderr, "ringcall-server: --trace-op: unknown op in %s\n", optarg);
+				fprintf(stderr, "ringcall-server: --trace-op: unknown op in %s\n",
+					optarg);
 				exit(2);
 			}
 			break;
@@ -166,7 +167,8 @@ static void parse_args(struct server *s, int argc, char **argv)
 		usage(2);
 	s->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (s->root_fd < 0) {
-		fprintf(stderr, "ringcall-server: cannot open root %s: %s\n", root, strerror(errno));
+		fprintf(stderr, "ringcall-server: cannot open root %s: %s\n", root,
+			strerror(errno));
 		exit(1);
 	}
 }
@@ -239,7 +241,8 @@ static void listen_on(struct server *s)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		die("socket path %s is too long (at most %zu bytes)", path, sizeof(sa.sun_path) - 1);
+		die("socket path %s is too long (at most %zu bytes)", path,
+		    sizeof(sa.sun_path) - 1);
 	strcpy(sa.sun_path, path);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
@@ -346,7 +349,7 @@ static void hs_hello(struct server *s, unsigned i)
 {
 	struct handshake *h = &s->hs[i];
 	const struct host_hello *hello = &h->msg.hello;
-	struct rc_params p = { hello->sq_entries, hello->cq_entries, hello->backlog_entries,
+	struct rc_params p = { hello->sq_entries, hello->cq_entries,	     hello->backlog_entries,
 			       hello->data_bytes, (enum rc_mode)hello->mode, hello->idle_us };
 	struct host_welcome w;
 	const char *why = NULL;
@@ -371,7 +374,8 @@ static void hs_hello(struct server *s, unsigned i)
 	if (!err)
 		h->c = host_client_new(&p, s->root_fd, STDOUT_FILENO, &memfd, &err);
 	if (!h->c) {
-		snprintf(reason, sizeof(reason), "%s (sq_entries %u, cq_entries %u, "
+		snprintf(reason, sizeof(reason),
+			 "%s (sq_entries %u, cq_entries %u, "
 			 "backlog_entries %u, data_bytes %u, mode %u, idle_us %u)",
 			 why ? why : "cannot make its ring", p.sq_entries, p.cq_entries,
 			 p.backlog_entries, p.data_bytes, hello->mode, p.idle_us);
@@ -379,8 +383,13 @@ static void hs_hello(struct server *s, unsigned i)
 		return;
 	}
 	s->nr_welcomed++;
-	w = (struct host_welcome){ 0, h->c->id, h->c->region_bytes, h->c->mem.data_off,
-				   rc_ring_bytes(rce_ring_sq_entries(&h->c->ring), rce_ring_cq_entries(&h->c->ring)), 0 };
+	w = (struct host_welcome){ 0,
+				   h->c->id,
+				   h->c->region_bytes,
+				   h->c->mem.data_off,
+				   rc_ring_bytes(rce_ring_sq_entries(&h->c->ring),
+						 rce_ring_cq_entries(&h->c->ring)),
+				   0 };
 	err = send_welcome(h->sock, &w, memfd);
 	close(memfd);
 	if (err) {
@@ -470,7 +479,8 @@ static void hs_open(struct server *s, int sock, uint64_t now)
 		hs_close(s, oldest);
 		i = oldest;
 	}
-	s->hs[i] = (struct handshake){ .sock = sock, .started_ns = now,
+	s->hs[i] = (struct handshake){ .sock = sock,
+				       .started_ns = now,
 				       .deadline_ns = now + s->handshake_ms * 1000000ull };
 	s->pfds[HS_PFD(i)] = (struct pollfd){ .fd = sock, .events = POLLIN };
 }
@@ -487,8 +497,10 @@ static int hs_expire(struct server *s, uint64_t now, int max_ms)
 		if (h->sock < 0)
 			continue;
 		if (h->deadline_ns <= now) {
-			fprintf(stderr, "ringcall-server: dropped a connection that did not "
-				"finish setup within %u ms\n", s->handshake_ms);
+			fprintf(stderr,
+				"ringcall-server: dropped a connection that did not "
+				"finish setup within %u ms\n",
+				s->handshake_ms);
 			hs_close(s, i);
 		} else if ((h->deadline_ns - now) / 1000000u + 1 < wait_ms) {
 			wait_ms = (h->deadline_ns - now) / 1000000u + 1;
@@ -573,8 +585,8 @@ int main(int argc, char **argv)
 	/* Even with --quiet (which silences only the per-client lines): it
 	 * says the server is complete and answers, which a script can wait
 	 * for; the socket path appears before the workers exist. */
-	printf("ringcall-server: serving %s on %s with %u worker(s)\n",
-	       "the root directory", s.socket_path, s.nr_workers);
+	printf("ringcall-server: serving %s on %s with %u worker(s)\n", "the root directory",
+	       s.socket_path, s.nr_workers);
 	serve(&s);
 	for (unsigned i = 0; i < MAX_HANDSHAKES; i++)
 		if (s.hs[i].sock >= 0)

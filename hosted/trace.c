@@ -29,10 +29,10 @@ struct trace_pending {
 };
 
 struct host_trace {
-	struct rce_tracer ops;     /* first: the engine hands it back */
+	struct rce_tracer ops; /* first: the engine hands it back */
 	const struct host_trace_cfg *cfg;
 	uint32_t pid, id;
-	uint32_t head, count;      /* FIFO of pending requests */
+	uint32_t head, count; /* FIFO of pending requests */
 	struct trace_pending pending[TRACE_PENDING];
 };
 
@@ -111,9 +111,11 @@ static void trace_cqes(const struct rce_tracer *ops, struct rce_ring *r, uint32_
 	}
 	for (uint32_t i = from; i != to; i++) {
 		const struct rc_cqe *shared = rce_ring_cqe(r, i);
-		struct rc_cqe cqe = { .user_data = rc_load_relaxed64(&shared->user_data),
-				      .res = (int32_t)rc_load_relaxed((const uint32_t *)&shared->res),
-				      .flags = rc_load_relaxed(&shared->flags) }; /* REJECTED, its number */
+		struct rc_cqe cqe = {
+			.user_data = rc_load_relaxed64(&shared->user_data),
+			.res = (int32_t)rc_load_relaxed((const uint32_t *)&shared->res),
+			.flags = rc_load_relaxed(&shared->flags)
+		}; /* REJECTED, its number */
 		struct trace_pending p;
 		bool known = take_pending(t, cqe.user_data, cqe.res, &p);
 		const char *err = rc_err_name(cqe.res);
@@ -134,8 +136,8 @@ static void trace_cqes(const struct rce_tracer *ops, struct rce_ring *r, uint32_
 				rc_format_sqe(&p.sqe, text, sizeof(text)), result,
 				(unsigned long long)((now - p.t0) / 1000));
 		else
-			fprintf(t->cfg->out, "pid %u ring %u: user_data=0x%llx = %s\n", t->pid, t->id,
-				(unsigned long long)cqe.user_data, result);
+			fprintf(t->cfg->out, "pid %u ring %u: user_data=0x%llx = %s\n", t->pid,
+				t->id, (unsigned long long)cqe.user_data, result);
 	}
 }
 

@@ -24,7 +24,7 @@
 #include "host.h"
 #include "ringcall/atomic.h"
 
-#define HOST_BUDGET      256u /* SQEs per ring per pass: fairness between rings */
+#define HOST_BUDGET	 256u /* SQEs per ring per pass: fairness between rings */
 #define HOST_MAX_WAITERS 128u /* futex_waitv's limit, control word included */
 
 #ifndef SYS_futex_waitv
@@ -74,7 +74,8 @@ static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
 		uint32_t before = rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring);
 		int n = rce_ring_run(&c->ring, HOST_BUDGET);
 
-		if (n > 0 || rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring) != before)
+		if (n > 0 ||
+		    rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring) != before)
 			busy = true;
 		if ((rce_ring_setup_flags(&c->ring) & RC_SETUP_POLL) && c->idle_ns > *idle_ns)
 			*idle_ns = c->idle_ns;
@@ -113,9 +114,11 @@ static void host_worker_sleep(struct host_worker *w, uint32_t control_seen)
 					.uaddr = (uintptr_t)&w->control,
 					.flags = FUTEX_32 | FUTEX_PRIVATE_FLAG };
 	for (struct host_client *c = w->clients; c && n < HOST_MAX_WAITERS; c = c->next)
-		wv[n++] = (struct futex_waitv){ .val = rc_load_acquire(&rce_ring_hdr(&c->ring)->sq_doorbell),
-						.uaddr = (uintptr_t)&rce_ring_hdr(&c->ring)->sq_doorbell,
-						.flags = FUTEX_32 };
+		wv[n++] = (struct futex_waitv){
+			.val = rc_load_acquire(&rce_ring_hdr(&c->ring)->sq_doorbell),
+			.uaddr = (uintptr_t)&rce_ring_hdr(&c->ring)->sq_doorbell,
+			.flags = FUTEX_32
+		};
 	if (wv[0].val != control_seen)
 		return; /* kicked since the last adopt: look first */
 	host_set_need_wakeup(w, true);
@@ -134,8 +137,7 @@ static void host_worker_sleep(struct host_worker *w, uint32_t control_seen)
 	ts = (struct timespec){ .tv_sec = (time_t)(deadline / 1000000000u),
 				.tv_nsec = (long)(deadline % 1000000000u) };
 	w->sleeps++;
-	syscall(SYS_futex_waitv, wv, n, 0, deadline == UINT64_MAX ? NULL : &ts,
-		CLOCK_MONOTONIC);
+	syscall(SYS_futex_waitv, wv, n, 0, deadline == UINT64_MAX ? NULL : &ts, CLOCK_MONOTONIC);
 awake:
 	host_set_need_wakeup(w, false);
 }

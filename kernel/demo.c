@@ -12,38 +12,40 @@
  * whose rows the host script collects. */
 int bench_main(void *arg UNUSED)
 {
-    const char *argv[] = { "kbench" };
-    kprintf("kernel bench: %d CPUs; under QEMU -icount the TSC counts instructions\n", ncpu);
-    int pid = proc_spawn("kbench", 1, argv);
-    struct proc_stats st;
-    if (pid < 0 || proc_wait(pid, &st) != pid) {
-        kprintf("bench: cannot run kbench (%d)\n", pid);
-        qemu_exit(1);
-    }
-    qemu_exit(st.status == 0 ? 0 : 1);
+	const char *argv[] = { "kbench" };
+	kprintf("kernel bench: %d CPUs; under QEMU -icount the TSC counts instructions\n", ncpu);
+	int pid = proc_spawn("kbench", 1, argv);
+	struct proc_stats st;
+	if (pid < 0 || proc_wait(pid, &st) != pid) {
+		kprintf("bench: cannot run kbench (%d)\n", pid);
+		qemu_exit(1);
+	}
+	qemu_exit(st.status == 0 ? 0 : 1);
 }
 
 /* First kernel thread in demo mode. */
 int demo_main(void *arg UNUSED)
 {
-    size_t free0 = pmm_free_count();
-    const char *argv[] = { "demo" };
-    kprintf("ringcall demo: every syscall below is an SQE; a trap is one `enter`\n");
-    int pid = proc_spawn("demo", 1, argv);
-    struct proc_stats st;
-    if (pid < 0 || proc_wait(pid, &st) != pid) {
-        kprintf("demo: cannot run the demo program (%d)\n", pid);
-        qemu_exit(1);
-    }
-    uint64_t per10 = st.syscalls ? st.sqes * 10 / st.syscalls : 0;
-    kprintf("\nkernel: demo (pid %d) exited %d: %lu syscalls in %lu traps (%lu.%lu per trap); "
-            "timer interrupts in user mode: %lu\n", pid, PROC_EXIT_CODE(st.status), st.sqes,
-            st.syscalls, per10 / 10, per10 % 10, st.user_irqs);
-    struct kpoll_stats kp;
-    kpoll_stats(&kp);
-    kprintf("kernel: %d CPUs; the poller took %lu SQEs in %lu passes, slept %lu times, "
-            "%lu doorbells\n", ncpu, kp.sqes, kp.passes, kp.sleeps, kp.kicks);
-    kprintf("kernel: done at %lu ms, %lu free frames (%s)\n", clock_ns() / 1000000,
-            pmm_free_count(), pmm_free_count() == free0 ? "no leak" : "LEAK");
-    qemu_exit(st.status == 0 && pmm_free_count() == free0 ? 0 : 1);
+	size_t free0 = pmm_free_count();
+	const char *argv[] = { "demo" };
+	kprintf("ringcall demo: every syscall below is an SQE; a trap is one `enter`\n");
+	int pid = proc_spawn("demo", 1, argv);
+	struct proc_stats st;
+	if (pid < 0 || proc_wait(pid, &st) != pid) {
+		kprintf("demo: cannot run the demo program (%d)\n", pid);
+		qemu_exit(1);
+	}
+	uint64_t per10 = st.syscalls ? st.sqes * 10 / st.syscalls : 0;
+	kprintf("\nkernel: demo (pid %d) exited %d: %lu syscalls in %lu traps (%lu.%lu per trap); "
+		"timer interrupts in user mode: %lu\n",
+		pid, PROC_EXIT_CODE(st.status), st.sqes, st.syscalls, per10 / 10, per10 % 10,
+		st.user_irqs);
+	struct kpoll_stats kp;
+	kpoll_stats(&kp);
+	kprintf("kernel: %d CPUs; the poller took %lu SQEs in %lu passes, slept %lu times, "
+		"%lu doorbells\n",
+		ncpu, kp.sqes, kp.passes, kp.sleeps, kp.kicks);
+	kprintf("kernel: done at %lu ms, %lu free frames (%s)\n", clock_ns() / 1000000,
+		pmm_free_count(), pmm_free_count() == free0 ? "no leak" : "LEAK");
+	qemu_exit(st.status == 0 && pmm_free_count() == free0 ? 0 : 1);
 }

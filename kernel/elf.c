@@ -8,90 +8,94 @@
 #include "proc.h"
 
 #define EM_X86_64 62
-#define ET_EXEC   2
-#define PT_LOAD   1
-#define PF_X      1
-#define PF_W      2
+#define ET_EXEC	  2
+#define PT_LOAD	  1
+#define PF_X	  1
+#define PF_W	  2
 
 struct elf64_ehdr {
-    uint8_t  ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
 };
 
 struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
 /* Header sanity: 64-bit little-endian x86_64 executable with sane phdrs. */
 static bool ehdr_ok(const struct elf64_ehdr *eh, size_t len)
 {
-    static const uint8_t magic[] = { 0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* LE */ };
-    if (len < sizeof(*eh) || memcmp(eh->ident, magic, sizeof(magic)) != 0)
-        return false;
-    if (eh->type != ET_EXEC || eh->machine != EM_X86_64)
-        return false;
-    if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phnum > 64)
-        return false;
-    return eh->phoff < len && eh->phnum * sizeof(struct elf64_phdr) <= len - eh->phoff;
+	static const uint8_t magic[] = { 0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* LE */ };
+	if (len < sizeof(*eh) || memcmp(eh->ident, magic, sizeof(magic)) != 0)
+		return false;
+	if (eh->type != ET_EXEC || eh->machine != EM_X86_64)
+		return false;
+	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phnum > 64)
+		return false;
+	return eh->phoff < len && eh->phnum * sizeof(struct elf64_phdr) <= len - eh->phoff;
 }
 
 /* Map and fill one PT_LOAD segment. */
-static int load_segment(uint64_t pml4, const uint8_t *image, size_t len, const struct elf64_phdr *ph)
+static int load_segment(uint64_t pml4, const uint8_t *image, size_t len,
+			const struct elf64_phdr *ph)
 {
-    if ((ph->flags & PF_W) && (ph->flags & PF_X))
-        return -RC_ENOEXEC;
-    if (ph->memsz < ph->filesz || ph->offset > len || ph->filesz > len - ph->offset)
-        return -RC_ENOEXEC;
-    uint64_t end = ph->vaddr + ph->memsz;
-    if (end < ph->vaddr || ph->vaddr < USER_MIN || end > USTACK_TOP - USTACK_PAGES * PAGE_SIZE)
-        return -RC_ENOEXEC;
-    int perm = (ph->flags & PF_W) ? VM_WRITE : (ph->flags & PF_X) ? VM_EXEC : VM_READ;
+	if ((ph->flags & PF_W) && (ph->flags & PF_X))
+		return -RC_ENOEXEC;
+	if (ph->memsz < ph->filesz || ph->offset > len || ph->filesz > len - ph->offset)
+		return -RC_ENOEXEC;
+	uint64_t end = ph->vaddr + ph->memsz;
+	if (end < ph->vaddr || ph->vaddr < USER_MIN || end > USTACK_TOP - USTACK_PAGES * PAGE_SIZE)
+		return -RC_ENOEXEC;
+	int perm = (ph->flags & PF_W) ? VM_WRITE : (ph->flags & PF_X) ? VM_EXEC : VM_READ;
 
-    for (uint64_t va = ALIGN_DOWN(ph->vaddr, PAGE_SIZE); va < end; va += PAGE_SIZE) {
-        pte_t *pte = vm_walk(pml4, va, false);
-        if (pte && (*pte & PTE_P))
-            return -RC_ENOEXEC;                /* overlapping segments */
-        uint64_t pa = pmm_alloc();
-        if (!pa)
-            return -RC_ENOMEM;
-        int r = vm_map_user(pml4, va, pa, perm);
-        if (r < 0) {
-            pmm_free(pa);
-            return r;
-        }
-        /* Copy the file-backed part of [va, va+PAGE_SIZE); the rest stays zero. */
-        uint64_t lo = va > ph->vaddr ? va : ph->vaddr;
-        uint64_t hi = va + PAGE_SIZE < ph->vaddr + ph->filesz ? va + PAGE_SIZE : ph->vaddr + ph->filesz;
-        if (lo < hi)
-            memcpy((uint8_t *)P2V(pa) + (lo - va), image + ph->offset + (lo - ph->vaddr), hi - lo);
-    }
-    return 0;
+	for (uint64_t va = ALIGN_DOWN(ph->vaddr, PAGE_SIZE); va < end; va += PAGE_SIZE) {
+		pte_t *pte = vm_walk(pml4, va, false);
+		if (pte && (*pte & PTE_P))
+			return -RC_ENOEXEC; /* overlapping segments */
+		uint64_t pa = pmm_alloc();
+		if (!pa)
+			return -RC_ENOMEM;
+		int r = vm_map_user(pml4, va, pa, perm);
+		if (r < 0) {
+			pmm_free(pa);
+			return r;
+		}
+		/* Copy the file-backed part of [va, va+PAGE_SIZE); the rest stays zero. */
+		uint64_t lo = va > ph->vaddr ? va : ph->vaddr;
+		uint64_t hi = va + PAGE_SIZE < ph->vaddr + ph->filesz ? va + PAGE_SIZE
+								      : ph->vaddr + ph->filesz;
+		if (lo < hi)
+			memcpy((uint8_t *)P2V(pa) + (lo - va),
+			       image + ph->offset + (lo - ph->vaddr), hi - lo);
+	}
+	return 0;
 }
 
 /* Load all PT_LOAD segments; *entry must land in an executable user page. */
 int elf_load(uint64_t pml4, const void *image, size_t len, uint64_t *entry)
 {
-    const struct elf64_ehdr *eh = image;
-    if (!image || !ehdr_ok(eh, len))
-        return -RC_ENOEXEC;
-    const struct elf64_phdr *ph = (const struct elf64_phdr *)((const uint8_t *)image + eh->phoff);
-    int nload = 0;
-    for (int i = 0; i < eh->phnum; i++) {
-        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
-            continue;
-        int r = load_segment(pml4, image, len, &ph[i]);
-        if (r < 0)
-            return r;
-        nload++;
-    }
-    pte_t *pte = nload ? vm_walk(pml4, eh->entry, false) : NULL;
-    if (!pte || !(*pte & PTE_P) || (*pte & PTE_NX) || eh->entry >= USER_TOP)
-        return -RC_ENOEXEC;
-    *entry = eh->entry;
-    return 0;
+	const struct elf64_ehdr *eh = image;
+	if (!image || !ehdr_ok(eh, len))
+		return -RC_ENOEXEC;
+	const struct elf64_phdr *ph = (const struct elf64_phdr *)((const uint8_t *)image +
+								  eh->phoff);
+	int nload = 0;
+	for (int i = 0; i < eh->phnum; i++) {
+		if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+			continue;
+		int r = load_segment(pml4, image, len, &ph[i]);
+		if (r < 0)
+			return r;
+		nload++;
+	}
+	pte_t *pte = nload ? vm_walk(pml4, eh->entry, false) : NULL;
+	if (!pte || !(*pte & PTE_P) || (*pte & PTE_NX) || eh->entry >= USER_TOP)
+		return -RC_ENOEXEC;
+	*entry = eh->entry;
+	return 0;
 }

@@ -24,71 +24,73 @@
 #include "x86.h"
 #include "ringcall/atomic.h"
 
-#define KPOLL_IDLE_NS   (50 * 1000000ul) /* default: no SQE for this long, sleep */
-#define KPOLL_YIELD_NS  (1 * 1000000ul) /* let others have the CPU this often */
-#define KPOLL_BUDGET    256u            /* SQEs per ring per pass: fairness */
+#define KPOLL_IDLE_NS  (50 * 1000000ul) /* default: no SQE for this long, sleep */
+#define KPOLL_YIELD_NS (1 * 1000000ul)	/* let others have the CPU this often */
+#define KPOLL_BUDGET   256u		/* SQEs per ring per pass: fairness */
 
 static struct {
-    uint32_t kicks;                     /* doorbells (atomic) */
-    uint64_t passes, sqes, sleeps;
-    uint64_t idle_ns;                   /* 0: KPOLL_IDLE_NS */
+	uint32_t kicks; /* doorbells (atomic) */
+	uint64_t passes, sqes, sleeps;
+	uint64_t idle_ns; /* 0: KPOLL_IDLE_NS */
 } kp;
 
 /* Tests: a short idle timeout to hammer the sleep/wake edge (0: default). */
 void kpoll_set_idle_ns(uint64_t ns)
 {
-    __atomic_store_n(&kp.idle_ns, ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&kp.idle_ns, ns, __ATOMIC_RELAXED);
 }
 
 static uint64_t idle_ns(void)
 {
-    uint64_t ns = __atomic_load_n(&kp.idle_ns, __ATOMIC_RELAXED);
-    return ns ? ns : KPOLL_IDLE_NS;
+	uint64_t ns = __atomic_load_n(&kp.idle_ns, __ATOMIC_RELAXED);
+	return ns ? ns : KPOLL_IDLE_NS;
 }
 
 /* The doorbell: bump the counter (seen by a poller about to sleep), then
  * wake it (one already asleep). Any context; takes ptable_lock. */
 void kpoll_kick(void)
 {
-    __atomic_fetch_add(&kp.kicks, 1, __ATOMIC_SEQ_CST);
-    wakeup(&kp);
+	__atomic_fetch_add(&kp.kicks, 1, __ATOMIC_SEQ_CST);
+	wakeup(&kp);
 }
 
 void kpoll_stats(struct kpoll_stats *out)
 {
-    *out = (struct kpoll_stats){ .passes = kp.passes, .sqes = kp.sqes, .sleeps = kp.sleeps,
-                                 .kicks = __atomic_load_n(&kp.kicks, __ATOMIC_RELAXED) };
+	*out = (struct kpoll_stats){ .passes = kp.passes,
+				     .sqes = kp.sqes,
+				     .sleeps = kp.sleeps,
+				     .kicks = __atomic_load_n(&kp.kicks, __ATOMIC_RELAXED) };
 }
 
 /* Does p have polled rings? A peek: the answer is checked under the lock. */
 static bool has_polled(struct proc *p)
 {
-    return __atomic_load_n(&p->rk.npoll, __ATOMIC_ACQUIRE) != 0;
+	return __atomic_load_n(&p->rk.npoll, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* One pass over every polled ring: take what is published (awake, so
  * NEED_WAKEUP goes). Returns the SQEs taken. */
 static uint64_t kpoll_pass(void)
 {
-    uint64_t total = 0;
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *p = proc_at(i);
-        if (!has_polled(p))
-            continue;
-        rk_lock(p);
-        for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
-            struct kring *kr = &p->rk.rings[k];
-            if (!kr->in_use || !kr->polled)      /* a closed ring is not polled */
-                continue;
-            rce_ring_set_need_wakeup(&kr->r, false); /* a no-op unless it was set */
-            int n = kring_submit(kr, KPOLL_BUDGET);  /* references kr meanwhile */
-            total += n > 0 ? (uint64_t)n : 0;
-        }
-        rk_unlock(p);
-    }
-    kp.passes++;
-    kp.sqes += total;
-    return total;
+	uint64_t total = 0;
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = proc_at(i);
+		if (!has_polled(p))
+			continue;
+		rk_lock(p);
+		for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
+			struct kring *kr = &p->rk.rings[k];
+			if (!kr->in_use || !kr->polled) /* a closed ring is not polled */
+				continue;
+			rce_ring_set_need_wakeup(&kr->r, false); /* a no-op unless it was set */
+			int n = kring_submit(kr, KPOLL_BUDGET);	 /* references kr meanwhile */
+			total += n > 0 ? (uint64_t)n : 0;
+		}
+		rk_unlock(p);
+	}
+	kp.passes++;
+	kp.sqes += total;
+	return total;
 }
 
 /* Set NEED_WAKEUP on every polled ring, then look again: true if any has
@@ -96,66 +98,66 @@ static uint64_t kpoll_pass(void)
  * publishing an SQE and reading the flag. */
 static bool kpoll_arm(void)
 {
-    bool work = false;
-    for (int i = 0; i < NPROC && !work; i++) {
-        struct proc *p = proc_at(i);
-        if (!has_polled(p))
-            continue;
-        rk_lock(p);
-        for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
-            struct kring *kr = &p->rk.rings[k];
-            if (!kr->in_use || !kr->polled)
-                continue;
-            rce_ring_set_need_wakeup(&kr->r, true);
-            rc_fence_full();
-            work |= rce_ring_has_work(&kr->r);
-        }
-        rk_unlock(p);
-    }
-    return work;
+	bool work = false;
+	for (int i = 0; i < NPROC && !work; i++) {
+		struct proc *p = proc_at(i);
+		if (!has_polled(p))
+			continue;
+		rk_lock(p);
+		for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
+			struct kring *kr = &p->rk.rings[k];
+			if (!kr->in_use || !kr->polled)
+				continue;
+			rce_ring_set_need_wakeup(&kr->r, true);
+			rc_fence_full();
+			work |= rce_ring_has_work(&kr->r);
+		}
+		rk_unlock(p);
+	}
+	return work;
 }
 
 /* Idle: sleep until kicked, unless work or a kick arrived meanwhile. */
 static void kpoll_sleep(void)
 {
-    uint32_t kicks0 = __atomic_load_n(&kp.kicks, __ATOMIC_SEQ_CST);
-    if (kpoll_arm())
-        return;
-    acquire(&ptable_lock);
-    if (__atomic_load_n(&kp.kicks, __ATOMIC_SEQ_CST) == kicks0) {
-        kp.sleeps++;
-        sleep_lock(&kp, &ptable_lock);
-    }
-    release(&ptable_lock);
+	uint32_t kicks0 = __atomic_load_n(&kp.kicks, __ATOMIC_SEQ_CST);
+	if (kpoll_arm())
+		return;
+	acquire(&ptable_lock);
+	if (__atomic_load_n(&kp.kicks, __ATOMIC_SEQ_CST) == kicks0) {
+		kp.sleeps++;
+		sleep_lock(&kp, &ptable_lock);
+	}
+	release(&ptable_lock);
 }
 
 /* The thread: spin over the rings; sleep when idle; never hold a lock
  * with interrupts open (the timer hook takes the rk locks on CPU 0). */
 static int kpoll_main(void *arg UNUSED)
 {
-    uint64_t last_work = clock_ns(), last_yield = last_work;
-    for (;;) {
-        uint64_t n = kpoll_pass(), now = clock_ns();
-        if (n)
-            last_work = now;
-        else if (now - last_work >= idle_ns()) {
-            kpoll_sleep();
-            last_work = now = clock_ns();
-        }
-        sti();                          /* IRQs and IPIs get in here */
-        pause();
-        cli();
-        if (now - last_yield >= KPOLL_YIELD_NS) {
-            yield();
-            last_yield = clock_ns();
-        }
-    }
-    return 0;
+	uint64_t last_work = clock_ns(), last_yield = last_work;
+	for (;;) {
+		uint64_t n = kpoll_pass(), now = clock_ns();
+		if (n)
+			last_work = now;
+		else if (now - last_work >= idle_ns()) {
+			kpoll_sleep();
+			last_work = now = clock_ns();
+		}
+		sti(); /* IRQs and IPIs get in here */
+		pause();
+		cli();
+		if (now - last_yield >= KPOLL_YIELD_NS) {
+			yield();
+			last_yield = clock_ns();
+		}
+	}
+	return 0;
 }
 
 /* Boot: start the poller, on CPU 1 when there is one. */
 void kpoll_init(void)
 {
-    if (kthread_create_on("kpoll", kpoll_main, NULL, ncpu > 1 ? 1 : -1) < 0)
-        panic("kpoll: cannot start the polling thread");
+	if (kthread_create_on("kpoll", kpoll_main, NULL, ncpu > 1 ? 1 : -1) < 0)
+		panic("kpoll: cannot start the polling thread");
 }

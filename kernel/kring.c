@@ -23,28 +23,28 @@
  * and user-accessible, and writable when the kernel will write to it. */
 int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
 {
-    struct proc *p = ctx->port;
-    return p->pml4 && vm_check_user(p->pml4, addr, len, write) ? 0 : -RC_EFAULT;
+	struct proc *p = ctx->port;
+	return p->pml4 && vm_check_user(p->pml4, addr, len, write) ? 0 : -RC_EFAULT;
 }
 
 /* Copies re-check each page and run under the fault fixup (usercopy.c),
  * in the caller's address space whatever the current one is. */
 int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
 {
-    struct proc *p = ctx->port;
-    return copy_user_as(p->pml4, dst, src, len, false) ? -RC_EFAULT : 0;
+	struct proc *p = ctx->port;
+	return copy_user_as(p->pml4, dst, src, len, false) ? -RC_EFAULT : 0;
 }
 
 int rce_port_copy_out(struct rce_ctx *ctx, uint64_t dst, const void *src, uint64_t len)
 {
-    struct proc *p = ctx->port;
-    return copy_user_as(p->pml4, (void *)src, dst, len, true) ? -RC_EFAULT : 0;
+	struct proc *p = ctx->port;
+	return copy_user_as(p->pml4, (void *)src, dst, len, true) ? -RC_EFAULT : 0;
 }
 
 /* The TIMEOUT clock: TSC-based, monotonic, shared by all processes. */
 uint64_t rce_port_now_ns(void)
 {
-    return clock_ns();
+	return clock_ns();
 }
 
 /* New CQEs: wake the owner if it sleeps in enter on this ring. One flag
@@ -53,9 +53,9 @@ uint64_t rce_port_now_ns(void)
  * (sleep_lock), so the test cannot miss a sleeper on another CPU. */
 void rce_port_notify(struct rce_ring *r)
 {
-    struct kring *kr = kring_of(r);
-    if (kr->waiting)
-        wakeup(kr);
+	struct kring *kr = kring_of(r);
+	if (kr->waiting)
+		wakeup(kr);
 }
 
 /* Whole zeroed frames, so that every byte the engine holds is counted by
@@ -67,17 +67,17 @@ static uint32_t port_frames[NCPU];
 
 void *rce_port_alloc(size_t bytes)
 {
-    size_t n = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
-    uint64_t pa = pmm_alloc_contig(n);
-    if (!pa)
-        return NULL;
-    port_frames[mycpu()->id] += (uint32_t)n;
-    return P2V(pa);
+	size_t n = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+	uint64_t pa = pmm_alloc_contig(n);
+	if (!pa)
+		return NULL;
+	port_frames[mycpu()->id] += (uint32_t)n;
+	return P2V(pa);
 }
 
 void rce_port_free(void *p, size_t bytes)
 {
-    pmm_free_contig(V2P(p), ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+	pmm_free_contig(V2P(p), ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
 }
 
 /* ---- serialising engine calls ---- */
@@ -88,45 +88,45 @@ void rce_port_free(void *p, size_t bytes)
  * another CPU. Interrupts stay off while it is held. */
 void rk_lock(struct proc *p)
 {
-    acquire(&p->rk_lock);
+	acquire(&p->rk_lock);
 }
 
 void rk_unlock(struct proc *p)
 {
-    release(&p->rk_lock);
+	release(&p->rk_lock);
 }
 
 /* ---- rings ---- */
 
 struct kring *kring_of(struct rce_ring *r)
 {
-    return (struct kring *)((char *)r - __builtin_offsetof(struct kring, r));
+	return (struct kring *)((char *)r - __builtin_offsetof(struct kring, r));
 }
 
 struct proc *rk_proc(struct rce_call *c)
 {
-    return c->ctx->port;
+	return c->ctx->port;
 }
 
 /* Is every page of [va, va + npages pages) unmapped in pml4? */
 static bool range_free(uint64_t pml4, uint64_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages; i++) {
-        pte_t *pte = vm_walk(pml4, va + (uint64_t)i * PAGE_SIZE, false);
-        if (pte && (*pte & PTE_P))
-            return false;
-    }
-    return true;
+	for (uint32_t i = 0; i < npages; i++) {
+		pte_t *pte = vm_walk(pml4, va + (uint64_t)i * PAGE_SIZE, false);
+		if (pte && (*pte & PTE_P))
+			return false;
+	}
+	return true;
 }
 
 /* Remove the owner's mapping of the first n pages of kr's region; no
  * other CPU may use a stale translation once the frames are freed. */
 static void kring_unmap(struct kring *kr, uint32_t n)
 {
-    for (uint32_t i = 0; i < n && kr->owner->pml4; i++)
-        vm_unmap_user(kr->owner->pml4, kr->uaddr + (uint64_t)i * PAGE_SIZE);
-    if (n)
-        tlb_shootdown();
+	for (uint32_t i = 0; i < n && kr->owner->pml4; i++)
+		vm_unmap_user(kr->owner->pml4, kr->uaddr + (uint64_t)i * PAGE_SIZE);
+	if (n)
+		tlb_shootdown();
 }
 
 /*
@@ -139,76 +139,77 @@ static void kring_unmap(struct kring *kr, uint32_t n)
  */
 int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, uint32_t flags)
 {
-    struct rce_ring_params prm = { .sq_entries = sq, .cq_entries = cq,
-                                   .setup_flags = flags & RC_SETUP_POLL };
-    struct kring *kr = NULL;
-    for (int i = 0; i < PROC_RINGS && !kr; i++)
-        if (!p->rk.rings[i].in_use)
-            kr = &p->rk.rings[i];
-    if (!kr)
-        return -RC_EMFILE;
-    if (sq == 0 || sq > RC_RING_SQ_MAX || cq > RC_RING_CQ_MAX)
-        return -RC_EINVAL;              /* bounds rc_ring_bytes below */
-    uint32_t npages = ALIGN_UP(rc_ring_bytes(sq, cq ? cq : 2 * sq), PAGE_SIZE) / PAGE_SIZE;
-    if ((uaddr & (PAGE_SIZE - 1)) || uaddr < USER_MIN || uaddr + npages * PAGE_SIZE > USER_TOP)
-        return -RC_EINVAL;
-    if (!range_free(p->pml4, uaddr, npages))
-        return -RC_EEXIST;
-    /* Charged (limits.c): the region and the page tables its mapping
+	struct rce_ring_params prm = { .sq_entries = sq,
+				       .cq_entries = cq,
+				       .setup_flags = flags & RC_SETUP_POLL };
+	struct kring *kr = NULL;
+	for (int i = 0; i < PROC_RINGS && !kr; i++)
+		if (!p->rk.rings[i].in_use)
+			kr = &p->rk.rings[i];
+	if (!kr)
+		return -RC_EMFILE;
+	if (sq == 0 || sq > RC_RING_SQ_MAX || cq > RC_RING_CQ_MAX)
+		return -RC_EINVAL; /* bounds rc_ring_bytes below */
+	uint32_t npages = ALIGN_UP(rc_ring_bytes(sq, cq ? cq : 2 * sq), PAGE_SIZE) / PAGE_SIZE;
+	if ((uaddr & (PAGE_SIZE - 1)) || uaddr < USER_MIN || uaddr + npages * PAGE_SIZE > USER_TOP)
+		return -RC_EINVAL;
+	if (!range_free(p->pml4, uaddr, npages))
+		return -RC_EEXIST;
+	/* Charged (limits.c): the region and the page tables its mapping
      * needs (those stay until exit) first, then what the engine took for
      * its state, measured (backlog, request pool, TIMEOUT heaps). */
-    uint32_t tables = vm_tables_needed(p->pml4, uaddr, npages);
-    int32_t err = rk_charge(p, npages + tables);
-    if (err)
-        return err;
-    uint64_t pa = pmm_alloc_contig(npages);
-    if (!pa) {
-        rk_uncharge(p, npages + tables);
-        return -RC_ENOMEM;
-    }
-    *kr = (struct kring){ .owner = p, .pa = pa, .uaddr = uaddr, .npages = npages };
-    uint32_t *taken = &port_frames[mycpu()->id], before = *taken;
-    err = rce_ring_init(&kr->r, &p->rk.ctx, P2V(pa), npages * PAGE_SIZE, &prm);
-    uint32_t engine = *taken - before;
-    if (!err && rk_charge(p, engine)) {
-        rce_ring_destroy(&kr->r);
-        err = -RC_ENOMEM;
-    }
-    if (err) {
-        pmm_free_contig(pa, npages);
-        rk_uncharge(p, npages + tables);
-        return err;
-    }
-    kr->charged = npages + engine;
-    ktrace_attach(kr);                  /* booted with `trace`: print its traffic */
-    for (uint32_t i = 0; i < npages; i++) {
-        if (vm_map_user(p->pml4, uaddr + (uint64_t)i * PAGE_SIZE, pa + (uint64_t)i * PAGE_SIZE,
-                        VM_WRITE | VM_NOFREE) < 0) {
-            kring_unmap(kr, i);
-            err = -RC_ENOMEM;
-            goto fail;
-        }
-    }
-    err = rce_handle_install(&p->rk.ctx, RCE_HT_RING, 0, kr);
-    if (err < 0) {
-        kring_unmap(kr, npages);
-        goto fail;
-    }
-    kr->handle = err;
-    kr->refs = 1;                       /* the handle's */
-    kr->in_use = true;
-    if (flags & RC_SETUP_POLL) {
-        kr->polled = true;
-        rce_ring_set_need_wakeup(&kr->r, true);
-        __atomic_store_n(&p->rk.npoll, p->rk.npoll + 1, __ATOMIC_RELEASE);
-        kpoll_kick();
-    }
-    return err;
+	uint32_t tables = vm_tables_needed(p->pml4, uaddr, npages);
+	int32_t err = rk_charge(p, npages + tables);
+	if (err)
+		return err;
+	uint64_t pa = pmm_alloc_contig(npages);
+	if (!pa) {
+		rk_uncharge(p, npages + tables);
+		return -RC_ENOMEM;
+	}
+	*kr = (struct kring){ .owner = p, .pa = pa, .uaddr = uaddr, .npages = npages };
+	uint32_t *taken = &port_frames[mycpu()->id], before = *taken;
+	err = rce_ring_init(&kr->r, &p->rk.ctx, P2V(pa), npages * PAGE_SIZE, &prm);
+	uint32_t engine = *taken - before;
+	if (!err && rk_charge(p, engine)) {
+		rce_ring_destroy(&kr->r);
+		err = -RC_ENOMEM;
+	}
+	if (err) {
+		pmm_free_contig(pa, npages);
+		rk_uncharge(p, npages + tables);
+		return err;
+	}
+	kr->charged = npages + engine;
+	ktrace_attach(kr); /* booted with `trace`: print its traffic */
+	for (uint32_t i = 0; i < npages; i++) {
+		if (vm_map_user(p->pml4, uaddr + (uint64_t)i * PAGE_SIZE,
+				pa + (uint64_t)i * PAGE_SIZE, VM_WRITE | VM_NOFREE) < 0) {
+			kring_unmap(kr, i);
+			err = -RC_ENOMEM;
+			goto fail;
+		}
+	}
+	err = rce_handle_install(&p->rk.ctx, RCE_HT_RING, 0, kr);
+	if (err < 0) {
+		kring_unmap(kr, npages);
+		goto fail;
+	}
+	kr->handle = err;
+	kr->refs = 1; /* the handle's */
+	kr->in_use = true;
+	if (flags & RC_SETUP_POLL) {
+		kr->polled = true;
+		rce_ring_set_need_wakeup(&kr->r, true);
+		__atomic_store_n(&p->rk.npoll, p->rk.npoll + 1, __ATOMIC_RELEASE);
+		kpoll_kick();
+	}
+	return err;
 fail:
-    rce_ring_destroy(&kr->r);
-    pmm_free_contig(pa, npages);
-    rk_uncharge(p, kr->charged);
-    return err;
+	rce_ring_destroy(&kr->r);
+	pmm_free_contig(pa, npages);
+	rk_uncharge(p, kr->charged);
+	return err;
 }
 
 /* Forget kr's requests in flight (parked ones are cancelled through their
@@ -216,12 +217,12 @@ fail:
  * reference is gone; the owner's lock is held. */
 static void kring_destroy(struct kring *kr)
 {
-    assert(kr->in_use && kr->refs == 0 && kr->closed && !kr->waiting);
-    rce_ring_destroy(&kr->r);
-    kring_unmap(kr, kr->npages);
-    pmm_free_contig(kr->pa, kr->npages);
-    rk_uncharge(kr->owner, kr->charged);
-    kr->in_use = false;
+	assert(kr->in_use && kr->refs == 0 && kr->closed && !kr->waiting);
+	rce_ring_destroy(&kr->r);
+	kring_unmap(kr, kr->npages);
+	pmm_free_contig(kr->pa, kr->npages);
+	rk_uncharge(kr->owner, kr->charged);
+	kr->in_use = false;
 }
 
 /* The live ring of p named by handle, with a reference taken: lookup and
@@ -229,29 +230,29 @@ static void kring_destroy(struct kring *kr)
  * them. NULL if the handle names no ring. */
 struct kring *kring_get(struct proc *p, uint32_t handle)
 {
-    for (int i = 0; i < PROC_RINGS; i++) {
-        struct kring *kr = &p->rk.rings[i];
-        if (kr->in_use && !kr->closed && (uint32_t)kr->handle == handle) {
-            kr->refs++;
-            return kr;
-        }
-    }
-    return NULL;
+	for (int i = 0; i < PROC_RINGS; i++) {
+		struct kring *kr = &p->rk.rings[i];
+		if (kr->in_use && !kr->closed && (uint32_t)kr->handle == handle) {
+			kr->refs++;
+			return kr;
+		}
+	}
+	return NULL;
 }
 
 void kring_hold(struct kring *kr)
 {
-    assert(kr->in_use && kr->refs > 0);
-    kr->refs++;
+	assert(kr->in_use && kr->refs > 0);
+	kr->refs++;
 }
 
 /* Drop a reference; the last one destroys the ring. kr must not be used
  * after this unless the caller holds another reference. */
 void kring_put(struct kring *kr)
 {
-    assert(kr->in_use && kr->refs > 0);
-    if (--kr->refs == 0)
-        kring_destroy(kr);
+	assert(kr->in_use && kr->refs > 0);
+	if (--kr->refs == 0)
+		kring_destroy(kr);
 }
 
 /* CLOSE or exit removed kr's handle: nothing new starts on it (the
@@ -260,16 +261,16 @@ void kring_put(struct kring *kr)
  * first; the last reference destroys it. Lock held. */
 void kring_close(struct kring *kr)
 {
-    assert(!kr->closed);
-    kr->closed = true;
-    kr->handle = 0;
-    if (kr->polled) {
-        kr->polled = false;
-        __atomic_store_n(&kr->owner->rk.npoll, kr->owner->rk.npoll - 1, __ATOMIC_RELEASE);
-    }
-    if (kr->waiting)
-        wakeup(kr);
-    kring_put(kr);
+	assert(!kr->closed);
+	kr->closed = true;
+	kr->handle = 0;
+	if (kr->polled) {
+		kr->polled = false;
+		__atomic_store_n(&kr->owner->rk.npoll, kr->owner->rk.npoll - 1, __ATOMIC_RELEASE);
+	}
+	if (kr->waiting)
+		wakeup(kr);
+	kring_put(kr);
 }
 
 /* Finish a parked request from outside its ring's own run (another
@@ -277,26 +278,26 @@ void kring_close(struct kring *kr)
  * so the ring is referenced until the engine call returns. Lock held. */
 void rk_complete(struct rce_req *q, int32_t res)
 {
-    struct kring *kr = kring_of(rce_req_call(q)->ring);
-    kr->owner->rk.parked--;             /* every platform park is counted (ksys.c rk_park) */
-    kring_hold(kr);
-    rce_req_complete(q, res);
-    kring_put(kr);
+	struct kring *kr = kring_of(rce_req_call(q)->ring);
+	kr->owner->rk.parked--; /* every platform park is counted (ksys.c rk_park) */
+	kring_hold(kr);
+	rce_req_complete(q, res);
+	kring_put(kr);
 }
 
 /* Give a new user process its ctx and first ring; *ring_bytes is the
  * region's size (passed at entry). Returns the ring's handle or -errno. */
 int kproc_rings_init(struct proc *p, uint64_t *ring_bytes)
 {
-    int err = rce_ctx_init(&p->rk.ctx, &kernel_handlers, p, PROC_HANDLES);
-    if (err)
-        return err;
-    p->rk.active = true;
-    rk_lock(p);
-    int32_t h = kring_create(p, RK_RING0_ADDR, RK_RING0_SQ, RK_RING0_CQ, 0);
-    rk_unlock(p);
-    *ring_bytes = rc_ring_bytes(RK_RING0_SQ, RK_RING0_CQ);
-    return h;
+	int err = rce_ctx_init(&p->rk.ctx, &kernel_handlers, p, PROC_HANDLES);
+	if (err)
+		return err;
+	p->rk.active = true;
+	rk_lock(p);
+	int32_t h = kring_create(p, RK_RING0_ADDR, RK_RING0_SQ, RK_RING0_CQ, 0);
+	rk_unlock(p);
+	*ring_bytes = rc_ring_bytes(RK_RING0_SQ, RK_RING0_CQ);
+	return h;
 }
 
 /* The process is going: close every handle the same way CLOSE does
@@ -305,22 +306,22 @@ int kproc_rings_init(struct proc *p, uint64_t *ring_bytes)
  * reference goes here. Lock held. */
 void kproc_rings_exit(struct proc *p)
 {
-    if (!p->rk.active)
-        return;
-    rce_ctx_destroy(&p->rk.ctx);
-    for (int i = 0; i < PROC_RINGS; i++)
-        assert(!p->rk.rings[i].in_use);
-    assert(!p->rk.waits.first);               /* the rings' cancel hooks unlinked them */
-    p->rk.active = false;
+	if (!p->rk.active)
+		return;
+	rce_ctx_destroy(&p->rk.ctx);
+	for (int i = 0; i < PROC_RINGS; i++)
+		assert(!p->rk.rings[i].in_use);
+	assert(!p->rk.waits.first); /* the rings' cancel hooks unlinked them */
+	p->rk.active = false;
 }
 
 /* One engine pass that takes no SQE: fire due timeouts, flush the
  * backlog, publish. Lock held. */
 static void kring_poke(struct kring *kr)
 {
-    kring_hold(kr);
-    rce_ring_run(&kr->r, 0);
-    kring_put(kr);
+	kring_hold(kr);
+	rce_ring_run(&kr->r, 0);
+	kring_put(kr);
 }
 
 /*
@@ -335,21 +336,21 @@ static void kring_poke(struct kring *kr)
  */
 int kring_submit(struct kring *kr, uint32_t budget)
 {
-    struct proc *p = kr->owner;
-    kring_hold(kr);
-    int n = rce_ring_run(&kr->r, budget);
-    if (n > 0)
-        p->stats.sqes += (uint64_t)n;
-    kring_put(kr);
-    return n;
+	struct proc *p = kr->owner;
+	kring_hold(kr);
+	int n = rce_ring_run(&kr->r, budget);
+	if (n > 0)
+		p->stats.sqes += (uint64_t)n;
+	kring_put(kr);
+	return n;
 }
 
 /* CQEs the user has not consumed, by the engine's own tail (the user's
  * head is hostile: a garbage one only makes this process wait wrongly). */
 static uint32_t kring_cq_ready(struct kring *kr)
 {
-    /* Pairs with the user's store_release of cq_head. */
-    return rce_ring_cq_published(&kr->r) - rc_load_acquire(&rce_ring_hdr(&kr->r)->cq_head);
+	/* Pairs with the user's store_release of cq_head. */
+	return rce_ring_cq_published(&kr->r) - rc_load_acquire(&rce_ring_hdr(&kr->r)->cq_head);
 }
 
 /*
@@ -361,30 +362,31 @@ static uint32_t kring_cq_ready(struct kring *kr)
  */
 static long kring_wait(struct kring *kr, uint32_t min)
 {
-    struct proc *p = kr->owner;
-    for (;;) {
-        if (kr->closed)
-            return -RC_EBADF;           /* closed by another ring, or by its own chain */
-        if (kring_cq_ready(kr) >= min)
-            return 0;
-        if (p->killed)
-            return -RC_EINTR;           /* syscall_trap exits it */
-        uint32_t tail = rce_ring_cq_tail(&kr->r);
-        bool work = rce_ring_has_work(&kr->r);
-        if (work && kr->polled)
-            kpoll_kick();
-        else if (work)
-            kring_submit(kr, UINT32_MAX); /* CQ room for the backlog, or capacity for SQEs */
-        if (rce_ring_next_deadline(&kr->r) <= clock_ns())
-            kring_poke(kr);
-        if (rce_ring_cq_tail(&kr->r) != tail)
-            continue;
-        if (rce_ring_inflight(&kr->r) == 0 && !(work && kr->polled))
-            return -RC_EDEADLK;         /* only the user's own reaping could help */
-        kr->waiting = true;
-        sleep_lock(kr, &p->rk_lock);    /* notify needs the lock: no lost wakeup */
-        kr->waiting = false;
-    }
+	struct proc *p = kr->owner;
+	for (;;) {
+		if (kr->closed)
+			return -RC_EBADF; /* closed by another ring, or by its own chain */
+		if (kring_cq_ready(kr) >= min)
+			return 0;
+		if (p->killed)
+			return -RC_EINTR; /* syscall_trap exits it */
+		uint32_t tail = rce_ring_cq_tail(&kr->r);
+		bool work = rce_ring_has_work(&kr->r);
+		if (work && kr->polled)
+			kpoll_kick();
+		else if (work)
+			kring_submit(
+				kr, UINT32_MAX); /* CQ room for the backlog, or capacity for SQEs */
+		if (rce_ring_next_deadline(&kr->r) <= clock_ns())
+			kring_poke(kr);
+		if (rce_ring_cq_tail(&kr->r) != tail)
+			continue;
+		if (rce_ring_inflight(&kr->r) == 0 && !(work && kr->polled))
+			return -RC_EDEADLK; /* only the user's own reaping could help */
+		kr->waiting = true;
+		sleep_lock(kr, &p->rk_lock); /* notify needs the lock: no lost wakeup */
+		kr->waiting = false;
+	}
 }
 
 /* enter(handle, min_complete, flags): run the ring, then maybe wait. The
@@ -393,47 +395,47 @@ static long kring_wait(struct kring *kr, uint32_t min)
  * poller or its own chain cannot free it under us. */
 static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
 {
-    struct proc *p = myproc();
-    rk_lock(p);
-    struct kring *kr = kring_get(p, handle);
-    long ret = 0;
-    if (!kr)
-        ret = -RC_EBADF;
-    else if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
-        ret = -RC_EINVAL;
-    else if ((flags & RC_ENTER_GETEVENTS) && min_complete > rce_ring_cq_entries(&kr->r))
-        ret = -RC_EINVAL;
-    if (ret)
-        goto out;
-    if (!kr->polled)
-        ret = kring_submit(kr, UINT32_MAX);
-    else if (flags & RC_ENTER_SQ_WAKEUP)
-        kpoll_kick();                   /* the doorbell of a polled ring */
-    if ((flags & RC_ENTER_GETEVENTS) && !p->killed) {
-        /* Wait even if the SQ was refused (-EBUSY): the completions that
+	struct proc *p = myproc();
+	rk_lock(p);
+	struct kring *kr = kring_get(p, handle);
+	long ret = 0;
+	if (!kr)
+		ret = -RC_EBADF;
+	else if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
+		ret = -RC_EINVAL;
+	else if ((flags & RC_ENTER_GETEVENTS) && min_complete > rce_ring_cq_entries(&kr->r))
+		ret = -RC_EINVAL;
+	if (ret)
+		goto out;
+	if (!kr->polled)
+		ret = kring_submit(kr, UINT32_MAX);
+	else if (flags & RC_ENTER_SQ_WAKEUP)
+		kpoll_kick(); /* the doorbell of a polled ring */
+	if ((flags & RC_ENTER_GETEVENTS) && !p->killed) {
+		/* Wait even if the SQ was refused (-EBUSY): the completions that
          * make room are what the caller waits for; the refused entries
          * are taken as room appears, in the wait or a later enter. */
-        long err = kring_wait(kr, min_complete);
-        ret = err < 0 ? err : ret < 0 ? 0 : ret;
-    }
+		long err = kring_wait(kr, min_complete);
+		ret = err < 0 ? err : ret < 0 ? 0 : ret;
+	}
 out:
-    if (kr)
-        kring_put(kr);                  /* may destroy it: closed meanwhile */
-    rk_unlock(p);
-    return ret;
+	if (kr)
+		kring_put(kr); /* may destroy it: closed meanwhile */
+	rk_unlock(p);
+	return ret;
 }
 
 /* The trap (rk_abi.h): rax = nr, then rdi, rsi, rdx, r10. */
 long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
-    (void)a1;                           /* to_submit: advisory, every published SQE is taken */
-    if (nr == RK_TRAP_BASELINE_NOP)
-        return 0;                       /* the benchmark's bare trap: no ring involved */
-    if (nr != RK_TRAP_ENTER)
-        return -RC_ENOSYS;
-    if (a0 > UINT32_MAX || a2 > UINT32_MAX || a3 > UINT32_MAX)
-        return -RC_EINVAL;
-    return rk_enter((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
+	(void)a1; /* to_submit: advisory, every published SQE is taken */
+	if (nr == RK_TRAP_BASELINE_NOP)
+		return 0; /* the benchmark's bare trap: no ring involved */
+	if (nr != RK_TRAP_ENTER)
+		return -RC_ENOSYS;
+	if (a0 > UINT32_MAX || a2 > UINT32_MAX || a3 > UINT32_MAX)
+		return -RC_EINVAL;
+	return rk_enter((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
 }
 
 /* Per tick (IRQ on CPU 0, IF=0, any context): fire the TIMEOUTs whose
@@ -447,25 +449,25 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
  * the other CPU). */
 static void rk_tick(uint64_t now)
 {
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *p = proc_at(i);
-        if (!__atomic_load_n(&p->rk.active, __ATOMIC_RELAXED))
-            continue;
-        rk_lock(p);
-        for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
-            struct kring *kr = &p->rk.rings[k];
-            if (kr->in_use && !kr->closed && rce_ring_next_deadline(&kr->r) <= now)
-                kring_poke(kr);
-        }
-        rk_unlock(p);
-    }
-    console_poll();
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = proc_at(i);
+		if (!__atomic_load_n(&p->rk.active, __ATOMIC_RELAXED))
+			continue;
+		rk_lock(p);
+		for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
+			struct kring *kr = &p->rk.rings[k];
+			if (kr->in_use && !kr->closed && rce_ring_next_deadline(&kr->r) <= now)
+				kring_poke(kr);
+		}
+		rk_unlock(p);
+	}
+	console_poll();
 }
 
 /* Boot: hook the timer, start the poller. */
 void rk_init(void)
 {
-    if (!timer_add_hook(rk_tick))
-        panic("ringcall: no timer hook slot");
-    kpoll_init();
+	if (!timer_add_hook(rk_tick))
+		panic("ringcall: no timer hook slot");
+	kpoll_init();
 }

@@ -27,87 +27,90 @@
 
 /* Limits (limits.c, docs/kernel.md "Limits"); each refusal is a clean
  * error: frames -ENOMEM, rings and handles -EMFILE, the rest -EAGAIN. */
-#define PROC_RINGS      4       /* rings per process (the first one included) */
-#define PROC_HANDLES    8       /* handle table slots per process */
-#define PROC_CHILDREN   16      /* live + unreaped children per process (SPAWN) */
-#define PROC_FRAMES     4096    /* frames charged per process (16 MiB): MAP, rings, their page tables */
-#define PROC_PARKED     64      /* WAITs and CONSOLE_READs parked at once per process */
-#define TREE_PROCS      32      /* process slots per spawn tree (zombies count): half the table */
-#define TREE_FRAMES     8192    /* frames charged per spawn tree (32 MiB) */
+#define PROC_RINGS    4	   /* rings per process (the first one included) */
+#define PROC_HANDLES  8	   /* handle table slots per process */
+#define PROC_CHILDREN 16   /* live + unreaped children per process (SPAWN) */
+#define PROC_FRAMES   4096 /* frames charged per process (16 MiB): MAP, rings, their page tables */
+#define PROC_PARKED   64   /* WAITs and CONSOLE_READs parked at once per process */
+#define TREE_PROCS    32   /* process slots per spawn tree (zombies count): half the table */
+#define TREE_FRAMES   8192 /* frames charged per spawn tree (32 MiB) */
 
 struct proc;
 
 struct kring {
-    struct rce_ring r;          /* engine state; r.hdr is the region via the direct map */
-    struct proc *owner;
-    uint64_t pa;                /* physically contiguous frames of the region */
-    uint64_t uaddr;             /* where the owner sees the region */
-    uint32_t npages;
-    uint32_t charged;           /* frames charged for it, given back when it goes */
-    int32_t handle;
-    uint32_t refs;              /* the handle + engine calls in progress (owner's lock) */
-    bool in_use;                /* the slot holds a ring (until the last reference goes) */
-    bool closed;                /* its handle is gone: nothing new starts on it */
-    bool waiting;               /* the owner sleeps in enter for its CQEs */
-    bool polled;                /* RC_SETUP_POLL: the kernel poller takes its SQEs */
+	struct rce_ring r; /* engine state; r.hdr is the region via the direct map */
+	struct proc *owner;
+	uint64_t pa;	/* physically contiguous frames of the region */
+	uint64_t uaddr; /* where the owner sees the region */
+	uint32_t npages;
+	uint32_t charged; /* frames charged for it, given back when it goes */
+	int32_t handle;
+	uint32_t refs; /* the handle + engine calls in progress (owner's lock) */
+	bool in_use;   /* the slot holds a ring (until the last reference goes) */
+	bool closed;   /* its handle is gone: nothing new starts on it */
+	bool waiting;  /* the owner sleeps in enter for its CQEs */
+	bool polled;   /* RC_SETUP_POLL: the kernel poller takes its SQEs */
 };
 
 /* What struct proc holds for the engine. */
 struct kproc_rings {
-    struct rce_ctx ctx;
-    struct kring rings[PROC_RINGS];
-    struct rce_req_list waits;  /* parked WAITs, oldest first */
-    uint32_t frames;            /* charged (limits.c): MAP'd pages, rings, page tables */
-    uint32_t parked;            /* WAITs and CONSOLE_READs parked (PROC_PARKED) */
-    bool active;                /* ctx initialised (user processes) */
-    uint32_t npoll;             /* polled rings (the poller skips a process with none) */
+	struct rce_ctx ctx;
+	struct kring rings[PROC_RINGS];
+	struct rce_req_list waits; /* parked WAITs, oldest first */
+	uint32_t frames;	   /* charged (limits.c): MAP'd pages, rings, page tables */
+	uint32_t parked;	   /* WAITs and CONSOLE_READs parked (PROC_PARKED) */
+	bool active;		   /* ctx initialised (user processes) */
+	uint32_t npoll;		   /* polled rings (the poller skips a process with none) */
 };
 
-extern const struct rce_handlers kernel_handlers;  /* ksys.c */
+extern const struct rce_handlers kernel_handlers; /* ksys.c */
 
 /* kring.c */
-void rk_init(void);                         /* timer hook for TIMEOUTs and console input */
-void rk_lock(struct proc *p);               /* serialise engine calls for p's ctx */
+void rk_init(void);	      /* timer hook for TIMEOUTs and console input */
+void rk_lock(struct proc *p); /* serialise engine calls for p's ctx */
 void rk_unlock(struct proc *p);
-int  kproc_rings_init(struct proc *p, uint64_t *ring_bytes); /* ctx + first ring: handle or -errno */
-void kproc_rings_exit(struct proc *p);      /* destroy every ring and the ctx (lock held) */
+int kproc_rings_init(struct proc *p, uint64_t *ring_bytes); /* ctx + first ring: handle or -errno */
+void kproc_rings_exit(struct proc *p); /* destroy every ring and the ctx (lock held) */
 int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq,
-                     uint32_t flags);       /* handle / -errno; flags: RC_SETUP_POLL */
-int  kring_submit(struct kring *kr, uint32_t budget); /* take up to budget SQEs (lock held) */
-struct kring *kring_get(struct proc *p, uint32_t handle); /* look up + reference, or NULL (lock held) */
-void kring_hold(struct kring *kr);          /* one more reference (lock held) */
-void kring_put(struct kring *kr);           /* drop one; the last destroys it (lock held) */
-void kring_close(struct kring *kr);         /* its handle was removed: drop the handle's reference */
+		     uint32_t flags);		     /* handle / -errno; flags: RC_SETUP_POLL */
+int kring_submit(struct kring *kr, uint32_t budget); /* take up to budget SQEs (lock held) */
+struct kring *kring_get(struct proc *p,
+			uint32_t handle); /* look up + reference, or NULL (lock held) */
+void kring_hold(struct kring *kr);	  /* one more reference (lock held) */
+void kring_put(struct kring *kr);	  /* drop one; the last destroys it (lock held) */
+void kring_close(struct kring *kr);	  /* its handle was removed: drop the handle's reference */
 void rk_complete(struct rce_req *q, int32_t res); /* rce_req_complete, ring referenced meanwhile */
-struct kring *kring_of(struct rce_ring *r); /* the kring around an engine ring */
-void ktrace_attach(struct kring *kr);       /* ktrace.c: trace it if booted with `trace` */
-struct proc *rk_proc(struct rce_call *c);   /* the process a call belongs to */
+struct kring *kring_of(struct rce_ring *r);	  /* the kring around an engine ring */
+void ktrace_attach(struct kring *kr);		  /* ktrace.c: trace it if booted with `trace` */
+struct proc *rk_proc(struct rce_call *c);	  /* the process a call belongs to */
 long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3); /* the trap */
-int  rk_copy_out(struct proc *p, uint64_t uaddr, const void *src, uint64_t len); /* 0 / -EFAULT */
-int  rk_copy_in(struct proc *p, void *dst, uint64_t uaddr, uint64_t len);
+int rk_copy_out(struct proc *p, uint64_t uaddr, const void *src, uint64_t len);	  /* 0 / -EFAULT */
+int rk_copy_in(struct proc *p, void *dst, uint64_t uaddr, uint64_t len);
 
 /* limits.c: per-process and per-tree budgets */
-int  tree_join(struct proc *child, struct proc *parent); /* 0 / -EAGAIN (tree full) */
-void tree_leave(struct proc *p);            /* its slot is freed */
-int  rk_charge(struct proc *p, uint32_t frames); /* 0 / -ENOMEM past p's or its tree's budget */
+int tree_join(struct proc *child, struct proc *parent); /* 0 / -EAGAIN (tree full) */
+void tree_leave(struct proc *p);			/* its slot is freed */
+int rk_charge(struct proc *p, uint32_t frames); /* 0 / -ENOMEM past p's or its tree's budget */
 void rk_uncharge(struct proc *p, uint32_t frames);
 void tree_usage(struct proc *p, uint32_t *procs, uint32_t *frames);
 
 /* kpoll.c: the kernel polling thread */
-void kpoll_init(void);                      /* start it (on CPU 1 when there is one) */
-void kpoll_kick(void);                      /* the doorbell: wake it if it sleeps */
-struct kpoll_stats { uint64_t passes, sqes, sleeps, kicks; };
-void kpoll_stats(struct kpoll_stats *out);  /* tests and the demo */
-void kpoll_set_idle_ns(uint64_t ns);        /* tests: idle timeout before sleeping (0: default) */
+void kpoll_init(void); /* start it (on CPU 1 when there is one) */
+void kpoll_kick(void); /* the doorbell: wake it if it sleeps */
+struct kpoll_stats {
+	uint64_t passes, sqes, sleeps, kicks;
+};
+void kpoll_stats(struct kpoll_stats *out); /* tests and the demo */
+void kpoll_set_idle_ns(uint64_t ns);	   /* tests: idle timeout before sleeping (0: default) */
 
 /* ksys.c */
 void ksys_child_exited(struct proc *parent, struct proc *child); /* parent's rk lock held */
 void ksys_stats(struct proc *p, struct rc_proc_stats *out);
-void console_poll(void);                    /* pull serial input, feed parked reads */
+void console_poll(void);		      /* pull serial input, feed parked reads */
 void console_inject(const char *s, size_t n); /* tests: as if typed */
-void console_queue(const char *s, size_t n); /* tests: typed, fed by the next tick */
-int  console_readers(void);                 /* parked CONSOLE_READs (tests) */
-void console_flush(void);                   /* drop buffered input (tests) */
-uint64_t console_written(void);             /* bytes CONSOLE_WRITE wrote (tests) */
+void console_queue(const char *s, size_t n);  /* tests: typed, fed by the next tick */
+int console_readers(void);		      /* parked CONSOLE_READs (tests) */
+void console_flush(void);		      /* drop buffered input (tests) */
+uint64_t console_written(void);		      /* bytes CONSOLE_WRITE wrote (tests) */
 
 #endif

@@ -20,47 +20,47 @@
 
 /* ---- console ---- */
 
-static uint64_t console_bytes;          /* written by CONSOLE_WRITE (tests) */
+static uint64_t console_bytes; /* written by CONSOLE_WRITE (tests) */
 
 uint64_t console_written(void)
 {
-    return __atomic_load_n(&console_bytes, __ATOMIC_RELAXED);
+	return __atomic_load_n(&console_bytes, __ATOMIC_RELAXED);
 }
 
 /* Write the caller's bytes to the serial port. A fault part-way returns
  * the count already written (as a short write), or -EFAULT if none was. */
 static int32_t k_console_write(struct rce_call *c, const struct rce_args_console_write *a)
 {
-    char buf[256];
-    uint32_t off;
-    for (off = 0; off < a->len; off += sizeof(buf)) {
-        uint32_t n = MIN((uint32_t)sizeof(buf), a->len - off);
-        if (rce_copy_in(c, buf, a->buf, off, n))
-            return off ? (int32_t)off : -RC_EFAULT;
-        serial_write(buf, n);
-        __atomic_fetch_add(&console_bytes, n, __ATOMIC_RELAXED);
-    }
-    return (int32_t)a->len;
+	char buf[256];
+	uint32_t off;
+	for (off = 0; off < a->len; off += sizeof(buf)) {
+		uint32_t n = MIN((uint32_t)sizeof(buf), a->len - off);
+		if (rce_copy_in(c, buf, a->buf, off, n))
+			return off ? (int32_t)off : -RC_EFAULT;
+		serial_write(buf, n);
+		__atomic_fetch_add(&console_bytes, n, __ATOMIC_RELAXED);
+	}
+	return (int32_t)a->len;
 }
 
 #define CON_BUF 256
 /* "con": the input buffer and the parked reads. Taken under a reader's rk
  * lock (CONSOLE_READ, cancel); con_feed drops it to take the rk lock. */
 static struct spinlock con_lock = SPINLOCK_INIT("con");
-static char con_buf[CON_BUF];           /* typed input not yet read */
+static char con_buf[CON_BUF]; /* typed input not yet read */
 static uint32_t con_head, con_count;
-static struct rce_req_list con_reads;   /* parked reads, oldest first */
+static struct rce_req_list con_reads; /* parked reads, oldest first */
 
 /* Append q to the parked reads. */
 static void con_append(struct rce_req *q)
 {
-    rce_req_list_append(&con_reads, q);
+	rce_req_list_append(&con_reads, q);
 }
 
 /* Take q off the parked reads (it may already be off). */
 static void con_unlink(struct rce_req *q)
 {
-    rce_req_list_remove(&con_reads, q);
+	rce_req_list_remove(&con_reads, q);
 }
 
 /* Park c, counted against its process's PROC_PARKED; NULL at the limit
@@ -68,59 +68,59 @@ static void con_unlink(struct rce_req *q)
  * is completed (rk_complete) or cancelled (its hook). */
 static struct rce_req *rk_park(struct rce_call *c, rce_cancel_fn cancel)
 {
-    struct proc *p = rk_proc(c);
-    if (p->rk.parked >= PROC_PARKED)
-        return NULL;
-    p->rk.parked++;
-    return rce_call_park(c, cancel);
+	struct proc *p = rk_proc(c);
+	if (p->rk.parked >= PROC_PARKED)
+		return NULL;
+	p->rk.parked++;
+	return rce_call_park(c, cancel);
 }
 
 static void unpark_count(struct rce_req *q)
 {
-    ((struct proc *)rce_req_call(q)->ctx->port)->rk.parked--;
+	((struct proc *)rce_req_call(q)->ctx->port)->rk.parked--;
 }
 
 /* CANCEL, or the ring going away: forget the read. */
 static void con_cancel(struct rce_req *q)
 {
-    unpark_count(q);
-    acquire(&con_lock);
-    con_unlink(q);
-    release(&con_lock);
+	unpark_count(q);
+	acquire(&con_lock);
+	con_unlink(q);
+	release(&con_lock);
 }
 
 /* Copy up to len buffered bytes to out; consume them only if the copy
  * worked (a reader whose buffer vanished leaves them for the next). */
 static int32_t con_take(struct rce_call *c, rce_uout_t out)
 {
-    char tmp[CON_BUF];
-    uint32_t n = MIN(out.len, con_count);
-    for (uint32_t i = 0; i < n; i++)
-        tmp[i] = con_buf[(con_head + i) % CON_BUF];
-    if (rce_copy_out(c, out, 0, tmp, n))
-        return -RC_EFAULT;
-    con_head = (con_head + n) % CON_BUF;
-    con_count -= n;
-    return (int32_t)n;
+	char tmp[CON_BUF];
+	uint32_t n = MIN(out.len, con_count);
+	for (uint32_t i = 0; i < n; i++)
+		tmp[i] = con_buf[(con_head + i) % CON_BUF];
+	if (rce_copy_out(c, out, 0, tmp, n))
+		return -RC_EFAULT;
+	con_head = (con_head + n) % CON_BUF;
+	con_count -= n;
+	return (int32_t)n;
 }
 
 /* Return what has been typed (at least one byte), parking until then.
  * Earlier parked reads are served first. */
 static int32_t k_console_read(struct rce_call *c, const struct rce_args_console_read *a)
 {
-    acquire(&con_lock);
-    int32_t res = RCE_PENDING;
-    if (con_count && !con_reads.first) {
-        res = con_take(c, a->buf);
-    } else {
-        struct rce_req *q = rk_park(c, con_cancel);
-        if (q)
-            con_append(q);
-        else
-            res = -RC_EAGAIN;           /* PROC_PARKED */
-    }
-    release(&con_lock);
-    return res;
+	acquire(&con_lock);
+	int32_t res = RCE_PENDING;
+	if (con_count && !con_reads.first) {
+		res = con_take(c, a->buf);
+	} else {
+		struct rce_req *q = rk_park(c, con_cancel);
+		if (q)
+			con_append(q);
+		else
+			res = -RC_EAGAIN; /* PROC_PARKED */
+	}
+	release(&con_lock);
+	return res;
 }
 
 /* Hand buffered input to parked reads, oldest first (no lock held). The
@@ -129,76 +129,77 @@ static int32_t k_console_read(struct rce_call *c, const struct rce_args_console_
  * process's) once both are held. */
 static void con_feed(void)
 {
-    for (;;) {
-        acquire(&con_lock);
-        struct rce_req *q = con_count ? con_reads.first : NULL;
-        struct proc *p = q ? rce_req_call(q)->ctx->port : NULL;
-        release(&con_lock);
-        if (!q)
-            return;
-        rk_lock(p);
-        acquire(&con_lock);
-        bool same = con_reads.first == q && rce_req_call(q)->ctx->port == p && con_count;
-        int32_t res = 0;
-        if (same) {
-            const struct rc_args_console_read *in = &rce_req_call(q)->sqe->args.console_read;
-            con_unlink(q);
-            res = con_take(rce_req_call(q), (rce_uout_t){ in->buf, in->len });
-        }
-        release(&con_lock);
-        if (same)
-            rk_complete(q, res);
-        rk_unlock(p);
-    }
+	for (;;) {
+		acquire(&con_lock);
+		struct rce_req *q = con_count ? con_reads.first : NULL;
+		struct proc *p = q ? rce_req_call(q)->ctx->port : NULL;
+		release(&con_lock);
+		if (!q)
+			return;
+		rk_lock(p);
+		acquire(&con_lock);
+		bool same = con_reads.first == q && rce_req_call(q)->ctx->port == p && con_count;
+		int32_t res = 0;
+		if (same) {
+			const struct rc_args_console_read *in =
+				&rce_req_call(q)->sqe->args.console_read;
+			con_unlink(q);
+			res = con_take(rce_req_call(q), (rce_uout_t){ in->buf, in->len });
+		}
+		release(&con_lock);
+		if (same)
+			rk_complete(q, res);
+		rk_unlock(p);
+	}
 }
 
 static void con_put(char ch)
 {
-    acquire(&con_lock);
-    if (con_count < CON_BUF)            /* full: drop, like a UART overrun */
-        con_buf[(con_head + con_count++) % CON_BUF] = ch;
-    release(&con_lock);
+	acquire(&con_lock);
+	if (con_count < CON_BUF) /* full: drop, like a UART overrun */
+		con_buf[(con_head + con_count++) % CON_BUF] = ch;
+	release(&con_lock);
 }
 
 /* Timer tick: move received serial bytes into the buffer, serve readers. */
 void console_poll(void)
 {
-    int ch;
-    while ((ch = serial_getc()) >= 0)
-        con_put((char)ch);
-    con_feed();
+	int ch;
+	while ((ch = serial_getc()) >= 0)
+		con_put((char)ch);
+	con_feed();
 }
 
 /* As if s had been typed (tests). */
 void console_inject(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        con_put(s[i]);
-    con_feed();
+	for (size_t i = 0; i < n; i++)
+		con_put(s[i]);
+	con_feed();
 }
 
 /* As if s had been typed, for the timer tick to hand out (tests). */
 void console_queue(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        con_put(s[i]);
+	for (size_t i = 0; i < n; i++)
+		con_put(s[i]);
 }
 
 int console_readers(void)
 {
-    int n = 0;
-    acquire(&con_lock);
-    for (struct rce_req *q = con_reads.first; q; q = rce_req_list_next(q))
-        n++;
-    release(&con_lock);
-    return n;
+	int n = 0;
+	acquire(&con_lock);
+	for (struct rce_req *q = con_reads.first; q; q = rce_req_list_next(q))
+		n++;
+	release(&con_lock);
+	return n;
 }
 
 void console_flush(void)
 {
-    acquire(&con_lock);
-    con_head = con_count = 0;
-    release(&con_lock);
+	acquire(&con_lock);
+	con_head = con_count = 0;
+	release(&con_lock);
 }
 
 /* ---- memory ---- */
@@ -209,30 +210,30 @@ void console_flush(void)
  * need are charged) or when frames run out. */
 static int32_t k_map(struct rce_call *c, const struct rce_args_map *a)
 {
-    struct proc *p = rk_proc(c);
-    uint64_t len = (uint64_t)a->pages * PAGE_SIZE;
-    if ((a->addr & (PAGE_SIZE - 1)) || a->addr + len > USER_TOP)
-        return -RC_EINVAL;
-    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
-        pte_t *pte = vm_walk(p->pml4, va, false);
-        if (pte && (*pte & PTE_P))
-            return -RC_EEXIST;
-    }
-    if (rk_charge(p, a->pages + vm_tables_needed(p->pml4, a->addr, a->pages)))
-        return -RC_ENOMEM;              /* tables made stay charged until exit */
-    int perm = VM_ANON | ((a->flags & RC_MAP_WRITE) ? VM_WRITE : VM_READ);
-    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
-        uint64_t pa = pmm_alloc();
-        if (!pa || vm_map_user(p->pml4, va, pa, perm) < 0) {
-            if (pa)
-                pmm_free(pa);
-            for (uint64_t u = a->addr; u < va; u += PAGE_SIZE)
-                pmm_free(vm_unmap_user(p->pml4, u));
-            rk_uncharge(p, a->pages);
-            return -RC_ENOMEM;
-        }
-    }
-    return 0;
+	struct proc *p = rk_proc(c);
+	uint64_t len = (uint64_t)a->pages * PAGE_SIZE;
+	if ((a->addr & (PAGE_SIZE - 1)) || a->addr + len > USER_TOP)
+		return -RC_EINVAL;
+	for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
+		pte_t *pte = vm_walk(p->pml4, va, false);
+		if (pte && (*pte & PTE_P))
+			return -RC_EEXIST;
+	}
+	if (rk_charge(p, a->pages + vm_tables_needed(p->pml4, a->addr, a->pages)))
+		return -RC_ENOMEM; /* tables made stay charged until exit */
+	int perm = VM_ANON | ((a->flags & RC_MAP_WRITE) ? VM_WRITE : VM_READ);
+	for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
+		uint64_t pa = pmm_alloc();
+		if (!pa || vm_map_user(p->pml4, va, pa, perm) < 0) {
+			if (pa)
+				pmm_free(pa);
+			for (uint64_t u = a->addr; u < va; u += PAGE_SIZE)
+				pmm_free(vm_unmap_user(p->pml4, u));
+			rk_uncharge(p, a->pages);
+			return -RC_ENOMEM;
+		}
+	}
+	return 0;
 }
 
 /* Unmap and free pages that MAP made; -EINVAL (nothing changed) if any
@@ -240,29 +241,29 @@ static int32_t k_map(struct rce_call *c, const struct rce_args_map *a)
  * a ring region). */
 static int32_t k_unmap(struct rce_call *c, const struct rce_args_unmap *a)
 {
-    struct proc *p = rk_proc(c);
-    uint64_t len = (uint64_t)a->pages * PAGE_SIZE;
-    if ((a->addr & (PAGE_SIZE - 1)) || a->addr + len > USER_TOP)
-        return -RC_EINVAL;
-    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
-        pte_t *pte = vm_walk(p->pml4, va, false);
-        if (!pte || (*pte & (PTE_P | PTE_ANON)) != (PTE_P | PTE_ANON))
-            return -RC_EINVAL;
-    }
-    /* Frames are freed only after the shootdown: the process may be
+	struct proc *p = rk_proc(c);
+	uint64_t len = (uint64_t)a->pages * PAGE_SIZE;
+	if ((a->addr & (PAGE_SIZE - 1)) || a->addr + len > USER_TOP)
+		return -RC_EINVAL;
+	for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
+		pte_t *pte = vm_walk(p->pml4, va, false);
+		if (!pte || (*pte & (PTE_P | PTE_ANON)) != (PTE_P | PTE_ANON))
+			return -RC_EINVAL;
+	}
+	/* Frames are freed only after the shootdown: the process may be
      * running on another CPU with the old translations. */
-    uint64_t batch[64];
-    uint32_t n = 0;
-    for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
-        batch[n++] = vm_unmap_user(p->pml4, va);
-        if (n == ARRAY_SIZE(batch) || va + PAGE_SIZE == a->addr + len) {
-            tlb_shootdown();
-            while (n)
-                pmm_free(batch[--n]);
-        }
-    }
-    rk_uncharge(p, a->pages);
-    return 0;
+	uint64_t batch[64];
+	uint32_t n = 0;
+	for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
+		batch[n++] = vm_unmap_user(p->pml4, va);
+		if (n == ARRAY_SIZE(batch) || va + PAGE_SIZE == a->addr + len) {
+			tlb_shootdown();
+			while (n)
+				pmm_free(batch[--n]);
+		}
+	}
+	rk_uncharge(p, a->pages);
+	return 0;
 }
 
 /* ---- processes ---- */
@@ -272,81 +273,90 @@ static int32_t k_unmap(struct rce_call *c, const struct rce_args_unmap *a)
  * per-process child limit or when the process table is full. */
 static int32_t k_spawn(struct rce_call *c, const struct rce_args_spawn *a)
 {
-    char buf[RC_SPAWN_ARGS_MAX];
-    const char *argv[MAX_ARGS];
-    int argc = 0;
-    if (rce_copy_in(c, buf, a->argv, 0, a->argv_len))
-        return -RC_EFAULT;
-    if (buf[a->argv_len - 1] != 0 || buf[0] == 0)
-        return -RC_EINVAL;
-    for (uint32_t i = 0; i < a->argv_len; i += (uint32_t)strlen(buf + i) + 1) {
-        if (argc == MAX_ARGS)
-            return -RC_EINVAL;
-        argv[argc++] = buf + i;
-    }
-    struct proc *p = rk_proc(c);
-    if (proc_children(p) >= PROC_CHILDREN)
-        return -RC_EAGAIN;
-    int pid = proc_spawn_as(p, argv[0], argc, argv);
-    return pid == -RC_ENOEXEC ? -RC_ENOENT : pid;
+	char buf[RC_SPAWN_ARGS_MAX];
+	const char *argv[MAX_ARGS];
+	int argc = 0;
+	if (rce_copy_in(c, buf, a->argv, 0, a->argv_len))
+		return -RC_EFAULT;
+	if (buf[a->argv_len - 1] != 0 || buf[0] == 0)
+		return -RC_EINVAL;
+	for (uint32_t i = 0; i < a->argv_len; i += (uint32_t)strlen(buf + i) + 1) {
+		if (argc == MAX_ARGS)
+			return -RC_EINVAL;
+		argv[argc++] = buf + i;
+	}
+	struct proc *p = rk_proc(c);
+	if (proc_children(p) >= PROC_CHILDREN)
+		return -RC_EAGAIN;
+	int pid = proc_spawn_as(p, argv[0], argc, argv);
+	return pid == -RC_ENOEXEC ? -RC_ENOENT : pid;
 }
 
 /* The process ends when this enter returns; later entries do not run. */
 static int32_t k_exit(struct rce_call *c, const struct rce_args_exit *a)
 {
-    proc_request_exit(rk_proc(c), (int)a->status);
-    rce_call_stop_batch(c);             /* the entries after it stay in the SQ */
-    return 0;
+	proc_request_exit(rk_proc(c), (int)a->status);
+	rce_call_stop_batch(c); /* the entries after it stay in the SQ */
+	return 0;
 }
 
 /* p's counters and its use of each limit (PROC_STATS, WAIT's info). */
 void ksys_stats(struct proc *p, struct rc_proc_stats *out)
 {
-    uint32_t rings = 0, tree_procs, tree_frames;
-    for (int i = 0; i < PROC_RINGS; i++)
-        rings += p->rk.rings[i].in_use;
-    tree_usage(p, &tree_procs, &tree_frames);
-    *out = (struct rc_proc_stats){
-        .traps = p->stats.syscalls, .irqs = p->stats.user_irqs,
-        .faults = p->stats.user_faults, .sqes = p->stats.sqes,
-        .run_ns = (p->stats.end_ns ? p->stats.end_ns : clock_ns()) - p->stats.start_ns,
-        .frames = p->rk.frames, .frames_max = PROC_FRAMES,
-        .rings = rings, .rings_max = PROC_RINGS,
-        .handles = p->rk.ctx.open_handles, .handles_max = PROC_HANDLES,
-        .parked = p->rk.parked, .parked_max = PROC_PARKED,
-        .children = (uint32_t)proc_children(p), .children_max = PROC_CHILDREN,
-        .tree_procs = tree_procs, .tree_procs_max = TREE_PROCS,
-        .tree_frames = tree_frames, .tree_frames_max = TREE_FRAMES,
-    };
+	uint32_t rings = 0, tree_procs, tree_frames;
+	for (int i = 0; i < PROC_RINGS; i++)
+		rings += p->rk.rings[i].in_use;
+	tree_usage(p, &tree_procs, &tree_frames);
+	*out = (struct rc_proc_stats){
+		.traps = p->stats.syscalls,
+		.irqs = p->stats.user_irqs,
+		.faults = p->stats.user_faults,
+		.sqes = p->stats.sqes,
+		.run_ns = (p->stats.end_ns ? p->stats.end_ns : clock_ns()) - p->stats.start_ns,
+		.frames = p->rk.frames,
+		.frames_max = PROC_FRAMES,
+		.rings = rings,
+		.rings_max = PROC_RINGS,
+		.handles = p->rk.ctx.open_handles,
+		.handles_max = PROC_HANDLES,
+		.parked = p->rk.parked,
+		.parked_max = PROC_PARKED,
+		.children = (uint32_t)proc_children(p),
+		.children_max = PROC_CHILDREN,
+		.tree_procs = tree_procs,
+		.tree_procs_max = TREE_PROCS,
+		.tree_frames = tree_frames,
+		.tree_frames_max = TREE_FRAMES,
+	};
 }
 
 static bool wait_match(int32_t want, struct proc *child)
 {
-    return want == 0 || child->pid == want;
+	return want == 0 || child->pid == want;
 }
 
 /* Report zombie child to a WAIT: its info (if asked) goes out first, and
  * only if that works is the result its status (the caller then reaps). */
 static int32_t wait_report(struct rce_call *c, rce_uout_t info, struct proc *child)
 {
-    if (info.len) {
-        struct rc_wait_info wi = { .pid = child->pid, .status = child->stats.status };
-        ksys_stats(child, &wi.stats);
-        if (rce_copy_out(c, info, 0, &wi, MIN(info.len, (uint32_t)sizeof(wi))))
-            return -RC_EFAULT;          /* the child stays for another WAIT */
-    }
-    return child->stats.status;
+	if (info.len) {
+		struct rc_wait_info wi = { .pid = child->pid, .status = child->stats.status };
+		ksys_stats(child, &wi.stats);
+		if (rce_copy_out(c, info, 0, &wi, MIN(info.len, (uint32_t)sizeof(wi))))
+			return -RC_EFAULT; /* the child stays for another WAIT */
+	}
+	return child->stats.status;
 }
 
 static void wait_unlink(struct proc *p, struct rce_req *q)
 {
-    rce_req_list_remove(&p->rk.waits, q);
+	rce_req_list_remove(&p->rk.waits, q);
 }
 
 static void wait_cancel(struct rce_req *q)
 {
-    unpark_count(q);
-    wait_unlink(rce_req_call(q)->ctx->port, q);
+	unpark_count(q);
+	wait_unlink(rce_req_call(q)->ctx->port, q);
 }
 
 /* A zombie child of p matching want, claimed (P_REAPING); *have says
@@ -354,50 +364,50 @@ static void wait_cancel(struct rce_req *q)
  * already been offered to p's parked WAITs (proc_exit holds the lock). */
 static struct proc *claim_zombie(struct proc *p, int32_t want, bool *have)
 {
-    struct proc *found = NULL;
-    *have = false;
-    acquire(&ptable_lock);
-    for (int i = 0; i < NPROC && !found; i++) {
-        struct proc *ch = proc_at(i);
-        if (ch->state == P_UNUSED || ch->parent != p || !wait_match(want, ch))
-            continue;
-        *have = *have || ch->state != P_REAPING;
-        if (ch->state == P_ZOMBIE) {
-            ch->state = P_REAPING;
-            found = ch;
-        }
-    }
-    release(&ptable_lock);
-    return found;
+	struct proc *found = NULL;
+	*have = false;
+	acquire(&ptable_lock);
+	for (int i = 0; i < NPROC && !found; i++) {
+		struct proc *ch = proc_at(i);
+		if (ch->state == P_UNUSED || ch->parent != p || !wait_match(want, ch))
+			continue;
+		*have = *have || ch->state != P_REAPING;
+		if (ch->state == P_ZOMBIE) {
+			ch->state = P_REAPING;
+			found = ch;
+		}
+	}
+	release(&ptable_lock);
+	return found;
 }
 
 /* Reap an exited child now, or park until one exits: -ECHILD if none
  * matches, -EAGAIN with NOHANG. */
 static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
 {
-    struct proc *p = rk_proc(c);
-    bool have;
-    struct proc *ch = claim_zombie(p, a->pid, &have);
-    if (ch) {
-        int32_t res = wait_report(c, a->info, ch);
-        if (res >= 0) {
-            proc_free(ch);              /* waits for it to be off its CPU */
-        } else {
-            acquire(&ptable_lock);
-            ch->state = P_ZOMBIE;       /* stays for another WAIT */
-            release(&ptable_lock);
-        }
-        return res;
-    }
-    if (!have)
-        return -RC_ECHILD;
-    if (a->flags & RC_WAIT_NOHANG)
-        return -RC_EAGAIN;
-    struct rce_req *q = rk_park(c, wait_cancel);
-    if (!q)
-        return -RC_EAGAIN;              /* PROC_PARKED */
-    rce_req_list_append(&p->rk.waits, q);
-    return RCE_PENDING;
+	struct proc *p = rk_proc(c);
+	bool have;
+	struct proc *ch = claim_zombie(p, a->pid, &have);
+	if (ch) {
+		int32_t res = wait_report(c, a->info, ch);
+		if (res >= 0) {
+			proc_free(ch); /* waits for it to be off its CPU */
+		} else {
+			acquire(&ptable_lock);
+			ch->state = P_ZOMBIE; /* stays for another WAIT */
+			release(&ptable_lock);
+		}
+		return res;
+	}
+	if (!have)
+		return -RC_ECHILD;
+	if (a->flags & RC_WAIT_NOHANG)
+		return -RC_EAGAIN;
+	struct rce_req *q = rk_park(c, wait_cancel);
+	if (!q)
+		return -RC_EAGAIN; /* PROC_PARKED */
+	rce_req_list_append(&p->rk.waits, q);
+	return RCE_PENDING;
 }
 
 /*
@@ -410,53 +420,54 @@ static int32_t k_wait(struct rce_call *c, const struct rce_args_wait *a)
  */
 void ksys_child_exited(struct proc *parent, struct proc *child)
 {
-    for (;;) {
-        struct rce_req *q = parent->rk.waits.first;
-        while (q && !wait_match(rce_req_call(q)->sqe->args.wait.pid, child))
-            q = rce_req_list_next(q);
-        if (!q)
-            break;
-        const struct rc_args_wait *in = &rce_req_call(q)->sqe->args.wait;
-        wait_unlink(parent, q);
-        int32_t res = wait_report(rce_req_call(q), (rce_uout_t){ in->info, in->info_len }, child);
-        if (res >= 0) {
-            acquire(&ptable_lock);
-            child->parent = NULL;
-            release(&ptable_lock);
-        }
-        rk_complete(q, res);
-        if (res >= 0)
-            break;
-    }
+	for (;;) {
+		struct rce_req *q = parent->rk.waits.first;
+		while (q && !wait_match(rce_req_call(q)->sqe->args.wait.pid, child))
+			q = rce_req_list_next(q);
+		if (!q)
+			break;
+		const struct rc_args_wait *in = &rce_req_call(q)->sqe->args.wait;
+		wait_unlink(parent, q);
+		int32_t res = wait_report(rce_req_call(q), (rce_uout_t){ in->info, in->info_len },
+					  child);
+		if (res >= 0) {
+			acquire(&ptable_lock);
+			child->parent = NULL;
+			release(&ptable_lock);
+		}
+		rk_complete(q, res);
+		if (res >= 0)
+			break;
+	}
 }
 
 static int32_t k_getpid(struct rce_call *c, const struct rce_args_getpid *a)
 {
-    struct proc *p = rk_proc(c);
-    if (a->flags & RC_GETPID_PARENT)
-        return p->parent ? p->parent->pid : 0;
-    return p->pid;
+	struct proc *p = rk_proc(c);
+	if (a->flags & RC_GETPID_PARENT)
+		return p->parent ? p->parent->pid : 0;
+	return p->pid;
 }
 
 static int32_t k_clock(struct rce_call *c, const struct rce_args_clock *a)
 {
-    uint64_t ns = clock_ns();
-    return rce_copy_out(c, a->buf, 0, &ns, sizeof(ns)) ? -RC_EFAULT : 0;
+	uint64_t ns = clock_ns();
+	return rce_copy_out(c, a->buf, 0, &ns, sizeof(ns)) ? -RC_EFAULT : 0;
 }
 
 static int32_t k_proc_stats(struct rce_call *c, const struct rce_args_proc_stats *a)
 {
-    struct rc_proc_stats st;
-    uint32_t n = MIN(a->len, (uint32_t)sizeof(st));
-    ksys_stats(rk_proc(c), &st);
-    return rce_copy_out(c, a->buf, 0, &st, n) ? -RC_EFAULT : (int32_t)n;
+	struct rc_proc_stats st;
+	uint32_t n = MIN(a->len, (uint32_t)sizeof(st));
+	ksys_stats(rk_proc(c), &st);
+	return rce_copy_out(c, a->buf, 0, &st, n) ? -RC_EFAULT : (int32_t)n;
 }
 
 /* ---- rings and handles ---- */
 
 static int32_t k_ring_create(struct rce_call *c, const struct rce_args_ring_create *a)
 {
-    return kring_create(rk_proc(c), a->addr, a->sq_entries, a->cq_entries, a->flags);
+	return kring_create(rk_proc(c), a->addr, a->sq_entries, a->cq_entries, a->flags);
 }
 
 /* Close a handle; the only kind this kernel hands out is a ring. The
@@ -466,20 +477,20 @@ static int32_t k_ring_create(struct rce_call *c, const struct rce_args_ring_crea
  * chain that completes outside enter). */
 static int32_t k_close(struct rce_call *c, const struct rce_args_close *a)
 {
-    (void)a;
-    rce_handle_remove(c->ctx, c->sqe->handle);
-    if (&((struct kring *)c->target)->r == c->ring)
-        rce_call_stop_batch(c);         /* its own ring: nothing after this runs */
-    kring_close(c->target);
-    return 0;
+	(void)a;
+	rce_handle_remove(c->ctx, c->sqe->handle);
+	if (&((struct kring *)c->target)->r == c->ring)
+		rce_call_stop_batch(c); /* its own ring: nothing after this runs */
+	kring_close(c->target);
+	return 0;
 }
 
 /* A handle still open when the process ends: closed as CLOSE does. */
 static void k_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
 {
-    (void)ctx;
-    if (type == RCE_HT_RING)
-        kring_close(obj);
+	(void)ctx;
+	if (type == RCE_HT_RING)
+		kring_close(obj);
 }
 
 /* Once its process is exiting (EXIT ran, or it was killed) nothing more
@@ -490,13 +501,17 @@ static void k_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
  * act on nothing but the dying rings.) */
 static bool rk_exiting(struct rce_call *c)
 {
-    if (!__atomic_load_n(&rk_proc(c)->killed, __ATOMIC_ACQUIRE))
-        return false;
-    rce_call_stop_batch(c);             /* killed: take no more (at the chunk's end) */
-    return true;
+	if (!__atomic_load_n(&rk_proc(c)->killed, __ATOMIC_ACQUIRE))
+		return false;
+	rce_call_stop_batch(c); /* killed: take no more (at the chunk's end) */
+	return true;
 }
 
-#define RK_GUARDED(name)                                                            static int32_t g_##name(struct rce_call *c, const struct rce_args_##name *a)     {                                                                                   return rk_exiting(c) ? -RC_ECANCELED : k_##name(c, a);                      }
+#define RK_GUARDED(name)                                                             \
+	static int32_t g_##name(struct rce_call *c, const struct rce_args_##name *a) \
+	{                                                                            \
+		return rk_exiting(c) ? -RC_ECANCELED : k_##name(c, a);               \
+	}
 RK_GUARDED(console_write)
 RK_GUARDED(close)
 RK_GUARDED(console_read)
@@ -511,19 +526,19 @@ RK_GUARDED(ring_create)
 RK_GUARDED(proc_stats)
 
 const struct rce_handlers kernel_handlers = {
-    .console_write = g_console_write,
-    .close = g_close,
-    .console_read = g_console_read,
-    .map = g_map,
-    .unmap = g_unmap,
-    .spawn = g_spawn,
-    .exit = g_exit,
-    .wait = g_wait,
-    .getpid = g_getpid,
-    .clock = g_clock,
-    .ring_create = g_ring_create,
-    .proc_stats = g_proc_stats,
-    .close_object = k_close_object,
-    /* Their handlers may end the batch (EXIT always, CLOSE of its own ring). */
-    .stopping_ops = (UINT64_C(1) << RC_OP_EXIT) | (UINT64_C(1) << RC_OP_CLOSE),
+	.console_write = g_console_write,
+	.close = g_close,
+	.console_read = g_console_read,
+	.map = g_map,
+	.unmap = g_unmap,
+	.spawn = g_spawn,
+	.exit = g_exit,
+	.wait = g_wait,
+	.getpid = g_getpid,
+	.clock = g_clock,
+	.ring_create = g_ring_create,
+	.proc_stats = g_proc_stats,
+	.close_object = k_close_object,
+	/* Their handlers may end the batch (EXIT always, CLOSE of its own ring). */
+	.stopping_ops = (UINT64_C(1) << RC_OP_EXIT) | (UINT64_C(1) << RC_OP_CLOSE),
 };

@@ -21,177 +21,182 @@ static int npass, nfail;
 static char why[160];
 
 /* Record the first failure reason of the running test and fail it. */
-#define EXPECT(cond, ...)                                                      \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            int n_ = ksnprintf(why, sizeof(why), "line %d: ", __LINE__);       \
-            ksnprintf(why + n_, sizeof(why) - n_, __VA_ARGS__);                \
-            return false;                                                      \
-        }                                                                      \
-    } while (0)
+#define EXPECT(cond, ...)                                                            \
+	do {                                                                         \
+		if (!(cond)) {                                                       \
+			int n_ = ksnprintf(why, sizeof(why), "line %d: ", __LINE__); \
+			ksnprintf(why + n_, sizeof(why) - n_, __VA_ARGS__);          \
+			return false;                                                \
+		}                                                                    \
+	} while (0)
 
 /* Wait (bounded) until only `procs` slots are in use: orphans a test left
  * running finish and are reaped by the scheduler. */
 static void settle(int procs)
 {
-    for (int i = 0; i < 300 && proc_count() != procs; i++)
-        proc_sleep_ns(10 * 1000000ul);
+	for (int i = 0; i < 300 && proc_count() != procs; i++)
+		proc_sleep_ns(10 * 1000000ul);
 }
 
 /* Run one test; `leakcheck` also demands the free-frame count be unchanged. */
 static void run(const char *name, bool (*fn)(void), bool leakcheck)
 {
-    size_t before = pmm_free_count();
-    int procs_before = proc_count();
-    why[0] = 0;
-    bool ok = fn();
-    settle(procs_before);
-    if (ok && leakcheck && pmm_free_count() != before) {
-        ksnprintf(why, sizeof(why), "leaked %ld frames", (long)(before - pmm_free_count()));
-        ok = false;
-    }
-    if (ok && proc_count() != procs_before) {
-        ksnprintf(why, sizeof(why), "process slots %d -> %d", procs_before, proc_count());
-        ok = false;
-    }
-    if (ok) {
-        npass++;
-        kprintf("PASS %s\n", name);
-    } else {
-        nfail++;
-        kprintf("FAIL %s: %s\n", name, why);
-    }
+	size_t before = pmm_free_count();
+	int procs_before = proc_count();
+	why[0] = 0;
+	bool ok = fn();
+	settle(procs_before);
+	if (ok && leakcheck && pmm_free_count() != before) {
+		ksnprintf(why, sizeof(why), "leaked %ld frames", (long)(before - pmm_free_count()));
+		ok = false;
+	}
+	if (ok && proc_count() != procs_before) {
+		ksnprintf(why, sizeof(why), "process slots %d -> %d", procs_before, proc_count());
+		ok = false;
+	}
+	if (ok) {
+		npass++;
+		kprintf("PASS %s\n", name);
+	} else {
+		nfail++;
+		kprintf("FAIL %s: %s\n", name, why);
+	}
 }
 
 /* Spawn prog with argv (NULL-terminated list), wait for it, return its stats. */
 static int run_prog(struct proc_stats *st, const char *prog, ...)
 {
-    const char *argv[MAX_ARGS + 1];
-    int argc = 0;
-    argv[argc++] = prog;
-    va_list ap;
-    va_start(ap, prog);
-    for (const char *a; argc < MAX_ARGS && (a = va_arg(ap, const char *));)
-        argv[argc++] = a;
-    va_end(ap);
-    int pid = proc_spawn(prog, argc, argv);
-    if (pid < 0)
-        return pid;
-    return proc_wait(pid, st);
+	const char *argv[MAX_ARGS + 1];
+	int argc = 0;
+	argv[argc++] = prog;
+	va_list ap;
+	va_start(ap, prog);
+	for (const char *a; argc < MAX_ARGS && (a = va_arg(ap, const char *));)
+		argv[argc++] = a;
+	va_end(ap);
+	int pid = proc_spawn(prog, argc, argv);
+	if (pid < 0)
+		return pid;
+	return proc_wait(pid, st);
 }
 
 /* ---- memory ---- */
 
 static bool t_pmm(void)
 {
-    size_t f0 = pmm_free_count();
-    uint64_t pages[64];
-    for (int i = 0; i < 64; i++) {
-        pages[i] = pmm_alloc();
-        EXPECT(pages[i] && (pages[i] & (PAGE_SIZE - 1)) == 0, "alloc %d", i);
-        EXPECT(*(uint64_t *)P2V(pages[i]) == 0, "frame not zeroed");
-        memset(P2V(pages[i]), 0xab, PAGE_SIZE);
-    }
-    EXPECT(pmm_free_count() == f0 - 64, "count after alloc");
-    for (int i = 0; i < 64; i++)
-        for (int j = i + 1; j < 64; j++)
-            EXPECT(pages[i] != pages[j], "duplicate frame");
-    for (int i = 0; i < 64; i++)
-        pmm_free(pages[i]);
-    uint64_t c = pmm_alloc_contig(8);
-    EXPECT(c, "contig alloc");
-    pmm_free_contig(c, 8);
-    EXPECT(pmm_free_count() == f0, "count after free");
-    return true;
+	size_t f0 = pmm_free_count();
+	uint64_t pages[64];
+	for (int i = 0; i < 64; i++) {
+		pages[i] = pmm_alloc();
+		EXPECT(pages[i] && (pages[i] & (PAGE_SIZE - 1)) == 0, "alloc %d", i);
+		EXPECT(*(uint64_t *)P2V(pages[i]) == 0, "frame not zeroed");
+		memset(P2V(pages[i]), 0xab, PAGE_SIZE);
+	}
+	EXPECT(pmm_free_count() == f0 - 64, "count after alloc");
+	for (int i = 0; i < 64; i++)
+		for (int j = i + 1; j < 64; j++)
+			EXPECT(pages[i] != pages[j], "duplicate frame");
+	for (int i = 0; i < 64; i++)
+		pmm_free(pages[i]);
+	uint64_t c = pmm_alloc_contig(8);
+	EXPECT(c, "contig alloc");
+	pmm_free_contig(c, 8);
+	EXPECT(pmm_free_count() == f0, "count after free");
+	return true;
 }
 
 static bool t_kmalloc(void)
 {
-    static const size_t sizes[] = { 1, 8, 16, 17, 100, 500, 1000, 2032, 2033, 4096, 10000, 70000 };
-    void *p[ARRAY_SIZE(sizes)];
-    for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
-        p[i] = kmalloc(sizes[i]);
-        EXPECT(p[i] && ((uint64_t)p[i] & 15) == 0, "kmalloc(%lu)", sizes[i]);
-        memset(p[i], (int)i + 1, sizes[i]);
-    }
-    for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
-        uint8_t *b = p[i];
-        for (size_t k = 0; k < sizes[i]; k++)
-            EXPECT(b[k] == (uint8_t)(i + 1), "block %lu corrupted", i);
-        kfree(p[i]);
-    }
-    size_t f0 = pmm_free_count();
-    void *big = kzalloc(64 * 1024);
-    EXPECT(big && ((uint8_t *)big)[100] == 0, "kzalloc big");
-    kfree(big);
-    EXPECT(pmm_free_count() == f0, "large block frames not returned");
-    void *a = kmalloc(64), *b;
-    kfree(a);
-    b = kmalloc(64);
-    EXPECT(a == b, "small block not reused");
-    kfree(b);
-    return true;
+	static const size_t sizes[] = {
+		1, 8, 16, 17, 100, 500, 1000, 2032, 2033, 4096, 10000, 70000
+	};
+	void *p[ARRAY_SIZE(sizes)];
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p[i] = kmalloc(sizes[i]);
+		EXPECT(p[i] && ((uint64_t)p[i] & 15) == 0, "kmalloc(%lu)", sizes[i]);
+		memset(p[i], (int)i + 1, sizes[i]);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		uint8_t *b = p[i];
+		for (size_t k = 0; k < sizes[i]; k++)
+			EXPECT(b[k] == (uint8_t)(i + 1), "block %lu corrupted", i);
+		kfree(p[i]);
+	}
+	size_t f0 = pmm_free_count();
+	void *big = kzalloc(64 * 1024);
+	EXPECT(big && ((uint8_t *)big)[100] == 0, "kzalloc big");
+	kfree(big);
+	EXPECT(pmm_free_count() == f0, "large block frames not returned");
+	void *a = kmalloc(64), *b;
+	kfree(a);
+	b = kmalloc(64);
+	EXPECT(a == b, "small block not reused");
+	kfree(b);
+	return true;
 }
 
 extern char __text_start[], __rodata_start[], __data_start[];
 extern bool smap_on;
-long probe_user_read(const void *p);        /* entry.S */
+long probe_user_read(const void *p); /* entry.S */
 
 /* Kernel mappings: W^X, not user-accessible. */
 static bool t_vm_kernel(void)
 {
-    uint64_t k = vm_kernel_pml4();
-    pte_t *t = vm_walk(k, (uint64_t)__text_start, false);
-    pte_t *r = vm_walk(k, (uint64_t)__rodata_start, false);
-    pte_t *d = vm_walk(k, (uint64_t)&npass, false);
-    EXPECT(t && (*t & PTE_P) && !(*t & PTE_W) && !(*t & PTE_NX) && !(*t & PTE_U), "text pte %lx", t ? *t : 0);
-    EXPECT(r && (*r & PTE_P) && !(*r & PTE_W) && (*r & PTE_NX) && !(*r & PTE_U), "rodata pte %lx", r ? *r : 0);
-    EXPECT(d && (*d & PTE_P) && (*d & PTE_W) && (*d & PTE_NX) && !(*d & PTE_U), "data pte %lx", d ? *d : 0);
-    EXPECT(vm_translate(k, (uint64_t)&npass) == KIMG_V2P(&npass), "image translate");
-    EXPECT(vm_translate(k, (uint64_t)P2V(0x200123)) == 0x200123, "direct map translate");
-    EXPECT(vm_translate(k, 0x400000) == (uint64_t)-1, "kernel PML4 has user mappings");
-    EXPECT(read_cr0() & (1ul << 16), "CR0.WP off");
-    EXPECT(rdmsr(MSR_EFER) & EFER_NXE, "EFER.NXE off");
-    return true;
+	uint64_t k = vm_kernel_pml4();
+	pte_t *t = vm_walk(k, (uint64_t)__text_start, false);
+	pte_t *r = vm_walk(k, (uint64_t)__rodata_start, false);
+	pte_t *d = vm_walk(k, (uint64_t)&npass, false);
+	EXPECT(t && (*t & PTE_P) && !(*t & PTE_W) && !(*t & PTE_NX) && !(*t & PTE_U),
+	       "text pte %lx", t ? *t : 0);
+	EXPECT(r && (*r & PTE_P) && !(*r & PTE_W) && (*r & PTE_NX) && !(*r & PTE_U),
+	       "rodata pte %lx", r ? *r : 0);
+	EXPECT(d && (*d & PTE_P) && (*d & PTE_W) && (*d & PTE_NX) && !(*d & PTE_U), "data pte %lx",
+	       d ? *d : 0);
+	EXPECT(vm_translate(k, (uint64_t)&npass) == KIMG_V2P(&npass), "image translate");
+	EXPECT(vm_translate(k, (uint64_t)P2V(0x200123)) == 0x200123, "direct map translate");
+	EXPECT(vm_translate(k, 0x400000) == (uint64_t)-1, "kernel PML4 has user mappings");
+	EXPECT(read_cr0() & (1ul << 16), "CR0.WP off");
+	EXPECT(rdmsr(MSR_EFER) & EFER_NXE, "EFER.NXE off");
+	return true;
 }
 
 /* User mappings: map/unmap/translate/check, and destroy returns every frame. */
 static bool t_vm_user(void)
 {
-    size_t f0 = pmm_free_count();
-    uint64_t as = vm_create();
-    EXPECT(as, "vm_create");
-    EXPECT(vm_translate(as, (uint64_t)&npass) == KIMG_V2P(&npass), "kernel half not shared");
-    EXPECT(vm_alloc_user(as, 0x500000, 3 * PAGE_SIZE, VM_WRITE) == 0, "alloc rw");
-    EXPECT(vm_alloc_user(as, 0x600000, PAGE_SIZE, VM_READ) == 0, "alloc ro");
-    uint64_t pa = pmm_alloc();
-    EXPECT(vm_map_user(as, 0x700000, pa, VM_WRITE | VM_EXEC) == -RC_EINVAL, "W+X accepted");
-    EXPECT(vm_map_user(as, 0x500000, pa, VM_READ) == -RC_EINVAL, "double map accepted");
-    EXPECT(vm_map_user(as, KERNEL_BASE, pa, VM_READ) == -RC_EINVAL, "kernel va accepted");
-    EXPECT(vm_map_user(as, 0x700000, pa, VM_EXEC) == 0, "map exec");
-    pte_t *x = vm_walk(as, 0x700000, false);
-    EXPECT(x && (*x & PTE_U) && !(*x & PTE_W) && !(*x & PTE_NX), "exec pte %lx", x ? *x : 0);
-    pte_t *w = vm_walk(as, 0x500000, false);
-    EXPECT(w && (*w & PTE_U) && (*w & PTE_W) && (*w & PTE_NX), "rw pte %lx", w ? *w : 0);
-    EXPECT(vm_translate(as, 0x700123) == pa + 0x123, "translate");
-    EXPECT(vm_user_pages(as) == 5, "page count %lu", vm_user_pages(as));
+	size_t f0 = pmm_free_count();
+	uint64_t as = vm_create();
+	EXPECT(as, "vm_create");
+	EXPECT(vm_translate(as, (uint64_t)&npass) == KIMG_V2P(&npass), "kernel half not shared");
+	EXPECT(vm_alloc_user(as, 0x500000, 3 * PAGE_SIZE, VM_WRITE) == 0, "alloc rw");
+	EXPECT(vm_alloc_user(as, 0x600000, PAGE_SIZE, VM_READ) == 0, "alloc ro");
+	uint64_t pa = pmm_alloc();
+	EXPECT(vm_map_user(as, 0x700000, pa, VM_WRITE | VM_EXEC) == -RC_EINVAL, "W+X accepted");
+	EXPECT(vm_map_user(as, 0x500000, pa, VM_READ) == -RC_EINVAL, "double map accepted");
+	EXPECT(vm_map_user(as, KERNEL_BASE, pa, VM_READ) == -RC_EINVAL, "kernel va accepted");
+	EXPECT(vm_map_user(as, 0x700000, pa, VM_EXEC) == 0, "map exec");
+	pte_t *x = vm_walk(as, 0x700000, false);
+	EXPECT(x && (*x & PTE_U) && !(*x & PTE_W) && !(*x & PTE_NX), "exec pte %lx", x ? *x : 0);
+	pte_t *w = vm_walk(as, 0x500000, false);
+	EXPECT(w && (*w & PTE_U) && (*w & PTE_W) && (*w & PTE_NX), "rw pte %lx", w ? *w : 0);
+	EXPECT(vm_translate(as, 0x700123) == pa + 0x123, "translate");
+	EXPECT(vm_user_pages(as) == 5, "page count %lu", vm_user_pages(as));
 
-    EXPECT(vm_check_user(as, 0x500000, 3 * PAGE_SIZE, true), "rw range");
-    EXPECT(vm_check_user(as, 0x500ff0, 0x20, true), "straddling rw range");
-    EXPECT(!vm_check_user(as, 0x500000, 3 * PAGE_SIZE + 1, false), "past end");
-    EXPECT(vm_check_user(as, 0x600000, 10, false), "ro read");
-    EXPECT(!vm_check_user(as, 0x600000, 10, true), "ro write allowed");
-    EXPECT(!vm_check_user(as, (uint64_t)&npass, 8, false), "kernel address allowed");
-    EXPECT(!vm_check_user(as, 0x500000, ~0ul, false), "overflow allowed");
-    EXPECT(!vm_check_user(as, USER_TOP - 8, 16, false), "crosses into kernel half");
-    EXPECT(!vm_check_user(as, 0x0, 1, false), "null allowed");
+	EXPECT(vm_check_user(as, 0x500000, 3 * PAGE_SIZE, true), "rw range");
+	EXPECT(vm_check_user(as, 0x500ff0, 0x20, true), "straddling rw range");
+	EXPECT(!vm_check_user(as, 0x500000, 3 * PAGE_SIZE + 1, false), "past end");
+	EXPECT(vm_check_user(as, 0x600000, 10, false), "ro read");
+	EXPECT(!vm_check_user(as, 0x600000, 10, true), "ro write allowed");
+	EXPECT(!vm_check_user(as, (uint64_t)&npass, 8, false), "kernel address allowed");
+	EXPECT(!vm_check_user(as, 0x500000, ~0ul, false), "overflow allowed");
+	EXPECT(!vm_check_user(as, USER_TOP - 8, 16, false), "crosses into kernel half");
+	EXPECT(!vm_check_user(as, 0x0, 1, false), "null allowed");
 
-    EXPECT(vm_unmap_user(as, 0x700000) == pa, "unmap");
-    EXPECT(vm_translate(as, 0x700000) == (uint64_t)-1, "still mapped");
-    pmm_free(pa);
-    vm_destroy(as);
-    EXPECT(pmm_free_count() == f0, "leaked %ld frames", (long)(f0 - pmm_free_count()));
-    return true;
+	EXPECT(vm_unmap_user(as, 0x700000) == pa, "unmap");
+	EXPECT(vm_translate(as, 0x700000) == (uint64_t)-1, "still mapped");
+	pmm_free(pa);
+	vm_destroy(as);
+	EXPECT(pmm_free_count() == f0, "leaked %ld frames", (long)(f0 - pmm_free_count()));
+	return true;
 }
 
 /*
@@ -200,224 +205,245 @@ static bool t_vm_user(void)
  */
 static bool t_usercopy(void)
 {
-    struct proc *me = myproc();
-    uint64_t as = vm_create();
-    EXPECT(as, "vm_create");
-    EXPECT(vm_alloc_user(as, 0x800000, 2 * PAGE_SIZE, VM_WRITE) == 0, "alloc");
-    EXPECT(vm_alloc_user(as, 0x900000, PAGE_SIZE, VM_READ) == 0, "alloc ro");
-    char buf[64], out[64];
-    bool ok = true;
+	struct proc *me = myproc();
+	uint64_t as = vm_create();
+	EXPECT(as, "vm_create");
+	EXPECT(vm_alloc_user(as, 0x800000, 2 * PAGE_SIZE, VM_WRITE) == 0, "alloc");
+	EXPECT(vm_alloc_user(as, 0x900000, PAGE_SIZE, VM_READ) == 0, "alloc ro");
+	char buf[64], out[64];
+	bool ok = true;
 
-    EXPECT(copy_to_user(0x800000, "x", 1) == -RC_EFAULT, "kernel thread has no user space");
-    me->pml4 = as;
-    vm_switch(as);
-    memset(buf, 'q', sizeof(buf));
-#define CHECK(c) do { if (!(c)) { ok = false; ksnprintf(why, sizeof(why), "line %d: %s", __LINE__, #c); goto out; } } while (0)
-    CHECK(copy_to_user(0x800ff0, buf, 32) == 0);             /* spans two pages */
-    CHECK(copy_from_user(out, 0x800ff0, 32) == 0 && memcmp(out, buf, 32) == 0);
-    CHECK(copy_to_user(0x900000, buf, 1) == -RC_EFAULT);        /* read-only */
-    CHECK(copy_from_user(out, 0x900000, 8) == 0);            /* but readable */
-    CHECK(copy_from_user(out, (uint64_t)&npass, 4) == -RC_EFAULT);
-    CHECK(copy_to_user((uint64_t)&npass, buf, 4) == -RC_EFAULT);
-    CHECK(copy_from_user(out, 0x801ff8, 16) == -RC_EFAULT);     /* runs off the end */
-    CHECK(copy_from_user(out, ~0ul - 4, 16) == -RC_EFAULT);     /* wraps */
-    CHECK(copy_from_user(out, 0x800000, 0) == 0);
-    /* SMAP: a plain kernel load of a mapped user byte faults; only the copy routine gets through. */
-    CHECK(!smap_on || probe_user_read((const void *)0x800ff0) == -RC_EFAULT);
-    CHECK(copy_to_user(0x801000, "hello", 6) == 0);
-    CHECK(strncpy_from_user(out, 0x801000, sizeof(out)) == 5 && strcmp(out, "hello") == 0);
-    CHECK(strncpy_from_user(out, 0x801000, 3) == -RC_EINVAL);
-    CHECK(strncpy_from_user(out, 0x10000000, 8) == -RC_EFAULT);
+	EXPECT(copy_to_user(0x800000, "x", 1) == -RC_EFAULT, "kernel thread has no user space");
+	me->pml4 = as;
+	vm_switch(as);
+	memset(buf, 'q', sizeof(buf));
+#define CHECK(c)                                                                  \
+	do {                                                                      \
+		if (!(c)) {                                                       \
+			ok = false;                                               \
+			ksnprintf(why, sizeof(why), "line %d: %s", __LINE__, #c); \
+			goto out;                                                 \
+		}                                                                 \
+	} while (0)
+	CHECK(copy_to_user(0x800ff0, buf, 32) == 0); /* spans two pages */
+	CHECK(copy_from_user(out, 0x800ff0, 32) == 0 && memcmp(out, buf, 32) == 0);
+	CHECK(copy_to_user(0x900000, buf, 1) == -RC_EFAULT); /* read-only */
+	CHECK(copy_from_user(out, 0x900000, 8) == 0);	     /* but readable */
+	CHECK(copy_from_user(out, (uint64_t)&npass, 4) == -RC_EFAULT);
+	CHECK(copy_to_user((uint64_t)&npass, buf, 4) == -RC_EFAULT);
+	CHECK(copy_from_user(out, 0x801ff8, 16) == -RC_EFAULT); /* runs off the end */
+	CHECK(copy_from_user(out, ~0ul - 4, 16) == -RC_EFAULT); /* wraps */
+	CHECK(copy_from_user(out, 0x800000, 0) == 0);
+	/* SMAP: a plain kernel load of a mapped user byte faults; only the copy routine gets through. */
+	CHECK(!smap_on || probe_user_read((const void *)0x800ff0) == -RC_EFAULT);
+	CHECK(copy_to_user(0x801000, "hello", 6) == 0);
+	CHECK(strncpy_from_user(out, 0x801000, sizeof(out)) == 5 && strcmp(out, "hello") == 0);
+	CHECK(strncpy_from_user(out, 0x801000, 3) == -RC_EINVAL);
+	CHECK(strncpy_from_user(out, 0x10000000, 8) == -RC_EFAULT);
 
-    /* The check passed, then the page vanished: the fixup must yield -EFAULT. */
-    CHECK(user_range_ok(0x801000, 16, false));
-    uint64_t pa = vm_unmap_user(as, 0x801000);
-    CHECK(pa != 0);
-    pmm_free(pa);
-    CHECK(copy_user_raw(out, (const void *)0x801000, 16) == -RC_EFAULT);
-    CHECK(copy_user_raw((void *)0x800ff8, buf, 16) == -RC_EFAULT);  /* faults mid-copy */
-    CHECK(copy_from_user(out, 0x801000, 16) == -RC_EFAULT);
+	/* The check passed, then the page vanished: the fixup must yield -EFAULT. */
+	CHECK(user_range_ok(0x801000, 16, false));
+	uint64_t pa = vm_unmap_user(as, 0x801000);
+	CHECK(pa != 0);
+	pmm_free(pa);
+	CHECK(copy_user_raw(out, (const void *)0x801000, 16) == -RC_EFAULT);
+	CHECK(copy_user_raw((void *)0x800ff8, buf, 16) == -RC_EFAULT); /* faults mid-copy */
+	CHECK(copy_from_user(out, 0x801000, 16) == -RC_EFAULT);
 #undef CHECK
 out:
-    me->pml4 = 0;
-    vm_switch(vm_kernel_pml4());
-    vm_destroy(as);
-    return ok;
+	me->pml4 = 0;
+	vm_switch(vm_kernel_pml4());
+	vm_destroy(as);
+	return ok;
 }
 
 /* ---- time ---- */
 
 static bool t_clock(void)
 {
-    uint64_t a = clock_ns(), b = clock_ns();
-    EXPECT(a > 0 && b >= a, "not monotonic: %lu then %lu", a, b);
-    uint64_t t0 = timer_ticks(), n0 = clock_ns();
-    proc_sleep_ns(30 * 1000000ul);
-    uint64_t dt = clock_ns() - n0, dticks = timer_ticks() - t0;
-    EXPECT(dt >= 30 * 1000000ul, "slept only %lu ns", dt);
-    EXPECT(dt < 500 * 1000000ul, "slept %lu ns", dt);
-    EXPECT(dticks >= 2 && dticks <= 50, "%lu ticks in %lu ns", dticks, dt);
-    return true;
+	uint64_t a = clock_ns(), b = clock_ns();
+	EXPECT(a > 0 && b >= a, "not monotonic: %lu then %lu", a, b);
+	uint64_t t0 = timer_ticks(), n0 = clock_ns();
+	proc_sleep_ns(30 * 1000000ul);
+	uint64_t dt = clock_ns() - n0, dticks = timer_ticks() - t0;
+	EXPECT(dt >= 30 * 1000000ul, "slept only %lu ns", dt);
+	EXPECT(dt < 500 * 1000000ul, "slept %lu ns", dt);
+	EXPECT(dticks >= 2 && dticks <= 50, "%lu ticks in %lu ns", dticks, dt);
+	return true;
 }
 
 /* ---- processes ---- */
 
 static bool t_hello(void)
 {
-    struct proc_stats st;
-    EXPECT(run_prog(&st, "hello", "test", NULL) > 0, "spawn/wait");
-    EXPECT(!PROC_WAS_KILLED(st.status) && PROC_EXIT_CODE(st.status) == 0, "status %x", st.status);
-    EXPECT(st.syscalls == 3 && st.sqes == 3, "%lu traps, %lu SQEs (getpid, write, exit)",
-           st.syscalls, st.sqes);
-    return true;
+	struct proc_stats st;
+	EXPECT(run_prog(&st, "hello", "test", NULL) > 0, "spawn/wait");
+	EXPECT(!PROC_WAS_KILLED(st.status) && PROC_EXIT_CODE(st.status) == 0, "status %x",
+	       st.status);
+	EXPECT(st.syscalls == 3 && st.sqes == 3, "%lu traps, %lu SQEs (getpid, write, exit)",
+	       st.syscalls, st.sqes);
+	return true;
 }
 
 static bool t_args(void)
 {
-    struct proc_stats st;
-    EXPECT(run_prog(&st, "args", "alpha", "beta", NULL) > 0, "spawn/wait");
-    EXPECT(st.status == 0, "status %x", st.status);
-    return true;
+	struct proc_stats st;
+	EXPECT(run_prog(&st, "args", "alpha", "beta", NULL) > 0, "spawn/wait");
+	EXPECT(st.status == 0, "status %x", st.status);
+	return true;
 }
 
 static bool t_exitcode(void)
 {
-    struct proc_stats st;
-    EXPECT(run_prog(&st, "exitcode", NULL) > 0, "spawn/wait");
-    EXPECT(st.status == 42, "status %x", st.status);
-    return true;
+	struct proc_stats st;
+	EXPECT(run_prog(&st, "exitcode", NULL) > 0, "spawn/wait");
+	EXPECT(st.status == 42, "status %x", st.status);
+	return true;
 }
 
 /* Traps, SQEs and user-mode interrupts are counted separately and exactly. */
 static bool t_transitions(void)
 {
-    struct proc_stats st;
-    EXPECT(run_prog(&st, "traps", "50", NULL) > 0, "spawn/wait");
-    EXPECT(st.status == 0, "status %x", st.status);
-    EXPECT(st.syscalls == 51 && st.sqes == 51, "%lu traps, %lu SQEs, want 50 NOPs + exit",
-           st.syscalls, st.sqes);
-    EXPECT(st.user_faults == 0, "faults %lu", st.user_faults);
-    EXPECT(run_prog(&st, "traps", "60", "20", NULL) > 0, "spawn/wait batched");
-    EXPECT(st.status == 0, "status %x", st.status);
-    EXPECT(st.syscalls == 4 && st.sqes == 61, "%lu traps, %lu SQEs, want 3 + exit, 60 + exit",
-           st.syscalls, st.sqes);
-    EXPECT(run_prog(&st, "spin", "s", "50", NULL) > 0, "spawn/wait spin");
-    EXPECT(st.user_irqs >= 2, "spin saw %lu timer irqs in user mode", st.user_irqs);
-    return true;
+	struct proc_stats st;
+	EXPECT(run_prog(&st, "traps", "50", NULL) > 0, "spawn/wait");
+	EXPECT(st.status == 0, "status %x", st.status);
+	EXPECT(st.syscalls == 51 && st.sqes == 51, "%lu traps, %lu SQEs, want 50 NOPs + exit",
+	       st.syscalls, st.sqes);
+	EXPECT(st.user_faults == 0, "faults %lu", st.user_faults);
+	EXPECT(run_prog(&st, "traps", "60", "20", NULL) > 0, "spawn/wait batched");
+	EXPECT(st.status == 0, "status %x", st.status);
+	EXPECT(st.syscalls == 4 && st.sqes == 61, "%lu traps, %lu SQEs, want 3 + exit, 60 + exit",
+	       st.syscalls, st.sqes);
+	EXPECT(run_prog(&st, "spin", "s", "50", NULL) > 0, "spawn/wait spin");
+	EXPECT(st.user_irqs >= 2, "spin saw %lu timer irqs in user mode", st.user_irqs);
+	return true;
 }
 
 static bool t_badptr(void)
 {
-    struct proc_stats st;
-    EXPECT(run_prog(&st, "badptr", NULL) > 0, "spawn/wait");
-    EXPECT(st.status == 0, "status %x (killed or %d bad results)", st.status, PROC_EXIT_CODE(st.status));
-    return true;
+	struct proc_stats st;
+	EXPECT(run_prog(&st, "badptr", NULL) > 0, "spawn/wait");
+	EXPECT(st.status == 0, "status %x (killed or %d bad results)", st.status,
+	       PROC_EXIT_CODE(st.status));
+	return true;
 }
 
 /* A hostile program dies with the expected vector; the kernel carries on. */
 static bool hostile(const char *prog, int vector)
 {
-    struct proc_stats st;
-    EXPECT(run_prog(&st, prog, NULL) > 0, "spawn/wait");
-    EXPECT(PROC_WAS_KILLED(st.status), "%s not killed, status %x", prog, st.status);
-    EXPECT(PROC_KILL_VECTOR(st.status) == vector, "%s killed by vector %d, want %d",
-           prog, PROC_KILL_VECTOR(st.status), vector);
-    EXPECT(st.user_faults == 1, "faults %lu", st.user_faults);
-    return true;
+	struct proc_stats st;
+	EXPECT(run_prog(&st, prog, NULL) > 0, "spawn/wait");
+	EXPECT(PROC_WAS_KILLED(st.status), "%s not killed, status %x", prog, st.status);
+	EXPECT(PROC_KILL_VECTOR(st.status) == vector, "%s killed by vector %d, want %d", prog,
+	       PROC_KILL_VECTOR(st.status), vector);
+	EXPECT(st.user_faults == 1, "faults %lu", st.user_faults);
+	return true;
 }
 
 /* Writing mapped kernel memory is a protection fault (P=1, W=1, U=1), not a miss. */
 static bool t_kwrite(void)
 {
-    struct proc_stats st;
-    if (!hostile("kwrite", T_PF))
-        return false;
-    run_prog(&st, "kwrite", NULL);
-    EXPECT(st.fault_err == 7 && st.fault_addr == DIRECT_BASE + 0x100000,
-           "err %lx addr %lx", st.fault_err, st.fault_addr);
-    return true;
+	struct proc_stats st;
+	if (!hostile("kwrite", T_PF))
+		return false;
+	run_prog(&st, "kwrite", NULL);
+	EXPECT(st.fault_err == 7 && st.fault_addr == DIRECT_BASE + 0x100000, "err %lx addr %lx",
+	       st.fault_err, st.fault_addr);
+	return true;
 }
-static bool t_priv(void) { return hostile("priv", T_GP); }
-static bool t_unmapped(void) { return hostile("unmapped", T_PF); }
-static bool t_wtext(void) { return hostile("wtext", T_PF); }
-static bool t_xstack(void) { return hostile("xstack", T_PF); }
+static bool t_priv(void)
+{
+	return hostile("priv", T_GP);
+}
+static bool t_unmapped(void)
+{
+	return hostile("unmapped", T_PF);
+}
+static bool t_wtext(void)
+{
+	return hostile("wtext", T_PF);
+}
+static bool t_xstack(void)
+{
+	return hostile("xstack", T_PF);
+}
 
 /* Hostile programs dying while a bystander runs must not disturb it. */
 static bool t_isolation(void)
 {
-    const char *bystander[] = { "spin", "bystander", "150" };
-    int spid = proc_spawn("spin", 3, bystander);
-    EXPECT(spid > 0, "spawn spin");
-    const char *ring_bystander[] = { "rt_batch" };
-    int rpid = proc_spawn("rt_batch", 1, ring_bystander);
-    EXPECT(rpid > 0, "spawn rt_batch");
-    const char *bad[] = { "kwrite", "priv", "unmapped", "wtext", "xstack", "badptr",
-                          "rt_badidx", "rt_validate" };
-    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-        EXPECT(proc_spawn(bad[i], 1, &bad[i]) > 0, "spawn %s", bad[i]);
-    const char *faulty[] = { "rt_inflight", "fault" };
-    EXPECT(proc_spawn("rt_inflight", 2, faulty) > 0, "spawn rt_inflight");
-    struct proc_stats st;
-    int killed = 0, clean = 0, pid;
-    bool spin_ok = false, ring_ok = false;
-    while ((pid = proc_wait(-1, &st)) > 0) {
-        if (pid == spid)
-            spin_ok = st.status == 0;
-        else if (pid == rpid)
-            ring_ok = st.status == 0;
-        else if (PROC_WAS_KILLED(st.status))
-            killed++;
-        else
-            clean += st.status == 0;
-    }
-    EXPECT(spin_ok, "bystander did not exit cleanly");
-    EXPECT(ring_ok, "ring bystander (rt_batch) failed");
-    EXPECT(killed == 6, "%d hostile processes killed, want 6", killed);
-    EXPECT(clean == 3, "%d hostile ring programs passed their own checks, want 3", clean);
-    return true;
+	const char *bystander[] = { "spin", "bystander", "150" };
+	int spid = proc_spawn("spin", 3, bystander);
+	EXPECT(spid > 0, "spawn spin");
+	const char *ring_bystander[] = { "rt_batch" };
+	int rpid = proc_spawn("rt_batch", 1, ring_bystander);
+	EXPECT(rpid > 0, "spawn rt_batch");
+	const char *bad[] = { "kwrite", "priv",	  "unmapped",  "wtext",
+			      "xstack", "badptr", "rt_badidx", "rt_validate" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT(proc_spawn(bad[i], 1, &bad[i]) > 0, "spawn %s", bad[i]);
+	const char *faulty[] = { "rt_inflight", "fault" };
+	EXPECT(proc_spawn("rt_inflight", 2, faulty) > 0, "spawn rt_inflight");
+	struct proc_stats st;
+	int killed = 0, clean = 0, pid;
+	bool spin_ok = false, ring_ok = false;
+	while ((pid = proc_wait(-1, &st)) > 0) {
+		if (pid == spid)
+			spin_ok = st.status == 0;
+		else if (pid == rpid)
+			ring_ok = st.status == 0;
+		else if (PROC_WAS_KILLED(st.status))
+			killed++;
+		else
+			clean += st.status == 0;
+	}
+	EXPECT(spin_ok, "bystander did not exit cleanly");
+	EXPECT(ring_ok, "ring bystander (rt_batch) failed");
+	EXPECT(killed == 6, "%d hostile processes killed, want 6", killed);
+	EXPECT(clean == 3, "%d hostile ring programs passed their own checks, want 3", clean);
+	return true;
 }
 
 /* Two CPU-bound processes that never yield both make progress concurrently. */
 static bool t_preempt(void)
 {
-    const char *a[] = { "spin", "a", "100" }, *b[] = { "spin", "b", "100" };
-    int pa = proc_spawn("spin", 3, a), pb = proc_spawn("spin", 3, b);
-    EXPECT(pa > 0 && pb > 0, "spawn");
-    struct proc_stats sa, sb;
-    EXPECT(proc_wait(pa, &sa) == pa && proc_wait(pb, &sb) == pb, "wait");
-    EXPECT(sa.status == 0 && sb.status == 0, "status %x %x", sa.status, sb.status);
-    EXPECT(sa.user_irqs > 0 && sb.user_irqs > 0, "irqs %lu %lu", sa.user_irqs, sb.user_irqs);
-    EXPECT(sb.start_ns < sa.end_ns && sa.start_ns < sb.end_ns, "lifetimes do not overlap");
-    /* Round-robin: each ran ~100 ms of its own clock within ~200 ms wall. */
-    uint64_t wall = (sa.end_ns > sb.end_ns ? sa.end_ns : sb.end_ns) - sa.start_ns;
-    EXPECT(wall < 400 * 1000000ul, "took %lu ms", wall / 1000000);
-    return true;
+	const char *a[] = { "spin", "a", "100" }, *b[] = { "spin", "b", "100" };
+	int pa = proc_spawn("spin", 3, a), pb = proc_spawn("spin", 3, b);
+	EXPECT(pa > 0 && pb > 0, "spawn");
+	struct proc_stats sa, sb;
+	EXPECT(proc_wait(pa, &sa) == pa && proc_wait(pb, &sb) == pb, "wait");
+	EXPECT(sa.status == 0 && sb.status == 0, "status %x %x", sa.status, sb.status);
+	EXPECT(sa.user_irqs > 0 && sb.user_irqs > 0, "irqs %lu %lu", sa.user_irqs, sb.user_irqs);
+	EXPECT(sb.start_ns < sa.end_ns && sa.start_ns < sb.end_ns, "lifetimes do not overlap");
+	/* Round-robin: each ran ~100 ms of its own clock within ~200 ms wall. */
+	uint64_t wall = (sa.end_ns > sb.end_ns ? sa.end_ns : sb.end_ns) - sa.start_ns;
+	EXPECT(wall < 400 * 1000000ul, "took %lu ms", wall / 1000000);
+	return true;
 }
 
 static bool t_fpu(void)
 {
-    const char *a[] = { "fpu", "3" }, *b[] = { "fpu", "7" };
-    int pa = proc_spawn("fpu", 2, a), pb = proc_spawn("fpu", 2, b);
-    EXPECT(pa > 0 && pb > 0, "spawn");
-    struct proc_stats sa, sb;
-    EXPECT(proc_wait(pa, &sa) == pa && proc_wait(pb, &sb) == pb, "wait");
-    EXPECT(sa.status == 0 && sb.status == 0, "status %x %x", sa.status, sb.status);
-    return true;
+	const char *a[] = { "fpu", "3" }, *b[] = { "fpu", "7" };
+	int pa = proc_spawn("fpu", 2, a), pb = proc_spawn("fpu", 2, b);
+	EXPECT(pa > 0 && pb > 0, "spawn");
+	struct proc_stats sa, sb;
+	EXPECT(proc_wait(pa, &sa) == pa && proc_wait(pb, &sb) == pb, "wait");
+	EXPECT(sa.status == 0 && sb.status == 0, "status %x %x", sa.status, sb.status);
+	return true;
 }
 
 /* proc_kill ends a process that never makes a syscall. */
 static bool t_kill(void)
 {
-    const char *argv[] = { "spin", "forever", "0" };
-    int pid = proc_spawn("spin", 3, argv);
-    EXPECT(pid > 0, "spawn");
-    proc_sleep_ns(30 * 1000000ul);
-    EXPECT(proc_kill(pid) == 0, "kill");
-    struct proc_stats st;
-    EXPECT(proc_wait(pid, &st) == pid, "wait");
-    EXPECT(st.status == (PROC_KILLED | PROC_KILL_REQUEST), "status %x", st.status);
-    EXPECT(proc_kill(pid) == -RC_ESRCH, "kill of reaped pid");
-    return true;
+	const char *argv[] = { "spin", "forever", "0" };
+	int pid = proc_spawn("spin", 3, argv);
+	EXPECT(pid > 0, "spawn");
+	proc_sleep_ns(30 * 1000000ul);
+	EXPECT(proc_kill(pid) == 0, "kill");
+	struct proc_stats st;
+	EXPECT(proc_wait(pid, &st) == pid, "wait");
+	EXPECT(st.status == (PROC_KILLED | PROC_KILL_REQUEST), "status %x", st.status);
+	EXPECT(proc_kill(pid) == -RC_ESRCH, "kill of reaped pid");
+	return true;
 }
 
 /*
@@ -426,106 +452,106 @@ static bool t_kill(void)
  */
 static bool t_sysret_noncanon(void)
 {
-    const char *argv[] = { "hello", "-q" };
-    int pid = proc_spawn_held("hello", 2, argv);
-    EXPECT(pid > 0, "spawn");
-    struct proc *p = proc_find(pid);        /* not runnable until proc_start */
-    uint64_t pa = pmm_alloc();
-    EXPECT(pa && vm_map_user(p->pml4, USER_TOP - PAGE_SIZE, pa, VM_EXEC) == 0, "map top page");
-    uint8_t *code = P2V(pa);
-    code[PAGE_SIZE - 2] = 0x0f;             /* syscall */
-    code[PAGE_SIZE - 1] = 0x05;
-    p->tf->rip = USER_TOP - 2;
-    p->tf->rax = RK_TRAP_ENTER;             /* enter(0): -EBADF, then the return is refused */
-    proc_start(pid);
-    struct proc_stats st;
-    EXPECT(proc_wait(pid, &st) == pid, "wait");
-    EXPECT(st.status == (PROC_KILLED | T_GP), "status %x", st.status);
-    EXPECT(st.syscalls == 1, "syscalls %lu", st.syscalls);
-    return true;
+	const char *argv[] = { "hello", "-q" };
+	int pid = proc_spawn_held("hello", 2, argv);
+	EXPECT(pid > 0, "spawn");
+	struct proc *p = proc_find(pid); /* not runnable until proc_start */
+	uint64_t pa = pmm_alloc();
+	EXPECT(pa && vm_map_user(p->pml4, USER_TOP - PAGE_SIZE, pa, VM_EXEC) == 0, "map top page");
+	uint8_t *code = P2V(pa);
+	code[PAGE_SIZE - 2] = 0x0f; /* syscall */
+	code[PAGE_SIZE - 1] = 0x05;
+	p->tf->rip = USER_TOP - 2;
+	p->tf->rax = RK_TRAP_ENTER; /* enter(0): -EBADF, then the return is refused */
+	proc_start(pid);
+	struct proc_stats st;
+	EXPECT(proc_wait(pid, &st) == pid, "wait");
+	EXPECT(st.status == (PROC_KILLED | T_GP), "status %x", st.status);
+	EXPECT(st.syscalls == 1, "syscalls %lu", st.syscalls);
+	return true;
 }
 
 /* Many processes at once; all reaped, no frames or slots leaked. */
 static bool t_many(void)
 {
-    const char *argv[] = { "hello", "-q" };
-    int n = 0;
-    for (int i = 0; i < 40; i++)
-        n += proc_spawn("hello", 2, argv) > 0;
-    EXPECT(n == 40, "spawned %d of 40", n);
-    struct proc_stats st;
-    int reaped = 0, bad = 0;
-    while (proc_wait(-1, &st) > 0) {
-        reaped++;
-        bad += st.status != 0;
-    }
-    EXPECT(reaped == 40 && bad == 0, "reaped %d, %d bad", reaped, bad);
-    EXPECT(proc_wait(-1, NULL) == -RC_ECHILD, "wait with no children");
-    return true;
+	const char *argv[] = { "hello", "-q" };
+	int n = 0;
+	for (int i = 0; i < 40; i++)
+		n += proc_spawn("hello", 2, argv) > 0;
+	EXPECT(n == 40, "spawned %d of 40", n);
+	struct proc_stats st;
+	int reaped = 0, bad = 0;
+	while (proc_wait(-1, &st) > 0) {
+		reaped++;
+		bad += st.status != 0;
+	}
+	EXPECT(reaped == 40 && bad == 0, "reaped %d, %d bad", reaped, bad);
+	EXPECT(proc_wait(-1, NULL) == -RC_ECHILD, "wait with no children");
+	return true;
 }
 
 /* Orphans (parent exited first) are reaped by the scheduler. */
 static int orphan_parent(void *arg UNUSED)
 {
-    const char *argv[] = { "spin", "orphan", "20" };
-    return proc_spawn("spin", 3, argv) > 0 ? 0 : 1;
+	const char *argv[] = { "spin", "orphan", "20" };
+	return proc_spawn("spin", 3, argv) > 0 ? 0 : 1;
 }
 
 static bool t_orphan(void)
 {
-    size_t f0 = pmm_free_count();
-    int pid = kthread_create("orphan-parent", orphan_parent, NULL);
-    EXPECT(pid > 0, "kthread_create");
-    struct proc_stats st;
-    EXPECT(proc_wait(pid, &st) == pid && st.status == 0, "parent status %x", st.status);
-    for (int i = 0; i < 50 && pmm_free_count() != f0; i++)
-        proc_sleep_ns(10 * 1000000ul);
-    EXPECT(pmm_free_count() == f0, "orphan not reaped");
-    return true;
+	size_t f0 = pmm_free_count();
+	int pid = kthread_create("orphan-parent", orphan_parent, NULL);
+	EXPECT(pid > 0, "kthread_create");
+	struct proc_stats st;
+	EXPECT(proc_wait(pid, &st) == pid && st.status == 0, "parent status %x", st.status);
+	for (int i = 0; i < 50 && pmm_free_count() != f0; i++)
+		proc_sleep_ns(10 * 1000000ul);
+	EXPECT(pmm_free_count() == f0, "orphan not reaped");
+	return true;
 }
 
 /* Malformed or hostile ELF images are rejected without leaking frames. */
 static bool t_elf_reject(void)
 {
-    const struct user_prog *up = user_prog_find("hello");
-    EXPECT(up, "hello not embedded");
-    uint8_t *img = kmalloc(up->size);
-    EXPECT(img, "kmalloc");
-    bool ok = true;
-    uint64_t *entry = (uint64_t *)(img + 24), *phoff = (uint64_t *)(img + 32);
-    for (int mode = 0; mode < 7 && ok; mode++) {
-        memcpy(img, up->data, up->size);
-        uint8_t *ph = img + *phoff;                   /* first PT_LOAD (text) */
-        size_t len = up->size;
-        switch (mode) {
-        case 0: img[0] = 0; break;                                  /* magic */
-        case 1: *(uint32_t *)(ph + 4) |= 2; break;                  /* W+X text */
-        case 2: *(uint64_t *)(ph + 16) = KERNEL_BASE; break;        /* kernel vaddr */
-        case 3: len = 100; break;                                   /* truncated */
-        case 4: *entry = 0x10000000; break;                         /* entry unmapped */
-        case 5: *(uint64_t *)(ph + 32) = ~0ul; break;               /* filesz huge */
-        case 6: *(uint64_t *)(ph + 16) = 0x7ffffffff000; break;     /* over the stack */
-        }
-        const char *argv[] = { "bad" };
-        int r = proc_spawn_elf("bad", img, len, 1, argv);
-        if (r != -RC_ENOEXEC) {
-            ksnprintf(why, sizeof(why), "mode %d: spawn returned %d", mode, r);
-            ok = false;
-            if (r > 0)
-                proc_wait(r, NULL);
-        }
-    }
-    kfree(img);
-    const char *argv[] = { "x" };
-    if (ok && proc_spawn("no-such-program", 1, argv) != -RC_ENOEXEC) {
-        ksnprintf(why, sizeof(why), "missing program accepted");
-        ok = false;
-    }
-    if (ok && proc_spawn("hello", MAX_ARGS + 1, argv) != -RC_EINVAL) {
-        ksnprintf(why, sizeof(why), "too many args accepted");
-        ok = false;
-    }
-    return ok;
+	const struct user_prog *up = user_prog_find("hello");
+	EXPECT(up, "hello not embedded");
+	uint8_t *img = kmalloc(up->size);
+	EXPECT(img, "kmalloc");
+	bool ok = true;
+	uint64_t *entry = (uint64_t *)(img + 24), *phoff = (uint64_t *)(img + 32);
+	for (int mode = 0; mode < 7 && ok; mode++) {
+		memcpy(img, up->data, up->size);
+		uint8_t *ph = img + *phoff; /* first PT_LOAD (text) */
+		size_t len = up->size;
+		switch (mode) {
+		case 0: img[0] = 0; break;				/* magic */
+		case 1: *(uint32_t *)(ph + 4) |= 2; break;		/* W+X text */
+		case 2: *(uint64_t *)(ph + 16) = KERNEL_BASE; break;	/* kernel vaddr */
+		case 3: len = 100; break;				/* truncated */
+		case 4: *entry = 0x10000000; break;			/* entry unmapped */
+		case 5: *(uint64_t *)(ph + 32) = ~0ul; break;		/* filesz huge */
+		case 6: *(uint64_t *)(ph + 16) = 0x7ffffffff000; break; /* over the stack */
+		}
+		const char *argv[] = { "bad" };
+		int r = proc_spawn_elf("bad", img, len, 1, argv);
+		if (r != -RC_ENOEXEC) {
+			ksnprintf(why, sizeof(why), "mode %d: spawn returned %d", mode, r);
+			ok = false;
+			if (r > 0)
+				proc_wait(r, NULL);
+		}
+	}
+	kfree(img);
+	const char *argv[] = { "x" };
+	if (ok && proc_spawn("no-such-program", 1, argv) != -RC_ENOEXEC) {
+		ksnprintf(why, sizeof(why), "missing program accepted");
+		ok = false;
+	}
+	if (ok && proc_spawn("hello", MAX_ARGS + 1, argv) != -RC_EINVAL) {
+		ksnprintf(why, sizeof(why), "too many args accepted");
+		ok = false;
+	}
+	return ok;
 }
 
 /* ---- ringcall ---- */
@@ -538,21 +564,21 @@ static bool t_handlers_agree(void)
 #define HAS_PLATFORM(name) (kernel_handlers.name != NULL)
 #define HAS_KERNEL(name)   (kernel_handlers.name != NULL)
 #define HAS_HOSTED(name)   (kernel_handlers.name != NULL)
-#define HAS_OTHER(name)    (kernel_handlers.name != NULL)
-#define HAS_IPC(name)      (kernel_handlers.ipc != NULL)
-#define WANT_ENGINE   true
-#define WANT_PLATFORM true
-#define WANT_KERNEL   true
-#define WANT_HOSTED   false
-#define WANT_OTHER    false
-#define WANT_IPC      false /* no channel hooks in this kernel yet */
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
-    EXPECT(HAS_##impl(name) == WANT_##impl, "%s (%s): handler %s", #NAME, #impl, \
-           HAS_##impl(name) ? "present" : "missing");
+#define HAS_OTHER(name)	   (kernel_handlers.name != NULL)
+#define HAS_IPC(name)	   (kernel_handlers.ipc != NULL)
+#define WANT_ENGINE	   true
+#define WANT_PLATFORM	   true
+#define WANT_KERNEL	   true
+#define WANT_HOSTED	   false
+#define WANT_OTHER	   false
+#define WANT_IPC	   false /* no channel hooks in this kernel yet */
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                       \
+	EXPECT(HAS_##impl(name) == WANT_##impl, "%s (%s): handler %s", #NAME, #impl, \
+	       HAS_##impl(name) ? "present" : "missing");
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
-    EXPECT(kernel_handlers.close_object, "no close_object");
-    return true;
+	EXPECT(kernel_handlers.close_object, "no close_object");
+	return true;
 }
 
 /*
@@ -563,133 +589,181 @@ static bool t_handlers_agree(void)
  */
 static bool t_port_copy(void)
 {
-    const char *argv[] = { "hello", "-q" };
-    int pid = proc_spawn_held("hello", 2, argv);
-    EXPECT(pid > 0, "spawn");
-    struct proc *p = proc_find(pid);        /* not runnable until proc_start */
-    struct rce_ctx *ctx = &p->rk.ctx;
-    uint64_t low = USTACK_TOP - 8 * PAGE_SIZE, cr3 = read_cr3();
-    char out[32];
-    bool ok = true;
-#define CHECK(c) do { if (!(c)) { ok = false; ksnprintf(why, sizeof(why), "line %d: %s", __LINE__, #c); goto out; } } while (0)
-    CHECK(rce_port_user_check(ctx, low - 8, 16, 1) == 0);
-    CHECK(rce_port_user_check(ctx, 0x400000, 16, 0) == 0);           /* text: readable */
-    CHECK(rce_port_user_check(ctx, 0x400000, 16, 1) == -RC_EFAULT);  /* not writable */
-    CHECK(rce_port_user_check(ctx, RK_RING0_ADDR, 4096, 1) == 0);    /* its ring */
-    CHECK(rce_port_user_check(ctx, 0x10000000, 8, 0) == -RC_EFAULT); /* unmapped */
-    CHECK(rce_port_user_check(ctx, KERNEL_BASE + 0x100000, 8, 0) == -RC_EFAULT);
-    CHECK(rce_port_user_check(ctx, DIRECT_BASE, 8, 0) == -RC_EFAULT);
-    CHECK(rce_port_user_check(ctx, USER_TOP - 8, 16, 0) == -RC_EFAULT);
-    CHECK(rce_port_copy_out(ctx, low - 8, "0123456789abcdef", 16) == 0);
-    CHECK(read_cr3() == cr3);
-    CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == 0 && memcmp(out, "0123456789abcdef", 16) == 0);
-    CHECK(rce_port_copy_out(ctx, 0x400000, "x", 1) == -RC_EFAULT);
-    CHECK(rce_port_copy_in(ctx, out, 0x10000000, 8) == -RC_EFAULT);
-    CHECK(rce_port_copy_in(ctx, out, KERNEL_BASE + 0x100000, 8) == -RC_EFAULT);
-    uint64_t pa = vm_unmap_user(p->pml4, low);
-    CHECK(pa != 0);
-    pmm_free(pa);
-    CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == -RC_EFAULT);   /* the second page is gone */
-    CHECK(rce_port_copy_out(ctx, low + 8, "y", 1) == -RC_EFAULT);
-    CHECK(read_cr3() == cr3);
+	const char *argv[] = { "hello", "-q" };
+	int pid = proc_spawn_held("hello", 2, argv);
+	EXPECT(pid > 0, "spawn");
+	struct proc *p = proc_find(pid); /* not runnable until proc_start */
+	struct rce_ctx *ctx = &p->rk.ctx;
+	uint64_t low = USTACK_TOP - 8 * PAGE_SIZE, cr3 = read_cr3();
+	char out[32];
+	bool ok = true;
+#define CHECK(c)                                                                  \
+	do {                                                                      \
+		if (!(c)) {                                                       \
+			ok = false;                                               \
+			ksnprintf(why, sizeof(why), "line %d: %s", __LINE__, #c); \
+			goto out;                                                 \
+		}                                                                 \
+	} while (0)
+	CHECK(rce_port_user_check(ctx, low - 8, 16, 1) == 0);
+	CHECK(rce_port_user_check(ctx, 0x400000, 16, 0) == 0);		 /* text: readable */
+	CHECK(rce_port_user_check(ctx, 0x400000, 16, 1) == -RC_EFAULT);	 /* not writable */
+	CHECK(rce_port_user_check(ctx, RK_RING0_ADDR, 4096, 1) == 0);	 /* its ring */
+	CHECK(rce_port_user_check(ctx, 0x10000000, 8, 0) == -RC_EFAULT); /* unmapped */
+	CHECK(rce_port_user_check(ctx, KERNEL_BASE + 0x100000, 8, 0) == -RC_EFAULT);
+	CHECK(rce_port_user_check(ctx, DIRECT_BASE, 8, 0) == -RC_EFAULT);
+	CHECK(rce_port_user_check(ctx, USER_TOP - 8, 16, 0) == -RC_EFAULT);
+	CHECK(rce_port_copy_out(ctx, low - 8, "0123456789abcdef", 16) == 0);
+	CHECK(read_cr3() == cr3);
+	CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == 0 &&
+	      memcmp(out, "0123456789abcdef", 16) == 0);
+	CHECK(rce_port_copy_out(ctx, 0x400000, "x", 1) == -RC_EFAULT);
+	CHECK(rce_port_copy_in(ctx, out, 0x10000000, 8) == -RC_EFAULT);
+	CHECK(rce_port_copy_in(ctx, out, KERNEL_BASE + 0x100000, 8) == -RC_EFAULT);
+	uint64_t pa = vm_unmap_user(p->pml4, low);
+	CHECK(pa != 0);
+	pmm_free(pa);
+	CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == -RC_EFAULT); /* the second page is gone */
+	CHECK(rce_port_copy_out(ctx, low + 8, "y", 1) == -RC_EFAULT);
+	CHECK(read_cr3() == cr3);
 #undef CHECK
 out:;
-    proc_start(pid);
-    struct proc_stats st;
-    if (proc_wait(pid, &st) != pid || st.status != 0) {
-        ksnprintf(why, sizeof(why), "hello -q status %x", st.status);
-        ok = false;
-    }
-    return ok;
+	proc_start(pid);
+	struct proc_stats st;
+	if (proc_wait(pid, &st) != pid || st.status != 0) {
+		ksnprintf(why, sizeof(why), "hello -q status %x", st.status);
+		ok = false;
+	}
+	return ok;
 }
 
 /* A user test program: passes if it exits 0 (its checks report over the console). */
 static bool user_test(const char *prog, const char *arg)
 {
-    struct proc_stats st;
-    int pid = run_prog(&st, prog, arg, NULL);
-    EXPECT(pid > 0, "spawn/wait %s: %d", prog, pid);
-    EXPECT(!PROC_WAS_KILLED(st.status), "%s killed by trap %d", prog, PROC_KILL_VECTOR(st.status));
-    EXPECT(st.status == 0, "%s: %d failed checks", prog, PROC_EXIT_CODE(st.status));
-    return true;
+	struct proc_stats st;
+	int pid = run_prog(&st, prog, arg, NULL);
+	EXPECT(pid > 0, "spawn/wait %s: %d", prog, pid);
+	EXPECT(!PROC_WAS_KILLED(st.status), "%s killed by trap %d", prog,
+	       PROC_KILL_VECTOR(st.status));
+	EXPECT(st.status == 0, "%s: %d failed checks", prog, PROC_EXIT_CODE(st.status));
+	return true;
 }
 
-static bool t_rt_basic(void) { return user_test("rt_basic", NULL); }
-static bool t_rt_batch(void) { return user_test("rt_batch", NULL); }
-static bool t_rt_timeout(void) { return user_test("rt_timeout", NULL); }
-static bool t_rt_ring(void) { return user_test("rt_ring", NULL); }
-static bool t_rt_map(void) { return user_test("rt_map", NULL); }
-static bool t_rt_spawn(void) { return user_test("rt_spawn", NULL); }
-static bool t_rt_validate(void) { return user_test("rt_validate", NULL); }
-static bool t_rt_badidx(void) { return user_test("rt_badidx", NULL); }
-static bool t_rt_spawnlim(void) { return user_test("rt_spawnlim", NULL); }
-static bool t_tstorm_strict(void) { return user_test("rt_tstorm", "strict"); }
-static bool t_rt_userlib(void) { return user_test("rt_userlib", NULL); }
+static bool t_rt_basic(void)
+{
+	return user_test("rt_basic", NULL);
+}
+static bool t_rt_batch(void)
+{
+	return user_test("rt_batch", NULL);
+}
+static bool t_rt_timeout(void)
+{
+	return user_test("rt_timeout", NULL);
+}
+static bool t_rt_ring(void)
+{
+	return user_test("rt_ring", NULL);
+}
+static bool t_rt_map(void)
+{
+	return user_test("rt_map", NULL);
+}
+static bool t_rt_spawn(void)
+{
+	return user_test("rt_spawn", NULL);
+}
+static bool t_rt_validate(void)
+{
+	return user_test("rt_validate", NULL);
+}
+static bool t_rt_badidx(void)
+{
+	return user_test("rt_badidx", NULL);
+}
+static bool t_rt_spawnlim(void)
+{
+	return user_test("rt_spawnlim", NULL);
+}
+static bool t_tstorm_strict(void)
+{
+	return user_test("rt_tstorm", "strict");
+}
+static bool t_rt_userlib(void)
+{
+	return user_test("rt_userlib", NULL);
+}
 
 /* Wait (bounded) until n CONSOLE_READs are parked. */
 static bool readers(int n)
 {
-    for (int i = 0; i < 300; i++) {
-        if (console_readers() == n)
-            return true;
-        proc_sleep_ns(1000000);
-    }
-    return false;
+	for (int i = 0; i < 300; i++) {
+		if (console_readers() == n)
+			return true;
+		proc_sleep_ns(1000000);
+	}
+	return false;
 }
 
 /* The test types what rt_conread waits for, when it waits for it. */
 static bool t_rt_conread(void)
 {
-    console_flush();
-    const char *argv[] = { "rt_conread" };
-    int pid = proc_spawn("rt_conread", 1, argv);
-    EXPECT(pid > 0, "spawn");
-    EXPECT(readers(1), "no read parked (1)");
-    console_inject("hello\n", 6);
-    EXPECT(readers(2), "two reads not parked");
-    console_inject("abcdefg", 7);
-    EXPECT(readers(1), "no read parked (3)");
-    console_inject("xyz", 3);
-    struct proc_stats st;
-    EXPECT(proc_wait(pid, &st) == pid, "wait");
-    EXPECT(st.status == 0, "status %x", st.status);
-    EXPECT(console_readers() == 0, "%d reads still parked", console_readers());
-    return true;
+	console_flush();
+	const char *argv[] = { "rt_conread" };
+	int pid = proc_spawn("rt_conread", 1, argv);
+	EXPECT(pid > 0, "spawn");
+	EXPECT(readers(1), "no read parked (1)");
+	console_inject("hello\n", 6);
+	EXPECT(readers(2), "two reads not parked");
+	console_inject("abcdefg", 7);
+	EXPECT(readers(1), "no read parked (3)");
+	console_inject("xyz", 3);
+	struct proc_stats st;
+	EXPECT(proc_wait(pid, &st) == pid, "wait");
+	EXPECT(st.status == 0, "status %x", st.status);
+	EXPECT(console_readers() == 0, "%d reads still parked", console_readers());
+	return true;
 }
 
 /* Exit, or die of a fault, with everything in flight: nothing leaks (the
  * frame count is checked by run), no parked read survives its ring. */
 static bool inflight(const char *mode, int want)
 {
-    struct proc_stats st;
-    int pid = run_prog(&st, "rt_inflight", mode, NULL);
-    EXPECT(pid > 0, "spawn/wait");
-    EXPECT(st.status == want, "status %x, want %x", st.status, want);
-    EXPECT(console_readers() == 0, "a dead process's read is still parked");
-    console_inject("z", 1);                 /* nobody may receive it */
-    console_flush();
-    return true;
+	struct proc_stats st;
+	int pid = run_prog(&st, "rt_inflight", mode, NULL);
+	EXPECT(pid > 0, "spawn/wait");
+	EXPECT(st.status == want, "status %x, want %x", st.status, want);
+	EXPECT(console_readers() == 0, "a dead process's read is still parked");
+	console_inject("z", 1); /* nobody may receive it */
+	console_flush();
+	return true;
 }
 
-static bool t_exit_inflight(void) { return inflight(NULL, 0); }
-static bool t_fault_inflight(void) { return inflight("fault", PROC_KILLED | T_PF); }
+static bool t_exit_inflight(void)
+{
+	return inflight(NULL, 0);
+}
+static bool t_fault_inflight(void)
+{
+	return inflight("fault", PROC_KILLED | T_PF);
+}
 
 /* A process asleep in enter (waiting for a 10 s TIMEOUT) can be killed. */
 static bool t_kill_blocked(void)
 {
-    const char *argv[] = { "sleeper", "10000" };
-    int pid = proc_spawn("sleeper", 2, argv);
-    EXPECT(pid > 0, "spawn");
-    struct proc *p = proc_find(pid);
-    for (int i = 0; i < 100 && p->state != P_SLEEPING; i++)
-        proc_sleep_ns(1000000);
-    EXPECT(p->state == P_SLEEPING, "not asleep in enter");
-    EXPECT(proc_kill(pid) == 0, "kill");
-    struct proc_stats st;
-    EXPECT(proc_wait(pid, &st) == pid, "wait");
-    EXPECT(st.status == (PROC_KILLED | PROC_KILL_REQUEST), "status %x", st.status);
-    EXPECT(st.syscalls == 1, "%lu traps", st.syscalls);
-    return true;
+	const char *argv[] = { "sleeper", "10000" };
+	int pid = proc_spawn("sleeper", 2, argv);
+	EXPECT(pid > 0, "spawn");
+	struct proc *p = proc_find(pid);
+	for (int i = 0; i < 100 && p->state != P_SLEEPING; i++)
+		proc_sleep_ns(1000000);
+	EXPECT(p->state == P_SLEEPING, "not asleep in enter");
+	EXPECT(proc_kill(pid) == 0, "kill");
+	struct proc_stats st;
+	EXPECT(proc_wait(pid, &st) == pid, "wait");
+	EXPECT(st.status == (PROC_KILLED | PROC_KILL_REQUEST), "status %x", st.status);
+	EXPECT(st.syscalls == 1, "%lu traps", st.syscalls);
+	return true;
 }
 
 /* ---- object lifetimes (issue 9) ---- */
@@ -697,16 +771,16 @@ static bool t_kill_blocked(void)
 /* A live child of parent named prog, or 0. */
 static int child_named(struct proc *parent, const char *prog)
 {
-    int pid = 0;
-    acquire(&ptable_lock);
-    for (int i = 0; i < NPROC && !pid; i++) {
-        struct proc *c = proc_at(i);
-        if (c->parent == parent && c->state != P_UNUSED && c->state != P_ZOMBIE &&
-            c->state != P_REAPING && strcmp(c->name, prog) == 0)
-            pid = c->pid;
-    }
-    release(&ptable_lock);
-    return pid;
+	int pid = 0;
+	acquire(&ptable_lock);
+	for (int i = 0; i < NPROC && !pid; i++) {
+		struct proc *c = proc_at(i);
+		if (c->parent == parent && c->state != P_UNUSED && c->state != P_ZOMBIE &&
+		    c->state != P_REAPING && strcmp(c->name, prog) == 0)
+			pid = c->pid;
+	}
+	release(&ptable_lock);
+	return pid;
 }
 
 /* Defect 1: rt_closechain parks WAIT(child) -LINK-> CLOSE(B); once the
@@ -714,30 +788,39 @@ static int child_named(struct proc *parent, const char *prog)
  * and closes B from outside any enter. */
 static bool closechain(const char *mode)
 {
-    const char *argv[] = { "rt_closechain", mode };
-    int pid = proc_spawn("rt_closechain", 2, argv);
-    EXPECT(pid > 0, "spawn: %d", pid);
-    struct proc *p = proc_find(pid);
-    int child = 0;
-    for (int i = 0; i < 500; i++) {
-        child = child_named(p, "sleeper");
-        if (child && __atomic_load_n(&p->rk.waits.first, __ATOMIC_ACQUIRE))
-            break;
-        proc_sleep_ns(1000000);
-    }
-    EXPECT(child && p->rk.waits.first, "no WAIT parked (child %d)", child);
-    EXPECT(proc_kill(child) == 0, "kill %d", child);
-    struct proc_stats st;
-    EXPECT(proc_wait(pid, &st) == pid, "wait");
-    EXPECT(st.status == 0, "rt_closechain %s: status %x", mode, st.status);
-    return true;
+	const char *argv[] = { "rt_closechain", mode };
+	int pid = proc_spawn("rt_closechain", 2, argv);
+	EXPECT(pid > 0, "spawn: %d", pid);
+	struct proc *p = proc_find(pid);
+	int child = 0;
+	for (int i = 0; i < 500; i++) {
+		child = child_named(p, "sleeper");
+		if (child && __atomic_load_n(&p->rk.waits.first, __ATOMIC_ACQUIRE))
+			break;
+		proc_sleep_ns(1000000);
+	}
+	EXPECT(child && p->rk.waits.first, "no WAIT parked (child %d)", child);
+	EXPECT(proc_kill(child) == 0, "kill %d", child);
+	struct proc_stats st;
+	EXPECT(proc_wait(pid, &st) == pid, "wait");
+	EXPECT(st.status == 0, "rt_closechain %s: status %x", mode, st.status);
+	return true;
 }
 
-static bool t_closechain_full(void) { return closechain("full"); }
-static bool t_closechain_room(void) { return closechain("room"); }
+static bool t_closechain_full(void)
+{
+	return closechain("full");
+}
+static bool t_closechain_room(void)
+{
+	return closechain("room");
+}
 
 /* Defect 2: CLOSE from a polled ring racing enter on the closed ring. */
-static bool t_rt_closerace(void) { return user_test("rt_closerace", NULL); }
+static bool t_rt_closerace(void)
+{
+	return user_test("rt_closerace", NULL);
+}
 
 /* Defect 3: rt_exitchain's chain after EXIT(7) is completed by the timer
  * tick (a parked read fed the byte queued here, or TIMEOUT(count 1)
@@ -745,60 +828,66 @@ static bool t_rt_closerace(void) { return user_test("rt_closerace", NULL); }
  * console bytes, no spawn (the probe gets the next pid). */
 static bool exitchain(const char *mode)
 {
-    console_flush();
-    const char *argv[] = { "rt_exitchain", mode };
-    uint64_t bytes0 = console_written();
-    int pid = proc_spawn("rt_exitchain", mode ? 2 : 1, argv);
-    EXPECT(pid > 0, "spawn: %d", pid);
-    if (!mode) {
-        EXPECT(readers(1), "no read parked");
-        console_queue("x", 1);              /* fed by the next tick */
-    }
-    struct proc_stats st;
-    EXPECT(proc_wait(pid, &st) == pid, "wait");
-    EXPECT(st.status == 7, "status %x, want 7", st.status);
-    EXPECT(console_written() == bytes0, "%lu bytes written after EXIT",
-           (unsigned long)(console_written() - bytes0));
-    const char *hargv[] = { "hello", "-q" };
-    int probe = proc_spawn("hello", 2, hargv);
-    EXPECT(probe > 0 && proc_wait(probe, NULL) == probe, "probe");
-    EXPECT(probe == pid + 1, "a process was spawned after EXIT (probe pid %d, want %d)",
-           probe, pid + 1);
-    return true;
+	console_flush();
+	const char *argv[] = { "rt_exitchain", mode };
+	uint64_t bytes0 = console_written();
+	int pid = proc_spawn("rt_exitchain", mode ? 2 : 1, argv);
+	EXPECT(pid > 0, "spawn: %d", pid);
+	if (!mode) {
+		EXPECT(readers(1), "no read parked");
+		console_queue("x", 1); /* fed by the next tick */
+	}
+	struct proc_stats st;
+	EXPECT(proc_wait(pid, &st) == pid, "wait");
+	EXPECT(st.status == 7, "status %x, want 7", st.status);
+	EXPECT(console_written() == bytes0, "%lu bytes written after EXIT",
+	       (unsigned long)(console_written() - bytes0));
+	const char *hargv[] = { "hello", "-q" };
+	int probe = proc_spawn("hello", 2, hargv);
+	EXPECT(probe > 0 && proc_wait(probe, NULL) == probe, "probe");
+	EXPECT(probe == pid + 1, "a process was spawned after EXIT (probe pid %d, want %d)", probe,
+	       pid + 1);
+	return true;
 }
 
-static bool t_exitchain(void) { return exitchain(NULL); }
-static bool t_exitchain_count(void) { return exitchain("count"); }
+static bool t_exitchain(void)
+{
+	return exitchain(NULL);
+}
+static bool t_exitchain_count(void)
+{
+	return exitchain("count");
+}
 
 /* ---- limits (issue 9, defect 5) ---- */
 
 /* Live processes named prog, and how many of them are asleep. */
 static int count_named(const char *prog, int *asleep)
 {
-    int n = 0;
-    *asleep = 0;
-    acquire(&ptable_lock);
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *c = proc_at(i);
-        if (c->state == P_UNUSED || c->state == P_ZOMBIE || c->state == P_REAPING ||
-            strcmp(c->name, prog) != 0)
-            continue;
-        n++;
-        *asleep += c->state == P_SLEEPING;
-    }
-    release(&ptable_lock);
-    return n;
+	int n = 0;
+	*asleep = 0;
+	acquire(&ptable_lock);
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = proc_at(i);
+		if (c->state == P_UNUSED || c->state == P_ZOMBIE || c->state == P_REAPING ||
+		    strcmp(c->name, prog) != 0)
+			continue;
+		n++;
+		*asleep += c->state == P_SLEEPING;
+	}
+	release(&ptable_lock);
+	return n;
 }
 
 /* Kill every live process named prog. */
 static void kill_named(const char *prog)
 {
-    for (int i = 0; i < NPROC; i++) {
-        struct proc *c = proc_at(i);
-        int pid = c->pid;
-        if (c->state != P_UNUSED && strcmp(c->name, prog) == 0)
-            proc_kill(pid);
-    }
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *c = proc_at(i);
+		int pid = c->pid;
+		if (c->state != P_UNUSED && strcmp(c->name, prog) == 0)
+			proc_kill(pid);
+	}
 }
 
 /* A spawn tree that takes all it can (rt_hog hog: processes, frames,
@@ -806,33 +895,33 @@ static void kill_named(const char *prog)
  * a bystander able to spawn, map and complete requests. */
 static bool t_hog(void)
 {
-    const char *argv[] = { "rt_hog", "hog" };
-    int root = proc_spawn("rt_hog", 2, argv);
-    EXPECT(root > 0, "spawn hog: %d", root);
-    /* Grown: every hog asleep (the last step), and no new one for 100 ms. */
-    int n = 0, asleep = 0, stable = 0;
-    for (int i = 0; i < 3000 && stable < 20; i++) {
-        int before = n;
-        n = count_named("rt_hog", &asleep);
-        stable = n == before && asleep == n ? stable + 1 : 0;
-        proc_sleep_ns(5 * 1000000ul);
-    }
-    uint32_t procs, frames;
-    tree_usage(proc_find(root), &procs, &frames);
-    kprintf("  hog tree: %d processes asleep, %u slots, %u frames charged, %lu frames free\n",
-            asleep, procs, frames, (unsigned long)pmm_free_count());
-    bool grown = stable >= 20 && procs == TREE_PROCS && frames > TREE_FRAMES - 64;
-    struct proc_stats st;
-    int by = grown ? run_prog(&st, "rt_hog", "bystander", NULL) : -1;
-    kill_named("rt_hog");
-    struct proc_stats hs;
-    EXPECT(proc_wait(root, &hs) == root, "wait hog");
-    EXPECT(grown, "hog tree did not reach its limits: %d of %d asleep, %u slots, %u frames",
-           asleep, n, procs, frames);
-    EXPECT(by > 0, "bystander: spawn/wait %d", by);
-    EXPECT(st.status == 0, "bystander status %x", st.status);
-    EXPECT(hs.status == (PROC_KILLED | PROC_KILL_REQUEST), "hog root status %x", hs.status);
-    return true;
+	const char *argv[] = { "rt_hog", "hog" };
+	int root = proc_spawn("rt_hog", 2, argv);
+	EXPECT(root > 0, "spawn hog: %d", root);
+	/* Grown: every hog asleep (the last step), and no new one for 100 ms. */
+	int n = 0, asleep = 0, stable = 0;
+	for (int i = 0; i < 3000 && stable < 20; i++) {
+		int before = n;
+		n = count_named("rt_hog", &asleep);
+		stable = n == before && asleep == n ? stable + 1 : 0;
+		proc_sleep_ns(5 * 1000000ul);
+	}
+	uint32_t procs, frames;
+	tree_usage(proc_find(root), &procs, &frames);
+	kprintf("  hog tree: %d processes asleep, %u slots, %u frames charged, %lu frames free\n",
+		asleep, procs, frames, (unsigned long)pmm_free_count());
+	bool grown = stable >= 20 && procs == TREE_PROCS && frames > TREE_FRAMES - 64;
+	struct proc_stats st;
+	int by = grown ? run_prog(&st, "rt_hog", "bystander", NULL) : -1;
+	kill_named("rt_hog");
+	struct proc_stats hs;
+	EXPECT(proc_wait(root, &hs) == root, "wait hog");
+	EXPECT(grown, "hog tree did not reach its limits: %d of %d asleep, %u slots, %u frames",
+	       asleep, n, procs, frames);
+	EXPECT(by > 0, "bystander: spawn/wait %d", by);
+	EXPECT(st.status == 0, "bystander status %x", st.status);
+	EXPECT(hs.status == (PROC_KILLED | PROC_KILL_REQUEST), "hog root status %x", hs.status);
+	return true;
 }
 
 /* ---- the kernel poller ---- */
@@ -841,10 +930,10 @@ static bool t_hog(void)
  * because a loaded host stalled a vCPU past the 50 ms idle timeout. */
 static bool t_rt_poll(void)
 {
-    kpoll_set_idle_ns(10 * 1000000000ul);
-    bool ok = user_test("rt_poll", NULL);
-    kpoll_set_idle_ns(0);
-    return ok;
+	kpoll_set_idle_ns(10 * 1000000000ul);
+	bool ok = user_test("rt_poll", NULL);
+	kpoll_set_idle_ns(0);
+	return ok;
 }
 
 /* The sleep/wake edge: a 2 ms idle timeout and submissions around it.
@@ -852,18 +941,18 @@ static bool t_rt_poll(void)
  * be lost (rt_pollwake fails on one). */
 static bool t_pollwake(void)
 {
-    struct kpoll_stats k0, k1;
-    struct proc_stats st;
-    kpoll_stats(&k0);
-    kpoll_set_idle_ns(2 * 1000000ul);
-    int pid = run_prog(&st, "rt_pollwake", "300", "2000", NULL);
-    kpoll_set_idle_ns(0);
-    kpoll_stats(&k1);
-    EXPECT(pid > 0, "spawn/wait: %d", pid);
-    EXPECT(st.status == 0, "status %x", st.status);
-    EXPECT(k1.sleeps > k0.sleeps, "the poller never slept");
-    EXPECT(k1.kicks > k0.kicks, "no doorbell reached the kernel");
-    return true;
+	struct kpoll_stats k0, k1;
+	struct proc_stats st;
+	kpoll_stats(&k0);
+	kpoll_set_idle_ns(2 * 1000000ul);
+	int pid = run_prog(&st, "rt_pollwake", "300", "2000", NULL);
+	kpoll_set_idle_ns(0);
+	kpoll_stats(&k1);
+	EXPECT(pid > 0, "spawn/wait: %d", pid);
+	EXPECT(st.status == 0, "status %x", st.status);
+	EXPECT(k1.sleeps > k0.sleeps, "the poller never slept");
+	EXPECT(k1.kicks > k0.kicks, "no doorbell reached the kernel");
+	return true;
 }
 
 /* Two CPUs, four processes (two polled rings, two entered) each keeping
@@ -871,127 +960,127 @@ static bool t_pollwake(void)
  * (the programs check), and every frame comes back (run checks). */
 static bool t_stress(void)
 {
-    static const char *const modes[] = { "poll", "enter", "poll", "enter" };
-    int pids[4];
-    for (int i = 0; i < 4; i++) {
-        const char *argv[] = { "rt_stress", modes[i], "60000", "200" };
-        pids[i] = proc_spawn("rt_stress", 4, argv);
-        EXPECT(pids[i] > 0, "spawn %d: %d", i, pids[i]);
-    }
-    for (int i = 0; i < 4; i++) {
-        struct proc_stats st;
-        EXPECT(proc_wait(pids[i], &st) == pids[i], "wait %d", i);
-        EXPECT(st.status == 0, "rt_stress %s: status %x", modes[i], st.status);
-        EXPECT(st.sqes >= 60000, "rt_stress %s: %lu SQEs", modes[i], st.sqes);
-    }
-    return true;
+	static const char *const modes[] = { "poll", "enter", "poll", "enter" };
+	int pids[4];
+	for (int i = 0; i < 4; i++) {
+		const char *argv[] = { "rt_stress", modes[i], "60000", "200" };
+		pids[i] = proc_spawn("rt_stress", 4, argv);
+		EXPECT(pids[i] > 0, "spawn %d: %d", i, pids[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		struct proc_stats st;
+		EXPECT(proc_wait(pids[i], &st) == pids[i], "wait %d", i);
+		EXPECT(st.status == 0, "rt_stress %s: status %x", modes[i], st.status);
+		EXPECT(st.sqes >= 60000, "rt_stress %s: %lu SQEs", modes[i], st.sqes);
+	}
+	return true;
 }
 
 /* The ring fuzzer (user/fuzz.c, kfuzz.c), a short run: three processes
  * and their children, the lifetime scenarios included ('k'). */
 bool kfuzz_run(uint64_t seed, uint64_t count, const char *flags, char *why, size_t n,
-               uint64_t *sqes);
+	       uint64_t *sqes);
 void kfuzz_cmdline(void);
 static bool t_fuzz(void)
 {
-    uint64_t sqes;
-    EXPECT(kfuzz_run(1, 6000, "k", why, sizeof(why), &sqes), "%s", why);
-    EXPECT(sqes >= 6000 / 2, "only %lu SQEs taken", (unsigned long)sqes);
-    return true;
+	uint64_t sqes;
+	EXPECT(kfuzz_run(1, 6000, "k", why, sizeof(why), &sqes), "%s", why);
+	EXPECT(sqes >= 6000 / 2, "only %lu SQEs taken", (unsigned long)sqes);
+	return true;
 }
 
 /* First occurrence of needle in hay, or NULL. */
 static const char *strstr_k(const char *hay, const char *needle)
 {
-    size_t n = strlen(needle);
-    for (; *hay; hay++)
-        if (strncmp(hay, needle, n) == 0)
-            return hay;
-    return NULL;
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncmp(hay, needle, n) == 0)
+			return hay;
+	return NULL;
 }
 
 /* Entry point of the test kernel thread. */
 int ktest_main(void *arg UNUSED)
 {
-    size_t frames0 = pmm_free_count();
-    /* Self-checks for the host runner: it must report these as failures. */
-    if (cmdline_has("ktest-panic"))
-        panic("deliberate panic (ktest-panic)");
-    if (cmdline_has("ktest-hang"))
-        for (;;)
-            hlt();
-    kfuzz_cmdline();                        /* `test fuzz=SEED:COUNT[:FLAGS]`: only the fuzzer */
-    const char *only = strstr_k(kcmdline, "run=");
-    if (only) {                             /* `test run=PROG`: one user program, for debugging */
-        char prog[PROC_NAME];
-        size_t n = 0;
-        for (only += 4; only[n] && only[n] != ' ' && n + 1 < sizeof(prog); n++)
-            prog[n] = only[n];
-        prog[n] = 0;
-        struct proc_stats st;
-        int pid = run_prog(&st, prog, NULL);
-        kprintf("kernel-test: %s (pid %d) status %x, %lu traps, %lu SQEs\n", prog, pid, st.status,
-                st.syscalls, st.sqes);
-        qemu_exit(pid > 0 && st.status == 0 ? 0 : 1);
-    }
-    if (cmdline_has("icount")) {            /* the clock counts instructions: exact timing */
-        run("timeout_storm_icount", t_tstorm_strict, true);
-        kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);
-        qemu_exit(nfail ? 1 : 0);
-    }
-    kprintf("kernel-test: starting (%lu free frames)\n", frames0);
-    run("pmm", t_pmm, true);
-    run("kmalloc", t_kmalloc, false);           /* keeps small-class pages cached */
-    run("vm_kernel_wx", t_vm_kernel, true);
-    run("vm_user", t_vm_user, true);
-    run("usercopy_fixup", t_usercopy, true);
-    run("clock_timer", t_clock, true);
-    run("hello", t_hello, true);
-    run("args", t_args, true);
-    run("exitcode", t_exitcode, true);
-    run("transitions", t_transitions, true);
-    run("badptr_efault", t_badptr, true);
-    run("kill_kwrite", t_kwrite, true);
-    run("kill_priv", t_priv, true);
-    run("kill_unmapped", t_unmapped, true);
-    run("kill_wtext", t_wtext, true);
-    run("kill_xstack", t_xstack, true);
-    run("sysret_noncanonical", t_sysret_noncanon, true);
-    run("isolation", t_isolation, true);
-    run("preempt", t_preempt, true);
-    run("fpu_state", t_fpu, true);
-    run("proc_kill", t_kill, true);
-    run("many_procs", t_many, true);
-    run("orphan_reap", t_orphan, true);
-    run("elf_reject", t_elf_reject, false);     /* kmalloc of the image copy */
-    run("handlers_agree", t_handlers_agree, true);
-    run("port_copy", t_port_copy, true);
-    run("ring_basic", t_rt_basic, true);
-    run("ring_batch_traps", t_rt_batch, true);
-    run("ring_timeout", t_rt_timeout, true);
-    run("ring_userlib", t_rt_userlib, true);
-    run("ring_create_close", t_rt_ring, true);
-    run("map_unmap", t_rt_map, true);
-    run("spawn_wait", t_rt_spawn, true);
-    run("console_read", t_rt_conread, true);
-    run("hostile_every_field", t_rt_validate, true);
-    run("hostile_ring_indices", t_rt_badidx, true);
-    run("hostile_exit_inflight", t_exit_inflight, true);
-    run("hostile_fault_inflight", t_fault_inflight, true);
-    run("hostile_spawn_limit", t_rt_spawnlim, true);
-    run("kill_blocked_in_enter", t_kill_blocked, true);
-    run("lifetime_close_own_chain_full_cq", t_closechain_full, true);
-    run("lifetime_close_own_chain", t_closechain_room, true);
-    run("lifetime_exit_stops_chain", t_exitchain, true);
-    run("lifetime_exit_stops_chain_timeout", t_exitchain_count, true);
-    run("poll_no_traps", t_rt_poll, true);
-    run("poll_sleep_wake", t_pollwake, true);
-    run("stress_smp", t_stress, true);
-    run("fuzz_short", t_fuzz, true);
-    run("lifetime_close_races_enter", t_rt_closerace, true);
-    run("limits_hog_tree_bystander", t_hog, true);
-    kprintf("kernel-test: %lu free frames at end (%lu at start), %lu ms\n",
-            pmm_free_count(), frames0, clock_ns() / 1000000);
-    kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);
-    qemu_exit(nfail ? 1 : 0);
+	size_t frames0 = pmm_free_count();
+	/* Self-checks for the host runner: it must report these as failures. */
+	if (cmdline_has("ktest-panic"))
+		panic("deliberate panic (ktest-panic)");
+	if (cmdline_has("ktest-hang"))
+		for (;;)
+			hlt();
+	kfuzz_cmdline(); /* `test fuzz=SEED:COUNT[:FLAGS]`: only the fuzzer */
+	const char *only = strstr_k(kcmdline, "run=");
+	if (only) { /* `test run=PROG`: one user program, for debugging */
+		char prog[PROC_NAME];
+		size_t n = 0;
+		for (only += 4; only[n] && only[n] != ' ' && n + 1 < sizeof(prog); n++)
+			prog[n] = only[n];
+		prog[n] = 0;
+		struct proc_stats st;
+		int pid = run_prog(&st, prog, NULL);
+		kprintf("kernel-test: %s (pid %d) status %x, %lu traps, %lu SQEs\n", prog, pid,
+			st.status, st.syscalls, st.sqes);
+		qemu_exit(pid > 0 && st.status == 0 ? 0 : 1);
+	}
+	if (cmdline_has("icount")) { /* the clock counts instructions: exact timing */
+		run("timeout_storm_icount", t_tstorm_strict, true);
+		kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);
+		qemu_exit(nfail ? 1 : 0);
+	}
+	kprintf("kernel-test: starting (%lu free frames)\n", frames0);
+	run("pmm", t_pmm, true);
+	run("kmalloc", t_kmalloc, false); /* keeps small-class pages cached */
+	run("vm_kernel_wx", t_vm_kernel, true);
+	run("vm_user", t_vm_user, true);
+	run("usercopy_fixup", t_usercopy, true);
+	run("clock_timer", t_clock, true);
+	run("hello", t_hello, true);
+	run("args", t_args, true);
+	run("exitcode", t_exitcode, true);
+	run("transitions", t_transitions, true);
+	run("badptr_efault", t_badptr, true);
+	run("kill_kwrite", t_kwrite, true);
+	run("kill_priv", t_priv, true);
+	run("kill_unmapped", t_unmapped, true);
+	run("kill_wtext", t_wtext, true);
+	run("kill_xstack", t_xstack, true);
+	run("sysret_noncanonical", t_sysret_noncanon, true);
+	run("isolation", t_isolation, true);
+	run("preempt", t_preempt, true);
+	run("fpu_state", t_fpu, true);
+	run("proc_kill", t_kill, true);
+	run("many_procs", t_many, true);
+	run("orphan_reap", t_orphan, true);
+	run("elf_reject", t_elf_reject, false); /* kmalloc of the image copy */
+	run("handlers_agree", t_handlers_agree, true);
+	run("port_copy", t_port_copy, true);
+	run("ring_basic", t_rt_basic, true);
+	run("ring_batch_traps", t_rt_batch, true);
+	run("ring_timeout", t_rt_timeout, true);
+	run("ring_userlib", t_rt_userlib, true);
+	run("ring_create_close", t_rt_ring, true);
+	run("map_unmap", t_rt_map, true);
+	run("spawn_wait", t_rt_spawn, true);
+	run("console_read", t_rt_conread, true);
+	run("hostile_every_field", t_rt_validate, true);
+	run("hostile_ring_indices", t_rt_badidx, true);
+	run("hostile_exit_inflight", t_exit_inflight, true);
+	run("hostile_fault_inflight", t_fault_inflight, true);
+	run("hostile_spawn_limit", t_rt_spawnlim, true);
+	run("kill_blocked_in_enter", t_kill_blocked, true);
+	run("lifetime_close_own_chain_full_cq", t_closechain_full, true);
+	run("lifetime_close_own_chain", t_closechain_room, true);
+	run("lifetime_exit_stops_chain", t_exitchain, true);
+	run("lifetime_exit_stops_chain_timeout", t_exitchain_count, true);
+	run("poll_no_traps", t_rt_poll, true);
+	run("poll_sleep_wake", t_pollwake, true);
+	run("stress_smp", t_stress, true);
+	run("fuzz_short", t_fuzz, true);
+	run("lifetime_close_races_enter", t_rt_closerace, true);
+	run("limits_hog_tree_bystander", t_hog, true);
+	kprintf("kernel-test: %lu free frames at end (%lu at start), %lu ms\n", pmm_free_count(),
+		frames0, clock_ns() / 1000000);
+	kprintf("kernel-test: %d passed, %d failed\n", npass, nfail);
+	qemu_exit(nfail ? 1 : 0);
 }

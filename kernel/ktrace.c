@@ -19,32 +19,32 @@
 #include "ringcall/table.h"
 
 static void kt_sqes(const struct rce_tracer *t, struct rce_ring *r, const struct rc_sqe *sqes,
-                    uint32_t n)
+		    uint32_t n)
 {
-    struct kring *kr = kring_of(r);
-    char text[200];
-    (void)t;
-    for (uint32_t i = 0; i < n; i++)
-        kprintf("trace: pid %d ring %d: %s\n", kr->owner->pid, kr->handle,
-                rc_format_sqe(&sqes[i], text, sizeof(text)));
+	struct kring *kr = kring_of(r);
+	char text[200];
+	(void)t;
+	for (uint32_t i = 0; i < n; i++)
+		kprintf("trace: pid %d ring %d: %s\n", kr->owner->pid, kr->handle,
+			rc_format_sqe(&sqes[i], text, sizeof(text)));
 }
 
 static void kt_cqes(const struct rce_tracer *t, struct rce_ring *r, uint32_t from, uint32_t to)
 {
-    struct kring *kr = kring_of(r);
-    (void)t;
-    for (uint32_t i = from; i != to; i++) {
-        const struct rc_cqe *cqe = rce_ring_cqe(r, i);
-        uint64_t ud = rc_load_relaxed64(&cqe->user_data);
-        int32_t res = (int32_t)rc_load_relaxed((const uint32_t *)&cqe->res);
-        const char *err = rc_err_name(res);
-        if (err)
-            kprintf("trace: pid %d ring %d: user_data=0x%lx = -%s\n", kr->owner->pid, kr->handle,
-                    (unsigned long)ud, err);
-        else
-            kprintf("trace: pid %d ring %d: user_data=0x%lx = %d\n", kr->owner->pid, kr->handle,
-                    (unsigned long)ud, res);
-    }
+	struct kring *kr = kring_of(r);
+	(void)t;
+	for (uint32_t i = from; i != to; i++) {
+		const struct rc_cqe *cqe = rce_ring_cqe(r, i);
+		uint64_t ud = rc_load_relaxed64(&cqe->user_data);
+		int32_t res = (int32_t)rc_load_relaxed((const uint32_t *)&cqe->res);
+		const char *err = rc_err_name(res);
+		if (err)
+			kprintf("trace: pid %d ring %d: user_data=0x%lx = -%s\n", kr->owner->pid,
+				kr->handle, (unsigned long)ud, err);
+		else
+			kprintf("trace: pid %d ring %d: user_data=0x%lx = %d\n", kr->owner->pid,
+				kr->handle, (unsigned long)ud, res);
+	}
 }
 
 static const struct rce_tracer kt_ops = { .sqes = kt_sqes, .cqes = kt_cqes };
@@ -52,6 +52,6 @@ static const struct rce_tracer kt_ops = { .sqes = kt_sqes, .cqes = kt_cqes };
 /* A new ring: traced if the kernel was booted with `trace`. */
 void ktrace_attach(struct kring *kr)
 {
-    if (cmdline_has("trace"))
-        rce_ring_set_tracer(&kr->r, &kt_ops);
+	if (cmdline_has("trace"))
+		rce_ring_set_tracer(&kr->r, &kt_ops);
 }

@@ -24,79 +24,79 @@
 #include "proc.h"
 
 struct rk_tree {
-    uint32_t procs;             /* slots held (live, zombie); 0: this tree is free */
-    uint32_t frames;            /* frames charged to its processes */
+	uint32_t procs;	 /* slots held (live, zombie); 0: this tree is free */
+	uint32_t frames; /* frames charged to its processes */
 };
 
-static struct rk_tree trees[NPROC];     /* a tree has a process: never more trees than slots */
+static struct rk_tree trees[NPROC]; /* a tree has a process: never more trees than slots */
 static struct spinlock tree_lock = SPINLOCK_INIT("tree");
 
 /* Put child in parent's tree, or start a tree if parent is not a user
  * process. 0, or -EAGAIN if that tree holds TREE_PROCS slots already. */
 int tree_join(struct proc *child, struct proc *parent)
 {
-    acquire(&tree_lock);
-    struct rk_tree *t = parent ? parent->tree : NULL;
-    if (!t) {
-        for (t = trees; t->procs; t++)
-            ;                           /* child's slot is taken, so one tree is free */
-    }
-    int err = t->procs >= TREE_PROCS ? -RC_EAGAIN : 0;
-    if (!err) {
-        t->procs++;
-        child->tree = t;
-    }
-    release(&tree_lock);
-    return err;
+	acquire(&tree_lock);
+	struct rk_tree *t = parent ? parent->tree : NULL;
+	if (!t) {
+		for (t = trees; t->procs; t++)
+			; /* child's slot is taken, so one tree is free */
+	}
+	int err = t->procs >= TREE_PROCS ? -RC_EAGAIN : 0;
+	if (!err) {
+		t->procs++;
+		child->tree = t;
+	}
+	release(&tree_lock);
+	return err;
 }
 
 /* p's slot is being freed (its frames were returned). */
 void tree_leave(struct proc *p)
 {
-    if (!p->tree)
-        return;
-    acquire(&tree_lock);
-    assert(p->tree->procs > 0);
-    p->tree->procs--;
-    release(&tree_lock);
-    p->tree = NULL;
+	if (!p->tree)
+		return;
+	acquire(&tree_lock);
+	assert(p->tree->procs > 0);
+	p->tree->procs--;
+	release(&tree_lock);
+	p->tree = NULL;
 }
 
 /* Charge n frames to p and its tree: 0, or -ENOMEM past either budget
  * (nothing charged). p's rk lock is held, or p is not running yet. */
 int rk_charge(struct proc *p, uint32_t n)
 {
-    if (n > PROC_FRAMES - p->rk.frames)
-        return -RC_ENOMEM;
-    acquire(&tree_lock);
-    struct rk_tree *t = p->tree;
-    int err = t && n > TREE_FRAMES - t->frames ? -RC_ENOMEM : 0;
-    if (!err && t)
-        t->frames += n;
-    release(&tree_lock);
-    if (!err)
-        p->rk.frames += n;
-    return err;
+	if (n > PROC_FRAMES - p->rk.frames)
+		return -RC_ENOMEM;
+	acquire(&tree_lock);
+	struct rk_tree *t = p->tree;
+	int err = t && n > TREE_FRAMES - t->frames ? -RC_ENOMEM : 0;
+	if (!err && t)
+		t->frames += n;
+	release(&tree_lock);
+	if (!err)
+		p->rk.frames += n;
+	return err;
 }
 
 /* Give back n frames charged to p. */
 void rk_uncharge(struct proc *p, uint32_t n)
 {
-    assert(n <= p->rk.frames);
-    p->rk.frames -= n;
-    if (!p->tree)
-        return;
-    acquire(&tree_lock);
-    assert(n <= p->tree->frames);
-    p->tree->frames -= n;
-    release(&tree_lock);
+	assert(n <= p->rk.frames);
+	p->rk.frames -= n;
+	if (!p->tree)
+		return;
+	acquire(&tree_lock);
+	assert(n <= p->tree->frames);
+	p->tree->frames -= n;
+	release(&tree_lock);
 }
 
 /* The tree's use, for PROC_STATS and tests (zeros without a tree). */
 void tree_usage(struct proc *p, uint32_t *procs, uint32_t *frames)
 {
-    acquire(&tree_lock);
-    *procs = p->tree ? p->tree->procs : 0;
-    *frames = p->tree ? p->tree->frames : 0;
-    release(&tree_lock);
+	acquire(&tree_lock);
+	*procs = p->tree ? p->tree->procs : 0;
+	*frames = p->tree ? p->tree->frames : 0;
+	release(&tree_lock);
 }

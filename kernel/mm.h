@@ -4,74 +4,75 @@
 
 #include "kernel.h"
 
-#define PAGE_SIZE   4096ul
-#define PAGE_SHIFT  12
+#define PAGE_SIZE  4096ul
+#define PAGE_SHIFT 12
 
-#define P2V(pa)     ((void *)((uint64_t)(pa) + DIRECT_BASE))
-#define V2P(va)     ((uint64_t)(va) - DIRECT_BASE)        /* direct-map addresses only */
-#define KIMG_V2P(va) ((uint64_t)(va) - KERNEL_BASE)       /* kernel image addresses only */
+#define P2V(pa)	     ((void *)((uint64_t)(pa) + DIRECT_BASE))
+#define V2P(va)	     ((uint64_t)(va)-DIRECT_BASE) /* direct-map addresses only */
+#define KIMG_V2P(va) ((uint64_t)(va)-KERNEL_BASE) /* kernel image addresses only */
 
 /* User half: [USER_MIN, USER_TOP). Page 0..USER_MIN stays unmapped to catch NULL. */
-#define USER_MIN    0x10000ul
-#define USER_TOP    0x0000800000000000ul
-#define USTACK_TOP  0x00007ffffff00000ul   /* below the top, keeps RCX canonical margin */
+#define USER_MIN     0x10000ul
+#define USER_TOP     0x0000800000000000ul
+#define USTACK_TOP   0x00007ffffff00000ul /* below the top, keeps RCX canonical margin */
 #define USTACK_PAGES 16
 
 /* Page-table entry bits. */
-#define PTE_P   (1ul << 0)
-#define PTE_W   (1ul << 1)
-#define PTE_U   (1ul << 2)
-#define PTE_PWT (1ul << 3)
-#define PTE_PCD (1ul << 4)
-#define PTE_PS  (1ul << 7)
-#define PTE_G   (1ul << 8)
-#define PTE_NX  (1ul << 63)
+#define PTE_P	      (1ul << 0)
+#define PTE_W	      (1ul << 1)
+#define PTE_U	      (1ul << 2)
+#define PTE_PWT	      (1ul << 3)
+#define PTE_PCD	      (1ul << 4)
+#define PTE_PS	      (1ul << 7)
+#define PTE_G	      (1ul << 8)
+#define PTE_NX	      (1ul << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ul
 
 /* Mapping permissions for vm_map_user (W and X are mutually exclusive). */
-#define VM_READ  0
-#define VM_WRITE 1
-#define VM_EXEC  2
-#define VM_NOFREE 4              /* frame not owned: vm_destroy leaves it alone */
-#define VM_ANON   8              /* mapped by the MAP syscall: UNMAP may remove it */
-#define PTE_NOFREE (1ul << 9)   /* software bit for VM_NOFREE */
-#define PTE_ANON   (1ul << 10)  /* software bit for VM_ANON */
+#define VM_READ	   0
+#define VM_WRITE   1
+#define VM_EXEC	   2
+#define VM_NOFREE  4	       /* frame not owned: vm_destroy leaves it alone */
+#define VM_ANON	   8	       /* mapped by the MAP syscall: UNMAP may remove it */
+#define PTE_NOFREE (1ul << 9)  /* software bit for VM_NOFREE */
+#define PTE_ANON   (1ul << 10) /* software bit for VM_ANON */
 
 /* Multiboot memory map entry, copied by main.c before the allocator runs. */
 struct mem_region {
-    uint64_t base, len;
+	uint64_t base, len;
 };
 
 /* pmm.c */
-void     pmm_init(const struct mem_region *usable, int n);  /* build the frame bitmap */
-uint64_t pmm_alloc(void);                /* one zeroed frame (phys addr) or 0 */
-uint64_t pmm_alloc_contig(size_t n);     /* n contiguous zeroed frames or 0 */
-void     pmm_free(uint64_t pa);          /* free one frame (panics on double free) */
-void     pmm_free_contig(uint64_t pa, size_t n);
-size_t   pmm_free_count(void);           /* frames currently free (leak tests) */
-size_t   pmm_total_count(void);          /* frames managed */
-uint64_t pmm_max_phys(void);             /* end of highest usable RAM */
+void pmm_init(const struct mem_region *usable, int n); /* build the frame bitmap */
+uint64_t pmm_alloc(void);			       /* one zeroed frame (phys addr) or 0 */
+uint64_t pmm_alloc_contig(size_t n);		       /* n contiguous zeroed frames or 0 */
+void pmm_free(uint64_t pa);			       /* free one frame (panics on double free) */
+void pmm_free_contig(uint64_t pa, size_t n);
+size_t pmm_free_count(void);  /* frames currently free (leak tests) */
+size_t pmm_total_count(void); /* frames managed */
+uint64_t pmm_max_phys(void);  /* end of highest usable RAM */
 
 /* vm.c */
 typedef uint64_t pte_t;
-void     vm_init(void);                  /* build + load the final kernel page tables */
-uint64_t vm_kernel_pml4(void);           /* phys addr of the kernel-only PML4 */
-uint64_t vm_create(void);                /* new address space sharing the kernel half; 0 on OOM */
-void     vm_destroy(uint64_t pml4);      /* free all user pages + user page tables */
-int      vm_map_user(uint64_t pml4, uint64_t va, uint64_t pa, int perm); /* 0 / -errno */
-uint64_t vm_unmap_user(uint64_t pml4, uint64_t va);  /* returns frame (not freed) or 0 */
-int      vm_alloc_user(uint64_t pml4, uint64_t va, size_t len, int perm); /* map zeroed frames */
-pte_t   *vm_walk(uint64_t pml4, uint64_t va, bool create);   /* leaf PTE or NULL */
-uint64_t vm_translate(uint64_t pml4, uint64_t va);          /* phys or (uint64_t)-1 */
-bool     vm_check_user(uint64_t pml4, uint64_t va, size_t len, bool write); /* range usable by user? */
-void     vm_switch(uint64_t pml4);       /* load CR3 if different */
-void    *vm_map_mmio(uint64_t pa, size_t len); /* uncached kernel mapping of device memory */
-size_t   vm_user_pages(uint64_t pml4);   /* number of mapped user leaf pages */
-uint32_t vm_tables_needed(uint64_t pml4, uint64_t va, uint64_t npages); /* page-table frames a mapping would add */
+void vm_init(void);		/* build + load the final kernel page tables */
+uint64_t vm_kernel_pml4(void);	/* phys addr of the kernel-only PML4 */
+uint64_t vm_create(void);	/* new address space sharing the kernel half; 0 on OOM */
+void vm_destroy(uint64_t pml4); /* free all user pages + user page tables */
+int vm_map_user(uint64_t pml4, uint64_t va, uint64_t pa, int perm); /* 0 / -errno */
+uint64_t vm_unmap_user(uint64_t pml4, uint64_t va); /* returns frame (not freed) or 0 */
+int vm_alloc_user(uint64_t pml4, uint64_t va, size_t len, int perm);	/* map zeroed frames */
+pte_t *vm_walk(uint64_t pml4, uint64_t va, bool create);		/* leaf PTE or NULL */
+uint64_t vm_translate(uint64_t pml4, uint64_t va);			/* phys or (uint64_t)-1 */
+bool vm_check_user(uint64_t pml4, uint64_t va, size_t len, bool write); /* range usable by user? */
+void vm_switch(uint64_t pml4);						/* load CR3 if different */
+void *vm_map_mmio(uint64_t pa, size_t len); /* uncached kernel mapping of device memory */
+size_t vm_user_pages(uint64_t pml4);	    /* number of mapped user leaf pages */
+uint32_t vm_tables_needed(uint64_t pml4, uint64_t va,
+			  uint64_t npages); /* page-table frames a mapping would add */
 
 /* kalloc.c */
-void *kmalloc(size_t n);                 /* 16-byte aligned, NULL on OOM */
-void *kzalloc(size_t n);                 /* kmalloc + zero */
-void  kfree(void *p);                    /* NULL ok */
+void *kmalloc(size_t n); /* 16-byte aligned, NULL on OOM */
+void *kzalloc(size_t n); /* kmalloc + zero */
+void kfree(void *p);	 /* NULL ok */
 
 #endif

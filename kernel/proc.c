@@ -21,7 +21,7 @@ _Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CP
 _Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "CPU_USER_RSP");
 
 static struct proc procs[NPROC];
-bool smap_on;                               /* entry.S: copy_user_raw brackets with stac/clac */
+bool smap_on; /* entry.S: copy_user_raw brackets with stac/clac */
 struct cpu cpus[NCPU];
 struct spinlock ptable_lock = SPINLOCK_INIT("ptable");
 static int next_pid = 1;
@@ -33,319 +33,324 @@ extern char user_trampoline[], kthread_trampoline[];
 /* This CPU's struct, via GS (valid in kernel mode after cpu_init). */
 struct cpu *mycpu(void)
 {
-    struct cpu *c;
-    __asm__ volatile("movq %%gs:0, %0" : "=r"(c));
-    return c;
+	struct cpu *c;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
 }
 
 struct proc *myproc(void)
 {
-    return mycpu()->proc;
+	return mycpu()->proc;
 }
 
 /* CPU 0's GS base, first thing in kmain: locks (even kprintf's) use mycpu(). */
 void cpu_early_init(void)
 {
-    cpus[0].self = &cpus[0];
-    wrmsr(MSR_GS_BASE, (uint64_t)&cpus[0]);
-    for (int i = 0; i < NPROC; i++)
-        spin_init(&procs[i].rk_lock, "rk");
+	cpus[0].self = &cpus[0];
+	wrmsr(MSR_GS_BASE, (uint64_t)&cpus[0]);
+	for (int i = 0; i < NPROC; i++)
+		spin_init(&procs[i].rk_lock, "rk");
 }
 
 /* Per-CPU setup: GS base for the kernel, FPU/SSE for user code, SMEP. */
 void cpu_init(struct cpu *c)
 {
-    c->self = c;
-    wrmsr(MSR_GS_BASE, (uint64_t)c);
-    wrmsr(MSR_KERNEL_GS_BASE, 0);           /* user GS base after swapgs */
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0); /* user GS base after swapgs */
 
-    /* The kernel is built -mno-sse; user code may use x87/SSE (saved per process). */
-    write_cr0((read_cr0() & ~(1ul << 2 | 1ul << 3)) | (1ul << 1));   /* -EM -TS +MP */
-    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
-    uint32_t a, b, cx, d;
-    cpuid(7, 0, &a, &b, &cx, &d);
-    if (b & (1u << 7))
-        cr4 |= CR4_SMEP;                    /* kernel never executes user pages */
-    if (b & (1u << 20)) {
-        cr4 |= CR4_SMAP;                    /* ... nor touches them outside copy_user_raw */
-        smap_on = true;
-    }
-    write_cr4(cr4);
-    __asm__ volatile("fninit");
-    if (c->id == 0)
-        kprintf("cpu: SMEP %s, SMAP %s\n", (cr4 & CR4_SMEP) ? "on" : "off", smap_on ? "on" : "off");
+	/* The kernel is built -mno-sse; user code may use x87/SSE (saved per process). */
+	write_cr0((read_cr0() & ~(1ul << 2 | 1ul << 3)) | (1ul << 1)); /* -EM -TS +MP */
+	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	uint32_t a, b, cx, d;
+	cpuid(7, 0, &a, &b, &cx, &d);
+	if (b & (1u << 7))
+		cr4 |= CR4_SMEP; /* kernel never executes user pages */
+	if (b & (1u << 20)) {
+		cr4 |= CR4_SMAP; /* ... nor touches them outside copy_user_raw */
+		smap_on = true;
+	}
+	write_cr4(cr4);
+	__asm__ volatile("fninit");
+	if (c->id == 0)
+		kprintf("cpu: SMEP %s, SMAP %s\n", (cr4 & CR4_SMEP) ? "on" : "off",
+			smap_on ? "on" : "off");
 }
 
 /* Claim a free slot with a kernel stack, as P_EMBRYO; NULL if none. */
 static struct proc *proc_alloc(const char *name)
 {
-    acquire(&ptable_lock);
-    struct proc *p = procs;
-    while (p < procs + NPROC && p->state != P_UNUSED)
-        p++;
-    if (p == procs + NPROC) {
-        release(&ptable_lock);
-        return NULL;
-    }
-    memset(p, 0, __builtin_offsetof(struct proc, rk_lock));   /* never the lock */
-    p->state = P_EMBRYO;
-    p->pid = next_pid++;
-    p->cpu_only = -1;
-    release(&ptable_lock);
-    uint64_t pa = pmm_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
-    if (!pa) {
-        acquire(&ptable_lock);
-        p->state = P_UNUSED;
-        release(&ptable_lock);
-        return NULL;
-    }
-    p->kstack = P2V(pa);
-    strlcpy_k(p->name, name, sizeof(p->name));
-    *(uint16_t *)&p->fpu[0] = 0x037f;   /* FCW: x87 defaults */
-    *(uint32_t *)&p->fpu[24] = 0x1f80;  /* MXCSR: all exceptions masked */
-    p->stats.start_ns = clock_ns();
-    return p;
+	acquire(&ptable_lock);
+	struct proc *p = procs;
+	while (p < procs + NPROC && p->state != P_UNUSED)
+		p++;
+	if (p == procs + NPROC) {
+		release(&ptable_lock);
+		return NULL;
+	}
+	memset(p, 0, __builtin_offsetof(struct proc, rk_lock)); /* never the lock */
+	p->state = P_EMBRYO;
+	p->pid = next_pid++;
+	p->cpu_only = -1;
+	release(&ptable_lock);
+	uint64_t pa = pmm_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
+	if (!pa) {
+		acquire(&ptable_lock);
+		p->state = P_UNUSED;
+		release(&ptable_lock);
+		return NULL;
+	}
+	p->kstack = P2V(pa);
+	strlcpy_k(p->name, name, sizeof(p->name));
+	*(uint16_t *)&p->fpu[0] = 0x037f;  /* FCW: x87 defaults */
+	*(uint32_t *)&p->fpu[24] = 0x1f80; /* MXCSR: all exceptions masked */
+	p->stats.start_ns = clock_ns();
+	return p;
 }
 
 /* Wait until p's stack is no longer in use on any CPU (a zombie that is
  * switching out for the last time). Other CPUs' shootdowns are answered. */
 static void wait_off_cpu(struct proc *p)
 {
-    while (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE)) {
-        pause();
-        tlb_service();
-    }
+	while (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE)) {
+		pause();
+		tlb_service();
+	}
 }
 
 /* Release the slot and kernel stack of a process nobody else can reach:
  * an embryo, or a zombie its reaper claimed (P_REAPING). */
 void proc_free(struct proc *p)
 {
-    assert(p != myproc());
-    wait_off_cpu(p);
-    if (p->rk.active) {             /* a spawn that failed after its rings were made */
-        rk_lock(p);
-        kproc_rings_exit(p);
-        rk_unlock(p);
-    }
-    if (p->pml4)
-        vm_destroy(p->pml4);
-    rk_uncharge(p, p->rk.frames);   /* a half-made spawn's; an exited one has none left */
-    tree_leave(p);
-    pmm_free_contig(V2P(p->kstack), KSTACK_SIZE / PAGE_SIZE);
-    p->kstack = NULL;
-    p->pml4 = 0;
-    acquire(&ptable_lock);
-    p->state = P_UNUSED;
-    release(&ptable_lock);
+	assert(p != myproc());
+	wait_off_cpu(p);
+	if (p->rk.active) { /* a spawn that failed after its rings were made */
+		rk_lock(p);
+		kproc_rings_exit(p);
+		rk_unlock(p);
+	}
+	if (p->pml4)
+		vm_destroy(p->pml4);
+	rk_uncharge(p, p->rk.frames); /* a half-made spawn's; an exited one has none left */
+	tree_leave(p);
+	pmm_free_contig(V2P(p->kstack), KSTACK_SIZE / PAGE_SIZE);
+	p->kstack = NULL;
+	p->pml4 = 0;
+	acquire(&ptable_lock);
+	p->state = P_UNUSED;
+	release(&ptable_lock);
 }
 
-static uint64_t kstack_top(struct proc *p) { return (uint64_t)p->kstack + KSTACK_SIZE; }
+static uint64_t kstack_top(struct proc *p)
+{
+	return (uint64_t)p->kstack + KSTACK_SIZE;
+}
 
 /* Write bytes into another address space through the direct map. */
 static int copy_to_space(uint64_t pml4, uint64_t va, const void *src, size_t len)
 {
-    const uint8_t *s = src;
-    while (len) {
-        uint64_t pa = vm_translate(pml4, va);
-        if (pa == (uint64_t)-1)
-            return -RC_EFAULT;
-        size_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
-        if (n > len)
-            n = len;
-        memcpy(P2V(pa), s, n);
-        va += n, s += n, len -= n;
-    }
-    return 0;
+	const uint8_t *s = src;
+	while (len) {
+		uint64_t pa = vm_translate(pml4, va);
+		if (pa == (uint64_t)-1)
+			return -RC_EFAULT;
+		size_t n = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+		if (n > len)
+			n = len;
+		memcpy(P2V(pa), s, n);
+		va += n, s += n, len -= n;
+	}
+	return 0;
 }
 
 /* Map the user stack and lay out argv on it; returns initial rsp or 0. */
 static uint64_t setup_stack(uint64_t pml4, int argc, const char *const argv[], uint64_t *uargv)
 {
-    uint64_t lo = USTACK_TOP - USTACK_PAGES * PAGE_SIZE;
-    if (vm_alloc_user(pml4, lo, USTACK_PAGES * PAGE_SIZE, VM_WRITE) < 0)
-        return 0;
-    uint64_t sp = USTACK_TOP, ptrs[MAX_ARGS + 1];
-    for (int i = argc - 1; i >= 0; i--) {
-        size_t n = strlen(argv[i]) + 1;
-        sp -= n;
-        if (copy_to_space(pml4, sp, argv[i], n) < 0)
-            return 0;
-        ptrs[i] = sp;
-    }
-    ptrs[argc] = 0;
-    sp = ALIGN_DOWN(sp, 16) - 8 * (argc + 1);
-    sp = ALIGN_DOWN(sp, 16);
-    if (copy_to_space(pml4, sp, ptrs, 8 * (argc + 1)) < 0)
-        return 0;
-    *uargv = sp;
-    return sp;
+	uint64_t lo = USTACK_TOP - USTACK_PAGES * PAGE_SIZE;
+	if (vm_alloc_user(pml4, lo, USTACK_PAGES * PAGE_SIZE, VM_WRITE) < 0)
+		return 0;
+	uint64_t sp = USTACK_TOP, ptrs[MAX_ARGS + 1];
+	for (int i = argc - 1; i >= 0; i--) {
+		size_t n = strlen(argv[i]) + 1;
+		sp -= n;
+		if (copy_to_space(pml4, sp, argv[i], n) < 0)
+			return 0;
+		ptrs[i] = sp;
+	}
+	ptrs[argc] = 0;
+	sp = ALIGN_DOWN(sp, 16) - 8 * (argc + 1);
+	sp = ALIGN_DOWN(sp, 16);
+	if (copy_to_space(pml4, sp, ptrs, 8 * (argc + 1)) < 0)
+		return 0;
+	*uargv = sp;
+	return sp;
 }
 
 /* Validate argv: count and total size bounded so it fits one stack area. */
 static bool args_ok(int argc, const char *const argv[])
 {
-    if (argc < 0 || argc > MAX_ARGS || (argc > 0 && !argv))
-        return false;
-    size_t total = 8 * (argc + 1);
-    for (int i = 0; i < argc; i++) {
-        if (!argv[i])
-            return false;
-        total += strnlen(argv[i], ARG_BYTES) + 1;
-    }
-    return total <= ARG_BYTES;
+	if (argc < 0 || argc > MAX_ARGS || (argc > 0 && !argv))
+		return false;
+	size_t total = 8 * (argc + 1);
+	for (int i = 0; i < argc; i++) {
+		if (!argv[i])
+			return false;
+		total += strnlen(argv[i], ARG_BYTES) + 1;
+	}
+	return total <= ARG_BYTES;
 }
 
 /* Create a runnable user process from an ELF image, child of parent; pid or -errno. */
-static int spawn_elf(struct proc *parent, const char *name, const void *elf, size_t len,
-                     int argc, const char *const argv[], bool hold)
+static int spawn_elf(struct proc *parent, const char *name, const void *elf, size_t len, int argc,
+		     const char *const argv[], bool hold)
 {
-    if (!args_ok(argc, argv))
-        return -RC_EINVAL;
-    struct proc *p = proc_alloc(name);
-    if (!p)
-        return -RC_EAGAIN;
-    int err = tree_join(p, parent);     /* -EAGAIN: its spawn tree is full */
-    if (err < 0)
-        goto fail;
-    err = -RC_ENOMEM;
-    uint64_t entry, uargv;
-    if (!(p->pml4 = vm_create()))
-        goto fail;
-    if ((err = elf_load(p->pml4, elf, len, &entry)) < 0)
-        goto fail;
-    uint64_t sp = setup_stack(p->pml4, argc, argv, &uargv);
-    err = -RC_ENOMEM;
-    if (!sp)
-        goto fail;
-    uint64_t ring_bytes;
-    int ring = kproc_rings_init(p, &ring_bytes);    /* its first ring, made here */
-    if (ring < 0) {
-        err = ring;
-        goto fail;
-    }
+	if (!args_ok(argc, argv))
+		return -RC_EINVAL;
+	struct proc *p = proc_alloc(name);
+	if (!p)
+		return -RC_EAGAIN;
+	int err = tree_join(p, parent); /* -EAGAIN: its spawn tree is full */
+	if (err < 0)
+		goto fail;
+	err = -RC_ENOMEM;
+	uint64_t entry, uargv;
+	if (!(p->pml4 = vm_create()))
+		goto fail;
+	if ((err = elf_load(p->pml4, elf, len, &entry)) < 0)
+		goto fail;
+	uint64_t sp = setup_stack(p->pml4, argc, argv, &uargv);
+	err = -RC_ENOMEM;
+	if (!sp)
+		goto fail;
+	uint64_t ring_bytes;
+	int ring = kproc_rings_init(p, &ring_bytes); /* its first ring, made here */
+	if (ring < 0) {
+		err = ring;
+		goto fail;
+	}
 
-    p->tf = (struct trapframe *)(kstack_top(p) - sizeof(struct trapframe));
-    memset(p->tf, 0, sizeof(*p->tf));
-    p->tf->cs = SEG_UCODE;
-    p->tf->ss = SEG_UDATA;
-    p->tf->rflags = RFLAGS_IF | 0x2;
-    p->tf->rip = entry;
-    p->tf->rsp = sp;
-    p->tf->rdi = (uint64_t)argc;
-    p->tf->rsi = uargv;
-    p->tf->rdx = RK_RING0_ADDR;     /* rk_abi.h: the first ring, at entry */
-    p->tf->rcx = ring_bytes;
-    p->tf->r8 = (uint64_t)ring;
-    p->ctx = (struct context *)p->tf - 1;
-    memset(p->ctx, 0, sizeof(*p->ctx));
-    p->ctx->rip = (uint64_t)user_trampoline;
-    acquire(&ptable_lock);
-    p->parent = parent;
-    if (!hold)
-        make_runnable(p);
-    release(&ptable_lock);
-    return p->pid;
+	p->tf = (struct trapframe *)(kstack_top(p) - sizeof(struct trapframe));
+	memset(p->tf, 0, sizeof(*p->tf));
+	p->tf->cs = SEG_UCODE;
+	p->tf->ss = SEG_UDATA;
+	p->tf->rflags = RFLAGS_IF | 0x2;
+	p->tf->rip = entry;
+	p->tf->rsp = sp;
+	p->tf->rdi = (uint64_t)argc;
+	p->tf->rsi = uargv;
+	p->tf->rdx = RK_RING0_ADDR; /* rk_abi.h: the first ring, at entry */
+	p->tf->rcx = ring_bytes;
+	p->tf->r8 = (uint64_t)ring;
+	p->ctx = (struct context *)p->tf - 1;
+	memset(p->ctx, 0, sizeof(*p->ctx));
+	p->ctx->rip = (uint64_t)user_trampoline;
+	acquire(&ptable_lock);
+	p->parent = parent;
+	if (!hold)
+		make_runnable(p);
+	release(&ptable_lock);
+	return p->pid;
 fail:
-    proc_free(p);
-    return err;
+	proc_free(p);
+	return err;
 }
 
 /* Create a runnable user process from an ELF image, child of the caller. */
-int proc_spawn_elf(const char *name, const void *elf, size_t len, int argc, const char *const argv[])
+int proc_spawn_elf(const char *name, const void *elf, size_t len, int argc,
+		   const char *const argv[])
 {
-    return spawn_elf(myproc(), name, elf, len, argc, argv, false);
+	return spawn_elf(myproc(), name, elf, len, argc, argv, false);
 }
 
 /* Spawn an embedded program by name as parent's child (argv[0] conventionally = name). */
 int proc_spawn_as(struct proc *parent, const char *prog, int argc, const char *const argv[])
 {
-    const struct user_prog *up = user_prog_find(prog);
-    if (!up)
-        return -RC_ENOEXEC;
-    return spawn_elf(parent, prog, up->data, up->size, argc, argv, false);
+	const struct user_prog *up = user_prog_find(prog);
+	if (!up)
+		return -RC_ENOEXEC;
+	return spawn_elf(parent, prog, up->data, up->size, argc, argv, false);
 }
 
 /* Spawn as the caller's child but leave it P_EMBRYO until proc_start:
  * tests that edit a process before it runs (another CPU would run it). */
 int proc_spawn_held(const char *prog, int argc, const char *const argv[])
 {
-    const struct user_prog *up = user_prog_find(prog);
-    if (!up)
-        return -RC_ENOEXEC;
-    return spawn_elf(myproc(), prog, up->data, up->size, argc, argv, true);
+	const struct user_prog *up = user_prog_find(prog);
+	if (!up)
+		return -RC_ENOEXEC;
+	return spawn_elf(myproc(), prog, up->data, up->size, argc, argv, true);
 }
 
 void proc_start(int pid)
 {
-    acquire(&ptable_lock);
-    for (struct proc *p = procs; p < procs + NPROC; p++)
-        if (p->pid == pid && p->state == P_EMBRYO)
-            make_runnable(p);
-    release(&ptable_lock);
+	acquire(&ptable_lock);
+	for (struct proc *p = procs; p < procs + NPROC; p++)
+		if (p->pid == pid && p->state == P_EMBRYO)
+			make_runnable(p);
+	release(&ptable_lock);
 }
 
 /* Spawn an embedded program as the caller's child. */
 int proc_spawn(const char *prog, int argc, const char *const argv[])
 {
-    return proc_spawn_as(myproc(), prog, argc, argv);
+	return proc_spawn_as(myproc(), prog, argc, argv);
 }
 
 /* Look up an embedded user program. */
 const struct user_prog *user_prog_find(const char *name)
 {
-    for (const struct user_prog *up = user_progs; up->name; up++)
-        if (strcmp(up->name, name) == 0)
-            return up;
-    return NULL;
+	for (const struct user_prog *up = user_progs; up->name; up++)
+		if (strcmp(up->name, name) == 0)
+			return up;
+	return NULL;
 }
 
 /* Create a kernel thread running fn(arg) on CPU cpu (-1: any); its
  * return value is its exit code. */
 int kthread_create_on(const char *name, int (*fn)(void *), void *arg, int cpu)
 {
-    struct proc *p = proc_alloc(name);
-    if (!p)
-        return -RC_EAGAIN;
-    p->ctx = (struct context *)(kstack_top(p) - sizeof(struct context));
-    memset(p->ctx, 0, sizeof(*p->ctx));
-    p->ctx->rip = (uint64_t)kthread_trampoline;
-    p->ctx->r12 = (uint64_t)fn;
-    p->ctx->r13 = (uint64_t)arg;
-    p->cpu_only = cpu;
-    acquire(&ptable_lock);
-    p->parent = myproc();
-    make_runnable(p);
-    release(&ptable_lock);
-    return p->pid;
+	struct proc *p = proc_alloc(name);
+	if (!p)
+		return -RC_EAGAIN;
+	p->ctx = (struct context *)(kstack_top(p) - sizeof(struct context));
+	memset(p->ctx, 0, sizeof(*p->ctx));
+	p->ctx->rip = (uint64_t)kthread_trampoline;
+	p->ctx->r12 = (uint64_t)fn;
+	p->ctx->r13 = (uint64_t)arg;
+	p->cpu_only = cpu;
+	acquire(&ptable_lock);
+	p->parent = myproc();
+	make_runnable(p);
+	release(&ptable_lock);
+	return p->pid;
 }
 
 int kthread_create(const char *name, int (*fn)(void *), void *arg)
 {
-    return kthread_create_on(name, fn, arg, -1);
+	return kthread_create_on(name, fn, arg, -1);
 }
 
 /* First run of a process (from the trampolines): the scheduler switched
  * here holding ptable_lock. */
 void proc_first_run(void)
 {
-    release(&ptable_lock);
+	release(&ptable_lock);
 }
 
 /* Switch from the current process to the scheduler. ptable_lock held and
  * nothing else; the process's state already says why it stops. */
 static void sched(void)
 {
-    struct proc *p = myproc();
-    struct cpu *c = mycpu();
-    assert(holding(&ptable_lock) && c->noff == 1);
-    assert(!(read_rflags() & RFLAGS_IF));
-    assert(p->state != P_RUNNING);
-    if (p->pml4)
-        __asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
-    bool intena = c->intena;
-    swtch(&p->ctx, c->sched_ctx);
-    mycpu()->intena = intena;       /* maybe another CPU now */
+	struct proc *p = myproc();
+	struct cpu *c = mycpu();
+	assert(holding(&ptable_lock) && c->noff == 1);
+	assert(!(read_rflags() & RFLAGS_IF));
+	assert(p->state != P_RUNNING);
+	if (p->pml4)
+		__asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
+	bool intena = c->intena;
+	swtch(&p->ctx, c->sched_ctx);
+	mycpu()->intena = intena; /* maybe another CPU now */
 }
 
 /*
@@ -359,198 +364,198 @@ static void sched(void)
  */
 void proc_exit(int status)
 {
-    struct proc *p = myproc();
-    assert(p);
-    if (p->rk.active) {
-        rk_lock(p);
-        kproc_rings_exit(p);
-        rk_unlock(p);
-    }
-    if (p->pml4) {
-        vm_destroy(p->pml4);        /* switches CR3 to the kernel PML4 first */
-        p->pml4 = 0;
-    }
-    rk_uncharge(p, p->rk.frames);   /* page tables and MAP'd pages: the tree may use them again */
-    acquire(&ptable_lock);
-    struct proc *parent = p->parent;
-    release(&ptable_lock);
-    if (parent)
-        rk_lock(parent);            /* rk before ptable_lock */
-    acquire(&ptable_lock);
-    for (struct proc *c = procs; c < procs + NPROC; c++)
-        if (c->state != P_UNUSED && c->parent == p)
-            c->parent = NULL;       /* orphans: scheduler reaps them */
-    p->stats.status = status;
-    p->stats.end_ns = clock_ns();
-    p->state = P_ZOMBIE;
-    bool still = parent && p->parent == parent;   /* not orphaned meanwhile */
-    release(&ptable_lock);
-    if (parent) {
-        if (still && parent->rk.active)
-            ksys_child_exited(parent, p);
-        rk_unlock(parent);
-        wakeup(parent);             /* a kernel thread in proc_wait */
-    }
-    acquire(&ptable_lock);
-    sched();
-    panic("zombie %d ran", p->pid);
+	struct proc *p = myproc();
+	assert(p);
+	if (p->rk.active) {
+		rk_lock(p);
+		kproc_rings_exit(p);
+		rk_unlock(p);
+	}
+	if (p->pml4) {
+		vm_destroy(p->pml4); /* switches CR3 to the kernel PML4 first */
+		p->pml4 = 0;
+	}
+	rk_uncharge(p, p->rk.frames); /* page tables and MAP'd pages: the tree may use them again */
+	acquire(&ptable_lock);
+	struct proc *parent = p->parent;
+	release(&ptable_lock);
+	if (parent)
+		rk_lock(parent); /* rk before ptable_lock */
+	acquire(&ptable_lock);
+	for (struct proc *c = procs; c < procs + NPROC; c++)
+		if (c->state != P_UNUSED && c->parent == p)
+			c->parent = NULL; /* orphans: scheduler reaps them */
+	p->stats.status = status;
+	p->stats.end_ns = clock_ns();
+	p->state = P_ZOMBIE;
+	bool still = parent && p->parent == parent; /* not orphaned meanwhile */
+	release(&ptable_lock);
+	if (parent) {
+		if (still && parent->rk.active)
+			ksys_child_exited(parent, p);
+		rk_unlock(parent);
+		wakeup(parent); /* a kernel thread in proc_wait */
+	}
+	acquire(&ptable_lock);
+	sched();
+	panic("zombie %d ran", p->pid);
 }
 
 /* Reap a zombie child (pid or -1 for any); copies its stats out. */
 int proc_wait(int pid, struct proc_stats *out)
 {
-    struct proc *me = myproc();
-    acquire(&ptable_lock);
-    for (;;) {
-        bool have = false;
-        for (struct proc *c = procs; c < procs + NPROC; c++) {
-            if (c->state == P_UNUSED || c->state == P_REAPING || c->parent != me ||
-                (pid > 0 && c->pid != pid))
-                continue;
-            have = true;
-            if (c->state == P_ZOMBIE) {
-                int cpid = c->pid;
-                c->state = P_REAPING;
-                release(&ptable_lock);
-                if (out)
-                    *out = c->stats;
-                proc_free(c);
-                return cpid;
-            }
-        }
-        if (!have || me->killed) {
-            release(&ptable_lock);
-            return !have ? -RC_ECHILD : -RC_EINTR;
-        }
-        sleep_lock(me, &ptable_lock);
-    }
+	struct proc *me = myproc();
+	acquire(&ptable_lock);
+	for (;;) {
+		bool have = false;
+		for (struct proc *c = procs; c < procs + NPROC; c++) {
+			if (c->state == P_UNUSED || c->state == P_REAPING || c->parent != me ||
+			    (pid > 0 && c->pid != pid))
+				continue;
+			have = true;
+			if (c->state == P_ZOMBIE) {
+				int cpid = c->pid;
+				c->state = P_REAPING;
+				release(&ptable_lock);
+				if (out)
+					*out = c->stats;
+				proc_free(c);
+				return cpid;
+			}
+		}
+		if (!have || me->killed) {
+			release(&ptable_lock);
+			return !have ? -RC_ECHILD : -RC_EINTR;
+		}
+		sleep_lock(me, &ptable_lock);
+	}
 }
 
 /* Make p runnable and wake an idle CPU to run it; ptable_lock held. */
 static void make_runnable(struct proc *p)
 {
-    p->state = P_RUNNABLE;
-    ipi_kick_idle();
+	p->state = P_RUNNABLE;
+	ipi_kick_idle();
 }
 
 /* Make p exit with status when it next runs (the first request wins). */
 void proc_request_exit(struct proc *p, int status)
 {
-    acquire(&ptable_lock);
-    if (!p->killed) {
-        p->killed = true;
-        p->exit_status = status;
-    }
-    if (p->state == P_SLEEPING)
-        make_runnable(p);           /* sleep loops re-check their condition */
-    release(&ptable_lock);
+	acquire(&ptable_lock);
+	if (!p->killed) {
+		p->killed = true;
+		p->exit_status = status;
+	}
+	if (p->state == P_SLEEPING)
+		make_runnable(p); /* sleep loops re-check their condition */
+	release(&ptable_lock);
 }
 
 /* Ask a process to die; it exits at its next return to user mode. */
 int proc_kill(int pid)
 {
-    struct proc *p = proc_find(pid);
-    if (!p)
-        return -RC_ESRCH;
-    proc_request_exit(p, PROC_KILLED | PROC_KILL_REQUEST);
-    return 0;
+	struct proc *p = proc_find(pid);
+	if (!p)
+		return -RC_ESRCH;
+	proc_request_exit(p, PROC_KILLED | PROC_KILL_REQUEST);
+	return 0;
 }
 
 /* Children of p not yet reaped (SPAWN's limit counts zombies too). */
 int proc_children(struct proc *p)
 {
-    int n = 0;
-    acquire(&ptable_lock);
-    for (struct proc *c = procs; c < procs + NPROC; c++)
-        n += c->state != P_UNUSED && c->parent == p;
-    release(&ptable_lock);
-    return n;
+	int n = 0;
+	acquire(&ptable_lock);
+	for (struct proc *c = procs; c < procs + NPROC; c++)
+		n += c->state != P_UNUSED && c->parent == p;
+	release(&ptable_lock);
+	return n;
 }
 
 struct proc *proc_at(int i)
 {
-    return &procs[i];
+	return &procs[i];
 }
 
 /* Live (non-zombie) process with this pid, or NULL. */
 struct proc *proc_find(int pid)
 {
-    struct proc *found = NULL;
-    acquire(&ptable_lock);
-    for (struct proc *p = procs; p < procs + NPROC && !found; p++)
-        if (p->state != P_UNUSED && p->state != P_ZOMBIE && p->state != P_REAPING &&
-            p->pid == pid)
-            found = p;
-    release(&ptable_lock);
-    return found;
+	struct proc *found = NULL;
+	acquire(&ptable_lock);
+	for (struct proc *p = procs; p < procs + NPROC && !found; p++)
+		if (p->state != P_UNUSED && p->state != P_ZOMBIE && p->state != P_REAPING &&
+		    p->pid == pid)
+			found = p;
+	release(&ptable_lock);
+	return found;
 }
 
 /* Occupied slots (including zombies): leak tests expect this to return to baseline. */
 int proc_count(void)
 {
-    int n = 0;
-    acquire(&ptable_lock);
-    for (struct proc *p = procs; p < procs + NPROC; p++)
-        n += p->state != P_UNUSED;
-    release(&ptable_lock);
-    return n;
+	int n = 0;
+	acquire(&ptable_lock);
+	for (struct proc *p = procs; p < procs + NPROC; p++)
+		n += p->state != P_UNUSED;
+	release(&ptable_lock);
+	return n;
 }
 
 void yield(void)
 {
-    acquire(&ptable_lock);
-    myproc()->state = P_RUNNABLE;
-    sched();
-    release(&ptable_lock);
+	acquire(&ptable_lock);
+	myproc()->state = P_RUNNABLE;
+	sched();
+	release(&ptable_lock);
 }
 
 /* Atomically release lk and sleep on chan (a wakeup after the release
  * cannot be missed: it needs ptable_lock, held until we are asleep). */
 void sleep_lock(void *chan, struct spinlock *lk)
 {
-    struct proc *p = myproc();
-    if (lk != &ptable_lock) {
-        acquire(&ptable_lock);
-        if (lk)
-            release(lk);
-    }
-    p->chan = chan;
-    p->state = P_SLEEPING;
-    sched();
-    p->chan = NULL;
-    if (lk != &ptable_lock) {
-        release(&ptable_lock);
-        if (lk)
-            acquire(lk);
-    }
+	struct proc *p = myproc();
+	if (lk != &ptable_lock) {
+		acquire(&ptable_lock);
+		if (lk)
+			release(lk);
+	}
+	p->chan = chan;
+	p->state = P_SLEEPING;
+	sched();
+	p->chan = NULL;
+	if (lk != &ptable_lock) {
+		release(&ptable_lock);
+		if (lk)
+			acquire(lk);
+	}
 }
 
 /* Sleep until wakeup(chan); callers re-check their condition in a loop. */
 void sleep_on(void *chan)
 {
-    sleep_lock(chan, NULL);
+	sleep_lock(chan, NULL);
 }
 
 void wakeup_locked(void *chan)
 {
-    for (struct proc *p = procs; p < procs + NPROC; p++)
-        if (p->state == P_SLEEPING && p->chan == chan)
-            make_runnable(p);
+	for (struct proc *p = procs; p < procs + NPROC; p++)
+		if (p->state == P_SLEEPING && p->chan == chan)
+			make_runnable(p);
 }
 
 void wakeup(void *chan)
 {
-    acquire(&ptable_lock);
-    wakeup_locked(chan);
-    release(&ptable_lock);
+	acquire(&ptable_lock);
+	wakeup_locked(chan);
+	release(&ptable_lock);
 }
 
 /* Sleep for at least ns, woken by timer ticks. */
 void proc_sleep_ns(uint64_t ns)
 {
-    uint64_t deadline = clock_ns() + ns;
-    while (clock_ns() < deadline && !myproc()->killed)
-        sleep_on(timer_chan());
+	uint64_t deadline = clock_ns() + ns;
+	while (clock_ns() < deadline && !myproc()->killed)
+		sleep_on(timer_chan());
 }
 
 /* Run p until it switches back to the scheduler; ptable_lock held. The
@@ -558,70 +563,71 @@ void proc_sleep_ns(uint64_t ns)
  * may have been unmapped there, since this CPU last loaded it. */
 static void run(struct cpu *c, struct proc *p)
 {
-    c->proc = p;
-    c->kstack_top = kstack_top(p);
-    tss_set_rsp0(c->id, c->kstack_top);
-    write_cr3(p->pml4 ? p->pml4 : vm_kernel_pml4());
-    if (p->pml4)
-        __asm__ volatile("fxrstor64 %0" :: "m"(p->fpu));
-    p->state = P_RUNNING;
-    p->on_cpu = true;
-    swtch(&c->sched_ctx, p->ctx);
-    __atomic_store_n(&p->on_cpu, false, __ATOMIC_RELEASE);   /* off its stack now */
-    c->proc = NULL;
+	c->proc = p;
+	c->kstack_top = kstack_top(p);
+	tss_set_rsp0(c->id, c->kstack_top);
+	write_cr3(p->pml4 ? p->pml4 : vm_kernel_pml4());
+	if (p->pml4)
+		__asm__ volatile("fxrstor64 %0" ::"m"(p->fpu));
+	p->state = P_RUNNING;
+	p->on_cpu = true;
+	swtch(&c->sched_ctx, p->ctx);
+	__atomic_store_n(&p->on_cpu, false, __ATOMIC_RELEASE); /* off its stack now */
+	c->proc = NULL;
 }
 
 /* A zombie nobody will wait for, claimed for freeing; NULL if none. */
 static struct proc *claim_orphan(void)
 {
-    for (struct proc *p = procs; p < procs + NPROC; p++) {
-        if (p->state == P_ZOMBIE && !p->parent && !p->on_cpu) {
-            p->state = P_REAPING;
-            return p;
-        }
-    }
-    return NULL;
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		if (p->state == P_ZOMBIE && !p->parent && !p->on_cpu) {
+			p->state = P_REAPING;
+			return p;
+		}
+	}
+	return NULL;
 }
 
 /* May CPU c run p now? */
 static bool can_run(struct cpu *c, struct proc *p)
 {
-    return p->state == P_RUNNABLE && (p->cpu_only < 0 || p->cpu_only == c->id ||
-                                       p->cpu_only >= ncpu);
+	return p->state == P_RUNNABLE &&
+	       (p->cpu_only < 0 || p->cpu_only == c->id || p->cpu_only >= ncpu);
 }
 
 /* Per-CPU loop: pick the next runnable process after the last one run. */
 void scheduler(void)
 {
-    struct cpu *c = mycpu();
-    int last = NPROC - 1;
-    for (;;) {
-        struct proc *next = NULL, *orphan;
-        tlb_service();
-        acquire(&ptable_lock);
-        /* Orphans first, all of them: whoever runs next sees their slots free. */
-        while ((orphan = claim_orphan())) {
-            release(&ptable_lock);
-            proc_free(orphan);              /* nobody will wait */
-            acquire(&ptable_lock);
-        }
-        for (int i = 1; i <= NPROC; i++) {
-            struct proc *p = &procs[(last + i) % NPROC];
-            if (can_run(c, p)) {
-                next = p;
-                last = (int)(p - procs);
-                break;
-            }
-        }
-        if (next) {
-            run(c, next);
-            release(&ptable_lock);
-        } else {
-            c->idle = true;                 /* make_runnable kicks us out of hlt */
-            release(&ptable_lock);
-            vm_switch(vm_kernel_pml4());
-            __asm__ volatile("sti; hlt; cli" ::: "memory");   /* sti's shadow covers hlt */
-            c->idle = false;
-        }
-    }
+	struct cpu *c = mycpu();
+	int last = NPROC - 1;
+	for (;;) {
+		struct proc *next = NULL, *orphan;
+		tlb_service();
+		acquire(&ptable_lock);
+		/* Orphans first, all of them: whoever runs next sees their slots free. */
+		while ((orphan = claim_orphan())) {
+			release(&ptable_lock);
+			proc_free(orphan); /* nobody will wait */
+			acquire(&ptable_lock);
+		}
+		for (int i = 1; i <= NPROC; i++) {
+			struct proc *p = &procs[(last + i) % NPROC];
+			if (can_run(c, p)) {
+				next = p;
+				last = (int)(p - procs);
+				break;
+			}
+		}
+		if (next) {
+			run(c, next);
+			release(&ptable_lock);
+		} else {
+			c->idle = true; /* make_runnable kicks us out of hlt */
+			release(&ptable_lock);
+			vm_switch(vm_kernel_pml4());
+			__asm__ volatile("sti; hlt; cli" ::
+						 : "memory"); /* sti's shadow covers hlt */
+			c->idle = false;
+		}
+	}
 }

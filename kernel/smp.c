@@ -12,111 +12,111 @@
 #include "smp.h"
 #include "x86.h"
 
-#define ICR_INIT      0x00000500u
-#define ICR_STARTUP   0x00000600u
-#define ICR_ASSERT    0x00004000u
-#define ICR_LEVEL     0x00008000u
-#define ICR_FIXED     0x00000000u
+#define ICR_INIT    0x00000500u
+#define ICR_STARTUP 0x00000600u
+#define ICR_ASSERT  0x00004000u
+#define ICR_LEVEL   0x00008000u
+#define ICR_FIXED   0x00000000u
 
 int ncpu = 1;
-uint64_t ap_boot_stack;                 /* trampoline.S: rsp for the CPU starting */
-static volatile int ap_started;         /* the CPU starting has checked in */
-static int ap_starting;                 /* its index in cpus[] */
+uint64_t ap_boot_stack;		/* trampoline.S: rsp for the CPU starting */
+static volatile int ap_started; /* the CPU starting has checked in */
+static int ap_starting;		/* its index in cpus[] */
 
 extern char ap_trampoline[], ap_trampoline_end[];
 
 /* Busy-wait ns on the TSC clock. */
 static void delay_ns(uint64_t ns)
 {
-    uint64_t end = clock_ns() + ns;
-    while (clock_ns() < end)
-        pause();
+	uint64_t end = clock_ns() + ns;
+	while (clock_ns() < end)
+		pause();
 }
 
 /* T_IPI: a wake-up from hlt needs nothing more; a shootdown needs the flush. */
 static void ipi_irq(struct trapframe *tf UNUSED)
 {
-    lapic_eoi();
-    mycpu()->kicks++;
-    tlb_service();
+	lapic_eoi();
+	mycpu()->kicks++;
+	tlb_service();
 }
 
 /* C entry of another CPU (trampoline.S), on its own stack, early tables. */
 void ap_entry(void)
 {
-    write_cr3(vm_kernel_pml4());
-    struct cpu *c = &cpus[ap_starting];
-    cpu_init(c);
-    gdt_init(c->id);
-    idt_load();
-    syscall_init();
-    lapic_init_ap();
-    c->apic_id = lapic_id();
-    __atomic_store_n(&ap_started, 1, __ATOMIC_RELEASE);
-    scheduler();
+	write_cr3(vm_kernel_pml4());
+	struct cpu *c = &cpus[ap_starting];
+	cpu_init(c);
+	gdt_init(c->id);
+	idt_load();
+	syscall_init();
+	lapic_init_ap();
+	c->apic_id = lapic_id();
+	__atomic_store_n(&ap_started, 1, __ATOMIC_RELEASE);
+	scheduler();
 }
 
 /* INIT, then STARTUP twice (the MP spec's dance); true once it checked in. */
 static bool start_cpu(int id)
 {
-    uint64_t stack = pmm_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
-    if (!stack)
-        return false;
-    cpus[id].id = id;
-    ap_starting = id;
-    ap_boot_stack = (uint64_t)P2V(stack) + KSTACK_SIZE;
-    __atomic_store_n(&ap_started, 0, __ATOMIC_RELEASE);
-    lapic_icr((uint32_t)id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
-    delay_ns(10 * 1000000ul);
-    for (int i = 0; i < 2 && !ap_started; i++) {
-        lapic_icr((uint32_t)id, ICR_STARTUP | (AP_TRAMP >> 12));
-        delay_ns(200 * 1000ul);
-    }
-    for (int i = 0; i < 2000 && !__atomic_load_n(&ap_started, __ATOMIC_ACQUIRE); i++)
-        delay_ns(100 * 1000ul);     /* TCG: a new CPU may take a while */
-    if (ap_started)
-        return true;
-    pmm_free_contig(stack, KSTACK_SIZE / PAGE_SIZE);
-    return false;
+	uint64_t stack = pmm_alloc_contig(KSTACK_SIZE / PAGE_SIZE);
+	if (!stack)
+		return false;
+	cpus[id].id = id;
+	ap_starting = id;
+	ap_boot_stack = (uint64_t)P2V(stack) + KSTACK_SIZE;
+	__atomic_store_n(&ap_started, 0, __ATOMIC_RELEASE);
+	lapic_icr((uint32_t)id, ICR_INIT | ICR_ASSERT | ICR_LEVEL);
+	delay_ns(10 * 1000000ul);
+	for (int i = 0; i < 2 && !ap_started; i++) {
+		lapic_icr((uint32_t)id, ICR_STARTUP | (AP_TRAMP >> 12));
+		delay_ns(200 * 1000ul);
+	}
+	for (int i = 0; i < 2000 && !__atomic_load_n(&ap_started, __ATOMIC_ACQUIRE); i++)
+		delay_ns(100 * 1000ul); /* TCG: a new CPU may take a while */
+	if (ap_started)
+		return true;
+	pmm_free_contig(stack, KSTACK_SIZE / PAGE_SIZE);
+	return false;
 }
 
 /* Boot CPU, after timer_init: start every other CPU QEMU gave us. */
 void smp_init(void)
 {
-    cpus[0].apic_id = lapic_id();
-    memcpy(P2V(AP_TRAMP), ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));
-    irq_register(T_IPI, ipi_irq);
-    while (ncpu < NCPU && !cmdline_has("nosmp") && start_cpu(ncpu))
-        ncpu++;
-    kprintf("smp: %d CPU%s\n", ncpu, ncpu > 1 ? "s" : "");
+	cpus[0].apic_id = lapic_id();
+	memcpy(P2V(AP_TRAMP), ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));
+	irq_register(T_IPI, ipi_irq);
+	while (ncpu < NCPU && !cmdline_has("nosmp") && start_cpu(ncpu))
+		ncpu++;
+	kprintf("smp: %d CPU%s\n", ncpu, ncpu > 1 ? "s" : "");
 }
 
 /* Interrupt CPU number cpu with T_IPI. */
 void ipi_send(int cpu)
 {
-    push_off();
-    lapic_icr(cpus[cpu].apic_id, ICR_FIXED | ICR_ASSERT | T_IPI);
-    pop_off();
+	push_off();
+	lapic_icr(cpus[cpu].apic_id, ICR_FIXED | ICR_ASSERT | T_IPI);
+	pop_off();
 }
 
 /* Wake every other CPU that idles in hlt (ptable_lock held: idle is
  * stable, and a CPU about to hlt set it before releasing the lock). */
 void ipi_kick_idle(void)
 {
-    struct cpu *me = mycpu();
-    for (int i = 0; i < ncpu; i++)
-        if (&cpus[i] != me && cpus[i].idle)
-            ipi_send(i);
+	struct cpu *me = mycpu();
+	for (int i = 0; i < ncpu; i++)
+		if (&cpus[i] != me && cpus[i].idle)
+			ipi_send(i);
 }
 
 /* Flush this CPU's TLB if a shootdown asked for it. */
 void tlb_service(void)
 {
-    struct cpu *c = mycpu();
-    if (__atomic_load_n(&c->tlb_flush, __ATOMIC_ACQUIRE)) {
-        write_cr3(read_cr3());
-        __atomic_store_n(&c->tlb_flush, 0, __ATOMIC_RELEASE);
-    }
+	struct cpu *c = mycpu();
+	if (__atomic_load_n(&c->tlb_flush, __ATOMIC_ACQUIRE)) {
+		write_cr3(read_cr3());
+		__atomic_store_n(&c->tlb_flush, 0, __ATOMIC_RELEASE);
+	}
 }
 
 /*
@@ -128,19 +128,19 @@ void tlb_service(void)
  */
 void tlb_shootdown(void)
 {
-    if (ncpu == 1)
-        return;
-    struct cpu *me = mycpu();
-    for (int i = 0; i < ncpu; i++) {
-        if (&cpus[i] == me)
-            continue;
-        __atomic_store_n(&cpus[i].tlb_flush, 1, __ATOMIC_RELEASE);
-        ipi_send(i);
-    }
-    for (int i = 0; i < ncpu; i++) {
-        while (&cpus[i] != me && __atomic_load_n(&cpus[i].tlb_flush, __ATOMIC_ACQUIRE)) {
-            pause();
-            tlb_service();      /* two CPUs shooting at once */
-        }
-    }
+	if (ncpu == 1)
+		return;
+	struct cpu *me = mycpu();
+	for (int i = 0; i < ncpu; i++) {
+		if (&cpus[i] == me)
+			continue;
+		__atomic_store_n(&cpus[i].tlb_flush, 1, __ATOMIC_RELEASE);
+		ipi_send(i);
+	}
+	for (int i = 0; i < ncpu; i++) {
+		while (&cpus[i] != me && __atomic_load_n(&cpus[i].tlb_flush, __ATOMIC_ACQUIRE)) {
+			pause();
+			tlb_service(); /* two CPUs shooting at once */
+		}
+	}
 }

@@ -4,21 +4,21 @@
 
 #include "kernel.h"
 
-#define NCPU     4              /* CPUs supported (QEMU -smp N, N <= NCPU) */
-#define T_IPI    0xf0           /* vector of every IPI: kick out of hlt, flush TLB */
-#define AP_TRAMP 0x8000         /* physical page the other CPUs start at (real mode) */
+#define NCPU	 4	/* CPUs supported (QEMU -smp N, N <= NCPU) */
+#define T_IPI	 0xf0	/* vector of every IPI: kick out of hlt, flush TLB */
+#define AP_TRAMP 0x8000 /* physical page the other CPUs start at (real mode) */
 
-extern int ncpu;                /* CPUs running (1 until smp_init) */
+extern int ncpu; /* CPUs running (1 until smp_init) */
 
-void smp_init(void);            /* start the other CPUs (BSP, after timer_init) */
-void ipi_send(int cpu);         /* interrupt CPU number cpu (its T_IPI) */
-void ipi_kick_idle(void);       /* wake every other CPU idling in hlt */
-void tlb_shootdown(void);       /* every other CPU flushes its TLB before this returns */
-void tlb_service(void);         /* answer a pending shootdown request (any context) */
+void smp_init(void);	  /* start the other CPUs (BSP, after timer_init) */
+void ipi_send(int cpu);	  /* interrupt CPU number cpu (its T_IPI) */
+void ipi_kick_idle(void); /* wake every other CPU idling in hlt */
+void tlb_shootdown(void); /* every other CPU flushes its TLB before this returns */
+void tlb_service(void);	  /* answer a pending shootdown request (any context) */
 
 /* lapic.c */
 uint32_t lapic_id(void);
 void lapic_icr(uint32_t dest_apic, uint32_t low); /* send, wait for delivery */
-void lapic_init_ap(void);       /* this CPU's LAPIC: enable, the same periodic tick */
+void lapic_init_ap(void); /* this CPU's LAPIC: enable, the same periodic tick */
 
 #endif

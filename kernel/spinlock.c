@@ -11,70 +11,70 @@
 
 void spin_init(struct spinlock *l, const char *name)
 {
-    l->locked = 0;
-    l->name = name;
-    l->cpu = NULL;
+	l->locked = 0;
+	l->name = name;
+	l->cpu = NULL;
 }
 
 /* Interrupts off, remembering whether they were on at the outermost level. */
 void push_off(void)
 {
-    uint64_t f = read_rflags();
-    cli();
-    struct cpu *c = mycpu();
-    if (c->noff++ == 0)
-        c->intena = (f & RFLAGS_IF) != 0;
+	uint64_t f = read_rflags();
+	cli();
+	struct cpu *c = mycpu();
+	if (c->noff++ == 0)
+		c->intena = (f & RFLAGS_IF) != 0;
 }
 
 void pop_off(void)
 {
-    struct cpu *c = mycpu();
-    if (read_rflags() & RFLAGS_IF)
-        panic("pop_off: interrupts on");
-    if (c->noff < 1)
-        panic("pop_off: unbalanced");
-    if (--c->noff == 0 && c->intena)
-        sti();
+	struct cpu *c = mycpu();
+	if (read_rflags() & RFLAGS_IF)
+		panic("pop_off: interrupts on");
+	if (c->noff < 1)
+		panic("pop_off: unbalanced");
+	if (--c->noff == 0 && c->intena)
+		sti();
 }
 
 bool holding(struct spinlock *l)
 {
-    return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) && l->cpu == mycpu();
+	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) && l->cpu == mycpu();
 }
 
 void acquire(struct spinlock *l)
 {
-    push_off();
-    tlb_service();              /* cheap: answer a shootdown even when uncontended */
-    if (holding(l))
-        panic("acquire: %s already held by this CPU", l->name);
-    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-        while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
-            pause();
-            tlb_service();      /* the holder may be waiting for our flush */
-        }
-    }
-    l->cpu = mycpu();
+	push_off();
+	tlb_service(); /* cheap: answer a shootdown even when uncontended */
+	if (holding(l))
+		panic("acquire: %s already held by this CPU", l->name);
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			pause();
+			tlb_service(); /* the holder may be waiting for our flush */
+		}
+	}
+	l->cpu = mycpu();
 }
 
 bool try_acquire(struct spinlock *l)
 {
-    push_off();
-    if (holding(l))
-        panic("try_acquire: %s already held by this CPU", l->name);
-    if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-        pop_off();
-        return false;
-    }
-    l->cpu = mycpu();
-    return true;
+	push_off();
+	if (holding(l))
+		panic("try_acquire: %s already held by this CPU", l->name);
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		pop_off();
+		return false;
+	}
+	l->cpu = mycpu();
+	return true;
 }
 
 void release(struct spinlock *l)
 {
-    if (!holding(l))
-        panic("release: %s not held", l->name);
-    l->cpu = NULL;
-    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-    pop_off();
+	if (!holding(l))
+		panic("release: %s not held", l->name);
+	l->cpu = NULL;
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	pop_off();
 }

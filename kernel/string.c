@@ -4,88 +4,88 @@
 /* Copy n bytes; regions must not overlap. rep movsb is fast on modern CPUs. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    void *d = dst;
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");
-    return dst;
+	void *d = dst;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n)::"memory");
+	return dst;
 }
 
 /* Copy n bytes; regions may overlap (copies backwards when dst > src). */
 void *memmove(void *dst, const void *src, size_t n)
 {
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    if (d == s || n == 0)
-        return dst;
-    if (d < s || d >= s + n)
-        return memcpy(dst, src, n);
-    while (n--)
-        d[n] = s[n];
-    return dst;
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	if (d == s || n == 0)
+		return dst;
+	if (d < s || d >= s + n)
+		return memcpy(dst, src, n);
+	while (n--)
+		d[n] = s[n];
+	return dst;
 }
 
 /* Fill n bytes with (unsigned char)c. */
 void *memset(void *dst, int c, size_t n)
 {
-    void *d = dst;
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
-    return dst;
+	void *d = dst;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	return dst;
 }
 
 /* Compare n bytes as unsigned chars: <0, 0, >0. */
 int memcmp(const void *a, const void *b, size_t n)
 {
-    const unsigned char *x = a, *y = b;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != y[i])
-            return x[i] - y[i];
-    return 0;
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] - y[i];
+	return 0;
 }
 
 /* Length of a NUL-terminated string. */
 size_t strlen(const char *s)
 {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
 }
 
 /* Length, but never look past max bytes. */
 size_t strnlen(const char *s, size_t max)
 {
-    size_t n = 0;
-    while (n < max && s[n])
-        n++;
-    return n;
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
 }
 
 /* Compare two strings. */
 int strcmp(const char *a, const char *b)
 {
-    while (*a && *a == *b)
-        a++, b++;
-    return (unsigned char)*a - (unsigned char)*b;
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
 }
 
 /* Compare at most n bytes of two strings. */
 int strncmp(const char *a, const char *b, size_t n)
 {
-    for (; n > 0; n--, a++, b++) {
-        if (*a != *b)
-            return (unsigned char)*a - (unsigned char)*b;
-        if (!*a)
-            return 0;
-    }
-    return 0;
+	for (; n > 0; n--, a++, b++) {
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		if (!*a)
+			return 0;
+	}
+	return 0;
 }
 
 /* Copy src into dst[n] always NUL-terminating (truncates). */
 char *strlcpy_k(char *dst, const char *src, size_t n)
 {
-    if (n == 0)
-        return dst;
-    size_t len = strnlen(src, n - 1);
-    memcpy(dst, src, len);
-    dst[len] = 0;
-    return dst;
+	if (n == 0)
+		return dst;
+	size_t len = strnlen(src, n - 1);
+	memcpy(dst, src, len);
+	dst[len] = 0;
+	return dst;
 }

@@ -42,9 +42,9 @@ struct rce_msg {
 
 struct rce_chan_end {
 	struct rce_chan *chan;
-	struct rce_msg *head, *tail;   /* queued here, oldest first */
+	struct rce_msg *head, *tail; /* queued here, oldest first */
 	uint32_t queued;
-	uint32_t handles;              /* handles naming this end, anywhere */
+	uint32_t handles; /* handles naming this end, anywhere */
 	bool closed;
 	struct rce_wlist recv_waiters; /* RECVs parked on this end */
 	struct rce_wlist send_waiters; /* SENDs on this end parked for room at the peer */
@@ -421,7 +421,8 @@ out:
 
 /* Install m's handles in the caller's table, filling info; on failure
  * none stay installed. */
-static int32_t rce_install_moves(struct rce_ctx *ctx, struct rce_msg *m, struct rc_channel_info *info)
+static int32_t rce_install_moves(struct rce_ctx *ctx, struct rce_msg *m,
+				 struct rc_channel_info *info)
 {
 	for (uint32_t i = 0; i < m->nhandles; i++) {
 		int32_t h = rce_handle_install(ctx, RCE_HT_CHANNEL, m->h[i].rights, m->h[i].end);

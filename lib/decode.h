@@ -61,32 +61,35 @@ static inline bool rce_in_range_u(uint64_t v, uint64_t lo, uint64_t hi)
 	return v >= lo && v <= hi;
 }
 
+/* _Generic's associations read best one per line: */
+/* clang-format off */
 #define RCE_IN_RANGE(v, lo, hi) _Generic((v),                                    \
 	int32_t: rce_in_range_s((int64_t)(v), (int64_t)(lo), (int64_t)(hi)),     \
 	int64_t: rce_in_range_s((int64_t)(v), (int64_t)(lo), (int64_t)(hi)),     \
 	default: rce_in_range_u((uint64_t)(v), (uint64_t)(lo), (uint64_t)(hi)))
+/* clang-format on */
 
 /* Scalar checks (every field but buffers), in table order. */
-#define RCE_CHECK_INT(ctype, name, lo, hi)                                          \
-	if (!RCE_IN_RANGE(in->name, lo, hi))                                        \
-		return rce_reject(r, s, rce_fi_##name, RC_BAD_RANGE,                \
-				  (uint64_t)in->name, (uint64_t)(hi), -RC_EINVAL);  \
+#define RCE_CHECK_INT(ctype, name, lo, hi)                                               \
+	if (!RCE_IN_RANGE(in->name, lo, hi))                                             \
+		return rce_reject(r, s, rce_fi_##name, RC_BAD_RANGE, (uint64_t)in->name, \
+				  (uint64_t)(hi), -RC_EINVAL);                           \
 	a.name = in->name;
 #define RCE_CHECK_LEN RCE_CHECK_INT
-#define RCE_CHECK_ENUM(ctype, name, count, unused)                                  \
-	if (in->name >= (count))                                                    \
-		return rce_reject(r, s, rce_fi_##name, RC_BAD_ENUM,                 \
-				  (uint64_t)in->name, (count), -RC_EINVAL);         \
+#define RCE_CHECK_ENUM(ctype, name, count, unused)                                               \
+	if (in->name >= (count))                                                                 \
+		return rce_reject(r, s, rce_fi_##name, RC_BAD_ENUM, (uint64_t)in->name, (count), \
+				  -RC_EINVAL);                                                   \
 	a.name = in->name;
-#define RCE_CHECK_FLAGS(ctype, name, mask, unused)                                  \
-	if (in->name & ~(ctype)(mask))                                              \
-		return rce_reject(r, s, rce_fi_##name, RC_BAD_FLAGS,                \
-				  (uint64_t)in->name, (mask), -RC_EINVAL);          \
+#define RCE_CHECK_FLAGS(ctype, name, mask, unused)                                               \
+	if (in->name & ~(ctype)(mask))                                                           \
+		return rce_reject(r, s, rce_fi_##name, RC_BAD_FLAGS, (uint64_t)in->name, (mask), \
+				  -RC_EINVAL);                                                   \
 	a.name = in->name;
-#define RCE_CHECK_RSVD(ctype, name, unused1, unused2)                               \
-	if (in->name)                                                               \
-		return rce_reject(r, s, rce_fi_##name, RC_BAD_RESERVED,             \
-				  (uint64_t)in->name, 0, -RC_EINVAL);
+#define RCE_CHECK_RSVD(ctype, name, unused1, unused2)                                          \
+	if (in->name)                                                                          \
+		return rce_reject(r, s, rce_fi_##name, RC_BAD_RESERVED, (uint64_t)in->name, 0, \
+				  -RC_EINVAL);
 #define RCE_CHECK_UIN(ctype, name, lenf, unused)
 #define RCE_CHECK_UOUT(ctype, name, lenf, unused)
 #define RCE_CHECK_SCALAR(kind, ctype, name, a, b) RCE_CHECK_##kind(ctype, name, a, b)
@@ -105,10 +108,10 @@ static inline int32_t rce_check_buf(struct rce_ring *r, const struct rc_sqe *s, 
 		return rce_reject(r, s, field, RC_BAD_FAULT, addr, len, -RC_EFAULT);
 	return 0;
 }
-#define RCE_BUF(ctype, name, lenf, write, type)                                     \
-	err = rce_check_buf(r, s, rce_fi_##name, in->name, in->lenf, write);        \
-	if (err)                                                                    \
-		return err;                                                         \
+#define RCE_BUF(ctype, name, lenf, write, type)                              \
+	err = rce_check_buf(r, s, rce_fi_##name, in->name, in->lenf, write); \
+	if (err)                                                             \
+		return err;                                                  \
 	a.name = (type){ .addr = in->name, .len = in->lenf };
 #define RCE_BUFCHK_UIN(ctype, name, lenf, unused)  RCE_BUF(ctype, name, lenf, 0, rce_uin_t)
 #define RCE_BUFCHK_UOUT(ctype, name, lenf, unused) RCE_BUF(ctype, name, lenf, 1, rce_uout_t)
@@ -141,38 +144,37 @@ static inline int32_t rce_check_target(struct rce_ring *r, struct rce_call *c, u
 	return 0;
 }
 
-#define RCE_INVOKE_ENGINE(name)   rce_op_##name(c, &a)
+#define RCE_INVOKE_ENGINE(name)	  rce_op_##name(c, &a)
 #define RCE_INVOKE_PLATFORM(name) r->ctx->ops->name(c, &a)
-#define RCE_INVOKE_HOSTED         RCE_INVOKE_PLATFORM
-#define RCE_INVOKE_KERNEL         RCE_INVOKE_PLATFORM
-#define RCE_INVOKE_OTHER          RCE_INVOKE_PLATFORM
-#define RCE_INVOKE_IPC(name)      rce_op_##name(c, &a)
+#define RCE_INVOKE_HOSTED	  RCE_INVOKE_PLATFORM
+#define RCE_INVOKE_KERNEL	  RCE_INVOKE_PLATFORM
+#define RCE_INVOKE_OTHER	  RCE_INVOKE_PLATFORM
+#define RCE_INVOKE_IPC(name)	  rce_op_##name(c, &a)
 
 /* One decode-then-invoke function per opcode, each small enough to need
  * almost no register saving. */
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                       \
-static int32_t rce_run_##name(struct rce_ring *r, struct rce_call *c)               \
-{                                                                                   \
-	const struct rc_sqe *s = c->sqe;                                            \
-	const struct rc_args_##name *in = &s->args.name;                            \
-	struct rce_args_##name a;                                                   \
-	int32_t err;                                                                \
-	enum { RC_ARGS_##name(RCE_FIELD_INDEX) rce_fi_end_ };                       \
-                                                                                    \
-	if (!RCE_OFFERED_##impl(r->ctx->ops, name))                                         \
-		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED, num, 0,\
-				  -RC_EOPNOTSUPP);                                  \
-	if (!rce_tail_is_zero(&s->args, sizeof(*in)))                               \
-		return rce_reject(r, s, RC_FIELD_RSVD, RC_BAD_RESERVED, 0, 0,       \
-				  -RC_EINVAL);                                      \
-	err = rce_check_target(r, c, RCE_TARGET_##target, rights);                  \
-	if (err)                                                                    \
-		return err;                                                         \
-	RC_ARGS_##name(RCE_CHECK_SCALAR)                                            \
-	RC_ARGS_##name(RCE_CHECK_BUFFER)                                            \
-	(void)err;                                                                  \
-	return RCE_INVOKE_##impl(name);                                             \
-}
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                                     \
+	static int32_t rce_run_##name(struct rce_ring *r, struct rce_call *c)                      \
+	{                                                                                          \
+		const struct rc_sqe *s = c->sqe;                                                   \
+		const struct rc_args_##name *in = &s->args.name;                                   \
+		struct rce_args_##name a;                                                          \
+		int32_t err;                                                                       \
+		enum {                                                                             \
+			RC_ARGS_##name(RCE_FIELD_INDEX) rce_fi_end_                                \
+		};                                                                                 \
+                                                                                                   \
+		if (!RCE_OFFERED_##impl(r->ctx->ops, name))                                        \
+			return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED, num, 0,       \
+					  -RC_EOPNOTSUPP);                                         \
+		if (!rce_tail_is_zero(&s->args, sizeof(*in)))                                      \
+			return rce_reject(r, s, RC_FIELD_RSVD, RC_BAD_RESERVED, 0, 0, -RC_EINVAL); \
+		err = rce_check_target(r, c, RCE_TARGET_##target, rights);                         \
+		if (err)                                                                           \
+			return err;                                                                \
+		RC_ARGS_##name(RCE_CHECK_SCALAR) RC_ARGS_##name(RCE_CHECK_BUFFER)(void) err;       \
+		return RCE_INVOKE_##impl(name);                                                    \
+	}
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
 
@@ -194,8 +196,8 @@ static RCE_COLD int32_t rce_reject_header(struct rce_ring *r, const struct rc_sq
 
 /* Bits of an SQE's first word (little-endian: opcode, flags, rsvd0,
  * handle) that must be zero: opcode >= 64, unknown flags, rsvd0. */
-#define RCE_WORD0_BAD (UINT64_C(0xc0) | ((uint64_t)(0xffu & ~RC_SQE_FLAGS) << 8) | \
-		       (UINT64_C(0xffff) << 16))
+#define RCE_WORD0_BAD \
+	(UINT64_C(0xc0) | ((uint64_t)(0xffu & ~RC_SQE_FLAGS) << 8) | (UINT64_C(0xffff) << 16))
 
 /* Check what every SQE shares, then hand it to its opcode's function. The
  * header is tested as two words at once; the allowed mask is a subset of

@@ -345,8 +345,10 @@ static inline bool rce_can_take(const struct rce_ring *r)
  * left for requests in flight, none while a DRAIN entry is held. */
 static inline uint32_t rce_chunk_limit(const struct rce_ring *r, uint32_t budget)
 {
-	uint32_t room = r->drain_held || r->drain_running ? 0 :
-			r->cap - r->backlog_count - r->inflight;
+	uint32_t room = 0;
+
+	if (!r->drain_held && !r->drain_running)
+		room = r->cap - r->backlog_count - r->inflight;
 
 	if (room > budget)
 		room = budget;
@@ -366,7 +368,8 @@ static inline bool rce_tail_possible(const struct rce_ring *r, uint32_t tail)
  * the chunk never covers an entry the stop leaves in the SQ. */
 static inline bool rce_ends_chunk(uint64_t word0, uint64_t enders)
 {
-	return RCE_UNLIKELY((word0 & (RC_SQE_DRAIN << 8)) | (enders & (UINT64_C(1) << (word0 & 63))));
+	return RCE_UNLIKELY((word0 & (RC_SQE_DRAIN << 8)) |
+			    (enders & (UINT64_C(1) << (word0 & 63))));
 }
 
 /* The first word of a private SQE copy (opcode, flags, rsvd0, handle). */
@@ -383,8 +386,9 @@ static inline uint64_t rce_sqe_word0(const struct rc_sqe *s)
  * says so (no index is read), else that it lies before tail. A DRAIN
  * entry ends the chunk: nothing after it may be read before it runs. The
  * head lives in a register meanwhile (the copies' stores could alias r). */
-static inline __attribute__((always_inline)) uint32_t
-rce_copy_chunk(struct rce_ring *r, struct rc_sqe *buf, uint32_t max, uint32_t tail)
+static inline __attribute__((always_inline)) uint32_t rce_copy_chunk(struct rce_ring *r,
+								     struct rc_sqe *buf,
+								     uint32_t max, uint32_t tail)
 {
 	const struct rc_sqe *sqes = r->sqes;
 	uint64_t enders = r->ctx->ops->stopping_ops;
@@ -418,8 +422,9 @@ rce_copy_chunk(struct rce_ring *r, struct rc_sqe *buf, uint32_t max, uint32_t ta
 /* Take up to budget SQEs, a chunk at a time: copy the chunk out (its line
  * loads overlap), publish the head once (the slots are free again before
  * any of their CQEs appear), then run each copy. */
-static inline __attribute__((always_inline)) uint32_t
-rce_take_loop(struct rce_ring *r, uint32_t budget, uint32_t tail, const bool traced)
+static inline __attribute__((always_inline)) uint32_t rce_take_loop(struct rce_ring *r,
+								    uint32_t budget, uint32_t tail,
+								    const bool traced)
 {
 	struct rc_sqe buf[RCE_CHUNK];
 	struct rce_call c = { .ring = r, .ctx = r->ctx };
@@ -443,8 +448,8 @@ rce_take_loop(struct rce_ring *r, uint32_t budget, uint32_t tail, const bool tra
 		 * DRAIN, now held or run; a stopping op that did not stop). Only
 		 * a dry SQ ends the take: what follows an ender is taken now (a
 		 * held DRAIN makes the next chunk limit 0). */
-		if (got < max && !rce_ends_chunk(rce_sqe_word0(&buf[got - 1]),
-						 r->ctx->ops->stopping_ops))
+		if (got < max &&
+		    !rce_ends_chunk(rce_sqe_word0(&buf[got - 1]), r->ctx->ops->stopping_ops))
 			break;
 	}
 	return n;
@@ -806,10 +811,16 @@ int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t 
 	if (shared_bytes < rc_ring_bytes(p->sq_entries, cq) || (uintptr_t)shared % RC_CACHELINE)
 		return -RC_EINVAL;
 	*r = (struct rce_ring){
-		.ctx = ctx, .sq_entries = p->sq_entries, .sq_mask = p->sq_entries - 1,
-		.cq_entries = cq, .cq_mask = cq - 1, .setup_flags = p->setup_flags,
-		.cap = cap, .allowed = RC_OPS_ALL,
-		.next_deadline = UINT64_MAX, .next_count_target = UINT64_MAX,
+		.ctx = ctx,
+		.sq_entries = p->sq_entries,
+		.sq_mask = p->sq_entries - 1,
+		.cq_entries = cq,
+		.cq_mask = cq - 1,
+		.setup_flags = p->setup_flags,
+		.cap = cap,
+		.allowed = RC_OPS_ALL,
+		.next_deadline = UINT64_MAX,
+		.next_count_target = UINT64_MAX,
 	};
 	r->backlog = rce_port_alloc(cap * sizeof(*r->backlog));
 	r->reqs = rce_port_alloc(cap * sizeof(*r->reqs));

@@ -15,25 +15,25 @@ struct rce_ipc_list {
 };
 
 struct rce_req {
-	struct rc_sqe sqe;          /* private copy of the entry */
+	struct rc_sqe sqe; /* private copy of the entry */
 	struct rce_call call;
-	struct rce_req *link;       /* next held member of its LINK chain */
-	struct rce_req *next;       /* pending list / free list */
+	struct rce_req *link; /* next held member of its LINK chain */
+	struct rce_req *next; /* pending list / free list */
 	struct rce_req *prev;
-	uint64_t deadline;          /* TIMEOUT: engine clock, UINT64_MAX if none */
-	uint64_t count_target;      /* TIMEOUT: posted count, UINT64_MAX if none */
-	uint64_t armed;             /* TIMEOUT: arming order, breaks ties */
-	uint32_t heap_at[2];        /* TIMEOUT: its slot in each heap (ops.c) */
-	rce_cancel_fn cancel;       /* platform: forget this request */
-	struct rce_req *pl_next;    /* the platform's list (rce_req_list) */
+	uint64_t deadline;	 /* TIMEOUT: engine clock, UINT64_MAX if none */
+	uint64_t count_target;	 /* TIMEOUT: posted count, UINT64_MAX if none */
+	uint64_t armed;		 /* TIMEOUT: arming order, breaks ties */
+	uint32_t heap_at[2];	 /* TIMEOUT: its slot in each heap (ops.c) */
+	rce_cancel_fn cancel;	 /* platform: forget this request */
+	struct rce_req *pl_next; /* the platform's list (rce_req_list) */
 	struct rce_req *pl_prev;
-	bool in_chain;              /* read while its predecessor had LINK */
+	bool in_chain; /* read while its predecessor had LINK */
 	bool parked;
 	/* channels (lib/channel.c): the wait or ready list it is on, under
 	 * the IPC lock */
 	struct rce_req *ipc_next, *ipc_prev;
 	struct rce_ipc_list *ipc_list;
-	void *ipc_chan;             /* the channel a parked IPC op holds a reference on */
+	void *ipc_chan; /* the channel a parked IPC op holds a reference on */
 };
 
 struct rce_ring {
@@ -45,12 +45,12 @@ struct rce_ring {
 	struct rce_ctx *ctx;
 	uint32_t sq_entries, sq_mask, cq_entries, cq_mask;
 	uint32_t setup_flags;
-	uint32_t sq_head;          /* next SQE to read */
-	uint32_t cq_tail;          /* next CQE to write */
-	uint32_t cq_head_seen;     /* last CQ head read from the user */
+	uint32_t sq_head;      /* next SQE to read */
+	uint32_t cq_tail;      /* next CQE to write */
+	uint32_t cq_head_seen; /* last CQ head read from the user */
 	uint32_t pub_sq_head, pub_cq_tail;
 	uint32_t retired, pub_retired; /* requests finished (hdr->sq_retired) */
-	uint32_t ring_flags;       /* RC_RING_* bits this engine has set */
+	uint32_t ring_flags;	       /* RC_RING_* bits this engine has set */
 	uint32_t dropped, overflowed, rejected;
 	/* flow control: each request in flight owns one backlog slot */
 	uint32_t cap, inflight;
@@ -66,7 +66,7 @@ struct rce_ring {
 	uint32_t nr_timeouts, fire_left;
 	uint64_t next_deadline, next_count_target, posted, armed;
 	bool firing_counts;
-	uint32_t reject_tag;       /* CQE flags for the entry just rejected, or 0 */
+	uint32_t reject_tag; /* CQE flags for the entry just rejected, or 0 */
 	/* restrictions */
 	uint64_t allowed;
 	bool restricted;
@@ -74,8 +74,8 @@ struct rce_ring {
 	bool chain_open, chain_failed;
 	struct rce_req *chain_tail;
 	struct rce_req *drain_held;
-	bool stop_batch;           /* a handler asked to take nothing more in this run */
-	bool drain_running;        /* a DRAIN entry started, not yet completed */
+	bool stop_batch;		 /* a handler asked to take nothing more in this run */
+	bool drain_running;		 /* a DRAIN entry started, not yet completed */
 	const struct rce_tracer *tracer; /* NULL: off (one branch per pass and per publish) */
 	/* channels: parked IPC requests another ring made ready (under the
 	 * IPC lock), and the flag that says the list is not empty */
@@ -86,16 +86,16 @@ struct rce_ring {
 
 /* Is the op of an impl column offered by handlers ops? Engine ops always;
  * platform ops when the platform has a handler (decode.h, PROBE in ops.c). */
-#define RCE_OFFERED_ENGINE(ops, name)   true
+#define RCE_OFFERED_ENGINE(ops, name)	true
 #define RCE_OFFERED_PLATFORM(ops, name) ((ops)->name != NULL)
-#define RCE_OFFERED_HOSTED              RCE_OFFERED_PLATFORM
-#define RCE_OFFERED_KERNEL              RCE_OFFERED_PLATFORM
-#define RCE_OFFERED_OTHER               RCE_OFFERED_PLATFORM
-#define RCE_OFFERED_IPC(ops, name)      ((ops)->ipc != NULL) /* the cross-ring hooks */
+#define RCE_OFFERED_HOSTED		RCE_OFFERED_PLATFORM
+#define RCE_OFFERED_KERNEL		RCE_OFFERED_PLATFORM
+#define RCE_OFFERED_OTHER		RCE_OFFERED_PLATFORM
+#define RCE_OFFERED_IPC(ops, name)	((ops)->ipc != NULL) /* the cross-ring hooks */
 
-#define RCE_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define RCE_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define RCE_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define RCE_COLD        __attribute__((cold, noinline))
+#define RCE_COLD	__attribute__((cold, noinline))
 
 /* engine.c */
 void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags);

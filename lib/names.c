@@ -6,22 +6,25 @@
 #include "ringcall/table.h"
 #include "strbuf.h"
 
+/* _Generic's associations read best one per line: */
+/* clang-format off */
 #define RC_IS_SIGNED(ctype) _Generic((ctype)0, int8_t: true, int16_t: true, int32_t: true, \
 	int64_t: true, default: false)
-#define RC_DESC_LEN_UIN(a)  #a
-#define RC_DESC_LEN_UOUT(a) #a
-#define RC_DESC_LEN_INT(a)  0
-#define RC_DESC_LEN_ENUM(a) 0
+/* clang-format on */
+#define RC_DESC_LEN_UIN(a)   #a
+#define RC_DESC_LEN_UOUT(a)  #a
+#define RC_DESC_LEN_INT(a)   0
+#define RC_DESC_LEN_ENUM(a)  0
 #define RC_DESC_LEN_FLAGS(a) 0
-#define RC_DESC_LEN_LEN(a)  0
-#define RC_DESC_LEN_RSVD(a) 0
-#define RC_DESC_A_UIN(a)  0
-#define RC_DESC_A_UOUT(a) 0
-#define RC_DESC_A_INT(a)  (uint64_t)(a)
-#define RC_DESC_A_ENUM    RC_DESC_A_INT
-#define RC_DESC_A_FLAGS   RC_DESC_A_INT
-#define RC_DESC_A_LEN     RC_DESC_A_INT
-#define RC_DESC_A_RSVD    RC_DESC_A_INT
+#define RC_DESC_LEN_LEN(a)   0
+#define RC_DESC_LEN_RSVD(a)  0
+#define RC_DESC_A_UIN(a)     0
+#define RC_DESC_A_UOUT(a)    0
+#define RC_DESC_A_INT(a)     (uint64_t)(a)
+#define RC_DESC_A_ENUM	     RC_DESC_A_INT
+#define RC_DESC_A_FLAGS	     RC_DESC_A_INT
+#define RC_DESC_A_LEN	     RC_DESC_A_INT
+#define RC_DESC_A_RSVD	     RC_DESC_A_INT
 /*
  * The table as constants. Each op's field list becomes a file-scope array
  * whose offsets come from offsetof on the op's own argument struct. The
@@ -29,48 +32,57 @@
  * are first turned into a list of tuples, then each tuple is expanded
  * with the name passed along (up to RC_FD_MAX fields an op).
  */
-#define RC_FD_EXPAND(...) __VA_ARGS__
+#define RC_FD_EXPAND(...)	     __VA_ARGS__
 #define RC_FD_TUPLE(K, CT, FN, A, B) (K, CT, FN, A, B),
-#define RC_FD_ONE_(op, K, CT, FN, A, B)                                                 \
-	{ .name = #FN, .len_field = RC_DESC_LEN_##K(A), .kind = RC_FK_##K,               \
-	  .size = sizeof(CT), .offset = offsetof(struct rc_args_##op, FN),              \
-	  .is_signed = RC_IS_SIGNED(CT), .a = RC_DESC_A_##K(A), .b = (uint64_t)(B) },
+#define RC_FD_ONE_(op, K, CT, FN, A, B)                \
+	{ .name = #FN,                                 \
+	  .len_field = RC_DESC_LEN_##K(A),             \
+	  .kind = RC_FK_##K,                           \
+	  .size = sizeof(CT),                          \
+	  .offset = offsetof(struct rc_args_##op, FN), \
+	  .is_signed = RC_IS_SIGNED(CT),               \
+	  .a = RC_DESC_A_##K(A),                       \
+	  .b = (uint64_t)(B) },
 #define RC_FD_ONE_X(op, ...) RC_FD_ONE_(op, __VA_ARGS__)
-#define RC_FD_ONE(op, t) RC_FD_ONE_X(op, RC_FD_EXPAND t)
+#define RC_FD_ONE(op, t)     RC_FD_ONE_X(op, RC_FD_EXPAND t)
 /* n tuples and the empty argument after the last comma */
 #define RC_FD_1(op, e)
-#define RC_FD_2(op, t, ...) RC_FD_ONE(op, t) RC_FD_1(op, __VA_ARGS__)
-#define RC_FD_3(op, t, ...) RC_FD_ONE(op, t) RC_FD_2(op, __VA_ARGS__)
-#define RC_FD_4(op, t, ...) RC_FD_ONE(op, t) RC_FD_3(op, __VA_ARGS__)
-#define RC_FD_5(op, t, ...) RC_FD_ONE(op, t) RC_FD_4(op, __VA_ARGS__)
-#define RC_FD_6(op, t, ...) RC_FD_ONE(op, t) RC_FD_5(op, __VA_ARGS__)
-#define RC_FD_7(op, t, ...) RC_FD_ONE(op, t) RC_FD_6(op, __VA_ARGS__)
-#define RC_FD_8(op, t, ...) RC_FD_ONE(op, t) RC_FD_7(op, __VA_ARGS__)
-#define RC_FD_9(op, t, ...) RC_FD_ONE(op, t) RC_FD_8(op, __VA_ARGS__)
-#define RC_FD_10(op, t, ...) RC_FD_ONE(op, t) RC_FD_9(op, __VA_ARGS__)
-#define RC_FD_11(op, t, ...) RC_FD_ONE(op, t) RC_FD_10(op, __VA_ARGS__)
-#define RC_FD_MAX 10
+#define RC_FD_2(op, t, ...)						RC_FD_ONE(op, t) RC_FD_1(op, __VA_ARGS__)
+#define RC_FD_3(op, t, ...)						RC_FD_ONE(op, t) RC_FD_2(op, __VA_ARGS__)
+#define RC_FD_4(op, t, ...)						RC_FD_ONE(op, t) RC_FD_3(op, __VA_ARGS__)
+#define RC_FD_5(op, t, ...)						RC_FD_ONE(op, t) RC_FD_4(op, __VA_ARGS__)
+#define RC_FD_6(op, t, ...)						RC_FD_ONE(op, t) RC_FD_5(op, __VA_ARGS__)
+#define RC_FD_7(op, t, ...)						RC_FD_ONE(op, t) RC_FD_6(op, __VA_ARGS__)
+#define RC_FD_8(op, t, ...)						RC_FD_ONE(op, t) RC_FD_7(op, __VA_ARGS__)
+#define RC_FD_9(op, t, ...)						RC_FD_ONE(op, t) RC_FD_8(op, __VA_ARGS__)
+#define RC_FD_10(op, t, ...)						RC_FD_ONE(op, t) RC_FD_9(op, __VA_ARGS__)
+#define RC_FD_11(op, t, ...)						RC_FD_ONE(op, t) RC_FD_10(op, __VA_ARGS__)
+#define RC_FD_MAX							10
 #define RC_FD_NTH(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, N, ...) N
-#define RC_FD_COUNT(...) RC_FD_NTH(__VA_ARGS__, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
-#define RC_FD_CAT_(a, b) a##b
-#define RC_FD_CAT(a, b) RC_FD_CAT_(a, b)
-#define RC_FD_EACH_(op, ...) RC_FD_CAT(RC_FD_, RC_FD_COUNT(__VA_ARGS__))(op, __VA_ARGS__)
-#define RC_FD_EACH(op, list) RC_FD_EACH_(op, list)
-#define RC_COUNT_FIELD(kind, ctype, fname, a, b) + 1
+#define RC_FD_COUNT(...)						RC_FD_NTH(__VA_ARGS__, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define RC_FD_CAT_(a, b)						a##b
+#define RC_FD_CAT(a, b)							RC_FD_CAT_(a, b)
+#define RC_FD_EACH_(op, ...)						RC_FD_CAT(RC_FD_, RC_FD_COUNT(__VA_ARGS__))(op, __VA_ARGS__)
+#define RC_FD_EACH(op, list)						RC_FD_EACH_(op, list)
+#define RC_COUNT_FIELD(kind, ctype, fname, a, b)			+1
 
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                         \
-	_Static_assert(0 RC_ARGS_##name(RC_COUNT_FIELD) <= RC_FD_MAX,                  \
-		       "names.c: raise RC_FD_MAX for " #name);                         \
-	static const struct rc_field_desc rc_fields_##name[] = {                       \
-		RC_FD_EACH(name, RC_ARGS_##name(RC_FD_TUPLE))                           \
-	};
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)               \
+	_Static_assert(0 RC_ARGS_##name(RC_COUNT_FIELD) <= RC_FD_MAX,        \
+		       "names.c: raise RC_FD_MAX for " #name);               \
+	static const struct rc_field_desc rc_fields_##name[] = { RC_FD_EACH( \
+		name, RC_ARGS_##name(RC_FD_TUPLE)) };
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
 
-#define RC_SYSCALL(op, OP, num, tgt, rts, who, doc)                                    \
-	{ .name = #OP, .summary = doc, .opcode = num, .target = RC_TK_##tgt,             \
-	  .impl = RC_IMPL_##who, .rights = rts,                                          \
-	  .nfields = 0 RC_ARGS_##op(RC_COUNT_FIELD), .fields = rc_fields_##op },
+#define RC_SYSCALL(op, OP, num, tgt, rts, who, doc)  \
+	{ .name = #OP,                               \
+	  .summary = doc,                            \
+	  .opcode = num,                             \
+	  .target = RC_TK_##tgt,                     \
+	  .impl = RC_IMPL_##who,                     \
+	  .rights = rts,                             \
+	  .nfields = 0 RC_ARGS_##op(RC_COUNT_FIELD), \
+	  .fields = rc_fields_##op },
 const struct rc_op_desc rc_op_descs[RC_OP_COUNT] = {
 #include "ringcall/syscalls.def"
 };
@@ -98,8 +110,9 @@ const char *rc_err_name(int32_t res)
 	if (res >= 0 || res < -4095)
 		return NULL;
 	switch (-res) {
-#define RC_ERR_CASE(name) case RC_##name: return #name;
-	RC_ERRORS(RC_ERR_CASE)
+#define RC_ERR_CASE(name) \
+	case RC_##name: return #name;
+		RC_ERRORS(RC_ERR_CASE)
 #undef RC_ERR_CASE
 	}
 	return NULL;
@@ -139,7 +152,8 @@ static void rc_explain_field(struct rc_sb *sb, const struct rc_op_desc *d, const
 
 	sb_str(sb, f ? f->name : rc_header_field_name(e->field));
 	sb_str(sb, " = ");
-	if (e->reason == RC_BAD_FAULT || e->reason == RC_BAD_OVERFLOW || e->field == RC_FIELD_HANDLE)
+	if (e->reason == RC_BAD_FAULT || e->reason == RC_BAD_OVERFLOW ||
+	    e->field == RC_FIELD_HANDLE)
 		sb_u64(sb, e->value, 16); /* an address or a handle */
 	else
 		sb_value(sb, e->value, sgn, size);
@@ -195,8 +209,8 @@ static bool rc_rejection_record(struct rc_ring *r, uint32_t seq, uint64_t user_d
 	out->user_data = rc_load_relaxed64(&e->user_data);
 	out->value = rc_load_relaxed64(&e->value);
 	out->limit = rc_load_relaxed64(&e->limit);
-	__builtin_memcpy(&out->opcode, &(uint32_t){ rc_load_relaxed((uint32_t *)(void *)&e->opcode) },
-			 4);
+	__builtin_memcpy(&out->opcode,
+			 &(uint32_t){ rc_load_relaxed((uint32_t *)(void *)&e->opcode) }, 4);
 	/* Orders the field loads before the second count load. Pairs with
 	 * the engine's fence between zeroing count and rewriting the record. */
 	rc_fence_full();

@@ -16,9 +16,9 @@ int32_t rce_op_probe(struct rce_call *c, const struct rce_args_probe *a)
 	int32_t n = 0;
 
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
-	if (RCE_OFFERED_##impl(c->ctx->ops, name)) {                         \
-		p.ops |= UINT64_C(1) << num;                    \
-		n++;                                            \
+	if (RCE_OFFERED_##impl(c->ctx->ops, name)) {           \
+		p.ops |= UINT64_C(1) << num;                   \
+		n++;                                           \
 	}
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
@@ -49,7 +49,10 @@ int32_t rce_op_restrict_ops(struct rce_call *c, const struct rce_args_restrict_o
  * arming, firing and removing one (CANCEL) cost O(log n).
  */
 
-enum { RCE_BY_TIME, RCE_BY_COUNT };
+enum {
+	RCE_BY_TIME,
+	RCE_BY_COUNT
+};
 #define RCE_NO_SLOT UINT32_MAX /* heap_at of a TIMEOUT without that limit */
 
 static uint64_t rce_key(const struct rce_req *q, int h)

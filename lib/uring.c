@@ -29,11 +29,14 @@ int rc_ring_attach(struct rc_ring *r, void *shared, size_t bytes, const struct r
 		.hdr = h,
 		.sqes = (struct rc_sqe *)((char *)shared + RC_RING_HDR_BYTES),
 		.cqes = (struct rc_cqe *)((char *)shared + RC_RING_HDR_BYTES + h->sq_entries * 64u),
-		.sq_entries = h->sq_entries, .sq_mask = h->sq_entries - 1,
-		.cq_entries = h->cq_entries, .cq_mask = h->cq_entries - 1,
+		.sq_entries = h->sq_entries,
+		.sq_mask = h->sq_entries - 1,
+		.cq_entries = h->cq_entries,
+		.cq_mask = h->cq_entries - 1,
 		.setup_flags = h->setup_flags,
 		.spin_limit = (h->setup_flags & RC_SETUP_POLL) ? RC_DEFAULT_SPINS : 0,
-		.backend = b, .backend_data = backend_data,
+		.backend = b,
+		.backend_data = backend_data,
 	};
 	/* Pairs with nothing yet: the engine has not run; read its view. */
 	r->sqe_head = r->sqe_tail = r->sq_head_seen = rc_load_acquire(&h->sq_head);
@@ -68,8 +71,7 @@ static bool rc_engine_sleeps(struct rc_ring *r)
 	return rc_load_relaxed(&r->hdr->flags) & RC_RING_NEED_WAKEUP;
 }
 
-static int rc_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
-		    uint32_t flags)
+static int rc_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete, uint32_t flags)
 {
 	r->stats.enters++;
 	if (flags & RC_ENTER_SQ_WAKEUP)
@@ -108,7 +110,8 @@ int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
 		if (wait_nr > r->cq_entries)
 			return -RC_EINVAL;
 		/* A polling engine may answer before we would sleep. */
-		for (uint32_t spin = 0; spin < r->spin_limit && !(flags & RC_ENTER_SQ_WAKEUP); spin++) {
+		for (uint32_t spin = 0; spin < r->spin_limit && !(flags & RC_ENTER_SQ_WAKEUP);
+		     spin++) {
 			if (rc_cqes_ready(r, wait_nr))
 				return (int)n;
 			rc_cpu_relax();
@@ -171,9 +174,11 @@ int rc_wait_cqe_nr(struct rc_ring *r, struct rc_cqe **cqe, uint32_t nr)
 		 * the room we made or we see the flag and ring (spec/ring.pml,
 		 * mutant no-wait-fence). */
 		rc_fence_full();
-		ret = rc_enter(r, 0, nr, RC_ENTER_GETEVENTS |
-			       ((rc_load_relaxed(&r->hdr->flags) & RC_RING_CQ_OVERFLOW) ?
-				RC_ENTER_SQ_WAKEUP : 0));
+		ret = rc_enter(r, 0, nr,
+			       RC_ENTER_GETEVENTS |
+				       ((rc_load_relaxed(&r->hdr->flags) & RC_RING_CQ_OVERFLOW)
+						? RC_ENTER_SQ_WAKEUP
+						: 0));
 		if (ret < 0)
 			return ret;
 	}

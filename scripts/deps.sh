@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(gcc clang make libcmocka-dev liburing-dev gnuplot-nox qemu-system-x86 ipxe-qemu
       gcc-riscv64-linux-gnu gcc-aarch64-linux-gnu valgrind g++ pkg-config
-      grub-pc-bin grub-common xorriso mtools spin libseccomp-dev)
+      grub-pc-bin grub-common xorriso mtools spin libseccomp-dev clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

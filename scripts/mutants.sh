@@ -150,9 +150,9 @@ m cqe-phase-store-relaxed lib/engine.c "tsan/test_wakeup tsan/test_hostile" <<'E
 EOF
 
 m backlog-slots-not-reserved lib/engine.c "host/test_overflow" <<'EOF'
-			r->cap - r->backlog_count - r->inflight;
+		room = r->cap - r->backlog_count - r->inflight;
 =====
-			r->cap - r->inflight;
+		room = r->cap - r->inflight;
 EOF
 
 m cq-room-off-by-one lib/engine.c "host/test_overflow" <<'EOF'

@@ -88,6 +88,7 @@ fuzz_short() {
 check fuzz-engine fuzz_short
 # Using ringcall from outside its tree: headers as C and C++, the programs'
 # options, install + pkg-config, the examples.
+check format scripts/check-format.sh
 check headers scripts/check-headers.sh
 check programs scripts/check-programs.sh
 check install scripts/check-install.sh

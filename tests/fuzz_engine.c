@@ -33,7 +33,8 @@ static struct rce_ring_params fz_params(uint8_t c)
 {
 	static const uint32_t backlog[4] = { 0, 1, 3, 64 };
 	uint32_t sq = 1u << (c & 3) * 4 / 3; /* 1, 2, 4, 16 */
-	struct rce_ring_params p = { .sq_entries = sq, .cq_entries = sq << (c >> 2 & 1),
+	struct rce_ring_params p = { .sq_entries = sq,
+				     .cq_entries = sq << (c >> 2 & 1),
 				     .backlog_entries = backlog[c >> 3 & 3],
 				     .setup_flags = (c & 0x80) ? RC_SETUP_POLL : 0 };
 	return p;
@@ -58,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rce_ring *e;
 
 	if (!c) {
-		struct rc_params rp = { .sq_entries = FZ_MAX_SQ, .cq_entries = 2 * FZ_MAX_SQ,
+		struct rc_params rp = { .sq_entries = FZ_MAX_SQ,
+					.cq_entries = 2 * FZ_MAX_SQ,
 					.data_bytes = 64u << 10 };
 
 		if (rc_inproc_init(&r, &rp))
@@ -83,7 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(e->sqes, data + 8, n);
 		budget = head_delta >> 24;
 		budget = budget < 4 ? budget : UINT32_MAX;
-		e->hdr->sq_tail = e->sq_head + (tail_delta % 64 == 63 ? tail_delta : tail_delta % 24);
+		e->hdr->sq_tail = e->sq_head +
+				  (tail_delta % 64 == 63 ? tail_delta : tail_delta % 24);
 		e->hdr->cq_head = e->cq_tail - (head_delta % 8 == 7 ? head_delta : head_delta % 40);
 		(void)rce_ring_run(e, budget);
 		fz_check(e);

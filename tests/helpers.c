@@ -52,8 +52,7 @@ uint32_t cqes_ready(struct rc_ring *r)
 	uint32_t n = 0, head;
 	struct rc_cqe *cqe;
 
-	rc_for_each_cqe(r, head, cqe)
-		n++;
+	rc_for_each_cqe(r, head, cqe) n++;
 	return n;
 }
 

@@ -17,12 +17,12 @@
 
 #define PAGE 4096u
 
-#define CHECK(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
+#define CHECK(c)                                                                    \
+	do {                                                                        \
+		if (!(c)) {                                                         \
 			printf("port_minimal: FAILED line %d: %s\n", __LINE__, #c); \
-			return 1;                                             \
-		}                                                             \
+			return 1;                                                   \
+		}                                                                   \
 	} while (0)
 
 /* ---- the kernel's page allocator: single pages only ---- */
@@ -105,8 +105,9 @@ static size_t console_len;
 
 static int32_t k_console_write(struct rce_call *c, const struct rce_args_console_write *a)
 {
-	uint32_t n = a->buf.len < sizeof(console) - console_len ? a->buf.len
-								 : (uint32_t)(sizeof(console) - console_len);
+	uint32_t n = a->buf.len < sizeof(console) - console_len
+			     ? a->buf.len
+			     : (uint32_t)(sizeof(console) - console_len);
 
 	if (rce_copy_in(c, console + console_len, a->buf, 0, n))
 		return -RC_EFAULT;
@@ -180,7 +181,7 @@ int main(void)
 	nallocs = 0;
 	CHECK(rce_ring_init(&eng, &ctx, region, PAGE, &params) == -RC_ENOMEM);
 	CHECK(allocs[0] == 32 * sizeof(struct rc_cqe)); /* backlog */
-	CHECK(allocs[1] == 32 * RCE_REQ_SIZE); /* request pool */
+	CHECK(allocs[1] == 32 * RCE_REQ_SIZE);		/* request pool */
 	CHECK(allocs[1] > PAGE);
 	CHECK(live_pages == 2); /* the failed init gave its page back */
 
@@ -189,7 +190,8 @@ int main(void)
 	nallocs = 0;
 	CHECK(rce_ring_init(&eng, &ctx, region, PAGE, &params) == 0);
 	CHECK(nallocs == 3 && allocs[0] <= PAGE && allocs[1] <= PAGE && allocs[2] <= PAGE);
-	CHECK(allocs[2] == 2 * params.backlog_entries * sizeof(struct rce_req *)); /* TIMEOUT heaps */
+	CHECK(allocs[2] ==
+	      2 * params.backlog_entries * sizeof(struct rce_req *)); /* TIMEOUT heaps */
 	printf("port_minimal: handle table %zu B, ring region %u B, backlog %zu B, "
 	       "request pool %zu B (%u requests of %zu B)\n",
 	       ctx_bytes, rc_ring_bytes(16, 32), allocs[0], allocs[1], params.backlog_entries,

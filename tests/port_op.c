@@ -34,12 +34,12 @@ static int32_t run(struct rc_ring *r, char *why, size_t size)
 	return res;
 }
 
-#define CHECK(c)                                                          \
-	do {                                                              \
-		if (!(c)) {                                               \
-			fprintf(stderr, "port_op: FAILED: %s\n", #c);      \
-			return 1;                                         \
-		}                                                         \
+#define CHECK(c)                                                      \
+	do {                                                          \
+		if (!(c)) {                                           \
+			fprintf(stderr, "port_op: FAILED: %s\n", #c); \
+			return 1;                                     \
+		}                                                     \
 	} while (0)
 
 int main(void)
@@ -51,7 +51,7 @@ int main(void)
 	char why[160];
 
 	mine.myos_yield = my_yield; /* the port's own op */
-	mine.read = NULL;           /* a row this port does not offer */
+	mine.read = NULL;	    /* a row this port does not offer */
 	CHECK(rc_inproc_init(&r, &p) == 0);
 	rc_inproc_client(&r)->ctx.ops = &mine;
 

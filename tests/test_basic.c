@@ -57,7 +57,8 @@ static void indices_wrap_around_2_pow_32(void **state)
 	r.hdr->sq_head = r.hdr->sq_tail = r.hdr->cq_head = r.hdr->cq_tail = start;
 	for (uint32_t s = 0; s < 16; s++) /* as if the lap before had been written */
 		r.cqes[s].flags = rc_cq_phase(start - 16 + s, 16);
-	assert_int_equal(rc_ring_attach(&r, r.hdr, rc_ring_bytes(8, 16), r.backend, r.backend_data), 0);
+	assert_int_equal(rc_ring_attach(&r, r.hdr, rc_ring_bytes(8, 16), r.backend, r.backend_data),
+			 0);
 	assert_int_equal(r.sqe_tail, start);
 	for (int round = 0; round < 16; round++) {
 		for (int i = 0; i < 8; i++) {
@@ -123,15 +124,15 @@ static void table_and_handlers_agree(void **state)
 		assert_string_equal(rc_op_name(d->opcode), d->name);
 		assert_true(d->nfields >= 1);
 #define RC_SYSCALL(name, NAME, num, target, rights, who, doc) \
-		if (d->opcode == num) \
-			assert_int_equal(HOSTED_HAS_##who(name), d->impl != RC_IMPL_KERNEL && \
-							 d->impl != RC_IMPL_OTHER);
-#define HOSTED_HAS_ENGINE(name) 1
+	if (d->opcode == num)                                 \
+		assert_int_equal(HOSTED_HAS_##who(name),      \
+				 d->impl != RC_IMPL_KERNEL && d->impl != RC_IMPL_OTHER);
+#define HOSTED_HAS_ENGINE(name)	  1
 #define HOSTED_HAS_PLATFORM(name) (host_handlers.name != NULL)
-#define HOSTED_HAS_HOSTED(name) (host_handlers.name != NULL)
-#define HOSTED_HAS_KERNEL(name) (host_handlers.name != NULL)
-#define HOSTED_HAS_OTHER(name) (host_handlers.name != NULL)
-#define HOSTED_HAS_IPC(name) (host_handlers.ipc != NULL)
+#define HOSTED_HAS_HOSTED(name)	  (host_handlers.name != NULL)
+#define HOSTED_HAS_KERNEL(name)	  (host_handlers.name != NULL)
+#define HOSTED_HAS_OTHER(name)	  (host_handlers.name != NULL)
+#define HOSTED_HAS_IPC(name)	  (host_handlers.ipc != NULL)
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
 		if (d->impl != RC_IMPL_KERNEL && d->impl != RC_IMPL_OTHER)

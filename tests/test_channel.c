@@ -168,7 +168,7 @@ static void handles_move_with_their_rights(void **state)
 	assert_int_equal(send_msg(&b, info_h, "via moved", NULL, 0, 0), 9);
 	assert_int_equal(recv_msg(&a, x1, text, NULL), 9);
 	assert_string_equal(text, "via moved");
-	assert_int_equal(recv_msg(&b, info_h, text, NULL), -RC_EBADF); /* no RECV right */
+	assert_int_equal(recv_msg(&b, info_h, text, NULL), -RC_EBADF);	    /* no RECV right */
 	assert_int_equal(dup_handle(&b, info_h, RC_RIGHT_SEND), -RC_EBADF); /* no DUP right */
 	/* the original still receives on its own end */
 	assert_int_equal(send_msg(&a, x1, "to x0", NULL, 0, 0), 5);
@@ -475,7 +475,7 @@ static void ping_pong_across_workers(void **state)
 
 struct stresser {
 	struct rc_ring r;
-	uint32_t out, in;     /* send to the next caller, receive from the previous */
+	uint32_t out, in; /* send to the next caller, receive from the previous */
 	uint32_t sent, received, send_cqes, recv_cqes, bad;
 	uint8_t seen[STRESS_MSGS];
 };
@@ -530,7 +530,8 @@ static void *stresser_main(void *arg)
 		}
 		if (rc_submit_and_wait(&st->r, 1) < 0)
 			return (void *)1;
-		rc_for_each_cqe(&st->r, head, cqe) {
+		rc_for_each_cqe(&st->r, head, cqe)
+		{
 			uint32_t slot = (uint32_t)(cqe->user_data >> 1);
 
 			if (cqe->user_data & 1) {
@@ -577,8 +578,9 @@ static void stress_callers_in_a_ring(void **state)
 
 		make_channel(&st[i].r, &h0, &h1);
 		st[i].out = h0;
-		nh = rce_channel_handle_move(&((struct host_conn *)st[i].r.backend_data)->local->ctx,
-					     h1, &((struct host_conn *)next->r.backend_data)->local->ctx);
+		nh = rce_channel_handle_move(
+			&((struct host_conn *)st[i].r.backend_data)->local->ctx, h1,
+			&((struct host_conn *)next->r.backend_data)->local->ctx);
 		assert_true(nh > 0);
 		next->in = (uint32_t)nh;
 	}

@@ -54,7 +54,11 @@ static int32_t open_path(struct rc_ring *r, const char *name, uint32_t access, u
  * -EISDIR and -ENOTDIR came back raw and had no name). */
 static void hosted_handler_errors_are_named(void **state)
 {
-	static const struct { const char *path; uint32_t access, flags; int32_t want; } cases[] = {
+	static const struct {
+		const char *path;
+		uint32_t access, flags;
+		int32_t want;
+	} cases[] = {
 		{ "dir", RC_ACCESS_RDWR, 0, -RC_EISDIR },
 		{ "file/x", RC_ACCESS_RDONLY, 0, -RC_ENOTDIR },
 		{ "missing", RC_ACCESS_RDONLY, 0, -RC_ENOENT },

@@ -26,8 +26,9 @@ static void worker_init(struct host_worker *w)
 static void worker_connect(struct host_worker *w, struct rc_ring *r, uint32_t sq, uint32_t cq,
 			   uint32_t backlog)
 {
-	struct rc_params p = { .sq_entries = sq, .cq_entries = cq, .backlog_entries = backlog,
-			       .data_bytes = 4096 };
+	struct rc_params p = {
+		.sq_entries = sq, .cq_entries = cq, .backlog_entries = backlog, .data_bytes = 4096
+	};
 
 	assert_int_equal(host_local_connect(r, w, &p, -1), 0);
 }
@@ -67,7 +68,10 @@ static struct host_client *client_of(struct rc_ring *r)
  */
 static void timeouts_of_one_client_do_not_starve_another(void **state)
 {
-	enum { DUE = 30000, FAR = 2048 };
+	enum {
+		DUE = 30000,
+		FAR = 2048
+	};
 	struct host_worker w;
 	struct rc_ring rings[2], *a = &rings[0], *b = &rings[1];
 	struct host_client *ca, *cb;

@@ -4,7 +4,8 @@
  */
 #include "helpers.h"
 
-static void queue_timeout(struct rc_ring *r, uint64_t ns, uint32_t count, uint8_t flags, uint64_t ud)
+static void queue_timeout(struct rc_ring *r, uint64_t ns, uint32_t count, uint8_t flags,
+			  uint64_t ud)
 {
 	struct rc_sqe *sqe = rc_get_sqe(r);
 
@@ -36,8 +37,8 @@ static void link_failure_cancels_the_rest_of_the_chain(void **state)
 	queue_nop(&r, 1, RC_SQE_LINK, 1);
 	queue_nop(&r, -RC_EIO, RC_SQE_LINK, 2);
 	queue_nop(&r, 3, RC_SQE_LINK, 3);
-	queue_nop(&r, 4, 0, 4);  /* last member of the failed chain */
-	queue_nop(&r, 5, 0, 5);  /* a new chain: runs */
+	queue_nop(&r, 4, 0, 4); /* last member of the failed chain */
+	queue_nop(&r, 5, 0, 5); /* a new chain: runs */
 	expect(&r, 5, (uint64_t[]){ 1, 2, 3, 4, 5 },
 	       (int32_t[]){ 1, -RC_EIO, -RC_ECANCELED, -RC_ECANCELED, 5 });
 	ring_close(&r);
@@ -70,7 +71,7 @@ static void link_waits_for_a_pending_member(void **state)
 	queue_timeout(&r, 0, 1, RC_SQE_LINK, 1); /* completes (0) after 1 other CQE */
 	queue_nop(&r, 2, RC_SQE_LINK, 2);
 	queue_nop(&r, 3, 0, 3);
-	queue_nop(&r, 4, 0, 4);                  /* not in the chain: runs first */
+	queue_nop(&r, 4, 0, 4); /* not in the chain: runs first */
 	expect(&r, 4, (uint64_t[]){ 4, 1, 2, 3 }, (int32_t[]){ 4, 0, 2, 3 });
 	ring_close(&r);
 }
@@ -102,7 +103,7 @@ static void drain_waits_for_everything_before(void **state)
 	ring_open(&r, 16, 32, 0);
 	queue_timeout(&r, 2000000, 0, 0, 1); /* in flight for 2 ms */
 	queue_nop(&r, 2, RC_SQE_DRAIN, 2);
-	queue_nop(&r, 3, 0, 3);               /* after the drain: waits too */
+	queue_nop(&r, 3, 0, 3); /* after the drain: waits too */
 	expect(&r, 3, (uint64_t[]){ 1, 2, 3 }, (int32_t[]){ -RC_ETIME, 2, 3 });
 	ring_close(&r);
 }

@@ -14,7 +14,7 @@
  * RW_FLIPS times and acknowledges, then either keeps flipping while the
  * engine reads (a race round) or leaves every entry at a known value
  * (a settled round, whose result is then known exactly). */
-#define RW_FLIPS 4
+#define RW_FLIPS      4
 #define RW_FREE_FLIPS 2000 /* a race round's flipping, bounded */
 
 struct rewriter {
@@ -22,11 +22,11 @@ struct rewriter {
 	unsigned n;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	uint32_t round;   /* published by the test (atomic: read unlocked too) */
+	uint32_t round;	  /* published by the test (atomic: read unlocked too) */
 	uint32_t settled; /* this round leaves every entry at valid (1) / invalid (2) */
-	uint32_t acked;   /* last round the rewriter has done its flips for */
+	uint32_t acked;	  /* last round the rewriter has done its flips for */
 	uint32_t stop;
-	uint64_t flips;   /* handshake flips done (under lock) */
+	uint64_t flips; /* handshake flips done (under lock) */
 };
 
 /* Every entry's NOP result to valid 1 or invalid -5000, word by word, as
@@ -34,7 +34,8 @@ struct rewriter {
 static void rewrite_all(struct rewriter *w, bool valid)
 {
 	for (unsigned i = 0; i < w->n; i++)
-		rc_store_relaxed((uint32_t *)&w->sqes[i].args.nop.res, valid ? 1u : (uint32_t)-5000);
+		rc_store_relaxed((uint32_t *)&w->sqes[i].args.nop.res,
+				 valid ? 1u : (uint32_t)-5000);
 }
 
 static void *rewrite(void *arg)
@@ -63,8 +64,8 @@ static void *rewrite(void *arg)
 		pthread_cond_broadcast(&w->cond);
 		pthread_mutex_unlock(&w->lock);
 		/* A race round: flip while the engine reads, until the next. */
-		for (unsigned k = 0; !settled && k < RW_FREE_FLIPS &&
-				     rc_load_acquire(&w->round) == seen; k++)
+		for (unsigned k = 0;
+		     !settled && k < RW_FREE_FLIPS && rc_load_acquire(&w->round) == seen; k++)
 			rewrite_all(w, k & 1);
 	}
 }
@@ -152,7 +153,7 @@ static void impossible_sq_tail_is_refused(void **state)
 	rc_store_release(&r.hdr->sq_tail, 1000);
 	assert_int_equal(rce_ring_run(e, UINT32_MAX), 0);
 	assert_int_equal(r.hdr->sq_dropped, 1);
-	assert_false(rce_ring_has_work(e)); /* a server would sleep, not spin */
+	assert_false(rce_ring_has_work(e));   /* a server would sleep, not spin */
 	rc_store_release(&r.hdr->sq_tail, 0); /* behind the head */
 	assert_int_equal(rce_ring_run(e, UINT32_MAX), 0);
 	assert_int_equal(r.hdr->sq_dropped, 2);
@@ -185,7 +186,7 @@ static void impossible_cq_head_overwrites_nothing(void **state)
 	assert_int_equal(r.hdr->cq_tail, 8);
 	assert_true(r.hdr->flags & RC_RING_CQ_OVERFLOW);
 	rc_prep_nop(rc_get_sqe(&r), 99);
-	assert_int_equal(rc_submit(&r), -RC_EBUSY); /* backlog full: stays in the SQ */
+	assert_int_equal(rc_submit(&r), -RC_EBUSY);   /* backlog full: stays in the SQ */
 	rc_store_release(&r.hdr->cq_head, r.cq_head); /* the user repairs it */
 	for (int i = 0; i < 17; i++) {
 		struct rc_cqe *cqe;
@@ -220,7 +221,8 @@ static void random_garbage_never_breaks_the_engine(void **state)
 		uint64_t *words = (uint64_t *)r.sqes;
 
 		for (unsigned i = 0; i < 16 * 8; i++)
-			words[i] = xorshift(&seed) & (xorshift(&seed) & 1 ? 0xff00ff00ff00ffffull : ~0ull);
+			words[i] = xorshift(&seed) &
+				   (xorshift(&seed) & 1 ? 0xff00ff00ff00ffffull : ~0ull);
 		for (unsigned i = 0; i < 16; i++)
 			if (xorshift(&seed) & 1)
 				r.sqes[i].opcode %= RC_OP_COUNT + 2;

@@ -323,7 +323,7 @@ static void handler_sees_what_was_checked(void **state)
 	seen.calls = 0;
 	buf = rc_alloc(&r, 16);
 	assert_non_null(buf);
-	for (int flags = 0; flags < 2; flags++) { /* the fast path, then with flags */
+	for (int flags = 0; flags < 2; flags++) {    /* the fast path, then with flags */
 		uint8_t f = flags ? RC_SQE_LINK : 0; /* (DRAIN would end the batch) */
 
 		seen.calls = 0;

@@ -71,8 +71,8 @@ static int start_server(void **state)
 	assert_true(server_pid >= 0);
 	if (server_pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execl(server_bin, server_bin, "--root", root_path, "--socket", sock_path,
-		      "--quiet", (char *)NULL);
+		execl(server_bin, server_bin, "--root", root_path, "--socket", sock_path, "--quiet",
+		      (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 1000 && !server_listens(); i++)
@@ -96,7 +96,16 @@ static int stop_server(void **state)
 }
 
 /* The direct system calls a confined client must not make. */
-enum direct { D_OPEN, D_OPENAT, D_OPENAT2, D_SOCKET, D_EXECVE, D_PTRACE, D_IO_URING, D_COUNT };
+enum direct {
+	D_OPEN,
+	D_OPENAT,
+	D_OPENAT2,
+	D_SOCKET,
+	D_EXECVE,
+	D_PTRACE,
+	D_IO_URING,
+	D_COUNT
+};
 
 /* Make direct call d: 0 if it succeeded, else its errno. */
 static int direct_call(enum direct d)
@@ -199,7 +208,8 @@ static void kill_flag_kills_with_sigsys(void **state)
 		int status = in_child(child_call_under_kill, d);
 
 		if (!WIFSIGNALED(status))
-			fail_msg("call %d: child exited %d instead of SIGSYS", d, WEXITSTATUS(status));
+			fail_msg("call %d: child exited %d instead of SIGSYS", d,
+				 WEXITSTATUS(status));
 		assert_int_equal(WTERMSIG(status), SIGSYS);
 	}
 }
@@ -402,7 +412,7 @@ static void killing_a_confined_client_leaves_server_clean(void **state)
 	close(pipefd[0]);
 	during = count_fds(server_pid, &sockets);
 	assert_true(during > baseline); /* its region's memfd or its file */
-	assert_true(sockets >= 2);     /* listening, and the client's */
+	assert_true(sockets >= 2);	/* listening, and the client's */
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);

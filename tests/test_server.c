@@ -286,8 +286,9 @@ static void full_backlog_is_a_clear_refusal(void **state)
 		/* The first two batches are taken: into the CQ, then the
 		 * backlog. Wait until the server has taken them (60 s is a hang
 		 * guard, not a guess: a loaded host may take long). */
-		for (int k = 0; batch < 2 && k < 60000 &&
-				rc_load_acquire(&r.hdr->sq_head) != 8u * (batch + 1); k++)
+		for (int k = 0;
+		     batch < 2 && k < 60000 && rc_load_acquire(&r.hdr->sq_head) != 8u * (batch + 1);
+		     k++)
 			usleep(1000);
 	}
 	for (int k = 0; k < 60000 && ret != -RC_EBUSY; k++) {
@@ -341,7 +342,8 @@ static unsigned count_maps(pid_t pid)
 /* Wait up to 3 s for the server to get back to fds and maps. */
 static void expect_reclaimed(unsigned fds, unsigned maps)
 {
-	for (int i = 0; i < 300 && (count_fds(server_pid) != fds || count_maps(server_pid) != maps); i++)
+	for (int i = 0; i < 300 && (count_fds(server_pid) != fds || count_maps(server_pid) != maps);
+	     i++)
 		usleep(10000);
 	assert_int_equal(count_fds(server_pid), fds);
 	assert_int_equal(count_maps(server_pid), maps);
@@ -630,8 +632,10 @@ static int raw_hello(const void *hello, size_t len, bool send_mapped)
 	struct host_welcome w;
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { &w, sizeof(w) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 
 	assert_int_equal(send(fd, hello, len, MSG_NOSIGNAL), (ssize_t)len);
@@ -676,14 +680,14 @@ static void failed_handshakes_leak_nothing(void **state)
 		struct rc_params bad = { .sq_entries = 33 };
 		struct rc_ring r;
 
-		close(raw_dial());                                   /* says nothing */
+		close(raw_dial()); /* says nothing */
 		assert_int_equal(raw_hello(garbage, sizeof(garbage), false), -RC_EINVAL);
-		assert_int_equal(raw_hello(&good, 10, false), 1);    /* short hello */
+		assert_int_equal(raw_hello(&good, 10, false), 1); /* short hello */
 		h = good;
 		h.abi_version = RC_ABI_VERSION + 1;
 		assert_int_equal(raw_hello(&h, sizeof(h), false), -RC_EINVAL);
 		h = good;
-		h.cq_entries = 4;                                    /* cq < sq */
+		h.cq_entries = 4; /* cq < sq */
 		assert_int_equal(raw_hello(&h, sizeof(h), false), -RC_EINVAL);
 		assert_int_equal(raw_hello(&good, sizeof(good), false), 0); /* no host_mapped */
 		assert_int_equal(raw_hello(&good, sizeof(good), true), 0);  /* no wait for ready */
@@ -805,8 +809,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(poll_mode_needs_no_doorbells, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_backlog_is_a_clear_refusal, setup, teardown),
 		cmocka_unit_test_setup_teardown(crashed_client_is_reclaimed, setup, teardown),
-		cmocka_unit_test_setup_teardown(scribbling_client_does_not_hurt_others, setup, teardown),
-		cmocka_unit_test_setup_teardown(dead_server_gives_epipe_not_a_hang, setup, teardown),
+		cmocka_unit_test_setup_teardown(scribbling_client_does_not_hurt_others, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(dead_server_gives_epipe_not_a_hang, setup,
+						teardown),
 		cmocka_unit_test(no_server_is_a_clear_error),
 		cmocka_unit_test(silent_listener_is_a_timeout_not_a_hang),
 		cmocka_unit_test(socket_path_that_is_a_file_is_left_alone),
@@ -817,7 +823,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(sixteen_silent_peers_delay_no_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(forty_silent_peers_delay_no_one, setup, teardown),
 		cmocka_unit_test_setup_teardown(failed_handshakes_leak_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(ring_params_agree_on_every_backend, setup, teardown),
+		cmocka_unit_test_setup_teardown(ring_params_agree_on_every_backend, setup,
+						teardown),
 	};
 	char self[512];
 

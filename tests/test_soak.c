@@ -20,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NR_SURVIVORS  3
-#define VICTIMS       4     /* killed together, per round */
-#define IN_FLIGHT     200   /* requests each victim has in flight when killed */
-#define BATCH         32    /* a survivor's SQEs per submit */
-#define RSS_SLACK_KB  2048  /* allocator caches may keep this much */
+#define NR_SURVIVORS 3
+#define VICTIMS	     4	  /* killed together, per round */
+#define IN_FLIGHT    200  /* requests each victim has in flight when killed */
+#define BATCH	     32	  /* a survivor's SQEs per submit */
+#define RSS_SLACK_KB 2048 /* allocator caches may keep this much */
 
 static char server_bin[512], sock_path[160], root_path[160];
 static pid_t server_pid;
@@ -34,8 +34,8 @@ struct survivors {
 	uint32_t stop;
 	uint32_t ready;
 	struct {
-		uint64_t cqes;    /* CQEs checked */
-		uint64_t errors;  /* missing, duplicate, extra or wrong CQEs */
+		uint64_t cqes;	 /* CQEs checked */
+		uint64_t errors; /* missing, duplicate, extra or wrong CQEs */
 	} s[NR_SURVIVORS];
 };
 static struct survivors *sv;
@@ -104,7 +104,8 @@ static void start_server(void)
  * nothing may be left over after a batch. Exits when told to stop. */
 static void survivor(int id)
 {
-	struct rc_params p = { .sq_entries = 64, .mode = id == 0 ? RC_MODE_POLL : RC_MODE_DOORBELL,
+	struct rc_params p = { .sq_entries = 64,
+			       .mode = id == 0 ? RC_MODE_POLL : RC_MODE_DOORBELL,
 			       .idle_us = 200 };
 	struct rc_ring r;
 	uint64_t seq = 0;
@@ -135,7 +136,8 @@ static void survivor(int id)
 				_exit(4);
 			k = cqe->user_data - first;
 			if (k >= BATCH || seen[k] ||
-			    cqe->res != (k % 8 == 7 ? -RC_ETIME : (int32_t)(cqe->user_data & 0xffff)))
+			    cqe->res !=
+				    (k % 8 == 7 ? -RC_ETIME : (int32_t)(cqe->user_data & 0xffff)))
 				sv->s[id].errors++;
 			else
 				seen[k] = true;
@@ -225,8 +227,9 @@ static struct usage settle(const struct usage *base)
 {
 	struct usage u = server_usage();
 
-	for (int i = 0; i < 500 && (u.fds != base->fds || u.threads != base->threads ||
-				    u.maps != base->maps); i++) {
+	for (int i = 0;
+	     i < 500 && (u.fds != base->fds || u.threads != base->threads || u.maps != base->maps);
+	     i++) {
 		usleep(10000);
 		u = server_usage();
 	}
@@ -253,7 +256,8 @@ static void kills_leave_no_trace(void **state)
 		if (pids[i] == 0)
 			survivor(i);
 	}
-	for (int i = 0; i < 1000 && __atomic_load_n(&sv->ready, __ATOMIC_ACQUIRE) < NR_SURVIVORS; i++)
+	for (int i = 0; i < 1000 && __atomic_load_n(&sv->ready, __ATOMIC_ACQUIRE) < NR_SURVIVORS;
+	     i++)
 		usleep(10000);
 	assert_int_equal(sv->ready, NR_SURVIVORS);
 	pre = server_usage();
@@ -277,9 +281,8 @@ static void kills_leave_no_trace(void **state)
 	       "threads %u -> %u, regions %u -> %u, VmRSS %lu -> %lu kB; survivors checked "
 	       "%llu, %llu, %llu CQEs (%llu, %llu, %llu during the kills), errors %llu\n",
 	       killed, IN_FLIGHT, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9,
-	       base.fds, after.fds, base.threads, after.threads, base.maps, after.maps,
-	       base.rss_kb, after.rss_kb,
-	       (unsigned long long)sv->s[0].cqes, (unsigned long long)sv->s[1].cqes,
+	       base.fds, after.fds, base.threads, after.threads, base.maps, after.maps, base.rss_kb,
+	       after.rss_kb, (unsigned long long)sv->s[0].cqes, (unsigned long long)sv->s[1].cqes,
 	       (unsigned long long)sv->s[2].cqes,
 	       (unsigned long long)(sv->s[0].cqes - cqes_before[0]),
 	       (unsigned long long)(sv->s[1].cqes - cqes_before[1]),

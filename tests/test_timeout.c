@@ -187,7 +187,10 @@ static void same_deadline_completes_in_submission_order(void **state)
  * are taken (a run fires only before it takes). */
 static void random_deadlines_come_back_sorted(void **state)
 {
-	enum { N = 500, STEP = 13 };
+	enum {
+		N = 500,
+		STEP = 13
+	};
 	static uint64_t when[N];
 	static bool cancelled[N];
 	struct rc_ring r;
@@ -222,7 +225,8 @@ static void random_deadlines_come_back_sorted(void **state)
 		while (cqes_ready(&r)) {
 			assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
 			assert_true(ud < N && !cancelled[ud]);
-			assert_true(when[ud] > last_when || (when[ud] == last_when && ud > last_ud));
+			assert_true(when[ud] > last_when ||
+				    (when[ud] == last_when && ud > last_ud));
 			last_when = when[ud];
 			last_ud = ud;
 			left--;
@@ -265,7 +269,10 @@ static void count_timeouts_fire_in_target_order(void **state)
  * and they come back in submission order. */
 static void due_cascade_is_bounded_per_run(void **state)
 {
-	enum { DUE = 40000, FAR = 2048 };
+	enum {
+		DUE = 40000,
+		FAR = 2048
+	};
 	struct rc_ring r;
 	struct rce_ring *e;
 	uint64_t ud, deadline = now_ns() + 300000000, next = 0;
@@ -305,7 +312,9 @@ static void due_cascade_is_bounded_per_run(void **state)
  * one NOP reaches 1 000 targets; the rest wait, reported as due now. */
 static void count_cascade_is_bounded_per_run(void **state)
 {
-	enum { N = 1000 };
+	enum {
+		N = 1000
+	};
 	struct rc_ring r;
 	struct rce_ring *e;
 	struct rc_sqe *sqe;

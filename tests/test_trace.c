@@ -41,8 +41,9 @@ static void values_flags_and_unknown_ops(void **state)
 	(void)state;
 	rc_prep_read(&sqe, 3, (void *)(uintptr_t)0x7f0000001000, 4096, 8192);
 	rc_sqe_set_flags(&sqe, RC_SQE_LINK | RC_SQE_DRAIN);
-	assert_string_equal(rc_format_sqe(&sqe, text, sizeof(text)),
-			    "READ(handle=3, buf=0x7f0000001000, len=4096, offset=8192) [LINK|DRAIN]");
+	assert_string_equal(
+		rc_format_sqe(&sqe, text, sizeof(text)),
+		"READ(handle=3, buf=0x7f0000001000, len=4096, offset=8192) [LINK|DRAIN]");
 	rc_prep_nop(&sqe, -RC_EIO);
 	assert_string_equal(rc_format_sqe(&sqe, text, sizeof(text)), "NOP(res=-5)");
 	rc_prep_open(&sqe, "x", 1, RC_ACCESS_RDWR, RC_OPEN_CREATE | RC_OPEN_EXCL, 0644);

@@ -31,9 +31,9 @@ static void chain_continues_across_submits(void **state)
 	expect(&r, 1, (uint64_t[]){ 1 }, (int32_t[]){ 1 });
 	queue_nop(&r, -RC_EIO, RC_SQE_LINK, 2); /* the same chain, a later submit */
 	expect(&r, 1, (uint64_t[]){ 2 }, (int32_t[]){ -RC_EIO });
-	queue_nop(&r, 3, 0, 3);                 /* and again: cancelled */
+	queue_nop(&r, 3, 0, 3); /* and again: cancelled */
 	expect(&r, 1, (uint64_t[]){ 3 }, (int32_t[]){ -RC_ECANCELED });
-	queue_nop(&r, 4, 0, 4);                 /* the chain ended at 3 */
+	queue_nop(&r, 4, 0, 4); /* the chain ended at 3 */
 	expect(&r, 1, (uint64_t[]){ 4 }, (int32_t[]){ 4 });
 	ring_close(&r);
 }
@@ -114,7 +114,7 @@ static void drain_with_skip_success_is_allowed(void **state)
 	(void)state;
 	ring_open(&r, 16, 32, 0);
 	queue_nop(&r, 1, RC_SQE_SKIP_SUCCESS, 1);
-	queue_timeout(&r, 2000000, RC_SQE_SKIP_SUCCESS, 2);          /* fails: -ETIME posts */
+	queue_timeout(&r, 2000000, RC_SQE_SKIP_SUCCESS, 2);	       /* fails: -ETIME posts */
 	queue_nop(&r, -RC_EIO, RC_SQE_DRAIN | RC_SQE_SKIP_SUCCESS, 3); /* after 2 */
 	queue_nop(&r, 4, RC_SQE_DRAIN | RC_SQE_SKIP_SUCCESS, 4);       /* succeeds: no CQE */
 	queue_nop(&r, 5, 0, 5);

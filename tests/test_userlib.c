@@ -238,7 +238,7 @@ static void alloc_and_free_reuse_the_data_area(void **state)
 	big = rc_alloc(&r, 64 * 1024); /* merged back into one */
 	assert_non_null(big);
 	assert_int_equal(rc_free(&r, big), 0);
-	assert_int_equal(rc_free(&r, big), -RC_EINVAL); /* twice */
+	assert_int_equal(rc_free(&r, big), -RC_EINVAL);	   /* twice */
 	assert_int_equal(rc_free(&r, &local), -RC_EINVAL); /* not from rc_alloc */
 	assert_int_equal(rc_free(&r, NULL), 0);
 	assert_true(rc_alloc(&r, 0) != rc_alloc(&r, 0));
@@ -298,8 +298,9 @@ static void explain_tells_each_rejection_apart(void **state)
 	run_copy_n(&r, c, 3);
 	assert_string_equal(rc_explain(&r, &c[0], why, sizeof(why)),
 			    "NOP: res = -5000 is outside [-4095, 2147483647] (-EINVAL)");
-	assert_string_equal(rc_explain(&r, &c[1], why, sizeof(why)),
-			    "READ: handle = 0x12345 names no open handle of the right type (-EBADF)");
+	assert_string_equal(
+		rc_explain(&r, &c[1], why, sizeof(why)),
+		"READ: handle = 0x12345 names no open handle of the right type (-EBADF)");
 	assert_string_equal(rc_explain(&r, &c[2], why, sizeof(why)),
 			    "OPEN: access = 5 is not below 3 (-EINVAL)");
 	/* One more than the window: the first one's record is gone. */
@@ -312,12 +313,13 @@ static void explain_tells_each_rejection_apart(void **state)
 	for (unsigned i = 1; i <= RC_ERROR_RECORDS; i++) {
 		char want[100];
 
-		snprintf(want, sizeof(want), "NOP: res = -%u is outside [-4095, 2147483647] (-EINVAL)",
-			 5000 + i);
+		snprintf(want, sizeof(want),
+			 "NOP: res = -%u is outside [-4095, 2147483647] (-EINVAL)", 5000 + i);
 		assert_string_equal(rc_explain(&r, &c[i], why, sizeof(why)), want);
 	}
 	/* A forged CQE: no record, no borrowed text, no crash. */
-	c[0] = (struct rc_cqe){ .user_data = 1, .res = INT32_MIN,
+	c[0] = (struct rc_cqe){ .user_data = 1,
+				.res = INT32_MIN,
 				.flags = RC_CQE_F_REJECTED | 0xffff };
 	assert_string_equal(rc_explain(&r, &c[0], why, sizeof(why)),
 			    "no record: rejected at decode, but its record was replaced by later "

@@ -44,8 +44,8 @@ static int start_server(void **state)
 	assert_true(server_pid >= 0);
 	if (server_pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM); /* dies with a test stopped by alarm */
-		execl(server_bin, server_bin, "--root", root_path, "--socket", sock_path,
-		      "--quiet", (char *)NULL);
+		execl(server_bin, server_bin, "--root", root_path, "--socket", sock_path, "--quiet",
+		      (char *)NULL);
 		_exit(127);
 	}
 	/* Ready when it accepts (the path exists from bind, before listen). */
@@ -108,8 +108,9 @@ static void submit_after_reaping_takes_the_waiting_entries(void **state)
 		for (int i = 0; i < 8; i++)
 			rc_prep_nop(rc_get_sqe(&r), batch * 8 + i);
 		ret = rc_submit(&r);
-		for (int k = 0; batch < 2 && k < 2000 &&
-				rc_load_acquire(&r.hdr->sq_head) != 8u * (batch + 1); k++)
+		for (int k = 0;
+		     batch < 2 && k < 2000 && rc_load_acquire(&r.hdr->sq_head) != 8u * (batch + 1);
+		     k++)
 			usleep(1000);
 	}
 	for (int k = 0; k < 2000 && !(rc_load_acquire(&r.hdr->flags) & RC_RING_BUSY); k++)

@@ -15,11 +15,11 @@
 
 struct fixture {
 	struct rc_ring r;
-	uint8_t *buf;        /* valid buffer in the data area */
-	uint32_t file;       /* an open read-write file handle */
-	uint32_t rdonly;     /* an open read-only file handle */
-	struct rc_cqe last;  /* the CQE of the last expect_rejected, for rc_explain */
-	uint32_t chan;       /* a channel endpoint with every right */
+	uint8_t *buf;	    /* valid buffer in the data area */
+	uint32_t file;	    /* an open read-write file handle */
+	uint32_t rdonly;    /* an open read-only file handle */
+	struct rc_cqe last; /* the CQE of the last expect_rejected, for rc_explain */
+	uint32_t chan;	    /* a channel endpoint with every right */
 };
 
 /* Submit what is prepared, wait for one CQE, copy it to *out, reap it. */
@@ -91,7 +91,8 @@ static unsigned breakages(const struct rc_field_desc *fd, struct rc_breakage *ou
 		out[n++] = (struct rc_breakage){ 0x1000, -RC_EFAULT, RC_BAD_FAULT, false };
 		out[n++] = (struct rc_breakage){ (uintptr_t)&private_word, -RC_EFAULT, RC_BAD_FAULT,
 						 false };
-		out[n++] = (struct rc_breakage){ UINT64_MAX - 8, -RC_EFAULT, RC_BAD_OVERFLOW, true };
+		out[n++] = (struct rc_breakage){ UINT64_MAX - 8, -RC_EFAULT, RC_BAD_OVERFLOW,
+						 true };
 	}
 	return n;
 }
@@ -130,7 +131,8 @@ static void every_field_of_every_syscall_is_checked(void **state)
 
 			rc_sqe_baseline(d, sqe, f->file, f->buf);
 			rc_sqe_set_data(sqe, 900 + i);
-			expect_rejected(f, sqe, -RC_EOPNOTSUPP, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED);
+			expect_rejected(f, sqe, -RC_EOPNOTSUPP, RC_FIELD_OPCODE,
+					RC_BAD_UNSUPPORTED);
 			continue;
 		}
 		for (unsigned fi = 0; fi < d->nfields; fi++) {
@@ -141,11 +143,13 @@ static void every_field_of_every_syscall_is_checked(void **state)
 			for (unsigned k = 0; k < nb; k++) {
 				struct rc_sqe *sqe = rc_get_sqe(&f->r);
 
-				rc_sqe_baseline(d, sqe, d->target == RC_TK_CHANNEL ? f->chan : f->file,
+				rc_sqe_baseline(d, sqe,
+						d->target == RC_TK_CHANNEL ? f->chan : f->file,
 						f->buf);
 				rc_field_put(sqe, fd, b[k].value);
 				if (b[k].set_len)
-					rc_field_put(sqe, rc_field_len_of(d, fd), rc_field_len_of(d, fd)->b);
+					rc_field_put(sqe, rc_field_len_of(d, fd),
+						     rc_field_len_of(d, fd)->b);
 				rc_sqe_set_data(sqe, 1000 + checked);
 				expect_rejected(f, sqe, b[k].err, fi, b[k].reason);
 				kinds_seen |= 1u << fd->kind;
@@ -155,8 +159,8 @@ static void every_field_of_every_syscall_is_checked(void **state)
 	}
 	/* Every field kind of the table was broken at least once. */
 	assert_int_equal(kinds_seen, (1u << RC_FK_INT) | (1u << RC_FK_ENUM) | (1u << RC_FK_FLAGS) |
-				     (1u << RC_FK_LEN) | (1u << RC_FK_UIN) | (1u << RC_FK_UOUT) |
-				     (1u << RC_FK_RSVD));
+					     (1u << RC_FK_LEN) | (1u << RC_FK_UIN) |
+					     (1u << RC_FK_UOUT) | (1u << RC_FK_RSVD));
 	assert_true(checked >= 30);
 	/* Nothing changed: the file handles still work. */
 	{
@@ -277,7 +281,8 @@ static void explain_names_the_field(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(every_field_of_every_syscall_is_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(every_field_of_every_syscall_is_checked, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(header_fields_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(handles_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(restrictions_hold_once_set, setup, teardown),

@@ -31,15 +31,15 @@ static void *client_main(void *p)
 
 		rc_prep_nop(rc_get_sqe(&r), i & 0x7fff); /* user_data 0: completes at once */
 		sqe = rc_get_sqe(&r);
-		rc_prep_timeout(sqe, 1000, 0, 0);         /* user_data 1: completes later */
+		rc_prep_timeout(sqe, 1000, 0, 0); /* user_data 1: completes later */
 		rc_sqe_set_data(sqe, 1);
 		if (rc_submit_and_wait(&r, 2) != 2) {
 			a->failures++;
 			break;
 		}
 		for (int k = 0; k < 2; k++) {
-			if (rc_wait_cqe(&r, &cqe) ||
-			    (cqe->user_data == 0 ? cqe->res != (i & 0x7fff) : cqe->res != -RC_ETIME))
+			if (rc_wait_cqe(&r, &cqe) || (cqe->user_data == 0 ? cqe->res != (i & 0x7fff)
+									  : cqe->res != -RC_ETIME))
 				a->failures++;
 			rc_cqe_seen(&r, cqe);
 		}

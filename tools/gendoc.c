@@ -43,9 +43,10 @@ struct opstr {
 	static const struct fstr fs_##name[] = { RC_ARGS_##name(F_STR) };
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                             \
-	{ #name, #NAME, #target, #rights, #impl, doc, num,                                  \
-	  sizeof(fs_##name) / sizeof(fs_##name[0]), fs_##name },
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                \
+	{ #name,    #NAME, #target, #rights,                                  \
+	  #impl,    doc,   num,	    sizeof(fs_##name) / sizeof(fs_##name[0]), \
+	  fs_##name },
 static const struct opstr ops[] = {
 #include "ringcall/syscalls.def"
 };
@@ -88,7 +89,8 @@ static FILE *create(const char *dir, const char *sub, const char *name)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	for (char *slash = strchr(path + strlen(dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+	for (char *slash = strchr(path + strlen(dir) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
 		*slash = 0; /* each level of sub */
 		mkdir(path, 0755);
 		*slash = '/';
@@ -266,13 +268,14 @@ static void field_rule(char *buf, size_t size, const struct fstr *fs,
 		snprintf(buf, size, "bits within %s", a);
 		break;
 	case RC_FK_UIN:
-		snprintf(buf, size, "address of a buffer the kernel reads, `%s` bytes", fd->len_field);
+		snprintf(buf, size, "address of a buffer the kernel reads, `%s` bytes",
+			 fd->len_field);
 		break;
 	case RC_FK_UOUT:
-		snprintf(buf, size, "address of a buffer the kernel writes, `%s` bytes", fd->len_field);
+		snprintf(buf, size, "address of a buffer the kernel writes, `%s` bytes",
+			 fd->len_field);
 		break;
-	default:
-		snprintf(buf, size, "must be 0");
+	default: snprintf(buf, size, "must be 0");
 	}
 }
 
@@ -297,10 +300,11 @@ static void add_err(struct errrow *rows, unsigned *n, int err, const char *text)
 
 static const char *target_words(const struct rc_op_desc *d, char *buf, size_t size)
 {
-	const char *rights = d->rights == (RC_RIGHT_READ | RC_RIGHT_WRITE) ? " with RC_RIGHT_READ and RC_RIGHT_WRITE"
-			     : d->rights == RC_RIGHT_READ			 ? " with RC_RIGHT_READ"
-			     : d->rights == RC_RIGHT_WRITE			 ? " with RC_RIGHT_WRITE"
-											 : "";
+	const char *rights = d->rights == (RC_RIGHT_READ | RC_RIGHT_WRITE)
+				     ? " with RC_RIGHT_READ and RC_RIGHT_WRITE"
+			     : d->rights == RC_RIGHT_READ  ? " with RC_RIGHT_READ"
+			     : d->rights == RC_RIGHT_WRITE ? " with RC_RIGHT_WRITE"
+							   : "";
 	if (d->rights == RC_RIGHT_SEND)
 		rights = " with RC_RIGHT_SEND";
 	else if (d->rights == RC_RIGHT_RECV)
@@ -312,7 +316,9 @@ static const char *target_words(const struct rc_op_desc *d, char *buf, size_t si
 	switch (d->target) {
 	case RC_TK_NONE: snprintf(buf, size, "none: `sqe->handle` must be 0"); break;
 	case RC_TK_ANY: snprintf(buf, size, "`sqe->handle`: any open handle%s", rights); break;
-	case RC_TK_CHANNEL: snprintf(buf, size, "`sqe->handle`: an open CHANNEL handle%s", rights); break;
+	case RC_TK_CHANNEL:
+		snprintf(buf, size, "`sqe->handle`: an open CHANNEL handle%s", rights);
+		break;
 	default: snprintf(buf, size, "`sqe->handle`: an open FILE handle%s", rights);
 	}
 	return buf;
@@ -322,10 +328,16 @@ static const char *impl_words(unsigned impl)
 {
 	switch (impl) {
 	case RC_IMPL_ENGINE: return "every platform: the engine runs it itself";
-	case RC_IMPL_PLATFORM: return "every platform, through its handler (the hosted server and the ringcall kernel)";
-	case RC_IMPL_HOSTED: return "the hosted runtime (ringcall-server, in-process rings); the ringcall kernel answers -EOPNOTSUPP";
+	case RC_IMPL_PLATFORM:
+		return "every platform, through its handler (the hosted server and the ringcall "
+		       "kernel)";
+	case RC_IMPL_HOSTED:
+		return "the hosted runtime (ringcall-server, in-process rings); the ringcall "
+		       "kernel answers -EOPNOTSUPP";
 	case RC_IMPL_KERNEL: return "the ringcall kernel; the hosted runtime answers -EOPNOTSUPP";
-	case RC_IMPL_IPC: return "the engine, on platforms that give it the cross-ring hooks (the hosted runtime; the ringcall kernel answers -EOPNOTSUPP for now)";
+	case RC_IMPL_IPC:
+		return "the engine, on platforms that give it the cross-ring hooks (the hosted "
+		       "runtime; the ringcall kernel answers -EOPNOTSUPP for now)";
 	default: return "another kernel (impl OTHER): no platform in this tree offers it";
 	}
 }
@@ -349,7 +361,8 @@ static unsigned op_errors(const struct opstr *o, const struct rc_op_desc *d, str
 	unsigned n = 0;
 	char t[512];
 
-	add_err(rows, &n, RC_EINVAL, "an unknown RC_SQE_* flag, or a reserved SQE field or argument byte is not 0");
+	add_err(rows, &n, RC_EINVAL,
+		"an unknown RC_SQE_* flag, or a reserved SQE field or argument byte is not 0");
 	if (d->target == RC_TK_NONE)
 		add_err(rows, &n, RC_EINVAL, "`sqe->handle` is not 0");
 	for (unsigned i = 0; i < d->nfields; i++) {
@@ -374,21 +387,26 @@ static unsigned op_errors(const struct opstr *o, const struct rc_op_desc *d, str
 
 		if (fd->kind != RC_FK_UIN && fd->kind != RC_FK_UOUT)
 			continue;
-		snprintf(t, sizeof(t), "`%s` to `%s` + `%s` is not inside the caller's %smemory, or wraps around",
+		snprintf(t, sizeof(t),
+			 "`%s` to `%s` + `%s` is not inside the caller's %smemory, or wraps around",
 			 fd->name, fd->name, fd->len_field,
 			 fd->kind == RC_FK_UOUT ? "writable " : "");
 		add_err(rows, &n, RC_EFAULT, t);
 	}
 	if (d->target != RC_TK_NONE)
-		add_err(rows, &n, RC_EBADF, d->rights ? "`sqe->handle` names no open handle of the right type, or it lacks the rights"
-						     : "`sqe->handle` names no open handle of the right type");
+		add_err(rows, &n, RC_EBADF,
+			d->rights ? "`sqe->handle` names no open handle of the right type, or it "
+				    "lacks the rights"
+				  : "`sqe->handle` names no open handle of the right type");
 	add_err(rows, &n, RC_EACCES, "RESTRICT left this opcode out of the ring's allow-list");
 	if (d->impl != RC_IMPL_ENGINE)
-		add_err(rows, &n, RC_EOPNOTSUPP, "this platform has no handler for it (PROBE leaves it out)");
+		add_err(rows, &n, RC_EOPNOTSUPP,
+			"this platform has no handler for it (PROBE leaves it out)");
 	for (unsigned i = 0; i < NEXTRA; i++)
 		if (extra_errs[i].op == o->num)
 			add_err(rows, &n, extra_errs[i].err, extra_errs[i].when);
-	add_err(rows, &n, RC_ECANCELED, "an earlier entry of its LINK chain failed, or a CANCEL matched it");
+	add_err(rows, &n, RC_ECANCELED,
+		"an earlier entry of its LINK chain failed, or a CANCEL matched it");
 	return n;
 }
 
@@ -404,8 +422,12 @@ static void prep_proto(char *buf, size_t size, const struct opstr *o, const stru
 
 		switch (d->fields[i].kind) {
 		case RC_FK_RSVD: break;
-		case RC_FK_UIN: l += (size_t)snprintf(buf + l, size - l, ", const void *%s", fs->name); break;
-		case RC_FK_UOUT: l += (size_t)snprintf(buf + l, size - l, ", void *%s", fs->name); break;
+		case RC_FK_UIN:
+			l += (size_t)snprintf(buf + l, size - l, ", const void *%s", fs->name);
+			break;
+		case RC_FK_UOUT:
+			l += (size_t)snprintf(buf + l, size - l, ", void *%s", fs->name);
+			break;
 		default: l += (size_t)snprintf(buf + l, size - l, ", %s %s", fs->ctype, fs->name);
 		}
 	}
@@ -442,7 +464,9 @@ static void md_op(FILE *f, const char *def, const struct opstr *o)
 	fprintf(f, "- Prep helper: `%s` (`rc_prep_%s(3)`)\n", buf, o->name);
 	fprintf(f, "- Target: %s\n", target_words(d, buf, sizeof(buf)));
 	fprintf(f, "- Implemented by: %s\n", impl_words(d->impl));
-	fprintf(f, "- Arguments: `struct rc_args_%s`, %u of the %u argument bytes (the rest must be 0)\n\n",
+	fprintf(f,
+		"- Arguments: `struct rc_args_%s`, %u of the %u argument bytes (the rest must be "
+		"0)\n\n",
 		o->name, args_bytes(d), RC_ARGS_BYTES);
 	fprintf(f, "| Offset | Field | Type | Kind | Rule |\n|---:|---|---|---|---|\n");
 	for (unsigned i = 0; i < d->nfields; i++) {
@@ -454,7 +478,8 @@ static void md_op(FILE *f, const char *def, const struct opstr *o)
 	}
 	fprintf(f, "\nErrors:\n\n| Error | When |\n|---|---|\n");
 	for (unsigned i = 0; i < n; i++)
-		fprintf(f, "| -%s (%d) | %s |\n", rc_err_name(-rows[i].err), rows[i].err, rows[i].text);
+		fprintf(f, "| -%s (%d) | %s |\n", rc_err_name(-rows[i].err), rows[i].err,
+			rows[i].text);
 	fprintf(f, "\n");
 	free(desc);
 }
@@ -463,19 +488,22 @@ static void write_md(const char *out, const char *def)
 {
 	FILE *f = create(out, "docs", "syscalls.md");
 
-	fprintf(f, "# ringcall system calls\n\n"
-		   "<!-- Generated by tools/gendoc.c from include/ringcall/syscalls.def: do not edit;\n"
-		   "     run `make reference`. -->\n\n"
-		   "Every syscall in the table (`include/ringcall/syscalls.def`, ABI %u): its opcode,\n"
-		   "what it does, the prep helper that fills an SQE for it, the handle it needs,\n"
-		   "which platforms implement it, its argument struct field by field and every\n"
-		   "error it can complete with. The engine checks every field before anything\n"
-		   "runs (decode, then invoke); a rejected entry completes with the error shown\n"
-		   "and `rc_explain()` names the field and the bound.\n\n"
-		   "Field kinds: INT (integer within bounds), ENUM (below a count), FLAGS (bits\n"
-		   "within a mask), LEN (the length of one buffer field, within bounds), UIN and\n"
-		   "UOUT (the address of a buffer the kernel reads or writes), RSVD (must be 0).\n"
-		   "Results are `>= 0` on success or a negative errno (Linux numbers, `RC_E*`).\n\n",
+	fprintf(f,
+		"# ringcall system calls\n\n"
+		"<!-- Generated by tools/gendoc.c from include/ringcall/syscalls.def: do not "
+		"edit;\n"
+		"     run `make reference`. -->\n\n"
+		"Every syscall in the table (`include/ringcall/syscalls.def`, ABI %u): its "
+		"opcode,\n"
+		"what it does, the prep helper that fills an SQE for it, the handle it needs,\n"
+		"which platforms implement it, its argument struct field by field and every\n"
+		"error it can complete with. The engine checks every field before anything\n"
+		"runs (decode, then invoke); a rejected entry completes with the error shown\n"
+		"and `rc_explain()` names the field and the bound.\n\n"
+		"Field kinds: INT (integer within bounds), ENUM (below a count), FLAGS (bits\n"
+		"within a mask), LEN (the length of one buffer field, within bounds), UIN and\n"
+		"UOUT (the address of a buffer the kernel reads or writes), RSVD (must be 0).\n"
+		"Results are `>= 0` on success or a negative errno (Linux numbers, `RC_E*`).\n\n",
 		RC_ABI_VERSION);
 	fprintf(f, "| Op | Name | Summary | Target | Implemented by |\n|---:|---|---|---|---|\n");
 	for (unsigned i = 0; i < NOPS; i++) {
@@ -483,12 +511,17 @@ static void write_md(const char *out, const char *def)
 
 		fprintf(f, "| %u | [%s](#%u-%s) | %s | %s%s | %s |\n", ops[i].num, ops[i].NAME,
 			ops[i].num, lower(ops[i].NAME), ops[i].summary,
-			d->target == RC_TK_NONE ? "none" : d->target == RC_TK_ANY ? "any handle"
-			: d->target == RC_TK_CHANNEL ? "CHANNEL" : "FILE",
-			d->rights == RC_RIGHT_READ ? " (READ)" : d->rights == RC_RIGHT_WRITE ? " (WRITE)"
-			: d->rights == RC_RIGHT_SEND ? " (SEND)" : d->rights == RC_RIGHT_RECV ? " (RECV)"
-			: d->rights == RC_RIGHT_DUP ? " (DUP)"
-			: d->rights == RC_RIGHT_TRANSFER ? " (TRANSFER)" : "",
+			d->target == RC_TK_NONE	     ? "none"
+			: d->target == RC_TK_ANY     ? "any handle"
+			: d->target == RC_TK_CHANNEL ? "CHANNEL"
+						     : "FILE",
+			d->rights == RC_RIGHT_READ	 ? " (READ)"
+			: d->rights == RC_RIGHT_WRITE	 ? " (WRITE)"
+			: d->rights == RC_RIGHT_SEND	 ? " (SEND)"
+			: d->rights == RC_RIGHT_RECV	 ? " (RECV)"
+			: d->rights == RC_RIGHT_DUP	 ? " (DUP)"
+			: d->rights == RC_RIGHT_TRANSFER ? " (TRANSFER)"
+							 : "",
 			impl_short(d->impl));
 	}
 	fprintf(f, "\n");
@@ -506,8 +539,9 @@ static void man_head(FILE *f, const char *name, int section)
 	for (i = 0; name[i] && i + 1 < sizeof(up); i++)
 		up[i] = (char)toupper((unsigned char)name[i]);
 	up[i] = 0;
-	fprintf(f, ".\\\" Generated by tools/gendoc.c from the ringcall headers: do not edit.\n"
-		   ".TH %s %d \"\" \"ringcall %s\" \"ringcall manual\"\n",
+	fprintf(f,
+		".\\\" Generated by tools/gendoc.c from the ringcall headers: do not edit.\n"
+		".TH %s %d \"\" \"ringcall %s\" \"ringcall manual\"\n",
 		up, section, RC_VERSION_STRING);
 }
 
@@ -527,12 +561,13 @@ static void man_op(const char *out, const char *def, const struct opstr *o)
 	prep_proto(buf, sizeof(buf), o, d);
 	fprintf(f, ".SH SYNOPSIS\n.nf\n.B #include <ringcall/ringcall.h>\n.PP\n");
 	troff(f, buf);
-	fprintf(f, ".PP\nstruct rc_args_%s {   /* opcode RC_OP_%s = %u */\n", o->name, o->NAME, o->num);
+	fprintf(f, ".PP\nstruct rc_args_%s {   /* opcode RC_OP_%s = %u */\n", o->name, o->NAME,
+		o->num);
 	for (unsigned i = 0; i < d->nfields; i++)
 		fprintf(f, "    %s %s;\n", o->fields[i].ctype, o->fields[i].name);
 	fprintf(f, "};\n.fi\n.SH DESCRIPTION\n");
-	fprintf(f, "Fills an SQE for the ringcall system call %s (opcode %u): %s.\n", o->NAME, o->num,
-		o->summary);
+	fprintf(f, "Fills an SQE for the ringcall system call %s (opcode %u): %s.\n", o->NAME,
+		o->num, o->summary);
 	if (*desc) {
 		fprintf(f, ".PP\n");
 		troff(f, desc);
@@ -544,8 +579,9 @@ static void man_op(const char *out, const char *def, const struct opstr *o)
 		char rule[256];
 
 		field_rule(rule, sizeof(rule), &o->fields[i], &d->fields[i]);
-		fprintf(f, ".TP\n.B %s\n%s at offset %u, %s: ", d->fields[i].name, ctype_short(&d->fields[i]),
-			d->fields[i].offset, kind_name(d->fields[i].kind));
+		fprintf(f, ".TP\n.B %s\n%s at offset %u, %s: ", d->fields[i].name,
+			ctype_short(&d->fields[i]), d->fields[i].offset,
+			kind_name(d->fields[i].kind));
 		troff(f, rule);
 	}
 	fprintf(f, ".SH ERRORS\nThe CQE's res is one of:\n");
@@ -588,7 +624,8 @@ static unsigned parse_header(const char *path, struct func *fns, unsigned max)
 			comment = NULL; /* a blank line ends a group */
 		} else if (isalpha((unsigned char)*p) && strncmp(p, "typedef", 7) &&
 			   strncmp(p, "extern", 6) && memchr(p, '(', (size_t)(eol - p)) &&
-			   !(memchr(p, '{', (size_t)(eol - p)) && !memchr(p, ')', (size_t)(eol - p)))) {
+			   !(memchr(p, '{', (size_t)(eol - p)) &&
+			     !memchr(p, ')', (size_t)(eol - p)))) {
 			char *paren = strchr(p, '('), *q = paren, *stop;
 			struct func *fn = &fns[n];
 			size_t l = 0;
@@ -611,7 +648,8 @@ static unsigned parse_header(const char *path, struct func *fns, unsigned max)
 					l--;
 				fn->proto[l] = 0;
 				if (!strncmp(fn->proto, "static inline ", 14))
-					memmove(fn->proto, fn->proto + 14, strlen(fn->proto + 14) + 1);
+					memmove(fn->proto, fn->proto + 14,
+						strlen(fn->proto + 14) + 1);
 				strcat(fn->proto, ";");
 				fn->desc = comment ? comment : (char *)"";
 				n++;
@@ -653,8 +691,8 @@ static void man_func(const char *out, const struct func *fn, const struct func *
 	troff(f, *fn->desc ? fn->desc : "Not described in its header.");
 	fprintf(f, ".SH SEE ALSO\n");
 	for (unsigned i = 0; i < n; i++)
-		if (&all[i] != fn && !strcmp(all[i].header, fn->header) && all[i].desc == fn->desc &&
-		    *fn->desc)
+		if (&all[i] != fn && !strcmp(all[i].header, fn->header) &&
+		    all[i].desc == fn->desc && *fn->desc)
 			fprintf(f, ".BR %s (3),\n", all[i].name);
 	fprintf(f, ".BR ringcall (7)\n");
 	fclose(f);
@@ -665,20 +703,21 @@ static void man_overview(const char *out, const struct func *fns, unsigned n)
 	FILE *f = create(out, "man/man7", "ringcall.7");
 
 	man_head(f, "ringcall", 7);
-	fprintf(f, ".SH NAME\nringcall \\- system calls through shared-memory rings\n"
-		   ".SH DESCRIPTION\n"
-		   "A program writes requests (SQEs) into a submission ring and reads results (CQEs)\n"
-		   "from a completion ring; the kernel side (the engine) validates every argument of\n"
-		   "every entry against one table before it runs anything. The user library is\n"
-		   ".B libringcall\n"
-		   "(pkg-config ringcall); on Linux,\n.B libringcall-hosted\n"
-		   "(pkg-config ringcall-hosted) connects to\n.BR ringcall-server (1)\n"
-		   "or runs a ring in-process. ABI version %u, library version %s.\n"
-		   ".SH SYSTEM CALLS\nOne page per syscall, named after its prep helper:\n",
+	fprintf(f,
+		".SH NAME\nringcall \\- system calls through shared-memory rings\n"
+		".SH DESCRIPTION\n"
+		"A program writes requests (SQEs) into a submission ring and reads results (CQEs)\n"
+		"from a completion ring; the kernel side (the engine) validates every argument of\n"
+		"every entry against one table before it runs anything. The user library is\n"
+		".B libringcall\n"
+		"(pkg-config ringcall); on Linux,\n.B libringcall-hosted\n"
+		"(pkg-config ringcall-hosted) connects to\n.BR ringcall-server (1)\n"
+		"or runs a ring in-process. ABI version %u, library version %s.\n"
+		".SH SYSTEM CALLS\nOne page per syscall, named after its prep helper:\n",
 		RC_ABI_VERSION, RC_VERSION_STRING);
 	for (unsigned i = 0; i < NOPS; i++)
-		fprintf(f, ".TP\n.BR rc_prep_%s (3)\n%u %s: %s\n", ops[i].name, ops[i].num, ops[i].NAME,
-			ops[i].summary);
+		fprintf(f, ".TP\n.BR rc_prep_%s (3)\n%u %s: %s\n", ops[i].name, ops[i].num,
+			ops[i].NAME, ops[i].summary);
 	fprintf(f, ".SH FUNCTIONS\n");
 	for (unsigned i = 0; i < n; i++)
 		fprintf(f, ".BR %s (3)%s\n", fns[i].name, i + 1 < n ? "," : "");

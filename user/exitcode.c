@@ -1,5 +1,5 @@
 /* exitcode - returning from main must exit with that value. */
 int main(void)
 {
-    return 42;
+	return 42;
 }

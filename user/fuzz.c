@@ -33,17 +33,17 @@
 #include "ulib.h"
 #include "ringcall/table_walk.h"
 
-#define ARENA       0x500000000ul   /* MAP, UNMAP, RING_CREATE land here */
-#define ARENA_PAGES 64
-#define SCRATCH     0x540000000ul   /* our tracked scratch ring */
-#define VICTIM      0x548000000ul   /* rings made to be closed */
-#define VICTIM2     0x550000000ul
-#define KERNEL_VA   0xffffffff80100000ul
-#define FUZZ_EXIT   42              /* EXIT's status, exitcode's too */
-#define MAXB        14              /* entries per batch (+ marker) */
-#define MARK        (UINT64_C(1) << 63)
-#define MAX_LOOSE   6
-#define MAX_FUZZ_KIDS 3           /* spawn a child fuzzer only below this many children */
+#define ARENA	      0x500000000ul /* MAP, UNMAP, RING_CREATE land here */
+#define ARENA_PAGES   64
+#define SCRATCH	      0x540000000ul /* our tracked scratch ring */
+#define VICTIM	      0x548000000ul /* rings made to be closed */
+#define VICTIM2	      0x550000000ul
+#define KERNEL_VA     0xffffffff80100000ul
+#define FUZZ_EXIT     42 /* EXIT's status, exitcode's too */
+#define MAXB	      14 /* entries per batch (+ marker) */
+#define MARK	      (UINT64_C(1) << 63)
+#define MAX_LOOSE     6
+#define MAX_FUZZ_KIDS 3 /* spawn a child fuzzer only below this many children */
 
 static uint64_t rng;
 static bool child, klife;
@@ -51,18 +51,21 @@ static const char *flags_arg = "";
 static uint64_t target, sqes, batches;
 static uint64_t next_data = 1;
 
-static char inbuf[4096 + 64];           /* UIN: dots (a console write prints dots) */
-static uint8_t outbuf[4096 + 64];       /* UOUT: the kernel scribbles here */
-static char argvbuf[128];               /* SPAWN's argv */
+static char inbuf[4096 + 64];	  /* UIN: dots (a console write prints dots) */
+static uint8_t outbuf[4096 + 64]; /* UOUT: the kernel scribbles here */
+static char argvbuf[128];	  /* SPAWN's argv */
 
 /* Rings made by fuzzed RING_CREATEs: only closed, written to by the kernel, never read. */
-static struct { uint32_t h; uint64_t addr; } loose[MAX_LOOSE];
+static struct {
+	uint32_t h;
+	uint64_t addr;
+} loose[MAX_LOOSE];
 static int nloose, kids;
 
-struct tring {                          /* a ring whose every CQE we account for */
-    struct rc_ring *r;
-    uint32_t h;
-    bool main;
+struct tring { /* a ring whose every CQE we account for */
+	struct rc_ring *r;
+	uint32_t h;
+	bool main;
 };
 static struct tring mainr, scratch;
 static struct rc_ring scratch_ring;
@@ -72,20 +75,26 @@ static bool have_scratch;
 
 static uint64_t rnd(void)
 {
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
 }
-static uint32_t below(uint32_t n) { return (uint32_t)(rnd() % n); }
-static bool one_in(uint32_t n) { return below(n) == 0; }
+static uint32_t below(uint32_t n)
+{
+	return (uint32_t)(rnd() % n);
+}
+static bool one_in(uint32_t n)
+{
+	return below(n) == 0;
+}
 
 static uint64_t parse_u64(const char *s)
 {
-    uint64_t v = 0;
-    while (*s >= '0' && *s <= '9')
-        v = v * 10 + (uint64_t)(*s++ - '0');
-    return v;
+	uint64_t v = 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
 }
 
 /* A failure: noted now, printed by flush_fails once no DRAIN'd marker
@@ -93,20 +102,22 @@ static uint64_t parse_u64(const char *s)
  * it points at holds something else). */
 static char faillog[2048];
 static unsigned faillen;
-#define FAIL(fmt, ...)                                                          \
-    do {                                                                        \
-        if (faillen < sizeof(faillog))                                          \
-            faillen += (unsigned)snprintf(faillog + faillen, sizeof(faillog) - faillen, \
-                "fuzz %s: " fmt " (batch %lu, sqe %lu)\n", child ? "child" : "main", \
-                ##__VA_ARGS__, (unsigned long)batches, (unsigned long)sqes);    \
-        rt_fails++;                                                             \
-    } while (0)
+#define FAIL(fmt, ...)                                                                           \
+	do {                                                                                     \
+		if (faillen < sizeof(faillog))                                                   \
+			faillen += (unsigned)snprintf(                                           \
+				faillog + faillen, sizeof(faillog) - faillen,                    \
+				"fuzz %s: " fmt " (batch %lu, sqe %lu)\n",                       \
+				child ? "child" : "main", ##__VA_ARGS__, (unsigned long)batches, \
+				(unsigned long)sqes);                                            \
+		rt_fails++;                                                                      \
+	} while (0)
 
 static void flush_fails(void)
 {
-    if (faillen)
-        rt_write(faillog, faillen < sizeof(faillog) ? faillen : sizeof(faillog) - 1);
-    faillen = 0;
+	if (faillen)
+		rt_write(faillog, faillen < sizeof(faillog) ? faillen : sizeof(faillog) - 1);
+	faillen = 0;
 }
 
 /* ---- building one entry from the table ---- */
@@ -115,229 +126,235 @@ static void flush_fails(void)
  * another ring, the arena (mapped or not), wrapping, at the top. */
 static uint64_t pick_ptr(bool out)
 {
-    switch (below(10)) {
-    case 0: return 0x1000;
-    case 1: return KERNEL_VA;
-    case 2: return (uintptr_t)&pick_ptr;                        /* read-only code */
-    case 3: return nloose ? loose[below(nloose)].addr : ARENA;  /* ring memory */
-    case 4: return out ? (uintptr_t)outbuf : (uintptr_t)rt_ring.hdr; /* reading our ring is harmless */
-    case 5: return ARENA + (uint64_t)below(ARENA_PAGES) * 4096 + below(2) * below(4096);
-    case 6: return UINT64_MAX - below(8);
-    case 7: return 0x00007ffffffff000ul + below(4096);
-    default: return out ? (uintptr_t)outbuf : (uintptr_t)inbuf;
-    }
+	switch (below(10)) {
+	case 0: return 0x1000;
+	case 1: return KERNEL_VA;
+	case 2: return (uintptr_t)&pick_ptr;			   /* read-only code */
+	case 3: return nloose ? loose[below(nloose)].addr : ARENA; /* ring memory */
+	case 4:
+		return out ? (uintptr_t)outbuf
+			   : (uintptr_t)rt_ring.hdr; /* reading our ring is harmless */
+	case 5: return ARENA + (uint64_t)below(ARENA_PAGES) * 4096 + below(2) * below(4096);
+	case 6: return UINT64_MAX - below(8);
+	case 7: return 0x00007ffffffff000ul + below(4096);
+	default: return out ? (uintptr_t)outbuf : (uintptr_t)inbuf;
+	}
 }
 
 /* Break or randomise field fd of the entry for op d. */
 static void mutate_field(const struct rc_op_desc *d, const struct rc_field_desc *fd,
-                         struct rc_sqe *s)
+			 struct rc_sqe *s)
 {
-    struct rc_breakage b[4];
-    unsigned nb = rc_field_scalar_breakages(fd, b);
-    uint64_t max = rc_field_type_max(fd) | (fd->is_signed ? UINT64_C(1) << (fd->size * 8 - 1) : 0);
-    switch (below(4)) {
-    case 0:
-        if (nb) {
-            rc_field_put(s, fd, b[below(nb)].value);
-            return;
-        }
-        /* fall through */
-    case 1:
-        if (fd->kind == RC_FK_UIN || fd->kind == RC_FK_UOUT) {
-            rc_field_put(s, fd, pick_ptr(fd->kind == RC_FK_UOUT));
-            if (one_in(2))
-                rc_field_put(s, rc_field_len_of(d, fd), rc_field_len_of(d, fd)->b);
-            return;
-        }
-        rc_field_put(s, fd, one_in(2) ? fd->a : fd->b);
-        return;
-    default:
-        rc_field_put(s, fd, rnd() & max);
-    }
+	struct rc_breakage b[4];
+	unsigned nb = rc_field_scalar_breakages(fd, b);
+	uint64_t max = rc_field_type_max(fd) |
+		       (fd->is_signed ? UINT64_C(1) << (fd->size * 8 - 1) : 0);
+	switch (below(4)) {
+	case 0:
+		if (nb) {
+			rc_field_put(s, fd, b[below(nb)].value);
+			return;
+		}
+		/* fall through */
+	case 1:
+		if (fd->kind == RC_FK_UIN || fd->kind == RC_FK_UOUT) {
+			rc_field_put(s, fd, pick_ptr(fd->kind == RC_FK_UOUT));
+			if (one_in(2))
+				rc_field_put(s, rc_field_len_of(d, fd), rc_field_len_of(d, fd)->b);
+			return;
+		}
+		rc_field_put(s, fd, one_in(2) ? fd->a : fd->b);
+		return;
+	default: rc_field_put(s, fd, rnd() & max);
+	}
 }
 
 /* Read field fd back (little-endian, zero-extended). */
 static uint64_t field_get(const struct rc_sqe *s, const struct rc_field_desc *fd)
 {
-    uint64_t v = 0;
-    memcpy(&v, s->args.raw + fd->offset, fd->size);
-    return v;
+	uint64_t v = 0;
+	memcpy(&v, s->args.raw + fd->offset, fd->size);
+	return v;
 }
 
 static const struct rc_field_desc *field_named(const struct rc_op_desc *d, const char *name)
 {
-    for (unsigned i = 0; i < d->nfields; i++)
-        if (strcmp(d->fields[i].name, name) == 0)
-            return &d->fields[i];
-    return NULL;
+	for (unsigned i = 0; i < d->nfields; i++)
+		if (strcmp(d->fields[i].name, name) == 0)
+			return &d->fields[i];
+	return NULL;
 }
 
 /* SPAWN's argv: a child fuzzer (main only, a few at a time), a quiet
  * program, one that exits FUZZ_EXIT, a missing one, or garbage. */
 static uint32_t pick_argv(void)
 {
-    char seed[24], count[24];
-    uint32_t k = below(8);
-    if (k == 0 && !child && kids < MAX_FUZZ_KIDS) {
-        snprintf(seed, sizeof(seed), "%lu", (unsigned long)rnd());
-        snprintf(count, sizeof(count), "%u", 200 + below(800));
-        const char *av[] = { "fuzz", "c", seed, count, flags_arg[0] ? flags_arg : "-", NULL };
-        return rt_pack_argv(argvbuf, sizeof(argvbuf), av);
-    }
-    static const char *const progs[][3] = {
-        { "hello", "-q", NULL }, { "exitcode", NULL, NULL }, { "nosuchprogram", NULL, NULL },
-    };
-    if (k < 7)
-        return rt_pack_argv(argvbuf, sizeof(argvbuf), progs[k % 3]);
-    memset(argvbuf, 'x', 16);                   /* not NUL-terminated */
-    return 16;
+	char seed[24], count[24];
+	uint32_t k = below(8);
+	if (k == 0 && !child && kids < MAX_FUZZ_KIDS) {
+		snprintf(seed, sizeof(seed), "%lu", (unsigned long)rnd());
+		snprintf(count, sizeof(count), "%u", 200 + below(800));
+		const char *av[] = {
+			"fuzz", "c", seed, count, flags_arg[0] ? flags_arg : "-", NULL
+		};
+		return rt_pack_argv(argvbuf, sizeof(argvbuf), av);
+	}
+	static const char *const progs[][3] = {
+		{ "hello", "-q", NULL },
+		{ "exitcode", NULL, NULL },
+		{ "nosuchprogram", NULL, NULL },
+	};
+	if (k < 7)
+		return rt_pack_argv(argvbuf, sizeof(argvbuf), progs[k % 3]);
+	memset(argvbuf, 'x', 16); /* not NUL-terminated */
+	return 16;
 }
 
 /* What an entry was, to account for its CQE. */
 struct pend {
-    uint64_t data;
-    uint8_t op, flags;
-    bool done;
-    uint64_t addr;      /* RING_CREATE: where */
-    uint32_t handle;    /* CLOSE: which */
+	uint64_t data;
+	uint8_t op, flags;
+	bool done;
+	uint64_t addr;	 /* RING_CREATE: where */
+	uint32_t handle; /* CLOSE: which */
 };
 
 /* Shape entry s (op d, on ring t) so the run stays accountable. */
 static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s, struct pend *p)
 {
-    const struct rc_field_desc *f;
-    switch (d->opcode) {
-    case RC_OP_EXIT:
-        if (!child || !one_in(4)) {             /* the main process must live on */
-            rc_sqe_init(s, RC_OP_NOP, 0);
-            break;
-        }
-        if (field_get(s, field_named(d, "status")) <= 255)
-            rc_field_put(s, field_named(d, "status"), FUZZ_EXIT);
-        break;
-    case RC_OP_CONSOLE_READ:                    /* parks for input: only with its cancel */
-    case RC_OP_RESTRICT:                        /* would lock our own ring */
-        if (t->main || d->opcode == RC_OP_CONSOLE_READ)
-            rc_sqe_init(s, RC_OP_GETPID, 0);
-        break;
-    case RC_OP_TIMEOUT:
-        /* Bounded (ns > 0 unless count is 0 too), and mostly due at once:
+	const struct rc_field_desc *f;
+	switch (d->opcode) {
+	case RC_OP_EXIT:
+		if (!child || !one_in(4)) { /* the main process must live on */
+			rc_sqe_init(s, RC_OP_NOP, 0);
+			break;
+		}
+		if (field_get(s, field_named(d, "status")) <= 255)
+			rc_field_put(s, field_named(d, "status"), FUZZ_EXIT);
+		break;
+	case RC_OP_CONSOLE_READ: /* parks for input: only with its cancel */
+	case RC_OP_RESTRICT:	 /* would lock our own ring */
+		if (t->main || d->opcode == RC_OP_CONSOLE_READ)
+			rc_sqe_init(s, RC_OP_GETPID, 0);
+		break;
+	case RC_OP_TIMEOUT:
+		/* Bounded (ns > 0 unless count is 0 too), and mostly due at once:
          * the wait fires due TIMEOUTs itself; a later one costs a tick. */
-        f = field_named(d, "ns");
-        if (field_get(s, f) <= (UINT64_C(1) << 62) &&
-            (field_get(s, f) > 3000000 || (field_get(s, f) == 0 && field_get(s, field_named(d, "count")))))
-            rc_field_put(s, f, one_in(64) ? 1 + below(3000000) : 1 + below(100));
-        break;
-    case RC_OP_WAIT:                            /* never parks: a second WAIT could wait forever */
-        f = field_named(d, "flags");
-        rc_field_put(s, f, field_get(s, f) | RC_WAIT_NOHANG);
-        break;
-    case RC_OP_CONSOLE_WRITE: {
-        /* A dot at most (the serial line is slow), and never bytes that
+		f = field_named(d, "ns");
+		if (field_get(s, f) <= (UINT64_C(1) << 62) &&
+		    (field_get(s, f) > 3000000 ||
+		     (field_get(s, f) == 0 && field_get(s, field_named(d, "count")))))
+			rc_field_put(s, f, one_in(64) ? 1 + below(3000000) : 1 + below(100));
+		break;
+	case RC_OP_WAIT: /* never parks: a second WAIT could wait forever */
+		f = field_named(d, "flags");
+		rc_field_put(s, f, field_get(s, f) | RC_WAIT_NOHANG);
+		break;
+	case RC_OP_CONSOLE_WRITE: {
+		/* A dot at most (the serial line is slow), and never bytes that
          * are not dots (the log is text): other readable memory gets len 0. */
-        uint64_t a = field_get(s, field_named(d, "buf"));
-        bool dots = a >= (uintptr_t)inbuf && a < (uintptr_t)inbuf + sizeof(inbuf) - 1;
-        bool faults = a < 0x10000 || a >= 0x0000800000000000ul;   /* never mapped */
-        f = field_named(d, "len");
-        if (field_get(s, f) <= RC_CONSOLE_MAX)
-            rc_field_put(s, f, dots || faults ? below(2) : 0);
-        break;
-    }
-    case RC_OP_CLOSE:                           /* never a ring we account on */
-        s->handle = nloose && !one_in(4) ? loose[below(nloose)].h : (uint32_t)rnd() & 0x7fff000f;
-        if (s->handle == mainr.h || (have_scratch && s->handle == scratch.h))
-            s->handle = 0;
-        p->handle = s->handle;
-        break;
-    case RC_OP_SPAWN:
-        if ((uintptr_t)field_get(s, field_named(d, "argv")) == (uintptr_t)inbuf) {
-            rc_field_put(s, field_named(d, "argv"), (uintptr_t)argvbuf);
-            uint32_t n = pick_argv();
-            rc_field_put(s, field_named(d, "argv_len"), n);
-        }
-        break;
-    default:
-        break;
-    }
-    /* Mutations may have aimed an out-buffer at memory we rely on: our
+		uint64_t a = field_get(s, field_named(d, "buf"));
+		bool dots = a >= (uintptr_t)inbuf && a < (uintptr_t)inbuf + sizeof(inbuf) - 1;
+		bool faults = a < 0x10000 || a >= 0x0000800000000000ul; /* never mapped */
+		f = field_named(d, "len");
+		if (field_get(s, f) <= RC_CONSOLE_MAX)
+			rc_field_put(s, f, dots || faults ? below(2) : 0);
+		break;
+	}
+	case RC_OP_CLOSE: /* never a ring we account on */
+		s->handle = nloose && !one_in(4) ? loose[below(nloose)].h
+						 : (uint32_t)rnd() & 0x7fff000f;
+		if (s->handle == mainr.h || (have_scratch && s->handle == scratch.h))
+			s->handle = 0;
+		p->handle = s->handle;
+		break;
+	case RC_OP_SPAWN:
+		if ((uintptr_t)field_get(s, field_named(d, "argv")) == (uintptr_t)inbuf) {
+			rc_field_put(s, field_named(d, "argv"), (uintptr_t)argvbuf);
+			uint32_t n = pick_argv();
+			rc_field_put(s, field_named(d, "argv_len"), n);
+		}
+		break;
+	default: break;
+	}
+	/* Mutations may have aimed an out-buffer at memory we rely on: our
      * rings (our CQEs stay ours), our stack (the top of the user half),
      * argv. The kernel writing there would be our bug, not its. */
-    const struct rc_op_desc *dd = rc_op_desc(s->opcode);
-    uint64_t sp = (uintptr_t)&dd;
-    for (unsigned i = 0; dd && i < dd->nfields; i++) {
-        if (dd->fields[i].kind != RC_FK_UOUT)
-            continue;
-        uint64_t a = field_get(s, &dd->fields[i]);
-        if ((a >= RK_RING0_ADDR && a < RK_RING0_ADDR + 0x100000) || (a >= SCRATCH && a < SCRATCH + 0x100000) ||
-            (a >= (uintptr_t)argvbuf && a < (uintptr_t)argvbuf + sizeof(argvbuf)) ||
-            (a >= (sp & ~0xffffful) - 0x100000 && a < 0x0000800000000000ul))
-            rc_field_put(s, &dd->fields[i], (uintptr_t)outbuf);
-    }
-    p->op = s->opcode;
-    if (s->opcode == RC_OP_RING_CREATE)
-        p->addr = field_get(s, field_named(d, "addr"));
+	const struct rc_op_desc *dd = rc_op_desc(s->opcode);
+	uint64_t sp = (uintptr_t)&dd;
+	for (unsigned i = 0; dd && i < dd->nfields; i++) {
+		if (dd->fields[i].kind != RC_FK_UOUT)
+			continue;
+		uint64_t a = field_get(s, &dd->fields[i]);
+		if ((a >= RK_RING0_ADDR && a < RK_RING0_ADDR + 0x100000) ||
+		    (a >= SCRATCH && a < SCRATCH + 0x100000) ||
+		    (a >= (uintptr_t)argvbuf && a < (uintptr_t)argvbuf + sizeof(argvbuf)) ||
+		    (a >= (sp & ~0xffffful) - 0x100000 && a < 0x0000800000000000ul))
+			rc_field_put(s, &dd->fields[i], (uintptr_t)outbuf);
+	}
+	p->op = s->opcode;
+	if (s->opcode == RC_OP_RING_CREATE)
+		p->addr = field_get(s, field_named(d, "addr"));
 }
 
 /* A random entry for ring t. */
 static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 {
-    const struct rc_op_desc *d = &rc_op_descs[below(RC_OP_COUNT)];
-    rc_sqe_baseline(d, s, 0, inbuf);
-    for (unsigned i = 0; i < d->nfields; i++)   /* outputs to the out buffer */
-        if (d->fields[i].kind == RC_FK_UOUT)
-            rc_field_put(s, &d->fields[i], (uintptr_t)outbuf);
-    /* Sane values where the baseline's minimum says little. */
-    switch (d->opcode) {
-    case RC_OP_MAP:
-    case RC_OP_UNMAP:
-        rc_field_put(s, field_named(d, "addr"), ARENA + (uint64_t)below(ARENA_PAGES) * 4096);
-        rc_field_put(s, field_named(d, "pages"), 1 + below(4));
-        if (d->opcode == RC_OP_MAP)
-            rc_field_put(s, field_named(d, "flags"), below(2));
-        break;
-    case RC_OP_RING_CREATE:
-        rc_field_put(s, field_named(d, "addr"), ARENA + (uint64_t)below(ARENA_PAGES) * 4096);
-        rc_field_put(s, field_named(d, "sq_entries"), 1u << below(5));
-        rc_field_put(s, field_named(d, "cq_entries"), one_in(2) ? 0 : 32);
-        rc_field_put(s, field_named(d, "flags"), one_in(3) ? RC_SETUP_POLL : 0);
-        break;
-    case RC_OP_NOP:
-        rc_field_put(s, field_named(d, "res"), one_in(4) ? (uint32_t)-(int32_t)(1 + below(200)) : below(100));
-        break;
-    case RC_OP_TIMEOUT:
-        rc_field_put(s, field_named(d, "ns"), one_in(64) ? below(2000000) : below(100));
-        rc_field_put(s, field_named(d, "count"), below(3));
-        rc_field_put(s, field_named(d, "flags"), one_in(6) ? RC_TIMEOUT_ABS : 0);
-        break;
-    case RC_OP_CANCEL:
-        rc_field_put(s, field_named(d, "target"), next_data - below(4));
-        rc_field_put(s, field_named(d, "flags"), below(2));
-        break;
-    case RC_OP_RESTRICT:
-        rc_field_put(s, field_named(d, "allow"), rnd() & RC_OPS_ALL);
-        break;
-    case RC_OP_WAIT:
-        rc_field_put(s, field_named(d, "info_len"), below(49));
-        break;
-    default:
-        break;
-    }
-    for (unsigned k = below(3); k > 0 && d->nfields; k--)    /* break 0-2 fields */
-        if (one_in(2))
-            mutate_field(d, &d->fields[below(d->nfields)], s);
-    if (one_in(40))
-        s->handle = (uint32_t)rnd();            /* a handle where none goes */
-    if (one_in(60))
-        s->rsvd0 = (uint16_t)(1 + below(100));
-    if (one_in(60))
-        s->rsvd1 = 1;
-    if (one_in(60))
-        s->args.raw[RC_ARGS_BYTES - 1 - below(8)] = 1;
-    if (one_in(50))
-        s->opcode = (uint8_t)(RC_OP_COUNT + below(256 - RC_OP_COUNT));
-    shape(t, d, s, p);
-    s->flags = (uint8_t)((one_in(4) ? RC_SQE_LINK : 0) | (one_in(24) ? RC_SQE_DRAIN : 0) |
-                         (one_in(8) ? RC_SQE_SKIP_SUCCESS : 0) | (one_in(128) ? 0x40 : 0));
+	const struct rc_op_desc *d = &rc_op_descs[below(RC_OP_COUNT)];
+	rc_sqe_baseline(d, s, 0, inbuf);
+	for (unsigned i = 0; i < d->nfields; i++) /* outputs to the out buffer */
+		if (d->fields[i].kind == RC_FK_UOUT)
+			rc_field_put(s, &d->fields[i], (uintptr_t)outbuf);
+	/* Sane values where the baseline's minimum says little. */
+	switch (d->opcode) {
+	case RC_OP_MAP:
+	case RC_OP_UNMAP:
+		rc_field_put(s, field_named(d, "addr"),
+			     ARENA + (uint64_t)below(ARENA_PAGES) * 4096);
+		rc_field_put(s, field_named(d, "pages"), 1 + below(4));
+		if (d->opcode == RC_OP_MAP)
+			rc_field_put(s, field_named(d, "flags"), below(2));
+		break;
+	case RC_OP_RING_CREATE:
+		rc_field_put(s, field_named(d, "addr"),
+			     ARENA + (uint64_t)below(ARENA_PAGES) * 4096);
+		rc_field_put(s, field_named(d, "sq_entries"), 1u << below(5));
+		rc_field_put(s, field_named(d, "cq_entries"), one_in(2) ? 0 : 32);
+		rc_field_put(s, field_named(d, "flags"), one_in(3) ? RC_SETUP_POLL : 0);
+		break;
+	case RC_OP_NOP:
+		rc_field_put(s, field_named(d, "res"),
+			     one_in(4) ? (uint32_t) - (int32_t)(1 + below(200)) : below(100));
+		break;
+	case RC_OP_TIMEOUT:
+		rc_field_put(s, field_named(d, "ns"), one_in(64) ? below(2000000) : below(100));
+		rc_field_put(s, field_named(d, "count"), below(3));
+		rc_field_put(s, field_named(d, "flags"), one_in(6) ? RC_TIMEOUT_ABS : 0);
+		break;
+	case RC_OP_CANCEL:
+		rc_field_put(s, field_named(d, "target"), next_data - below(4));
+		rc_field_put(s, field_named(d, "flags"), below(2));
+		break;
+	case RC_OP_RESTRICT: rc_field_put(s, field_named(d, "allow"), rnd() & RC_OPS_ALL); break;
+	case RC_OP_WAIT: rc_field_put(s, field_named(d, "info_len"), below(49)); break;
+	default: break;
+	}
+	for (unsigned k = below(3); k > 0 && d->nfields; k--) /* break 0-2 fields */
+		if (one_in(2))
+			mutate_field(d, &d->fields[below(d->nfields)], s);
+	if (one_in(40))
+		s->handle = (uint32_t)rnd(); /* a handle where none goes */
+	if (one_in(60))
+		s->rsvd0 = (uint16_t)(1 + below(100));
+	if (one_in(60))
+		s->rsvd1 = 1;
+	if (one_in(60))
+		s->args.raw[RC_ARGS_BYTES - 1 - below(8)] = 1;
+	if (one_in(50))
+		s->opcode = (uint8_t)(RC_OP_COUNT + below(256 - RC_OP_COUNT));
+	shape(t, d, s, p);
+	s->flags = (uint8_t)((one_in(4) ? RC_SQE_LINK : 0) | (one_in(24) ? RC_SQE_DRAIN : 0) |
+			     (one_in(8) ? RC_SQE_SKIP_SUCCESS : 0) | (one_in(128) ? 0x40 : 0));
 }
 
 /* ---- submitting a batch and accounting for it ---- */
@@ -349,52 +366,54 @@ static int npend;
 /* Account for entry s (described by p) in this batch: a unique user_data. */
 static void add(struct rc_sqe *s, struct pend *p)
 {
-    p->data = next_data++;
-    p->flags = s->flags;
-    p->done = false;
-    s->user_data = p->data;
-    npend++;
-    sqes++;
+	p->data = next_data++;
+	p->flags = s->flags;
+	p->done = false;
+	s->user_data = p->data;
+	npend++;
+	sqes++;
 }
 
 /* Account for one CQE of the batch; the marker returns true. */
 static bool account(const struct rc_cqe *c, uint64_t mark)
 {
-    if (c->user_data == mark)
-        return true;
-    if (c->user_data == RT_WRITE_DATA) {        /* one of our printf's writes failed */
-        FAIL("a console write of ours failed: %d", c->res);
-        return false;
-    }
-    for (int i = 0; i < npend; i++) {
-        struct pend *p = &pend[i];
-        if (p->data != c->user_data)
-            continue;
-        if (c->res >= 0)
-            ops_ok[p->op < RC_OP_COUNT ? p->op : RC_OP_COUNT]++;
-        else
-            ops_err[p->op < RC_OP_COUNT ? p->op : RC_OP_COUNT]++;
-        if (p->done)
-            FAIL("second CQE for %lu (op %u, res %d)", (unsigned long)p->data, p->op, c->res);
-        p->done = true;
-        if (p->op == RC_OP_RING_CREATE && c->res > 0) {
-            if (nloose < MAX_LOOSE)
-                loose[nloose++] = (__typeof__(loose[0])){ (uint32_t)c->res, p->addr };
-        } else if (p->op == RC_OP_CLOSE && c->res == 0) {
-            for (int k = 0; k < nloose; k++)
-                if (loose[k].h == p->handle)
-                    loose[k] = loose[--nloose];
-        } else if (p->op == RC_OP_SPAWN && c->res > 0) {
-            kids++;
-        } else if (p->op == RC_OP_WAIT && c->res >= 0) {
-            kids--;
-            if (c->res != 0 && c->res != FUZZ_EXIT)
-                FAIL("a child ended with status 0x%x", c->res);
-        }
-        return false;
-    }
-    FAIL("CQE for unknown user_data 0x%lx (res %d)", (unsigned long)c->user_data, c->res);
-    return false;
+	if (c->user_data == mark)
+		return true;
+	if (c->user_data == RT_WRITE_DATA) { /* one of our printf's writes failed */
+		FAIL("a console write of ours failed: %d", c->res);
+		return false;
+	}
+	for (int i = 0; i < npend; i++) {
+		struct pend *p = &pend[i];
+		if (p->data != c->user_data)
+			continue;
+		if (c->res >= 0)
+			ops_ok[p->op < RC_OP_COUNT ? p->op : RC_OP_COUNT]++;
+		else
+			ops_err[p->op < RC_OP_COUNT ? p->op : RC_OP_COUNT]++;
+		if (p->done)
+			FAIL("second CQE for %lu (op %u, res %d)", (unsigned long)p->data, p->op,
+			     c->res);
+		p->done = true;
+		if (p->op == RC_OP_RING_CREATE && c->res > 0) {
+			if (nloose < MAX_LOOSE)
+				loose[nloose++] = (__typeof__(loose[0])){ (uint32_t)c->res,
+									  p->addr };
+		} else if (p->op == RC_OP_CLOSE && c->res == 0) {
+			for (int k = 0; k < nloose; k++)
+				if (loose[k].h == p->handle)
+					loose[k] = loose[--nloose];
+		} else if (p->op == RC_OP_SPAWN && c->res > 0) {
+			kids++;
+		} else if (p->op == RC_OP_WAIT && c->res >= 0) {
+			kids--;
+			if (c->res != 0 && c->res != FUZZ_EXIT)
+				FAIL("a child ended with status 0x%x", c->res);
+		}
+		return false;
+	}
+	FAIL("CQE for unknown user_data 0x%lx (res %d)", (unsigned long)c->user_data, c->res);
+	return false;
 }
 
 /* Close the batch with a DRAIN'd NOP, submit, and reap until the marker:
@@ -402,66 +421,67 @@ static bool account(const struct rc_cqe *c, uint64_t mark)
  * by phase only (the timer or the poller completes the batch), else enter. */
 static void finish(struct tring *t, bool spin)
 {
-    uint64_t mark = MARK | next_data++;
-    struct rc_sqe *s = rc_get_sqe(t->r);
-    rc_prep_nop(s, 0);
-    rc_sqe_set_flags(s, RC_SQE_DRAIN);
-    rc_sqe_set_data(s, mark);
-    sqes++;
-    int ret = rc_submit(t->r);
-    if (ret < 0 && ret != -RC_EBUSY)
-        FAIL("submit: %d", ret);
-    for (bool seen = false; !seen;) {
-        struct rc_cqe *c;
-        if (spin) {
-            c = rt_spin_cqe(t->r, 20000000000ull);
-            if (!c) {
-                FAIL("no CQE within 20G cycles (batch %lu)", (unsigned long)batches);
-                break;
-            }
-        } else if ((ret = rc_wait_cqe(t->r, &c)) != 0) {
-            FAIL("wait: %d (batch %lu)", ret, (unsigned long)batches);
-            break;
-        }
-        struct rc_cqe copy = *c;
-        rc_cqe_seen(t->r, c);
-        seen = account(&copy, mark);
-    }
-    for (int i = 0; i < npend; i++)
-        if (!pend[i].done && !(pend[i].flags & RC_SQE_SKIP_SUCCESS)) {
-            FAIL("no CQE for %lu (op %u, flags 0x%x)", (unsigned long)pend[i].data, pend[i].op,
-                 pend[i].flags);
-        }
-    npend = 0;
-    batches++;
-    flush_fails();
+	uint64_t mark = MARK | next_data++;
+	struct rc_sqe *s = rc_get_sqe(t->r);
+	rc_prep_nop(s, 0);
+	rc_sqe_set_flags(s, RC_SQE_DRAIN);
+	rc_sqe_set_data(s, mark);
+	sqes++;
+	int ret = rc_submit(t->r);
+	if (ret < 0 && ret != -RC_EBUSY)
+		FAIL("submit: %d", ret);
+	for (bool seen = false; !seen;) {
+		struct rc_cqe *c;
+		if (spin) {
+			c = rt_spin_cqe(t->r, 20000000000ull);
+			if (!c) {
+				FAIL("no CQE within 20G cycles (batch %lu)",
+				     (unsigned long)batches);
+				break;
+			}
+		} else if ((ret = rc_wait_cqe(t->r, &c)) != 0) {
+			FAIL("wait: %d (batch %lu)", ret, (unsigned long)batches);
+			break;
+		}
+		struct rc_cqe copy = *c;
+		rc_cqe_seen(t->r, c);
+		seen = account(&copy, mark);
+	}
+	for (int i = 0; i < npend; i++)
+		if (!pend[i].done && !(pend[i].flags & RC_SQE_SKIP_SUCCESS)) {
+			FAIL("no CQE for %lu (op %u, flags 0x%x)", (unsigned long)pend[i].data,
+			     pend[i].op, pend[i].flags);
+		}
+	npend = 0;
+	batches++;
+	flush_fails();
 }
 
 /* A random batch on ring t. */
 static void random_batch(struct tring *t)
 {
-    int n = 1 + (int)below(t->main ? MAXB : t->r->sq_entries - 2);
-    for (int i = 0; i < n; i++) {
-        struct rc_sqe *s = rc_get_sqe(t->r);
-        struct pend *p = &pend[npend];
-        *p = (struct pend){ 0 };
-        gen(t, s, p);
-        if (i == n - 1)
-            s->flags &= (uint8_t)~RC_SQE_LINK;  /* the marker stays out of chains */
-        if (s->opcode == RC_OP_EXIT && !(s->flags & RC_SQE_LINK) && one_in(2))
-            s->flags |= RC_SQE_LINK;            /* EXIT in the middle of a chain */
-        add(s, p);
-    }
-    finish(t, false);
+	int n = 1 + (int)below(t->main ? MAXB : t->r->sq_entries - 2);
+	for (int i = 0; i < n; i++) {
+		struct rc_sqe *s = rc_get_sqe(t->r);
+		struct pend *p = &pend[npend];
+		*p = (struct pend){ 0 };
+		gen(t, s, p);
+		if (i == n - 1)
+			s->flags &= (uint8_t)~RC_SQE_LINK; /* the marker stays out of chains */
+		if (s->opcode == RC_OP_EXIT && !(s->flags & RC_SQE_LINK) && one_in(2))
+			s->flags |= RC_SQE_LINK; /* EXIT in the middle of a chain */
+		add(s, p);
+	}
+	finish(t, false);
 }
 
 /* Account for a prepared entry of a scenario, with these SQE flags. */
 static void track(struct rc_sqe *s, uint8_t flags)
 {
-    struct pend *p = &pend[npend];
-    *p = (struct pend){ .op = s->opcode };
-    s->flags = flags;
-    add(s, p);
+	struct pend *p = &pend[npend];
+	*p = (struct pend){ .op = s->opcode };
+	s->flags = flags;
+	add(s, p);
 }
 
 /* ---- lifetime scenarios ---- */
@@ -471,30 +491,30 @@ static void track(struct rc_sqe *s, uint8_t flags)
  * memory we must not touch again (rc_submit reads its flags afterwards). */
 static uint32_t publish(struct rc_ring *r)
 {
-    uint32_t n = r->sqe_tail - r->sqe_head;
-    for (uint32_t i = r->sqe_head; i != r->sqe_tail; i++)
-        rc_store_release(&r->sqes[i & r->sq_mask].seq, i + 1);
-    r->sqe_head = r->sqe_tail;
-    rc_store_release(&r->hdr->sq_tail, r->sqe_tail);
-    return n;
+	uint32_t n = r->sqe_tail - r->sqe_head;
+	for (uint32_t i = r->sqe_head; i != r->sqe_tail; i++)
+		rc_store_release(&r->sqes[i & r->sq_mask].seq, i + 1);
+	r->sqe_head = r->sqe_tail;
+	rc_store_release(&r->hdr->sq_tail, r->sqe_tail);
+	return n;
 }
 
 static int32_t sync_close(uint32_t h)
 {
-    struct rc_sqe *s = rt_sqe();
-    rc_prep_close(s, h, 0);
-    sqes++;
-    return rt_sync(s);
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_close(s, h, 0);
+	sqes++;
+	return rt_sync(s);
 }
 
 static long spawn_quiet(const char *prog)
 {
-    const char *av[] = { prog, prog[0] == 'h' ? "-q" : NULL, NULL };
-    sqes++;
-    long pid = spawn(av);
-    if (pid > 0)
-        kids++;
-    return pid;
+	const char *av[] = { prog, prog[0] == 'h' ? "-q" : NULL, NULL };
+	sqes++;
+	long pid = spawn(av);
+	if (pid > 0)
+		kids++;
+	return pid;
 }
 
 /* A chain completed by the timer tick while we only watch the CQ: a
@@ -503,235 +523,238 @@ static long spawn_quiet(const char *prog)
  * chain runs on). */
 static void irq_chain(void)
 {
-    struct rc_sqe *s;
-    bool counted = one_in(2);
-    rc_prep_timeout(s = rc_get_sqe(mainr.r), counted ? 10000000000ull : 1 + below(2000000), 1, 0);
-    track(s, RC_SQE_LINK);
-    rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
-    track(s, RC_SQE_LINK);
-    rc_prep_getpid(s = rc_get_sqe(mainr.r), 0);
-    track(s, 0);
-    if (counted) {  /* armed after the counting one: its CQE completes it */
-        rc_prep_timeout(s = rc_get_sqe(mainr.r), 1000000 + below(2000000), 0, 0);
-        track(s, 0);
-    }
-    finish(&mainr, true);
+	struct rc_sqe *s;
+	bool counted = one_in(2);
+	rc_prep_timeout(s = rc_get_sqe(mainr.r), counted ? 10000000000ull : 1 + below(2000000), 1,
+			0);
+	track(s, RC_SQE_LINK);
+	rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
+	track(s, RC_SQE_LINK);
+	rc_prep_getpid(s = rc_get_sqe(mainr.r), 0);
+	track(s, 0);
+	if (counted) { /* armed after the counting one: its CQE completes it */
+		rc_prep_timeout(s = rc_get_sqe(mainr.r), 1000000 + below(2000000), 0, 0);
+		track(s, 0);
+	}
+	finish(&mainr, true);
 }
 
 /* A chain completed by another process's exit. */
 static void exit_chain(void)
 {
-    long pid = spawn_quiet(one_in(2) ? "exitcode" : "hello");
-    if (pid <= 0)
-        return;
-    struct rc_sqe *s;
-    rc_prep_wait(s = rc_get_sqe(mainr.r), (int32_t)pid, 0, outbuf, sizeof(struct rc_wait_info));
-    track(s, RC_SQE_LINK);
-    rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
-    track(s, RC_SQE_LINK);
-    rc_prep_proc_stats(s = rc_get_sqe(mainr.r), outbuf, 40);
-    track(s, 0);
-    finish(&mainr, false);
+	long pid = spawn_quiet(one_in(2) ? "exitcode" : "hello");
+	if (pid <= 0)
+		return;
+	struct rc_sqe *s;
+	rc_prep_wait(s = rc_get_sqe(mainr.r), (int32_t)pid, 0, outbuf, sizeof(struct rc_wait_info));
+	track(s, RC_SQE_LINK);
+	rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
+	track(s, RC_SQE_LINK);
+	rc_prep_proc_stats(s = rc_get_sqe(mainr.r), outbuf, 40);
+	track(s, 0);
+	finish(&mainr, false);
 }
 
 /* A console read parked (nobody types), then cancelled. */
 static void read_cancel(void)
 {
-    struct rc_sqe *s;
-    rc_prep_console_read(s = rc_get_sqe(mainr.r), outbuf, 1 + below(64));
-    track(s, 0);
-    uint64_t target = s->user_data;
-    rc_prep_cancel(s = rc_get_sqe(mainr.r), target, below(2));
-    track(s, 0);
-    finish(&mainr, false);
+	struct rc_sqe *s;
+	rc_prep_console_read(s = rc_get_sqe(mainr.r), outbuf, 1 + below(64));
+	track(s, 0);
+	uint64_t target = s->user_data;
+	rc_prep_cancel(s = rc_get_sqe(mainr.r), target, below(2));
+	track(s, 0);
+	finish(&mainr, false);
 }
 
 /* Make a ring at addr (sq, cq, flags) and attach it; handle or -errno. */
 static int32_t make_ring(struct rc_ring *r, uint64_t addr, uint32_t sq, uint32_t cq, uint32_t flags)
 {
-    sqes++;
-    return rt_ring_create(r, addr, sq, cq, flags);
+	sqes++;
+	return rt_ring_create(r, addr, sq, cq, flags);
 }
 
 /* A ring with requests parked on it, closed from another ring. */
 static void close_from_other(void)
 {
-    struct rc_ring b;
-    bool poll = one_in(2);
-    int32_t hb = make_ring(&b, VICTIM, 8, 0, poll ? RC_SETUP_POLL : 0);
-    if (hb <= 0)
-        return;
-    for (int i = 0; i < 3; i++) {
-        struct rc_sqe *s = rc_get_sqe(&b);
-        if (i == 0)
-            rc_prep_timeout(s, 1000000000ull, 0, 0);
-        else if (i == 1)
-            rc_prep_console_read(s, outbuf, 1 + below(16));  /* parked until the ring goes */
-        else
-            rc_prep_getpid(s, 0);
-        rc_sqe_set_flags(s, i == 0 ? RC_SQE_LINK : 0);
-        sqes++;
-    }
-    rc_submit(&b);
-    int32_t r = sync_close((uint32_t)hb);
-    if (r != 0)
-        FAIL("CLOSE of a ring with parked requests: %d", r);
-    if ((r = (int32_t)rt_enter((uint32_t)hb, 0, 0, 0)) != -RC_EBADF)
-        FAIL("enter of a closed ring: %d", r);
+	struct rc_ring b;
+	bool poll = one_in(2);
+	int32_t hb = make_ring(&b, VICTIM, 8, 0, poll ? RC_SETUP_POLL : 0);
+	if (hb <= 0)
+		return;
+	for (int i = 0; i < 3; i++) {
+		struct rc_sqe *s = rc_get_sqe(&b);
+		if (i == 0)
+			rc_prep_timeout(s, 1000000000ull, 0, 0);
+		else if (i == 1)
+			rc_prep_console_read(s, outbuf,
+					     1 + below(16)); /* parked until the ring goes */
+		else
+			rc_prep_getpid(s, 0);
+		rc_sqe_set_flags(s, i == 0 ? RC_SQE_LINK : 0);
+		sqes++;
+	}
+	rc_submit(&b);
+	int32_t r = sync_close((uint32_t)hb);
+	if (r != 0)
+		FAIL("CLOSE of a ring with parked requests: %d", r);
+	if ((r = (int32_t)rt_enter((uint32_t)hb, 0, 0, 0)) != -RC_EBADF)
+		FAIL("enter of a closed ring: %d", r);
 }
 
 /* A polled ring closed while the poller works on it. */
 static void close_polled_under_load(void)
 {
-    struct rc_ring b;
-    int32_t hb = make_ring(&b, VICTIM, 32, 0, RC_SETUP_POLL);
-    if (hb <= 0)
-        return;
-    for (int i = 0; i < 24; i++) {
-        struct rc_sqe *s = rc_get_sqe(&b);
-        if (i % 3 == 0)
-            rc_prep_map(s, ARENA + (uint64_t)below(ARENA_PAGES) * 4096, 1, RC_MAP_WRITE);
-        else if (i % 3 == 1)
-            rc_prep_timeout(s, below(1000000), 0, 0);
-        else
-            rc_prep_nop(s, 0);
-        rc_sqe_set_flags(s, one_in(2) ? RC_SQE_LINK : 0);
-        sqes++;
-    }
-    rc_submit(&b);
-    for (uint32_t k = below(2000); k; k--)
-        __builtin_ia32_pause();
-    int32_t r = sync_close((uint32_t)hb);
-    if (r != 0)
-        FAIL("CLOSE of a polled ring under load: %d", r);
+	struct rc_ring b;
+	int32_t hb = make_ring(&b, VICTIM, 32, 0, RC_SETUP_POLL);
+	if (hb <= 0)
+		return;
+	for (int i = 0; i < 24; i++) {
+		struct rc_sqe *s = rc_get_sqe(&b);
+		if (i % 3 == 0)
+			rc_prep_map(s, ARENA + (uint64_t)below(ARENA_PAGES) * 4096, 1,
+				    RC_MAP_WRITE);
+		else if (i % 3 == 1)
+			rc_prep_timeout(s, below(1000000), 0, 0);
+		else
+			rc_prep_nop(s, 0);
+		rc_sqe_set_flags(s, one_in(2) ? RC_SQE_LINK : 0);
+		sqes++;
+	}
+	rc_submit(&b);
+	for (uint32_t k = below(2000); k; k--)
+		__builtin_ia32_pause();
+	int32_t r = sync_close((uint32_t)hb);
+	if (r != 0)
+		FAIL("CLOSE of a polled ring under load: %d", r);
 }
 
 /* A ring closes itself from its own chain, within its enter. */
 static void close_self_in_enter(void)
 {
-    struct rc_ring b;
-    int32_t hb = make_ring(&b, VICTIM, 4, 0, 0);
-    if (hb <= 0)
-        return;
-    struct rc_sqe *s = rc_get_sqe(&b);
-    rc_prep_nop(s, 0);
-    rc_sqe_set_flags(s, RC_SQE_LINK);
-    rc_prep_close(rc_get_sqe(&b), (uint32_t)hb, 0);
-    sqes += 2;
-    rt_enter((uint32_t)hb, publish(&b), 0, 0);  /* the ring is gone when this returns */
-    int32_t r = (int32_t)rt_enter((uint32_t)hb, 0, 0, 0);
-    if (r != -RC_EBADF)
-        FAIL("enter of a self-closed ring: %d", r);
+	struct rc_ring b;
+	int32_t hb = make_ring(&b, VICTIM, 4, 0, 0);
+	if (hb <= 0)
+		return;
+	struct rc_sqe *s = rc_get_sqe(&b);
+	rc_prep_nop(s, 0);
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	rc_prep_close(rc_get_sqe(&b), (uint32_t)hb, 0);
+	sqes += 2;
+	rt_enter((uint32_t)hb, publish(&b), 0, 0); /* the ring is gone when this returns */
+	int32_t r = (int32_t)rt_enter((uint32_t)hb, 0, 0, 0);
+	if (r != -RC_EBADF)
+		FAIL("enter of a self-closed ring: %d", r);
 }
 
 /* Defect 1: a full ring closed from its own chain, which a child's exit
  * completes outside any enter. */
 static void close_self_from_exit(void)
 {
-    struct rc_ring b;
-    int32_t hb = make_ring(&b, VICTIM, 2, 2, 0);
-    if (hb <= 0)
-        return;
-    if (one_in(2)) {                            /* two unreaped CQEs: the CQ is full */
-        rc_prep_nop(rc_get_sqe(&b), 0);
-        rc_prep_nop(rc_get_sqe(&b), 0);
-        sqes += 2;
-        rc_submit_and_wait(&b, 2);
-    }
-    long pid = spawn_quiet("exitcode");
-    if (pid <= 0) {
-        sync_close((uint32_t)hb);
-        return;
-    }
-    struct rc_sqe *s = rc_get_sqe(&b);
-    rc_prep_wait(s, (int32_t)pid, 0, NULL, 0);
-    rc_sqe_set_flags(s, RC_SQE_LINK);
-    rc_prep_close(rc_get_sqe(&b), (uint32_t)hb, 0);
-    sqes += 2;
-    rt_enter((uint32_t)hb, publish(&b), 0, 0);  /* the child's exit may close B at once */
-    kids--;                                     /* B's WAIT reaps it */
-    for (int i = 0; i < 2000; i++) {            /* sleep on our own ring until B is gone */
-        if (rt_enter((uint32_t)hb, 0, 0, 0) == -RC_EBADF)
-            return;
-        struct rc_sqe *t = rt_sqe();
-        rc_prep_timeout(t, 1000000, 0, 0);
-        sqes++;
-        rt_sync(t);
-    }
-    FAIL("ring closed from its chain never went");
+	struct rc_ring b;
+	int32_t hb = make_ring(&b, VICTIM, 2, 2, 0);
+	if (hb <= 0)
+		return;
+	if (one_in(2)) { /* two unreaped CQEs: the CQ is full */
+		rc_prep_nop(rc_get_sqe(&b), 0);
+		rc_prep_nop(rc_get_sqe(&b), 0);
+		sqes += 2;
+		rc_submit_and_wait(&b, 2);
+	}
+	long pid = spawn_quiet("exitcode");
+	if (pid <= 0) {
+		sync_close((uint32_t)hb);
+		return;
+	}
+	struct rc_sqe *s = rc_get_sqe(&b);
+	rc_prep_wait(s, (int32_t)pid, 0, NULL, 0);
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	rc_prep_close(rc_get_sqe(&b), (uint32_t)hb, 0);
+	sqes += 2;
+	rt_enter((uint32_t)hb, publish(&b), 0, 0); /* the child's exit may close B at once */
+	kids--;					   /* B's WAIT reaps it */
+	for (int i = 0; i < 2000; i++) {	   /* sleep on our own ring until B is gone */
+		if (rt_enter((uint32_t)hb, 0, 0, 0) == -RC_EBADF)
+			return;
+		struct rc_sqe *t = rt_sqe();
+		rc_prep_timeout(t, 1000000, 0, 0);
+		sqes++;
+		rt_sync(t);
+	}
+	FAIL("ring closed from its chain never went");
 }
 
 /* Defect 2: CLOSE(B) from a polled ring racing our enter of B. */
 static void close_racing_enter(void)
 {
-    struct rc_ring a, b;
-    int32_t ha = make_ring(&a, VICTIM2, 64, 0, RC_SETUP_POLL);
-    if (ha <= 0)
-        return;
-    int32_t hb = make_ring(&b, VICTIM, 2, 0, 0);
-    if (hb > 0) {
-        struct rc_sqe *s = rc_get_sqe(&b);
-        rc_prep_nop(s, 0);
-        rc_sqe_set_flags(s, RC_SQE_LINK);
-        publish(&b);                            /* published, not entered */
-        int pairs = 1 + (int)below(20);
-        for (int i = 0; i < pairs; i++) {
-            rc_prep_map(rc_get_sqe(&a), ARENA + 0x20000, 1, RC_MAP_WRITE);
-            rc_prep_unmap(rc_get_sqe(&a), ARENA + 0x20000, 1, 0);
-        }
-        s = rc_get_sqe(&a);
-        rc_prep_close(s, (uint32_t)hb, 0);
-        rc_sqe_set_data(s, 1);
-        sqes += 2 * (uint64_t)pairs + 2;
-        rc_submit(&a);
-        for (uint32_t k = below(3000); k; k--)
-            __builtin_ia32_pause();
-        long r = rt_enter((uint32_t)hb, 1, 0, 0);
-        if (r != 1 && r != -RC_EBADF && r != 0)
-            FAIL("enter racing CLOSE: %ld", r);
-        for (int i = 0; i < 2 * pairs + 1; i++) {
-            struct rc_cqe *c;
-            if (rc_wait_cqe(&a, &c) != 0) {
-                FAIL("wait on the polled ring");
-                break;
-            }
-            if (c->user_data == 1 && c->res != 0)
-                FAIL("CLOSE racing enter: %d", c->res);
-            rc_cqe_seen(&a, c);
-        }
-    }
-    if (sync_close((uint32_t)ha) != 0)
-        FAIL("CLOSE of the polled ring");
+	struct rc_ring a, b;
+	int32_t ha = make_ring(&a, VICTIM2, 64, 0, RC_SETUP_POLL);
+	if (ha <= 0)
+		return;
+	int32_t hb = make_ring(&b, VICTIM, 2, 0, 0);
+	if (hb > 0) {
+		struct rc_sqe *s = rc_get_sqe(&b);
+		rc_prep_nop(s, 0);
+		rc_sqe_set_flags(s, RC_SQE_LINK);
+		publish(&b); /* published, not entered */
+		int pairs = 1 + (int)below(20);
+		for (int i = 0; i < pairs; i++) {
+			rc_prep_map(rc_get_sqe(&a), ARENA + 0x20000, 1, RC_MAP_WRITE);
+			rc_prep_unmap(rc_get_sqe(&a), ARENA + 0x20000, 1, 0);
+		}
+		s = rc_get_sqe(&a);
+		rc_prep_close(s, (uint32_t)hb, 0);
+		rc_sqe_set_data(s, 1);
+		sqes += 2 * (uint64_t)pairs + 2;
+		rc_submit(&a);
+		for (uint32_t k = below(3000); k; k--)
+			__builtin_ia32_pause();
+		long r = rt_enter((uint32_t)hb, 1, 0, 0);
+		if (r != 1 && r != -RC_EBADF && r != 0)
+			FAIL("enter racing CLOSE: %ld", r);
+		for (int i = 0; i < 2 * pairs + 1; i++) {
+			struct rc_cqe *c;
+			if (rc_wait_cqe(&a, &c) != 0) {
+				FAIL("wait on the polled ring");
+				break;
+			}
+			if (c->user_data == 1 && c->res != 0)
+				FAIL("CLOSE racing enter: %d", c->res);
+			rc_cqe_seen(&a, c);
+		}
+	}
+	if (sync_close((uint32_t)ha) != 0)
+		FAIL("CLOSE of the polled ring");
 }
 
 /* In a child: EXIT in a chain, run in enter or (defect 3) by the timer;
  * what follows it must not run. Does not return. */
 static void exit_mid_chain(void)
 {
-    struct rc_sqe *s = rt_sqe();
-    bool tick = klife && one_in(2);
-    if (tick)
-        rc_prep_timeout(s, 10000000000ull, 1, 0); /* completed by the short one's CQE */
-    else
-        rc_prep_nop(s, 0);
-    rc_sqe_set_flags(s, RC_SQE_LINK);
-    s = rt_sqe();
-    rc_prep_exit(s, FUZZ_EXIT);
-    rc_sqe_set_flags(s, RC_SQE_LINK);
-    s = rt_sqe();
-    rc_prep_console_write(s, "EXIT-RAN-ON\n", 12);  /* must never appear */
-    rc_sqe_set_flags(s, RC_SQE_LINK);
-    const char *av[] = { "exitcode", NULL };
-    uint32_t n = rt_pack_argv(argvbuf, sizeof(argvbuf), av);
-    rc_prep_spawn(rt_sqe(), argvbuf, n, 0);
-    if (tick)   /* armed after the counting one; fired by the tick */
-        rc_prep_timeout(rt_sqe(), 1000000 + below(2000000), 0, 0);
-    rc_submit(&rt_ring);
-    for (uint64_t t = rt_rdtsc(); rt_rdtsc() - t < 40000000000ull;)
-        __builtin_ia32_pause();                 /* the timer ends us */
-    FAIL("still alive after EXIT");
-    flush_fails();
-    exit(rt_report("fuzz") + 100);
+	struct rc_sqe *s = rt_sqe();
+	bool tick = klife && one_in(2);
+	if (tick)
+		rc_prep_timeout(s, 10000000000ull, 1, 0); /* completed by the short one's CQE */
+	else
+		rc_prep_nop(s, 0);
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	s = rt_sqe();
+	rc_prep_exit(s, FUZZ_EXIT);
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	s = rt_sqe();
+	rc_prep_console_write(s, "EXIT-RAN-ON\n", 12); /* must never appear */
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	const char *av[] = { "exitcode", NULL };
+	uint32_t n = rt_pack_argv(argvbuf, sizeof(argvbuf), av);
+	rc_prep_spawn(rt_sqe(), argvbuf, n, 0);
+	if (tick) /* armed after the counting one; fired by the tick */
+		rc_prep_timeout(rt_sqe(), 1000000 + below(2000000), 0, 0);
+	rc_submit(&rt_ring);
+	for (uint64_t t = rt_rdtsc(); rt_rdtsc() - t < 40000000000ull;)
+		__builtin_ia32_pause(); /* the timer ends us */
+	FAIL("still alive after EXIT");
+	flush_fails();
+	exit(rt_report("fuzz") + 100);
 }
 
 /* ---- main ---- */
@@ -739,89 +762,102 @@ static void exit_mid_chain(void)
 /* (Re)make the scratch ring, polled or not (a RESTRICT may have spoilt the last). */
 static void new_scratch(void)
 {
-    if (have_scratch && sync_close(scratch.h) != 0)
-        FAIL("CLOSE of the scratch ring");
-    have_scratch = false;
-    int32_t h = make_ring(scratch.r, SCRATCH, 16, 32, one_in(2) ? RC_SETUP_POLL : 0);
-    if (h > 0) {
-        scratch.h = (uint32_t)h;
-        have_scratch = true;
-    }
+	if (have_scratch && sync_close(scratch.h) != 0)
+		FAIL("CLOSE of the scratch ring");
+	have_scratch = false;
+	int32_t h = make_ring(scratch.r, SCRATCH, 16, 32, one_in(2) ? RC_SETUP_POLL : 0);
+	if (h > 0) {
+		scratch.h = (uint32_t)h;
+		have_scratch = true;
+	}
 }
 
 static void scenario(void)
 {
-    while (nloose)                              /* room for the scenario's rings */
-        sync_close(loose[--nloose].h);
-    uint32_t k = below(child ? 4 : 8);
-    switch (k) {
-    case 0: if (one_in(2)) irq_chain(); else read_cancel(); break;
-    case 1: exit_chain(); break;
-    case 2: close_from_other(); break;
-    case 3: close_self_in_enter(); break;
-    case 4: close_polled_under_load(); break;
-    case 5: if (klife) close_self_from_exit(); break;
-    case 6: if (klife) close_racing_enter(); break;
-    default: new_scratch(); break;
-    }
+	while (nloose) /* room for the scenario's rings */
+		sync_close(loose[--nloose].h);
+	uint32_t k = below(child ? 4 : 8);
+	switch (k) {
+	case 0:
+		if (one_in(2))
+			irq_chain();
+		else
+			read_cancel();
+		break;
+	case 1: exit_chain(); break;
+	case 2: close_from_other(); break;
+	case 3: close_self_in_enter(); break;
+	case 4: close_polled_under_load(); break;
+	case 5:
+		if (klife)
+			close_self_from_exit();
+		break;
+	case 6:
+		if (klife)
+			close_racing_enter();
+		break;
+	default: new_scratch(); break;
+	}
 }
 
 int main(int argc, char **argv)
 {
-    int a = 1;
-    if (argc > 1 && strcmp(argv[1], "c") == 0) {
-        child = true;
-        a = 2;
-    }
-    if (argc < a + 2) {
-        printf("usage: fuzz [c] SEED COUNT [FLAGS]\n");
-        return 2;
-    }
-    rng = parse_u64(argv[a]);
-    target = parse_u64(argv[a + 1]);
-    if (argc > a + 2) {
-        flags_arg = argv[a + 2];
-        klife = strstr(flags_arg, "k") != NULL;
-    }
-    memset(inbuf, '.', sizeof(inbuf));
-    mainr = (struct tring){ .r = &rt_ring, .h = rt_ring_handle, .main = true };
-    scratch.r = &scratch_ring;
-    new_scratch();
-    uint64_t report = 100000;
-    while (sqes < target && !rt_fails) {
-        if (!child && sqes >= report) {         /* a sign of life on long runs */
-            printf("  fuzz main: %lu SQEs\n", (unsigned long)sqes);
-            report += 100000;
-        }
-        uint32_t k = below(16);
-        if (k == 0) {
-            scenario();
-        } else if (k < 4 && have_scratch) {
-            random_batch(&scratch);
-        } else if (child && k == 4 && one_in(8)) {
-            exit_mid_chain();
-        } else {
-            random_batch(&mainr);
-        }
-    }
-    /* Reap every child; each must have ended well. */
-    for (;;) {
-        struct rc_wait_info wi;
-        long st = waitpid(0, &wi);
-        if (st < 0)
-            break;
-        if (st != 0 && st != FUZZ_EXIT)
-            FAIL("child %d ended with status 0x%lx", wi.pid, (unsigned long)st);
-    }
-    flush_fails();
-    if (!child || rt_fails) {
-        char line[512];
-        int n = snprintf(line, sizeof(line), "  fuzz %s: %lu SQEs in %lu batches, %d failures; ok/failed:",
-                         child ? "child" : "main", (unsigned long)sqes, (unsigned long)batches, rt_fails);
-        for (unsigned i = 0; i <= RC_OP_COUNT && n < (int)sizeof(line); i++)
-            n += snprintf(line + n, sizeof(line) - n, " %s %u/%u",
-                          i < RC_OP_COUNT ? rc_op_name(i) : "?", ops_ok[i], ops_err[i]);
-        printf("%s\n", line);
-    }
-    return rt_fails ? 100 + (rt_fails > 100 ? 100 : rt_fails) : 0;
+	int a = 1;
+	if (argc > 1 && strcmp(argv[1], "c") == 0) {
+		child = true;
+		a = 2;
+	}
+	if (argc < a + 2) {
+		printf("usage: fuzz [c] SEED COUNT [FLAGS]\n");
+		return 2;
+	}
+	rng = parse_u64(argv[a]);
+	target = parse_u64(argv[a + 1]);
+	if (argc > a + 2) {
+		flags_arg = argv[a + 2];
+		klife = strstr(flags_arg, "k") != NULL;
+	}
+	memset(inbuf, '.', sizeof(inbuf));
+	mainr = (struct tring){ .r = &rt_ring, .h = rt_ring_handle, .main = true };
+	scratch.r = &scratch_ring;
+	new_scratch();
+	uint64_t report = 100000;
+	while (sqes < target && !rt_fails) {
+		if (!child && sqes >= report) { /* a sign of life on long runs */
+			printf("  fuzz main: %lu SQEs\n", (unsigned long)sqes);
+			report += 100000;
+		}
+		uint32_t k = below(16);
+		if (k == 0) {
+			scenario();
+		} else if (k < 4 && have_scratch) {
+			random_batch(&scratch);
+		} else if (child && k == 4 && one_in(8)) {
+			exit_mid_chain();
+		} else {
+			random_batch(&mainr);
+		}
+	}
+	/* Reap every child; each must have ended well. */
+	for (;;) {
+		struct rc_wait_info wi;
+		long st = waitpid(0, &wi);
+		if (st < 0)
+			break;
+		if (st != 0 && st != FUZZ_EXIT)
+			FAIL("child %d ended with status 0x%lx", wi.pid, (unsigned long)st);
+	}
+	flush_fails();
+	if (!child || rt_fails) {
+		char line[512];
+		int n = snprintf(line, sizeof(line),
+				 "  fuzz %s: %lu SQEs in %lu batches, %d failures; ok/failed:",
+				 child ? "child" : "main", (unsigned long)sqes,
+				 (unsigned long)batches, rt_fails);
+		for (unsigned i = 0; i <= RC_OP_COUNT && n < (int)sizeof(line); i++)
+			n += snprintf(line + n, sizeof(line) - n, " %s %u/%u",
+				      i < RC_OP_COUNT ? rc_op_name(i) : "?", ops_ok[i], ops_err[i]);
+		printf("%s\n", line);
+	}
+	return rt_fails ? 100 + (rt_fails > 100 ? 100 : rt_fails) : 0;
 }

@@ -3,7 +3,7 @@
 
 int main(void)
 {
-    *(volatile uint64_t *)0xffff800000100000ul = 0xbad;
-    printf("kwrite: kernel write succeeded!\n");
-    return 0;
+	*(volatile uint64_t *)0xffff800000100000ul = 0xbad;
+	printf("kwrite: kernel write succeeded!\n");
+	return 0;
 }

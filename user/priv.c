@@ -3,7 +3,7 @@
 
 int main(void)
 {
-    __asm__ volatile("cli; hlt");
-    printf("priv: privileged instruction succeeded!\n");
-    return 0;
+	__asm__ volatile("cli; hlt");
+	printf("priv: privileged instruction succeeded!\n");
+	return 0;
 }

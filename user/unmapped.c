@@ -3,7 +3,7 @@
 
 int main(void)
 {
-    uint64_t v = *(volatile uint64_t *)0x10000000ul;
-    printf("unmapped: read %lx!\n", (unsigned long)v);
-    return 0;
+	uint64_t v = *(volatile uint64_t *)0x10000000ul;
+	printf("unmapped: read %lx!\n", (unsigned long)v);
+	return 0;
 }

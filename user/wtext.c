@@ -3,7 +3,7 @@
 
 int main(void)
 {
-    *(volatile uint8_t *)(uintptr_t)&main = 0xc3;
-    printf("wtext: code page was writable!\n");
-    return 0;
+	*(volatile uint8_t *)(uintptr_t)&main = 0xc3;
+	printf("wtext: code page was writable!\n");
+	return 0;
 }

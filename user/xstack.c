@@ -3,8 +3,8 @@
 
 int main(void)
 {
-    volatile uint8_t code[16] = { 0xc3 };   /* ret */
-    ((void (*)(void))(uintptr_t)code)();
-    printf("xstack: stack was executable!\n");
-    return 0;
+	volatile uint8_t code[16] = { 0xc3 }; /* ret */
+	((void (*)(void))(uintptr_t)code)();
+	printf("xstack: stack was executable!\n");
+	return 0;
 }

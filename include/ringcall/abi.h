@@ -25,98 +25,101 @@
  * hosted server (which maps Linux errnos onto these in one place, anything
  * else becoming -RC_EIO). The numbers are Linux's, so a Linux-hosted
  * platform maps most of them to themselves. rc_err_name names each. */
-#define RC_EPERM         1 /* operation not permitted */
-#define RC_ENOENT        2 /* no such file or program */
-#define RC_ESRCH         3 /* no such process */
-#define RC_EINTR         4 /* interrupted: the caller is being killed */
-#define RC_EIO           5 /* I/O error, or a platform error with no name here */
-#define RC_ENXIO         6 /* no such device or address */
-#define RC_E2BIG         7 /* argument list too long */
-#define RC_ENOEXEC       8 /* not an executable */
-#define RC_EBADF         9 /* bad handle */
-#define RC_ECHILD       10 /* no such child */
-#define RC_EAGAIN       11 /* try again (a limit reached, NOHANG) */
-#define RC_ENOMEM       12 /* out of memory */
-#define RC_EACCES       13 /* not allowed (RESTRICT, file permissions) */
-#define RC_EFAULT       14 /* bad user buffer */
-#define RC_EBUSY        16 /* busy (the backlog is full) */
-#define RC_EEXIST       17 /* exists */
-#define RC_EXDEV        18 /* path leaves the root */
-#define RC_ENODEV       19 /* no such device */
-#define RC_ENOTDIR      20 /* a path component is not a directory */
-#define RC_EISDIR       21 /* is a directory */
-#define RC_EINVAL       22 /* invalid argument */
-#define RC_ENFILE       23 /* too many open files in the system */
-#define RC_EMFILE       24 /* handle table full */
-#define RC_ETXTBSY      26 /* text file busy */
-#define RC_EFBIG        27 /* file too large */
-#define RC_ENOSPC       28 /* no space left */
-#define RC_ESPIPE       29 /* not seekable */
-#define RC_EROFS        30 /* read-only file system */
-#define RC_EMLINK       31 /* too many links */
-#define RC_EPIPE        32 /* broken pipe */
-#define RC_EDEADLK      35 /* would wait forever */
-#define RC_ENAMETOOLONG 36 /* name too long */
-#define RC_ENOSYS       38 /* no such system call */
-#define RC_ELOOP        40 /* too many symbolic links */
-#define RC_ETIME        62 /* TIMEOUT expired */
-#define RC_EOVERFLOW    75 /* value too large */
-#define RC_EOPNOTSUPP   95 /* not offered by this platform */
-#define RC_ETIMEDOUT   110 /* timed out */
-#define RC_EALREADY    114 /* already done */
-#define RC_EDQUOT      122 /* quota exceeded */
-#define RC_ECANCELED   125 /* cancelled */
+#define RC_EPERM	1   /* operation not permitted */
+#define RC_ENOENT	2   /* no such file or program */
+#define RC_ESRCH	3   /* no such process */
+#define RC_EINTR	4   /* interrupted: the caller is being killed */
+#define RC_EIO		5   /* I/O error, or a platform error with no name here */
+#define RC_ENXIO	6   /* no such device or address */
+#define RC_E2BIG	7   /* argument list too long */
+#define RC_ENOEXEC	8   /* not an executable */
+#define RC_EBADF	9   /* bad handle */
+#define RC_ECHILD	10  /* no such child */
+#define RC_EAGAIN	11  /* try again (a limit reached, NOHANG) */
+#define RC_ENOMEM	12  /* out of memory */
+#define RC_EACCES	13  /* not allowed (RESTRICT, file permissions) */
+#define RC_EFAULT	14  /* bad user buffer */
+#define RC_EBUSY	16  /* busy (the backlog is full) */
+#define RC_EEXIST	17  /* exists */
+#define RC_EXDEV	18  /* path leaves the root */
+#define RC_ENODEV	19  /* no such device */
+#define RC_ENOTDIR	20  /* a path component is not a directory */
+#define RC_EISDIR	21  /* is a directory */
+#define RC_EINVAL	22  /* invalid argument */
+#define RC_ENFILE	23  /* too many open files in the system */
+#define RC_EMFILE	24  /* handle table full */
+#define RC_ETXTBSY	26  /* text file busy */
+#define RC_EFBIG	27  /* file too large */
+#define RC_ENOSPC	28  /* no space left */
+#define RC_ESPIPE	29  /* not seekable */
+#define RC_EROFS	30  /* read-only file system */
+#define RC_EMLINK	31  /* too many links */
+#define RC_EPIPE	32  /* broken pipe */
+#define RC_EDEADLK	35  /* would wait forever */
+#define RC_ENAMETOOLONG 36  /* name too long */
+#define RC_ENOSYS	38  /* no such system call */
+#define RC_ELOOP	40  /* too many symbolic links */
+#define RC_ETIME	62  /* TIMEOUT expired */
+#define RC_EOVERFLOW	75  /* value too large */
+#define RC_EOPNOTSUPP	95  /* not offered by this platform */
+#define RC_ETIMEDOUT	110 /* timed out */
+#define RC_EALREADY	114 /* already done */
+#define RC_EDQUOT	122 /* quota exceeded */
+#define RC_ECANCELED	125 /* cancelled */
 
 /* Every RC_E* name above, once: rc_err_name and the hosted errno map are
  * generated from it. */
+/* A list, one X per name: */
+/* clang-format off */
 #define RC_ERRORS(X) X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) \
 	X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) X(EFAULT) X(EBUSY)    \
 	X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE)   \
 	X(ETXTBSY) X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(EDEADLK)    \
 	X(ENAMETOOLONG) X(ENOSYS) X(ELOOP) X(ETIME) X(EOVERFLOW) X(EOPNOTSUPP)            \
 	X(ETIMEDOUT) X(EALREADY) X(EDQUOT) X(ECANCELED)
+/* clang-format on */
 
 /* ---- constants the syscall table refers to ---- */
-#define RC_RIGHT_READ   (1u << 0)
-#define RC_RIGHT_WRITE  (1u << 1)
-#define RC_RIGHT_SEND      (1u << 2) /* CHANNEL_SEND on this endpoint */
-#define RC_RIGHT_RECV      (1u << 3) /* CHANNEL_RECV on this endpoint */
-#define RC_RIGHT_TRANSFER  (1u << 4) /* the handle may move in a message */
-#define RC_RIGHT_DUP       (1u << 5) /* HANDLE_DUP may copy it */
-#define RC_CHANNEL_RIGHTS  (RC_RIGHT_SEND | RC_RIGHT_RECV | RC_RIGHT_TRANSFER | RC_RIGHT_DUP)
+#define RC_RIGHT_READ	  (1u << 0)
+#define RC_RIGHT_WRITE	  (1u << 1)
+#define RC_RIGHT_SEND	  (1u << 2) /* CHANNEL_SEND on this endpoint */
+#define RC_RIGHT_RECV	  (1u << 3) /* CHANNEL_RECV on this endpoint */
+#define RC_RIGHT_TRANSFER (1u << 4) /* the handle may move in a message */
+#define RC_RIGHT_DUP	  (1u << 5) /* HANDLE_DUP may copy it */
+#define RC_CHANNEL_RIGHTS (RC_RIGHT_SEND | RC_RIGHT_RECV | RC_RIGHT_TRANSFER | RC_RIGHT_DUP)
 
 /* Channels (docs/abi.md "Channels"): a message is up to RC_CHANNEL_MSG_MAX
  * bytes and RC_CHANNEL_HANDLES_MAX handles; each endpoint queues at most
  * RC_CHANNEL_QUEUE_MAX messages before senders park (or get -EAGAIN). */
-#define RC_CHANNEL_MSG_MAX      4096u
-#define RC_CHANNEL_HANDLES_MAX  4u
-#define RC_CHANNEL_QUEUE_MAX    64u
-#define RC_CHANNEL_NOWAIT       (1u << 0) /* -EAGAIN instead of parking */
-#define RC_CHANNEL_PAIR_SIZE    8u        /* struct rc_channel_pair */
-#define RC_CHANNEL_INFO_SIZE    24u       /* struct rc_channel_info */
-#define RC_CHANNEL_NAME_MAX     64u       /* CHANNEL_PUBLISH/CONNECT names (hosted) */
+#define RC_CHANNEL_MSG_MAX     4096u
+#define RC_CHANNEL_HANDLES_MAX 4u
+#define RC_CHANNEL_QUEUE_MAX   64u
+#define RC_CHANNEL_NOWAIT      (1u << 0) /* -EAGAIN instead of parking */
+#define RC_CHANNEL_PAIR_SIZE   8u	 /* struct rc_channel_pair */
+#define RC_CHANNEL_INFO_SIZE   24u	 /* struct rc_channel_info */
+#define RC_CHANNEL_NAME_MAX    64u	 /* CHANNEL_PUBLISH/CONNECT names (hosted) */
 
 #define RC_ACCESS_RDONLY 0u
 #define RC_ACCESS_WRONLY 1u
-#define RC_ACCESS_RDWR   2u
-#define RC_ACCESS_COUNT  3u
+#define RC_ACCESS_RDWR	 2u
+#define RC_ACCESS_COUNT	 3u
 
-#define RC_OPEN_CREATE   (1u << 0)
-#define RC_OPEN_TRUNC    (1u << 1)
-#define RC_OPEN_APPEND   (1u << 2)
-#define RC_OPEN_EXCL     (1u << 3)
-#define RC_OPEN_FLAGS    (RC_OPEN_CREATE | RC_OPEN_TRUNC | RC_OPEN_APPEND | RC_OPEN_EXCL)
+#define RC_OPEN_CREATE (1u << 0)
+#define RC_OPEN_TRUNC  (1u << 1)
+#define RC_OPEN_APPEND (1u << 2)
+#define RC_OPEN_EXCL   (1u << 3)
+#define RC_OPEN_FLAGS  (RC_OPEN_CREATE | RC_OPEN_TRUNC | RC_OPEN_APPEND | RC_OPEN_EXCL)
 
-#define RC_TIMEOUT_ABS    (1u << 0) /* ns is an absolute time on the engine clock */
+#define RC_TIMEOUT_ABS	  (1u << 0) /* ns is an absolute time on the engine clock */
 #define RC_TIMEOUT_MAX_NS (UINT64_C(1) << 62)
-#define RC_CANCEL_ALL     (1u << 0) /* cancel every match, not just the first */
+#define RC_CANCEL_ALL	  (1u << 0) /* cancel every match, not just the first */
 
-#define RC_PATH_MAX     4096u
-#define RC_IO_MAX       (1u << 20)
-#define RC_CONSOLE_MAX  4096u
+#define RC_PATH_MAX    4096u
+#define RC_IO_MAX      (1u << 20)
+#define RC_CONSOLE_MAX 4096u
 
 /* ---- the opcode enum and one argument struct per syscall ---- */
-#define RC_FIELD_MEMBER(kind, ctype, name, a, b) ctype name;
+#define RC_FIELD_MEMBER(kind, ctype, name, a, b)	       ctype name;
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OP_##NAME = num,
 enum rc_opcode {
 #include "syscalls.def"
@@ -124,14 +127,16 @@ enum rc_opcode {
 #undef RC_SYSCALL
 
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
-	struct rc_args_##name { RC_ARGS_##name(RC_FIELD_MEMBER) };
+	struct rc_args_##name {                                \
+		RC_ARGS_##name(RC_FIELD_MEMBER)                \
+	};
 #include "syscalls.def"
 #undef RC_SYSCALL
 
-#define RC_ARGS_BYTES 40
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
-	+ 1
-enum { RC_OP_COUNT = 0
+#define RC_ARGS_BYTES					       40
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) +1
+enum {
+	RC_OP_COUNT = 0
 #include "syscalls.def"
 };
 #undef RC_SYSCALL
@@ -139,35 +144,40 @@ enum { RC_OP_COUNT = 0
 /* Every opcode in the table, as a constant u64 bit mask (the RESTRICT and
  * PROBE masks), assembled from four 16-bit enums so it stays a constant
  * expression. */
-#define RC_OPBIT(num, part) | ((num) / 16 == (part) ? 1u << ((num) % 16) : 0u)
+#define RC_OPBIT(num, part)				       | ((num) / 16 == (part) ? 1u << ((num) % 16) : 0u)
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OPBIT(num, 0)
-enum { RC_OPS_MASK0 = 0
+enum {
+	RC_OPS_MASK0 = 0
 #include "syscalls.def"
 };
 #undef RC_SYSCALL
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OPBIT(num, 1)
-enum { RC_OPS_MASK1 = 0
+enum {
+	RC_OPS_MASK1 = 0
 #include "syscalls.def"
 };
 #undef RC_SYSCALL
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OPBIT(num, 2)
-enum { RC_OPS_MASK2 = 0
+enum {
+	RC_OPS_MASK2 = 0
 #include "syscalls.def"
 };
 #undef RC_SYSCALL
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RC_OPBIT(num, 3)
-enum { RC_OPS_MASK3 = 0
+enum {
+	RC_OPS_MASK3 = 0
 #include "syscalls.def"
 };
 #undef RC_SYSCALL
-#define RC_OPS_ALL ((uint64_t)RC_OPS_MASK0 | (uint64_t)RC_OPS_MASK1 << 16 | \
-		    (uint64_t)RC_OPS_MASK2 << 32 | (uint64_t)RC_OPS_MASK3 << 48)
+#define RC_OPS_ALL                                                                              \
+	((uint64_t)RC_OPS_MASK0 | (uint64_t)RC_OPS_MASK1 << 16 | (uint64_t)RC_OPS_MASK2 << 32 | \
+	 (uint64_t)RC_OPS_MASK3 << 48)
 
 /* ---- submission entry: 64 bytes ---- */
-#define RC_SQE_LINK         (1u << 0) /* next entry runs only if this one succeeds */
-#define RC_SQE_DRAIN        (1u << 1) /* start only when everything before has completed */
+#define RC_SQE_LINK	    (1u << 0) /* next entry runs only if this one succeeds */
+#define RC_SQE_DRAIN	    (1u << 1) /* start only when everything before has completed */
 #define RC_SQE_SKIP_SUCCESS (1u << 2) /* post no CQE if this one succeeds */
-#define RC_SQE_FLAGS        (RC_SQE_LINK | RC_SQE_DRAIN | RC_SQE_SKIP_SUCCESS)
+#define RC_SQE_FLAGS	    (RC_SQE_LINK | RC_SQE_DRAIN | RC_SQE_SKIP_SUCCESS)
 
 union rc_args {
 	uint8_t raw[RC_ARGS_BYTES];
@@ -178,47 +188,48 @@ union rc_args {
 };
 
 struct rc_sqe {
-	uint8_t opcode;     /* RC_OP_* */
-	uint8_t flags;      /* RC_SQE_* */
-	uint16_t rsvd0;     /* must be zero */
+	uint8_t opcode;	    /* RC_OP_* */
+	uint8_t flags;	    /* RC_SQE_* */
+	uint16_t rsvd0;	    /* must be zero */
 	uint32_t handle;    /* target handle; 0 when the op takes none */
 	uint64_t user_data; /* copied to the CQE untouched */
 	union rc_args args; /* one struct per opcode; unused bytes zero */
-	uint32_t rsvd1;     /* must be zero */
-	uint32_t seq;       /* SQ index + 1, stored last with release: a polling
+	uint32_t rsvd1;	    /* must be zero */
+	uint32_t seq;	    /* SQ index + 1, stored last with release: a polling
 			       engine sees a new entry by reading the entry */
 };
 
 /* ---- completion entry: 16 bytes ---- */
-#define RC_CQE_F_PHASE    (1u << 31) /* flips each lap of the CQ, as NVMe's phase bit */
-#define RC_CQE_F_REJECTED (1u << 30) /* rejected at decode: the low 16 bits are its
+#define RC_CQE_F_PHASE (1u << 31) /* flips each lap of the CQ, as NVMe's phase bit */
+#define RC_CQE_F_REJECTED \
+	(1u << 30) /* rejected at decode: the low 16 bits are its
 					rejection number, naming its record (rc_explain) */
 #define RC_CQE_F_SEQ_MASK 0xffffu
 
 struct rc_cqe {
 	uint64_t user_data; /* from the SQE */
-	int32_t res;        /* >= 0 result, or a negative RC_E* value */
-	uint32_t flags;     /* RC_CQE_F_*; PHASE is stored last with release */
+	int32_t res;	    /* >= 0 result, or a negative RC_E* value */
+	uint32_t flags;	    /* RC_CQE_F_*; PHASE is stored last with release */
 };
 
 /* ---- channels ---- */
-struct rc_channel_pair {    /* CHANNEL_CREATE's answer */
-	uint32_t end[2];    /* two handles, each with RC_CHANNEL_RIGHTS */
+struct rc_channel_pair { /* CHANNEL_CREATE's answer */
+	uint32_t end[2]; /* two handles, each with RC_CHANNEL_RIGHTS */
 };
 
-struct rc_channel_info {    /* CHANNEL_RECV's answer, beside the bytes */
-	uint32_t len;       /* bytes received (also res) */
-	uint32_t nhandles;  /* handles received, now in the receiver's table */
+struct rc_channel_info {   /* CHANNEL_RECV's answer, beside the bytes */
+	uint32_t len;	   /* bytes received (also res) */
+	uint32_t nhandles; /* handles received, now in the receiver's table */
 	uint32_t handles[RC_CHANNEL_HANDLES_MAX];
 };
 
 /* ---- the PROBE answer ---- */
 struct rc_probe {
 	uint32_t abi_version;
-	uint32_t op_count;   /* opcodes in the table */
-	uint64_t ops;        /* bit n: opcode n is implemented here */
-	uint64_t allowed;    /* bit n: opcode n is allowed on this ring */
-	uint32_t sqe_flags;  /* RC_SQE_* bits understood */
+	uint32_t op_count;  /* opcodes in the table */
+	uint64_t ops;	    /* bit n: opcode n is implemented here */
+	uint64_t allowed;   /* bit n: opcode n is allowed on this ring */
+	uint32_t sqe_flags; /* RC_SQE_* bits understood */
 	uint32_t rsvd;
 };
 #define RC_PROBE_SIZE 32u
@@ -227,43 +238,43 @@ struct rc_probe {
 #define RC_ERROR_RECORDS 8u /* records kept: the last 8 rejections (divides 65536) */
 enum rc_bad_reason {
 	RC_BAD_NONE = 0,
-	RC_BAD_OPCODE,     /* not in the table */
-	RC_BAD_SQE_FLAGS,  /* unknown RC_SQE_* bit */
-	RC_BAD_RESERVED,   /* a reserved field or byte is not zero */
-	RC_BAD_RANGE,      /* integer outside [min, max] (limit = max) */
-	RC_BAD_ENUM,       /* enum value >= count (limit = count) */
-	RC_BAD_FLAGS,      /* unknown flag bits (limit = allowed mask) */
-	RC_BAD_FAULT,      /* buffer not inside the caller's memory */
-	RC_BAD_OVERFLOW,   /* pointer + length wraps around */
-	RC_BAD_HANDLE,     /* no such handle, or of the wrong type */
-	RC_BAD_RIGHTS,     /* the handle lacks a right (limit = rights needed) */
-	RC_BAD_RESTRICTED, /* opcode not allowed on this ring */
-	RC_BAD_UNSUPPORTED,/* opcode not implemented by this platform */
+	RC_BAD_OPCODE,	    /* not in the table */
+	RC_BAD_SQE_FLAGS,   /* unknown RC_SQE_* bit */
+	RC_BAD_RESERVED,    /* a reserved field or byte is not zero */
+	RC_BAD_RANGE,	    /* integer outside [min, max] (limit = max) */
+	RC_BAD_ENUM,	    /* enum value >= count (limit = count) */
+	RC_BAD_FLAGS,	    /* unknown flag bits (limit = allowed mask) */
+	RC_BAD_FAULT,	    /* buffer not inside the caller's memory */
+	RC_BAD_OVERFLOW,    /* pointer + length wraps around */
+	RC_BAD_HANDLE,	    /* no such handle, or of the wrong type */
+	RC_BAD_RIGHTS,	    /* the handle lacks a right (limit = rights needed) */
+	RC_BAD_RESTRICTED,  /* opcode not allowed on this ring */
+	RC_BAD_UNSUPPORTED, /* opcode not implemented by this platform */
 	RC_BAD_REASONS
 };
 
 /* Field numbers below 0xf0 index the op's argument fields, in table order. */
 #define RC_FIELD_OPCODE 0xf0u
-#define RC_FIELD_FLAGS  0xf1u
+#define RC_FIELD_FLAGS	0xf1u
 #define RC_FIELD_HANDLE 0xf2u
-#define RC_FIELD_RSVD   0xf3u /* rsvd0, rsvd1 or the argument bytes past the struct */
+#define RC_FIELD_RSVD	0xf3u /* rsvd0, rsvd1 or the argument bytes past the struct */
 
 struct rc_error {
 	uint64_t user_data; /* of the rejected entry */
-	uint64_t value;     /* the offending value */
-	uint64_t limit;     /* the bound it broke (see enum rc_bad_reason) */
-	uint32_t count;     /* which rejection (1, 2, ...) this record holds: 0 while
+	uint64_t value;	    /* the offending value */
+	uint64_t limit;	    /* the bound it broke (see enum rc_bad_reason) */
+	uint32_t count;	    /* which rejection (1, 2, ...) this record holds: 0 while
 			       it is rewritten, stored last with release */
 	uint8_t opcode;
-	uint8_t field;      /* argument index, or RC_FIELD_* */
-	uint8_t reason;     /* enum rc_bad_reason */
+	uint8_t field;	/* argument index, or RC_FIELD_* */
+	uint8_t reason; /* enum rc_bad_reason */
 	uint8_t rsvd;
 };
 
 /* ---- the ring header: one cache line per writer and temperature ---- */
 #define RC_RING_NEED_WAKEUP (1u << 0) /* the engine sleeps: ring the doorbell */
 #define RC_RING_CQ_OVERFLOW (1u << 1) /* completions wait in the backlog */
-#define RC_RING_BUSY        (1u << 2) /* SQEs wait: no room for more in flight, reap first */
+#define RC_RING_BUSY	    (1u << 2) /* SQEs wait: no room for more in flight, reap first */
 
 #define RC_SETUP_POLL (1u << 0) /* the engine polls this SQ by sequence */
 
@@ -275,7 +286,7 @@ struct rc_error {
 struct rc_ring_hdr {
 	/* line 0: geometry, written once by the engine at setup. The engine
 	 * never reads it back: it keeps its own copy. */
-	uint32_t magic;       /* RC_ABI_MAGIC */
+	uint32_t magic;	      /* RC_ABI_MAGIC */
 	uint32_t abi_version; /* RC_ABI_VERSION */
 	uint32_t sq_entries;  /* power of two */
 	uint32_t cq_entries;  /* power of two */
@@ -286,8 +297,8 @@ struct rc_ring_hdr {
 	uint32_t rsvd0[8];
 
 	/* line 1: written by the user, on every submit and reap */
-	uint32_t sq_tail;     /* user: store_release; engine: load_acquire */
-	uint32_t cq_head;     /* user: store_release; engine: load_acquire */
+	uint32_t sq_tail; /* user: store_release; engine: load_acquire */
+	uint32_t cq_head; /* user: store_release; engine: load_acquire */
 	uint32_t rsvd1[14];
 
 	/* line 2: written by the engine, on every batch */
@@ -301,7 +312,7 @@ struct rc_ring_hdr {
 	uint32_t rsvd2[10];
 
 	/* line 3: written by the engine, rarely */
-	uint32_t flags;       /* RC_RING_*; engine: atomic or/and; user: relaxed load (after
+	uint32_t flags; /* RC_RING_*; engine: atomic or/and; user: relaxed load (after
 			         a full fence when deciding whether to ring the doorbell) */
 	uint32_t rsvd3[15];
 
@@ -317,7 +328,7 @@ struct rc_ring_hdr {
 	struct rc_error rejections[RC_ERROR_RECORDS];
 };
 
-#define RC_CACHELINE 64u
+#define RC_CACHELINE	  64u
 #define RC_RING_HDR_BYTES 576u
 
 /* The record slot of rejection n (a CQE's RC_CQE_F_SEQ_MASK bits, or hdr
@@ -387,9 +398,9 @@ RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, cq_waiting) == 260);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, rejected) == 148);
 RC_ABI_ASSERT(offsetof(struct rc_ring_hdr, rejections) == 320);
 RC_ABI_ASSERT(RC_CQE_F_SEQ_MASK % RC_ERROR_RECORDS == RC_ERROR_RECORDS - 1);
-#define RC_FIELD_BYTES(kind, ctype, name, a, b) + sizeof(ctype)
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)               \
-	RC_ABI_ASSERT(sizeof(struct rc_args_##name) <= RC_ARGS_BYTES);       \
+#define RC_FIELD_BYTES(kind, ctype, name, a, b) +sizeof(ctype)
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                            \
+	RC_ABI_ASSERT(sizeof(struct rc_args_##name) <= RC_ARGS_BYTES);                    \
 	RC_ABI_ASSERT(sizeof(struct rc_args_##name) == 0 RC_ARGS_##name(RC_FIELD_BYTES)); \
 	RC_ABI_ASSERT(num < 64);
 #include "syscalls.def"

@@ -16,28 +16,28 @@
 
 #ifndef __cplusplus
 #include <stdatomic.h>
-#define RC_AT32(p) ((_Atomic uint32_t *)(uintptr_t)(p))
-#define RC_AT64(p) ((_Atomic uint64_t *)(uintptr_t)(p))
+#define RC_AT32(p)     ((_Atomic uint32_t *)(uintptr_t)(p))
+#define RC_AT64(p)     ((_Atomic uint64_t *)(uintptr_t)(p))
 #define RC_ATOMIC_(op) atomic_##op##_explicit
-#define RC_MO_(o) memory_order_##o
-#define RC_FENCE_ atomic_thread_fence
+#define RC_MO_(o)      memory_order_##o
+#define RC_FENCE_      atomic_thread_fence
 #else
 /* C++ before C++23 has no <stdatomic.h>: the same operations through the
  * GCC/Clang builtins that <stdatomic.h> expands to, same orderings. */
-#define RC_AT32(p) ((uint32_t *)(uintptr_t)(p))
-#define RC_AT64(p) ((uint64_t *)(uintptr_t)(p))
-#define RC_ATOMIC_load   __atomic_load_n
-#define RC_ATOMIC_store  __atomic_store_n
+#define RC_AT32(p)	    ((uint32_t *)(uintptr_t)(p))
+#define RC_AT64(p)	    ((uint64_t *)(uintptr_t)(p))
+#define RC_ATOMIC_load	    __atomic_load_n
+#define RC_ATOMIC_store	    __atomic_store_n
 #define RC_ATOMIC_fetch_add __atomic_fetch_add
 #define RC_ATOMIC_fetch_or  __atomic_fetch_or
 #define RC_ATOMIC_fetch_and __atomic_fetch_and
-#define RC_ATOMIC_(op) RC_ATOMIC_##op
-#define RC_MO_relaxed __ATOMIC_RELAXED
-#define RC_MO_acquire __ATOMIC_ACQUIRE
-#define RC_MO_release __ATOMIC_RELEASE
-#define RC_MO_seq_cst __ATOMIC_SEQ_CST
-#define RC_MO_(o) RC_MO_##o
-#define RC_FENCE_ __atomic_thread_fence
+#define RC_ATOMIC_(op)	    RC_ATOMIC_##op
+#define RC_MO_relaxed	    __ATOMIC_RELAXED
+#define RC_MO_acquire	    __ATOMIC_ACQUIRE
+#define RC_MO_release	    __ATOMIC_RELEASE
+#define RC_MO_seq_cst	    __ATOMIC_SEQ_CST
+#define RC_MO_(o)	    RC_MO_##o
+#define RC_FENCE_	    __atomic_thread_fence
 #endif
 
 /* Load that later loads/stores cannot be reordered before: pairs with a

@@ -22,8 +22,14 @@ extern "C" {
 #endif
 
 /* ---- typed user pointers: reachable only through rce_copy_in/out ---- */
-typedef struct { uint64_t addr; uint32_t len; } rce_uin_t;  /* kernel reads */
-typedef struct { uint64_t addr; uint32_t len; } rce_uout_t; /* kernel writes */
+typedef struct {
+	uint64_t addr;
+	uint32_t len;
+} rce_uin_t; /* kernel reads */
+typedef struct {
+	uint64_t addr;
+	uint32_t len;
+} rce_uout_t; /* kernel writes */
 
 /* ---- the decoded (kernel) view of each argument struct ---- */
 #define RCE_KFIELD_INT(ctype, name)   ctype name;
@@ -35,7 +41,9 @@ typedef struct { uint64_t addr; uint32_t len; } rce_uout_t; /* kernel writes */
 #define RCE_KFIELD_RSVD(ctype, name)
 #define RCE_KFIELD(kind, ctype, name, a, b) RCE_KFIELD_##kind(ctype, name)
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
-	struct rce_args_##name { RC_ARGS_##name(RCE_KFIELD) };
+	struct rce_args_##name {                               \
+		RC_ARGS_##name(RCE_KFIELD)                     \
+	};
 #include "syscalls.def"
 #undef RC_SYSCALL
 
@@ -49,10 +57,10 @@ enum rce_handle_type {
 	RCE_HT_COUNT
 };
 /* The target column of syscalls.def, as values. */
-#define RCE_TARGET_NONE 0u
-#define RCE_TARGET_FILE RCE_HT_FILE
+#define RCE_TARGET_NONE	   0u
+#define RCE_TARGET_FILE	   RCE_HT_FILE
 #define RCE_TARGET_CHANNEL RCE_HT_CHANNEL
-#define RCE_TARGET_ANY  0xffffu
+#define RCE_TARGET_ANY	   0xffffu
 
 struct rce_handle_slot {
 	void *obj;
@@ -74,7 +82,7 @@ struct rce_req;
 /* The platform's handlers, one per PLATFORM syscall (NULL: not offered). */
 #define RCE_HANDLER_ENGINE(name)
 #define RCE_HANDLER_PLATFORM(name) \
-	int32_t (*name)(struct rce_call *c, const struct rce_args_##name *a);
+	int32_t (*name)(struct rce_call * c, const struct rce_args_##name *a);
 #define RCE_HANDLER_HOSTED RCE_HANDLER_PLATFORM
 #define RCE_HANDLER_KERNEL RCE_HANDLER_PLATFORM
 #define RCE_HANDLER_OTHER  RCE_HANDLER_PLATFORM
@@ -114,7 +122,7 @@ struct rce_handlers {
 
 struct rce_ctx {
 	const struct rce_handlers *ops;
-	void *port;                     /* the platform's view of this caller */
+	void *port; /* the platform's view of this caller */
 	struct rce_handle_slot *handles;
 	uint32_t max_handles;
 	uint32_t open_handles;
@@ -124,9 +132,9 @@ struct rce_ctx {
 struct rce_call {
 	struct rce_ring *ring;
 	struct rce_ctx *ctx;
-	void *target;              /* object behind sqe->handle, type and rights checked */
-	const struct rc_sqe *sqe;  /* the engine's private copy */
-	struct rce_req *req;       /* set once parked */
+	void *target;		  /* object behind sqe->handle, type and rights checked */
+	const struct rc_sqe *sqe; /* the engine's private copy */
+	struct rce_req *req;	  /* set once parked */
 };
 
 /* A handler that cannot finish now parks the call and returns RCE_PENDING;
@@ -153,10 +161,10 @@ struct rce_tracer {
 
 /* ---- a ring ---- */
 struct rce_ring_params {
-	uint32_t sq_entries;      /* power of two, 1..RC_MAX_SQ_ENTRIES */
-	uint32_t cq_entries;      /* power of two, >= sq_entries; 0: 2 * sq_entries */
+	uint32_t sq_entries;	  /* power of two, 1..RC_MAX_SQ_ENTRIES */
+	uint32_t cq_entries;	  /* power of two, >= sq_entries; 0: 2 * sq_entries */
 	uint32_t backlog_entries; /* requests in flight plus overflowed CQEs; 0: cq_entries */
-	uint32_t setup_flags;     /* RC_SETUP_* */
+	uint32_t setup_flags;	  /* RC_SETUP_* */
 };
 
 /* A ring's engine state: opaque. A platform embeds one (or allocates

@@ -18,12 +18,12 @@ enum rc_mode {
 };
 
 struct rc_params {
-	uint32_t sq_entries;      /* power of two; 0: 64 */
-	uint32_t cq_entries;      /* 0: 2 * sq_entries */
+	uint32_t sq_entries;	  /* power of two; 0: 64 */
+	uint32_t cq_entries;	  /* 0: 2 * sq_entries */
 	uint32_t backlog_entries; /* requests in flight + overflowed CQEs; 0: cq_entries */
-	uint32_t data_bytes;      /* shared buffer area for rc_alloc; 0: 1 MiB */
+	uint32_t data_bytes;	  /* shared buffer area for rc_alloc; 0: 1 MiB */
 	enum rc_mode mode;
-	uint32_t idle_us;         /* POLL: the server polls this long before sleeping; 0: 1000 */
+	uint32_t idle_us; /* POLL: the server polls this long before sleeping; 0: 1000 */
 };
 
 /* Connect to the server listening at socket_path and attach r to a new
@@ -54,10 +54,10 @@ void rc_disconnect(struct rc_ring *r);
  * refuses every open then), or a negative RC_E* (-RC_EINVAL: r is not
  * connected to a server, or unknown flags). Also done by rc_connect when
  * the environment has RINGCALL_SANDBOX (ringcall-run). */
-#define RC_SANDBOX_KILL          (1u << 0) /* flag: a denied call kills (SIGSYS) */
-#define RC_SANDBOX_SECCOMP       (1u << 8) /* result: the seccomp filter is in force */
-#define RC_SANDBOX_LANDLOCK      (1u << 9) /* result: Landlock denies all file access */
-#define RC_SANDBOX_NO_NEW_PRIVS  (1u << 10) /* result: no_new_privs is set */
+#define RC_SANDBOX_KILL		(1u << 0)  /* flag: a denied call kills (SIGSYS) */
+#define RC_SANDBOX_SECCOMP	(1u << 8)  /* result: the seccomp filter is in force */
+#define RC_SANDBOX_LANDLOCK	(1u << 9)  /* result: Landlock denies all file access */
+#define RC_SANDBOX_NO_NEW_PRIVS (1u << 10) /* result: no_new_privs is set */
 int rc_sandbox(struct rc_ring *r, unsigned flags);
 
 /* Memory inside the shared region's data area (rc_params.data_bytes,

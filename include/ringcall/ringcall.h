@@ -35,8 +35,7 @@ struct rc_backend {
 	/* Wake the engine if asked, then with GETEVENTS wait until at least
 	 * min_complete CQEs are ready. Return >= 0 or a negative RC_E*
 	 * (-RC_EDEADLK: nothing in flight could ever make them ready). */
-	int (*enter)(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
-		     uint32_t flags);
+	int (*enter)(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete, uint32_t flags);
 	/* Optional: as enter with GETEVENTS alone, but give up after
 	 * timeout_ns with -RC_ETIME. NULL: rc_wait_cqe_timeout arms a
 	 * TIMEOUT entry instead (user_data RC_UDATA_TIMEOUT). */
@@ -131,37 +130,37 @@ static inline void rc_sqe_init(struct rc_sqe *sqe, uint8_t opcode, uint32_t hand
  * handle (when the op takes one), then each argument field in table order.
  * Buffers are pointers; reserved fields are not parameters. */
 #define RC_PREP_HANDLE_NONE
-#define RC_PREP_HANDLE_ANY  , uint32_t handle
-#define RC_PREP_HANDLE_FILE , uint32_t handle
-#define RC_PREP_HANDLE_CHANNEL , uint32_t handle
-#define RC_PREP_HANDLE_VALUE_NONE 0
-#define RC_PREP_HANDLE_VALUE_ANY  handle
-#define RC_PREP_HANDLE_VALUE_FILE handle
-#define RC_PREP_HANDLE_VALUE_CHANNEL handle
-#define RC_PREP_PARAM_INT(ctype, name)   , ctype name
-#define RC_PREP_PARAM_ENUM(ctype, name)  , ctype name
+#define RC_PREP_HANDLE_ANY		 , uint32_t handle
+#define RC_PREP_HANDLE_FILE		 , uint32_t handle
+#define RC_PREP_HANDLE_CHANNEL		 , uint32_t handle
+#define RC_PREP_HANDLE_VALUE_NONE	 0
+#define RC_PREP_HANDLE_VALUE_ANY	 handle
+#define RC_PREP_HANDLE_VALUE_FILE	 handle
+#define RC_PREP_HANDLE_VALUE_CHANNEL	 handle
+#define RC_PREP_PARAM_INT(ctype, name)	 , ctype name
+#define RC_PREP_PARAM_ENUM(ctype, name)	 , ctype name
 #define RC_PREP_PARAM_FLAGS(ctype, name) , ctype name
-#define RC_PREP_PARAM_LEN(ctype, name)   , ctype name
-#define RC_PREP_PARAM_UIN(ctype, name)   , const void *name
-#define RC_PREP_PARAM_UOUT(ctype, name)  , void *name
+#define RC_PREP_PARAM_LEN(ctype, name)	 , ctype name
+#define RC_PREP_PARAM_UIN(ctype, name)	 , const void *name
+#define RC_PREP_PARAM_UOUT(ctype, name)	 , void *name
 #define RC_PREP_PARAM_RSVD(ctype, name)
 #define RC_PREP_PARAM(kind, ctype, name, a, b) RC_PREP_PARAM_##kind(ctype, name)
-#define RC_PREP_SET_INT(ctype, name)   rc_args_->name = name;
-#define RC_PREP_SET_ENUM  RC_PREP_SET_INT
-#define RC_PREP_SET_FLAGS RC_PREP_SET_INT
-#define RC_PREP_SET_LEN   RC_PREP_SET_INT
-#define RC_PREP_SET_UIN(ctype, name)  rc_args_->name = (ctype)(uintptr_t)name;
-#define RC_PREP_SET_UOUT  RC_PREP_SET_UIN
+#define RC_PREP_SET_INT(ctype, name)	       rc_args_->name = name;
+#define RC_PREP_SET_ENUM		       RC_PREP_SET_INT
+#define RC_PREP_SET_FLAGS		       RC_PREP_SET_INT
+#define RC_PREP_SET_LEN			       RC_PREP_SET_INT
+#define RC_PREP_SET_UIN(ctype, name)	       rc_args_->name = (ctype)(uintptr_t)name;
+#define RC_PREP_SET_UOUT		       RC_PREP_SET_UIN
 #define RC_PREP_SET_RSVD(ctype, name)
 #define RC_PREP_SET(kind, ctype, name, a, b) RC_PREP_SET_##kind(ctype, name)
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                     \
-	static inline void rc_prep_##name(struct rc_sqe *sqe RC_PREP_HANDLE_##target \
-					  RC_ARGS_##name(RC_PREP_PARAM))             \
-	{                                                                         \
-		struct rc_args_##name *rc_args_ = &sqe->args.name;                  \
-                                                                                  \
-		rc_sqe_init(sqe, RC_OP_##NAME, RC_PREP_HANDLE_VALUE_##target);    \
-		RC_ARGS_##name(RC_PREP_SET)                                       \
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                            \
+	static inline void rc_prep_##name(                                                \
+		struct rc_sqe *sqe RC_PREP_HANDLE_##target RC_ARGS_##name(RC_PREP_PARAM)) \
+	{                                                                                 \
+		struct rc_args_##name *rc_args_ = &sqe->args.name;                        \
+                                                                                          \
+		rc_sqe_init(sqe, RC_OP_##NAME, RC_PREP_HANDLE_VALUE_##target);            \
+		RC_ARGS_##name(RC_PREP_SET)                                               \
 	}
 #include "syscalls.def"
 #undef RC_SYSCALL

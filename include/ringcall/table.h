@@ -14,27 +14,46 @@
 extern "C" {
 #endif
 
-enum rc_field_kind { RC_FK_INT, RC_FK_ENUM, RC_FK_FLAGS, RC_FK_LEN, RC_FK_UIN, RC_FK_UOUT, RC_FK_RSVD };
-enum rc_target_kind { RC_TK_NONE, RC_TK_ANY, RC_TK_FILE, RC_TK_CHANNEL };
-enum rc_impl { RC_IMPL_ENGINE, RC_IMPL_PLATFORM, RC_IMPL_HOSTED, RC_IMPL_KERNEL, RC_IMPL_OTHER,
-	       RC_IMPL_IPC };
+enum rc_field_kind {
+	RC_FK_INT,
+	RC_FK_ENUM,
+	RC_FK_FLAGS,
+	RC_FK_LEN,
+	RC_FK_UIN,
+	RC_FK_UOUT,
+	RC_FK_RSVD
+};
+enum rc_target_kind {
+	RC_TK_NONE,
+	RC_TK_ANY,
+	RC_TK_FILE,
+	RC_TK_CHANNEL
+};
+enum rc_impl {
+	RC_IMPL_ENGINE,
+	RC_IMPL_PLATFORM,
+	RC_IMPL_HOSTED,
+	RC_IMPL_KERNEL,
+	RC_IMPL_OTHER,
+	RC_IMPL_IPC
+};
 
 struct rc_field_desc {
 	const char *name;
 	const char *len_field; /* UIN/UOUT: the field holding the length */
-	uint8_t kind;          /* enum rc_field_kind */
-	uint8_t size;          /* bytes */
-	uint8_t offset;        /* within the argument area */
+	uint8_t kind;	       /* enum rc_field_kind */
+	uint8_t size;	       /* bytes */
+	uint8_t offset;	       /* within the argument area */
 	bool is_signed;
-	uint64_t a, b;         /* the bounds, as in syscalls.def (two's complement) */
+	uint64_t a, b; /* the bounds, as in syscalls.def (two's complement) */
 };
 
 struct rc_op_desc {
-	const char *name;      /* "READ" */
+	const char *name; /* "READ" */
 	const char *summary;
 	uint8_t opcode;
-	uint8_t target;        /* enum rc_target_kind */
-	uint8_t impl;          /* enum rc_impl: who runs it */
+	uint8_t target; /* enum rc_target_kind */
+	uint8_t impl;	/* enum rc_impl: who runs it */
 	uint8_t nfields;
 	uint32_t rights;
 	const struct rc_field_desc *fields;

@@ -61,11 +61,8 @@ static inline void rc_sqe_baseline(const struct rc_op_desc *d, struct rc_sqe *sq
 				rc_field_put(sqe, fd, 1);
 			break;
 		case RC_FK_UIN:
-		case RC_FK_UOUT:
-			rc_field_put(sqe, fd, (uintptr_t)buf);
-			break;
-		default:
-			rc_field_put(sqe, fd, 0);
+		case RC_FK_UOUT: rc_field_put(sqe, fd, (uintptr_t)buf); break;
+		default: rc_field_put(sqe, fd, 0);
 		}
 	}
 }
@@ -74,8 +71,8 @@ static inline void rc_sqe_baseline(const struct rc_op_desc *d, struct rc_sqe *sq
 struct rc_breakage {
 	uint64_t value;
 	int32_t err;
-	uint8_t reason;  /* enum rc_bad_reason */
-	bool set_len;    /* buffers: also set its LEN field to the maximum */
+	uint8_t reason; /* enum rc_bad_reason */
+	bool set_len;	/* buffers: also set its LEN field to the maximum */
 };
 
 /* A breakage (no compound literal: the header is C++ too). */
@@ -107,9 +104,7 @@ static inline unsigned rc_field_scalar_breakages(const struct rc_field_desc *fd,
 		if (fd->is_signed && (int64_t)fd->a > -(int64_t)rc_field_type_max(fd) - 1)
 			out[n++] = rc_breakage_of(fd->a - 1, RC_BAD_RANGE);
 		break;
-	case RC_FK_ENUM:
-		out[n++] = rc_breakage_of(fd->a, RC_BAD_ENUM);
-		break;
+	case RC_FK_ENUM: out[n++] = rc_breakage_of(fd->a, RC_BAD_ENUM); break;
 	case RC_FK_FLAGS:
 		for (unsigned bit = 0; bit < fd->size * 8u; bit++)
 			if (!(fd->a >> bit & 1)) {
@@ -117,11 +112,8 @@ static inline unsigned rc_field_scalar_breakages(const struct rc_field_desc *fd,
 				break;
 			}
 		break;
-	case RC_FK_RSVD:
-		out[n++] = rc_breakage_of(1, RC_BAD_RESERVED);
-		break;
-	default:
-		break;
+	case RC_FK_RSVD: out[n++] = rc_breakage_of(1, RC_BAD_RESERVED); break;
+	default: break;
 	}
 	return n;
 }

@@ -49,32 +49,34 @@
  * use of each limit and the limit (docs/kernel.md, "Limits"). Fields are
  * only ever added at the end: a shorter len gets the older prefix. */
 struct rc_proc_stats {
-	uint64_t traps;   /* `syscall` instructions: enter calls */
-	uint64_t irqs;    /* hardware interrupts taken while in user mode */
-	uint64_t faults;  /* exceptions taken in user mode */
-	uint64_t sqes;    /* SQEs the engine took from the process's rings */
-	uint64_t run_ns;  /* since spawn (until exit, for a child) */
-	uint32_t frames, frames_max;     /* frames charged: MAP'd pages, rings, their page tables */
-	uint32_t rings, rings_max;       /* rings, the first one included */
-	uint32_t handles, handles_max;   /* open handles */
-	uint32_t parked, parked_max;     /* WAITs and CONSOLE_READs parked */
+	uint64_t traps;			 /* `syscall` instructions: enter calls */
+	uint64_t irqs;			 /* hardware interrupts taken while in user mode */
+	uint64_t faults;		 /* exceptions taken in user mode */
+	uint64_t sqes;			 /* SQEs the engine took from the process's rings */
+	uint64_t run_ns;		 /* since spawn (until exit, for a child) */
+	uint32_t frames, frames_max;	 /* frames charged: MAP'd pages, rings, their page tables */
+	uint32_t rings, rings_max;	 /* rings, the first one included */
+	uint32_t handles, handles_max;	 /* open handles */
+	uint32_t parked, parked_max;	 /* WAITs and CONSOLE_READs parked */
 	uint32_t children, children_max; /* children not yet reaped */
 	uint32_t tree_procs, tree_procs_max;   /* process slots held by its spawn tree */
 	uint32_t tree_frames, tree_frames_max; /* frames charged to its spawn tree */
-	uint32_t rsvd[4];                /* zero: channels and queued messages, when they exist */
+	uint32_t rsvd[4]; /* zero: channels and queued messages, when they exist */
 };
 
 /* WAIT's info buffer. */
 struct rc_wait_info {
 	int32_t pid;
-	int32_t status;   /* as res */
+	int32_t status; /* as res */
 	struct rc_proc_stats stats;
 };
 
 _Static_assert(sizeof(struct rc_proc_stats) == RC_PROC_STATS_SIZE, "RC_PROC_STATS_SIZE");
-_Static_assert(__builtin_offsetof(struct rc_proc_stats, run_ns) == 32, "old fields keep their offsets");
+_Static_assert(__builtin_offsetof(struct rc_proc_stats, run_ns) == 32,
+	       "old fields keep their offsets");
 _Static_assert(__builtin_offsetof(struct rc_proc_stats, frames) == 40, "rc_proc_stats.frames");
-_Static_assert(__builtin_offsetof(struct rc_proc_stats, tree_frames_max) == 92, "rc_proc_stats.tree_frames_max");
+_Static_assert(__builtin_offsetof(struct rc_proc_stats, tree_frames_max) == 92,
+	       "rc_proc_stats.tree_frames_max");
 _Static_assert(__builtin_offsetof(struct rc_wait_info, stats) == 8, "rc_wait_info.stats");
 _Static_assert(sizeof(struct rc_wait_info) == RC_WAIT_INFO_SIZE, "RC_WAIT_INFO_SIZE");
 

@@ -12,20 +12,20 @@ int rt_checks, rt_fails;
 /* The only trap (rk_abi.h). `syscall` clobbers rcx (rip) and r11 (rflags). */
 long rt_enter(uint32_t handle, uint32_t to_submit, uint32_t min_complete, uint32_t flags)
 {
-    register long r10 __asm__("r10") = flags;
-    long ret;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"((long)RK_TRAP_ENTER), "D"((long)handle), "S"((long)to_submit),
-                       "d"((long)min_complete), "r"(r10)
-                     : "rcx", "r11", "memory");
-    return ret;
+	register long r10 __asm__("r10") = flags;
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"((long)RK_TRAP_ENTER), "D"((long)handle), "S"((long)to_submit),
+			   "d"((long)min_complete), "r"(r10)
+			 : "rcx", "r11", "memory");
+	return ret;
 }
 
 static int backend_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
-                         uint32_t flags)
+			 uint32_t flags)
 {
-    return (int)rt_enter((uint32_t)(uintptr_t)r->backend_data, to_submit, min_complete, flags);
+	return (int)rt_enter((uint32_t)(uintptr_t)r->backend_data, to_submit, min_complete, flags);
 }
 
 const struct rc_backend rt_backend = { .enter = backend_enter };
@@ -34,12 +34,12 @@ int main(int argc, char **argv);
 
 /* Entry from crt0: attach the ring the kernel made, run main, exit. */
 __attribute__((noreturn)) void rt_start(int argc, char **argv, uint64_t ring, uint64_t bytes,
-                                        uint64_t handle)
+					uint64_t handle)
 {
-    rt_ring_handle = (uint32_t)handle;
-    if (rc_ring_attach(&rt_ring, (void *)ring, bytes, &rt_backend, (void *)(uintptr_t)handle))
-        __builtin_trap();               /* no ring, no syscalls: die visibly */
-    exit(main(argc, argv));
+	rt_ring_handle = (uint32_t)handle;
+	if (rc_ring_attach(&rt_ring, (void *)ring, bytes, &rt_backend, (void *)(uintptr_t)handle))
+		__builtin_trap(); /* no ring, no syscalls: die visibly */
+	exit(main(argc, argv));
 }
 
 /* CQEs that arrived while rt_sync waited for its own. */
@@ -49,211 +49,211 @@ static unsigned stash_head, stash_n;
 
 static void stash_push(const struct rc_cqe *c)
 {
-    if (c->user_data == RT_WRITE_DATA)
-        return;                         /* a failed printf: nobody waits for it */
-    if (stash_n == STASH)
-        __builtin_trap();
-    stash[(stash_head + stash_n++) % STASH] = *c;
+	if (c->user_data == RT_WRITE_DATA)
+		return; /* a failed printf: nobody waits for it */
+	if (stash_n == STASH)
+		__builtin_trap();
+	stash[(stash_head + stash_n++) % STASH] = *c;
 }
 
 struct rc_sqe *rt_sqe(void)
 {
-    struct rc_sqe *sqe = rc_get_sqe(&rt_ring);
-    if (!sqe) {
-        rc_submit(&rt_ring);
-        sqe = rc_get_sqe(&rt_ring);
-    }
-    if (!sqe)
-        __builtin_trap();
-    return sqe;
+	struct rc_sqe *sqe = rc_get_sqe(&rt_ring);
+	if (!sqe) {
+		rc_submit(&rt_ring);
+		sqe = rc_get_sqe(&rt_ring);
+	}
+	if (!sqe)
+		__builtin_trap();
+	return sqe;
 }
 
 /* Take the CQE at the head into *out and hand its slot back. */
 static void take_head(struct rc_cqe *cqe, struct rc_cqe *out)
 {
-    *out = *cqe;
-    rc_cqe_seen(&rt_ring, cqe);
+	*out = *cqe;
+	rc_cqe_seen(&rt_ring, cqe);
 }
 
 struct rc_cqe rt_sync_cqe;
 
 int32_t rt_sync(struct rc_sqe *sqe)
 {
-    sqe->user_data = RT_SYNC_DATA;
-    int ret = rc_submit(&rt_ring);
-    if (ret < 0 && ret != -RC_EBUSY)
-        return ret;
-    for (;;) {
-        struct rc_cqe *cqe, c;
-        ret = rc_wait_cqe(&rt_ring, &cqe);
-        if (ret < 0)
-            return ret;
-        take_head(cqe, &c);
-        if (c.user_data == RT_SYNC_DATA) {
-            rt_sync_cqe = c;
-            return c.res;
-        }
-        stash_push(&c);
-    }
+	sqe->user_data = RT_SYNC_DATA;
+	int ret = rc_submit(&rt_ring);
+	if (ret < 0 && ret != -RC_EBUSY)
+		return ret;
+	for (;;) {
+		struct rc_cqe *cqe, c;
+		ret = rc_wait_cqe(&rt_ring, &cqe);
+		if (ret < 0)
+			return ret;
+		take_head(cqe, &c);
+		if (c.user_data == RT_SYNC_DATA) {
+			rt_sync_cqe = c;
+			return c.res;
+		}
+		stash_push(&c);
+	}
 }
 
 int rt_peek_cqe(struct rc_cqe *out)
 {
-    struct rc_cqe *cqe;
-    if (stash_n) {
-        *out = stash[stash_head];
-        stash_head = (stash_head + 1) % STASH;
-        stash_n--;
-        return 0;
-    }
-    while (rc_peek_cqe(&rt_ring, &cqe) == 0) {
-        take_head(cqe, out);
-        if (out->user_data != RT_WRITE_DATA)
-            return 0;
-    }
-    return -RC_EAGAIN;
+	struct rc_cqe *cqe;
+	if (stash_n) {
+		*out = stash[stash_head];
+		stash_head = (stash_head + 1) % STASH;
+		stash_n--;
+		return 0;
+	}
+	while (rc_peek_cqe(&rt_ring, &cqe) == 0) {
+		take_head(cqe, out);
+		if (out->user_data != RT_WRITE_DATA)
+			return 0;
+	}
+	return -RC_EAGAIN;
 }
 
 int rt_next_cqe(struct rc_cqe *out)
 {
-    for (;;) {
-        struct rc_cqe *cqe;
-        if (rt_peek_cqe(out) == 0)
-            return 0;
-        int ret = rc_wait_cqe(&rt_ring, &cqe);
-        if (ret < 0)
-            return ret;
-    }
+	for (;;) {
+		struct rc_cqe *cqe;
+		if (rt_peek_cqe(out) == 0)
+			return 0;
+		int ret = rc_wait_cqe(&rt_ring, &cqe);
+		if (ret < 0)
+			return ret;
+	}
 }
 
 /* EXIT through ring r. If r cannot take it (its SQ waits behind a held
  * DRAIN, or its backlog is full) the enter returns: then die visibly. */
 void rt_exit_on(struct rc_ring *r, int code)
 {
-    struct rc_sqe *sqe = rc_get_sqe(r);
-    if (sqe) {
-        rc_prep_exit(sqe, (uint32_t)code & 0xff);
-        rc_submit(r);
-    }
-    __builtin_trap();
+	struct rc_sqe *sqe = rc_get_sqe(r);
+	if (sqe) {
+		rc_prep_exit(sqe, (uint32_t)code & 0xff);
+		rc_submit(r);
+	}
+	__builtin_trap();
 }
 
 void exit(int code)
 {
-    rt_exit_on(&rt_ring, code);
+	rt_exit_on(&rt_ring, code);
 }
 
 long getpid(void)
 {
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_getpid(sqe, 0);
-    return rt_sync(sqe);
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_getpid(sqe, 0);
+	return rt_sync(sqe);
 }
 
 long getppid(void)
 {
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_getpid(sqe, RC_GETPID_PARENT);
-    return rt_sync(sqe);
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_getpid(sqe, RC_GETPID_PARENT);
+	return rt_sync(sqe);
 }
 
 uint64_t clock_ns(void)
 {
-    uint64_t t = 0;
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_clock(sqe, &t, sizeof(t));
-    return rt_sync(sqe) == 0 ? t : 0;
+	uint64_t t = 0;
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_clock(sqe, &t, sizeof(t));
+	return rt_sync(sqe) == 0 ? t : 0;
 }
 
 int rt_map(uint64_t addr, uint32_t pages, uint32_t flags)
 {
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_map(sqe, addr, pages, flags);
-    return rt_sync(sqe);
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_map(sqe, addr, pages, flags);
+	return rt_sync(sqe);
 }
 
 int rt_unmap(uint64_t addr, uint32_t pages)
 {
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_unmap(sqe, addr, pages, 0);
-    return rt_sync(sqe);
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_unmap(sqe, addr, pages, 0);
+	return rt_sync(sqe);
 }
 
 int rt_proc_stats(struct rc_proc_stats *st)
 {
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_proc_stats(sqe, st, sizeof(*st));
-    return rt_sync(sqe);
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_proc_stats(sqe, st, sizeof(*st));
+	return rt_sync(sqe);
 }
 
 uint32_t rt_pack_argv(char *buf, uint32_t size, const char *const argv[])
 {
-    uint32_t n = 0;
-    for (int i = 0; argv[i]; i++) {
-        size_t len = strlen(argv[i]) + 1;
-        if (len > size - n)
-            return 0;
-        memcpy(buf + n, argv[i], len);
-        n += (uint32_t)len;
-    }
-    return n;
+	uint32_t n = 0;
+	for (int i = 0; argv[i]; i++) {
+		size_t len = strlen(argv[i]) + 1;
+		if (len > size - n)
+			return 0;
+		memcpy(buf + n, argv[i], len);
+		n += (uint32_t)len;
+	}
+	return n;
 }
 
 long spawn(const char *const argv[])
 {
-    char buf[RC_SPAWN_ARGS_MAX];
-    uint32_t n = rt_pack_argv(buf, sizeof(buf), argv);
-    if (!n)
-        return -RC_EINVAL;
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_spawn(sqe, buf, n, 0);
-    return rt_sync(sqe);
+	char buf[RC_SPAWN_ARGS_MAX];
+	uint32_t n = rt_pack_argv(buf, sizeof(buf), argv);
+	if (!n)
+		return -RC_EINVAL;
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_spawn(sqe, buf, n, 0);
+	return rt_sync(sqe);
 }
 
 long waitpid(int pid, struct rc_wait_info *info)
 {
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_wait(sqe, pid, 0, info, info ? sizeof(*info) : 0);
-    return rt_sync(sqe);
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_wait(sqe, pid, 0, info, info ? sizeof(*info) : 0);
+	return rt_sync(sqe);
 }
 
 /* Console output costs one trap and, when it works, no CQE. */
 void rt_write(const void *buf, size_t len)
 {
-    struct rc_sqe *sqe = rt_sqe();
-    rc_prep_console_write(sqe, buf, (uint32_t)(len < RC_CONSOLE_MAX ? len : RC_CONSOLE_MAX));
-    rc_sqe_set_data(sqe, RT_WRITE_DATA);
-    rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
-    rc_submit(&rt_ring);
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_console_write(sqe, buf, (uint32_t)(len < RC_CONSOLE_MAX ? len : RC_CONSOLE_MAX));
+	rc_sqe_set_data(sqe, RT_WRITE_DATA);
+	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+	rc_submit(&rt_ring);
 }
 
 int rt_report(const char *name)
 {
-    printf("  %s: %d checks, %d failed\n", name, rt_checks, rt_fails);
-    return rt_fails > 255 ? 255 : rt_fails;
+	printf("  %s: %d checks, %d failed\n", name, rt_checks, rt_fails);
+	return rt_fails > 255 ? 255 : rt_fails;
 }
 
 int32_t rt_ring_create(struct rc_ring *r, uint64_t addr, uint32_t sq, uint32_t cq, uint32_t flags)
 {
-    struct rc_sqe *s = rt_sqe();
-    rc_prep_ring_create(s, addr, sq, cq, flags);
-    int32_t h = rt_sync(s);
-    if (h < 0)
-        return h;
-    if (rc_ring_attach(r, (void *)addr, rc_ring_bytes(sq, cq ? cq : 2 * sq), &rt_backend,
-                       (void *)(uintptr_t)h))
-        return -RC_EINVAL;
-    return h;
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_ring_create(s, addr, sq, cq, flags);
+	int32_t h = rt_sync(s);
+	if (h < 0)
+		return h;
+	if (rc_ring_attach(r, (void *)addr, rc_ring_bytes(sq, cq ? cq : 2 * sq), &rt_backend,
+			   (void *)(uintptr_t)h))
+		return -RC_EINVAL;
+	return h;
 }
 
 struct rc_cqe *rt_spin_cqe(struct rc_ring *r, uint64_t max_cycles)
 {
-    struct rc_cqe *cqe;
-    uint64_t t0 = rt_rdtsc();
-    while (rc_peek_cqe(r, &cqe) != 0) {
-        if (rt_rdtsc() - t0 > max_cycles)
-            return NULL;
-        __builtin_ia32_pause();
-    }
-    return cqe;
+	struct rc_cqe *cqe;
+	uint64_t t0 = rt_rdtsc();
+	while (rc_peek_cqe(r, &cqe) != 0) {
+		if (rt_rdtsc() - t0 > max_cycles)
+			return NULL;
+		__builtin_ia32_pause();
+	}
+	return cqe;
 }

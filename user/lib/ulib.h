@@ -14,7 +14,7 @@
 #include "rk_abi.h"
 
 /* ---- the ring ---- */
-extern struct rc_ring rt_ring;          /* the first ring, attached before main */
+extern struct rc_ring rt_ring; /* the first ring, attached before main */
 extern uint32_t rt_ring_handle;
 extern const struct rc_backend rt_backend; /* enter through the trap; backend_data = handle */
 
@@ -28,7 +28,7 @@ struct rc_sqe *rt_sqe(void);
 /* Submit everything prepared, then wait for sqe's own CQE and return its
  * res. CQEs of other requests that arrive first are kept for rt_next_cqe. */
 int32_t rt_sync(struct rc_sqe *sqe);
-extern struct rc_cqe rt_sync_cqe;      /* the CQE of the last rt_sync (for rc_explain) */
+extern struct rc_cqe rt_sync_cqe; /* the CQE of the last rt_sync (for rc_explain) */
 /* The next completion (kept ones first), waiting for it: 0 or -errno. */
 int rt_next_cqe(struct rc_cqe *out);
 /* Same without waiting: 0, or -RC_EAGAIN if none is ready. */
@@ -42,25 +42,25 @@ struct rc_cqe *rt_spin_cqe(struct rc_ring *r, uint64_t max_cycles);
 
 static inline uint64_t rt_rdtsc(void)
 {
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
 }
 
 /* ---- synchronous helpers: one SQE, one trap each ---- */
-__attribute__((noreturn)) void exit(int code);  /* EXIT on rt_ring */
+__attribute__((noreturn)) void exit(int code);				/* EXIT on rt_ring */
 __attribute__((noreturn)) void rt_exit_on(struct rc_ring *r, int code); /* #UD if r is wedged */
 long getpid(void);
 long getppid(void);
 uint64_t clock_ns(void);
-int  rt_map(uint64_t addr, uint32_t pages, uint32_t flags);
-int  rt_unmap(uint64_t addr, uint32_t pages);
-int  rt_proc_stats(struct rc_proc_stats *st);
+int rt_map(uint64_t addr, uint32_t pages, uint32_t flags);
+int rt_unmap(uint64_t addr, uint32_t pages);
+int rt_proc_stats(struct rc_proc_stats *st);
 /* Pack argv (NULL-terminated) as SPAWN wants it; bytes used, or 0 if it does not fit. */
 uint32_t rt_pack_argv(char *buf, uint32_t size, const char *const argv[]);
-long spawn(const char *const argv[]);   /* child pid or -errno */
+long spawn(const char *const argv[]);		  /* child pid or -errno */
 long waitpid(int pid, struct rc_wait_info *info); /* wait status or -errno (pid 0: any) */
-void rt_write(const void *buf, size_t len); /* console, no CQE unless it fails */
+void rt_write(const void *buf, size_t len);	  /* console, no CQE unless it fails */
 
 /* ---- C library bits ---- */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -68,31 +68,31 @@ int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int puts(const char *s);
 
-void  *memcpy(void *d, const void *s, size_t n);
-void  *memset(void *d, int c, size_t n);
-int    memcmp(const void *a, const void *b, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
-int    strcmp(const char *a, const char *b);
-char  *strstr(const char *h, const char *n);
-long   atol(const char *s);
+int strcmp(const char *a, const char *b);
+char *strstr(const char *h, const char *n);
+long atol(const char *s);
 
 /* ---- checks for test programs: exit status = failures ---- */
 extern int rt_checks, rt_fails;
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        rt_checks++;                                                            \
-        if (!(cond)) {                                                          \
-            rt_fails++;                                                         \
-            char why_[160];                                                     \
-            snprintf(why_, sizeof(why_), __VA_ARGS__);                          \
-            printf("  %s:%d: %s: %s\n", __FILE__, __LINE__, #cond, why_);       \
-        }                                                                       \
-    } while (0)
-#define CHECK_EQ(got, want)                                                     \
-    do {                                                                        \
-        long g_ = (long)(got), w_ = (long)(want);                               \
-        CHECK(g_ == w_, "got %ld, want %ld", g_, w_);                           \
-    } while (0)
+#define CHECK(cond, ...)                                                              \
+	do {                                                                          \
+		rt_checks++;                                                          \
+		if (!(cond)) {                                                        \
+			rt_fails++;                                                   \
+			char why_[160];                                               \
+			snprintf(why_, sizeof(why_), __VA_ARGS__);                    \
+			printf("  %s:%d: %s: %s\n", __FILE__, __LINE__, #cond, why_); \
+		}                                                                     \
+	} while (0)
+#define CHECK_EQ(got, want)                                   \
+	do {                                                  \
+		long g_ = (long)(got), w_ = (long)(want);     \
+		CHECK(g_ == w_, "got %ld, want %ld", g_, w_); \
+	} while (0)
 /* Print "  name: N checks, M failed" and return the exit status. */
 int rt_report(const char *name);
 
