@@ -19,9 +19,9 @@ MANDIR      ?= $(PREFIX)/share/man
 PCDIR       ?= $(LIBDIR)/pkgconfig
 INSTALL     ?= install
 
-RC_VMAJOR := $(shell sed -n 's/^\#define RC_VERSION_MAJOR \([0-9]*\)/\1/p' include/ringcall/version.h)
-RC_VMINOR := $(shell sed -n 's/^\#define RC_VERSION_MINOR \([0-9]*\)/\1/p' include/ringcall/version.h)
-RC_VPATCH := $(shell sed -n 's/^\#define RC_VERSION_PATCH \([0-9]*\)/\1/p' include/ringcall/version.h)
+RC_VMAJOR := $(shell sed -n 's/^\#define RC_VERSION_MAJOR[[:space:]]\+\([0-9]*\)/\1/p' include/ringcall/version.h)
+RC_VMINOR := $(shell sed -n 's/^\#define RC_VERSION_MINOR[[:space:]]\+\([0-9]*\)/\1/p' include/ringcall/version.h)
+RC_VPATCH := $(shell sed -n 's/^\#define RC_VERSION_PATCH[[:space:]]\+\([0-9]*\)/\1/p' include/ringcall/version.h)
 RC_VERSION := $(RC_VMAJOR).$(RC_VMINOR).$(RC_VPATCH)
 
 USERLIB_SRCS  ?= lib/uring.c lib/names.c lib/version.c lib/trace.c

@@ -29,7 +29,7 @@ leaks=$( { nm -D --defined-only "$lib"/libringcall.so "$lib"/libringcall-hosted.
 [ -z "$leaks" ] || { echo "exported beyond rc_*:"; echo "$leaks" | head; exit 1; }
 nm -D --defined-only "$lib"/libringcall-hosted.so | grep -e ' T rc_connect$' >/dev/null
 ver=$(PKG_CONFIG_LIBDIR=$lib/pkgconfig pkg-config --modversion ringcall)
-abi=$(sed -n 's/^#define RC_ABI_VERSION \([0-9]*\)u.*/\1/p' include/ringcall/abi.h)
+abi=$(sed -n 's/^#define RC_ABI_VERSION[[:space:]]\+\([0-9]*\)u.*/\1/p' include/ringcall/abi.h)
 [ "$("$dest$prefix/bin/ringcall-server" --version)" = "ringcall-server $ver (ABI $abi)" ]
 
 # A user's build, outside the tree, flags from pkg-config only.

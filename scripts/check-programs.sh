@@ -6,9 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory -s build/host/ringcall-server build/host/ringcall-demo build/host/ringcall-run \
 	build/bench/ringcall_bench build/bench/peers >/dev/null || exit 1
-ver=$(sed -n 's/^#define RC_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$/\2/p' \
+ver=$(sed -n 's/^#define RC_VERSION_\(MAJOR\|MINOR\|PATCH\)[[:space:]]\+\([0-9]*\)$/\2/p' \
 	include/ringcall/version.h | paste -sd.)
-abi=$(sed -n 's/^#define RC_ABI_VERSION \([0-9]*\)u.*/\1/p' include/ringcall/abi.h)
+abi=$(sed -n 's/^#define RC_ABI_VERSION[[:space:]]\+\([0-9]*\)u.*/\1/p' include/ringcall/abi.h)
 bad=0
 for p in build/host/ringcall-server build/host/ringcall-demo build/host/ringcall-run build/bench/ringcall_bench \
 	 build/bench/peers; do
