@@ -11,6 +11,8 @@ K_STANDALONE := $(filter 1,$(words $(MAKEFILE_LIST)))
 K_DIR     := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 R_DIR     := $(patsubst %/,%,$(dir $(K_DIR)))
 U_DIR     := $(R_DIR)/user
+K_ARCH    ?= x86_64
+K_ARCH_DIR := $(K_DIR)/arch/$(K_ARCH)
 K_BUILD   ?= build/kernel
 U_BUILD   ?= build/user
 
@@ -33,17 +35,19 @@ K_COMMON_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-p
                    -fno-tree-loop-distribute-patterns -fno-strict-aliasing -MMD -MP
 # The ringcall core (include/, lib/) is built with the same flags as the rest of the kernel.
 K_CFLAGS  := $(K_COMMON_CFLAGS) -mcmodel=kernel -mno-red-zone -mno-sse -mno-sse2 -mno-mmx \
-             -mno-80387 -fno-omit-frame-pointer -I$(K_DIR) -I$(K_DIR)/uapi -I$(R_DIR)/include
+             -mno-80387 -fno-omit-frame-pointer -I$(K_DIR) -I$(K_ARCH_DIR) -I$(K_DIR)/uapi \
+             -I$(R_DIR)/include
 # The 32-bit boot segment (entry code + early page tables) is RWX by necessity.
 K_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
-             -T $(K_DIR)/linker.ld
+             -T $(K_ARCH_DIR)/linker.ld
 U_CFLAGS  := $(K_COMMON_CFLAGS) -I$(U_DIR)/lib -I$(K_DIR)/uapi -I$(R_DIR)/include
 U_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T $(U_DIR)/lib/user.ld
 
 # The portable engine, unchanged: the kernel is one more platform (kring.c is its port).
 K_RC_SRCS := $(R_DIR)/lib/engine.c $(R_DIR)/lib/ops.c $(R_DIR)/lib/handles.c $(R_DIR)/lib/names.c $(R_DIR)/lib/trace.c \
              $(R_DIR)/lib/channel.c
-K_SRCS := $(wildcard $(K_DIR)/*.c) $(wildcard $(K_DIR)/*.S)
+# Portable kernel in kernel/, what only one architecture has in kernel/arch/$(K_ARCH)/.
+K_SRCS := $(wildcard $(K_DIR)/*.c) $(wildcard $(K_ARCH_DIR)/*.c) $(wildcard $(K_ARCH_DIR)/*.S)
 K_OBJS := $(patsubst $(K_DIR)/%,$(K_BUILD)/%.o,$(K_SRCS)) \
           $(patsubst $(R_DIR)/lib/%,$(K_BUILD)/rc/%.o,$(K_RC_SRCS)) $(K_BUILD)/user_blobs.o
 
@@ -122,7 +126,7 @@ $(K_BUILD)/user_blobs.S: $(K_DIR)/kernel.mk $(U_DIR) | $(U_ELFS)
 $(K_BUILD)/user_blobs.o: $(K_BUILD)/user_blobs.S $(U_ELFS)
 	$(K_CC) $(K_CFLAGS) -c $< -o $@
 
-$(K_ELF): $(K_OBJS) $(K_DIR)/linker.ld
+$(K_ELF): $(K_OBJS) $(K_ARCH_DIR)/linker.ld
 	$(K_LD) $(K_LDFLAGS) -o $@ $(K_OBJS)
 
 # QEMU's multiboot loader refuses ELF64; the 32-bit entry code doesn't care.
