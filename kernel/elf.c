@@ -7,11 +7,10 @@
 #include "mm.h"
 #include "proc.h"
 
-#define EM_X86_64 62
-#define ET_EXEC	  2
-#define PT_LOAD	  1
-#define PF_X	  1
-#define PF_W	  2
+#define ET_EXEC 2
+#define PT_LOAD 1
+#define PF_X	1
+#define PF_W	2
 
 struct elf64_ehdr {
 	uint8_t ident[16];
@@ -27,13 +26,13 @@ struct elf64_phdr {
 	uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
-/* Header sanity: 64-bit little-endian x86_64 executable with sane phdrs. */
+/* Header sanity: 64-bit little-endian executable for this CPU (ARCH_ELF_MACHINE) with sane phdrs. */
 static bool ehdr_ok(const struct elf64_ehdr *eh, size_t len)
 {
 	static const uint8_t magic[] = { 0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* LE */ };
 	if (len < sizeof(*eh) || memcmp(eh->ident, magic, sizeof(magic)) != 0)
 		return false;
-	if (eh->type != ET_EXEC || eh->machine != EM_X86_64)
+	if (eh->type != ET_EXEC || eh->machine != ARCH_ELF_MACHINE)
 		return false;
 	if (eh->phentsize != sizeof(struct elf64_phdr) || eh->phnum == 0 || eh->phnum > 64)
 		return false;

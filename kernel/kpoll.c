@@ -17,11 +17,11 @@
  * thread; the final check runs under ptable_lock, which wakeup needs,
  * so a kick between the check and the sleep is not lost either.
  */
+#include "arch.h"
 #include "clock.h"
 #include "kring.h"
 #include "proc.h"
 #include "smp.h"
-#include "x86.h"
 #include "ringcall/atomic.h"
 
 #define KPOLL_IDLE_NS  (50 * 1000000ul) /* default: no SQE for this long, sleep */
@@ -144,9 +144,9 @@ static int kpoll_main(void *arg UNUSED)
 			kpoll_sleep();
 			last_work = now = clock_ns();
 		}
-		sti(); /* IRQs and IPIs get in here */
-		pause();
-		cli();
+		arch_irq_enable(); /* IRQs and IPIs get in here */
+		arch_cpu_relax();
+		arch_irq_disable();
 		if (now - last_yield >= KPOLL_YIELD_NS) {
 			yield();
 			last_yield = clock_ns();

@@ -9,13 +9,13 @@
  * completion can be posted from any context), the owner through a user
  * mapping of the same frames.
  */
+#include "arch.h"
 #include "clock.h"
 #include "kring.h"
 #include "mm.h"
 #include "proc.h"
 #include "smp.h"
 #include "ringcall/atomic.h"
-#include "x86.h"
 
 /* ---- the porting hooks ---- */
 

@@ -11,11 +11,11 @@
  * from the kernel side that it exited cleanly and that every frame and
  * process slot came back.
  */
+#include "arch.h"
 #include "clock.h"
 #include "kring.h"
 #include "mm.h"
 #include "proc.h"
-#include "x86.h"
 
 static int npass, nfail;
 static char why[160];
@@ -155,8 +155,8 @@ static bool t_vm_kernel(void)
 	EXPECT(vm_translate(k, (uint64_t)&npass) == KIMG_V2P(&npass), "image translate");
 	EXPECT(vm_translate(k, (uint64_t)P2V(0x200123)) == 0x200123, "direct map translate");
 	EXPECT(vm_translate(k, 0x400000) == (uint64_t)-1, "kernel PML4 has user mappings");
-	EXPECT(read_cr0() & (1ul << 16), "CR0.WP off");
-	EXPECT(rdmsr(MSR_EFER) & EFER_NXE, "EFER.NXE off");
+	const char *mmu_off = arch_mmu_check();
+	EXPECT(!mmu_off, "%s", mmu_off);
 	return true;
 }
 
@@ -594,7 +594,7 @@ static bool t_port_copy(void)
 	EXPECT(pid > 0, "spawn");
 	struct proc *p = proc_find(pid); /* not runnable until proc_start */
 	struct rce_ctx *ctx = &p->rk.ctx;
-	uint64_t low = USTACK_TOP - 8 * PAGE_SIZE, cr3 = read_cr3();
+	uint64_t low = USTACK_TOP - 8 * PAGE_SIZE, cr3 = arch_aspace();
 	char out[32];
 	bool ok = true;
 #define CHECK(c)                                                                  \
@@ -614,7 +614,7 @@ static bool t_port_copy(void)
 	CHECK(rce_port_user_check(ctx, DIRECT_BASE, 8, 0) == -RC_EFAULT);
 	CHECK(rce_port_user_check(ctx, USER_TOP - 8, 16, 0) == -RC_EFAULT);
 	CHECK(rce_port_copy_out(ctx, low - 8, "0123456789abcdef", 16) == 0);
-	CHECK(read_cr3() == cr3);
+	CHECK(arch_aspace() == cr3);
 	CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == 0 &&
 	      memcmp(out, "0123456789abcdef", 16) == 0);
 	CHECK(rce_port_copy_out(ctx, 0x400000, "x", 1) == -RC_EFAULT);
@@ -625,7 +625,7 @@ static bool t_port_copy(void)
 	pmm_free(pa);
 	CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == -RC_EFAULT); /* the second page is gone */
 	CHECK(rce_port_copy_out(ctx, low + 8, "y", 1) == -RC_EFAULT);
-	CHECK(read_cr3() == cr3);
+	CHECK(arch_aspace() == cr3);
 #undef CHECK
 out:;
 	proc_start(pid);
@@ -1008,7 +1008,7 @@ int ktest_main(void *arg UNUSED)
 		panic("deliberate panic (ktest-panic)");
 	if (cmdline_has("ktest-hang"))
 		for (;;)
-			hlt();
+			arch_halt();
 	kfuzz_cmdline(); /* `test fuzz=SEED:COUNT[:FLAGS]`: only the fuzzer */
 	const char *only = strstr_k(kcmdline, "run=");
 	if (only) { /* `test run=PROG`: one user program, for debugging */

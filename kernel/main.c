@@ -2,11 +2,11 @@
  * main.c - kmain: parse multiboot info, bring up subsystems in dependency
  * order, start the first kernel thread (demo or tests) and the scheduler.
  */
+#include "arch.h"
 #include "clock.h"
 #include "mm.h"
 #include "proc.h"
 #include "smp.h"
-#include "x86.h"
 
 #define MB_BOOTLOADER_MAGIC 0x2BADB002
 #define MB_INFO_CMDLINE	    (1u << 2)

@@ -3,6 +3,7 @@
 #define KERNEL_MM_H
 
 #include "kernel.h"
+#include "mmu.h" /* the architecture's page-table format, user half */
 
 #define PAGE_SIZE  4096ul
 #define PAGE_SHIFT 12
@@ -11,31 +12,16 @@
 #define V2P(va)	     ((uint64_t)(va)-DIRECT_BASE) /* direct-map addresses only */
 #define KIMG_V2P(va) ((uint64_t)(va)-KERNEL_BASE) /* kernel image addresses only */
 
-/* User half: [USER_MIN, USER_TOP). Page 0..USER_MIN stays unmapped to catch NULL. */
-#define USER_MIN     0x10000ul
-#define USER_TOP     0x0000800000000000ul
-#define USTACK_TOP   0x00007ffffff00000ul /* below the top, keeps RCX canonical margin */
-#define USTACK_PAGES 16
+#define USTACK_PAGES 16 /* below USTACK_TOP (mmu.h) */
 
-/* Page-table entry bits. */
-#define PTE_P	      (1ul << 0)
-#define PTE_W	      (1ul << 1)
-#define PTE_U	      (1ul << 2)
-#define PTE_PWT	      (1ul << 3)
-#define PTE_PCD	      (1ul << 4)
-#define PTE_PS	      (1ul << 7)
-#define PTE_G	      (1ul << 8)
-#define PTE_NX	      (1ul << 63)
-#define PTE_ADDR_MASK 0x000ffffffffff000ul
 
 /* Mapping permissions for vm_map_user (W and X are mutually exclusive). */
-#define VM_READ	   0
-#define VM_WRITE   1
-#define VM_EXEC	   2
-#define VM_NOFREE  4	       /* frame not owned: vm_destroy leaves it alone */
-#define VM_ANON	   8	       /* mapped by the MAP syscall: UNMAP may remove it */
-#define PTE_NOFREE (1ul << 9)  /* software bit for VM_NOFREE */
-#define PTE_ANON   (1ul << 10) /* software bit for VM_ANON */
+#define VM_READ	  0
+#define VM_WRITE  1
+#define VM_EXEC	  2
+#define VM_NOFREE 4 /* frame not owned: vm_destroy leaves it alone */
+#define VM_ANON	  8 /* mapped by the MAP syscall: UNMAP may remove it */
+/* PTE_NOFREE, PTE_ANON: mmu.h's software bits for VM_NOFREE, VM_ANON */
 
 /* Multiboot memory map entry, copied by main.c before the allocator runs. */
 struct mem_region {
@@ -53,7 +39,6 @@ size_t pmm_total_count(void); /* frames managed */
 uint64_t pmm_max_phys(void);  /* end of highest usable RAM */
 
 /* vm.c */
-typedef uint64_t pte_t;
 void vm_init(void);		/* build + load the final kernel page tables */
 uint64_t vm_kernel_pml4(void);	/* phys addr of the kernel-only PML4 */
 uint64_t vm_create(void);	/* new address space sharing the kernel half; 0 on OOM */

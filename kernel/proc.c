@@ -10,32 +10,29 @@
  * takes it again before switching out), so a process is never picked by
  * one CPU while another is still saving its context.
  */
+#include "arch.h"
 #include "clock.h"
 #include "mm.h"
 #include "proc.h"
 #include "smp.h"
-#include "x86.h"
 
 _Static_assert(__builtin_offsetof(struct cpu, self) == CPU_SELF, "CPU_SELF");
 _Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CPU_KSTACK_TOP");
 _Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "CPU_USER_RSP");
 
 static struct proc procs[NPROC];
-bool smap_on; /* entry.S: copy_user_raw brackets with stac/clac */
 struct cpu cpus[NCPU];
 struct spinlock ptable_lock = SPINLOCK_INIT("ptable");
 static int next_pid = 1;
 
 void swtch(struct context **save, struct context *next);
 static void make_runnable(struct proc *p);
-extern char user_trampoline[], kthread_trampoline[];
+extern char user_trampoline[], kthread_trampoline[]; /* entry.S */
 
-/* This CPU's struct, via GS (valid in kernel mode after cpu_init). */
+/* This CPU's struct (valid in kernel mode after cpu_early_init/cpu_init). */
 struct cpu *mycpu(void)
 {
-	struct cpu *c;
-	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
-	return c;
+	return arch_this_cpu();
 }
 
 struct proc *myproc(void)
@@ -43,38 +40,18 @@ struct proc *myproc(void)
 	return mycpu()->proc;
 }
 
-/* CPU 0's GS base, first thing in kmain: locks (even kprintf's) use mycpu(). */
+/* CPU 0's struct, first thing in kmain: locks (even kprintf's) use mycpu(). */
 void cpu_early_init(void)
 {
-	cpus[0].self = &cpus[0];
-	wrmsr(MSR_GS_BASE, (uint64_t)&cpus[0]);
+	arch_cpu_early(&cpus[0]);
 	for (int i = 0; i < NPROC; i++)
 		spin_init(&procs[i].rk_lock, "rk");
 }
 
-/* Per-CPU setup: GS base for the kernel, FPU/SSE for user code, SMEP. */
+/* Per-CPU setup (arch_cpu_init: this CPU's struct, FPU for user code, protections). */
 void cpu_init(struct cpu *c)
 {
-	c->self = c;
-	wrmsr(MSR_GS_BASE, (uint64_t)c);
-	wrmsr(MSR_KERNEL_GS_BASE, 0); /* user GS base after swapgs */
-
-	/* The kernel is built -mno-sse; user code may use x87/SSE (saved per process). */
-	write_cr0((read_cr0() & ~(1ul << 2 | 1ul << 3)) | (1ul << 1)); /* -EM -TS +MP */
-	uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	uint32_t a, b, cx, d;
-	cpuid(7, 0, &a, &b, &cx, &d);
-	if (b & (1u << 7))
-		cr4 |= CR4_SMEP; /* kernel never executes user pages */
-	if (b & (1u << 20)) {
-		cr4 |= CR4_SMAP; /* ... nor touches them outside copy_user_raw */
-		smap_on = true;
-	}
-	write_cr4(cr4);
-	__asm__ volatile("fninit");
-	if (c->id == 0)
-		kprintf("cpu: SMEP %s, SMAP %s\n", (cr4 & CR4_SMEP) ? "on" : "off",
-			smap_on ? "on" : "off");
+	arch_cpu_init(c);
 }
 
 /* Claim a free slot with a kernel stack, as P_EMBRYO; NULL if none. */
@@ -113,7 +90,7 @@ static struct proc *proc_alloc(const char *name)
 static void wait_off_cpu(struct proc *p)
 {
 	while (__atomic_load_n(&p->on_cpu, __ATOMIC_ACQUIRE)) {
-		pause();
+		arch_cpu_relax();
 		tlb_service();
 	}
 }
@@ -230,20 +207,11 @@ static int spawn_elf(struct proc *parent, const char *name, const void *elf, siz
 	}
 
 	p->tf = (struct trapframe *)(kstack_top(p) - sizeof(struct trapframe));
-	memset(p->tf, 0, sizeof(*p->tf));
-	p->tf->cs = SEG_UCODE;
-	p->tf->ss = SEG_UDATA;
-	p->tf->rflags = RFLAGS_IF | 0x2;
-	p->tf->rip = entry;
-	p->tf->rsp = sp;
-	p->tf->rdi = (uint64_t)argc;
-	p->tf->rsi = uargv;
-	p->tf->rdx = RK_RING0_ADDR; /* rk_abi.h: the first ring, at entry */
-	p->tf->rcx = ring_bytes;
-	p->tf->r8 = (uint64_t)ring;
-	p->ctx = (struct context *)p->tf - 1;
-	memset(p->ctx, 0, sizeof(*p->ctx));
-	p->ctx->rip = (uint64_t)user_trampoline;
+	/* rk_abi.h: argc, argv, the first ring's address, size and number, at entry */
+	const uint64_t args[5] = { (uint64_t)argc, uargv, RK_RING0_ADDR, ring_bytes,
+				   (uint64_t)ring };
+	arch_user_frame(p->tf, entry, sp, args);
+	p->ctx = arch_context_new((uint64_t)p->tf, user_trampoline, 0, 0);
 	acquire(&ptable_lock);
 	p->parent = parent;
 	if (!hold)
@@ -312,11 +280,7 @@ int kthread_create_on(const char *name, int (*fn)(void *), void *arg, int cpu)
 	struct proc *p = proc_alloc(name);
 	if (!p)
 		return -RC_EAGAIN;
-	p->ctx = (struct context *)(kstack_top(p) - sizeof(struct context));
-	memset(p->ctx, 0, sizeof(*p->ctx));
-	p->ctx->rip = (uint64_t)kthread_trampoline;
-	p->ctx->r12 = (uint64_t)fn;
-	p->ctx->r13 = (uint64_t)arg;
+	p->ctx = arch_context_new(kstack_top(p), kthread_trampoline, (uint64_t)fn, (uint64_t)arg);
 	p->cpu_only = cpu;
 	acquire(&ptable_lock);
 	p->parent = myproc();
@@ -344,10 +308,10 @@ static void sched(void)
 	struct proc *p = myproc();
 	struct cpu *c = mycpu();
 	assert(holding(&ptable_lock) && c->noff == 1);
-	assert(!(read_rflags() & RFLAGS_IF));
+	assert(!arch_irq_enabled());
 	assert(p->state != P_RUNNING);
 	if (p->pml4)
-		__asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
+		arch_fpu_save(p->fpu);
 	bool intena = c->intena;
 	swtch(&p->ctx, c->sched_ctx);
 	mycpu()->intena = intena; /* maybe another CPU now */
@@ -565,10 +529,10 @@ static void run(struct cpu *c, struct proc *p)
 {
 	c->proc = p;
 	c->kstack_top = kstack_top(p);
-	tss_set_rsp0(c->id, c->kstack_top);
-	write_cr3(p->pml4 ? p->pml4 : vm_kernel_pml4());
+	arch_kstack_set(c->id, c->kstack_top);
+	arch_aspace_load(p->pml4 ? p->pml4 : vm_kernel_pml4());
 	if (p->pml4)
-		__asm__ volatile("fxrstor64 %0" ::"m"(p->fpu));
+		arch_fpu_restore(p->fpu);
 	p->state = P_RUNNING;
 	p->on_cpu = true;
 	swtch(&c->sched_ctx, p->ctx);
@@ -625,8 +589,7 @@ void scheduler(void)
 			c->idle = true; /* make_runnable kicks us out of hlt */
 			release(&ptable_lock);
 			vm_switch(vm_kernel_pml4());
-			__asm__ volatile("sti; hlt; cli" ::
-						 : "memory"); /* sti's shadow covers hlt */
+			arch_idle(); /* a kick between its "on" and its wait is not lost */
 			c->idle = false;
 		}
 	}

@@ -12,11 +12,6 @@
 #define MAX_ARGS  16
 #define ARG_BYTES 2048 /* argv strings + pointers must fit */
 
-/* Callee-saved registers saved by swtch(); rip is swtch's return address. */
-struct context {
-	uint64_t r15, r14, r13, r12, rbx, rbp, rip;
-};
-
 /* P_REAPING: a zombie claimed by whoever frees it (off the table's books). */
 enum proc_state {
 	P_UNUSED,

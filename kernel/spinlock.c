@@ -4,10 +4,10 @@
  * A CPU spinning on a lock also answers TLB shootdowns (smp.c): the CPU
  * asking may hold the lock we wait for, and it waits for our answer.
  */
+#include "arch.h"
 #include "proc.h"
 #include "smp.h"
 #include "spinlock.h"
-#include "x86.h"
 
 void spin_init(struct spinlock *l, const char *name)
 {
@@ -19,22 +19,22 @@ void spin_init(struct spinlock *l, const char *name)
 /* Interrupts off, remembering whether they were on at the outermost level. */
 void push_off(void)
 {
-	uint64_t f = read_rflags();
-	cli();
+	bool on = arch_irq_enabled();
+	arch_irq_disable();
 	struct cpu *c = mycpu();
 	if (c->noff++ == 0)
-		c->intena = (f & RFLAGS_IF) != 0;
+		c->intena = on;
 }
 
 void pop_off(void)
 {
 	struct cpu *c = mycpu();
-	if (read_rflags() & RFLAGS_IF)
+	if (arch_irq_enabled())
 		panic("pop_off: interrupts on");
 	if (c->noff < 1)
 		panic("pop_off: unbalanced");
 	if (--c->noff == 0 && c->intena)
-		sti();
+		arch_irq_enable();
 }
 
 bool holding(struct spinlock *l)
@@ -50,7 +50,7 @@ void acquire(struct spinlock *l)
 		panic("acquire: %s already held by this CPU", l->name);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
-			pause();
+			arch_cpu_relax();
 			tlb_service(); /* the holder may be waiting for our flush */
 		}
 	}

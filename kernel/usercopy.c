@@ -6,9 +6,9 @@
  * unmapped between check and copy still can't crash the kernel. With SMAP
  * on, copy_user_raw is also the only code that *can* touch user pages.
  */
+#include "arch.h"
 #include "mm.h"
 #include "proc.h"
-#include "x86.h"
 
 /* Current process's page tables, or 0 for kernel threads. */
 static uint64_t cur_pml4(void)
@@ -16,7 +16,7 @@ static uint64_t cur_pml4(void)
 	struct proc *p = myproc();
 	if (!p || !p->pml4)
 		return 0;
-	assert(read_cr3() == p->pml4); /* raw copies go through the live CR3 */
+	assert(arch_aspace() == p->pml4); /* raw copies go through the live CR3 */
 	return p->pml4;
 }
 
@@ -79,9 +79,9 @@ long copy_user_as(uint64_t pml4, void *kbuf, uint64_t uaddr, size_t len, bool to
 {
 	if (!pml4)
 		return -RC_EFAULT; /* the process is gone */
-	uint64_t cr3 = read_cr3();
-	if (cr3 != pml4)
-		write_cr3(pml4);
+	uint64_t prev = arch_aspace();
+	if (prev != pml4)
+		arch_aspace_load(pml4);
 	long err = 0;
 	uint8_t *k = kbuf;
 	while (len) {
@@ -98,7 +98,7 @@ long copy_user_as(uint64_t pml4, void *kbuf, uint64_t uaddr, size_t len, bool to
 			break;
 		uaddr += n, k += n, len -= n;
 	}
-	if (cr3 != pml4)
-		write_cr3(cr3);
+	if (prev != pml4)
+		arch_aspace_load(prev);
 	return err;
 }

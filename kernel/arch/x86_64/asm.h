@@ -2,10 +2,11 @@
 #ifndef KERNEL_ASM_H
 #define KERNEL_ASM_H
 
-#define KERNEL_BASE 0xffffffff80000000 /* kernel image virtual base */
-#define DIRECT_BASE 0xffff800000000000 /* all RAM mapped here (NX) */
-#define MMIO_BASE   0xffffc00000000000 /* device mappings (uncached) */
-#define KSTACK_SIZE 16384	       /* per-process kernel stack */
+#define KERNEL_BASE	 0xffffffff80000000 /* kernel image virtual base */
+#define DIRECT_BASE	 0xffff800000000000 /* all RAM mapped here (NX) */
+#define MMIO_BASE	 0xffffc00000000000 /* device mappings (uncached) */
+#define KSTACK_SIZE	 16384		    /* per-process kernel stack */
+#define ARCH_ELF_MACHINE 62		    /* EM_X86_64: the user programs elf.c loads */
 
 /* GDT selectors; order fixed by STAR: kdata = kcode+8, ucode = udata+8. */
 #define SEG_KCODE 0x08

@@ -42,6 +42,11 @@ static inline bool tf_from_user(const struct trapframe *tf)
 	return (tf->cs & 3) == 3;
 }
 
+/* Callee-saved registers saved by swtch(); rip is swtch's return address. */
+struct context {
+	uint64_t r15, r14, r13, r12, rbx, rbp, rip;
+};
+
 /* gdt.c */
 void gdt_init(int cpu);			   /* load this CPU's GDT + TSS */
 void tss_set_rsp0(int cpu, uint64_t rsp0); /* kernel stack used on user->kernel traps */
