@@ -181,6 +181,7 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
 		return err;
 	}
 	kr->charged = npages + engine;
+	kr->hdr = rce_ring_hdr(&kr->r);
 	ktrace_attach(kr); /* booted with `trace`: print its traffic */
 	for (uint32_t i = 0; i < npages; i++) {
 		if (vm_map_user(p->pml4, uaddr + (uint64_t)i * PAGE_SIZE,
@@ -215,7 +216,7 @@ fail:
 /* Forget kr's requests in flight (parked ones are cancelled through their
  * hooks, no CQEs), unmap the region from the owner and free it. The last
  * reference is gone; the owner's lock is held. */
-static void kring_destroy(struct kring *kr)
+static __attribute__((noinline)) void kring_destroy(struct kring *kr)
 {
 	assert(kr->in_use && kr->refs == 0 && kr->closed && !kr->waiting);
 	rce_ring_destroy(&kr->r);
@@ -324,6 +325,16 @@ static void kring_poke(struct kring *kr)
 	kring_put(kr);
 }
 
+/* kring_submit's engine run, for a caller that already holds a reference
+ * to kr (enter holds the one kring_get took). Lock held. */
+static int kring_run(struct kring *kr, uint32_t budget)
+{
+	int n = rce_ring_run(&kr->r, budget);
+	if (n > 0)
+		kr->owner->stats.sqes += (uint64_t)n;
+	return n;
+}
+
 /*
  * Take up to budget SQEs published on kr in one engine run (chunks and
  * all). Nothing after an EXIT, a kill or a CLOSE of kr runs: those
@@ -336,11 +347,8 @@ static void kring_poke(struct kring *kr)
  */
 int kring_submit(struct kring *kr, uint32_t budget)
 {
-	struct proc *p = kr->owner;
 	kring_hold(kr);
-	int n = rce_ring_run(&kr->r, budget);
-	if (n > 0)
-		p->stats.sqes += (uint64_t)n;
+	int n = kring_run(kr, budget);
 	kring_put(kr);
 	return n;
 }
@@ -350,7 +358,7 @@ int kring_submit(struct kring *kr, uint32_t budget)
 static uint32_t kring_cq_ready(struct kring *kr)
 {
 	/* Pairs with the user's store_release of cq_head. */
-	return rce_ring_cq_published(&kr->r) - rc_load_acquire(&rce_ring_hdr(&kr->r)->cq_head);
+	return rce_ring_cq_published(&kr->r) - rc_load_acquire(&kr->hdr->cq_head);
 }
 
 /*
@@ -375,8 +383,8 @@ static long kring_wait(struct kring *kr, uint32_t min)
 		if (work && kr->polled)
 			kpoll_kick();
 		else if (work)
-			kring_submit(
-				kr, UINT32_MAX); /* CQ room for the backlog, or capacity for SQEs */
+			kring_run(kr,
+				  UINT32_MAX); /* CQ room for the backlog, or capacity for SQEs */
 		if (rce_ring_next_deadline(&kr->r) <= clock_ns())
 			kring_poke(kr);
 		if (rce_ring_cq_tail(&kr->r) != tail)
@@ -408,7 +416,7 @@ static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
 	if (ret)
 		goto out;
 	if (!kr->polled)
-		ret = kring_submit(kr, UINT32_MAX);
+		ret = kring_run(kr, UINT32_MAX); /* kring_get's reference covers it */
 	else if (flags & RC_ENTER_SQ_WAKEUP)
 		kpoll_kick(); /* the doorbell of a polled ring */
 	if ((flags & RC_ENTER_GETEVENTS) && !p->killed) {

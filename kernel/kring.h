@@ -40,8 +40,9 @@ struct proc;
 struct kring {
 	struct rce_ring r; /* engine state; r.hdr is the region via the direct map */
 	struct proc *owner;
-	uint64_t pa;	/* physically contiguous frames of the region */
-	uint64_t uaddr; /* where the owner sees the region */
+	struct rc_ring_hdr *hdr; /* the region's header, via the direct map (rce_ring_hdr) */
+	uint64_t pa;		 /* physically contiguous frames of the region */
+	uint64_t uaddr;		 /* where the owner sees the region */
 	uint32_t npages;
 	uint32_t charged; /* frames charged for it, given back when it goes */
 	int32_t handle;

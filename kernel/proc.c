@@ -29,12 +29,6 @@ void swtch(struct context **save, struct context *next);
 static void make_runnable(struct proc *p);
 extern char user_trampoline[], kthread_trampoline[]; /* entry.S */
 
-/* This CPU's struct (valid in kernel mode after cpu_early_init/cpu_init). */
-struct cpu *mycpu(void)
-{
-	return arch_this_cpu();
-}
-
 struct proc *myproc(void)
 {
 	return mycpu()->proc;

@@ -3,6 +3,7 @@
 #define KERNEL_PROC_H
 
 #include "kernel.h"
+#include "arch.h"
 #include "kring.h"
 #include "spinlock.h"
 #include "trap.h"
@@ -85,7 +86,12 @@ struct cpu {
 extern struct cpu cpus[];	    /* smp.c: NCPU of them */
 extern struct spinlock ptable_lock; /* proc table, scheduling, sleep/wakeup */
 
-struct cpu *mycpu(void);
+/* This CPU's struct (valid in kernel mode after cpu_early_init/cpu_init).
+ * Inline: every lock takes it several times. */
+static inline struct cpu *mycpu(void)
+{
+	return arch_this_cpu();
+}
 struct proc *myproc(void); /* NULL in the scheduler / early boot */
 
 void cpu_early_init(void);     /* GS base of CPU 0 (before any lock is taken) */
