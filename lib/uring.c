@@ -44,16 +44,18 @@ int rc_ring_attach(struct rc_ring *r, void *shared, size_t bytes, const struct r
 	return 0;
 }
 
-/* Publish SQEs [sqe_head, sqe_tail): each entry's seq (for a polling
- * engine), then the tail (for an engine that reads it). */
+/* Publish SQEs [sqe_head, sqe_tail): on a poll ring each entry's seq
+ * (what its engine reads), then, on any ring, the tail (what a doorbell
+ * engine reads; it never looks at seq, abi.md §6.2). */
 static uint32_t rc_flush_sq(struct rc_ring *r)
 {
 	uint32_t n = r->sqe_tail - r->sqe_head;
 
-	for (uint32_t i = r->sqe_head; i != r->sqe_tail; i++)
-		/* Orders the entry's other words before the seq that
-		 * releases it to a polling engine. */
-		rc_store_release(&r->sqes[i & r->sq_mask].seq, i + 1);
+	if (r->setup_flags & RC_SETUP_POLL)
+		for (uint32_t i = r->sqe_head; i != r->sqe_tail; i++)
+			/* Orders the entry's other words before the seq
+			 * that releases it to the polling engine. */
+			rc_store_release(&r->sqes[i & r->sq_mask].seq, i + 1);
 	r->sqe_head = r->sqe_tail;
 	/* Orders the entries before the tail that counts them. */
 	rc_store_release(&r->hdr->sq_tail, r->sqe_tail);
@@ -64,6 +66,10 @@ static uint32_t rc_flush_sq(struct rc_ring *r)
 /* Does the engine sleep, so that new work needs a doorbell? */
 static bool rc_engine_sleeps(struct rc_ring *r)
 {
+	/* A doorbell engine sets NEED_WAKEUP at setup and never clears it
+	 * (abi.md §5): every submit rings, no fence needed to know that. */
+	if (!(r->setup_flags & RC_SETUP_POLL))
+		return true;
 	/* Orders our seq/tail stores before the flag load. Pairs with the
 	 * engine's full fence between setting NEED_WAKEUP and re-checking
 	 * the SQ: one of us sees the other's store, so no wakeup is lost. */
