@@ -62,59 +62,41 @@ void kpoll_stats(struct kpoll_stats *out)
 				     .kicks = __atomic_load_n(&kp.kicks, __ATOMIC_RELAXED) };
 }
 
-/* Does p have polled rings? A peek: the answer is checked under the lock. */
-static bool has_polled(struct proc *p)
+/* kpoll_pass's visit: take what kr has published (awake, so NEED_WAKEUP
+ * goes); *arg counts the SQEs taken. */
+static bool pass_ring(struct kring *kr, void *arg)
 {
-	return __atomic_load_n(&p->rk.npoll, __ATOMIC_ACQUIRE) != 0;
+	rce_ring_set_need_wakeup(&kr->r, false); /* a no-op unless it was set */
+	int n = kring_submit(kr, KPOLL_BUDGET);	 /* references kr meanwhile */
+	*(uint64_t *)arg += n > 0 ? (uint64_t)n : 0;
+	return false;
 }
 
-/* One pass over every polled ring: take what is published (awake, so
- * NEED_WAKEUP goes). Returns the SQEs taken. */
+/* One pass over every polled ring. Returns the SQEs taken. */
 static uint64_t kpoll_pass(void)
 {
 	uint64_t total = 0;
-	for (int i = 0; i < NPROC; i++) {
-		struct proc *p = proc_at(i);
-		if (!has_polled(p))
-			continue;
-		rk_lock(p);
-		for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
-			struct kring *kr = &p->rk.rings[k];
-			if (!kr->in_use || !kr->polled) /* a closed ring is not polled */
-				continue;
-			rce_ring_set_need_wakeup(&kr->r, false); /* a no-op unless it was set */
-			int n = kring_submit(kr, KPOLL_BUDGET);	 /* references kr meanwhile */
-			total += n > 0 ? (uint64_t)n : 0;
-		}
-		rk_unlock(p);
-	}
+	kring_for_each(true, pass_ring, &total);
 	kp.passes++;
 	kp.sqes += total;
 	return total;
 }
 
+/* kpoll_arm's visit: set NEED_WAKEUP, then look again; work stops the
+ * walk. The fence pairs with the user's between publishing an SQE and
+ * reading the flag. */
+static bool arm_ring(struct kring *kr, void *arg UNUSED)
+{
+	rce_ring_set_need_wakeup(&kr->r, true);
+	rc_fence_full();
+	return rce_ring_has_work(&kr->r);
+}
+
 /* Set NEED_WAKEUP on every polled ring, then look again: true if any has
- * work (then do not sleep). The fence pairs with the user's between
- * publishing an SQE and reading the flag. */
+ * work (then do not sleep; the rings after it are not armed). */
 static bool kpoll_arm(void)
 {
-	bool work = false;
-	for (int i = 0; i < NPROC && !work; i++) {
-		struct proc *p = proc_at(i);
-		if (!has_polled(p))
-			continue;
-		rk_lock(p);
-		for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
-			struct kring *kr = &p->rk.rings[k];
-			if (!kr->in_use || !kr->polled)
-				continue;
-			rce_ring_set_need_wakeup(&kr->r, true);
-			rc_fence_full();
-			work |= rce_ring_has_work(&kr->r);
-		}
-		rk_unlock(p);
-	}
-	return work;
+	return kring_for_each(true, arm_ring, NULL);
 }
 
 /* Idle: sleep until kicked, unless work or a kick arrived meanwhile. */

@@ -446,29 +446,55 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 	return rk_enter((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
 }
 
+/*
+ * Visit every live ring of every process: each process's rings under its
+ * lock, one process at a time (never two rk locks at once). A process is
+ * peeked at without its lock first (skipped when it has no rings, or, with
+ * polled_only, no polled ones) and checked again under it: the slot may
+ * be exiting on the other CPU. Live: in use and not closed; with
+ * polled_only, polled (a closed ring is never polled). Stops when fn
+ * returns true, after unlocking; returns whether it did. The poller and
+ * the tick walk the table this way (NPROC x PROC_RINGS rings at most).
+ */
+bool kring_for_each(bool polled_only, bool (*fn)(struct kring *kr, void *arg), void *arg)
+{
+	for (int i = 0; i < NPROC; i++) {
+		struct proc *p = proc_at(i);
+		bool stop = false;
+		if (polled_only ? !__atomic_load_n(&p->rk.npoll, __ATOMIC_ACQUIRE)
+				: !__atomic_load_n(&p->rk.active, __ATOMIC_RELAXED))
+			continue;
+		rk_lock(p);
+		for (int k = 0; k < PROC_RINGS && p->rk.active && !stop; k++) {
+			struct kring *kr = &p->rk.rings[k];
+			if (kr->in_use && !kr->closed && (kr->polled || !polled_only))
+				stop = fn(kr, arg);
+		}
+		rk_unlock(p);
+		if (stop)
+			return true;
+	}
+	return false;
+}
+
+/* rk_tick's visit: fire what is due on kr. */
+static bool tick_ring(struct kring *kr, void *arg)
+{
+	if (rce_ring_next_deadline(&kr->r) <= *(uint64_t *)arg)
+		kring_poke(kr);
+	return false;
+}
+
 /* Per tick (IRQ on CPU 0, IF=0, any context): fire the TIMEOUTs whose
  * deadline passed, on every ring, then feed console input to parked
  * reads. One engine run per due ring fires at most RCE_TIMEOUT_BUDGET
  * (the chains they release run too); the rest stay due and the next tick
  * (or the owner waiting in enter) fires them. So a tick's work is at most
  * NPROC x PROC_RINGS runs of that bound, whatever was parked, and a ring
- * whose deadline passed is served on the next tick. `active` is peeked
- * without the lock and checked again under it (the slot may be exiting on
- * the other CPU). */
+ * whose deadline passed is served on the next tick. */
 static void rk_tick(uint64_t now)
 {
-	for (int i = 0; i < NPROC; i++) {
-		struct proc *p = proc_at(i);
-		if (!__atomic_load_n(&p->rk.active, __ATOMIC_RELAXED))
-			continue;
-		rk_lock(p);
-		for (int k = 0; k < PROC_RINGS && p->rk.active; k++) {
-			struct kring *kr = &p->rk.rings[k];
-			if (kr->in_use && !kr->closed && rce_ring_next_deadline(&kr->r) <= now)
-				kring_poke(kr);
-		}
-		rk_unlock(p);
-	}
+	kring_for_each(false, tick_ring, &now);
 	console_poll();
 }
 
