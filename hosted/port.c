@@ -84,6 +84,8 @@ void host_futex_wake(uint32_t *word, int nr)
 	syscall(SYS_futex, word, FUTEX_WAKE, nr, NULL, NULL, 0);
 }
 
+uint64_t host_cq_wakes;
+
 void rce_port_notify(struct rce_ring *r)
 {
 	/* Orders the cq_tail store (just made) before the cq_waiting load.
@@ -92,8 +94,10 @@ void rce_port_notify(struct rce_ring *r)
 	struct rc_ring_hdr *h = rce_ring_hdr(r);
 
 	rc_fence_full();
-	if (rc_load_relaxed(&h->cq_waiting))
+	if (rc_load_relaxed(&h->cq_waiting)) {
+		__atomic_fetch_add(&host_cq_wakes, 1, __ATOMIC_RELAXED);
 		host_futex_wake(&h->cq_tail, INT_MAX);
+	}
 }
 
 void *rce_port_alloc(size_t bytes)

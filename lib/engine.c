@@ -494,6 +494,8 @@ static uint32_t rce_take_by_tail(struct rce_ring *r, uint32_t budget)
 /* Tell the user what moved: SQ slots it may reuse, CQEs it may read. */
 static void rce_publish(struct rce_ring *r)
 {
+	bool notify = false;
+
 	rce_publish_sq_head(r);
 	if (r->cq_tail != r->pub_cq_tail) {
 		if (RCE_UNLIKELY(r->tracer))
@@ -501,7 +503,7 @@ static void rce_publish(struct rce_ring *r)
 		r->pub_cq_tail = r->cq_tail;
 		/* Orders the CQE writes before the tail that counts them. */
 		rc_store_release(&r->hdr->cq_tail, r->cq_tail);
-		rce_port_notify(r);
+		notify = true;
 	}
 	if (r->retired != r->pub_retired) {
 		r->pub_retired = r->retired;
@@ -510,8 +512,13 @@ static void rce_publish(struct rce_ring *r)
 		 * they produced (rc_wait's -EDEADLK). */
 		rc_store_release(&r->hdr->sq_retired, r->retired);
 		if (!r->inflight)
-			rce_port_notify(r); /* the last one may have posted nothing */
+			notify = true; /* the last one may have posted nothing */
 	}
+	/* One notification, after both stores: a woken waiter sees the new
+	 * tail and the new count together (one wake instead of two when the
+	 * last request in flight posts its CQE). */
+	if (notify)
+		rce_port_notify(r);
 }
 
 void rce_ring_set_tracer(struct rce_ring *r, const struct rce_tracer *t)
