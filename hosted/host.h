@@ -64,6 +64,8 @@ int32_t host_err(int e);
 int host_futex_wait(uint32_t *word, uint32_t expected, uint64_t timeout_ns);
 void host_futex_wake(uint32_t *word, int nr);
 uint64_t host_now_ns(void);
+/* FUTEX_WAKEs of CQ waiters made so far, every ring (tests count them). */
+extern uint64_t host_cq_wakes;
 
 /* A translated pointer into the caller's data area, or NULL. */
 void *host_user_ptr(struct host_mem *m, uint64_t addr, uint64_t len);
@@ -92,6 +94,9 @@ void host_trace_free(struct host_trace *t);
 int host_trace_parse_ops(const char *list, uint64_t *mask);
 
 /* Workers */
+/* The worker whose pass this thread is running, or NULL: a wake of a ring
+ * served by it needs no kick (it looks at every ring before it sleeps). */
+extern __thread struct host_worker *host_worker_self;
 int host_worker_start(struct host_worker *w);
 void host_worker_add(struct host_worker *w, struct host_client *c);
 void host_worker_kick(struct host_worker *w);

@@ -24,6 +24,8 @@
 #include "host.h"
 #include "ringcall/atomic.h"
 
+__thread struct host_worker *host_worker_self;
+
 #define HOST_BUDGET	 256u /* SQEs per ring per pass: fairness between rings */
 #define HOST_MAX_WAITERS 128u /* futex_waitv's limit, control word included */
 
@@ -86,10 +88,15 @@ static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
 
 bool host_worker_step(struct host_worker *w)
 {
+	struct host_worker *was = host_worker_self;
 	uint64_t idle_ns;
+	bool busy;
 
+	host_worker_self = w; /* this thread is w's for the pass */
 	host_worker_adopt(w);
-	return host_worker_pass(w, &idle_ns);
+	busy = host_worker_pass(w, &idle_ns);
+	host_worker_self = was;
+	return busy;
 }
 
 static void host_set_need_wakeup(struct host_worker *w, bool on)
@@ -164,6 +171,7 @@ static void *host_worker_main(void *arg)
 	uint64_t idle_since = 0;
 	uint32_t idle_passes = 0, control_seen = 0;
 
+	host_worker_self = w;
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		uint32_t control = rc_load_acquire(&w->control);
 		uint64_t idle_ns;
