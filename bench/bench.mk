@@ -42,10 +42,10 @@ BENCH_PUBLISH_FILES := summary.csv rounds.csv pairs.csv throughput.png latency.p
 
 bench-build: host $(PEERS_BIN) $(RCBENCH_BIN)
 
-$(RCBENCH_BIN): bench/ringcall_bench.c bench/bench_util.h $(BENCH_LIB) \
+$(RCBENCH_BIN): bench/ringcall_bench.c bench/ipc_bench.c bench/ipc_bench.h bench/bench_util.h $(BENCH_LIB) \
 		$(wildcard include/ringcall/*.h include/ringcall/*.def hosted/*.h)
 	@mkdir -p $(@D)
-	$(RCBENCH_CC) $(RCBENCH_FLAGS) bench/ringcall_bench.c $(BENCH_LIB) -lseccomp -o $@
+	$(RCBENCH_CC) $(RCBENCH_FLAGS) bench/ringcall_bench.c bench/ipc_bench.c $(BENCH_LIB) -lseccomp -o $@
 
 # deps (liburing-dev, valgrind, gnuplot-nox, ...) must be there before
 # anything is compiled, hence the second make, as `make test` does.

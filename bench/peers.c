@@ -5,7 +5,10 @@
  *   2. io_uring NOP via liburing, batch 1..256 the closest existing peer
  *   3. SPSC ring of 64-byte messages          the transport's upper limit
  *   4. atomic-flag ping-pong                  cross-core cache-line RTT
- *   5. futex and pipe ping-pong               blocking IPC RTT
+ *   5. futex and pipe ping-pong               blocking IPC RTT (the pipe
+ *                                             also with both on one CPU)
+ *   6. Unix-socket ping-pong and datagram     the IPC a Linux program uses:
+ *      throughput (64-byte messages, 2 procs) peers of the ipc_* rows
  *
  * Each benchmark does one warm-up run, then REPS timed repetitions; the
  * median and the best repetition are reported.  Two-party benchmarks run
@@ -15,7 +18,8 @@
  *        (BENCH_QUICK=1 == --quick)
  *
  * --only runs just the named measurements (getppid, iouring_b256, spsc,
- * pingpong, futex), in the order given, each with a short iteration count
+ * pingpong, futex, pipe, pipe1, unix, unix_dgram, unix_dgram1), in the
+ * order given, each with a short iteration count
  * (a few hundred ms in all), and prints and appends only their rows.
  * bench/run.sh uses it to measure a peer right before the ringcall metric
  * it is compared with, so that both run in the same vCPU placement.
@@ -29,6 +33,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -513,9 +518,11 @@ static void xread1(int fd)
 		die("pipe read", errno ? errno : EPIPE);
 }
 
+static int g_child_cpu = CPU_B; /* the child's CPU (pipe, Unix datagram) */
+
 static void pipe_child(int rfd, int wfd, uint64_t n)
 {
-	bench_pin_cpu(CPU_B);
+	bench_pin_cpu(g_child_cpu);
 	for (uint64_t i = 0; i < n; i++) {
 		xread1(rfd);
 		xwrite1(wfd);
@@ -559,8 +566,137 @@ static double rep_pipe(void *ctx, uint64_t n)
 
 static void bench_pipe(void)
 {
+	g_child_cpu = CPU_B;
 	report_ns("pipe_rtt_ns", "pipe ping-pong RTT (2 procs)",
 		  run_reps(rep_pipe, NULL, iters(150000, 6000)));
+}
+
+/* Both processes on CPU_A: each hop a wake-up and a switch on one CPU
+ * (the placement of ipc_rtt_doorbell_ns). */
+static void bench_pipe_1cpu(void)
+{
+	g_child_cpu = CPU_A;
+	report_ns("pipe_rtt_1cpu_ns", "pipe ping-pong RTT (1 cpu)",
+		  run_reps(rep_pipe, NULL, iters(150000, 6000)));
+	g_child_cpu = CPU_B;
+}
+
+/* ---- 6a. Unix-socket ping-pong (two processes, 64-byte messages) -------- */
+
+#define UNIX_MSG 64
+
+static void xsend(int fd, const void *buf)
+{
+	if (write(fd, buf, UNIX_MSG) != UNIX_MSG)
+		die("socket write", errno);
+}
+
+static void xrecv(int fd, void *buf)
+{
+	if (read(fd, buf, UNIX_MSG) != UNIX_MSG)
+		die("socket read", errno ? errno : EPIPE);
+}
+
+/* SOCK_SEQPACKET: one read, one message, as a datagram but connected and
+ * reliable; the child echoes n + 1 messages. */
+static double rep_unix(void *ctx, uint64_t n)
+{
+	char buf[UNIX_MSG] = { 0 };
+	uint64_t t0, t1;
+	int sv[2], status;
+	pid_t pid;
+
+	(void)ctx;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+		die("socketpair", errno);
+	pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0) {
+		close(sv[0]);
+		bench_pin_cpu(CPU_B);
+		for (uint64_t i = 0; i < n + 1; i++) {
+			xrecv(sv[1], buf);
+			xsend(sv[1], buf);
+		}
+		_exit(0);
+	}
+	close(sv[1]);
+	xsend(sv[0], buf); /* first round trip: child is up and pinned */
+	xrecv(sv[0], buf);
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; i < n; i++) {
+		xsend(sv[0], buf);
+		xrecv(sv[0], buf);
+	}
+	t1 = bench_now_ns();
+	close(sv[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("unix child", EIO);
+	return (double)(t1 - t0) / (double)n;
+}
+
+static void bench_unix(void)
+{
+	report_ns("unix_rtt_ns", "Unix-socket ping-pong RTT (2 procs)",
+		  run_reps(rep_unix, NULL, iters(150000, 6000)));
+}
+
+/* ---- 6b. Unix datagram throughput (two processes, 64-byte messages) ----- */
+
+/* The parent sends n datagrams as fast as the socket takes them (it
+ * blocks when the receive queue is full); the child reads them all, then
+ * answers once on the same socket pair: ns per message, first send to
+ * that answer. */
+static double rep_unix_dgram(void *ctx, uint64_t n)
+{
+	char buf[UNIX_MSG] = { 0 };
+	uint64_t t0, t1;
+	int sv[2], status;
+	pid_t pid;
+
+	(void)ctx;
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		die("socketpair", errno);
+	pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0) {
+		close(sv[0]);
+		bench_pin_cpu(g_child_cpu);
+		xsend(sv[1], buf); /* up and pinned */
+		for (uint64_t i = 0; i < n; i++)
+			xrecv(sv[1], buf);
+		xsend(sv[1], buf);
+		_exit(0);
+	}
+	close(sv[1]);
+	xrecv(sv[0], buf);
+	t0 = bench_now_ns();
+	for (uint64_t i = 0; i < n; i++)
+		xsend(sv[0], buf);
+	xrecv(sv[0], buf);
+	t1 = bench_now_ns();
+	close(sv[0]);
+	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("unix dgram child", EIO);
+	return (double)(t1 - t0) / (double)n;
+}
+
+static void bench_unix_dgram(void)
+{
+	report_rate("unix_dgram_msgs_per_s", "Unix datagram 64 B (2 procs)",
+		    run_reps(rep_unix_dgram, NULL, iters(2000000, 200000)), "msgs/s");
+}
+
+/* Both processes on CPU_A: the sender fills the queue, the receiver
+ * drains it, in time slices. */
+static void bench_unix_dgram_1cpu(void)
+{
+	g_child_cpu = CPU_A;
+	report_rate("unix_dgram_1cpu_msgs_per_s", "Unix datagram 64 B (1 cpu)",
+		    run_reps(rep_unix_dgram, NULL, iters(2000000, 200000)), "msgs/s");
+	g_child_cpu = CPU_B;
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -571,9 +707,16 @@ static const struct named_bench {
 	const char *name;
 	void (*run)(void);
 } named_benches[] = {
-	{ "getppid", bench_getppid }, { "iouring_b256", bench_uring_b256 },
-	{ "spsc", bench_spsc },	      { "pingpong", bench_pingpong },
+	{ "getppid", bench_getppid },
+	{ "iouring_b256", bench_uring_b256 },
+	{ "spsc", bench_spsc },
+	{ "pingpong", bench_pingpong },
 	{ "futex", bench_futex },
+	{ "pipe", bench_pipe },
+	{ "pipe1", bench_pipe_1cpu },
+	{ "unix", bench_unix },
+	{ "unix_dgram", bench_unix_dgram },
+	{ "unix_dgram1", bench_unix_dgram_1cpu },
 };
 
 #define N_NAMED	 (sizeof(named_benches) / sizeof(named_benches[0]))
@@ -590,7 +733,8 @@ static void usage_to(const char *argv0, int status)
 		"Time the peers of ringcall (trap syscalls, io_uring, IPC) in this run.\n"
 		"  --quick      ~10x fewer iterations (also BENCH_QUICK=1)\n"
 		"  --only LIST  run only these, in this order, with short runs:\n"
-		"               getppid, iouring_b256, spsc, pingpong, futex\n"
+		"               getppid, iouring_b256, spsc, pingpong, futex, pipe,\n"
+		"               pipe1, unix, unix_dgram, unix_dgram1\n"
 		"  --csv PATH   append metric,value,unit lines to PATH\n",
 		argv0);
 	exit(status);
@@ -676,6 +820,10 @@ int main(int argc, char **argv)
 		bench_pingpong();
 		bench_futex();
 		bench_pipe();
+		bench_pipe_1cpu();
+		bench_unix();
+		bench_unix_dgram();
+		bench_unix_dgram_1cpu();
 	}
 	printf("total %.1f s\n", (double)(bench_now_ns() - t0) / 1e9);
 	if (g_csv)

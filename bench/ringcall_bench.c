@@ -19,6 +19,9 @@
  *   sandbox       sandbox_*: a ringcall-server client confined by rc_sandbox
  *                 against one that is not (NOP b64 polled, 4 KiB READ round
  *                 trip), and a denied openat against a failing one
+ *   ipc_rtt_poll, ipc_rtt_doorbell, ipc_msgs
+ *                 ipc_*: calls between two client processes of a
+ *                 ringcall-server (bench/ipc_bench.c)
  * bench/run.sh uses it to run a ringcall metric right after the peer it is
  * compared with, so that both run in the same vCPU placement.
  */
@@ -31,6 +34,7 @@
 #include <sys/wait.h>
 #include "ringcall/hosted.h"
 #include "local.h"
+#include "ipc_bench.h"
 
 #define SQ_ENTRIES 512u /* room for two batches of 256 in flight */
 #define CQ_ENTRIES 1024u
@@ -564,8 +568,8 @@ static void sandbox_client(const char *sock, bool confine, struct sandbox_result
 }
 
 /* Start ringcall-server (beside this program's build: ../host/) on
- * root_dir; its pid, or -1. */
-static pid_t sandbox_server(const char *sock)
+ * root_dir, pinned to cpu; its pid, or -1. */
+static pid_t server_process(const char *sock, int cpu)
 {
 	char self[512], server[600];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -581,7 +585,7 @@ static pid_t sandbox_server(const char *sock)
 		cpu_set_t set;
 
 		CPU_ZERO(&set);
-		CPU_SET(bench_cpu_index(1), &set); /* as the in-process worker */
+		CPU_SET(bench_cpu_index(cpu), &set);
 		sched_setaffinity(0, sizeof(set), &set);
 		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives the bench */
 		execl(server, server, "--root", root_dir, "--socket", sock, "--quiet",
@@ -599,6 +603,12 @@ static pid_t sandbox_server(const char *sock)
 	}
 	kill(pid, SIGTERM);
 	return -1;
+}
+
+/* On cpu1, as the in-process worker. */
+static pid_t sandbox_server(const char *sock)
+{
+	return server_process(sock, 1);
 }
 
 static void sandbox_cost(struct server *unused)
@@ -653,13 +663,48 @@ out:
 	munmap(res, 2 * sizeof(*res));
 }
 
+/* ---- IPC between two client processes of a ringcall-server (ipc_bench.c) ---- */
+
+static void ipc_rows(bool rtt_poll, bool rtt_doorbell, bool stream)
+{
+	struct ipc_bench_cfg cfg = { .quick = quick,
+				     .brief = only,
+				     .rtt_poll = rtt_poll,
+				     .rtt_doorbell = rtt_doorbell,
+				     .stream = stream,
+				     .row = row,
+				     .start_server = server_process };
+
+	ipc_bench(&cfg);
+}
+
+static void only_ipc_rtt_poll(struct server *unused)
+{
+	(void)unused;
+	ipc_rows(true, false, false);
+}
+
+static void only_ipc_rtt_doorbell(struct server *unused)
+{
+	(void)unused;
+	ipc_rows(false, true, false);
+}
+
+static void only_ipc_msgs(struct server *unused)
+{
+	(void)unused;
+	ipc_rows(false, false, true);
+}
+
 static const struct named_bench {
 	const char *name;
 	void (*run)(struct server *s);
 } named_benches[] = {
-	{ "poll_b256", only_poll_b256 }, { "poll_b64", only_poll_b64 },
-	{ "poll_rtt", only_poll_rtt },	 { "doorbell_rtt", only_doorbell_rtt },
-	{ "tstorm", timeout_storm },	 { "sandbox", sandbox_cost },
+	{ "poll_b256", only_poll_b256 },       { "poll_b64", only_poll_b64 },
+	{ "poll_rtt", only_poll_rtt },	       { "doorbell_rtt", only_doorbell_rtt },
+	{ "tstorm", timeout_storm },	       { "sandbox", sandbox_cost },
+	{ "ipc_rtt_poll", only_ipc_rtt_poll }, { "ipc_rtt_doorbell", only_ipc_rtt_doorbell },
+	{ "ipc_msgs", only_ipc_msgs },
 };
 
 #define N_NAMED	 (sizeof(named_benches) / sizeof(named_benches[0]))
@@ -682,7 +727,7 @@ static int parse_only(const char *arg, const struct named_bench **list)
 			fprintf(stderr,
 				"ringcall_bench: --only: bad name or too many: %.*s\n"
 				"  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt, tstorm, "
-				"sandbox\n",
+				"sandbox, ipc_rtt_poll, ipc_rtt_doorbell, ipc_msgs\n",
 				(int)len, arg);
 			return -1;
 		}
@@ -732,7 +777,9 @@ int main(int argc, char **argv)
 			       "       %s --callgrind MODE [N]\n"
 			       "Time ringcall round trips and batches against an in-process "
 			       "server.\n"
-			       "  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt\n",
+			       "  names: poll_b256, poll_b64, poll_rtt, doorbell_rtt, tstorm, "
+			       "sandbox,\n"
+			       "         ipc_rtt_poll, ipc_rtt_doorbell, ipc_msgs\n",
 			       argv[0], argv[0]);
 			return 0;
 		} else
@@ -787,6 +834,7 @@ int main(int argc, char **argv)
 	timeout_storm(&s);
 	idle_cpu(&s);
 	sandbox_cost(&s);
+	ipc_rows(true, true, true);
 	server_stop(&s);
 	if (csv)
 		fclose(csv);

@@ -21,6 +21,7 @@
 #
 # Outputs in $BENCH_OUT (default build/bench/results: untracked; a run never
 # touches the tracked bench/results/, which `make bench-publish` refreshes):
+#   host.txt        the CPU model, CPU count, kernel and date of the run
 #   summary.csv     metric,value,unit: every peer and ringcall row (median
 #                   over the rounds), then the ratio rows (median over the
 #                   pairs) and the instruction counts
@@ -61,6 +62,16 @@ if [ "$quick" = 1 ]; then rounds=1 npairs=3 cg_n=6400 qflag=--quick
 else rounds=3 npairs=7 cg_n=64000 qflag=
 fi
 t_start=$(date +%s)
+# The host, recorded beside the numbers (host ns figures mean nothing
+# without it).
+{
+	echo "cpu: $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+	echo "cpus: $(nproc)"
+	echo "kernel: $(uname -r)"
+	echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "mode: $( [ "$quick" = 1 ] && echo quick || echo full )"
+} >"$res/host.txt"
+sed 's/^/host /' "$res/host.txt"
 echo "ringcall bench: $( [ "$quick" = 1 ] && echo quick || echo full ) mode," \
 	"$rounds round(s), $npairs pairs per ratio, $(nproc) cpus, $(date -u '+%Y-%m-%d %H:%M UTC')"
 
@@ -90,7 +101,9 @@ pair_defs="ratio_poll_b256_vs_iouring_b256 iouring_b256 iouring_nop_b256_ops pol
 ratio_poll_b64_vs_spsc spsc spsc_msgs_per_s poll_b64 ringcall_poll_nop_b64_ops
 ratio_rtt_vs_pingpong pingpong pingpong_rtt_ns poll_rtt ringcall_poll_rtt_p50_ns
 ratio_rtt_vs_getppid getppid getppid_ns poll_rtt ringcall_poll_rtt_p50_ns
-ratio_block_rtt_vs_futex futex futex_rtt_ns doorbell_rtt ringcall_doorbell_rtt_p50_ns"
+ratio_block_rtt_vs_futex futex futex_rtt_ns doorbell_rtt ringcall_doorbell_rtt_p50_ns
+ratio_ipc_rtt_poll_vs_pipe pipe pipe_rtt_ns ipc_rtt_poll ipc_rtt_poll_ns
+ratio_ipc_msgs_vs_unix unix_dgram unix_dgram_msgs_per_s ipc_msgs ipc_msgs_per_s"
 pairs=$res/pairs.csv
 echo "pair,ratio,value,peer_metric,peer_value,ring_metric,ring_value" >"$pairs"
 for k in $(seq 1 "$npairs"); do
@@ -110,7 +123,8 @@ for k in $(seq 1 "$npairs"); do
 			}' "$f" >>"$pairs"
 		line="$line $(tail -n 1 "$pairs" | awk -F, '{ printf($3 == "nan" ? "nan" : "%.3f", $3) }')"
 	done <<<"$pair_defs"
-	echo "== pairs $k/$npairs (b256/io_uring b64/spsc rtt/pingpong rtt/getppid bell/futex):$line"
+	echo "== pairs $k/$npairs (b256/io_uring b64/spsc rtt/pingpong rtt/getppid bell/futex" \
+		"ipc/pipe ipcmsgs/unix):$line"
 done
 
 # ---- 2. callgrind: engine instructions per operation ---------------------
@@ -209,7 +223,10 @@ ringcall_poll_rtt_p50_ns ringcall_poll_rtt_p99_ns ringcall_doorbell_rtt_p50_ns
 ringcall_doorbell_rtt_p99_ns ringcall_poll_b64_clients1_ops
 ringcall_poll_b64_clients2_ops ringcall_poll_b64_clients4_ops read4k_ring_b1_ns
 read4k_ring_b32_ns read4k_pread_ns idle_cpu_percent nop_instructions
-read4k_instructions"
+read4k_instructions pipe_rtt_1cpu_ns unix_rtt_ns unix_dgram_msgs_per_s
+unix_dgram_1cpu_msgs_per_s ipc_rtt_poll_ns ipc_rtt_poll_p99_ns ipc_rtt_doorbell_ns
+ipc_rtt_doorbell_p99_ns ipc_rtt_doorbell_xcpu_ns ipc_rtt_doorbell_xcpu_p99_ns
+ipc_calls_per_s ipc_msgs_per_s ratio_ipc_rtt_poll_vs_pipe ratio_ipc_msgs_vs_unix"
 for b in 1 8 32 64 256; do
 	expect="$expect iouring_nop_b${b}_ops"
 	for m in poll doorbell; do
@@ -277,9 +294,21 @@ table() {
 		row(a, "", "", pair(a, "ringcall poll RTT p50", "getppid", " ns", "ns"))
 		a = "ratio_block_rtt_vs_futex"
 		row(a, "<=", 1.2, pair(a, "ringcall doorbell RTT p50", "futex ping-pong", " ns", "ns"))
+		a = "ratio_ipc_rtt_poll_vs_pipe"
+		row(a, "<=", 0.05, pair(a, "IPC call polled p50", "pipe ping-pong", " ns", "ns"))
+		a = "ratio_ipc_msgs_vs_unix"
+		row(a, ">=", 10, pair(a, "IPC 64 B msgs, 64 in flight", "Unix datagram", "/s", "msgs/s"))
 		row("idle_cpu_percent", "<=", 1, "worker CPU after the 1 ms poll idle timeout")
 		row("nop_instructions", "", "", "callgrind, inside rce_ring_run, per NOP")
 		row("read4k_instructions", "", "", "callgrind, inside rce_ring_run, per 4 KiB READ (user side only)")
+		printf "\nIPC between two client processes of one ringcall-server (docs/performance.md)\n"
+		printf "  call RTT p50/p99 ns: polled %s/%s, doorbell 1 cpu %s/%s, doorbell across cpus %s/%s\n",
+			v["ipc_rtt_poll_ns"], v["ipc_rtt_poll_p99_ns"], v["ipc_rtt_doorbell_ns"],
+			v["ipc_rtt_doorbell_p99_ns"], v["ipc_rtt_doorbell_xcpu_ns"], v["ipc_rtt_doorbell_xcpu_p99_ns"]
+		printf "  peers ns: pipe %s (1 cpu %s), Unix socket %s, atomic ping-pong %s\n",
+			v["pipe_rtt_ns"], v["pipe_rtt_1cpu_ns"], v["unix_rtt_ns"], v["pingpong_rtt_ns"]
+		printf "  64 B msgs/s, 64 calls in flight: %s (Unix datagram %s, 1 cpu %s)\n",
+			v["ipc_msgs_per_s"], v["unix_dgram_msgs_per_s"], v["unix_dgram_1cpu_msgs_per_s"]
 		printf "\nns per NOP by batch (1e9 / ops/s; getppid %.1f ns, io_uring is submit+wait per batch)\n", v["getppid_ns"]
 		printf "  %6s %9s %9s %9s %9s %9s\n", "batch", "poll", "poll-sync", "bell", "bell-sync", "io_uring"
 		split("1 8 32 64 256", bs, " ")
@@ -315,7 +344,7 @@ gnuplot -e "term='$term'; res='$res'; getppid_ns=$(val getppid_ns);
 	label='$cpu, $(nproc) vCPU, $(date -u +%Y-%m-%d), $( [ "$quick" = 1 ] && echo quick run || echo "median of $rounds rounds")'" \
 	bench/plot.gp
 echo
-echo "wrote $summary, $res/rounds.csv, $res/pairs.csv, $res/throughput.png, $res/latency.png" \
+echo "wrote $summary, $res/host.txt, $res/rounds.csv, $res/pairs.csv, $res/throughput.png, $res/latency.png" \
 	"($(($(date +%s) - t_start)) s)"
 
 if [ -n "$missing" ]; then

@@ -1,0 +1,23 @@
+/*
+ * ipc_bench.h - the ipc_* rows of ringcall_bench (bench/ipc_bench.c).
+ */
+#ifndef RINGCALL_IPC_BENCH_H
+#define RINGCALL_IPC_BENCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct ipc_bench_cfg {
+	bool quick, brief;		 /* shorter runs; brief: --only's */
+	bool rtt_poll, rtt_doorbell, stream; /* which rows */
+	void (*row)(const char *metric, double value, const char *unit);
+	/* Start a ringcall-server listening at sock, pinned to cpu (0 or
+	 * 1): its pid, or -1. */
+	pid_t (*start_server)(const char *sock, int cpu);
+};
+
+/* Run a ringcall-server and two client processes of it (a caller and an
+ * echo service), and report the rows cfg asks for. */
+void ipc_bench(const struct ipc_bench_cfg *cfg);
+
+#endif
