@@ -27,7 +27,7 @@ CC_asan := $(CC)
 CC_tsan := clang
 VARIANTS    := host asan tsan
 
-.PHONY: all run run-hosted run-sandbox test bench clean deps cross fuzz gdb soak mutants format
+.PHONY: all run run-hosted run-sandbox run-ipc test bench clean deps cross fuzz gdb soak mutants format
 all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
 
 # $(1) = variant: objects, library, server, demo and tests for it.
@@ -85,6 +85,10 @@ run-hosted: deps $(O)/host/ringcall-server $(O)/host/ringcall-demo
 # A client confined by seccomp and Landlock whose only way out is its ring.
 run-sandbox: deps $(O)/host/ringcall-server $(O)/host/ringcall-run $(O)/host/ringcall-sandbox-demo
 	@scripts/run-sandbox.sh $(O)/host
+
+# The IPC examples: an echo and a key-value service, each with its clients.
+run-ipc: deps $(O)/host/ringcall-server examples
+	@scripts/run-ipc.sh $(O)/examples $(O)/host/ringcall-server
 
 test: deps
 	@$(MAKE) --no-print-directory host asan tsan $(O)/fuzz/fuzz_engine kernel

@@ -36,4 +36,17 @@ cmp "$work/root/in.bin" "$work/root/out.bin"
 want=$(od -An -v -tu1 "$work/root/in.bin" | awk '{for (i = 1; i <= NF; i++) s += $i} END {printf "%d", s}')
 out=$("$ex/server_loop" "$work/sock" in.bin)
 [ "$out" = "read 1228923 bytes, byte sum $want" ] || { echo "server_loop: $out, want sum $want"; exit 1; }
+
+# The IPC examples: two processes each, through their own server.
+out=$(scripts/run-ipc.sh "$ex" "$server_bin")
+for line in 'echo client: 5000 calls, 16 in flight, every reply matched' \
+	'echo client: 3000 calls, 16 in flight, every reply matched' \
+	'kv client: put 500 keys, got them back, deleted 250, 250 left, 16 in flight' \
+	'kv: served 1750 calls in [0-9]* wake-ups'; do
+	grep -qx "$line" <<<"$out" || { echo "ipc examples: no line '$line' in:"; echo "$out"; exit 1; }
+done
+# Batched replies: 8000 echo calls took fewer wake-ups of the service
+# than calls (one submit answers every request that arrived).
+wakeups=$(sed -n 's/^echo: served 8000 calls in \([0-9]*\) wake-ups$/\1/p' <<<"$out")
+[ -n "$wakeups" ] && [ "$wakeups" -lt 8000 ] || { echo "echo service: $out"; exit 1; }
 echo "examples: all ran and did what they say"
