@@ -35,16 +35,23 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include "ringcall/engine.h"
 #include "ringcall/hosted.h"
 #include "ipc_bench.h"
+#include "local.h"
 
-#define IPC_MSG	     64u
-#define IPC_DEPTH    64u  /* calls in flight (stream) */
-#define IPC_SAMPLES  (1u << 20)
+#define IPC_MSG	    64u
+#define IPC_DEPTH   64u /* calls in flight (stream) */
+#define IPC_SAMPLES (1u << 20)
 
 #define IPC_YIELD_LOOKS 4096u /* yielding looks at the CQ before sleeping */
 
-enum ipc_kind { IPC_RTT_POLL, IPC_RTT_DOORBELL, IPC_RTT_DOORBELL_XCPU, IPC_STREAM };
+enum ipc_kind {
+	IPC_RTT_POLL,
+	IPC_RTT_DOORBELL,
+	IPC_RTT_DOORBELL_XCPU,
+	IPC_STREAM
+};
 
 static bool ipc_polled(enum ipc_kind k)
 {
@@ -412,4 +419,74 @@ void ipc_bench(const struct ipc_bench_cfg *cfg)
 		cfg->row("ipc_msgs_per_s", 2 * calls, "msgs/s");
 	}
 	munmap(out, sizeof(*out));
+}
+
+/* ---- instructions per call (run under callgrind: bench/run.sh) ----
+ * Two in-process rings (their enter runs the engine on this thread), a
+ * channel between them, the same SQEs as the processes above: the caller
+ * sends batch requests and posts batch RECVs in one submit, the service
+ * answers them all in one submit. Everything runs in rce_ring_run on this
+ * one thread, so callgrind counts the engine's whole share of a call:
+ * both sides' SQEs, both messages, both CQEs. */
+int ipc_callgrind(uint32_t batch, uint64_t n)
+{
+	struct rc_params p = { .sq_entries = 256, .cq_entries = 512, .data_bytes = 1 << 20 };
+	struct rc_ring a, b;
+	uint32_t ends[2];
+	uint8_t *tx, *rx, *sbuf;
+	struct rc_cqe *cqe;
+	int32_t hb;
+
+	if (batch == 0 || batch > IPC_DEPTH || rc_inproc_init(&a, &p) || rc_inproc_init(&b, &p))
+		return 2;
+	if (rce_channel_create_in(&rc_inproc_client(&a)->ctx, ends))
+		return 3;
+	hb = rce_channel_handle_move(&rc_inproc_client(&a)->ctx, ends[1],
+				     &rc_inproc_client(&b)->ctx);
+	tx = rc_alloc(&a, IPC_DEPTH * IPC_MSG);
+	rx = rc_alloc(&a, IPC_DEPTH * IPC_MSG);
+	sbuf = rc_alloc(&b, IPC_DEPTH * IPC_MSG);
+	if (hb < 0 || !tx || !rx || !sbuf)
+		return 4;
+	memset(tx, 0xab, IPC_DEPTH * IPC_MSG);
+	for (uint32_t i = 0; i < batch; i++) {
+		struct rc_sqe *sqe = rc_get_sqe(&b);
+
+		rc_prep_channel_recv(sqe, (uint32_t)hb, sbuf + i * IPC_MSG, IPC_MSG, 0, NULL, 0);
+		rc_sqe_set_data(sqe, i);
+	}
+	rc_submit(&b);
+	for (uint64_t done = 0; done < n; done += batch) {
+		uint32_t head, k = 0;
+
+		for (uint32_t i = 0; i < batch; i++)
+			ipc_prep_call(&a, ends[0], tx + i * IPC_MSG, rx + i * IPC_MSG, i);
+		rc_submit(&a);
+		if (rc_wait_cqe_nr(&b, &cqe, batch) < 0)
+			return 5;
+		rc_for_each_cqe(&b, head, cqe)
+		{
+			uint32_t i = (uint32_t)cqe->user_data;
+
+			if (cqe->res != IPC_MSG || i >= batch)
+				return 6;
+			ipc_prep_reply(&b, (uint32_t)hb, sbuf + i * IPC_MSG, IPC_MSG, i);
+			k++;
+		}
+		rc_cq_advance(&b, k);
+		rc_submit(&b);
+		if (rc_wait_cqe_nr(&a, &cqe, batch) < 0)
+			return 7;
+		k = 0;
+		rc_for_each_cqe(&a, head, cqe)
+		{
+			if (cqe->res != IPC_MSG)
+				return 8;
+			k++;
+		}
+		rc_cq_advance(&a, k);
+	}
+	rc_inproc_exit(&b);
+	rc_inproc_exit(&a);
+	return 0;
 }

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 struct ipc_bench_cfg {
-	bool quick, brief;		 /* shorter runs; brief: --only's */
+	bool quick, brief;		     /* shorter runs; brief: --only's */
 	bool rtt_poll, rtt_doorbell, stream; /* which rows */
 	void (*row)(const char *metric, double value, const char *unit);
 	/* Start a ringcall-server listening at sock, pinned to cpu (0 or
@@ -19,5 +19,10 @@ struct ipc_bench_cfg {
 /* Run a ringcall-server and two client processes of it (a caller and an
  * echo service), and report the rows cfg asks for. */
 void ipc_bench(const struct ipc_bench_cfg *cfg);
+
+/* n calls at batch (1..64) between two in-process rings on this thread,
+ * for callgrind's count of the engine's instructions per call; 0 or the
+ * step that failed. */
+int ipc_callgrind(uint32_t batch, uint64_t n);
 
 #endif

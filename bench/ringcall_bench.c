@@ -435,6 +435,8 @@ static int callgrind_mode(const char *what, uint64_t n)
 	uint8_t *buf;
 	int fd = -1;
 
+	if (!strncmp(what, "ipc_call_b", 10)) /* ipc_call_b1, ipc_call_b64 */
+		return ipc_callgrind((uint32_t)atoi(what + 10), n);
 	rc_inproc_init(&r, &p);
 	buf = rc_alloc(&r, 4096);
 	if (read) {

@@ -134,7 +134,7 @@ done
 # not the kernel.
 cg_rows=$tmp/cg.csv
 : >"$cg_rows"
-for what in nop read4k; do
+for what in nop read4k ipc_call_b1 ipc_call_b64; do
 	out=$tmp/callgrind.$what
 	echo "== callgrind $what x $cg_n"
 	valgrind --tool=callgrind --toggle-collect=rce_ring_run \
@@ -146,8 +146,8 @@ for what in nop read4k; do
 		echo "run.sh: callgrind collected nothing for $what (rce_ring_run inlined?)" >&2
 		exit 1
 	fi
-	awk -v w="$what" -v t="$total" -v n="$cg_n" \
-		'BEGIN { printf "%s_instructions,%.1f,instr/op\n", w, t / n }' >>"$cg_rows"
+	awk -v w="$what" -v t="$total" -v n="$cg_n" -v u="$( [ "${what#ipc}" != "$what" ] && echo call || echo op)" \
+		'BEGIN { printf "%s_instructions,%.1f,instr/%s\n", w, t / n, u }' >>"$cg_rows"
 done
 
 # ---- 3. summary.csv -------------------------------------------------------
@@ -223,7 +223,7 @@ ringcall_poll_rtt_p50_ns ringcall_poll_rtt_p99_ns ringcall_doorbell_rtt_p50_ns
 ringcall_doorbell_rtt_p99_ns ringcall_poll_b64_clients1_ops
 ringcall_poll_b64_clients2_ops ringcall_poll_b64_clients4_ops read4k_ring_b1_ns
 read4k_ring_b32_ns read4k_pread_ns idle_cpu_percent nop_instructions
-read4k_instructions pipe_rtt_1cpu_ns unix_rtt_ns unix_dgram_msgs_per_s
+read4k_instructions ipc_call_b1_instructions ipc_call_b64_instructions pipe_rtt_1cpu_ns unix_rtt_ns unix_dgram_msgs_per_s
 unix_dgram_1cpu_msgs_per_s ipc_rtt_poll_ns ipc_rtt_poll_p99_ns ipc_rtt_doorbell_ns
 ipc_rtt_doorbell_p99_ns ipc_rtt_doorbell_xcpu_ns ipc_rtt_doorbell_xcpu_p99_ns
 ipc_calls_per_s ipc_msgs_per_s ratio_ipc_rtt_poll_vs_pipe ratio_ipc_msgs_vs_unix"
@@ -301,6 +301,8 @@ table() {
 		row("idle_cpu_percent", "<=", 1, "worker CPU after the 1 ms poll idle timeout")
 		row("nop_instructions", "", "", "callgrind, inside rce_ring_run, per NOP")
 		row("read4k_instructions", "", "", "callgrind, inside rce_ring_run, per 4 KiB READ (user side only)")
+		row("ipc_call_b1_instructions", "", "", "callgrind, inside rce_ring_run, per call/reply, one at a time (both sides)")
+		row("ipc_call_b64_instructions", "", "", "callgrind, inside rce_ring_run, per call/reply, 64 per submit (both sides)")
 		printf "\nIPC between two client processes of one ringcall-server (docs/performance.md)\n"
 		printf "  call RTT p50/p99 ns: polled %s/%s, doorbell 1 cpu %s/%s, doorbell across cpus %s/%s\n",
 			v["ipc_rtt_poll_ns"], v["ipc_rtt_poll_p99_ns"], v["ipc_rtt_doorbell_ns"],
