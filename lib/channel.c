@@ -1,35 +1,62 @@
 /*
- * channel.c - channels: messages and handles between callers.
+ * channel.c - channels: messages and handles between callers; calls and
+ * replies; multishot receives into provided buffers.
  *
  * A channel is two endpoints; a handle names one endpoint. A message sent
  * on an endpoint queues at the other one (its peer) until a receive there
  * takes it. Handles in a message leave the sender's table at send and
  * enter the receiver's at receive; meanwhile the message holds them.
  *
+ * Order and back-pressure: a send always builds its message and appends it
+ * to the peer's queue at once, in the order sends run; the first
+ * RC_CHANNEL_QUEUE_MAX messages are "within the bound". A send whose
+ * message lands beyond the bound parks; when a receive takes the head, the
+ * first message beyond the bound (e->beyond) comes within it and its
+ * sender is completed. So messages keep the order of their sends, and
+ * nothing but the receiver's own queue is ever searched: O(1) per message.
+ *
+ * Calls: a CHANNEL_CALL is a send whose message carries a transaction id,
+ * the index (and generation) of a slot in the calling endpoint's call
+ * table, which points at the parked call. CHANNEL_REPLY on the other end
+ * finds the slot in O(1), attaches the reply and makes the call ready. A
+ * call that stops waiting (CANCEL, its ring destroyed, a channel end
+ * closed) frees its slot under the lock, so a later reply finds nothing
+ * (-ENOENT) and never touches the request.
+ *
  * Lifetimes (the rule of docs/kernel.md "Object lifetimes"): a channel
  * counts its references (every handle naming either end, in a table or in
  * a queued message, and every parked request on it); it is freed when the
  * last one goes, never while a request still points at it. An endpoint
  * closes when no handle names it any more: its queued messages (and the
- * handles inside them) are released, and every request parked on either
- * end is made ready, to fail with -EPIPE (peer) or -EBADF (own handle
- * gone). Releasing a message can close further endpoints: a work list, not
- * recursion, so a chain of endpoints inside messages costs no stack.
+ * handles inside them) are released, the calls on both ends fail, and
+ * every request parked on either end is made ready, to fail with -EPIPE
+ * (peer) or -EBADF (own handle gone). Releasing a message can close
+ * further endpoints: a work list, not recursion, so a chain of endpoints
+ * inside messages costs no stack. Cycles (an endpoint inside a message
+ * queued, at the end of a chain, at itself) would never close: an
+ * endpoint that has handle-carrying messages queued cannot be sent
+ * (-EBUSY), which keeps the graph of endpoints inside queues acyclic (the
+ * last edge of any cycle would send such an endpoint).
  *
  * Cross-ring delivery: channel state is shared by rings of different
  * callers, served by different threads. All of it is guarded by the
  * platform's IPC lock (rce_handlers.ipc). A request parked on ring B is
- * never completed by ring A's thread: A moves it to B's ready list and
- * asks the platform to wake B; B's own rce_ring_run takes it from there
- * and runs the op again (rce_ipc_run_ready), so only B's thread ever
- * touches B's engine state, copies into B's memory or writes B's table.
+ * never completed by ring A's thread: A moves it to B's ready list (with
+ * its result, or to run again) and asks the platform to wake B; B's own
+ * rce_ring_run takes it from there (rce_ipc_run_ready), so only B's
+ * thread ever touches B's engine state, copies into B's memory or writes
+ * B's table.
  */
 #include "engine_internal.h"
 
 struct rce_chan;
+struct rce_chan_end;
 
 struct rce_msg {
-	struct rce_msg *next;
+	struct rce_msg *next, *prev;
+	struct rce_chan_end *at; /* the end it is queued at */
+	struct rce_req *sender;	 /* beyond the bound: its SEND or CALL, parked */
+	uint64_t txid;		 /* a CALL's request: its transaction; else 0 */
 	uint32_t len, nhandles;
 	struct rce_moved {
 		struct rce_chan_end *end;
@@ -40,14 +67,25 @@ struct rce_msg {
 
 #define rce_wlist rce_ipc_list
 
+/* A call awaiting its reply. txid = gen << 32 | (index + 1). */
+struct rce_call_slot {
+	struct rce_req *q;  /* NULL: free */
+	uint32_t gen;	    /* bumps when freed: a stale txid stops matching */
+	uint32_t next_free; /* index + 1 of the next free slot, 0: none */
+};
+
 struct rce_chan_end {
 	struct rce_chan *chan;
 	struct rce_msg *head, *tail; /* queued here, oldest first */
-	uint32_t queued;
-	uint32_t handles; /* handles naming this end, anywhere */
+	struct rce_msg *beyond;	     /* first one past RC_CHANNEL_QUEUE_MAX, or NULL */
+	uint32_t queued;	     /* all of them, within the bound or beyond */
+	uint32_t carrying;	     /* of those, messages that carry handles */
+	uint32_t handles;	     /* handles naming this end, anywhere */
 	bool closed;
 	struct rce_wlist recv_waiters; /* RECVs parked on this end */
-	struct rce_wlist send_waiters; /* SENDs on this end parked for room at the peer */
+	/* calls made on this end, awaiting replies from the peer's side */
+	struct rce_call_slot *calls;
+	uint32_t calls_cap, calls_free;
 	struct rce_chan_end *dead_next;
 };
 
@@ -55,6 +93,21 @@ struct rce_chan {
 	struct rce_chan_end end[2];
 	uint32_t refs;
 };
+
+/* One group of provided buffers: a FIFO of runs (consecutive buffers of
+ * one size with consecutive ids), RC_PBUF_RUNS slots. */
+struct rce_pbuf_run {
+	uint64_t addr;
+	uint32_t len, bid, count, rsvd;
+};
+struct rce_pbuf_group {
+	struct rce_pbuf_run *runs;
+	uint32_t head, n;
+};
+
+/* Messages a multishot receive delivers per pass before it lets the rest
+ * of its ring run (it goes to the back of the ready list). */
+#define RCE_MULTISHOT_BUDGET 32u
 
 static const struct rce_ipc_ops *rce_ipc(struct rce_ctx *ctx)
 {
@@ -66,10 +119,19 @@ static struct rce_chan_end *rce_peer(struct rce_chan_end *e)
 	return &e->chan->end[e == &e->chan->end[0]];
 }
 
+static void rce_calls_free(struct rce_chan_end *e)
+{
+	if (e->calls)
+		rce_port_free(e->calls, e->calls_cap * sizeof(*e->calls));
+}
+
 static void rce_chan_put(struct rce_chan *ch)
 {
-	if (--ch->refs == 0)
-		rce_port_free(ch, sizeof(*ch));
+	if (--ch->refs)
+		return;
+	rce_calls_free(&ch->end[0]);
+	rce_calls_free(&ch->end[1]);
+	rce_port_free(ch, sizeof(*ch));
 }
 
 /* ---- wait and ready lists (under the IPC lock) ---- */
@@ -83,6 +145,18 @@ static void rce_wl_add(struct rce_wlist *l, struct rce_req *q)
 	else
 		l->head = q;
 	l->tail = q;
+	q->ipc_list = l;
+}
+
+static void rce_wl_add_front(struct rce_wlist *l, struct rce_req *q)
+{
+	q->ipc_prev = NULL;
+	q->ipc_next = l->head;
+	if (l->head)
+		l->head->ipc_prev = q;
+	else
+		l->tail = q;
+	l->head = q;
 	q->ipc_list = l;
 }
 
@@ -102,17 +176,27 @@ static void rce_wl_del(struct rce_req *q)
 	q->ipc_list = NULL;
 }
 
-/* Move a parked request to its ring's ready list and have that ring run. */
+/* Move a parked request (on a wait list or none) to its ring's ready list
+ * and have that ring run. */
 static void rce_make_ready(struct rce_req *q)
 {
 	struct rce_ring *r = q->call.ring;
 
-	rce_wl_del(q);
+	if (q->ipc_list)
+		rce_wl_del(q);
 	rce_wl_add(&r->ipc_ready, q);
 	/* Pairs with the acquire in rce_ring_has_work/rce_ipc_run_ready: a
 	 * ring that sees the flag sees the list (and takes the lock anyway). */
 	rc_store_release(&r->ipc_kick, 1);
 	rce_ipc(r->ctx)->wake(r);
+}
+
+/* The parked request q is finished with res: its ring posts it. */
+static void rce_make_done(struct rce_req *q, int32_t res)
+{
+	q->ipc_done = true;
+	q->ipc_res = res;
+	rce_make_ready(q);
 }
 
 static void rce_wake_first(struct rce_wlist *l)
@@ -140,29 +224,148 @@ static void rce_unlist(struct rce_req *q)
 		rc_store_relaxed(&r->ipc_kick, 0);
 }
 
-/* ---- endpoints closing ---- */
+/* ---- queues ---- */
 
 static void rce_msg_free(struct rce_msg *m)
 {
 	rce_port_free(m, sizeof(*m) + m->len);
 }
 
-/* One handle naming e goes away; e closes when it was the last. Closing
- * releases e's queue, whose handles may close further ends: all on the
- * work list, one at a time. */
-static void rce_end_drop(struct rce_chan_end *e)
+static void rce_queue_append(struct rce_chan_end *e, struct rce_msg *m)
 {
-	struct rce_chan_end *work = NULL;
+	m->at = e;
+	m->next = NULL;
+	m->prev = e->tail;
+	if (e->tail)
+		e->tail->next = m;
+	else
+		e->head = m;
+	e->tail = m;
+	e->queued++;
+	e->carrying += m->nhandles != 0;
+}
 
-	if (--e->handles == 0) {
-		e->dead_next = work;
-		work = e;
-	} else {
-		rce_chan_put(e->chan);
+static void rce_queue_unlink(struct rce_chan_end *e, struct rce_msg *m)
+{
+	if (e->beyond == m)
+		e->beyond = m->next;
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		e->head = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	else
+		e->tail = m->prev;
+	e->queued--;
+	e->carrying -= m->nhandles != 0;
+}
+
+static bool rce_is_call(const struct rce_req *q)
+{
+	return q->sqe.opcode == RC_OP_CHANNEL_CALL;
+}
+
+/* The head of e's queue was taken: the first message beyond the bound
+ * comes within it, and its SEND completes (a CALL goes on waiting for its
+ * reply). */
+static void rce_admit_next(struct rce_chan_end *e)
+{
+	struct rce_msg *m = e->beyond;
+	struct rce_req *q;
+
+	if (!m)
 		return;
+	e->beyond = m->next;
+	q = m->sender;
+	m->sender = NULL;
+	if (!q)
+		return; /* its call was answered or failed already */
+	q->ipc_msg = NULL;
+	if (!rce_is_call(q))
+		rce_make_done(q, (int32_t)m->len);
+}
+
+/* ---- endpoints closing ---- */
+
+/* One reference to x from a handle (in a table or a message) goes; x
+ * joins the work list when it was the last. */
+static void rce_end_unref(struct rce_chan_end *x, struct rce_chan_end **work)
+{
+	if (--x->handles == 0) {
+		x->dead_next = *work;
+		*work = x;
+	} else {
+		rce_chan_put(x->chan);
 	}
+}
+
+/* Free a message taken off its queue: its handles go (onto the work list
+ * if they close an end); a SEND still parked on it fails with -EPIPE (a
+ * CALL parked on it fails with its call slot). */
+static void rce_msg_release(struct rce_msg *m, struct rce_chan_end **work)
+{
+	struct rce_req *q = m->sender;
+
+	for (uint32_t i = 0; i < m->nhandles; i++)
+		rce_end_unref(m->h[i].end, work);
+	if (q) {
+		q->ipc_msg = NULL;
+		if (!rce_is_call(q))
+			rce_make_done(q, -RC_EPIPE);
+	}
+	rce_msg_free(m);
+}
+
+/* Take back a message still beyond the bound (its sender stops waiting). */
+static void rce_withdraw(struct rce_msg *m, struct rce_chan_end **work)
+{
+	m->sender->ipc_msg = NULL;
+	m->sender = NULL;
+	rce_queue_unlink(m->at, m);
+	rce_msg_release(m, work);
+}
+
+static void rce_slot_put(struct rce_chan_end *e, uint64_t txid)
+{
+	uint32_t i = (uint32_t)txid - 1;
+	struct rce_call_slot *s = &e->calls[i];
+
+	s->q = NULL;
+	if (++s->gen == 0)
+		s->gen = 1;
+	s->next_free = e->calls_free;
+	e->calls_free = i + 1;
+}
+
+/* The call q (made on e) stops waiting: its slot frees, a request still
+ * beyond the bound is taken back. */
+static void rce_call_forget(struct rce_chan_end *e, struct rce_req *q, struct rce_chan_end **work)
+{
+	rce_slot_put(e, q->ipc_txid);
+	q->ipc_txid = 0;
+	if (q->ipc_msg)
+		rce_withdraw(q->ipc_msg, work);
+}
+
+/* Every call made on e fails with -EPIPE (an end of its channel closed). */
+static void rce_fail_calls(struct rce_chan_end *e, struct rce_chan_end **work)
+{
+	for (uint32_t i = 0; i < e->calls_cap; i++) {
+		struct rce_req *q = e->calls[i].q;
+
+		if (q) {
+			rce_call_forget(e, q, work);
+			rce_make_done(q, -RC_EPIPE);
+		}
+	}
+}
+
+/* Close every end on the work list, and those their queues release. */
+static void rce_close_ends(struct rce_chan_end *work)
+{
 	while (work) {
-		struct rce_chan_end *d = work;
+		struct rce_chan_end *d = work, *p = rce_peer(d);
 		struct rce_chan *ch = d->chan;
 
 		work = d->dead_next;
@@ -170,27 +373,24 @@ static void rce_end_drop(struct rce_chan_end *e)
 		while (d->head) {
 			struct rce_msg *m = d->head;
 
-			d->head = m->next;
-			for (uint32_t i = 0; i < m->nhandles; i++) {
-				struct rce_chan_end *x = m->h[i].end;
-
-				if (--x->handles == 0) {
-					x->dead_next = work;
-					work = x;
-				} else {
-					rce_chan_put(x->chan);
-				}
-			}
-			rce_msg_free(m);
+			rce_queue_unlink(d, m);
+			rce_msg_release(m, &work);
 		}
-		d->tail = NULL;
-		d->queued = 0;
+		rce_fail_calls(d, &work);
+		rce_fail_calls(p, &work);
 		rce_wake_all(&d->recv_waiters);
-		rce_wake_all(&d->send_waiters);
-		rce_wake_all(&rce_peer(d)->recv_waiters);
-		rce_wake_all(&rce_peer(d)->send_waiters);
+		rce_wake_all(&p->recv_waiters);
 		rce_chan_put(ch); /* the last handle's reference */
 	}
+}
+
+/* One handle naming e goes away; e closes when it was the last. */
+static void rce_end_drop(struct rce_chan_end *e)
+{
+	struct rce_chan_end *work = NULL;
+
+	rce_end_unref(e, &work);
+	rce_close_ends(work);
 }
 
 /* ---- handles ---- */
@@ -245,38 +445,82 @@ int32_t rce_channel_handle_move(struct rce_ctx *from, uint32_t handle, struct rc
 
 /* ---- parking ---- */
 
+/* The ring of q stops waiting for it (CANCEL, its ring destroyed): on its
+ * own thread. Whatever points at q lets go of it under the lock, so no
+ * reply or admission can reach it afterwards: a CALL's slot frees (a
+ * later reply gets -ENOENT), a message still beyond the bound is taken
+ * back (never delivered; the handles it carried are closed: they had
+ * left the sender's table), a reply already attached is dropped. */
 static void rce_ipc_cancel(struct rce_req *q)
 {
 	struct rce_ctx *ctx = q->call.ctx;
+	struct rce_chan_end *work = NULL;
 
 	rce_ipc(ctx)->lock();
 	rce_unlist(q);
+	if (q->ipc_done && q->ipc_msg)
+		rce_msg_free(q->ipc_msg); /* a reply it will never see */
+	else if (q->ipc_txid)
+		rce_call_forget(q->call.target, q, &work);
+	else if (q->ipc_msg)
+		rce_withdraw(q->ipc_msg, &work);
+	q->ipc_msg = NULL;
+	rce_close_ends(work);
 	if (q->ipc_chan)
 		rce_chan_put(q->ipc_chan);
 	q->ipc_chan = NULL;
 	rce_ipc(ctx)->unlock();
 }
 
-/* Park c on list l of channel ch (lock held). */
-static int32_t rce_ipc_park(struct rce_call *c, struct rce_wlist *l, struct rce_chan *ch)
+/* Keep c parked on channel end e, on no list (lock held): a reference on
+ * the channel for as long. */
+static struct rce_req *rce_ipc_hold(struct rce_call *c, struct rce_chan_end *e)
 {
 	struct rce_req *q = rce_call_park(c, rce_ipc_cancel);
 
-	rce_wl_add(l, q);
-	q->ipc_chan = ch;
-	ch->refs++;
+	q->call.target = e;
+	q->ipc_chan = e->chan;
+	e->chan->refs++;
+	return q;
+}
+
+/* Park c on wait list l of end e (lock held). A request that was made
+ * ready and found nothing keeps its place: first in line. */
+static int32_t rce_ipc_park(struct rce_call *c, struct rce_wlist *l, struct rce_chan_end *e)
+{
+	struct rce_req *q = rce_ipc_hold(c, e);
+
+	if (q->ipc_woken)
+		rce_wl_add_front(l, q);
+	else
+		rce_wl_add(l, q);
 	return RCE_PENDING;
 }
 
+/* A CALL made ready with its reply: copy the reply to the caller. */
+static int32_t rce_deliver_reply(struct rce_req *q, struct rce_msg *m)
+{
+	const struct rc_args_channel_call *a = &q->sqe.args.channel_call;
+	rce_uout_t to = { .addr = a->reply, .len = a->reply_len };
+	int32_t res = (int32_t)m->len;
+
+	if (rce_copy_out(&q->call, to, 0, m->data, m->len))
+		res = -RC_EFAULT;
+	rce_msg_free(m);
+	return res;
+}
+
 /* Run the parked IPC requests other rings made ready, at most budget:
- * each runs its op again from its SQE copy (full decode: its handle may
- * be gone), completing or parking again. */
+ * one made done completes with its result (a call's reply copied in);
+ * any other runs its op again from its SQE copy (full decode: its handle
+ * may be gone), completing or parking again. */
 void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
 
 	while (budget-- && rc_load_acquire(&r->ipc_kick)) {
 		struct rce_req *q;
+		struct rce_msg *reply = NULL;
 		int32_t res;
 
 		ipc->lock();
@@ -285,6 +529,10 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 			rce_unlist(q);
 			rce_chan_put(q->ipc_chan);
 			q->ipc_chan = NULL;
+			if (q->ipc_done) {
+				reply = q->ipc_msg;
+				q->ipc_msg = NULL;
+			}
 		} else {
 			rc_store_relaxed(&r->ipc_kick, 0);
 		}
@@ -292,10 +540,17 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 		if (!q)
 			return;
 		rce_pending_del(r, q);
-		q->call.target = NULL;
-		res = rce_dispatch(r, &q->call);
-		if (res != RCE_PENDING)
-			rce_finish(r, q, res);
+		if (q->ipc_done) {
+			res = reply ? rce_deliver_reply(q, reply) : q->ipc_res;
+		} else {
+			q->call.target = NULL;
+			q->ipc_woken = true;
+			res = rce_dispatch(r, &q->call);
+			q->ipc_woken = false;
+			if (res == RCE_PENDING)
+				continue;
+		}
+		rce_finish(r, q, res);
 	}
 }
 
@@ -335,8 +590,9 @@ int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_
 }
 
 /* The handles a message carries: each open, a CHANNEL with TRANSFER, not
- * an end of the channel it travels on, none twice. Looked up only: nothing
- * moves unless every one is good. */
+ * an end of the channel it travels on, none twice, and none naming an end
+ * with handle-carrying messages queued (a cycle could form). Looked up
+ * only: nothing moves unless every one is good. */
 static int32_t rce_check_moves(struct rce_ctx *ctx, struct rce_chan *ch, const uint32_t *hs,
 			       uint32_t n, struct rce_moved *out)
 {
@@ -352,29 +608,105 @@ static int32_t rce_check_moves(struct rce_ctx *ctx, struct rce_chan *ch, const u
 		for (uint32_t j = 0; j < i; j++)
 			if (hs[j] == hs[i])
 				return -RC_EINVAL;
+		if (x->carrying)
+			return -RC_EBUSY;
 		out[i].end = x;
 		out[i].rights = 0;
 	}
 	return 0;
 }
 
-/* Queue m at e and wake e's first parked receiver (lock held). */
-static void rce_enqueue(struct rce_chan_end *e, struct rce_msg *m)
+/* Everything checked: the handles leave the caller's table (their
+ * references go with them into the message). */
+static void rce_take_moves(struct rce_ctx *ctx, struct rce_msg *m, const uint32_t *hs)
 {
-	if (e->tail)
-		e->tail->next = m;
-	else
-		e->head = m;
-	e->tail = m;
-	e->queued++;
-	rce_wake_first(&e->recv_waiters);
+	for (uint32_t i = 0; i < m->nhandles; i++) {
+		m->h[i].rights = rce_handle_rights(ctx, hs[i]);
+		rce_handle_remove(ctx, hs[i]);
+	}
 }
 
-int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_send *a)
+/* Give e a free call slot (its q set once the call parks): the txid in
+ * *txid, or -EAGAIN (RC_CHANNEL_CALLS_MAX in use) / -ENOMEM. The table
+ * doubles as needed, so its size follows the most calls ever waiting. */
+static int32_t rce_slot_get(struct rce_chan_end *e, uint64_t *txid)
+{
+	struct rce_call_slot *s;
+	uint32_t i;
+
+	if (!e->calls_free) {
+		uint32_t cap = e->calls_cap ? 2 * e->calls_cap : 16;
+		struct rce_call_slot *t;
+
+		if (e->calls_cap >= RC_CHANNEL_CALLS_MAX)
+			return -RC_EAGAIN;
+		t = rce_port_alloc(cap * sizeof(*t));
+		if (!t)
+			return -RC_ENOMEM;
+		for (i = 0; i < e->calls_cap; i++)
+			t[i] = e->calls[i];
+		for (i = cap; i-- > e->calls_cap;) {
+			t[i] = (struct rce_call_slot){ .gen = 1, .next_free = e->calls_free };
+			e->calls_free = i + 1;
+		}
+		rce_calls_free(e);
+		e->calls = t;
+		e->calls_cap = cap;
+	}
+	i = e->calls_free - 1;
+	s = &e->calls[i];
+	e->calls_free = s->next_free;
+	*txid = (uint64_t)s->gen << 32 | (i + 1);
+	return 0;
+}
+
+/* The waiting call on e named by txid, or NULL. */
+static struct rce_req *rce_slot_find(struct rce_chan_end *e, uint64_t txid)
+{
+	uint32_t i = (uint32_t)txid - 1;
+
+	if ((uint32_t)txid == 0 || i >= e->calls_cap || e->calls[i].gen != (uint32_t)(txid >> 32))
+		return NULL;
+	return e->calls[i].q;
+}
+
+/* What CHANNEL_SEND and CHANNEL_CALL share. */
+struct rce_send_args {
+	rce_uin_t buf, handles;
+	uint32_t len, handles_len, flags;
+	bool call;
+};
+
+/* A message of len bytes copied from buf (before the lock: a copy may
+ * fault, and takes time), or NULL with *err set. */
+static struct rce_msg *rce_msg_make(struct rce_call *c, rce_uin_t buf, uint32_t len, int32_t *err)
+{
+	struct rce_msg *m = rce_port_alloc(sizeof(*m) + len);
+
+	*err = -RC_ENOMEM;
+	if (!m)
+		return NULL;
+	m->len = len;
+	if (len && rce_copy_in(c, m->data, buf, 0, len)) {
+		rce_msg_free(m);
+		*err = -RC_EFAULT;
+		return NULL;
+	}
+	*err = 0;
+	return m;
+}
+
+/* Queue a message at e's peer, in order. Within the bound a SEND is done
+ * (res len); beyond it the request parks until a receive brings its
+ * message within. A CALL parks until its reply, holding a call slot. */
+static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
+			    const struct rce_send_args *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
-	struct rce_chan_end *e = c->target, *peer = rce_peer(e);
+	struct rce_chan_end *peer = rce_peer(e);
 	uint32_t hs[RC_CHANNEL_HANDLES_MAX], n = a->handles_len / 4;
+	struct rce_req *q = NULL;
+	uint64_t txid = 0;
 	struct rce_msg *m;
 	int32_t err;
 
@@ -382,41 +714,104 @@ int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_se
 		return -RC_EINVAL;
 	if (n && rce_copy_in(c, hs, a->handles, 0, a->handles_len))
 		return -RC_EFAULT;
-	ipc->lock();
-	if (peer->closed) {
-		err = -RC_EPIPE;
-		goto out;
-	}
-	if (peer->queued >= RC_CHANNEL_QUEUE_MAX) {
-		err = (a->flags & RC_CHANNEL_NOWAIT) ? -RC_EAGAIN
-						     : rce_ipc_park(c, &e->send_waiters, e->chan);
-		goto out;
-	}
-	m = rce_port_alloc(sizeof(*m) + a->len);
-	if (!m) {
-		err = -RC_ENOMEM;
-		goto out;
-	}
-	m->len = a->len;
+	m = rce_msg_make(c, a->buf, a->len, &err);
+	if (!m)
+		return err;
 	m->nhandles = n;
-	err = rce_check_moves(c->ctx, e->chan, hs, n, m->h);
-	if (!err && a->len && rce_copy_in(c, m->data, a->buf, 0, a->len))
-		err = -RC_EFAULT;
+	ipc->lock();
+	if (peer->closed)
+		err = -RC_EPIPE;
+	else if (peer->queued >= RC_CHANNEL_QUEUE_MAX && (a->flags & RC_CHANNEL_NOWAIT))
+		err = -RC_EAGAIN;
+	else
+		err = rce_check_moves(c->ctx, e->chan, hs, n, m->h);
+	if (!err && a->call)
+		err = rce_slot_get(e, &txid);
 	if (err) {
+		ipc->unlock();
 		rce_msg_free(m);
-		goto out;
+		return err;
 	}
-	/* Everything checked: the handles move (their references go with
-	 * them into the message), the message queues. */
-	for (uint32_t i = 0; i < n; i++) {
-		m->h[i].rights = rce_handle_rights(c->ctx, hs[i]);
-		rce_handle_remove(c->ctx, hs[i]);
+	rce_take_moves(c->ctx, m, hs);
+	m->txid = txid;
+	m->sender = NULL;
+	rce_queue_append(peer, m);
+	if (peer->queued > RC_CHANNEL_QUEUE_MAX) {
+		q = rce_ipc_hold(c, e);
+		m->sender = q;
+		q->ipc_msg = m;
+		if (!peer->beyond)
+			peer->beyond = m;
+	} else {
+		rce_wake_first(&peer->recv_waiters);
 	}
-	rce_enqueue(peer, m);
-	err = (int32_t)a->len;
-out:
+	if (a->call) {
+		if (!q)
+			q = rce_ipc_hold(c, e);
+		q->ipc_txid = txid;
+		e->calls[(uint32_t)txid - 1].q = q;
+	}
 	ipc->unlock();
-	return err;
+	return q ? RCE_PENDING : (int32_t)a->len;
+}
+
+int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_send *a)
+{
+	struct rce_send_args s = { .buf = a->buf,
+				   .handles = a->handles,
+				   .len = a->len,
+				   .handles_len = a->handles_len,
+				   .flags = a->flags };
+
+	return rce_send_msg(c, c->target, &s);
+}
+
+int32_t rce_op_channel_call(struct rce_call *c, const struct rce_args_channel_call *a)
+{
+	struct rce_send_args s = { .buf = a->buf,
+				   .handles = a->handles,
+				   .len = a->len,
+				   .handles_len = a->handles_len,
+				   .flags = a->flags,
+				   .call = true };
+
+	return rce_send_msg(c, c->target, &s);
+}
+
+int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_reply *a)
+{
+	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
+	struct rce_chan_end *e = rce_peer(c->target); /* where the call was made */
+	struct rce_req *q;
+	struct rce_msg *m;
+	int32_t err;
+
+	m = rce_msg_make(c, a->buf, a->len, &err);
+	if (!m)
+		return err;
+	m->nhandles = 0;
+	ipc->lock();
+	q = rce_slot_find(e, a->txid);
+	if (e->closed)
+		err = -RC_EPIPE;
+	else if (!q)
+		err = -RC_ENOENT;
+	else if (a->len > q->sqe.args.channel_call.reply_len)
+		err = -RC_EOVERFLOW;
+	if (!err) {
+		/* A guessed txid may answer a request still beyond the bound:
+		 * it stays queued, with nobody waiting on it. */
+		if (q->ipc_msg)
+			((struct rce_msg *)q->ipc_msg)->sender = NULL;
+		rce_slot_put(e, q->ipc_txid);
+		q->ipc_txid = 0;
+		q->ipc_msg = m;
+		rce_make_done(q, (int32_t)a->len);
+	}
+	ipc->unlock();
+	if (err)
+		rce_msg_free(m);
+	return err ? err : (int32_t)a->len;
 }
 
 /* Install m's handles in the caller's table, filling info; on failure
@@ -437,11 +832,124 @@ static int32_t rce_install_moves(struct rce_ctx *ctx, struct rce_msg *m,
 	return 0;
 }
 
-int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a)
+static void rce_uninstall(struct rce_ctx *ctx, const struct rc_channel_info *info)
+{
+	for (uint32_t i = 0; i < info->nhandles; i++)
+		rce_handle_remove(ctx, info->handles[i]);
+}
+
+/* The head message of e was delivered (lock held): it leaves the queue,
+ * one beyond the bound comes within, the next receiver may go on. */
+static void rce_took_head(struct rce_chan_end *e, struct rce_msg *m)
+{
+	rce_queue_unlink(e, m);
+	rce_admit_next(e);
+	rce_msg_free(m);
+}
+
+/* A message stays at the head (the receiver could not take it): let the
+ * next parked receiver try. */
+static void rce_pass_on(struct rce_chan_end *e)
+{
+	if (e->head)
+		rce_wake_first(&e->recv_waiters);
+}
+
+/* Deliver m to the caller: handles into its table, bytes to buf at off
+ * and the info to info (truncated to its length). Lock held. */
+static int32_t rce_deliver(struct rce_call *c, struct rce_msg *m, rce_uout_t buf, uint32_t off,
+			   rce_uout_t info)
+{
+	struct rc_channel_info in = { .len = m->len, .nhandles = m->nhandles, .txid = m->txid };
+	int32_t err = rce_install_moves(c->ctx, m, &in);
+
+	if (err)
+		return err;
+	if ((m->len && rce_copy_out(c, buf, off, m->data, m->len)) ||
+	    (info.len && rce_copy_out(c, info, 0, &in, info.len))) {
+		rce_uninstall(c->ctx, &in);
+		return -RC_EFAULT;
+	}
+	return 0;
+}
+
+/* The info a message needs: its handles, and a call's txid (without it
+ * the request could never be answered). */
+static uint32_t rce_info_needed(const struct rce_msg *m)
+{
+	if (m->txid)
+		return RC_CHANNEL_INFO_SIZE;
+	return m->nhandles ? 8 + 4 * m->nhandles : 0;
+}
+
+/* ---- provided buffers (per ring: only its own thread touches them) ---- */
+
+void rce_pbufs_free(struct rce_ring *r)
+{
+	if (!r->pbufs)
+		return;
+	for (uint32_t g = 0; g < RC_PBUF_GROUPS; g++)
+		if (r->pbufs[g].runs)
+			rce_port_free(r->pbufs[g].runs, RC_PBUF_RUNS * sizeof(struct rce_pbuf_run));
+	rce_port_free(r->pbufs, RC_PBUF_GROUPS * sizeof(*r->pbufs));
+	r->pbufs = NULL;
+}
+
+int32_t rce_op_provide_buffers(struct rce_call *c, const struct rce_args_provide_buffers *a)
+{
+	struct rce_ring *r = c->ring;
+	uint32_t n = a->len / a->buf_len;
+	struct rce_pbuf_group *g;
+	struct rce_pbuf_run *t;
+
+	if (a->len % a->buf_len || a->bid + n > 65536u)
+		return -RC_EINVAL;
+	if (!r->pbufs && !(r->pbufs = rce_port_alloc(RC_PBUF_GROUPS * sizeof(*r->pbufs))))
+		return -RC_ENOMEM;
+	g = &r->pbufs[a->group];
+	if (!g->runs && !(g->runs = rce_port_alloc(RC_PBUF_RUNS * sizeof(*g->runs))))
+		return -RC_ENOMEM;
+	t = g->n ? &g->runs[(g->head + g->n - 1) % RC_PBUF_RUNS] : NULL;
+	if (t && t->len == a->buf_len && t->addr + (uint64_t)t->count * t->len == a->addr.addr &&
+	    t->bid + t->count == a->bid) {
+		t->count += n; /* extends the last run: returned in the order taken */
+		return (int32_t)n;
+	}
+	if (g->n == RC_PBUF_RUNS)
+		return -RC_ENOSPC;
+	g->runs[(g->head + g->n++) % RC_PBUF_RUNS] = (struct rce_pbuf_run){
+		.addr = a->addr.addr, .len = a->buf_len, .bid = a->bid, .count = n
+	};
+	return (int32_t)n;
+}
+
+/* The group's oldest buffer, or NULL if it has none. */
+static struct rce_pbuf_run *rce_pbuf_peek(struct rce_ring *r, uint32_t group)
+{
+	struct rce_pbuf_group *g = r->pbufs ? &r->pbufs[group] : NULL;
+
+	return g && g->n ? &g->runs[g->head] : NULL;
+}
+
+static void rce_pbuf_pop(struct rce_ring *r, uint32_t group)
+{
+	struct rce_pbuf_group *g = &r->pbufs[group];
+	struct rce_pbuf_run *t = &g->runs[g->head];
+
+	t->addr += t->len;
+	t->bid++;
+	if (--t->count == 0) {
+		g->head = (g->head + 1) % RC_PBUF_RUNS;
+		g->n--;
+	}
+}
+
+/* ---- receiving ---- */
+
+static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_recv *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_chan_end *e = c->target, *peer = rce_peer(e);
-	struct rc_channel_info info = { 0 };
 	struct rce_msg *m;
 	int32_t err;
 
@@ -453,39 +961,100 @@ int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_re
 		else if (a->flags & RC_CHANNEL_NOWAIT)
 			err = -RC_EAGAIN;
 		else
-			err = rce_ipc_park(c, &e->recv_waiters, e->chan);
-		goto out;
-	}
-	if (m->len > a->buf.len || (m->nhandles && a->info.len < 8 + 4 * m->nhandles)) {
+			err = rce_ipc_park(c, &e->recv_waiters, e);
+	} else if (m->len > a->buf.len || a->info.len < rce_info_needed(m)) {
 		err = -RC_EOVERFLOW;
-		goto out;
+	} else {
+		err = rce_deliver(c, m, a->buf, 0, a->info);
+		if (!err) {
+			err = (int32_t)m->len;
+			rce_took_head(e, m);
+		}
 	}
-	info.len = m->len;
-	info.nhandles = m->nhandles;
-	err = rce_install_moves(c->ctx, m, &info);
-	if (err)
-		goto out;
-	if ((m->len && rce_copy_out(c, a->buf, 0, m->data, m->len)) ||
-	    (a->info.len && rce_copy_out(c, a->info, 0, &info, a->info.len))) {
-		for (uint32_t i = 0; i < m->nhandles; i++)
-			rce_handle_remove(c->ctx, info.handles[i]);
-		err = -RC_EFAULT;
-		goto out;
-	}
-	/* Taken: the message's references on its handles' ends now belong
-	 * to the caller's table. */
-	e->head = m->next;
-	if (!e->head)
-		e->tail = NULL;
-	e->queued--;
-	err = (int32_t)m->len;
-	rce_msg_free(m);
-	rce_wake_first(&peer->send_waiters); /* room at e for one more */
-	if (e->head)
-		rce_wake_first(&e->recv_waiters); /* another receiver may take the next */
-out:
+	if (err < 0 && err != RCE_PENDING)
+		rce_pass_on(e);
 	ipc->unlock();
 	return err;
+}
+
+/* One message into the group's next buffer: the info, then the bytes.
+ * Its CQE: res the byte count, the buffer's id in the flags. Return 1 if
+ * a CQE with MORE was posted (go on), 0 if the request is to complete
+ * now with *res (RCE_PENDING: parked again). */
+static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel_recv *a,
+			       int32_t *res)
+{
+	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
+	struct rce_chan_end *e = c->target, *peer = rce_peer(e);
+	struct rce_ring *r = c->ring;
+	struct rce_pbuf_run *b;
+	struct rce_msg *m;
+	uint32_t flags = 0;
+	int32_t err;
+
+	ipc->lock();
+	m = e->head;
+	b = rce_pbuf_peek(r, RC_CHANNEL_GROUP_OF(a->flags));
+	if (!m) {
+		err = peer->closed ? -RC_EPIPE : rce_ipc_park(c, &e->recv_waiters, e);
+	} else if (!b) {
+		err = -RC_ENOBUFS;
+	} else if (RC_CHANNEL_INFO_SIZE + m->len > b->len) {
+		err = -RC_EOVERFLOW;
+	} else {
+		rce_uout_t buf = { .addr = b->addr, .len = b->len };
+
+		err = rce_deliver(c, m, buf, RC_CHANNEL_INFO_SIZE,
+				  (rce_uout_t){ .addr = b->addr, .len = RC_CHANNEL_INFO_SIZE });
+		if (!err) {
+			err = (int32_t)m->len;
+			flags = RC_CQE_F_BUFFER | b->bid;
+			rce_pbuf_pop(r, RC_CHANNEL_GROUP_OF(a->flags));
+			rce_took_head(e, m);
+		}
+	}
+	if (err < 0 && err != RCE_PENDING)
+		rce_pass_on(e);
+	ipc->unlock();
+	*res = err;
+	if (!flags)
+		return 0;
+	if (rce_post_more(r, c->sqe->user_data, err, flags | RC_CQE_F_MORE))
+		return 1;
+	/* No room for another CQE: this message is the last one, on the
+	 * request's own CQE (which the engine posts next, with these flags). */
+	r->reject_tag = flags;
+	return 0;
+}
+
+/* Multishot: deliver what is queued, a CQE with MORE each, and stay
+ * parked. Ends (a CQE without MORE) when the group runs dry (-ENOBUFS:
+ * the message stays queued), the peer closes (-EPIPE), a message does not
+ * fit a buffer (-EOVERFLOW), or no CQE has room (the last message). */
+static int32_t rce_recv_multishot(struct rce_call *c, const struct rce_args_channel_recv *a)
+{
+	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
+	int32_t res;
+
+	if (a->buf.len || a->info.len || (c->sqe->flags & RC_SQE_SKIP_SUCCESS))
+		return -RC_EINVAL;
+	for (uint32_t n = 0; n < RCE_MULTISHOT_BUDGET; n++)
+		if (!rce_recv_one_buffer(c, a, &res))
+			return res;
+	/* Its share of this pass is spent: the rest of the ring runs first. */
+	ipc->lock();
+	rce_make_ready(rce_ipc_hold(c, c->target));
+	ipc->unlock();
+	return RCE_PENDING;
+}
+
+int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a)
+{
+	if (a->flags & RC_CHANNEL_MULTISHOT)
+		return rce_recv_multishot(c, a);
+	if (RC_CHANNEL_GROUP_OF(a->flags))
+		return -RC_EINVAL;
+	return rce_recv_once(c, a);
 }
 
 int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *a)
@@ -555,9 +1124,11 @@ int32_t rce_channel_send_handle(struct rce_ctx *ctx, uint32_t via, uint32_t hand
 		rce_msg_free(m);
 	if (!err) {
 		m->nhandles = 1;
-		m->h[0].rights = rce_handle_rights(ctx, handle);
-		rce_handle_remove(ctx, handle);
-		rce_enqueue(peer, m);
+		m->txid = 0;
+		m->sender = NULL;
+		rce_take_moves(ctx, m, &handle);
+		rce_queue_append(peer, m);
+		rce_wake_first(&peer->recv_waiters);
 	}
 	ipc->unlock();
 	return err;

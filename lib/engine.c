@@ -28,7 +28,9 @@ struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s)
 	q->pl_next = q->pl_prev = NULL;
 	q->in_chain = q->parked = false;
 	q->ipc_next = q->ipc_prev = NULL;
-	q->ipc_list = q->ipc_chan = NULL;
+	q->ipc_list = q->ipc_chan = q->ipc_msg = NULL;
+	q->ipc_done = q->ipc_woken = false;
+	q->ipc_txid = 0;
 	return q;
 }
 
@@ -167,6 +169,23 @@ static inline void rce_post_inline(struct rce_ring *r, uint64_t user_data, int32
 void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags)
 {
 	rce_post_inline(r, user_data, res, sqe_flags);
+}
+
+/* A CQE for a request that stays in flight (a multishot receive's MORE):
+ * to the CQ, or to the backlog if it has a slot beyond those the
+ * requests in flight own. false: no room, nothing posted. A count
+ * TIMEOUT it reaches fires on the next run, not from inside a handler. */
+bool rce_post_more(struct rce_ring *r, uint64_t user_data, int32_t res, uint32_t cqe_flags)
+{
+	if (!r->backlog_count && rce_cq_has_room(r))
+		rce_write_cqe(r, user_data, res, cqe_flags);
+	else if (r->backlog_count + r->inflight < r->cap)
+		rce_post_backlog(r, user_data, res, cqe_flags);
+	else
+		return false;
+	if (RCE_UNLIKELY(r->nr_timeouts))
+		r->posted++;
+	return true;
 }
 
 /* ---- LINK and DRAIN ---- */
@@ -878,4 +897,5 @@ void rce_ring_destroy(struct rce_ring *r)
 	r->heap_len[0] = r->heap_len[1] = 0;
 	r->nr_timeouts = 0;
 	r->free_reqs = NULL;
+	rce_pbufs_free(r);
 }

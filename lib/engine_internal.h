@@ -29,11 +29,16 @@ struct rce_req {
 	struct rce_req *pl_prev;
 	bool in_chain; /* read while its predecessor had LINK */
 	bool parked;
-	/* channels (lib/channel.c): the wait or ready list it is on, under
-	 * the IPC lock */
-	struct rce_req *ipc_next, *ipc_prev;
+	/* channels (lib/channel.c), all under the IPC lock: */
+	bool ipc_done;	 /* made ready with its result: complete, do not run again */
+	bool ipc_woken;	 /* made ready to run again: parks first in line */
+	int32_t ipc_res; /* the result, when ipc_done */
+	struct rce_req *ipc_next, *ipc_prev; /* the wait or ready list it is on */
 	struct rce_ipc_list *ipc_list;
-	void *ipc_chan; /* the channel a parked IPC op holds a reference on */
+	void *ipc_chan;	   /* the channel a parked IPC op holds a reference on */
+	void *ipc_msg;	   /* SEND/CALL: its message, queued beyond the bound; a
+			      CALL made done: the reply */
+	uint64_t ipc_txid; /* CALL: its transaction, while it awaits the reply */
 };
 
 struct rce_ring {
@@ -81,6 +86,7 @@ struct rce_ring {
 	 * IPC lock), and the flag that says the list is not empty */
 	struct rce_ipc_list ipc_ready;
 	uint32_t ipc_kick;
+	struct rce_pbuf_group *pbufs; /* provided buffers, RC_PBUF_GROUPS (channel.c), or NULL */
 };
 
 
@@ -99,6 +105,7 @@ struct rce_ring {
 
 /* engine.c */
 void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags);
+bool rce_post_more(struct rce_ring *r, uint64_t user_data, int32_t res, uint32_t cqe_flags);
 void rce_finish(struct rce_ring *r, struct rce_req *q, int32_t res);
 struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s);
 void rce_req_free(struct rce_ring *r, struct rce_req *q);
@@ -115,8 +122,12 @@ int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_
 int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_send *a);
 int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a);
 int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *a);
+int32_t rce_op_channel_call(struct rce_call *c, const struct rce_args_channel_call *a);
+int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_reply *a);
+int32_t rce_op_provide_buffers(struct rce_call *c, const struct rce_args_provide_buffers *a);
 void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget);
 void rce_channel_ctx_close(struct rce_ctx *ctx, void *obj);
+void rce_pbufs_free(struct rce_ring *r);
 
 /* ops.c: the syscalls the engine itself implements */
 int32_t rce_op_probe(struct rce_call *c, const struct rce_args_probe *a);

@@ -46,7 +46,7 @@ check() {
 
 for t in build/host/tests/test_*; do run_suite host "$t"; done
 for t in build/asan/tests/test_*; do run_suite asan "$t"; done
-for t in test_hostile test_wakeup test_server test_channel test_ipc_server; do run_suite tsan "build/tsan/tests/$t"; done
+for t in test_hostile test_wakeup test_server test_channel test_call test_ipc_server; do run_suite tsan "build/tsan/tests/$t"; done
 # Once more on one CPU: a test that needs another thread to get scheduled
 # at the right moment (instead of waiting for it by handshake) fails here.
 for t in build/host/tests/test_*; do run_suite cpu0 "$t" taskset -c 0; done

@@ -493,9 +493,9 @@ static void slots_init(struct slots *s)
 
 /* Keep STRESS_DEPTH sends and receives in flight until every message is
  * through; count one CQE per SQE and check that each message arrives
- * exactly once. (Order is not checked here: a send parked on a full queue
- * may be overtaken by a later one when room appears; test
- * messages_keep_order checks the order of sends that complete in turn.) */
+ * exactly once, in the order sent (sends parked on a full queue keep
+ * their place: the receives' CQEs, in the order they were taken, see
+ * 0, 1, 2, ...). */
 static void *stresser_main(void *arg)
 {
 	struct stresser *st = arg;
@@ -537,7 +537,8 @@ static void *stresser_main(void *arg)
 			if (cqe->user_data & 1) {
 				uint32_t v = rbuf[slot];
 
-				if (cqe->res != 4 || v >= STRESS_MSGS || st->seen[v]++)
+				if (cqe->res != 4 || v >= STRESS_MSGS || st->seen[v]++ ||
+				    v != st->recv_cqes)
 					st->bad++;
 				st->recv_cqes++;
 				rs.free[rs.n++] = slot;

@@ -1,5 +1,5 @@
 /*
- * abi.h - the ringcall shared-memory ABI (version 3).
+ * abi.h - the ringcall shared-memory ABI (version 4).
  *
  * One region holds a header, the submission queue (SQ, an array of 64-byte
  * entries) and the completion queue (CQ, an array of 16-byte entries). The
@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define RC_ABI_MAGIC   0x52435231u /* "RCR1" as a number; in memory (LE) "1RCR" */
-#define RC_ABI_VERSION 3u
+#define RC_ABI_VERSION 4u
 
 /* ---- error numbers: the one vocabulary (docs/abi.md section 8) ----
  * A result < 0 is -RC_E*, on every platform: the engine, the kernel and the
@@ -62,6 +62,7 @@
 #define RC_ETIME	62  /* TIMEOUT expired */
 #define RC_EOVERFLOW	75  /* value too large */
 #define RC_EOPNOTSUPP	95  /* not offered by this platform */
+#define RC_ENOBUFS	105 /* no buffer space: the provided buffers ran out */
 #define RC_ETIMEDOUT	110 /* timed out */
 #define RC_EALREADY	114 /* already done */
 #define RC_EDQUOT	122 /* quota exceeded */
@@ -76,7 +77,7 @@
 	X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE)   \
 	X(ETXTBSY) X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(EDEADLK)    \
 	X(ENAMETOOLONG) X(ENOSYS) X(ELOOP) X(ETIME) X(EOVERFLOW) X(EOPNOTSUPP)            \
-	X(ETIMEDOUT) X(EALREADY) X(EDQUOT) X(ECANCELED)
+	X(ENOBUFS) X(ETIMEDOUT) X(EALREADY) X(EDQUOT) X(ECANCELED)
 /* clang-format on */
 
 /* ---- constants the syscall table refers to ---- */
@@ -95,9 +96,23 @@
 #define RC_CHANNEL_HANDLES_MAX 4u
 #define RC_CHANNEL_QUEUE_MAX   64u
 #define RC_CHANNEL_NOWAIT      (1u << 0) /* -EAGAIN instead of parking */
-#define RC_CHANNEL_PAIR_SIZE   8u	 /* struct rc_channel_pair */
-#define RC_CHANNEL_INFO_SIZE   24u	 /* struct rc_channel_info */
-#define RC_CHANNEL_NAME_MAX    64u	 /* CHANNEL_PUBLISH/CONNECT names (hosted) */
+#define RC_CHANNEL_MULTISHOT \
+	(1u << 1) /* RECV: stay armed, one CQE per message, into provided buffers */
+#define RC_CHANNEL_GROUP(g)    ((uint32_t)(g) << 8) /* RECV MULTISHOT: its buffer group */
+#define RC_CHANNEL_GROUP_OF(f) (((f) >> 8) & 7u)
+#define RC_CHANNEL_RECV_FLAGS  (RC_CHANNEL_NOWAIT | RC_CHANNEL_MULTISHOT | RC_CHANNEL_GROUP(7))
+#define RC_CHANNEL_CALLS_MAX   256u /* calls awaiting a reply, per endpoint */
+#define RC_CHANNEL_PAIR_SIZE   8u   /* struct rc_channel_pair */
+#define RC_CHANNEL_INFO_SIZE   32u  /* struct rc_channel_info */
+/* Provided buffers (PROVIDE_BUFFERS, for multishot receives): per ring,
+ * RC_PBUF_GROUPS groups, each a FIFO of at most RC_PBUF_RUNS runs of
+ * buffers (a run: consecutive buffers of one size with consecutive ids). */
+#define RC_PBUF_GROUPS	    8u
+#define RC_PBUF_RUNS	    128u
+#define RC_PBUF_REGION_MAX  (1u << 28)		 /* bytes given by one PROVIDE_BUFFERS */
+#define RC_PBUF_LEN_MIN	    RC_CHANNEL_INFO_SIZE /* a buffer holds the info header at least */
+#define RC_PBUF_LEN_MAX	    (RC_CHANNEL_INFO_SIZE + RC_CHANNEL_MSG_MAX)
+#define RC_CHANNEL_NAME_MAX 64u /* CHANNEL_PUBLISH/CONNECT names (hosted) */
 
 #define RC_ACCESS_RDONLY 0u
 #define RC_ACCESS_WRONLY 1u
@@ -205,6 +220,15 @@ struct rc_sqe {
 	(1u << 30) /* rejected at decode: the low 16 bits are its
 					rejection number, naming its record (rc_explain) */
 #define RC_CQE_F_SEQ_MASK 0xffffu
+#define RC_CQE_F_BUFFER	  (1u << 29) /* a provided buffer was used: its id is in the low 16 bits */
+#define RC_CQE_F_MORE	  (1u << 28) /* the request stays armed: more CQEs will come */
+#define RC_CQE_F_BID_MASK 0xffffu
+
+/* The buffer id a CQE names, or -1 if it carries none. */
+static inline int32_t rc_cqe_buffer_id(uint32_t cqe_flags)
+{
+	return (cqe_flags & RC_CQE_F_BUFFER) ? (int32_t)(cqe_flags & RC_CQE_F_BID_MASK) : -1;
+}
 
 struct rc_cqe {
 	uint64_t user_data; /* from the SQE */
@@ -217,10 +241,12 @@ struct rc_channel_pair { /* CHANNEL_CREATE's answer */
 	uint32_t end[2]; /* two handles, each with RC_CHANNEL_RIGHTS */
 };
 
-struct rc_channel_info {   /* CHANNEL_RECV's answer, beside the bytes */
+struct rc_channel_info {   /* CHANNEL_RECV's answer, beside the bytes (or before them, in a
+			      provided buffer) */
 	uint32_t len;	   /* bytes received (also res) */
 	uint32_t nhandles; /* handles received, now in the receiver's table */
 	uint32_t handles[RC_CHANNEL_HANDLES_MAX];
+	uint64_t txid; /* != 0: the message is a CHANNEL_CALL; CHANNEL_REPLY names this */
 };
 
 /* ---- the PROBE answer ---- */
@@ -379,6 +405,7 @@ RC_ABI_ASSERT(sizeof(struct rc_cqe) == 16);
 RC_ABI_ASSERT(sizeof(struct rc_channel_pair) == RC_CHANNEL_PAIR_SIZE);
 RC_ABI_ASSERT(sizeof(struct rc_channel_info) == RC_CHANNEL_INFO_SIZE);
 RC_ABI_ASSERT(offsetof(struct rc_channel_info, handles) == 8);
+RC_ABI_ASSERT(offsetof(struct rc_channel_info, txid) == 24);
 RC_ABI_ASSERT(offsetof(struct rc_cqe, user_data) == 0);
 RC_ABI_ASSERT(offsetof(struct rc_cqe, res) == 8);
 RC_ABI_ASSERT(offsetof(struct rc_cqe, flags) == 12);

@@ -147,7 +147,7 @@ typedef void (*rce_cancel_fn)(struct rce_req *req);
  * rce_req_list helpers below. The engine allocates them, RCE_REQ_SIZE
  * bytes each (a platform sizing its allocations needs the number). */
 struct rce_req;
-#define RCE_REQ_SIZE 224u
+#define RCE_REQ_SIZE 240u
 
 /* ---- tracing: what a ring is asked and answers (ringcall-server --trace) ---- */
 struct rce_tracer {
@@ -172,7 +172,7 @@ struct rce_ring_params {
  * it reads nothing inside, only through the functions below. The fields
  * are in lib/engine_internal.h, which only lib/ includes; lib/engine.c
  * checks that they fit these constants exactly. */
-#define RCE_RING_SIZE  288u
+#define RCE_RING_SIZE  296u
 #define RCE_RING_ALIGN 8u
 #ifndef RCE_ENGINE_INTERNAL
 struct rce_ring {

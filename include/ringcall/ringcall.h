@@ -165,6 +165,16 @@ static inline void rc_sqe_init(struct rc_sqe *sqe, uint8_t opcode, uint32_t hand
 #include "syscalls.def"
 #undef RC_SYSCALL
 
+/* A multishot CHANNEL_RECV on endpoint handle, into buffers of provided
+ * group `group` (PROVIDE_BUFFERS): one CQE per message, RC_CQE_F_MORE
+ * while it stays armed (docs/abi.md "Multishot receive"). */
+static inline void rc_prep_channel_recv_multishot(struct rc_sqe *sqe, uint32_t handle,
+						  uint32_t group)
+{
+	rc_prep_channel_recv(sqe, handle, (void *)0, 0, 0, (void *)0,
+			     RC_CHANNEL_MULTISHOT | RC_CHANNEL_GROUP(group));
+}
+
 /* Publish the SQEs handed out since the last submit, wake the engine if it
  * sleeps (also with nothing new, when it holds entries back (RC_RING_BUSY)
  * or CQEs in its backlog (RC_RING_CQ_OVERFLOW): reaped room is noticed

@@ -1,0 +1,907 @@
+/*
+ * test_call.c - calls and replies, multishot receives into provided
+ * buffers, and the channel rules they lean on (order with parked senders,
+ * no cycles of endpoints).
+ *
+ * In-process rings (each its own caller) for the rules, deterministic on
+ * one thread; then callers on worker threads (run under TSan too) calling
+ * each other with many calls in flight.
+ */
+#include "helpers.h"
+#include <pthread.h>
+#include <unistd.h>
+
+static struct rc_sqe *last_sqe(struct rc_ring *r)
+{
+	return &r->sqes[(r->sqe_tail - 1) & r->sq_mask];
+}
+
+/* Run r's engine with nothing new to submit: what its worker does when
+ * another ring wakes it. */
+static void run_engine(struct rc_ring *r)
+{
+	assert_true(rce_ring_run(&rc_inproc_client(r)->ring, 16) >= 0);
+}
+
+static struct rce_ctx *ctx_of(struct rc_ring *r)
+{
+	return &rc_inproc_client(r)->ctx;
+}
+
+static void make_channel(struct rc_ring *r, uint32_t *h0, uint32_t *h1)
+{
+	struct rc_channel_pair *p = rc_alloc(r, sizeof(*p));
+
+	rc_prep_channel_create(rc_get_sqe(r), p, sizeof(*p), 0);
+	assert_int_equal(run_one(r, NULL), 0);
+	*h0 = p->end[0];
+	*h1 = p->end[1];
+	rc_free(r, p);
+}
+
+/* Give handle h of caller a to caller b; return it in b. */
+static uint32_t give(struct rc_ring *a, uint32_t h, struct rc_ring *b)
+{
+	int32_t nh = rce_channel_handle_move(ctx_of(a), h, ctx_of(b));
+
+	assert_true(nh > 0);
+	return (uint32_t)nh;
+}
+
+/* A client ring a and a server ring b joined by a channel: a calls on
+ * *ha, b serves on *hb. */
+static void pair_open(struct rc_ring *a, struct rc_ring *b, uint32_t *ha, uint32_t *hb)
+{
+	ring_open(a, 64, 128, 0);
+	ring_open(b, 64, 128, 0);
+	make_channel(a, ha, hb);
+	*hb = give(a, *hb, b);
+}
+
+/* Queue (not submit) a call of text, reply into a fresh buffer of cap
+ * bytes, which it returns. */
+static char *queue_call(struct rc_ring *r, uint32_t h, const char *text, uint32_t cap,
+			uint64_t ud)
+{
+	uint32_t len = (uint32_t)strlen(text);
+	char *req = rc_alloc(r, len + 1), *reply = rc_alloc(r, cap + 1);
+
+	memcpy(req, text, len + 1);
+	memset(reply, 0, cap + 1);
+	rc_prep_channel_call(rc_get_sqe(r), h, req, len, 0, NULL, reply, cap, 0);
+	rc_sqe_set_data(last_sqe(r), ud);
+	return reply;
+}
+
+/* Receive one request without waiting: its bytes (NUL-terminated) in
+ * text, its info in *info; res. */
+static int32_t take_request(struct rc_ring *r, uint32_t h, char *text, struct rc_channel_info *info)
+{
+	char *buf = rc_alloc(r, RC_CHANNEL_MSG_MAX);
+	struct rc_channel_info *in = rc_alloc(r, sizeof(*in));
+	int32_t res;
+
+	rc_prep_channel_recv(rc_get_sqe(r), h, buf, RC_CHANNEL_MSG_MAX, sizeof(*in), in,
+			     RC_CHANNEL_NOWAIT);
+	res = run_one(r, NULL);
+	if (res >= 0) {
+		memcpy(text, buf, (size_t)res);
+		text[res] = 0;
+		*info = *in;
+	}
+	rc_free(r, buf);
+	rc_free(r, in);
+	return res;
+}
+
+static int32_t reply(struct rc_ring *r, uint32_t h, uint64_t txid, const char *text)
+{
+	uint32_t len = (uint32_t)strlen(text);
+	char *buf = rc_alloc(r, len + 1);
+	int32_t res;
+
+	memcpy(buf, text, len + 1);
+	rc_prep_channel_reply(rc_get_sqe(r), h, txid, buf, len, 0);
+	res = run_one(r, NULL);
+	rc_free(r, buf);
+	return res;
+}
+
+static int32_t send_text(struct rc_ring *r, uint32_t h, const char *text, const uint32_t *hs,
+			 uint32_t nh, uint32_t flags)
+{
+	uint32_t len = (uint32_t)strlen(text);
+	char *buf = rc_alloc(r, len + 1);
+	uint32_t *hbuf = rc_alloc(r, 16);
+	int32_t res;
+
+	memcpy(buf, text, len + 1);
+	if (nh)
+		memcpy(hbuf, hs, nh * 4);
+	rc_prep_channel_send(rc_get_sqe(r), h, buf, len, nh * 4, hbuf, flags);
+	res = run_one(r, NULL);
+	rc_free(r, buf);
+	rc_free(r, hbuf);
+	return res;
+}
+
+/* Submit a call-free SEND that may park; its buffer is kept. */
+static void queue_send(struct rc_ring *r, uint32_t h, const char *text, uint64_t ud)
+{
+	uint32_t len = (uint32_t)strlen(text);
+	char *buf = rc_alloc(r, len + 1);
+
+	memcpy(buf, text, len + 1);
+	rc_prep_channel_send(rc_get_sqe(r), h, buf, len, 0, NULL, 0);
+	rc_sqe_set_data(last_sqe(r), ud);
+}
+
+#define UD_CANCEL 0xcace1
+
+/* CANCEL the request with user_data target: the cancelled one's CQE
+ * comes first (its res in *target_res), then CANCEL's own (returned). */
+static int32_t cancel(struct rc_ring *r, uint64_t target, int32_t *target_res)
+{
+	uint64_t ud;
+	int32_t res;
+
+	rc_prep_cancel(rc_get_sqe(r), target, 0);
+	rc_sqe_set_data(last_sqe(r), UD_CANCEL);
+	submit_all(r);
+	res = reap_one(r, &ud);
+	if (ud == UD_CANCEL)
+		return res; /* nothing was cancelled */
+	assert_int_equal(ud, target);
+	*target_res = res;
+	res = reap_one(r, &ud);
+	assert_int_equal(ud, UD_CANCEL);
+	return res;
+}
+
+/* ---- call and reply ---- */
+
+#define CALLS 48
+
+/* 48 calls in flight at once; the server takes all the requests (each
+ * with its own txid), answers them in reverse order, and one it answers
+ * twice: every call completes once, with the reply to its own request
+ * in its own buffer. A reply to an unknown txid, or a second one, gets
+ * -ENOENT; one larger than the caller's buffer -EOVERFLOW (and the call
+ * still waits). */
+static void calls_matched_by_txid_out_of_order(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char *replies[CALLS], text[RC_CHANNEL_MSG_MAX + 1], want[64];
+	uint64_t txids[CALLS];
+	struct rc_channel_info info;
+	bool done[CALLS] = { false };
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	for (int i = 0; i < CALLS; i++) {
+		snprintf(want, sizeof(want), "q%d", i);
+		replies[i] = queue_call(&a, ha, want, 16, 1000 + i);
+	}
+	assert_int_equal(rc_submit(&a), CALLS);
+	assert_int_equal(cqes_ready(&a), 0); /* all wait for replies */
+	for (int i = 0; i < CALLS; i++) {
+		snprintf(want, sizeof(want), "q%d", i);
+		assert_int_equal(take_request(&b, hb, text, &info), (int)strlen(want));
+		assert_string_equal(text, want);
+		assert_true(info.txid != 0);
+		for (int j = 0; j < i; j++)
+			assert_true(txids[j] != info.txid);
+		txids[i] = info.txid;
+	}
+	assert_int_equal(reply(&b, hb, txids[3], "far too long for 16 bytes"), -RC_EOVERFLOW);
+	assert_int_equal(reply(&b, hb, txids[0] ^ (UINT64_C(1) << 40), "forged"), -RC_ENOENT);
+	assert_int_equal(reply(&b, hb, 0x7fffffff, "forged"), -RC_ENOENT);
+	for (int i = CALLS - 1; i >= 0; i--) {
+		snprintf(want, sizeof(want), "r%d", i);
+		assert_int_equal(reply(&b, hb, txids[i], want), (int)strlen(want));
+	}
+	assert_int_equal(reply(&b, hb, txids[7], "again"), -RC_ENOENT);
+	run_engine(&a);
+	assert_int_equal(cqes_ready(&a), CALLS);
+	for (int n = 0; n < CALLS; n++) {
+		uint64_t ud;
+		int32_t res = reap_one(&a, &ud);
+		int i = (int)(ud - 1000);
+
+		assert_true(i >= 0 && i < CALLS && !done[i]);
+		done[i] = true;
+		snprintf(want, sizeof(want), "r%d", i);
+		assert_int_equal(res, (int)strlen(want));
+		assert_string_equal(replies[i], want);
+	}
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* A call cancelled while the server holds its request completes with
+ * -ECANCELED at once; the server's reply then gets -ENOENT and writes
+ * nothing into the caller's (freed) reply buffer (ASan watches). A call
+ * in a LINK chain goes on to the next entry only once answered. */
+static void call_cancelled_while_server_holds_it(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1], *rbuf;
+	struct rc_channel_info info;
+	uint64_t ud;
+	int32_t res;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	rbuf = queue_call(&a, ha, "hold me", 32, 5);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), 7);
+	assert_int_equal(cancel(&a, 5, &res), 1);
+	assert_int_equal(res, -RC_ECANCELED);
+	rc_free(&a, rbuf); /* the caller reuses its memory at once */
+	memset(rc_alloc(&a, 32), 0x5a, 32);
+	assert_int_equal(reply(&b, hb, info.txid, "late"), -RC_ENOENT);
+	run_engine(&a);
+	assert_int_equal(cqes_ready(&a), 0);
+	/* a call, then a NOP linked to it: the NOP waits for the reply */
+	rbuf = queue_call(&a, ha, "chained", 32, 6);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+	queue_nop(&a, 0, 0, 7);
+	assert_int_equal(rc_submit(&a), 2);
+	assert_int_equal(cqes_ready(&a), 0);
+	assert_int_equal(take_request(&b, hb, text, &info), 7);
+	assert_int_equal(reply(&b, hb, info.txid, "ok"), 2);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 2);
+	assert_int_equal(ud, 6);
+	assert_string_equal(rbuf, "ok");
+	assert_int_equal(reap_one(&a, &ud), 0);
+	assert_int_equal(ud, 7);
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* The caller dies (its ring and table destroyed) while the server holds
+ * its request: if nobody else holds the caller's end, the reply gets
+ * -EPIPE; if another caller holds a duplicate of that end (the channel
+ * lives on), -ENOENT. A reply already attached when the caller died is
+ * freed with it (LeakSanitizer watches). */
+static void reply_after_the_caller_died(void **state)
+{
+	struct rc_ring a, b, c;
+	uint32_t ha, hb, hc;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info, info2;
+	int32_t d;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	queue_call(&a, ha, "one", 32, 1);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), 3);
+	ring_close(&a);
+	assert_int_equal(reply(&b, hb, info.txid, "nobody"), -RC_EPIPE);
+	ring_close(&b);
+
+	pair_open(&a, &b, &ha, &hb);
+	ring_open(&c, 8, 16, 0);
+	rc_prep_handle_dup(rc_get_sqe(&a), ha, RC_CHANNEL_RIGHTS, 0);
+	d = run_one(&a, NULL);
+	assert_true(d > 0);
+	hc = give(&a, (uint32_t)d, &c);
+	queue_call(&a, ha, "one", 32, 1);
+	queue_call(&a, ha, "two", 32, 2);
+	assert_int_equal(rc_submit(&a), 2);
+	assert_int_equal(take_request(&b, hb, text, &info), 3);
+	assert_int_equal(take_request(&b, hb, text, &info2), 3);
+	assert_int_equal(reply(&b, hb, info2.txid, "attached"), 8); /* a never runs again */
+	ring_close(&a);
+	assert_int_equal(reply(&b, hb, info.txid, "gone"), -RC_ENOENT);
+	/* c, holding the same end, still calls */
+	{
+		char *rb = queue_call(&c, hc, "three", 32, 3);
+		uint64_t ud;
+
+		assert_int_equal(rc_submit(&c), 1);
+		assert_int_equal(take_request(&b, hb, text, &info), 5);
+		assert_int_equal(reply(&b, hb, info.txid, "yes"), 3);
+		run_engine(&c);
+		assert_int_equal(reap_one(&c, &ud), 3);
+		assert_string_equal(rb, "yes");
+	}
+	ring_close(&c);
+	ring_close(&b);
+}
+
+/* The server's end closes with calls waiting (one received, one still
+ * queued): both complete with -EPIPE; a call on a closed peer gets
+ * -EPIPE at once. */
+static void server_gone_fails_waiting_calls(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	queue_call(&a, ha, "one", 32, 1);
+	queue_call(&a, ha, "two", 32, 2);
+	assert_int_equal(rc_submit(&a), 2);
+	assert_int_equal(take_request(&b, hb, text, &info), 3);
+	ring_close(&b);
+	run_engine(&a);
+	assert_int_equal(cqes_ready(&a), 2);
+	assert_int_equal(reap_one(&a, &ud), -RC_EPIPE);
+	assert_int_equal(reap_one(&a, &ud), -RC_EPIPE);
+	queue_call(&a, ha, "three", 32, 3);
+	assert_int_equal(run_one(&a, NULL), -RC_EPIPE);
+	ring_close(&a);
+}
+
+/* A call to a full queue parks with its request beyond the bound; a
+ * cancel takes the request back (never delivered), and the handle it
+ * carried is closed (its peer sees -EPIPE). */
+static void call_beyond_the_bound_is_taken_back(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb, x0, x1, *hs;
+	char text[RC_CHANNEL_MSG_MAX + 1], *req, *rb;
+	struct rc_channel_info info;
+	int32_t res;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	make_channel(&a, &x0, &x1);
+	for (unsigned i = 0; i < RC_CHANNEL_QUEUE_MAX; i++)
+		assert_int_equal(send_text(&a, ha, "x", NULL, 0, RC_CHANNEL_NOWAIT), 1);
+	req = rc_alloc(&a, 8);
+	rb = rc_alloc(&a, 8);
+	hs = rc_alloc(&a, 4);
+	memcpy(req, "call", 4);
+	hs[0] = x0;
+	rc_prep_channel_call(rc_get_sqe(&a), ha, req, 4, 4, hs, rb, 8, RC_CHANNEL_NOWAIT);
+	assert_int_equal(run_one(&a, NULL), -RC_EAGAIN);
+	rc_prep_channel_call(rc_get_sqe(&a), ha, req, 4, 4, hs, rb, 8, 0);
+	rc_sqe_set_data(last_sqe(&a), 9);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(cancel(&a, 9, &res), 1);
+	assert_int_equal(res, -RC_ECANCELED);
+	for (unsigned i = 0; i < RC_CHANNEL_QUEUE_MAX; i++)
+		assert_int_equal(take_request(&b, hb, text, &info), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), -RC_EAGAIN);
+	/* x0 went with the request and was closed with it */
+	rc_prep_channel_recv(rc_get_sqe(&a), x1, text, 0, 0, NULL, RC_CHANNEL_NOWAIT);
+	assert_int_equal(run_one(&a, NULL), -RC_EPIPE);
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* ---- order and cycles ---- */
+
+/* A send parked on a full queue keeps its place: a receive makes room,
+ * and a later send from another caller (which finds room before the
+ * parked one's ring has run) is queued behind it, not in front. */
+static void parked_sender_is_not_overtaken(void **state)
+{
+	struct rc_ring a, b, c;
+	uint32_t ha, hb, hc;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+	int32_t d;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	ring_open(&c, 8, 16, 0);
+	rc_prep_handle_dup(rc_get_sqe(&a), ha, RC_CHANNEL_RIGHTS, 0);
+	d = run_one(&a, NULL);
+	assert_true(d > 0);
+	hc = give(&a, (uint32_t)d, &c);
+	for (unsigned i = 0; i < RC_CHANNEL_QUEUE_MAX; i++)
+		assert_int_equal(send_text(&a, ha, "x", NULL, 0, RC_CHANNEL_NOWAIT), 1);
+	queue_send(&a, ha, "first", 1);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(cqes_ready(&a), 0); /* parked */
+	assert_int_equal(take_request(&b, hb, text, &info), 1);
+	/* c sends before a's engine runs again */
+	queue_send(&c, hc, "second", 2);
+	assert_int_equal(rc_submit(&c), 1);
+	run_engine(&a);
+	for (unsigned i = 1; i < RC_CHANNEL_QUEUE_MAX; i++)
+		assert_int_equal(take_request(&b, hb, text, &info), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), 5);
+	assert_string_equal(text, "first");
+	assert_int_equal(take_request(&b, hb, text, &info), 6);
+	assert_string_equal(text, "second");
+	run_engine(&a);
+	run_engine(&c);
+	assert_int_equal(reap_one(&a, &ud), 5);
+	assert_int_equal(reap_one(&c, &ud), 6);
+	ring_close(&c);
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* Several sends parked from one caller and a NOWAIT send: the parked ones
+ * go in in order, each completing as a receive brings its message within
+ * the bound; the NOWAIT one is refused while any is parked. */
+static void parked_senders_complete_in_order(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1], want[16];
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	for (unsigned i = 0; i < RC_CHANNEL_QUEUE_MAX; i++)
+		assert_int_equal(send_text(&a, ha, "x", NULL, 0, RC_CHANNEL_NOWAIT), 1);
+	for (int i = 0; i < 5; i++) {
+		snprintf(want, sizeof(want), "p%d", i);
+		queue_send(&a, ha, want, (uint64_t)i);
+	}
+	assert_int_equal(rc_submit(&a), 5);
+	assert_int_equal(take_request(&b, hb, text, &info), 1);
+	run_engine(&a);
+	assert_int_equal(cqes_ready(&a), 1);
+	assert_int_equal(reap_one(&a, &ud), 2); /* p0 came within the bound */
+	assert_int_equal(ud, 0);
+	assert_int_equal(send_text(&a, ha, "nowait", NULL, 0, RC_CHANNEL_NOWAIT), -RC_EAGAIN);
+	for (unsigned i = 1; i < RC_CHANNEL_QUEUE_MAX; i++)
+		assert_int_equal(take_request(&b, hb, text, &info), 1);
+	for (int i = 0; i < 5; i++) {
+		snprintf(want, sizeof(want), "p%d", i);
+		assert_int_equal(take_request(&b, hb, text, &info), 2);
+		assert_string_equal(text, want);
+	}
+	run_engine(&a);
+	for (int i = 1; i < 5; i++) {
+		assert_int_equal(reap_one(&a, &ud), 2);
+		assert_int_equal(ud, (uint64_t)i);
+	}
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* Endpoints inside messages cannot form a cycle (which would never be
+ * freed): a1 travels to b1's queue; then sending b1 (whose queue holds a
+ * message carrying a handle) is refused with -EBUSY and nothing moves.
+ * Once that message is received, b1 may travel. */
+static void endpoint_cycle_is_refused(void **state)
+{
+	struct rc_ring a;
+	uint32_t a0, a1, b0, b1;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+
+	(void)state;
+	ring_open(&a, 16, 32, 0);
+	make_channel(&a, &a0, &a1);
+	make_channel(&a, &b0, &b1);
+	assert_int_equal(send_text(&a, b0, "a1", (uint32_t[]){ a1 }, 1, 0), 2);
+	assert_int_equal(send_text(&a, a0, "b1", (uint32_t[]){ b1 }, 1, 0), -RC_EBUSY);
+	/* b1 is still ours: it receives a1 back */
+	assert_int_equal(take_request(&a, b1, text, &info), 2);
+	assert_int_equal(info.nhandles, 1);
+	a1 = info.handles[0];
+	assert_int_equal(send_text(&a, a0, "b1", (uint32_t[]){ b1 }, 1, 0), 2);
+	ring_close(&a);
+}
+
+/* ---- multishot receive ---- */
+
+#define BUF_LEN 64u
+
+/* A multishot receive over provided buffers: each message is a CQE with
+ * MORE and the buffer id (oldest buffer first), the info then the bytes
+ * in the buffer; when the group runs dry the receive ends (-ENOBUFS, no
+ * MORE) and the next message stays queued: a plain receive gets it.
+ * Re-armed with new buffers, it takes the rest, stays armed for a message
+ * sent later by another caller, and ends with -ECANCELED on CANCEL. */
+static void multishot_until_the_pool_runs_dry(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb, x0, x1;
+	char text[RC_CHANNEL_MSG_MAX + 1], want[16];
+	struct rc_channel_info info;
+	uint8_t *pool, *pool2;
+	struct rc_cqe *cqe;
+	uint32_t head, n = 0;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	make_channel(&a, &x0, &x1);
+	for (int i = 0; i < 12; i++) {
+		snprintf(want, sizeof(want), "m%d", i);
+		if (i == 2)
+			assert_int_equal(send_text(&a, ha, want, (uint32_t[]){ x1 }, 1, 0), 2);
+		else
+			assert_int_equal(send_text(&a, ha, want, NULL, 0, 0), (int)strlen(want));
+	}
+	pool = rc_alloc(&b, 8 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, 8 * BUF_LEN, BUF_LEN, 1, 10, 0);
+	assert_int_equal(run_one(&b, NULL), 8);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 1);
+	rc_sqe_set_data(last_sqe(&b), 77);
+	assert_int_equal(rc_submit(&b), 1);
+	assert_int_equal(cqes_ready(&b), 9);
+	rc_for_each_cqe(&b, head, cqe)
+	{
+		assert_int_equal(cqe->user_data, 77);
+		if (n < 8) {
+			const struct rc_channel_info *hdr = (void *)(pool + n * BUF_LEN);
+
+			snprintf(want, sizeof(want), "m%u", n);
+			assert_true(cqe->flags & RC_CQE_F_MORE);
+			assert_int_equal(rc_cqe_buffer_id(cqe->flags), 10 + n);
+			assert_int_equal(cqe->res, (int)strlen(want));
+			assert_int_equal(hdr->len, (uint32_t)cqe->res);
+			assert_memory_equal(pool + n * BUF_LEN + RC_CHANNEL_INFO_SIZE, want,
+					    strlen(want));
+			assert_int_equal(hdr->nhandles, n == 2 ? 1 : 0);
+			assert_int_equal(hdr->txid, 0);
+		} else {
+			assert_int_equal(cqe->res, -RC_ENOBUFS);
+			assert_false(cqe->flags & RC_CQE_F_MORE);
+			assert_int_equal(rc_cqe_buffer_id(cqe->flags), -1);
+		}
+		n++;
+	}
+	rc_cq_advance(&b, n);
+	/* the handle that came in m2 works: its peer x0 hears from it */
+	{
+		const struct rc_channel_info *hdr = (void *)(pool + 2 * BUF_LEN);
+
+		assert_int_equal(send_text(&b, hdr->handles[0], "via", NULL, 0, 0), 3);
+		assert_int_equal(take_request(&a, x0, text, &info), 3);
+	}
+	/* m8 stayed queued */
+	assert_int_equal(take_request(&b, hb, text, &info), 2);
+	assert_string_equal(text, "m8");
+	/* new buffers, ids 100.., in two PROVIDEs that make one run */
+	pool2 = rc_alloc(&b, 8 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool2, 4 * BUF_LEN, BUF_LEN, 1, 100, 0);
+	assert_int_equal(run_one(&b, NULL), 4);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool2 + 4 * BUF_LEN, 4 * BUF_LEN, BUF_LEN, 1,
+				104, 0);
+	assert_int_equal(run_one(&b, NULL), 4);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 1);
+	rc_sqe_set_data(last_sqe(&b), 78);
+	assert_int_equal(rc_submit(&b), 1);
+	n = 0;
+	rc_for_each_cqe(&b, head, cqe)
+	{
+		snprintf(want, sizeof(want), "m%u", 9 + n);
+		assert_true(cqe->flags & RC_CQE_F_MORE);
+		assert_int_equal(rc_cqe_buffer_id(cqe->flags), 100 + n);
+		assert_memory_equal(pool2 + n * BUF_LEN + RC_CHANNEL_INFO_SIZE, want, strlen(want));
+		n++;
+	}
+	assert_int_equal(n, 3);
+	rc_cq_advance(&b, n);
+	/* still armed: a message sent now arrives as another CQE */
+	assert_int_equal(send_text(&a, ha, "late", NULL, 0, 0), 4);
+	run_engine(&b);
+	assert_int_equal(cqes_ready(&b), 1);
+	assert_int_equal(rc_peek_cqe(&b, &cqe), 0);
+	assert_int_equal(cqe->res, 4);
+	assert_true(cqe->flags & RC_CQE_F_MORE);
+	assert_int_equal(rc_cqe_buffer_id(cqe->flags), 103);
+	rc_cqe_seen(&b, cqe);
+	rc_prep_cancel(rc_get_sqe(&b), 78, 0);
+	submit_all(&b);
+	assert_int_equal(rc_peek_cqe(&b, &cqe), 0);
+	assert_int_equal(cqe->user_data, 78);
+	assert_int_equal(cqe->res, -RC_ECANCELED);
+	assert_false(cqe->flags & RC_CQE_F_MORE);
+	rc_cqe_seen(&b, cqe);
+	assert_int_equal(reap_one(&b, NULL), 1);
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* A multishot receive whose CQEs would find no room (a small CQ and
+ * backlog) ends with its last message on its own CQE (BUFFER, no MORE);
+ * the rest stay queued. Its peer closing ends an armed one with -EPIPE.
+ * Bad combinations are refused. */
+static void multishot_ends_when_completions_have_no_room(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+	uint8_t *pool;
+	struct rc_cqe *cqe;
+	uint32_t head, n = 0, more = 0;
+
+	(void)state;
+	ring_open(&a, 8, 16, 0);
+	ring_open(&b, 4, 4, 4); /* 4 CQ slots, 4 requests or backlogged CQEs */
+	make_channel(&a, &ha, &hb);
+	hb = give(&a, hb, &b);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(send_text(&a, ha, "z", NULL, 0, 0), 1);
+	pool = rc_alloc(&b, 20 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, 20 * BUF_LEN, BUF_LEN, 0, 0, 0);
+	assert_int_equal(run_one(&b, NULL), 20);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	assert_int_equal(rc_submit(&b), 1);
+	/* 4 in the CQ, 3 in the backlog (the request owns the 4th slot),
+	 * then the last message on the request's own CQE */
+	for (int round = 0; round < 3; round++) {
+		uint32_t seen = 0;
+
+		rc_for_each_cqe(&b, head, cqe)
+		{
+			assert_int_equal(cqe->res, 1);
+			assert_int_equal(rc_cqe_buffer_id(cqe->flags), (int)n);
+			more += (cqe->flags & RC_CQE_F_MORE) != 0;
+			n++;
+			seen++;
+		}
+		rc_cq_advance(&b, seen);
+		run_engine(&b); /* the backlog comes to the CQ */
+	}
+	assert_int_equal(n, 8);
+	assert_int_equal(more, 7);
+	for (int i = 8; i < 20; i++)
+		assert_int_equal(take_request(&b, hb, text, &info), 1);
+	/* armed, then the peer closes */
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 5);
+	assert_int_equal(rc_submit(&b), 1);
+	assert_int_equal(cqes_ready(&b), 0);
+	rc_prep_close(rc_get_sqe(&a), ha, 0);
+	assert_int_equal(run_one(&a, NULL), 0);
+	run_engine(&b);
+	assert_int_equal(rc_peek_cqe(&b, &cqe), 0);
+	assert_int_equal(cqe->res, -RC_EPIPE);
+	assert_false(cqe->flags & RC_CQE_F_MORE);
+	rc_cqe_seen(&b, cqe);
+	/* refused: a buffer with MULTISHOT, SKIP_SUCCESS with it, a group
+	 * without it */
+	rc_prep_channel_recv(rc_get_sqe(&b), hb, pool, 8, 0, NULL, RC_CHANNEL_MULTISHOT);
+	assert_int_equal(run_one(&b, NULL), -RC_EINVAL);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_flags(last_sqe(&b), RC_SQE_SKIP_SUCCESS);
+	assert_int_equal(run_one(&b, NULL), -RC_EINVAL);
+	rc_prep_channel_recv(rc_get_sqe(&b), hb, NULL, 0, 0, NULL, RC_CHANNEL_GROUP(1));
+	assert_int_equal(run_one(&b, NULL), -RC_EINVAL);
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* PROVIDE_BUFFERS' own rules: a length that is not a whole number of
+ * buffers, ids past 65535, and more than RC_PBUF_RUNS runs. */
+static void provide_buffers_rules(void **state)
+{
+	struct rc_ring b;
+	uint8_t *pool;
+
+	(void)state;
+	ring_open(&b, 8, 16, 0);
+	pool = rc_alloc(&b, (RC_PBUF_RUNS + 2) * 2 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, BUF_LEN + 1, BUF_LEN, 0, 0, 0);
+	assert_int_equal(run_one(&b, NULL), -RC_EINVAL);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, 2 * BUF_LEN, BUF_LEN, 0, 65535, 0);
+	assert_int_equal(run_one(&b, NULL), -RC_EINVAL);
+	/* every other buffer: no run extends the last */
+	for (unsigned i = 0; i < RC_PBUF_RUNS; i++) {
+		rc_prep_provide_buffers(rc_get_sqe(&b), pool + 2 * i * BUF_LEN, BUF_LEN, BUF_LEN, 2,
+					2 * i, 0);
+		assert_int_equal(run_one(&b, NULL), 1);
+	}
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool + 2 * RC_PBUF_RUNS * BUF_LEN, BUF_LEN, BUF_LEN,
+				2, 2 * RC_PBUF_RUNS, 0);
+	assert_int_equal(run_one(&b, NULL), -RC_ENOSPC);
+	ring_close(&b);
+}
+
+/* ---- across worker threads: callers calling each other ---- */
+
+#define STRESS_CALLERS 4
+#define STRESS_CALLS   2000
+#define STRESS_DEPTH   16 /* calls kept in flight by each caller */
+#define STRESS_BUFS    24 /* provided buffers for the multishot receive */
+
+struct caller {
+	struct rc_ring r;
+	uint32_t out, in; /* call the next caller, serve the previous */
+	uint32_t made, answered, served, replies_ok, bad;
+	uint32_t val[STRESS_DEPTH];
+	uint32_t *sbuf, *rbuf; /* in the ring's memory, as the engine needs */
+	uint8_t *pool;
+	uint32_t *reply_val;
+};
+
+#define UD_CALL	   (UINT64_C(1) << 32)
+#define UD_RECV	   (UINT64_C(2) << 32)
+#define UD_REPLY   (UINT64_C(3) << 32)
+#define UD_PROVIDE (UINT64_C(4) << 32)
+
+static void caller_arm(struct caller *k)
+{
+	rc_prep_channel_recv_multishot(rc_get_sqe(&k->r), k->in, 0);
+	rc_sqe_set_data(last_sqe(&k->r), UD_RECV);
+}
+
+/* A request arrived in buffer bid: answer it (value + 1), give the
+ * buffer back. */
+static void caller_serve(struct caller *k, uint32_t bid)
+{
+	const struct rc_channel_info *hdr = (void *)(k->pool + bid * BUF_LEN);
+	uint32_t v;
+	struct rc_sqe *sqe;
+
+	memcpy(&v, k->pool + bid * BUF_LEN + RC_CHANNEL_INFO_SIZE, 4);
+	k->reply_val[bid] = v + 1;
+	if (hdr->len != 4 || !hdr->txid)
+		k->bad++;
+	sqe = rc_get_sqe(&k->r);
+	rc_prep_channel_reply(sqe, k->in, hdr->txid, &k->reply_val[bid], 4, 0);
+	rc_sqe_set_flags(sqe, RC_SQE_LINK); /* the buffer goes back once replied */
+	rc_sqe_set_data(sqe, UD_REPLY);
+	sqe = rc_get_sqe(&k->r);
+	rc_prep_provide_buffers(sqe, k->pool + bid * BUF_LEN, BUF_LEN, BUF_LEN, 0, bid, 0);
+	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+	rc_sqe_set_data(sqe, UD_PROVIDE);
+	k->served++;
+}
+
+static void caller_call(struct caller *k, uint32_t slot)
+{
+	struct rc_sqe *sqe = rc_get_sqe(&k->r);
+
+	k->val[slot] = k->made * 7;
+	k->sbuf[slot] = k->val[slot];
+	rc_prep_channel_call(sqe, k->out, &k->sbuf[slot], 4, 0, NULL, &k->rbuf[slot], 4, 0);
+	rc_sqe_set_data(sqe, UD_CALL | slot);
+	k->made++;
+}
+
+/* Keep STRESS_DEPTH calls in flight to the next caller while serving the
+ * previous one from a multishot receive, until every call is answered
+ * and STRESS_CALLS requests are served: one CQE per SQE (MORE aside),
+ * each reply matching its own call. */
+static void *caller_main(void *arg)
+{
+	struct caller *k = arg;
+	uint32_t free_slots[STRESS_DEPTH], nfree = STRESS_DEPTH;
+
+	for (uint32_t i = 0; i < STRESS_DEPTH; i++)
+		free_slots[i] = i;
+	caller_arm(k);
+	while (k->answered < STRESS_CALLS || k->served < STRESS_CALLS ||
+	       k->replies_ok < STRESS_CALLS) {
+		struct rc_cqe *cqe;
+		uint32_t head, n = 0;
+
+		while (nfree && k->made < STRESS_CALLS && rc_sq_space_left(&k->r) > 4)
+			caller_call(k, free_slots[--nfree]);
+		if (rc_submit_and_wait(&k->r, 1) < 0)
+			return (void *)1;
+		rc_for_each_cqe(&k->r, head, cqe)
+		{
+			uint64_t kind = cqe->user_data & ~UINT64_C(0xffffffff);
+			uint32_t slot = (uint32_t)cqe->user_data;
+
+			if (kind == UD_CALL) {
+				if (cqe->res != 4 || k->rbuf[slot] != k->val[slot] + 1) {
+					fprintf(stderr, "call res %d\n", cqe->res);
+					k->bad++;
+				}
+				k->answered++;
+				free_slots[nfree++] = slot;
+			} else if (kind == UD_RECV) {
+				if (cqe->res == 4 && rc_cqe_buffer_id(cqe->flags) >= 0)
+					caller_serve(k, (uint32_t)rc_cqe_buffer_id(cqe->flags));
+				else if (cqe->res != -RC_ENOBUFS) {
+					fprintf(stderr, "recv res %d flags %x\n", cqe->res, cqe->flags);
+					k->bad++;
+				}
+				if (!(cqe->flags & RC_CQE_F_MORE))
+					caller_arm(k); /* ended (pool dry, no room): again */
+			} else if (kind == UD_REPLY) {
+				if (cqe->res == 4) {
+					k->replies_ok++;
+				} else {
+					fprintf(stderr, "reply res %d\n", cqe->res);
+					k->bad++;
+				}
+			} else {
+				fprintf(stderr, "other %llx res %d\n",
+					(unsigned long long)cqe->user_data, cqe->res);
+				k->bad++; /* PROVIDE posts only on failure */
+			}
+			n++;
+		}
+		rc_cq_advance(&k->r, n);
+		if (k->bad) {
+			fprintf(stderr, "caller %p: bad %u after made %u answered %u served %u\n",
+				(void *)k, k->bad, k->made, k->answered, k->served);
+			return (void *)2;
+		}
+	}
+	return NULL;
+}
+
+/* Four callers on two workers in a ring, each calling the next with 16
+ * calls in flight and serving the previous through a multishot receive
+ * into 24 provided buffers, 2000 calls each: every call is answered with
+ * its own reply, every request served once. */
+static void stress_callers_calling_each_other(void **state)
+{
+	struct host_worker w[2];
+	struct rc_params p = { .sq_entries = 128, .cq_entries = 256 };
+	struct caller *k = calloc(STRESS_CALLERS, sizeof(*k));
+	pthread_t t[STRESS_CALLERS];
+
+	(void)state;
+	assert_non_null(k);
+	assert_int_equal(host_worker_start(&w[0]), 0);
+	assert_int_equal(host_worker_start(&w[1]), 0);
+	for (int i = 0; i < STRESS_CALLERS; i++)
+		assert_int_equal(host_local_connect(&k[i].r, &w[i % 2], &p, -1), 0);
+	for (int i = 0; i < STRESS_CALLERS; i++) {
+		struct caller *next = &k[(i + 1) % STRESS_CALLERS];
+		uint32_t h0, h1;
+		int32_t nh;
+
+		make_channel(&k[i].r, &h0, &h1);
+		k[i].out = h0;
+		nh = rce_channel_handle_move(&((struct host_conn *)k[i].r.backend_data)->local->ctx,
+					     h1,
+					     &((struct host_conn *)next->r.backend_data)->local->ctx);
+		assert_true(nh > 0);
+		next->in = (uint32_t)nh;
+	}
+	for (int i = 0; i < STRESS_CALLERS; i++) {
+		k[i].pool = rc_alloc(&k[i].r, STRESS_BUFS * BUF_LEN);
+		k[i].reply_val = rc_alloc(&k[i].r, STRESS_BUFS * 4);
+		k[i].sbuf = rc_alloc(&k[i].r, STRESS_DEPTH * 4);
+		k[i].rbuf = rc_alloc(&k[i].r, STRESS_DEPTH * 4);
+		rc_prep_provide_buffers(rc_get_sqe(&k[i].r), k[i].pool, STRESS_BUFS * BUF_LEN,
+					BUF_LEN, 0, 0, 0);
+		assert_int_equal(run_one(&k[i].r, NULL), STRESS_BUFS);
+	}
+	for (int i = 0; i < STRESS_CALLERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, caller_main, &k[i]), 0);
+	for (int i = 0; i < STRESS_CALLERS; i++) {
+		void *ret;
+
+		pthread_join(t[i], &ret);
+		assert_null(ret);
+		assert_int_equal(k[i].bad, 0);
+		assert_int_equal(k[i].answered, STRESS_CALLS);
+		assert_int_equal(k[i].served, STRESS_CALLS);
+	}
+	for (int i = 0; i < STRESS_CALLERS; i++)
+		rc_disconnect(&k[i].r);
+	host_worker_stop(&w[0]);
+	host_worker_stop(&w[1]);
+	free(k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(calls_matched_by_txid_out_of_order),
+		cmocka_unit_test(call_cancelled_while_server_holds_it),
+		cmocka_unit_test(reply_after_the_caller_died),
+		cmocka_unit_test(server_gone_fails_waiting_calls),
+		cmocka_unit_test(call_beyond_the_bound_is_taken_back),
+		cmocka_unit_test(parked_sender_is_not_overtaken),
+		cmocka_unit_test(parked_senders_complete_in_order),
+		cmocka_unit_test(endpoint_cycle_is_refused),
+		cmocka_unit_test(multishot_until_the_pool_runs_dry),
+		cmocka_unit_test(multishot_ends_when_completions_have_no_room),
+		cmocka_unit_test(provide_buffers_rules),
+		cmocka_unit_test(stress_callers_calling_each_other),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
