@@ -60,8 +60,7 @@ static void pair_open(struct rc_ring *a, struct rc_ring *b, uint32_t *ha, uint32
 
 /* Queue (not submit) a call of text, reply into a fresh buffer of cap
  * bytes, which it returns. */
-static char *queue_call(struct rc_ring *r, uint32_t h, const char *text, uint32_t cap,
-			uint64_t ud)
+static char *queue_call(struct rc_ring *r, uint32_t h, const char *text, uint32_t cap, uint64_t ud)
 {
 	uint32_t len = (uint32_t)strlen(text);
 	char *req = rc_alloc(r, len + 1), *reply = rc_alloc(r, cap + 1);
@@ -566,8 +565,8 @@ static void multishot_until_the_pool_runs_dry(void **state)
 	pool2 = rc_alloc(&b, 8 * BUF_LEN);
 	rc_prep_provide_buffers(rc_get_sqe(&b), pool2, 4 * BUF_LEN, BUF_LEN, 1, 100, 0);
 	assert_int_equal(run_one(&b, NULL), 4);
-	rc_prep_provide_buffers(rc_get_sqe(&b), pool2 + 4 * BUF_LEN, 4 * BUF_LEN, BUF_LEN, 1,
-				104, 0);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool2 + 4 * BUF_LEN, 4 * BUF_LEN, BUF_LEN, 1, 104,
+				0);
 	assert_int_equal(run_one(&b, NULL), 4);
 	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 1);
 	rc_sqe_set_data(last_sqe(&b), 78);
@@ -800,7 +799,8 @@ static void *caller_main(void *arg)
 				if (cqe->res == 4 && rc_cqe_buffer_id(cqe->flags) >= 0)
 					caller_serve(k, (uint32_t)rc_cqe_buffer_id(cqe->flags));
 				else if (cqe->res != -RC_ENOBUFS) {
-					fprintf(stderr, "recv res %d flags %x\n", cqe->res, cqe->flags);
+					fprintf(stderr, "recv res %d flags %x\n", cqe->res,
+						cqe->flags);
 					k->bad++;
 				}
 				if (!(cqe->flags & RC_CQE_F_MORE))
@@ -853,9 +853,9 @@ static void stress_callers_calling_each_other(void **state)
 
 		make_channel(&k[i].r, &h0, &h1);
 		k[i].out = h0;
-		nh = rce_channel_handle_move(&((struct host_conn *)k[i].r.backend_data)->local->ctx,
-					     h1,
-					     &((struct host_conn *)next->r.backend_data)->local->ctx);
+		nh = rce_channel_handle_move(
+			&((struct host_conn *)k[i].r.backend_data)->local->ctx, h1,
+			&((struct host_conn *)next->r.backend_data)->local->ctx);
 		assert_true(nh > 0);
 		next->in = (uint32_t)nh;
 	}

@@ -3,7 +3,8 @@
  * ringcall-server find each other by name (CHANNEL_PUBLISH and
  * CHANNEL_CONNECT), exchange messages and handles, and one dies with
  * messages and handles in flight: the other gets -EPIPE and the server's
- * fds and mappings return to their baseline.
+ * fds and mappings return to their baseline; a caller dies while the
+ * service holds its request, and the reply is dropped with -EPIPE.
  */
 #include "helpers.h"
 #include <dirent.h>
@@ -303,10 +304,80 @@ static void peer_death_with_handles_in_flight(void **state)
 		assert_int_equal(recv_into(&r, kept[i], buf, info), -RC_EPIPE);
 	rc_disconnect(&r);
 	close(ready);
-	for (int i = 0; i < 300 && count_dir(server_pid, "fd") != fds; i++)
-		usleep(10000); /* the server's main thread reclaims asynchronously */
+	for (int i = 0; i < 300 && (count_dir(server_pid, "fd") != fds ||
+				    count_dir(server_pid, "task") != threads);
+	     i++)
+		usleep(10000); /* the server reclaims asynchronously (fds, then the worker) */
 	assert_int_equal(count_dir(server_pid, "fd"), fds);
 	assert_int_equal(count_dir(server_pid, "task"), threads);
+}
+
+/* A client that connects to "<uid>/svc", makes one call, says so, and
+ * waits for the reply until killed. */
+static int calling_child(int ready_fd)
+{
+	struct rc_ring r;
+	char name[64], *req, *reply;
+	int32_t conn;
+
+	if (connect_ring(&r))
+		return 2;
+	snprintf(name, sizeof(name), "%u/svc", (unsigned)getuid());
+	conn = name_op(&r, false, 0, name);
+	if (conn <= 0)
+		return 3;
+	req = rc_alloc(&r, 8);
+	reply = rc_alloc(&r, 64);
+	memcpy(req, "help", 4);
+	rc_prep_channel_call(rc_get_sqe(&r), (uint32_t)conn, req, 4, 0, NULL, reply, 64, 0);
+	if (rc_submit(&r) != 1 || write(ready_fd, "!", 1) != 1)
+		return 4;
+	for (;;)
+		pause(); /* killed here, its call waiting */
+}
+
+/* Call and reply between two client processes of one server: a client
+ * calls, the service takes the request (with its txid), the client is
+ * killed before the answer: once the server has reclaimed it (the
+ * service's receive on the connection gets -EPIPE), the reply is dropped
+ * with -EPIPE, and the server goes on serving. */
+static void reply_after_the_calling_process_died(void **state)
+{
+	struct rc_ring r;
+	int ready, status;
+	pid_t child;
+	int32_t listen;
+	uint32_t conn;
+	char *buf, *out;
+	struct rc_channel_info *info;
+	uint64_t txid;
+
+	(void)state;
+	assert_int_equal(connect_ring(&r), 0);
+	listen = publish(&r, "svc");
+	assert_true(listen > 0);
+	child = start_child(calling_child, &ready);
+	buf = rc_alloc(&r, 256);
+	info = rc_alloc(&r, sizeof(*info));
+	assert_int_equal(recv_into(&r, (uint32_t)listen, buf, info), 0);
+	assert_int_equal(info->nhandles, 1);
+	conn = info->handles[0];
+	assert_int_equal(recv_into(&r, conn, buf, info), 4);
+	assert_memory_equal(buf, "help", 4);
+	assert_true(info->txid != 0);
+	txid = info->txid;
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(recv_into(&r, conn, buf, info), -RC_EPIPE); /* reclaimed */
+	out = rc_alloc(&r, 8);
+	memcpy(out, "answer", 6);
+	rc_prep_channel_reply(rc_get_sqe(&r), conn, txid, out, 6, 0);
+	assert_int_equal(one(&r), -RC_EPIPE);
+	rc_prep_nop(rc_get_sqe(&r), 5);
+	assert_int_equal(one(&r), 5);
+	rc_disconnect(&r);
+	close(ready);
 }
 
 int main(int argc, char **argv)
@@ -314,6 +385,8 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(two_clients_talk_by_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(peer_death_with_handles_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(reply_after_the_calling_process_died, setup,
+						teardown),
 	};
 	char self[512];
 
