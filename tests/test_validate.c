@@ -115,11 +115,31 @@ static void expect_rejected(struct fixture *f, struct rc_sqe *sqe, int32_t err, 
 	assert_int_equal(e->reason, reason);
 }
 
+struct walk {
+	struct fixture *f;
+	unsigned checked, kinds_seen;
+};
+
+/* One broken entry (table_walk.h), refused with the breakage's error. */
+static void break_one(void *ctx, const struct rc_op_desc *d, unsigned field,
+		      const struct rc_breakage *b)
+{
+	struct walk *w = ctx;
+	struct rc_sqe *sqe = rc_get_sqe(&w->f->r);
+
+	rc_sqe_broken(d, &d->fields[field], b, sqe,
+		      d->target == RC_TK_CHANNEL ? w->f->chan : w->f->file, w->f->buf);
+	rc_sqe_set_data(sqe, 1000 + w->checked);
+	expect_rejected(w->f, sqe, b->err, field, b->reason);
+	w->kinds_seen |= 1u << d->fields[field].kind;
+	w->checked++;
+}
+
 /* One bad-input case (at least) for every field of every syscall. */
 static void every_field_of_every_syscall_is_checked(void **state)
 {
 	struct fixture *f = *state;
-	unsigned checked = 0, kinds_seen = 0;
+	struct walk w = { f, 0, 0 };
 
 	for (unsigned i = 0; i < RC_OP_COUNT; i++) {
 		const struct rc_op_desc *d = &rc_op_descs[i];
@@ -135,33 +155,14 @@ static void every_field_of_every_syscall_is_checked(void **state)
 					RC_BAD_UNSUPPORTED);
 			continue;
 		}
-		for (unsigned fi = 0; fi < d->nfields; fi++) {
-			const struct rc_field_desc *fd = &d->fields[fi];
-			struct rc_breakage b[8];
-			unsigned nb = breakages(fd, b);
-
-			for (unsigned k = 0; k < nb; k++) {
-				struct rc_sqe *sqe = rc_get_sqe(&f->r);
-
-				rc_sqe_baseline(d, sqe,
-						d->target == RC_TK_CHANNEL ? f->chan : f->file,
-						f->buf);
-				rc_field_put(sqe, fd, b[k].value);
-				if (b[k].set_len)
-					rc_field_put(sqe, rc_field_len_of(d, fd),
-						     rc_field_len_of(d, fd)->b);
-				rc_sqe_set_data(sqe, 1000 + checked);
-				expect_rejected(f, sqe, b[k].err, fi, b[k].reason);
-				kinds_seen |= 1u << fd->kind;
-				checked++;
-			}
-		}
+		rc_op_walk_breakages(d, breakages, break_one, &w);
 	}
 	/* Every field kind of the table was broken at least once. */
-	assert_int_equal(kinds_seen, (1u << RC_FK_INT) | (1u << RC_FK_ENUM) | (1u << RC_FK_FLAGS) |
-					     (1u << RC_FK_LEN) | (1u << RC_FK_UIN) |
-					     (1u << RC_FK_UOUT) | (1u << RC_FK_RSVD));
-	assert_true(checked >= 30);
+	assert_int_equal(w.kinds_seen, (1u << RC_FK_INT) | (1u << RC_FK_ENUM) |
+					       (1u << RC_FK_FLAGS) | (1u << RC_FK_LEN) |
+					       (1u << RC_FK_UIN) | (1u << RC_FK_UOUT) |
+					       (1u << RC_FK_RSVD));
+	assert_true(w.checked >= 30);
 	/* Nothing changed: the file handles still work. */
 	{
 		struct rc_sqe *sqe = rc_get_sqe(&f->r);

@@ -44,9 +44,21 @@ static unsigned breakages(const struct rc_field_desc *fd, struct rc_breakage *ou
 	return n;
 }
 
+/* One broken entry (table_walk.h), refused with the breakage's error. */
+static void break_one(void *kinds, const struct rc_op_desc *d, unsigned field,
+		      const struct rc_breakage *b)
+{
+	const struct rc_field_desc *fd = &d->fields[field];
+	struct rc_sqe *sqe = rt_sqe();
+	char what[64];
+	rc_sqe_broken(d, fd, b, sqe, rt_ring_handle, buf);
+	snprintf(what, sizeof(what), "%s.%s = 0x%lx", d->name, fd->name, (unsigned long)b->value);
+	expect_rejected(sqe, b->err, field, b->reason, what);
+	*(unsigned *)kinds |= 1u << fd->kind;
+}
+
 int main(void)
 {
-	char what[64];
 	unsigned kinds = 0;
 	for (unsigned i = 0; i < RC_OP_COUNT; i++) {
 		const struct rc_op_desc *d = &rc_op_descs[i];
@@ -58,22 +70,7 @@ int main(void)
 					d->name);
 			continue;
 		}
-		for (unsigned fi = 0; fi < d->nfields; fi++) {
-			const struct rc_field_desc *fd = &d->fields[fi];
-			struct rc_breakage b[8];
-			unsigned nb = breakages(fd, b);
-			for (unsigned k = 0; k < nb; k++) {
-				struct rc_sqe *sqe = rt_sqe();
-				rc_sqe_baseline(d, sqe, rt_ring_handle, buf);
-				rc_field_put(sqe, fd, b[k].value);
-				if (b[k].set_len)
-					rc_field_put(sqe, rc_field_len_of(d, fd),
-						     rc_field_len_of(d, fd)->b);
-				snprintf(what, sizeof(what), "%s.%s #%u", d->name, fd->name, k);
-				expect_rejected(sqe, b[k].err, fi, b[k].reason, what);
-				kinds |= 1u << fd->kind;
-			}
-		}
+		rc_op_walk_breakages(d, breakages, break_one, &kinds);
 	}
 	/* Every field kind the offered ops use was broken (ENUM is only in
      * the hosted OPEN). */

@@ -118,6 +118,47 @@ static inline unsigned rc_field_scalar_breakages(const struct rc_field_desc *fd,
 	return n;
 }
 
+#define RC_BREAKAGES_MAX 8 /* a platform's breakages of one field, at most */
+
+/* Breakage b of field fd of op d as an entry: the baseline with fd set to
+ * b->value (and fd's LEN field at its maximum when b->set_len). */
+static inline void rc_sqe_broken(const struct rc_op_desc *d, const struct rc_field_desc *fd,
+				 const struct rc_breakage *b, struct rc_sqe *sqe, uint32_t handle,
+				 const void *buf)
+{
+	rc_sqe_baseline(d, sqe, handle, buf);
+	rc_field_put(sqe, fd, b->value);
+	if (b->set_len) {
+		const struct rc_field_desc *len = rc_field_len_of(d, fd);
+
+		rc_field_put(sqe, len, len->b);
+	}
+}
+
+/* Every breakage of every field of op d: breakages() lists the platform's
+ * ways to break a field (rc_field_scalar_breakages plus its bad buffers, at
+ * most RC_BREAKAGES_MAX), visit() submits one (rc_sqe_broken builds it).
+ * Returns how many were visited. */
+static inline unsigned rc_op_walk_breakages(const struct rc_op_desc *d,
+					    unsigned (*breakages)(const struct rc_field_desc *fd,
+								  struct rc_breakage *out),
+					    void (*visit)(void *ctx, const struct rc_op_desc *d,
+							  unsigned field,
+							  const struct rc_breakage *b),
+					    void *ctx)
+{
+	unsigned visited = 0;
+
+	for (unsigned fi = 0; fi < d->nfields; fi++) {
+		struct rc_breakage b[RC_BREAKAGES_MAX];
+		unsigned nb = breakages(&d->fields[fi], b);
+
+		for (unsigned k = 0; k < nb; k++, visited++)
+			visit(ctx, d, fi, &b[k]);
+	}
+	return visited;
+}
+
 #ifdef __cplusplus
 }
 #endif
