@@ -9,7 +9,8 @@ WARN     := -Wall -Wextra -Werror
 CSTD     := -std=gnu11
 INC      := -Iinclude -Ihosted
 
-LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/channel.c lib/names.c lib/uring.c lib/version.c lib/trace.c
+LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/channel.c lib/names.c lib/uring.c lib/version.c lib/trace.c \
+               lib/fmt.c
 HOSTED_SRCS := hosted/port.c hosted/files.c hosted/client_state.c hosted/worker.c \
                hosted/client.c hosted/inproc.c hosted/trace.c hosted/registry.c hosted/sandbox.c
 # rc_sandbox (hosted/sandbox.c) builds its seccomp filter with libseccomp.
@@ -64,7 +65,7 @@ define freestanding
 $(O)/free-$(1)/%.o: lib/%.c $(HDRS)
 	@mkdir -p $$(dir $$@)
 	$(CROSS_$(1)) $(FREE_FLAGS) -c $$< -o $$@
-free-$(1): $(patsubst lib/%.c,$(O)/free-$(1)/%.o,$(LIB_SRCS))
+free-$(1): $(patsubst lib/%.c,$(O)/free-$(1)/%.o,$(LIB_SRCS) lib/string.c)
 endef
 $(foreach a,x86_64 riscv64 aarch64,$(eval $(call freestanding,$(a))))
 cross: free-x86_64 free-riscv64 free-aarch64

@@ -1,4 +1,4 @@
-/* kernel.h - basic types, console, panic, string routines, assertions. */
+/* kernel.h - basic types, console, panic, assertions; string routines (lib/string.c). */
 #ifndef KERNEL_KERNEL_H
 #define KERNEL_KERNEL_H
 
@@ -8,7 +8,9 @@
 #include <stdint.h>
 #include "asm.h"
 
-#include "ringcall/abi.h" /* errors: RC_E* (docs/abi.md), the one vocabulary */
+#include "ringcall/abi.h"   /* errors: RC_E* (docs/abi.md), the one vocabulary */
+#include "../lib/cstring.h" /* lib/string.c: memcpy, strlen, ... (not a public header) */
+#include "ringcall/fmt.h"   /* lib/fmt.c: the formatter */
 
 #define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
@@ -27,11 +29,11 @@ void uart_lock_acquire(void);		    /* one message at a time on the console */
 void uart_lock_release(void);
 extern bool panicking; /* set by panic: console locks are skipped */
 
-/* printf.c */
-int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* to COM1 */
+/* printf.c: to the console (lib/fmt.c formats; fmt.h lists the conversions) */
+int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
-int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+#define ksnprintf  rc_snprintf /* into a buffer: lib/fmt.c as it is */
+#define kvsnprintf rc_vsnprintf
 
 /* panic.c */
 NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -45,17 +47,6 @@ void dump_trapframe(const struct trapframe *tf);
 		if (!(c))                                                               \
 			panic("assertion failed: %s at %s:%d", #c, __FILE__, __LINE__); \
 	} while (0)
-
-/* string.c - the compiler may emit calls to these, so they must exist. */
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-size_t strnlen(const char *s, size_t max);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
-char *strlcpy_k(char *dst, const char *src, size_t n);
 
 /* main.c */
 extern char kcmdline[256];	    /* multiboot command line copy */

@@ -45,7 +45,7 @@ U_LDFLAGS := -nostdlib -static -z max-page-size=4096 -z noexecstack -T $(U_DIR)/
 
 # The portable engine, unchanged: the kernel is one more platform (kring.c is its port).
 K_RC_SRCS := $(R_DIR)/lib/engine.c $(R_DIR)/lib/ops.c $(R_DIR)/lib/handles.c $(R_DIR)/lib/names.c $(R_DIR)/lib/trace.c \
-             $(R_DIR)/lib/channel.c
+             $(R_DIR)/lib/channel.c $(R_DIR)/lib/fmt.c $(R_DIR)/lib/string.c
 # Portable kernel in kernel/, what only one architecture has in kernel/arch/$(K_ARCH)/.
 K_SRCS := $(wildcard $(K_DIR)/*.c) $(wildcard $(K_ARCH_DIR)/*.c) $(wildcard $(K_ARCH_DIR)/*.S)
 K_OBJS := $(patsubst $(K_DIR)/%,$(K_BUILD)/%.o,$(K_SRCS)) \
@@ -53,7 +53,9 @@ K_OBJS := $(patsubst $(K_DIR)/%,$(K_BUILD)/%.o,$(K_SRCS)) \
 
 # User programs: user/*.c, one program each, linked with the runtime in
 # user/lib/ and the same user library as the hosted clients (lib/uring.c, names.c).
-U_RC_SRCS  := $(R_DIR)/lib/uring.c $(R_DIR)/lib/names.c $(R_DIR)/lib/version.c
+# lib/string.c and lib/fmt.c: one source, a copy in each binary (kernel, every program).
+U_RC_SRCS  := $(R_DIR)/lib/uring.c $(R_DIR)/lib/names.c $(R_DIR)/lib/version.c $(R_DIR)/lib/fmt.c \
+              $(R_DIR)/lib/string.c
 U_LIB_SRCS := $(U_DIR)/lib/crt0.S $(wildcard $(U_DIR)/lib/*.c)
 U_LIB_OBJS := $(patsubst $(U_DIR)/lib/%,$(U_BUILD)/lib/%.o,$(U_LIB_SRCS)) \
               $(patsubst $(R_DIR)/lib/%,$(U_BUILD)/rc/%.o,$(U_RC_SRCS))

@@ -45,7 +45,7 @@ static void parse_multiboot(uint32_t magic, uint32_t info_pa)
 		panic("not booted by a multiboot loader (magic %x)", magic);
 	const struct mb_info *mb = P2V(info_pa);
 	if (mb->flags & MB_INFO_CMDLINE)
-		strlcpy_k(kcmdline, P2V(mb->cmdline), sizeof(kcmdline));
+		strlcpy(kcmdline, P2V(mb->cmdline), sizeof(kcmdline));
 	if (!(mb->flags & MB_INFO_MMAP))
 		panic("multiboot: no memory map");
 	for (uint32_t off = 0; off < mb->mmap_length;) {

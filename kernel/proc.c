@@ -72,7 +72,7 @@ static struct proc *proc_alloc(const char *name)
 		return NULL;
 	}
 	p->kstack = P2V(pa);
-	strlcpy_k(p->name, name, sizeof(p->name));
+	strlcpy(p->name, name, sizeof(p->name));
 	*(uint16_t *)&p->fpu[0] = 0x037f;  /* FCW: x87 defaults */
 	*(uint32_t *)&p->fpu[24] = 0x1f80; /* MXCSR: all exceptions masked */
 	p->stats.start_ns = clock_ns();

@@ -4,7 +4,7 @@
  */
 #include "ringcall/ringcall.h"
 #include "ringcall/table.h"
-#include "strbuf.h"
+#include "ringcall/fmt.h"
 
 /* _Generic's associations read best one per line: */
 /* clang-format off */
@@ -118,19 +118,13 @@ const char *rc_err_name(int32_t res)
 	return NULL;
 }
 
+/* A field's value in decimal, as its C type holds it (size 4 or 8). */
 static void sb_value(struct rc_sb *sb, uint64_t v, bool is_signed, unsigned size)
 {
-	if (is_signed) {
-		int64_t s = size == 4 ? (int32_t)v : (int64_t)v;
-
-		if (s < 0) {
-			sb_str(sb, "-");
-			v = (uint64_t)0 - (uint64_t)s;
-		} else {
-			v = (uint64_t)s;
-		}
-	}
-	sb_u64(sb, v, 10);
+	if (is_signed)
+		rc_sb_printf(sb, "%lld", size == 4 ? (long long)(int32_t)v : (long long)(int64_t)v);
+	else
+		rc_sb_printf(sb, "%llu", (unsigned long long)v);
 }
 
 static const char *rc_header_field_name(unsigned field)
@@ -149,50 +143,36 @@ static void rc_explain_field(struct rc_sb *sb, const struct rc_op_desc *d, const
 	const struct rc_field_desc *f = d && e->field < d->nfields ? &d->fields[e->field] : NULL;
 	bool sgn = f && f->is_signed;
 	unsigned size = f ? f->size : 8;
+	unsigned long long limit = e->limit;
 
-	sb_str(sb, f ? f->name : rc_header_field_name(e->field));
-	sb_str(sb, " = ");
+	rc_sb_printf(sb, "%s = ", f ? f->name : rc_header_field_name(e->field));
 	if (e->reason == RC_BAD_FAULT || e->reason == RC_BAD_OVERFLOW ||
 	    e->field == RC_FIELD_HANDLE)
-		sb_u64(sb, e->value, 16); /* an address or a handle */
+		rc_sb_printf(sb, "0x%llx",
+			     (unsigned long long)e->value); /* an address or a handle */
 	else
 		sb_value(sb, e->value, sgn, size);
 	switch (e->reason) {
 	case RC_BAD_RANGE:
-		sb_str(sb, " is outside [");
+		rc_sb_printf(sb, " is outside [");
 		sb_value(sb, f ? f->a : 0, sgn, size);
-		sb_str(sb, ", ");
+		rc_sb_printf(sb, ", ");
 		sb_value(sb, e->limit, sgn, size);
-		sb_str(sb, "]");
+		rc_sb_printf(sb, "]");
 		break;
-	case RC_BAD_ENUM:
-		sb_str(sb, " is not below ");
-		sb_u64(sb, e->limit, 10);
-		break;
+	case RC_BAD_ENUM: rc_sb_printf(sb, " is not below %llu", limit); break;
 	case RC_BAD_FLAGS:
-	case RC_BAD_SQE_FLAGS:
-		sb_str(sb, " has bits outside the mask ");
-		sb_u64(sb, e->limit, 16);
-		break;
-	case RC_BAD_RESERVED: sb_str(sb, " is reserved and must be zero"); break;
+	case RC_BAD_SQE_FLAGS: rc_sb_printf(sb, " has bits outside the mask 0x%llx", limit); break;
+	case RC_BAD_RESERVED: rc_sb_printf(sb, " is reserved and must be zero"); break;
 	case RC_BAD_FAULT:
-		sb_str(sb, " (length ");
-		sb_u64(sb, e->limit, 10);
-		sb_str(sb, ") is not inside the caller's memory");
+		rc_sb_printf(sb, " (length %llu) is not inside the caller's memory", limit);
 		break;
-	case RC_BAD_OVERFLOW:
-		sb_str(sb, " + length ");
-		sb_u64(sb, e->limit, 10);
-		sb_str(sb, " wraps around");
-		break;
-	case RC_BAD_HANDLE: sb_str(sb, " names no open handle of the right type"); break;
-	case RC_BAD_RIGHTS:
-		sb_str(sb, " lacks rights ");
-		sb_u64(sb, e->limit, 16);
-		break;
-	case RC_BAD_OPCODE: sb_str(sb, " is not a known opcode"); break;
-	case RC_BAD_RESTRICTED: sb_str(sb, " is not allowed on this ring"); break;
-	case RC_BAD_UNSUPPORTED: sb_str(sb, " is not implemented by this platform"); break;
+	case RC_BAD_OVERFLOW: rc_sb_printf(sb, " + length %llu wraps around", limit); break;
+	case RC_BAD_HANDLE: rc_sb_printf(sb, " names no open handle of the right type"); break;
+	case RC_BAD_RIGHTS: rc_sb_printf(sb, " lacks rights 0x%llx", limit); break;
+	case RC_BAD_OPCODE: rc_sb_printf(sb, " is not a known opcode"); break;
+	case RC_BAD_RESTRICTED: rc_sb_printf(sb, " is not allowed on this ring"); break;
+	case RC_BAD_UNSUPPORTED: rc_sb_printf(sb, " is not implemented by this platform"); break;
 	}
 }
 
@@ -224,28 +204,24 @@ char *rc_explain(struct rc_ring *r, const struct rc_cqe *cqe, char *buf, size_t 
 	struct rc_error e;
 	const char *err = rc_err_name(cqe->res);
 
-	sb_str(&sb, "");
 	if (cqe->res >= 0) {
-		sb_str(&sb, "ok, res = ");
-		sb_u64(&sb, (uint64_t)cqe->res, 10);
+		rc_sb_printf(&sb, "ok, res = %d", (int)cqe->res);
 		return buf;
 	}
 	if (!(cqe->flags & RC_CQE_F_REJECTED)) {
-		sb_str(&sb, "failed (-"); /* the call ran and failed: no record to tell */
+		rc_sb_printf(&sb, "failed (-"); /* the call ran and failed: no record to tell */
 	} else if (rc_rejection_record(r, cqe->flags & RC_CQE_F_SEQ_MASK, cqe->user_data, &e)) {
 		const char *op = rc_op_name(e.opcode);
 
-		sb_str(&sb, op ? op : "opcode");
-		sb_str(&sb, ": ");
+		rc_sb_printf(&sb, "%s: ", op ? op : "opcode");
 		rc_explain_field(&sb, rc_op_desc(e.opcode), &e);
-		sb_str(&sb, " (-");
+		rc_sb_printf(&sb, " (-");
 	} else {
-		sb_str(&sb, "no record: rejected at decode, but its record was replaced by "
-			    "later rejections (the last ");
-		sb_u64(&sb, RC_ERROR_RECORDS, 10);
-		sb_str(&sb, " are kept) (-");
+		rc_sb_printf(&sb,
+			     "no record: rejected at decode, but its record was replaced by "
+			     "later rejections (the last %u are kept) (-",
+			     (unsigned)RC_ERROR_RECORDS);
 	}
-	sb_str(&sb, err ? err : "E?");
-	sb_str(&sb, ")");
+	rc_sb_printf(&sb, "%s)", err ? err : "E?");
 	return buf;
 }

@@ -8,9 +8,9 @@
 GENDOC    := $(O)/tools/gendoc
 REF_HDRS   = $(sort $(wildcard include/ringcall/*.h))
 
-$(GENDOC): tools/gendoc.c lib/names.c $(wildcard include/ringcall/*.h include/ringcall/*.def)
+$(GENDOC): tools/gendoc.c lib/names.c lib/fmt.c $(wildcard include/ringcall/*.h include/ringcall/*.def)
 	@mkdir -p $(@D)
-	$(CC) $(CSTD) $(WARN) -Wno-format-truncation -Iinclude -O1 tools/gendoc.c lib/names.c -o $@
+	$(CC) $(CSTD) $(WARN) -Wno-format-truncation -Iinclude -O1 tools/gendoc.c lib/names.c lib/fmt.c -o $@
 
 .PHONY: reference
 # Into OUT (default: the tree), replacing the generated man sections whole

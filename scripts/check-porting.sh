@@ -32,5 +32,5 @@ done
 # allocations, its own handler table, the engine and the user library only.
 gcc -std=gnu11 -Wall -Wextra -Werror -O1 -Iinclude "-DRC_UADDR_MAX=UINT64_C(0x7fffffff000)" \
 	tests/port_minimal.c \
-	lib/engine.c lib/ops.c lib/handles.c lib/channel.c lib/uring.c lib/names.c lib/version.c -o "$tmp/port_minimal"
+	lib/engine.c lib/ops.c lib/handles.c lib/channel.c lib/uring.c lib/names.c lib/fmt.c lib/version.c -o "$tmp/port_minimal"
 "$tmp/port_minimal"

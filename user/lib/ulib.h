@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "../../lib/cstring.h" /* lib/string.c (not a public header) */
+#include "ringcall/fmt.h"      /* lib/fmt.c */
 #include "ringcall/ringcall.h"
 #include "rk_abi.h"
 
@@ -62,18 +64,11 @@ long spawn(const char *const argv[]);		  /* child pid or -errno */
 long waitpid(int pid, struct rc_wait_info *info); /* wait status or -errno (pid 0: any) */
 void rt_write(const void *buf, size_t len);	  /* console, no CQE unless it fails */
 
-/* ---- C library bits ---- */
+/* ---- C library bits (strings: cstring.h; formats: fmt.h) ---- */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int puts(const char *s);
-
-void *memcpy(void *d, const void *s, size_t n);
-void *memset(void *d, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-char *strstr(const char *h, const char *n);
 long atol(const char *s);
 
 /* ---- checks for test programs: exit status = failures ---- */

@@ -1,11 +1,24 @@
-/* string.c - the freestanding kernel's own mem and str routines. */
-#include "kernel.h"
+/*
+ * string.c - mem and str routines for freestanding platforms (the kernel
+ * and its user runtime each link a copy; lib/cstring.h).
+ * Not part of the hosted library: there libc has them. Built with
+ * -fno-tree-loop-distribute-patterns, so gcc does not turn these loops
+ * back into calls to themselves.
+ */
+#include "cstring.h"
 
-/* Copy n bytes; regions must not overlap. rep movsb is fast on modern CPUs. */
+/* Copy n bytes; regions must not overlap. rep movsb is fast on modern x86. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
+#if defined(__x86_64__)
 	void *d = dst;
 	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n)::"memory");
+#else
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	while (n--)
+		*d++ = *s++;
+#endif
 	return dst;
 }
 
@@ -26,8 +39,14 @@ void *memmove(void *dst, const void *src, size_t n)
 /* Fill n bytes with (unsigned char)c. */
 void *memset(void *dst, int c, size_t n)
 {
+#if defined(__x86_64__)
 	void *d = dst;
 	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+#else
+	unsigned char *d = dst;
+	while (n--)
+		*d++ = (unsigned char)c;
+#endif
 	return dst;
 }
 
@@ -79,13 +98,24 @@ int strncmp(const char *a, const char *b, size_t n)
 	return 0;
 }
 
-/* Copy src into dst[n] always NUL-terminating (truncates). */
-char *strlcpy_k(char *dst, const char *src, size_t n)
+/* First occurrence of needle in hay (hay itself for ""), or NULL. */
+char *strstr(const char *hay, const char *needle)
 {
-	if (n == 0)
-		return dst;
-	size_t len = strnlen(src, n - 1);
-	memcpy(dst, src, len);
-	dst[len] = 0;
-	return dst;
+	size_t k = strlen(needle);
+	for (; *hay; hay++)
+		if (strncmp(hay, needle, k) == 0)
+			return (char *)hay;
+	return k ? NULL : (char *)hay;
+}
+
+/* Copy src into dst[size], truncating, always NUL-terminated (size > 0). */
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+	if (size) {
+		size_t n = len < size - 1 ? len : size - 1;
+		memcpy(dst, src, n);
+		dst[n] = 0;
+	}
+	return len;
 }
