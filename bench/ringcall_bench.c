@@ -453,7 +453,19 @@ static int callgrind_mode(const char *what, uint64_t n)
 		rc_wait_cqe(&r, &cqe);
 		fd = cqe->res;
 		rc_cqe_seen(&r, cqe);
+		if (fd == -RC_ENOSYS) {
+			/* valgrind before 3.20 has no openat2: install the file
+			 * as host_open does (fd + 1, so that fd 0 is not NULL) */
+			int hfd = open(path, O_RDONLY);
+
+			fd = rce_handle_install(&rc_inproc_client(&r)->ctx, RCE_HT_FILE,
+						RC_RIGHT_READ, (void *)(intptr_t)(hfd + 1));
+		}
 		unlink(path);
+		if (fd < 0) {
+			fprintf(stderr, "callgrind read4k: OPEN failed: %s\n", rc_err_name(fd));
+			return 1;
+		}
 	}
 	for (uint64_t i = 0; i < n; i += 64) {
 		for (int k = 0; k < 64; k++) {
@@ -463,7 +475,19 @@ static int callgrind_mode(const char *what, uint64_t n)
 				rc_prep_nop(rc_get_sqe(&r), 0);
 		}
 		rc_submit_and_wait(&r, 64);
-		rc_cq_advance(&r, 64);
+		/* Count only what was meant: a rejected entry takes another path
+		 * (every READ was once rejected here, unnoticed, its OPEN having
+		 * failed under valgrind). */
+		for (int k = 0; k < 64; k++) {
+			struct rc_cqe *cqe;
+
+			rc_wait_cqe(&r, &cqe);
+			if (cqe->res != (read ? 4096 : 0)) {
+				fprintf(stderr, "callgrind %s: res %d\n", what, cqe->res);
+				return 1;
+			}
+			rc_cqe_seen(&r, cqe);
+		}
 	}
 	rc_inproc_exit(&r);
 	return 0;

@@ -88,6 +88,19 @@ static inline bool rce_cq_has_room(struct rce_ring *r)
 	return r->cq_tail - r->cq_head_seen < r->cq_entries;
 }
 
+/* How many CQ slots are free (0: none, or a garbage head)? Re-reads the
+ * user's head (as above) when the cached one shows fewer than want. */
+static inline uint32_t rce_cq_room(struct rce_ring *r, uint32_t want)
+{
+	uint32_t used = r->cq_tail - r->cq_head_seen;
+
+	if (used >= r->cq_entries || r->cq_entries - used < want) {
+		r->cq_head_seen = rc_load_acquire(&r->hdr->cq_head); /* as above */
+		used = r->cq_tail - r->cq_head_seen;
+	}
+	return used < r->cq_entries ? r->cq_entries - used : 0;
+}
+
 /* Publish the SQ head if it moved. Orders our reads of the taken SQEs
  * before the user may overwrite their slots. */
 static inline void rce_publish_sq_head(struct rce_ring *r)
@@ -98,19 +111,38 @@ static inline void rce_publish_sq_head(struct rce_ring *r)
 	}
 }
 
-/* Write a CQE. (The SQ head covering its SQE is already published: a
- * user who sees a CQE may refill the SQ right away.) */
-static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res,
-				 uint32_t flags)
+/* The phase bit of the CQE at index tail: it flips each lap of the CQ. */
+static inline uint32_t rce_cq_phase(const struct rce_ring *r, uint32_t tail)
 {
-	struct rc_cqe *cqe = &r->cqes[r->cq_tail & r->cq_mask];
+	return rc_cq_phase(tail, r->cq_entries);
+}
 
+/* Store a CQE into its slot; flags carries the phase. */
+static inline void rce_put_cqe(struct rc_cqe *cqe, uint64_t user_data, int32_t res, uint32_t flags)
+{
 	rc_store_relaxed64(&cqe->user_data, user_data);
 	rc_store_relaxed((uint32_t *)&cqe->res, (uint32_t)res);
 	/* Orders user_data and res before the phase that tells a polling
 	 * user this entry is new. */
-	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries) | flags);
+	rc_store_release(&cqe->flags, flags);
+}
+
+/* Write a CQE at the tail. (The SQ head covering its SQE is already
+ * published: a user who sees a CQE may refill the SQ right away.) */
+static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res,
+				 uint32_t flags)
+{
+	rce_put_cqe(&r->cqes[r->cq_tail & r->cq_mask], user_data, res,
+		    rce_cq_phase(r, r->cq_tail) | flags);
 	r->cq_tail++;
+}
+
+/* Account for n CQEs the take loop posted inline (each one request taken
+ * and retired, never in flight). */
+static inline void rce_inline_posted(struct rce_ring *r, uint32_t n)
+{
+	r->cq_tail += n;
+	r->retired += n;
 }
 
 /* Move backlogged CQEs, oldest first, into free CQ slots. */
@@ -321,20 +353,30 @@ static void rce_settle(struct rce_ring *r)
 
 /* ---- the submission side ---- */
 
-/* Copy an SQE out of shared memory: eight relaxed 64-bit loads, each
- * word read exactly once, nothing read from shared memory after it. A
- * user rewriting the entry meanwhile may leave a mix of old and new
- * words, all of which decode then checks; with atomic loads that is no
- * data race, so the race detector watches this copy too. */
-static inline uint64_t rce_read_sqe(struct rc_sqe *dst, const struct rc_sqe *src)
+/* Read an SQE out of shared memory: eight relaxed 64-bit loads, each word
+ * read exactly once, nothing read from shared memory after them. A user
+ * rewriting the entry meanwhile may leave a mix of old and new words, all
+ * of which decode then checks; with atomic loads that is no data race, so
+ * the race detector watches this read too. The words stay in registers on
+ * the inline path; anything else gets them stored in a private copy. */
+static inline __attribute__((always_inline)) void rce_read_sqe(struct rce_words *w,
+							       const struct rc_sqe *src)
 {
-	_Static_assert(sizeof(*dst) == 64, "an SQE is 8 words");
-	return rc_copy_in_relaxed64x8(dst, src); /* word 0: opcode, flags, rsvd0, handle */
+	const uint64_t *s = (const uint64_t *)(const void *)src;
+
+	_Static_assert(sizeof(*src) == sizeof(*w), "an SQE is 8 words");
+	w->w[0] = rc_load_relaxed64(&s[0]);
+	w->w[1] = rc_load_relaxed64(&s[1]);
+	w->w[2] = rc_load_relaxed64(&s[2]);
+	w->w[3] = rc_load_relaxed64(&s[3]);
+	w->w[4] = rc_load_relaxed64(&s[4]);
+	w->w[5] = rc_load_relaxed64(&s[5]);
+	w->w[6] = rc_load_relaxed64(&s[6]);
+	w->w[7] = rc_load_relaxed64(&s[7]);
 }
 
 /* Run one SQE (already copied). The common case, no flags outside a chain,
- * runs straight from the stack copy with no request allocated; c is the
- * chunk's call, its ring and ctx already set. */
+ * runs straight from the copy with no request allocated. */
 static inline void rce_take_one(struct rce_ring *r, struct rce_call *c, const struct rc_sqe *s)
 {
 	int32_t res;
@@ -345,14 +387,32 @@ static inline void rce_take_one(struct rce_ring *r, struct rce_call *c, const st
 		return;
 	}
 	c->sqe = s;
-	c->target = NULL;
-	c->req = NULL;
 	res = rce_decode_and_invoke(r, c);
 	if (res != RCE_PENDING)
 		rce_post_inline(r, s->user_data, res, 0);
 }
 
-#define RCE_CHUNK 16 /* SQEs copied out per pass: 1 KiB of stack */
+/* Take an SQE that is not an inline op (or one that failed the inline
+ * checks), copied into private memory: decode and run it in full. The SQ
+ * head already covers it. True when the take must stop here: a handler
+ * ended the batch, or a DRAIN entry is held (it waits for everything
+ * before it) or parked (nothing after it starts before it completes). A
+ * DRAIN that ran to completion does not stop it. */
+static inline __attribute__((always_inline)) bool rce_take_copied(struct rce_ring *r,
+								  const struct rc_sqe *s)
+{
+	struct rce_call c = { .ring = r, .ctx = r->ctx };
+
+	rce_take_one(r, &c, s);
+	return r->stop_batch || r->drain_held || r->drain_running;
+}
+
+/* The same, shown to the tracer first (the traced take loop's copy). */
+static RCE_COLD bool rce_take_copied_traced(struct rce_ring *r, const struct rc_sqe *s)
+{
+	r->tracer->sqes(r->tracer, r, s, 1);
+	return rce_take_copied(r, s);
+}
 
 /* Room for one more request in flight, with a backlog slot for its CQE? */
 static inline bool rce_can_take(const struct rce_ring *r)
@@ -360,8 +420,9 @@ static inline bool rce_can_take(const struct rce_ring *r)
 	return r->backlog_count + r->inflight < r->cap && !r->drain_held && !r->drain_running;
 }
 
-/* How many SQEs the next chunk may hold: within budget, within the room
- * left for requests in flight, none while a DRAIN entry is held. */
+/* How many SQEs the next chunk may take: within budget and within the
+ * room left for requests in flight (each owns a backlog slot), none while
+ * a DRAIN entry is held or running. */
 static inline uint32_t rce_chunk_limit(const struct rce_ring *r, uint32_t budget)
 {
 	uint32_t room = 0;
@@ -371,7 +432,7 @@ static inline uint32_t rce_chunk_limit(const struct rce_ring *r, uint32_t budget
 
 	if (room > budget)
 		room = budget;
-	return room < RCE_CHUNK ? room : RCE_CHUNK;
+	return room;
 }
 
 /* Is the user's tail possible: no more than a ring's worth ahead of our
@@ -381,115 +442,233 @@ static inline bool rce_tail_possible(const struct rce_ring *r, uint32_t tail)
 	return tail - r->sq_head <= r->sq_entries;
 }
 
-/* Must nothing after s be read before s has run? A DRAIN entry waits for
- * everything before it; an op that may end the batch (the platform's
- * stopping_ops) must be last in its chunk, so that the head published for
- * the chunk never covers an entry the stop leaves in the SQ. */
-static inline bool rce_ends_chunk(uint64_t word0, uint64_t enders)
+/* May the entries of the next chunk complete inline, the take loop
+ * posting their CQEs itself? Only when nothing else can post meanwhile
+ * or needs to see each completion: no LINK chain open at the SQ, no
+ * backlog (CQEs stay in order), no TIMEOUT counting completions, and the
+ * inline op allowed on this ring. */
+static inline bool rce_inline_ok(const struct rce_ring *r)
 {
-	return RCE_UNLIKELY((word0 & (RC_SQE_DRAIN << 8)) |
-			    (enders & (UINT64_C(1) << (word0 & 63))));
+	return !(r->chain_open | r->backlog_count | r->nr_timeouts) &&
+	       ((r->allowed >> RCE_INLINE_OPCODE) & 1);
 }
 
-/* The first word of a private SQE copy (opcode, flags, rsvd0, handle). */
-static inline uint64_t rce_sqe_word0(const struct rc_sqe *s)
+/* Is the SQE at head published? Polling, its seq says so (no index is
+ * read); else the chunk's limit already keeps it before the user's tail. */
+static inline __attribute__((always_inline)) bool rce_sqe_ready(const struct rc_sqe *src,
+								uint32_t head, const bool poll)
 {
-	uint64_t word0;
-
-	__builtin_memcpy(&word0, s, 8);
-	return word0;
+	/* Pairs with the user's store_release of seq after writing the entry:
+	 * the words read after it are the ones it wrote. */
+	return !poll || rc_load_acquire(&src->seq) == head + 1;
 }
 
-/* Copy up to max published SQEs out of the SQ into buf, each read exactly
- * once, advancing the head. Published means, polling, that the entry's seq
- * says so (no index is read), else that it lies before tail. A DRAIN
- * entry ends the chunk: nothing after it may be read before it runs. The
- * head lives in a register meanwhile (the copies' stores could alias r). */
-static inline __attribute__((always_inline)) uint32_t rce_copy_chunk(struct rce_ring *r,
-								     struct rc_sqe *buf,
-								     uint32_t max, uint32_t tail)
+/* Take the SQEs from head up to end the long way: each copied into
+ * private memory, the SQ head published past it, then decoded and run in
+ * full (rce_take_copied). first, if not NULL, is the entry before head,
+ * which the inline loop read, copied and published. Returns the entries
+ * taken; clears *more when the SQ is dry or the take must stop. */
+static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
+	struct rce_ring *r, uint32_t head, uint32_t end, const struct rc_sqe *first, bool *more,
+	const bool poll, const bool traced)
 {
-	const struct rc_sqe *sqes = r->sqes;
-	uint64_t enders = r->ctx->ops->stopping_ops;
-	uint32_t head = r->sq_head, mask = r->sq_mask, n = 0;
+	uint32_t head0 = head - (first != NULL);
+	const struct rc_sqe *src = &r->sqes[head & r->sq_mask], *s = first;
+	uint32_t *pub = &r->hdr->sq_head;
+	struct rc_sqe copy;
 
-	if (r->setup_flags & RC_SETUP_POLL) {
-		/* Pairs with the user's store_release of seq after writing the
-		 * entry: the words read after it are the ones it wrote. */
-		while (n < max && rc_load_acquire(&sqes[head & mask].seq) == head + 1) {
-			uint64_t word0 = rce_read_sqe(&buf[n++], &sqes[head & mask]);
+	for (;;) {
+		bool stop;
 
-			head++;
-			if (rce_ends_chunk(word0, enders))
+		if (!s) {
+			if (head == end)
 				break;
+			if (!rce_sqe_ready(src, head, poll)) {
+				*more = false; /* dry */
+				break;
+			}
+			rce_read_sqe((struct rce_words *)(void *)&copy, src++);
+			/* Orders the reads of the entry before the user may reuse
+			 * its slot, and comes before its CQE. */
+			rc_store_release(pub, ++head);
+			r->sq_head = r->pub_sq_head = head; /* for rce_publish */
+			s = &copy;
 		}
-	} else {
-		if (max > tail - head) /* tail is possible: tail - head <= sq_entries */
-			max = tail - head;
-		while (n < max) {
-			uint64_t word0 = rce_read_sqe(&buf[n++], &sqes[head & mask]);
-
-			head++;
-			if (rce_ends_chunk(word0, enders))
-				break;
+		stop = traced ? rce_take_copied_traced(r, s) : rce_take_copied(r, s);
+		s = NULL;
+		if (stop) {
+			*more = false;
+			break;
 		}
 	}
-	r->sq_head = head;
+	return head - head0;
+}
+
+/* Its copies: out of line (its register use stays out of the inline
+ * loop's), one for each mode, and a cold one for a tracer. */
+#define RCE_TAKE_GENERAL(name, attr, poll, traced)                                     \
+	static attr uint32_t name(struct rce_ring *r, uint32_t head, uint32_t end,     \
+				  const struct rc_sqe *first, bool *more)              \
+	{                                                                              \
+		return rce_take_general_body(r, head, end, first, more, poll, traced); \
+	}
+RCE_TAKE_GENERAL(rce_take_general_polled, __attribute__((noinline)), true, false)
+RCE_TAKE_GENERAL(rce_take_general_by_tail, __attribute__((noinline)), false, false)
+RCE_TAKE_GENERAL(rce_take_general_polled_traced, RCE_COLD, true, true)
+RCE_TAKE_GENERAL(rce_take_general_by_tail_traced, RCE_COLD, false, true)
+#undef RCE_TAKE_GENERAL
+
+static inline __attribute__((always_inline)) uint32_t rce_take_general(struct rce_ring *r,
+								       uint32_t head, uint32_t end,
+								       const struct rc_sqe *first,
+								       bool *more, const bool poll,
+								       const bool traced)
+{
+	if (traced)
+		return poll ? rce_take_general_polled_traced(r, head, end, first, more)
+			    : rce_take_general_by_tail_traced(r, head, end, first, more);
+	return poll ? rce_take_general_polled(r, head, end, first, more)
+		    : rce_take_general_by_tail(r, head, end, first, more);
+}
+
+/* Take the SQEs from head up to end, each read once, the SQ head
+ * published as soon as an entry is read and checked, before its CQE (its
+ * slot is the user's again before the user can see it answered). Inline
+ * ops (the NOP: rce_inline_*) are checked in registers and posted right
+ * here into the CQ slots from the tail on, which the caller reserved (end
+ * is within them and within the CQ's end: phase is that of all of them).
+ * The first entry that is anything else, or fails those checks, and the
+ * rest up to gend after it, go the long way (rce_take_general): a handler
+ * may post, park or change what the reservation assumed. Returns the
+ * entries taken; clears *more when the SQ is dry or the take must stop. */
+static inline __attribute__((always_inline)) uint32_t rce_take_inline_body(
+	struct rce_ring *r, uint32_t head, uint32_t end, uint32_t gend, bool *more, const bool poll,
+	const uint32_t phase)
+{
+	const struct rc_sqe *src = &r->sqes[head & r->sq_mask];
+	struct rc_cqe *cqe = &r->cqes[r->cq_tail & r->cq_mask];
+	uint32_t *pub = &r->hdr->sq_head, n;
+	struct rce_words w;
+	struct rc_sqe copy;
+
+	/* r->sq_head and r->cq_tail stay where they were until the end (each
+	 * entry taken here posted one CQE): no register holds either. */
+	while (head != end) {
+		if (!rce_sqe_ready(src, head, poll)) {
+			*more = false; /* dry */
+			break;
+		}
+		rce_read_sqe(&w, src);
+		src++;
+		head++;
+		if (RCE_UNLIKELY(!rce_inline_check(&w))) {
+			/* This one and the rest go the long way. */
+			__builtin_memcpy(&copy, &w, sizeof(copy));
+			rc_store_release(pub, head); /* as below */
+			n = head - 1 - r->sq_head;
+			rce_inline_posted(r, n);
+			r->sq_head = r->pub_sq_head = head;
+			return n + rce_take_general(r, head, gend, &copy, more, poll, false);
+		}
+		/* Orders the reads of the entry before the user may reuse its
+		 * slot, and comes before its CQE. */
+		rc_store_release(pub, head);
+		rce_put_cqe(cqe++, w.w[1], rce_inline_run(&w), phase);
+	}
+	n = head - r->sq_head;
+	rce_inline_posted(r, n);
+	r->sq_head = r->pub_sq_head = head;
 	return n;
 }
 
-/* Take up to budget SQEs, a chunk at a time: copy the chunk out (its line
- * loads overlap), publish the head once (the slots are free again before
- * any of their CQEs appear), then run each copy. */
+/* Its copies, out of line so that the loop has the registers to itself:
+ * polled or not, CQ phase bit set or not. */
+#define RCE_TAKE_INLINE(name, poll, phase)                                                      \
+	static __attribute__((noinline)) uint32_t name(struct rce_ring *r, uint32_t head,       \
+						       uint32_t end, uint32_t gend, bool *more) \
+	{                                                                                       \
+		return rce_take_inline_body(r, head, end, gend, more, poll, phase);             \
+	}
+RCE_TAKE_INLINE(rce_take_inline_polled_p0, true, 0)
+RCE_TAKE_INLINE(rce_take_inline_polled_p1, true, RC_CQE_F_PHASE)
+RCE_TAKE_INLINE(rce_take_inline_by_tail_p0, false, 0)
+RCE_TAKE_INLINE(rce_take_inline_by_tail_p1, false, RC_CQE_F_PHASE)
+#undef RCE_TAKE_INLINE
+
+/* Take up to max SQEs: inline ops from registers while CQ slots can be
+ * reserved for them (rce_take_inline_body), all else the long way
+ * (rce_take_general). Returns the entries taken; *more says whether the
+ * next chunk may find any (false: the SQ is dry, or the take must stop). */
+static inline __attribute__((always_inline)) uint32_t rce_take_chunk(struct rce_ring *r,
+								     uint32_t max, uint32_t tail,
+								     bool *more, const bool poll,
+								     const bool traced)
+{
+	uint32_t head = r->sq_head, mask = r->sq_mask, gend, ctail = r->cq_tail, room = 0;
+
+	if (!poll && max > tail - head) /* tail is possible: tail - head <= sq_entries */
+		max = tail - head;
+	if (max > r->sq_entries - (head & mask))
+		max = r->sq_entries - (head & mask); /* the loops run to the SQ's end at most */
+	*more = max > 0;
+	gend = head + max;
+	if (!traced && max && rce_inline_ok(r))
+		room = rce_cq_room(r, max); /* 0: every CQE goes to the backlog */
+	if (!room)
+		return rce_take_general(r, head, gend, NULL, more, poll, traced);
+	if (max > room)
+		max = room;
+	if (max > r->cq_entries - (ctail & r->cq_mask))
+		max = r->cq_entries - (ctail & r->cq_mask); /* the CQ's end: one phase */
+	if (rce_cq_phase(r, ctail))
+		return poll ? rce_take_inline_polled_p1(r, head, head + max, gend, more)
+			    : rce_take_inline_by_tail_p1(r, head, head + max, gend, more);
+	return poll ? rce_take_inline_polled_p0(r, head, head + max, gend, more)
+		    : rce_take_inline_by_tail_p0(r, head, head + max, gend, more);
+}
+
+/* Take up to budget SQEs, a chunk at a time (see rce_take_chunk). A chunk
+ * ends at the SQ's or the CQ's end, or when its reservations run out;
+ * the take ends when the SQ is dry, the budget is spent, or an entry
+ * stops it. */
 static inline __attribute__((always_inline)) uint32_t rce_take_loop(struct rce_ring *r,
 								    uint32_t budget, uint32_t tail,
+								    const bool poll,
 								    const bool traced)
 {
-	struct rc_sqe buf[RCE_CHUNK];
-	struct rce_call c = { .ring = r, .ctx = r->ctx };
-	uint32_t n = 0, max, got;
+	uint32_t n = 0, max;
+	bool more = true;
 
-	while ((max = rce_chunk_limit(r, budget - n)) > 0) {
-		got = rce_copy_chunk(r, buf, max, tail);
-		if (!got)
-			break;
-		rce_publish_sq_head(r);
-		if (traced) /* a constant: folded away in the untraced copy */
-			r->tracer->sqes(r->tracer, r, buf, got);
-		for (uint32_t i = 0; i < got; i++)
-			rce_take_one(r, &c, &buf[i]);
-		n += got;
-		/* A handler ended the batch: its entry ended the chunk (see
-		 * rce_ends_chunk), so what follows is still in the SQ. */
-		if (RCE_UNLIKELY(r->stop_batch))
-			break;
-		/* A short chunk: the SQ ran dry, or its last entry ended it (a
-		 * DRAIN, now held or run; a stopping op that did not stop). Only
-		 * a dry SQ ends the take: what follows an ender is taken now (a
-		 * held DRAIN makes the next chunk limit 0). */
-		if (got < max &&
-		    !rce_ends_chunk(rce_sqe_word0(&buf[got - 1]), r->ctx->ops->stopping_ops))
-			break;
-	}
+	while (more && (max = rce_chunk_limit(r, budget - n)) > 0)
+		n += rce_take_chunk(r, max, tail, &more, poll, traced);
 	return n;
+}
+
+static uint32_t rce_take_polled(struct rce_ring *r, uint32_t budget)
+{
+	return rce_take_loop(r, budget, 0, true, false);
 }
 
 static uint32_t rce_take(struct rce_ring *r, uint32_t budget, uint32_t tail)
 {
-	return rce_take_loop(r, budget, tail, false);
+	return rce_take_loop(r, budget, tail, false, false);
 }
 
-/* The same with a tracer shown each chunk before it runs: a copy of its
+/* The same with a tracer shown each SQE before it runs: a copy of its
  * own, so that tracing off costs one branch per run (rce_take_any). */
 static RCE_COLD uint32_t rce_take_traced(struct rce_ring *r, uint32_t budget, uint32_t tail)
 {
-	return rce_take_loop(r, budget, tail, true);
+	if (r->setup_flags & RC_SETUP_POLL)
+		return rce_take_loop(r, budget, 0, true, true);
+	return rce_take_loop(r, budget, tail, false, true);
 }
 
 static inline uint32_t rce_take_any(struct rce_ring *r, uint32_t budget, uint32_t tail)
 {
 	if (RCE_UNLIKELY(r->tracer))
 		return rce_take_traced(r, budget, tail);
+	if (r->setup_flags & RC_SETUP_POLL)
+		return rce_take_polled(r, budget);
 	return rce_take(r, budget, tail);
 }
 

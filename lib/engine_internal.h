@@ -14,6 +14,11 @@ struct rce_ipc_list {
 	struct rce_req *head, *tail;
 };
 
+/* An SQE as the eight words it was read as (engine.c's rce_read_sqe). */
+struct rce_words {
+	uint64_t w[8];
+};
+
 struct rce_req {
 	struct rc_sqe sqe; /* private copy of the entry */
 	struct rce_call call;
