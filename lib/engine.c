@@ -375,43 +375,46 @@ static inline __attribute__((always_inline)) void rce_read_sqe(struct rce_words 
 	w->w[7] = rc_load_relaxed64(&s[7]);
 }
 
-/* Run one SQE (already copied). The common case, no flags outside a chain,
- * runs straight from the copy with no request allocated. */
-static inline void rce_take_one(struct rce_ring *r, struct rce_call *c, const struct rc_sqe *s)
+/* An SQE with flags, or inside a chain (rce_take_copied's slow path).
+ * True when the take must stop after it: a DRAIN entry is held (it waits
+ * for everything before it) or started and parked (nothing after it
+ * starts before it completes), or a handler ended the batch. A DRAIN
+ * that ran to completion does not stop it. */
+static RCE_COLD bool rce_take_flagged(struct rce_ring *r, const struct rc_sqe *s)
+{
+	rce_take_slow(r, s);
+	return r->stop_batch || r->drain_held || r->drain_running;
+}
+
+/* Take an SQE that is not an inline op (or failed the inline checks),
+ * copied into private memory, its SQ head already published: decode and
+ * run it in full. The common case, no flags outside a chain, runs
+ * straight from the copy with no request allocated; c is the caller's
+ * call, its ring and ctx set. True when the take must stop after it. */
+static inline __attribute__((always_inline)) bool rce_take_copied(struct rce_ring *r,
+								  struct rce_call *c,
+								  const struct rc_sqe *s)
 {
 	int32_t res;
 
 	r->inflight++;
-	if (RCE_UNLIKELY(s->flags || r->chain_open)) {
-		rce_take_slow(r, s);
-		return;
-	}
+	if (RCE_UNLIKELY(s->flags || r->chain_open))
+		return rce_take_flagged(r, s);
 	c->sqe = s;
+	c->target = NULL;
+	c->req = NULL;
 	res = rce_decode_and_invoke(r, c);
 	if (res != RCE_PENDING)
 		rce_post_inline(r, s->user_data, res, 0);
-}
-
-/* Take an SQE that is not an inline op (or one that failed the inline
- * checks), copied into private memory: decode and run it in full. The SQ
- * head already covers it. True when the take must stop here: a handler
- * ended the batch, or a DRAIN entry is held (it waits for everything
- * before it) or parked (nothing after it starts before it completes). A
- * DRAIN that ran to completion does not stop it. */
-static inline __attribute__((always_inline)) bool rce_take_copied(struct rce_ring *r,
-								  const struct rc_sqe *s)
-{
-	struct rce_call c = { .ring = r, .ctx = r->ctx };
-
-	rce_take_one(r, &c, s);
-	return r->stop_batch || r->drain_held || r->drain_running;
+	return r->stop_batch; /* a handler ended the batch */
 }
 
 /* The same, shown to the tracer first (the traced take loop's copy). */
-static RCE_COLD bool rce_take_copied_traced(struct rce_ring *r, const struct rc_sqe *s)
+static RCE_COLD bool rce_take_copied_traced(struct rce_ring *r, struct rce_call *c,
+					    const struct rc_sqe *s)
 {
 	r->tracer->sqes(r->tracer, r, s, 1);
-	return rce_take_copied(r, s);
+	return rce_take_copied(r, c, s);
 }
 
 /* Room for one more request in flight, with a backlog slot for its CQE? */
@@ -475,6 +478,7 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 	uint32_t head0 = head - (first != NULL);
 	const struct rc_sqe *src = &r->sqes[head & r->sq_mask], *s = first;
 	uint32_t *pub = &r->hdr->sq_head;
+	struct rce_call c = { .ring = r, .ctx = r->ctx };
 	struct rc_sqe copy;
 
 	for (;;) {
@@ -491,16 +495,17 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 			/* Orders the reads of the entry before the user may reuse
 			 * its slot, and comes before its CQE. */
 			rc_store_release(pub, ++head);
-			r->sq_head = r->pub_sq_head = head; /* for rce_publish */
+			r->sq_head = head; /* for a handler's rce_publish */
 			s = &copy;
 		}
-		stop = traced ? rce_take_copied_traced(r, s) : rce_take_copied(r, s);
+		stop = traced ? rce_take_copied_traced(r, &c, s) : rce_take_copied(r, &c, s);
 		s = NULL;
 		if (stop) {
 			*more = false;
 			break;
 		}
 	}
+	r->pub_sq_head = head;
 	return head - head0;
 }
 

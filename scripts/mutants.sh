@@ -77,9 +77,10 @@ static void rce_cancel_list(struct rce_ring *r, struct rce_req *q)
 EOF
 
 m trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
-	uint32_t head = r->sq_head, mask = r->sq_mask, n = 0;
+	uint32_t head = r->sq_head, mask = r->sq_mask, gend, ctail = r->cq_tail, room = 0;
 =====
-	uint32_t head = rc_load_relaxed(&r->hdr->sq_head), mask = r->sq_mask, n = 0;
+	uint32_t head = rc_load_relaxed(&r->hdr->sq_head), mask = r->sq_mask, gend,
+		 ctail = r->cq_tail, room = 0;
 EOF
 
 m handshake-leaks-socket hosted/server.c "host/test_server" <<'EOF'
@@ -112,9 +113,10 @@ m skipped-cqes-count-for-timeout lib/engine.c "host/test_timeout" <<'EOF'
 EOF
 
 m decode-from-shared-sqe lib/engine.c "host/test_planted" <<'EOF'
-			rce_take_one(r, &c, &buf[i]);
+		stop = traced ? rce_take_copied_traced(r, s) : rce_take_copied(r, s);
 =====
-			rce_take_one(r, &c, &r->sqes[(r->sq_head - got + i) & r->sq_mask]);
+		stop = traced ? rce_take_copied_traced(r, s)
+			      : rce_take_copied(r, &r->sqes[(head - 1) & r->sq_mask]);
 EOF
 
 # ---- more of the kind the engine exists to prevent -----------------------
@@ -138,15 +140,15 @@ m rsvd1-not-checked lib/decode.h "host/test_validate" <<'EOF'
 EOF
 
 m phase-bit-of-lap-zero lib/engine.c "host/test_basic" <<'EOF'
-	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries) | flags);
+	return rc_cq_phase(tail, r->cq_entries);
 =====
-	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail & r->cq_mask, r->cq_entries) | flags);
+	return rc_cq_phase(tail & r->cq_mask, r->cq_entries);
 EOF
 
 m cqe-phase-store-relaxed lib/engine.c "tsan/test_wakeup tsan/test_hostile" <<'EOF'
-	rc_store_release(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries) | flags);
+	rc_store_release(&cqe->flags, flags);
 =====
-	rc_store_relaxed(&cqe->flags, rc_cq_phase(r->cq_tail, r->cq_entries) | flags);
+	rc_store_relaxed(&cqe->flags, flags);
 EOF
 
 m backlog-slots-not-reserved lib/engine.c "host/test_overflow" <<'EOF'
@@ -161,6 +163,12 @@ m cq-room-off-by-one lib/engine.c "host/test_overflow" <<'EOF'
 =====
 	if (r->cq_tail - r->cq_head_seen <= r->cq_entries)
 		return true;
+EOF
+
+m cq-reserve-off-by-one lib/engine.c "host/test_overflow" <<'EOF'
+	return used < r->cq_entries ? r->cq_entries - used : 0;
+=====
+	return used <= r->cq_entries ? r->cq_entries - used + 1 : 0;
 EOF
 
 m skip-success-hides-failures lib/engine.c "host/test_flags" <<'EOF'
@@ -197,6 +205,36 @@ m drain-releases-on-start lib/engine.c "host/test_uring_diff" <<'EOF'
 	r->drain_running = r->inflight > 0; /* it was the only request in flight */
 =====
 	r->drain_running = false;
+EOF
+
+m drain-ends-the-take lib/engine.c "host/test_flags" <<'EOF'
+	return r->stop_batch || r->drain_held || r->drain_running;
+=====
+	return r->stop_batch || r->drain_held || r->drain_running || (s->flags & RC_SQE_DRAIN);
+EOF
+
+m inline-ignores-restrict lib/engine.c "host/test_validate host/test_planted" <<'EOF'
+	       ((r->allowed >> RCE_INLINE_OPCODE) & 1);
+=====
+	       1;
+EOF
+
+m inline-args-tail-not-checked lib/decode.h "host/test_validate" <<'EOF'
+#define RCE_WBAD(w, m, T, i) ((w)->w[i] & (m[i] | rce_span_bits(i, 16 + sizeof(T), 56)))
+=====
+#define RCE_WBAD(w, m, T, i) ((w)->w[i] & (m[i] | 0 * rce_span_bits(i, 16 + sizeof(T), 56)))
+EOF
+
+m inline-rsvd1-not-checked lib/decode.h "host/test_validate" <<'EOF'
+m[7] |= UINT64_C(0xffffffff); /* rsvd1 */
+=====
+m[7] |= 0; /* rsvd1 */
+EOF
+
+m inline-range-not-checked lib/decode.h "host/test_validate" <<'EOF'
+	return !((w->w[0] ^ RCE_INLINE_WORD0) | rce_words_bad_nop(w)) && rce_words_in_range_nop(w);
+=====
+	return !((w->w[0] ^ RCE_INLINE_WORD0) | rce_words_bad_nop(w));
 EOF
 
 m budget-ignored lib/engine.c "host/test_planted" <<'EOF'
