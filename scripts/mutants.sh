@@ -113,10 +113,10 @@ m skipped-cqes-count-for-timeout lib/engine.c "host/test_timeout" <<'EOF'
 EOF
 
 m decode-from-shared-sqe lib/engine.c "host/test_planted" <<'EOF'
-		stop = traced ? rce_take_copied_traced(r, s) : rce_take_copied(r, s);
+		stop = traced ? rce_take_copied_traced(r, &c, s) : rce_take_copied(r, &c, s);
 =====
-		stop = traced ? rce_take_copied_traced(r, s)
-			      : rce_take_copied(r, &r->sqes[(head - 1) & r->sq_mask]);
+		stop = traced ? rce_take_copied_traced(r, &c, s)
+			      : rce_take_copied(r, &c, &r->sqes[(head - 1) & r->sq_mask]);
 EOF
 
 # ---- more of the kind the engine exists to prevent -----------------------
@@ -220,21 +220,23 @@ m inline-ignores-restrict lib/engine.c "host/test_validate host/test_planted" <<
 EOF
 
 m inline-args-tail-not-checked lib/decode.h "host/test_validate" <<'EOF'
-#define RCE_WBAD(w, m, T, i) ((w)->w[i] & (m[i] | rce_span_bits(i, 16 + sizeof(T), 56)))
+#define RCE_WBAD(x, m, T, i) ((x)[(i)-2] & (m[i] | rce_span_bits(i, 16 + sizeof(T), 56)))
 =====
-#define RCE_WBAD(w, m, T, i) ((w)->w[i] & (m[i] | 0 * rce_span_bits(i, 16 + sizeof(T), 56)))
+#define RCE_WBAD(x, m, T, i) ((x)[(i)-2] & (m[i] | 0 * rce_span_bits(i, 16 + sizeof(T), 56)))
 EOF
 
 m inline-rsvd1-not-checked lib/decode.h "host/test_validate" <<'EOF'
-m[7] |= UINT64_C(0xffffffff); /* rsvd1 */
+	return !((w->w[0] ^ RCE_INLINE_WORD0) | (uint32_t)w->w[7] /* rsvd1 */ |
 =====
-m[7] |= 0; /* rsvd1 */
+	return !((w->w[0] ^ RCE_INLINE_WORD0) | 0 * (uint32_t)w->w[7] /* rsvd1 */ |
 EOF
 
 m inline-range-not-checked lib/decode.h "host/test_validate" <<'EOF'
-	return !((w->w[0] ^ RCE_INLINE_WORD0) | rce_words_bad_nop(w)) && rce_words_in_range_nop(w);
+		 rce_words_bad_nop(&w->w[2])) &&
+	       rce_words_in_range_nop(&w->w[2]);
 =====
-	return !((w->w[0] ^ RCE_INLINE_WORD0) | rce_words_bad_nop(w));
+		 rce_words_bad_nop(&w->w[2])) &&
+	       1;
 EOF
 
 m budget-ignored lib/engine.c "host/test_planted" <<'EOF'
