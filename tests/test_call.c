@@ -710,7 +710,10 @@ static void provide_buffers_rules(void **state)
 struct caller {
 	struct rc_ring r;
 	uint32_t out, in; /* call the next caller, serve the previous */
-	uint32_t made, answered, served, replies_ok, bad;
+	uint32_t made, answered, served, replied, bad;
+	uint32_t cancel_every; /* 0: none; n: CANCEL every n-th call right after it */
+	uint32_t cancels_made, cancels_done, cancel_hits, cancelled, replies_late;
+	uint32_t to_cancel[STRESS_DEPTH], ncancel; /* CANCELs for the next pass */
 	uint32_t val[STRESS_DEPTH];
 	uint32_t *sbuf, *rbuf; /* in the ring's memory, as the engine needs */
 	uint8_t *pool;
@@ -721,6 +724,7 @@ struct caller {
 #define UD_RECV	   (UINT64_C(2) << 32)
 #define UD_REPLY   (UINT64_C(3) << 32)
 #define UD_PROVIDE (UINT64_C(4) << 32)
+#define UD_CANCEL2 (UINT64_C(5) << 32)
 
 static void caller_arm(struct caller *k)
 {
@@ -742,8 +746,7 @@ static void caller_serve(struct caller *k, uint32_t bid)
 		k->bad++;
 	sqe = rc_get_sqe(&k->r);
 	rc_prep_channel_reply(sqe, k->in, hdr->txid, &k->reply_val[bid], 4, 0);
-	rc_sqe_set_flags(sqe, RC_SQE_LINK); /* the buffer goes back once replied */
-	rc_sqe_set_data(sqe, UD_REPLY);
+	rc_sqe_set_data(sqe, UD_REPLY); /* runs before the PROVIDE: the buffer is free after */
 	sqe = rc_get_sqe(&k->r);
 	rc_prep_provide_buffers(sqe, k->pool + bid * BUF_LEN, BUF_LEN, BUF_LEN, 0, bid, 0);
 	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
@@ -760,6 +763,22 @@ static void caller_call(struct caller *k, uint32_t slot)
 	rc_prep_channel_call(sqe, k->out, &k->sbuf[slot], 4, 0, NULL, &k->rbuf[slot], 4, 0);
 	rc_sqe_set_data(sqe, UD_CALL | slot);
 	k->made++;
+	if (k->cancel_every && k->made % k->cancel_every == 0)
+		k->to_cancel[k->ncancel++] = slot;
+}
+
+/* Cancel the calls picked last pass: by now the reply may be on its way,
+ * attached, delivered (then CANCEL finds nothing), or not yet made. These
+ * go before new calls, so a slot freed meanwhile is not reused yet. */
+static void caller_cancel(struct caller *k)
+{
+	while (k->ncancel) {
+		struct rc_sqe *sqe = rc_get_sqe(&k->r);
+
+		rc_prep_cancel(sqe, UD_CALL | k->to_cancel[--k->ncancel], 0);
+		rc_sqe_set_data(sqe, UD_CANCEL2);
+		k->cancels_made++;
+	}
 }
 
 /* Keep STRESS_DEPTH calls in flight to the next caller while serving the
@@ -775,11 +794,12 @@ static void *caller_main(void *arg)
 		free_slots[i] = i;
 	caller_arm(k);
 	while (k->answered < STRESS_CALLS || k->served < STRESS_CALLS ||
-	       k->replies_ok < STRESS_CALLS) {
+	       k->replied < STRESS_CALLS || k->cancels_done < k->cancels_made || k->ncancel) {
 		struct rc_cqe *cqe;
 		uint32_t head, n = 0;
 
-		while (nfree && k->made < STRESS_CALLS && rc_sq_space_left(&k->r) > 4)
+		caller_cancel(k);
+		while (nfree && k->made < STRESS_CALLS && rc_sq_space_left(&k->r) > 8)
 			caller_call(k, free_slots[--nfree]);
 		if (rc_submit_and_wait(&k->r, 1) < 0)
 			return (void *)1;
@@ -789,7 +809,9 @@ static void *caller_main(void *arg)
 			uint32_t slot = (uint32_t)cqe->user_data;
 
 			if (kind == UD_CALL) {
-				if (cqe->res != 4 || k->rbuf[slot] != k->val[slot] + 1) {
+				if (cqe->res == -RC_ECANCELED && k->cancel_every) {
+					k->cancelled++;
+				} else if (cqe->res != 4 || k->rbuf[slot] != k->val[slot] + 1) {
 					fprintf(stderr, "call res %d\n", cqe->res);
 					k->bad++;
 				}
@@ -805,9 +827,18 @@ static void *caller_main(void *arg)
 				}
 				if (!(cqe->flags & RC_CQE_F_MORE))
 					caller_arm(k); /* ended (pool dry, no room): again */
+			} else if (kind == UD_CANCEL2) {
+				if (cqe->res == 1)
+					k->cancel_hits++;
+				else if (cqe->res != -RC_ENOENT)
+					k->bad++;
+				k->cancels_done++;
 			} else if (kind == UD_REPLY) {
 				if (cqe->res == 4) {
-					k->replies_ok++;
+					k->replied++;
+				} else if (cqe->res == -RC_ENOENT && k->cancel_every) {
+					k->replied++; /* its call was cancelled */
+					k->replies_late++;
 				} else {
 					fprintf(stderr, "reply res %d\n", cqe->res);
 					k->bad++;
@@ -831,17 +862,18 @@ static void *caller_main(void *arg)
 
 /* Four callers on two workers in a ring, each calling the next with 16
  * calls in flight and serving the previous through a multishot receive
- * into 24 provided buffers, 2000 calls each: every call is answered with
- * its own reply, every request served once. */
-static void stress_callers_calling_each_other(void **state)
+ * into 24 provided buffers, 2000 calls each; with cancel_every, a CANCEL
+ * follows every n-th call. */
+static void run_callers(uint32_t cancel_every)
 {
 	struct host_worker w[2];
 	struct rc_params p = { .sq_entries = 128, .cq_entries = 256 };
 	struct caller *k = calloc(STRESS_CALLERS, sizeof(*k));
 	pthread_t t[STRESS_CALLERS];
 
-	(void)state;
 	assert_non_null(k);
+	for (int i = 0; i < STRESS_CALLERS; i++)
+		k[i].cancel_every = cancel_every;
 	assert_int_equal(host_worker_start(&w[0]), 0);
 	assert_int_equal(host_worker_start(&w[1]), 0);
 	for (int i = 0; i < STRESS_CALLERS; i++)
@@ -875,15 +907,47 @@ static void stress_callers_calling_each_other(void **state)
 
 		pthread_join(t[i], &ret);
 		assert_null(ret);
+	}
+	for (int i = 0; i < STRESS_CALLERS; i++) {
 		assert_int_equal(k[i].bad, 0);
 		assert_int_equal(k[i].answered, STRESS_CALLS);
 		assert_int_equal(k[i].served, STRESS_CALLS);
+		assert_int_equal(k[i].replied, STRESS_CALLS);
+		/* a call ends cancelled exactly when its CANCEL found it */
+		assert_int_equal(k[i].cancelled, k[i].cancel_hits);
+		assert_int_equal(k[i].cancels_done, k[i].cancels_made);
+		if (cancel_every) {
+			fprintf(stderr, "caller %d: %u cancels, %u hit, %u replies too late\n", i,
+				k[i].cancels_made, k[i].cancel_hits, k[i].replies_late);
+			/* the next caller's late replies are this one's cancelled calls
+			 * whose request it had taken (or a reply attached, then dropped) */
+			assert_true(k[(i + 1) % STRESS_CALLERS].replies_late <= k[i].cancel_hits);
+		}
 	}
 	for (int i = 0; i < STRESS_CALLERS; i++)
 		rc_disconnect(&k[i].r);
 	host_worker_stop(&w[0]);
 	host_worker_stop(&w[1]);
 	free(k);
+}
+
+/* Every call is answered with its own reply, every request served once,
+ * one CQE per SQE. */
+static void stress_callers_calling_each_other(void **state)
+{
+	(void)state;
+	run_callers(0);
+}
+
+/* The same with every 3rd call cancelled on the pass after it is made,
+ * racing the server's reply on another thread: each call ends once, either with
+ * its reply or -ECANCELED (exactly when its CANCEL found it); a reply to
+ * a cancelled call gets -ENOENT or lands and is dropped; nothing touches
+ * freed memory (ASan) and nothing races (TSan). */
+static void stress_calls_cancelled_while_answered(void **state)
+{
+	(void)state;
+	run_callers(3);
 }
 
 int main(void)
@@ -901,6 +965,7 @@ int main(void)
 		cmocka_unit_test(multishot_ends_when_completions_have_no_room),
 		cmocka_unit_test(provide_buffers_rules),
 		cmocka_unit_test(stress_callers_calling_each_other),
+		cmocka_unit_test(stress_calls_cancelled_while_answered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
