@@ -17,7 +17,10 @@ HOSTED_SRCS := hosted/port.c hosted/files.c hosted/client_state.c hosted/worker.
 HOST_LIBS   := -lseccomp
 TEST_SRCS   := $(wildcard tests/test_*.c)
 TEST_NAMES  := $(patsubst tests/%.c,%,$(TEST_SRCS))
-HDRS        := $(wildcard include/ringcall/*.h include/ringcall/*.def lib/*.h hosted/*.h tests/*.h)
+HDRS        := $(wildcard include/ringcall/*.h include/ringcall/*.def lib/*.h hosted/*.h tests/*.h \
+                 user/fs/*.h)
+# The file server's portable core (user/fs/), also tested hosted (test_fs).
+FS_CORE_SRCS := user/fs/ramfs.c user/fs/archive.c
 
 CFLAGS_host := -O2 -g
 CFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -46,6 +49,7 @@ $(O)/$(1)/ringcall-demo: $(O)/$(1)/obj/hosted/demo.o $(O)/$(1)/libringcall.a
 $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/%.o $(O)/$(1)/obj/tests/helpers.o $(O)/$(1)/libringcall.a
 	@mkdir -p $$(dir $$@)
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -lcmocka $(HOST_LIBS) -o $$@
+$(O)/$(1)/tests/test_fs: $(patsubst %.c,$(O)/$(1)/obj/%.o,$(FS_CORE_SRCS))
 $(O)/$(1)/ringcall-run: $(O)/$(1)/obj/hosted/run.o
 	$(CC_$(1)) $(CFLAGS_$(1)) $$^ -o $$@
 $(O)/$(1)/ringcall-sandbox-demo: $(O)/$(1)/obj/hosted/sandbox_demo.o $(O)/$(1)/libringcall.a

@@ -59,8 +59,11 @@ U_RC_SRCS  := $(R_DIR)/lib/uring.c $(R_DIR)/lib/names.c $(R_DIR)/lib/version.c $
 U_LIB_SRCS := $(U_DIR)/lib/crt0.S $(wildcard $(U_DIR)/lib/*.c)
 U_LIB_OBJS := $(patsubst $(U_DIR)/lib/%,$(U_BUILD)/lib/%.o,$(U_LIB_SRCS)) \
               $(patsubst $(R_DIR)/lib/%,$(U_BUILD)/rc/%.o,$(U_RC_SRCS))
-U_PROGS    := $(basename $(notdir $(wildcard $(U_DIR)/*.c)))
+# A program of several files has a folder: user/NAME/*.c and *.S make NAME.elf.
+U_DIRPROGS := $(filter-out lib,$(notdir $(patsubst %/,%,$(wildcard $(U_DIR)/*/))))
+U_PROGS    := $(basename $(notdir $(wildcard $(U_DIR)/*.c))) $(U_DIRPROGS)
 U_ELFS     := $(patsubst %,$(U_BUILD)/%.elf,$(U_PROGS))
+U_DIROBJS   = $(patsubst $(U_DIR)/%,$(U_BUILD)/%.o,$(wildcard $(U_DIR)/$(1)/*.c $(U_DIR)/$(1)/*.S))
 
 K_ELF := $(K_BUILD)/kernel.elf
 K_IMG := $(K_BUILD)/kernel.img
@@ -108,6 +111,40 @@ $(U_BUILD)/%.S.o: $(U_DIR)/%.S
 
 $(U_BUILD)/%.elf: $(U_BUILD)/%.c.o $(U_LIB_OBJS) $(U_DIR)/lib/user.ld
 	$(K_LD) $(U_LDFLAGS) -o $@ $(U_LIB_OBJS) $<
+
+# Folder programs; U_EXTRA_<name>: more objects one of them links (a generated blob).
+U_EXTRA_fs := $(U_BUILD)/fs_archive.o
+define U_DIRPROG
+$(U_BUILD)/$(1).elf: $(call U_DIROBJS,$(1)) $$(U_EXTRA_$(1)) $(U_LIB_OBJS) $(U_DIR)/lib/user.ld
+	$(K_LD) $(U_LDFLAGS) -o $$@ $(U_LIB_OBJS) $(call U_DIROBJS,$(1)) $$(U_EXTRA_$(1))
+.SECONDARY: $(call U_DIROBJS,$(1))
+endef
+$(foreach p,$(U_DIRPROGS),$(eval $(call U_DIRPROG,$(p))))
+
+# The file server's boot archive (user/fs/fs.h): every other program,
+# stripped, under bin/, and the README and docs as text; packed by
+# tools/mkarchive.c and linked into the file server's own image (fs.elf),
+# which loads it into its RAM file system at start.
+K_HOSTCC   ?= gcc
+U_AR       := $(U_BUILD)/boot.rcar
+U_AR_PROGS := $(filter-out fs,$(U_PROGS))
+U_AR_TEXT  := README.md $(patsubst $(R_DIR)/%,%,$(wildcard $(R_DIR)/docs/*.md))
+$(U_BUILD)/tools/mkarchive: $(R_DIR)/tools/mkarchive.c $(U_DIR)/fs/fs.h
+	@mkdir -p $(@D)
+	$(K_HOSTCC) -std=gnu11 -O1 -Wall -Wextra -Werror -I$(R_DIR)/include $< -o $@
+$(U_BUILD)/strip/%.elf: $(U_BUILD)/%.elf
+	@mkdir -p $(@D)
+	$(K_OBJCOPY) --strip-all $< $@
+$(U_AR): $(U_BUILD)/tools/mkarchive $(patsubst %,$(U_BUILD)/strip/%.elf,$(U_AR_PROGS)) \
+         $(addprefix $(R_DIR)/,$(U_AR_TEXT)) $(K_DIR)/kernel.mk
+	$(U_BUILD)/tools/mkarchive $@ $(foreach p,$(U_AR_PROGS),bin/$(p)=$(U_BUILD)/strip/$(p).elf) \
+	  $(foreach f,$(U_AR_TEXT),$(f)=$(R_DIR)/$(f)) tmp/
+$(U_BUILD)/fs_archive.S: $(K_DIR)/kernel.mk
+	@mkdir -p $(@D)
+	@printf '\t.section .rodata\n\t.balign 16\n\t.globl fs_archive, fs_archive_end\nfs_archive:\n\t.incbin "%s"\nfs_archive_end:\n\t.section .note.GNU-stack,"",@progbits\n' \
+	  $(abspath $(U_AR)) > $@
+$(U_BUILD)/fs_archive.o: $(U_BUILD)/fs_archive.S $(U_AR)
+	$(K_CC) $(U_CFLAGS) -c $< -o $@
 
 # User programs are linked into the kernel image as .incbin blobs plus a
 # name table (struct user_prog user_progs[]): no bootloader module support needed.
@@ -181,7 +218,8 @@ kernel-gdb: $(K_IMG)
 kernel-clean:
 	rm -rf $(K_BUILD) $(U_BUILD)
 
--include $(K_OBJS:.o=.d) $(U_LIB_OBJS:.o=.d) $(patsubst %.elf,%.c.d,$(U_ELFS))
+-include $(K_OBJS:.o=.d) $(U_LIB_OBJS:.o=.d) $(patsubst %.elf,%.c.d,$(U_ELFS)) \
+	 $(patsubst %.o,%.d,$(foreach p,$(U_DIRPROGS),$(call U_DIROBJS,$(p))))
 
 # Don't steal the includer's default goal; standalone, default to `kernel`.
 ifeq ($(K_PREV_DEFAULT_GOAL),)

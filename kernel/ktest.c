@@ -693,6 +693,11 @@ static bool t_rt_userlib(void)
 {
 	return user_test("rt_userlib", NULL);
 }
+/* The file server loads the boot archive the build linked into it. */
+static bool t_fs_archive(void)
+{
+	return user_test("fs", "selftest");
+}
 
 /* Wait (bounded) until n CONSOLE_READs are parked. */
 static bool readers(int n)
@@ -1059,6 +1064,7 @@ int ktest_main(void *arg UNUSED)
 	run("ring_batch_traps", t_rt_batch, true);
 	run("ring_timeout", t_rt_timeout, true);
 	run("ring_userlib", t_rt_userlib, true);
+	run("fs_boot_archive", t_fs_archive, true);
 	run("ring_create_close", t_rt_ring, true);
 	run("map_unmap", t_rt_map, true);
 	run("spawn_wait", t_rt_spawn, true);

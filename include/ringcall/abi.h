@@ -58,6 +58,7 @@
 #define RC_EDEADLK	35  /* would wait forever */
 #define RC_ENAMETOOLONG 36  /* name too long */
 #define RC_ENOSYS	38  /* no such system call */
+#define RC_ENOTEMPTY	39  /* directory not empty */
 #define RC_ELOOP	40  /* too many symbolic links */
 #define RC_ETIME	62  /* TIMEOUT expired */
 #define RC_EOVERFLOW	75  /* value too large */
@@ -76,8 +77,8 @@
 	X(ENOEXEC) X(EBADF) X(ECHILD) X(EAGAIN) X(ENOMEM) X(EACCES) X(EFAULT) X(EBUSY)    \
 	X(EEXIST) X(EXDEV) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE) X(EMFILE)   \
 	X(ETXTBSY) X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(EMLINK) X(EPIPE) X(EDEADLK)    \
-	X(ENAMETOOLONG) X(ENOSYS) X(ELOOP) X(ETIME) X(EOVERFLOW) X(EOPNOTSUPP)            \
-	X(ENOBUFS) X(ETIMEDOUT) X(EALREADY) X(EDQUOT) X(ECANCELED)
+	X(ENAMETOOLONG) X(ENOSYS) X(ENOTEMPTY) X(ELOOP) X(ETIME) X(EOVERFLOW)             \
+	X(EOPNOTSUPP) X(ENOBUFS) X(ETIMEDOUT) X(EALREADY) X(EDQUOT) X(ECANCELED)
 /* clang-format on */
 
 /* ---- constants the syscall table refers to ---- */

@@ -1,0 +1,591 @@
+/*
+ * test_fs.c - the file server's core, hosted (user/fs/: the same code the
+ * ringcall kernel's file server runs): the RAM file system and its limits,
+ * the request protocol and its validation (garbage gets an error, never a
+ * crash), client isolation, and the boot archive loader.
+ */
+#include "helpers.h"
+#include "../user/fs/fs.h"
+
+#define ARENA_BLOCKS 64u
+
+struct env {
+	struct fs fs;
+	uint8_t arena[ARENA_BLOCKS * FS_BLOCK];
+	struct fs_client a, b;
+	uint8_t rep[FS_MSG_MAX];
+	uint8_t msg[FS_MSG_MAX + 64];
+};
+
+static int setup(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	assert_non_null(e);
+	fs_init(&e->fs, e->arena, sizeof(e->arena));
+	fs_client_init(&e->a, FS_CLIENT_READ | FS_CLIENT_WRITE);
+	fs_client_init(&e->b, FS_CLIENT_READ | FS_CLIENT_WRITE);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+/* The file system agrees with itself: every node reachable once from the
+ * root or held open, every block owned once or free. */
+static void check_consistent(struct fs *fs)
+{
+	static uint8_t owned[FS_BLOCKS_MAX + 1];
+	memset(owned, 0, sizeof(owned));
+	uint32_t used = 0, nodes = 0;
+	for (uint32_t i = 0; i < FS_NODES_MAX; i++) {
+		const struct fs_node *nd = &fs->nodes[i];
+		if (!nd->type)
+			continue;
+		nodes++;
+		assert_true(nd->linked || nd->opens);
+		for (uint32_t b = 0; b < FS_FILE_BLOCKS; b++) {
+			uint16_t blk = nd->blocks[b];
+			if (!blk)
+				continue;
+			assert_int_equal(nd->type, FS_FILE);
+			assert_true(blk <= fs->nblocks);
+			assert_int_equal(owned[blk]++, 0);
+			assert_true((uint64_t)b * FS_BLOCK < nd->size);
+			used++;
+		}
+		if (nd->type == FS_DIR) {
+			uint32_t children = 0;
+			for (uint16_t c = nd->child; c != FS_NONE; c = fs->nodes[c].next) {
+				assert_int_equal(fs->nodes[c].parent, i);
+				assert_true(fs->nodes[c].linked);
+				assert_true(++children <= FS_NODES_MAX);
+			}
+			assert_int_equal(children, nd->size);
+		}
+	}
+	for (uint32_t i = 0; i < fs->nfree; i++) {
+		uint16_t blk = fs->free_blocks[i];
+		assert_true(blk >= 1 && blk <= fs->nblocks);
+		assert_int_equal(owned[blk]++, 0);
+	}
+	assert_int_equal(used + fs->nfree, fs->nblocks);
+	assert_int_equal(nodes, fs->nodes_used);
+}
+
+/* Send one request from client c; the reply's res (its data stays in e->rep). */
+static int32_t req(struct env *e, struct fs_client *c, struct fs_req h, const void *payload,
+		   uint32_t len)
+{
+	h.len = len;
+	memcpy(e->msg, &h, sizeof(h));
+	if (len)
+		memcpy(e->msg + sizeof(h), payload, len);
+	uint32_t n = fs_serve(&e->fs, c, e->msg, (uint32_t)sizeof(h) + len, e->rep);
+	struct fs_rep rep;
+	memcpy(&rep, e->rep, sizeof(rep));
+	assert_true(n >= sizeof(rep) && n <= FS_MSG_MAX);
+	assert_int_equal(n, sizeof(rep) + rep.len);
+	assert_int_equal(rep.tag, h.tag);
+	if (rep.res < 0)
+		assert_int_equal(rep.len, 0);
+	return rep.res;
+}
+
+static int32_t p_open(struct env *e, struct fs_client *c, const char *path, uint32_t access,
+		      uint32_t flags)
+{
+	return req(e, c, (struct fs_req){ .op = FS_OP_OPEN, .access = access, .flags = flags },
+		   path, (uint32_t)strlen(path));
+}
+
+static int32_t p_path(struct env *e, struct fs_client *c, uint32_t op, const char *path)
+{
+	return req(e, c, (struct fs_req){ .op = op }, path, (uint32_t)strlen(path));
+}
+
+static int32_t p_write(struct env *e, struct fs_client *c, int32_t h, uint64_t off, const void *d,
+		       uint32_t n)
+{
+	return req(e, c, (struct fs_req){ .op = FS_OP_WRITE, .handle = (uint32_t)h, .offset = off },
+		   d, n);
+}
+
+static int32_t p_read(struct env *e, struct fs_client *c, int32_t h, uint64_t off, uint32_t n)
+{
+	return req(e, c,
+		   (struct fs_req){
+			   .op = FS_OP_READ, .handle = (uint32_t)h, .offset = off, .count = n },
+		   NULL, 0);
+}
+
+static int32_t p_handle(struct env *e, struct fs_client *c, uint32_t op, int32_t h, uint64_t off)
+{
+	return req(e, c, (struct fs_req){ .op = op, .handle = (uint32_t)h, .offset = off }, NULL,
+		   0);
+}
+
+static const char *rep_data(struct env *e)
+{
+	return (const char *)e->rep + sizeof(struct fs_rep);
+}
+
+/* Files: create, write, read back, append, truncate, sparse holes. */
+static void files_read_write_truncate(void **state)
+{
+	struct env *e = *state;
+	int32_t h = p_open(e, &e->a, "/hello.txt", RC_ACCESS_RDWR, RC_OPEN_CREATE);
+	assert_in_range(h, 1, FS_OPEN_MAX);
+	assert_int_equal(p_write(e, &e->a, h, 0, "hello, world", 12), 12);
+	assert_int_equal(p_read(e, &e->a, h, 7, 100), 5);
+	assert_memory_equal(rep_data(e), "world", 5);
+	assert_int_equal(p_read(e, &e->a, h, 12, 100), 0); /* at the end */
+	assert_int_equal(p_read(e, &e->a, h, 1u << 30, 10), 0);
+	/* A write past the end leaves a hole that reads as zeros, across blocks. */
+	assert_int_equal(p_write(e, &e->a, h, 3 * FS_BLOCK + 5, "x", 1), 1);
+	assert_int_equal(p_read(e, &e->a, h, 12, 2000), 2000);
+	for (int i = 0; i < 2000; i++)
+		assert_int_equal(rep_data(e)[i], 0);
+	assert_int_equal(e->fs.nfree, ARENA_BLOCKS - 2); /* blocks 0 and 3 only */
+	/* Shrinking frees blocks; growing again reads zeros past the old cut. */
+	assert_int_equal(p_handle(e, &e->a, FS_OP_TRUNCATE, h, 7), 0);
+	assert_int_equal(e->fs.nfree, ARENA_BLOCKS - 1);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_TRUNCATE, h, 12), 0);
+	assert_int_equal(p_read(e, &e->a, h, 0, 100), 12);
+	assert_memory_equal(rep_data(e), "hello, \0\0\0\0\0", 12);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_CLOSE, h, 0), 0);
+	/* APPEND writes at the end whatever the offset; TRUNC empties. */
+	h = p_open(e, &e->a, "hello.txt", RC_ACCESS_WRONLY, RC_OPEN_APPEND);
+	assert_int_equal(p_write(e, &e->a, h, 0, "!", 1), 1);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_CLOSE, h, 0), 0);
+	h = p_open(e, &e->a, "./hello.txt", RC_ACCESS_RDONLY, 0);
+	assert_int_equal(p_read(e, &e->a, h, 12, 10), 1);
+	assert_int_equal(rep_data(e)[0], '!');
+	assert_int_equal(p_handle(e, &e->a, FS_OP_CLOSE, h, 0), 0);
+	h = p_open(e, &e->a, "hello.txt", RC_ACCESS_RDWR, RC_OPEN_TRUNC);
+	assert_int_equal(p_read(e, &e->a, h, 0, 10), 0);
+	assert_int_equal(e->fs.nfree, ARENA_BLOCKS);
+	check_consistent(&e->fs);
+}
+
+/* Directories: mkdir, nesting, LIST and STAT, and each wrong use. */
+static void directories_and_their_errors(void **state)
+{
+	struct env *e = *state;
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, "docs"), 0);
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, "docs/sub"), 0);
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, "docs"), -RC_EEXIST);
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, "/"), -RC_EEXIST);
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, "no/such"), -RC_ENOENT);
+	int32_t h = p_open(e, &e->a, "docs/a.md", RC_ACCESS_WRONLY, RC_OPEN_CREATE);
+	assert_int_equal(p_write(e, &e->a, h, 0, "abc", 3), 3);
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, "docs/a.md/x"), -RC_ENOTDIR);
+	assert_int_equal(p_open(e, &e->a, "docs/a.md/x", RC_ACCESS_RDONLY, 0), -RC_ENOTDIR);
+	assert_int_equal(p_open(e, &e->a, "docs", RC_ACCESS_RDONLY, 0), -RC_EISDIR);
+	assert_int_equal(p_open(e, &e->a, "docs/none", RC_ACCESS_RDONLY, 0), -RC_ENOENT);
+	assert_int_equal(p_open(e, &e->a, "docs/../a", RC_ACCESS_RDONLY, 0), -RC_EXDEV);
+	assert_int_equal(
+		p_open(e, &e->a, "docs/a.md", RC_ACCESS_RDONLY, RC_OPEN_CREATE | RC_OPEN_EXCL),
+		-RC_EEXIST);
+	assert_int_equal(req(e, &e->a, (struct fs_req){ .op = FS_OP_OPEN }, "a\0b", 3), -RC_EINVAL);
+	/* STAT: a file's size, a directory's entry count. */
+	assert_int_equal(p_path(e, &e->a, FS_OP_STAT, "docs/a.md"), 0);
+	struct fs_stat st;
+	memcpy(&st, rep_data(e), sizeof(st));
+	assert_int_equal(st.size, 3);
+	assert_int_equal(st.type, FS_FILE);
+	assert_int_equal(p_path(e, &e->a, FS_OP_STAT, "//docs/"), 0);
+	memcpy(&st, rep_data(e), sizeof(st));
+	assert_int_equal(st.type, FS_DIR);
+	assert_int_equal(st.size, 2);
+	/* LIST, the whole directory, then from its second entry. */
+	struct fs_req l = { .op = FS_OP_LIST, .count = FS_IO_MAX };
+	assert_int_equal(req(e, &e->a, l, "docs", 4), 2);
+	int seen_file = 0, seen_dir = 0;
+	const char *p = rep_data(e);
+	for (int i = 0; i < 2; i++) {
+		struct fs_dirent d;
+		memcpy(&d, p, sizeof(d));
+		if (d.type == FS_FILE && d.name_len == 4 && memcmp(p + sizeof(d), "a.md", 4) == 0)
+			seen_file = d.size == 3;
+		if (d.type == FS_DIR && d.name_len == 3 && memcmp(p + sizeof(d), "sub", 3) == 0)
+			seen_dir = 1;
+		p += sizeof(d) + ((d.name_len + 7) & ~7u);
+	}
+	assert_true(seen_file && seen_dir);
+	l.offset = 1;
+	assert_int_equal(req(e, &e->a, l, "docs", 4), 1);
+	l.offset = 2;
+	assert_int_equal(req(e, &e->a, l, "docs", 4), 0);
+	l.offset = 0;
+	l.count = 8; /* cannot hold one entry */
+	assert_int_equal(req(e, &e->a, l, "docs", 4), -RC_EOVERFLOW);
+	l.count = FS_IO_MAX;
+	assert_int_equal(req(e, &e->a, l, "docs/a.md", 9), -RC_ENOTDIR);
+	/* REMOVE: not a non-empty directory, not the root. */
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "docs"), -RC_ENOTEMPTY);
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "/"), -RC_EBUSY);
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "docs/sub"), 0);
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "docs/sub"), -RC_ENOENT);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_CLOSE, h, 0), 0);
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "docs/a.md"), 0);
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "docs"), 0);
+	assert_int_equal(e->fs.nodes_used, 1);
+	check_consistent(&e->fs);
+}
+
+/* Every documented limit answers its error and changes nothing. */
+static void limits_are_enforced_with_clear_errors(void **state)
+{
+	struct env *e = *state;
+	char name[FS_PATH_MAX + 2];
+	memset(name, 'n', sizeof(name));
+	name[FS_NAME_MAX + 1] = '\0';
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, name), -RC_ENAMETOOLONG);
+	name[FS_NAME_MAX] = '\0';
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, name), 0); /* exactly the limit */
+	memset(name, 'n', sizeof(name));
+	for (uint32_t i = 0; i < sizeof(name); i += 2)
+		name[i] = '/';
+	name[FS_PATH_MAX + 1] = '\0';
+	assert_int_equal(p_path(e, &e->a, FS_OP_STAT, name), -RC_ENAMETOOLONG);
+	/* Data: a write needing more blocks than are free fails whole. */
+	int32_t h = p_open(e, &e->a, "big", RC_ACCESS_RDWR, RC_OPEN_CREATE);
+	static uint8_t chunk[FS_IO_MAX];
+	memset(chunk, 0xab, sizeof(chunk));
+	for (uint32_t b = 0; b < ARENA_BLOCKS - 1; b++)
+		assert_int_equal(p_write(e, &e->a, h, (uint64_t)b * FS_BLOCK, chunk, 16), 16);
+	assert_int_equal(e->fs.nfree, 1);
+	/* Spans blocks 63 and 64: two new blocks, one free. */
+	assert_int_equal(p_write(e, &e->a, h, 64 * FS_BLOCK - 8, chunk, 16), -RC_ENOSPC);
+	assert_int_equal(e->fs.nfree, 1);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_TRUNCATE, h, FS_FILE_MAX + 1), -RC_EFBIG);
+	assert_int_equal(p_write(e, &e->a, h, FS_FILE_MAX - 8, chunk, 16), -RC_EFBIG);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_TRUNCATE, h, 0), 0);
+	assert_int_equal(e->fs.nfree, ARENA_BLOCKS);
+	/* Open files per client. */
+	int32_t hs[FS_OPEN_MAX];
+	hs[0] = h;
+	for (uint32_t i = 1; i < FS_OPEN_MAX; i++)
+		assert_int_equal(hs[i] = p_open(e, &e->a, "big", RC_ACCESS_RDONLY, 0), (int)i + 1);
+	assert_int_equal(p_open(e, &e->a, "big", RC_ACCESS_RDONLY, 0), -RC_EMFILE);
+	assert_in_range(p_open(e, &e->b, "big", RC_ACCESS_RDONLY, 0), 1, FS_OPEN_MAX);
+	fs_client_reset(&e->fs, &e->a);
+	fs_client_reset(&e->fs, &e->b);
+	assert_int_equal(e->fs.nodes[fs_lookup(&e->fs, "big", 3)].opens, 0);
+	/* Nodes. */
+	uint32_t made = 0;
+	for (;; made++) {
+		char n[16];
+		snprintf(n, sizeof(n), "f%u", made);
+		int32_t r = p_path(e, &e->a, FS_OP_MKDIR, n);
+		if (r < 0) {
+			assert_int_equal(r, -RC_ENOSPC);
+			break;
+		}
+	}
+	assert_int_equal(made, FS_NODES_MAX - 3); /* root, the long name, big */
+	check_consistent(&e->fs);
+}
+
+/* A removed file stays readable through its open handles until the last close. */
+static void removed_open_file_lives_until_closed(void **state)
+{
+	struct env *e = *state;
+	int32_t h = p_open(e, &e->a, "tmp", RC_ACCESS_RDWR, RC_OPEN_CREATE);
+	assert_int_equal(p_write(e, &e->a, h, 0, "data", 4), 4);
+	int32_t hb = p_open(e, &e->b, "tmp", RC_ACCESS_RDONLY, 0);
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "tmp"), 0);
+	assert_int_equal(p_open(e, &e->a, "tmp", RC_ACCESS_RDONLY, 0), -RC_ENOENT);
+	assert_int_equal(p_read(e, &e->b, hb, 0, 10), 4);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_CLOSE, h, 0), 0);
+	assert_int_equal(e->fs.nodes_used, 2);
+	check_consistent(&e->fs);
+	fs_client_reset(&e->fs, &e->b); /* client b is gone */
+	assert_int_equal(e->fs.nodes_used, 1);
+	assert_int_equal(e->fs.nfree, ARENA_BLOCKS);
+	check_consistent(&e->fs);
+}
+
+/* Decode: short, inconsistent, unknown, and wrongly filled requests each
+ * get their error; handles and rights are the client's own. */
+static void requests_are_validated(void **state)
+{
+	struct env *e = *state;
+	struct fs_rep rep;
+	for (uint32_t n = 0; n < sizeof(struct fs_req); n++) {
+		memset(e->msg, 0xff, sizeof(e->msg));
+		assert_int_equal(fs_serve(&e->fs, &e->a, e->msg, n, e->rep), sizeof(rep));
+		memcpy(&rep, e->rep, sizeof(rep));
+		assert_int_equal(rep.res, -RC_EINVAL);
+		assert_int_equal(rep.tag, 0);
+	}
+	struct fs_req h = { .op = FS_OP_STAT, .len = 5, .tag = 77 };
+	memcpy(e->msg, &h, sizeof(h));
+	memcpy(e->msg + sizeof(h), "/", 1);
+	assert_int_equal(fs_serve(&e->fs, &e->a, e->msg, sizeof(h) + 1, e->rep), sizeof(rep));
+	memcpy(&rep, e->rep, sizeof(rep));
+	assert_int_equal(rep.res, -RC_EINVAL); /* len disagrees with the message */
+	assert_int_equal(rep.tag, 77);
+	assert_int_equal(req(e, &e->a, (struct fs_req){ .op = 0 }, NULL, 0), -RC_ENOSYS);
+	assert_int_equal(req(e, &e->a, (struct fs_req){ .op = FS_OP_COUNT }, NULL, 0), -RC_ENOSYS);
+	assert_int_equal(req(e, &e->a, (struct fs_req){ .op = 0xffffffffu }, NULL, 0), -RC_ENOSYS);
+	/* Fields the op does not use must be zero. */
+	assert_int_equal(req(e, &e->a, (struct fs_req){ .op = FS_OP_STAT, .handle = 1 }, "/", 1),
+			 -RC_EINVAL);
+	assert_int_equal(req(e, &e->a, (struct fs_req){ .op = FS_OP_MKDIR, .count = 1 }, "d", 1),
+			 -RC_EINVAL);
+	assert_int_equal(req(e, &e->a, (struct fs_req){ .op = FS_OP_CLOSE, .handle = 1 }, "x", 1),
+			 -RC_EINVAL);
+	assert_int_equal(req(e, &e->a, (struct fs_req){ .op = FS_OP_STAT }, NULL, 0), -RC_EINVAL);
+	assert_int_equal(p_open(e, &e->a, "f", RC_ACCESS_COUNT, RC_OPEN_CREATE), -RC_EINVAL);
+	assert_int_equal(p_open(e, &e->a, "f", RC_ACCESS_RDWR, 1u << 9), -RC_EINVAL);
+	assert_int_equal(p_open(e, &e->a, "f", RC_ACCESS_RDONLY, RC_OPEN_TRUNC), -RC_EINVAL);
+	/* Handles: out of range, not open, another client's. */
+	int32_t h_a = p_open(e, &e->a, "f", RC_ACCESS_WRONLY, RC_OPEN_CREATE);
+	assert_int_equal(h_a, 1);
+	assert_int_equal(p_read(e, &e->b, h_a, 0, 1), -RC_EBADF);
+	assert_int_equal(p_handle(e, &e->b, FS_OP_CLOSE, h_a, 0), -RC_EBADF);
+	assert_int_equal(p_read(e, &e->a, 0, 0, 1), -RC_EBADF);
+	assert_int_equal(p_read(e, &e->a, FS_OPEN_MAX + 1, 0, 1), -RC_EBADF);
+	assert_int_equal(p_read(e, &e->a, -1, 0, 1), -RC_EBADF);
+	/* Rights of a handle, then of a client. */
+	assert_int_equal(p_read(e, &e->a, h_a, 0, 1), -RC_EBADF); /* write-only */
+	assert_int_equal(p_read(e, &e->a, h_a, 0, FS_IO_MAX + 1), -RC_EINVAL);
+	assert_int_equal(p_read(e, &e->a, h_a, (uint64_t)INT64_MAX + 1, 1), -RC_EINVAL);
+	int32_t h_r = p_open(e, &e->a, "f", RC_ACCESS_RDONLY, 0);
+	assert_int_equal(p_write(e, &e->a, h_r, 0, "x", 1), -RC_EBADF);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_TRUNCATE, h_r, 0), -RC_EBADF);
+	struct fs_client ro;
+	fs_client_init(&ro, FS_CLIENT_READ);
+	assert_int_equal(p_open(e, &ro, "f", RC_ACCESS_RDWR, 0), -RC_EACCES);
+	assert_int_equal(p_open(e, &ro, "g", RC_ACCESS_RDONLY, RC_OPEN_CREATE), -RC_EACCES);
+	assert_int_equal(p_path(e, &ro, FS_OP_MKDIR, "d"), -RC_EACCES);
+	assert_int_equal(p_path(e, &ro, FS_OP_REMOVE, "f"), -RC_EACCES);
+	assert_in_range(p_open(e, &ro, "f", RC_ACCESS_RDONLY, 0), 1, FS_OPEN_MAX);
+	struct fs_client none;
+	fs_client_init(&none, 0);
+	assert_int_equal(p_path(e, &none, FS_OP_STAT, "f"), -RC_EACCES);
+	fs_client_reset(&e->fs, &ro);
+	fs_client_reset(&e->fs, &e->a);
+	check_consistent(&e->fs);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Garbage from three clients: random bytes, and valid requests with
+ * random fields and bit flips. Every reply is well formed, the file
+ * system stays consistent, and the clients' handles stay their own. */
+static void garbage_requests_get_errors_not_crashes(void **state)
+{
+	struct env *e = *state;
+	static const char *paths[] = { "a", "d", "d/b", "d/e", "/d//c", "x/y", "..", "a/", "" };
+	struct fs_client *clients[3] = { &e->a, &e->b, NULL };
+	struct fs_client ro;
+	fs_client_init(&ro, FS_CLIENT_READ);
+	clients[2] = &ro;
+	uint32_t errors = 0, ok = 0;
+	for (int i = 0; i < 200000; i++) {
+		struct fs_client *c = clients[rnd() % 3];
+		uint32_t len;
+		if (rnd() % 4 == 0) {
+			len = (uint32_t)(rnd() % (FS_MSG_MAX + 1));
+			for (uint32_t j = 0; j < len; j++)
+				e->msg[j] = (uint8_t)rnd();
+		} else {
+			const char *p = paths[rnd() % (sizeof(paths) / sizeof(paths[0]))];
+			uint32_t plen = (uint32_t)strlen(p);
+			struct fs_req h = {
+				.op = (uint32_t)(rnd() % (FS_OP_COUNT + 1)),
+				.handle = (uint32_t)(rnd() % (FS_OPEN_MAX + 2)),
+				.offset = rnd() % 4 ? rnd() % (3 * FS_BLOCK) : rnd(),
+				.count = (uint32_t)(rnd() % (FS_IO_MAX + 2)),
+				.flags = (uint32_t)(rnd() % 32),
+				.access = (uint32_t)(rnd() % 4),
+				.tag = rnd(),
+			};
+			/* Zero the fields the op would refuse, most of the time. */
+			if (rnd() % 8) {
+				if (h.op == FS_OP_OPEN || h.op == FS_OP_REMOVE ||
+				    h.op == FS_OP_MKDIR || h.op == FS_OP_LIST || h.op == FS_OP_STAT)
+					h.handle = 0;
+				if (h.op != FS_OP_OPEN)
+					h.flags = h.access = 0;
+				if (h.op != FS_OP_READ && h.op != FS_OP_LIST)
+					h.count = 0;
+				if (h.op != FS_OP_READ && h.op != FS_OP_WRITE &&
+				    h.op != FS_OP_TRUNCATE && h.op != FS_OP_LIST)
+					h.offset = 0;
+			}
+			uint32_t dlen = h.op == FS_OP_WRITE ? (uint32_t)(rnd() % 300) : plen;
+			if (h.op == FS_OP_READ || h.op == FS_OP_CLOSE || h.op == FS_OP_TRUNCATE)
+				dlen = 0;
+			h.len = dlen;
+			memcpy(e->msg, &h, sizeof(h));
+			if (h.op == FS_OP_WRITE)
+				memset(e->msg + sizeof(h), 'w', dlen);
+			else
+				memcpy(e->msg + sizeof(h), p, dlen);
+			len = (uint32_t)sizeof(h) + dlen;
+			if (rnd() % 16 == 0)
+				e->msg[rnd() % len] ^= (uint8_t)(1u << (rnd() % 8));
+		}
+		uint32_t n = fs_serve(&e->fs, c, e->msg, len, e->rep);
+		struct fs_rep rep;
+		memcpy(&rep, e->rep, sizeof(rep));
+		assert_true(n >= sizeof(rep) && n <= FS_MSG_MAX);
+		assert_int_equal(n, sizeof(rep) + rep.len);
+		assert_true(rep.res >= -4095);
+		assert_true(rep.res < 0 ? (errors++, rep.len == 0) : (ok++, 1));
+		if (i % 1000 == 0)
+			check_consistent(&e->fs);
+	}
+	assert_true(ok > 1000 && errors > 1000); /* both paths exercised */
+	for (int i = 0; i < 3; i++)
+		fs_client_reset(&e->fs, clients[i]);
+	check_consistent(&e->fs);
+	for (uint32_t i = 0; i < FS_NODES_MAX; i++)
+		assert_int_equal(e->fs.nodes[i].opens, 0);
+}
+
+/* ---- the boot archive ---- */
+
+struct ar {
+	uint8_t buf[64 * 1024];
+	size_t len;
+};
+
+static void ar_put(struct ar *a, const void *p, size_t n)
+{
+	if (n)
+		memcpy(a->buf + a->len, p, n);
+	memset(a->buf + a->len + n, 0, (8 - n % 8) % 8);
+	a->len += (n + 7) & ~(size_t)7;
+}
+
+static void ar_add(struct ar *a, uint32_t type, const char *name, const void *data, uint32_t size)
+{
+	struct fs_ar_entry ent = { .type = type, .name_len = (uint32_t)strlen(name), .size = size };
+	memcpy(a->buf + a->len, &ent, sizeof(ent));
+	a->len += sizeof(ent);
+	ar_put(a, name, strlen(name));
+	ar_put(a, data, size);
+}
+
+static void ar_sample(struct ar *a)
+{
+	static char big[3 * FS_BLOCK + 17];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)('a' + i % 26);
+	a->len = 0;
+	memcpy(a->buf, FS_AR_MAGIC, 8);
+	a->len = 8;
+	ar_add(a, FS_FILE, "README.md", "# ringcall\n", 11);
+	ar_add(a, FS_FILE, "docs/kernel.md", big, sizeof(big));
+	ar_add(a, FS_FILE, "bin/hello", "\177ELF", 4);
+	ar_add(a, FS_DIR, "tmp/", NULL, 0);
+	ar_add(a, FS_FILE, "empty", NULL, 0);
+	ar_add(a, 0, "", NULL, 0);
+}
+
+static void archive_loads_files_and_directories(void **state)
+{
+	struct env *e = *state;
+	static struct ar a;
+	ar_sample(&a);
+	assert_int_equal(fs_ar_load(&e->fs, a.buf, a.len), 5);
+	int n = fs_lookup(&e->fs, "docs/kernel.md", 14);
+	assert_true(n > 0);
+	char got[3 * FS_BLOCK + 17];
+	assert_int_equal(fs_read_node(&e->fs, n, 0, got, sizeof(got)), sizeof(got));
+	for (size_t i = 0; i < sizeof(got); i++)
+		assert_int_equal(got[i], (char)('a' + i % 26));
+	assert_int_equal(fs_read_node(&e->fs, fs_lookup(&e->fs, "README.md", 9), 0, got, 100), 11);
+	assert_memory_equal(got, "# ringcall\n", 11);
+	assert_int_equal(e->fs.nodes[fs_lookup(&e->fs, "tmp", 3)].type, FS_DIR);
+	assert_int_equal(e->fs.nodes[fs_lookup(&e->fs, "bin", 3)].type, FS_DIR);
+	assert_int_equal(e->fs.nodes[fs_lookup(&e->fs, "empty", 5)].size, 0);
+	/* Loaded files are ordinary files to clients. */
+	int32_t h = p_open(e, &e->a, "/bin/hello", RC_ACCESS_RDONLY, 0);
+	assert_int_equal(p_read(e, &e->a, h, 1, 10), 3);
+	assert_memory_equal(rep_data(e), "ELF", 3);
+	check_consistent(&e->fs);
+}
+
+/* Every prefix of an archive, and each malformed header, is refused
+ * without reading past its end (ASan watches). */
+static void malformed_archives_are_refused(void **state)
+{
+	struct env *e = *state;
+	static struct ar a;
+	ar_sample(&a);
+	for (size_t n = 0; n < a.len; n++) {
+		uint8_t *copy = malloc(n ? n : 1); /* exactly n bytes: ASan sees any overread */
+		memcpy(copy, a.buf, n);
+		fs_init(&e->fs, e->arena, sizeof(e->arena));
+		assert_int_equal(fs_ar_load(&e->fs, copy, n), -RC_EINVAL);
+		check_consistent(&e->fs);
+		free(copy);
+	}
+	struct {
+		size_t at; /* byte offset of the first entry's field to spoil */
+		uint32_t value;
+		int32_t want;
+	} spoil[] = {
+		{ 8 + 0, 3, -RC_EINVAL },		      /* type */
+		{ 8 + 4, 0, -RC_EINVAL },		      /* name_len 0 */
+		{ 8 + 4, FS_PATH_MAX + 1, -RC_ENAMETOOLONG }, /* name_len */
+		{ 8 + 8, 1u << 30, -RC_EFBIG },		      /* size */
+		{ 8 + 8, 60000, -RC_EINVAL },		      /* size past the end */
+		{ 8 + 12, 1, -RC_EINVAL },		      /* rsvd */
+	};
+	for (size_t i = 0; i < sizeof(spoil) / sizeof(spoil[0]); i++) {
+		ar_sample(&a);
+		memcpy(a.buf + spoil[i].at, &spoil[i].value, 4);
+		fs_init(&e->fs, e->arena, sizeof(e->arena));
+		assert_int_equal(fs_ar_load(&e->fs, a.buf, a.len), spoil[i].want);
+	}
+	ar_sample(&a);
+	a.buf[0] = 'R';
+	assert_int_equal(fs_ar_load(&e->fs, a.buf, a.len), -RC_EINVAL);
+	/* A name the file system refuses, and an archive bigger than the arena. */
+	ar_sample(&a);
+	a.len = 8;
+	ar_add(&a, FS_FILE, "a/../b", "x", 1);
+	ar_add(&a, 0, "", NULL, 0);
+	fs_init(&e->fs, e->arena, sizeof(e->arena));
+	assert_int_equal(fs_ar_load(&e->fs, a.buf, a.len), -RC_EXDEV);
+	ar_sample(&a);
+	fs_init(&e->fs, e->arena, 2 * FS_BLOCK);
+	assert_int_equal(fs_ar_load(&e->fs, a.buf, a.len), -RC_ENOSPC);
+	check_consistent(&e->fs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(files_read_write_truncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(directories_and_their_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(limits_are_enforced_with_clear_errors, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(removed_open_file_lives_until_closed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(requests_are_validated, setup, teardown),
+		cmocka_unit_test_setup_teardown(garbage_requests_get_errors_not_crashes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(archive_loads_files_and_directories, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(malformed_archives_are_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
