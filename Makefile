@@ -20,7 +20,7 @@ TEST_NAMES  := $(patsubst tests/%.c,%,$(TEST_SRCS))
 HDRS        := $(wildcard include/ringcall/*.h include/ringcall/*.def lib/*.h hosted/*.h tests/*.h \
                  user/fs/*.h)
 # The file server's portable core (user/fs/), also tested hosted (test_fs).
-FS_CORE_SRCS := user/fs/ramfs.c user/fs/archive.c
+FS_CORE_SRCS := user/fs/ramfs.c user/fs/archive.c user/fs/loop.c
 
 CFLAGS_host := -O2 -g
 CFLAGS_asan := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -91,6 +91,8 @@ enum fs_op {
 	FS_OP_MKDIR,	/* path; res 0 */
 	FS_OP_LIST,	/* path, offset = first entry, count = reply bytes; res: entries */
 	FS_OP_STAT,	/* path; res 0, data: struct fs_stat */
+	FS_OP_CONNECT,	/* flags = FS_CLIENT_* rights, among the sender's; the message
+			 * carries one endpoint: a new client of its own (server loop) */
 	FS_OP_COUNT
 };
 
@@ -159,6 +161,52 @@ void fs_client_reset(struct fs *fs, struct fs_client *c);
  * bytes. Returns the reply's length. Any bytes at all are a valid
  * argument: garbage gets an error reply. */
 uint32_t fs_serve(struct fs *fs, struct fs_client *c, const void *msg, uint32_t msg_len, void *rep);
+
+/* ---- the server loop (loop.c): clients are channel endpoints ---- */
+#define FS_CONNS_MAX   16u /* clients served at once (a CONNECT past it: -EMFILE) */
+#define FS_REPLY_SLOTS 32u /* replies in flight */
+
+struct rc_ring;
+
+struct fs_conn {
+	uint32_t handle; /* its endpoint; 0: a free slot */
+	uint32_t msg_len;
+	uint8_t armed;	 /* a receive is armed on it */
+	uint8_t waiting; /* a request waits in buf for a reply slot */
+	struct fs_client client;
+	uint8_t *buf; /* FS_MSG_MAX bytes: the receive's */
+	struct rc_channel_info *info;
+};
+
+struct fs_server {
+	struct fs *fs;
+	struct rc_ring *ring;
+	uint32_t ctl; /* new clients arrive here: 4 bytes of rights and an endpoint */
+	uint8_t *ctl_buf;
+	struct rc_channel_info *ctl_info;
+	struct fs_conn conns[FS_CONNS_MAX];
+	uint8_t *slots; /* FS_REPLY_SLOTS replies of FS_MSG_MAX bytes */
+	uint32_t slot_free[FS_REPLY_SLOTS], nslot_free;
+	struct {
+		uint64_t requests, replies, passes, clients, clients_gone;
+	} stats;
+};
+
+/* Bytes of buffer memory fs_server_init wants (hosted: from rc_alloc). */
+#define FS_SERVER_MEM_SIZE                                                            \
+	((size_t)(FS_CONNS_MAX + 1) * (FS_MSG_MAX + sizeof(struct rc_channel_info)) + \
+	 (size_t)FS_REPLY_SLOTS * FS_MSG_MAX)
+size_t fs_server_mem_size(void);
+/* Serve fs on ring; ctl (0: none) is where new clients arrive; mem holds
+ * fs_server_mem_size() bytes. Receives are queued, not yet submitted. */
+int fs_server_init(struct fs_server *s, struct fs *fs, struct rc_ring *ring, uint32_t ctl,
+		   void *mem);
+/* Serve endpoint handle as a new client with rights: its index, or -EMFILE. */
+int fs_server_add(struct fs_server *s, uint32_t handle, uint32_t rights);
+/* One pass: (wait: wait for a completion first) serve every completion
+ * ready, then submit the replies and receives it queued. The number of
+ * completions handled, or a submit error. */
+int fs_server_poll(struct fs_server *s, int wait);
 
 /* ---- the boot archive ----
  * "rcarch1\n", then entries: struct fs_ar_entry, the name (a path), zero

@@ -330,6 +330,7 @@ static const uint8_t op_uses[FS_OP_COUNT] = {
 	[FS_OP_MKDIR] = USE_PATH | NEEDS_WRITE,
 	[FS_OP_LIST] = USE_OFFSET | USE_COUNT | USE_PATH,
 	[FS_OP_STAT] = USE_PATH,
+	[FS_OP_CONNECT] = USE_FLAGS, /* and a handle: only the server loop takes it */
 };
 
 /* A decoded request: the header copied once, its payload located. */
