@@ -164,18 +164,15 @@ uint32_t fs_serve(struct fs *fs, struct fs_client *c, const void *msg, uint32_t 
 
 /* ---- the server loop (loop.c): clients are channel endpoints ---- */
 #define FS_CONNS_MAX   16u /* clients served at once (a CONNECT past it: -EMFILE) */
-#define FS_REPLY_SLOTS 32u /* replies in flight */
+#define FS_REPLY_SLOTS 32u /* requests in flight: receive buffers, each with its reply slot */
 
 struct rc_ring;
 
 struct fs_conn {
 	uint32_t handle; /* its endpoint; 0: a free slot */
-	uint32_t msg_len;
-	uint8_t armed;	 /* a receive is armed on it */
-	uint8_t waiting; /* a request waits in buf for a reply slot */
+	uint8_t armed;	 /* its multishot receive is armed */
+	uint8_t rearm;	 /* it ended (the pool ran dry): arm it again */
 	struct fs_client client;
-	uint8_t *buf; /* FS_MSG_MAX bytes: the receive's */
-	struct rc_channel_info *info;
 };
 
 struct fs_server {
@@ -185,17 +182,18 @@ struct fs_server {
 	uint8_t *ctl_buf;
 	struct rc_channel_info *ctl_info;
 	struct fs_conn conns[FS_CONNS_MAX];
-	uint8_t *slots; /* FS_REPLY_SLOTS replies of FS_MSG_MAX bytes */
-	uint32_t slot_free[FS_REPLY_SLOTS], nslot_free;
+	uint8_t *pool;	    /* FS_REPLY_SLOTS receive buffers of RC_PBUF_LEN_MAX bytes */
+	uint8_t *slots;	    /* FS_REPLY_SLOTS replies of FS_MSG_MAX bytes */
+	uint32_t pool_free; /* buffers provided and not yet filled */
 	struct {
 		uint64_t requests, replies, passes, clients, clients_gone;
 	} stats;
 };
 
 /* Bytes of buffer memory fs_server_init wants (hosted: from rc_alloc). */
-#define FS_SERVER_MEM_SIZE                                                            \
-	((size_t)(FS_CONNS_MAX + 1) * (FS_MSG_MAX + sizeof(struct rc_channel_info)) + \
-	 (size_t)FS_REPLY_SLOTS * FS_MSG_MAX)
+#define FS_SERVER_MEM_SIZE                             \
+	(FS_MSG_MAX + sizeof(struct rc_channel_info) + \
+	 (size_t)FS_REPLY_SLOTS * (RC_PBUF_LEN_MAX + FS_MSG_MAX))
 size_t fs_server_mem_size(void);
 /* Serve fs on ring; ctl (0: none) is where new clients arrive; mem holds
  * fs_server_mem_size() bytes. Receives are queued, not yet submitted. */
@@ -207,6 +205,9 @@ int fs_server_add(struct fs_server *s, uint32_t handle, uint32_t rights);
  * ready, then submit the replies and receives it queued. The number of
  * completions handled, or a submit error. */
 int fs_server_poll(struct fs_server *s, int wait);
+/* Nothing left to serve: the control channel and every client are gone,
+ * every reply has been sent. */
+int fs_server_done(const struct fs_server *s);
 
 /* ---- the boot archive ----
  * "rcarch1\n", then entries: struct fs_ar_entry, the name (a path), zero

@@ -3,13 +3,17 @@
  * ringcall user library (include/ringcall/ringcall.h), so the ringcall
  * kernel's server (server.c) and the hosted tests run the same code.
  *
- * Each client is a channel endpoint with a receive armed on it. A pass
- * takes every completion ready, serves each request (fs_serve), queues its
- * reply and re-arms the receive, then submits all of it at once: the
- * replies of a pass cost one trap together. A reply buffer stays taken
- * until its send completes; when none is free, a received request waits
- * in its client's buffer (the receive is not re-armed: the client's
- * further requests wait in the channel, never dropped).
+ * Each client is a channel endpoint with one multishot receive armed on
+ * it, filling buffers of one pool (a provided-buffer group): every request
+ * that arrives is a CQE of its own. A client sends requests by
+ * CHANNEL_CALL (answered by CHANNEL_REPLY) or by CHANNEL_SEND (answered by
+ * a CHANNEL_SEND, in order). A pass takes every completion ready, serves
+ * each request (fs_serve) and queues its reply, then submits all of it at
+ * once: the replies of a pass cost one trap together. Buffer b of the pool
+ * and reply slot b go together: the buffer is given back (PROVIDE_BUFFERS)
+ * once the reply written in slot b has gone. When the pool runs dry a
+ * receive ends with -ENOBUFS (the message stays queued in the channel) and
+ * is armed again once buffers are back: nothing is dropped.
  */
 #include "ringcall/ringcall.h"
 #include "fs.h"
@@ -18,8 +22,12 @@ enum {
 	UD_RECV = 1,
 	UD_SEND,
 	UD_CTL,
-	UD_CLOSE
+	UD_CLOSE,
+	UD_PROVIDE
 };
+
+#define GROUP	 0u
+#define BUF_SIZE RC_PBUF_LEN_MAX /* a struct rc_channel_info, then up to FS_MSG_MAX bytes */
 
 static uint64_t ud(uint32_t kind, uint32_t index)
 {
@@ -46,9 +54,10 @@ static void arm_recv(struct fs_server *s, uint32_t i)
 {
 	struct fs_conn *c = &s->conns[i];
 	struct rc_sqe *sqe = sqe_get(s);
-	rc_prep_channel_recv(sqe, c->handle, c->buf, FS_MSG_MAX, sizeof(*c->info), c->info, 0);
+	rc_prep_channel_recv_multishot(sqe, c->handle, GROUP);
 	rc_sqe_set_data(sqe, ud(UD_RECV, i));
 	c->armed = 1;
+	c->rearm = 0;
 }
 
 static void close_handle(struct fs_server *s, uint32_t h)
@@ -66,6 +75,16 @@ static void arm_ctl(struct fs_server *s)
 	rc_sqe_set_data(sqe, ud(UD_CTL, 0));
 }
 
+/* Give n buffers from id first back to the pool. */
+static void provide(struct fs_server *s, uint32_t first, uint32_t n)
+{
+	struct rc_sqe *sqe = sqe_get(s);
+	rc_prep_provide_buffers(sqe, s->pool + (size_t)first * BUF_SIZE, n * BUF_SIZE, BUF_SIZE,
+				GROUP, first, 0);
+	rc_sqe_set_data(sqe, ud(UD_PROVIDE, first));
+	s->pool_free += n;
+}
+
 int fs_server_init(struct fs_server *s, struct fs *fs, struct rc_ring *ring, uint32_t ctl,
 		   void *mem)
 {
@@ -74,21 +93,12 @@ int fs_server_init(struct fs_server *s, struct fs *fs, struct rc_ring *ring, uin
 	s->ring = ring;
 	s->ctl = ctl;
 	uint8_t *m = mem;
-	for (uint32_t i = 0; i <= FS_CONNS_MAX; i++) {
-		uint8_t *buf = m;
-		struct rc_channel_info *info = (struct rc_channel_info *)(m + FS_MSG_MAX);
-		m += FS_MSG_MAX + sizeof(struct rc_channel_info);
-		if (i == FS_CONNS_MAX) {
-			s->ctl_buf = buf;
-			s->ctl_info = info;
-		} else {
-			s->conns[i].buf = buf;
-			s->conns[i].info = info;
-		}
-	}
-	s->slots = m;
-	for (uint32_t i = 0; i < FS_REPLY_SLOTS; i++)
-		s->slot_free[s->nslot_free++] = FS_REPLY_SLOTS - 1 - i;
+	s->ctl_buf = m;
+	s->ctl_info = (struct rc_channel_info *)(m + FS_MSG_MAX);
+	m += FS_MSG_MAX + sizeof(struct rc_channel_info);
+	s->pool = m;
+	s->slots = m + (size_t)FS_REPLY_SLOTS * BUF_SIZE;
+	provide(s, 0, FS_REPLY_SLOTS);
 	if (ctl)
 		arm_ctl(s);
 	return 0;
@@ -109,74 +119,89 @@ int fs_server_add(struct fs_server *s, uint32_t handle, uint32_t rights)
 	return -RC_EMFILE;
 }
 
-/* Client i is gone (or misbehaved): close its files and its endpoint. */
+/* Client i is gone (or misbehaved): close its files and its endpoint
+ * (which ends its receive, if armed). */
 static void conn_drop(struct fs_server *s, uint32_t i)
 {
 	struct fs_conn *c = &s->conns[i];
 	fs_client_reset(s->fs, &c->client);
 	close_handle(s, c->handle);
 	c->handle = 0;
-	c->armed = c->waiting = 0;
+	c->rearm = 0;
 	s->stats.clients_gone++;
-}
-
-/* Queue reply rep (n bytes, in a reply slot) to client i. */
-static void send_reply(struct fs_server *s, uint32_t i, uint32_t slot, uint32_t n)
-{
-	struct rc_sqe *sqe = sqe_get(s);
-	rc_prep_channel_send(sqe, s->conns[i].handle, s->slots + (size_t)slot * FS_MSG_MAX, n, 0,
-			     NULL, 0);
-	rc_sqe_set_data(sqe, ud(UD_SEND, slot));
-	s->stats.replies++;
 }
 
 /* A CONNECT: the message brought one endpoint for a new client, with at
  * most the sender's rights. 0, or the error to answer. */
-static int do_connect(struct fs_server *s, struct fs_conn *c, uint32_t len)
+static int do_connect(struct fs_server *s, struct fs_conn *c, const struct rc_channel_info *info,
+		      const uint8_t *msg, uint32_t len)
 {
 	struct fs_req h;
-	if (len != sizeof(h) || c->info->nhandles != 1)
+	if (len != sizeof(h) || info->nhandles != 1)
 		return -RC_EINVAL;
-	__builtin_memcpy(&h, c->buf, sizeof(h));
+	__builtin_memcpy(&h, msg, sizeof(h));
 	if (h.op != FS_OP_CONNECT || h.handle || h.offset || h.count || h.access || h.len)
 		return -RC_EINVAL;
 	if (h.flags & ~c->client.rights)
 		return -RC_EACCES;
-	int r = fs_server_add(s, c->info->handles[0], h.flags);
+	int r = fs_server_add(s, info->handles[0], h.flags);
 	return r < 0 ? r : 0;
 }
 
-/* Serve the request waiting in client i's buffer, if a reply slot is free. */
-static void serve_one(struct fs_server *s, uint32_t i)
+/* Serve the request of client i in pool buffer b; its reply goes out from slot b. */
+static void serve(struct fs_server *s, uint32_t i, uint32_t b, uint32_t len)
 {
 	struct fs_conn *c = &s->conns[i];
-	if (s->nslot_free == 0) {
-		c->waiting = 1;
-		return;
-	}
-	uint32_t slot = s->slot_free[--s->nslot_free];
-	uint8_t *rep = s->slots + (size_t)slot * FS_MSG_MAX;
+	const uint8_t *buf = s->pool + (size_t)b * BUF_SIZE;
+	struct rc_channel_info info;
+	__builtin_memcpy(&info, buf, sizeof(info));
+	const uint8_t *msg = buf + sizeof(info);
+	uint8_t *rep = s->slots + (size_t)b * FS_MSG_MAX;
 	uint32_t n;
 	s->stats.requests++;
-	if (c->info->nhandles) {
-		int r = do_connect(s, c, c->msg_len);
-		if (r <
-		    0) /* the handles came to a request that takes none: give them back to no one */
-			for (uint32_t k = 0; k < c->info->nhandles && k < RC_CHANNEL_HANDLES_MAX;
-			     k++)
-				close_handle(s, c->info->handles[k]);
+	if (info.nhandles) {
+		int r = do_connect(s, c, &info, msg, len);
+		if (r < 0) /* the handles came to a request that takes none: close them */
+			for (uint32_t k = 0; k < info.nhandles && k < RC_CHANNEL_HANDLES_MAX; k++)
+				close_handle(s, info.handles[k]);
 		struct fs_rep out = { .res = r };
-		if (c->msg_len >= sizeof(struct fs_req))
-			__builtin_memcpy(&out.tag, c->buf + __builtin_offsetof(struct fs_req, tag),
-					 8);
+		if (len >= sizeof(struct fs_req))
+			__builtin_memcpy(&out.tag, msg + __builtin_offsetof(struct fs_req, tag), 8);
 		__builtin_memcpy(rep, &out, sizeof(out));
 		n = sizeof(out);
 	} else {
-		n = fs_serve(s->fs, &c->client, c->buf, c->msg_len, rep);
+		n = fs_serve(s->fs, &c->client, msg, len, rep);
 	}
-	c->waiting = 0;
-	send_reply(s, i, slot, n);
-	arm_recv(s, i);
+	struct rc_sqe *sqe = sqe_get(s);
+	if (info.txid)
+		rc_prep_channel_reply(sqe, c->handle, info.txid, rep, n, 0);
+	else
+		rc_prep_channel_send(sqe, c->handle, rep, n, 0, NULL, 0);
+	rc_sqe_set_data(sqe, ud(UD_SEND, b));
+	s->stats.replies++;
+}
+
+/* A completion of client i's multishot receive. */
+static void recv_done(struct fs_server *s, uint32_t i, const struct rc_cqe *cqe)
+{
+	struct fs_conn *c = &s->conns[i];
+	int32_t b = rc_cqe_buffer_id(cqe->flags);
+	if (b >= 0) {
+		s->pool_free--;
+		if (!c->handle || cqe->res < 0 || (uint32_t)b >= FS_REPLY_SLOTS)
+			provide(s, (uint32_t)b, 1); /* nobody to answer */
+		else
+			serve(s, i, (uint32_t)b, (uint32_t)cqe->res);
+	}
+	if (cqe->flags & RC_CQE_F_MORE)
+		return;
+	c->armed = 0;
+	if (!c->handle)
+		return;
+	if (cqe->res == -RC_ENOBUFS || cqe->res >= 0)
+		c->rearm = 1; /* once buffers are back (the message waits in the channel) */
+	else
+		conn_drop(s, i); /* -EPIPE: the client is gone; anything else: it misbehaved */
 }
 
 /* One completion. */
@@ -184,29 +209,18 @@ static void handle_cqe(struct fs_server *s, const struct rc_cqe *cqe)
 {
 	uint32_t kind = (uint32_t)(cqe->user_data >> 32), i = (uint32_t)cqe->user_data;
 	switch (kind) {
-	case UD_RECV: {
-		if (i >= FS_CONNS_MAX || !s->conns[i].handle)
-			return;
-		struct fs_conn *c = &s->conns[i];
-		c->armed = 0;
-		if (cqe->res < 0) { /* -EPIPE: the client is gone; any other: it misbehaved */
-			conn_drop(s, i);
-			return;
-		}
-		c->msg_len = (uint32_t)cqe->res;
-		serve_one(s, i);
+	case UD_RECV:
+		if (i < FS_CONNS_MAX)
+			recv_done(s, i, cqe);
 		return;
-	}
-	case UD_SEND:
+	case UD_SEND: /* the reply in slot i has gone (or its caller has): buffer i is free */
 		if (i < FS_REPLY_SLOTS)
-			s->slot_free[s->nslot_free++] = i;
-		for (uint32_t k = 0; k < FS_CONNS_MAX && s->nslot_free; k++)
-			if (s->conns[k].handle && s->conns[k].waiting)
-				serve_one(s, k);
+			provide(s, i, 1);
 		return;
 	case UD_CTL:
-		if (cqe->res < 0) {
-			s->ctl = 0; /* whoever held the other end is gone: serve who we have */
+		if (cqe->res < 0) { /* whoever held the other end is gone: serve who we have */
+			close_handle(s, s->ctl);
+			s->ctl = 0;
 			return;
 		}
 		/* A new client: 4 bytes of rights, one endpoint. */
@@ -226,6 +240,16 @@ static void handle_cqe(struct fs_server *s, const struct rc_cqe *cqe)
 	}
 }
 
+int fs_server_done(const struct fs_server *s)
+{
+	if (s->ctl)
+		return 0;
+	for (uint32_t i = 0; i < FS_CONNS_MAX; i++)
+		if (s->conns[i].handle)
+			return 0;
+	return s->pool_free == FS_REPLY_SLOTS;
+}
+
 int fs_server_poll(struct fs_server *s, int wait)
 {
 	struct rc_cqe *cqe;
@@ -241,6 +265,10 @@ int fs_server_poll(struct fs_server *s, int wait)
 		handle_cqe(s, &copy);
 		done++;
 	}
+	/* Receives that ran out of buffers, armed again now that some are back. */
+	for (uint32_t i = 0; i < FS_CONNS_MAX && s->pool_free; i++)
+		if (s->conns[i].handle && s->conns[i].rearm)
+			arm_recv(s, i);
 	if (done)
 		s->stats.passes++;
 	int r = rc_submit(s->ring);
