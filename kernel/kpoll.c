@@ -20,6 +20,7 @@
 #include "arch.h"
 #include "clock.h"
 #include "kring.h"
+#include "kwalk.h"
 #include "proc.h"
 #include "smp.h"
 #include "ringcall/atomic.h"

@@ -12,6 +12,7 @@
 #include "arch.h"
 #include "clock.h"
 #include "kring.h"
+#include "kwalk.h"
 #include "mm.h"
 #include "proc.h"
 #include "smp.h"
@@ -444,37 +445,6 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 	if (a0 > UINT32_MAX || a2 > UINT32_MAX || a3 > UINT32_MAX)
 		return -RC_EINVAL;
 	return rk_enter((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
-}
-
-/*
- * Visit every live ring of every process: each process's rings under its
- * lock, one process at a time (never two rk locks at once). A process is
- * peeked at without its lock first (skipped when it has no rings, or, with
- * polled_only, no polled ones) and checked again under it: the slot may
- * be exiting on the other CPU. Live: in use and not closed; with
- * polled_only, polled (a closed ring is never polled). Stops when fn
- * returns true, after unlocking; returns whether it did. The poller and
- * the tick walk the table this way (NPROC x PROC_RINGS rings at most).
- */
-bool kring_for_each(bool polled_only, bool (*fn)(struct kring *kr, void *arg), void *arg)
-{
-	for (int i = 0; i < NPROC; i++) {
-		struct proc *p = proc_at(i);
-		bool stop = false;
-		if (polled_only ? !__atomic_load_n(&p->rk.npoll, __ATOMIC_ACQUIRE)
-				: !__atomic_load_n(&p->rk.active, __ATOMIC_RELAXED))
-			continue;
-		rk_lock(p);
-		for (int k = 0; k < PROC_RINGS && p->rk.active && !stop; k++) {
-			struct kring *kr = &p->rk.rings[k];
-			if (kr->in_use && !kr->closed && (kr->polled || !polled_only))
-				stop = fn(kr, arg);
-		}
-		rk_unlock(p);
-		if (stop)
-			return true;
-	}
-	return false;
 }
 
 /* rk_tick's visit: fire what is due on kr. */

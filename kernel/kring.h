@@ -82,10 +82,8 @@ void kring_put(struct kring *kr);	  /* drop one; the last destroys it (lock held
 void kring_close(struct kring *kr);	  /* its handle was removed: drop the handle's reference */
 void rk_complete(struct rce_req *q, int32_t res); /* rce_req_complete, ring referenced meanwhile */
 struct kring *kring_of(struct rce_ring *r);	  /* the kring around an engine ring */
-bool kring_for_each(bool polled_only, bool (*fn)(struct kring *kr, void *arg),
-		    void *arg);	      /* every live (polled) ring, owner locked; fn true stops */
-void ktrace_attach(struct kring *kr); /* ktrace.c: trace it if booted with `trace` */
-struct proc *rk_proc(struct rce_call *c); /* the process a call belongs to */
+void ktrace_attach(struct kring *kr);		  /* ktrace.c: trace it if booted with `trace` */
+struct proc *rk_proc(struct rce_call *c);	  /* the process a call belongs to */
 long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3); /* the trap */
 int rk_copy_out(struct proc *p, uint64_t uaddr, const void *src, uint64_t len);	  /* 0 / -EFAULT */
 int rk_copy_in(struct proc *p, void *dst, uint64_t uaddr, uint64_t len);
