@@ -72,7 +72,7 @@ K_IMG := $(K_BUILD)/kernel.img
 .SECONDARY: $(U_LIB_OBJS) $(patsubst %.elf,%.c.o,$(U_ELFS))
 
 .PHONY: kernel kernel-user kernel-run kernel-test kernel-test-icount kernel-gdb kernel-clean bench-kernel \
-        fuzz-kernel
+        fuzz-kernel kernel-icount-profile
 
 kernel: $(K_IMG)
 kernel-user: $(U_ELFS)
@@ -204,6 +204,13 @@ fuzz-kernel: $(K_IMG)
 K_ICOUNT_FLAGS ?= -icount shift=0,sleep=off
 bench-kernel: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS) $(K_ICOUNT_FLAGS)" $(K_DIR)/bench.sh $(K_IMG)
+
+# Where one NOP's instructions go at batch K_PROFILE_BATCH through enter:
+# one kbench iteration single-stepped under gdb, per stage and per function.
+K_PROFILE_BATCH ?= 1
+kernel-icount-profile: $(K_IMG)
+	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS) $(K_ICOUNT_FLAGS)" K_GDB="$(K_GDB)" \
+	  U_BUILD=$(U_BUILD) $(K_DIR)/icount-profile.sh $(K_IMG) $(K_PROFILE_BATCH)
 
 # QEMU halted at reset with a gdb stub on :1234, gdb attached with symbols.
 # Use hbreak for early code (kmain); `monitor quit` or ^C then `kill` to stop.
