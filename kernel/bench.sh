@@ -47,6 +47,24 @@ rows=$(cat "$dir/bench.1.rows")
 grep -E '^kernel bench:' "$dir/bench.1.log"
 printf '%s\n' "$rows" | column -t -s, 2>/dev/null || printf '%s\n' "$rows"
 echo "bench-kernel: two runs, identical to the last digit"
+# The targets (issue 10), against the trap measured in the same run: a ring
+# NOP through enter costs at batch 64 no more instructions than the bare
+# trap, at batch 1 at most 3x. Two ratio rows, then a line each.
+ratios=$(printf '%s\n' "$rows" | awk -F, '
+	{ v[$1] = $2 }
+	END {
+		t = v["kernel_icount_trap_nop"]
+		if (t > 0) {
+			printf "kernel_ratio_enter_b64_vs_trap,%.3f,instructions ratio (target <= 1)\n", v["kernel_icount_enter_nop_b64"] / t
+			printf "kernel_ratio_enter_b1_vs_trap,%.3f,instructions ratio (target <= 3)\n", v["kernel_icount_enter_nop_b1"] / t
+		}
+	}')
+rows="$rows
+$ratios"
+printf '%s\n' "$ratios" | awk -F, '{
+	split($3, u, "target <= "); bound = u[2] + 0; sub(/\)$/, "", u[2])
+	printf "  %-34s %8s  <= %-3s %s\n", $1, $2, u[2], ($2 + 0 <= bound) ? "met" : "MISSED"
+}'
 if [ -f "$csv" ]; then
     tmp=$(mktemp)
     { grep -v '^kernel_' "$csv"; printf '%s\n' "$rows"; } > "$tmp" && mv "$tmp" "$csv"
