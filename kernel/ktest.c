@@ -5,7 +5,7 @@
  * leaves QEMU with status 0 (all passed) or 1.  A kernel crash panics,
  * which exits with status 2; the host runner also enforces a timeout.
  *
- * Most ringcall tests are user programs (user/rt_*.c) that check their
+ * Most ringcall tests are user programs (user/tests/rt_*.c) that check their
  * own results through their rings, report over the console and exit with
  * the number of failed checks; this thread spawns each one, and checks
  * from the kernel side that it exited cleanly and that every frame and

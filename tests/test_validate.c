@@ -146,7 +146,7 @@ static void every_field_of_every_syscall_is_checked(void **state)
 
 		if (d->impl == RC_IMPL_KERNEL || d->impl == RC_IMPL_OTHER) {
 			/* Not offered here: refused before any field is read (the
-			 * kernel suite walks these fields: user/rt_validate.c). */
+			 * kernel suite walks these fields: user/tests/rt_validate.c). */
 			struct rc_sqe *sqe = rc_get_sqe(&f->r);
 
 			rc_sqe_baseline(d, sqe, f->file, f->buf);
