@@ -42,7 +42,7 @@ $(O)/$(1)/obj/%.o: %.c $(HDRS)
 $(O)/$(1)/libringcall.a: $(patsubst %.c,$(O)/$(1)/obj/%.o,$(LIB_SRCS) $(HOSTED_SRCS))
 	@rm -f $$@
 	ar rcs $$@ $$^
-$(O)/$(1)/ringcall-server: $(O)/$(1)/obj/hosted/server.o $(O)/$(1)/libringcall.a
+$(O)/$(1)/ringcall-server: $(O)/$(1)/obj/hosted/server.o $(O)/$(1)/obj/hosted/policy.o $(O)/$(1)/libringcall.a
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ $(HOST_LIBS) -o $$@
 $(O)/$(1)/ringcall-demo: $(O)/$(1)/obj/hosted/demo.o $(O)/$(1)/libringcall.a
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ $(HOST_LIBS) -o $$@

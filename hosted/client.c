@@ -314,16 +314,64 @@ static int host_recv_welcome(int sock, struct host_welcome *w, int *memfd)
 	return *memfd < 0 ? -RC_EPIPE : 0;
 }
 
+/* A positive number from the environment variable name into *out (unset
+ * or empty: left 0); -RC_EINVAL if it is not one. */
+static int host_env_u32(const char *name, uint32_t *out)
+{
+	const char *v = getenv(name);
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return 0;
+	n = strtoul(v, &end, 10);
+	if (*end || n == 0 || n > UINT32_MAX)
+		return -RC_EINVAL;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* What ringcall-run asks the server to narrow this client's policy to
+ * (proto.h), from RINGCALL_ALLOW, _ROOT, _RO, _LOG, _MAX_HANDLES and
+ * _MAX_INFLIGHT: 0, or -RC_EINVAL for a value that is not one. */
+static int host_hello_asks(struct host_hello *h)
+{
+	const char *allow = getenv("RINGCALL_ALLOW"), *root = getenv("RINGCALL_ROOT");
+
+	if (allow && *allow && host_trace_parse_ops(allow, &h->ask_allow))
+		return -RC_EINVAL;
+	if (root && strlen(root) >= sizeof(h->ask_root))
+		return -RC_EINVAL;
+	if (root)
+		strcpy(h->ask_root, root);
+	if (getenv("RINGCALL_RO"))
+		h->ask_flags |= HOST_ASK_READ_ONLY;
+	if (getenv("RINGCALL_LOG"))
+		h->ask_flags |= HOST_ASK_LOG;
+	if (host_env_u32("RINGCALL_MAX_HANDLES", &h->ask_max_handles) ||
+	    host_env_u32("RINGCALL_MAX_INFLIGHT", &h->ask_max_inflight))
+		return -RC_EINVAL;
+	return 0;
+}
+
 static int host_handshake(struct host_conn *conn, const struct rc_params *p, struct host_welcome *w)
 {
-	struct host_hello hello = { HOST_PROTO_MAGIC,  RC_ABI_VERSION,	   p->sq_entries,
-				    p->cq_entries,     p->backlog_entries, p->data_bytes,
-				    (uint32_t)p->mode, p->idle_us };
+	struct host_hello hello = { .magic = HOST_PROTO_MAGIC,
+				    .abi_version = RC_ABI_VERSION,
+				    .sq_entries = p->sq_entries,
+				    .cq_entries = p->cq_entries,
+				    .backlog_entries = p->backlog_entries,
+				    .data_bytes = p->data_bytes,
+				    .mode = (uint32_t)p->mode,
+				    .idle_us = p->idle_us };
 	struct host_mapped mapped;
 	struct host_ready ready;
 	int memfd, err;
 	ssize_t n;
 
+	err = host_hello_asks(&hello);
+	if (err)
+		return err;
 	n = send(conn->sock, &hello, sizeof(hello), MSG_NOSIGNAL);
 	if (n != sizeof(hello))
 		return host_setup_err(n);
@@ -349,44 +397,14 @@ static int host_handshake(struct host_conn *conn, const struct rc_params *p, str
 	return ready.status;
 }
 
-/* RINGCALL_ALLOW in the environment (ringcall-run -a "NOP,READ"): the
- * ring is RESTRICTed to those opcodes (and RESTRICT, which can then only
- * answer -EBUSY) before rc_connect returns, so the program never submits
- * outside them. 0, or -RC_EINVAL for an unknown name. */
-static int host_restrict_from_env(struct rc_ring *r)
-{
-	const char *list = getenv("RINGCALL_ALLOW");
-	struct rc_cqe *cqe;
-	uint64_t allow;
-	int err;
-
-	if (!list || !*list)
-		return 0;
-	if (host_trace_parse_ops(list, &allow))
-		return -RC_EINVAL;
-	rc_prep_restrict_ops(rc_get_sqe(r), allow | 1ull << RC_OP_RESTRICT);
-	err = rc_submit_and_wait(r, 1);
-	if (err < 0)
-		return err;
-	if ((err = rc_wait_cqe(r, &cqe)) < 0)
-		return err;
-	err = cqe->res;
-	rc_cqe_seen(r, cqe);
-	return err;
-}
-
 /* RINGCALL_SANDBOX in the environment (ringcall-run -S): confine this
  * process right after its first connection ("kill": RC_SANDBOX_KILL), so
  * an unmodified client runs confined. 0, or the refusal (disconnected). */
 static int host_sandbox_from_env(struct rc_ring *r)
 {
 	const char *how = getenv("RINGCALL_SANDBOX");
-	int err = host_restrict_from_env(r);
+	int err;
 
-	if (err < 0) {
-		rc_disconnect(r);
-		return err;
-	}
 	if (!how || !*how)
 		return 0;
 	err = rc_sandbox(r, strcmp(how, "kill") == 0 ? RC_SANDBOX_KILL : 0);

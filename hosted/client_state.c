@@ -102,6 +102,7 @@ struct host_client *host_client_new(const struct rc_params *params, int root_fd,
 	}
 	c->id = __atomic_fetch_add(&host_next_id, 1, __ATOMIC_RELAXED);
 	c->root_fd = root_fd;
+	c->own_root_fd = -1;
 	c->uid = (uint32_t)getuid(); /* the server's own; the server sets a remote client's */
 	c->idle_ns = (uint64_t)p.idle_us * 1000u;
 	c->console_fd = console_fd;
@@ -133,5 +134,7 @@ void host_client_free(struct host_client *c)
 	if (c->mem.base)
 		munmap(c->mem.base, c->region_bytes);
 	host_trace_free(c->trace);
+	if (c->own_root_fd >= 0)
+		close(c->own_root_fd);
 	free(c);
 }

@@ -58,6 +58,37 @@ static uint32_t host_open_rights(uint32_t access)
 	return RC_RIGHT_READ | RC_RIGHT_WRITE;
 }
 
+/* Argument indices (the table's order), for the records of refusals. */
+#define HOST_FI_OPEN(kind, ctype, name, a, b) host_fi_open_##name,
+#define HOST_FI_IO(kind, ctype, name, a, b)   host_fi_io_##name,
+enum {
+	RC_ARGS_open(HOST_FI_OPEN)
+};
+enum {
+	RC_ARGS_read(HOST_FI_IO)
+}; /* WRITE's fields are READ's */
+_Static_assert(offsetof(struct rc_args_read, len) == offsetof(struct rc_args_write, len),
+	       "READ and WRITE share field numbers");
+
+/* The policy's checks on an OPEN before it touches the file system: 0, or
+ * the refusal, recorded with the rule that made it (rce_call_refuse). */
+static int32_t host_open_policy(struct rce_call *c, const struct rce_args_open *a)
+{
+	const struct host_policy *p = &host_of(c)->policy;
+	const uint32_t writes = RC_OPEN_CREATE | RC_OPEN_TRUNC | RC_OPEN_APPEND;
+
+	if (p->read_only && a->access != RC_ACCESS_RDONLY)
+		return rce_call_refuse(c, host_fi_open_access, RC_RULE_READ_ONLY, a->access, 0,
+				       -RC_EROFS);
+	if (p->read_only && (a->flags & writes))
+		return rce_call_refuse(c, host_fi_open_flags, RC_RULE_READ_ONLY, a->flags, 0,
+				       -RC_EROFS);
+	if (p->max_handles && c->ctx->open_handles >= p->max_handles)
+		return rce_call_refuse(c, RC_FIELD_OPCODE, RC_RULE_MAX_HANDLES,
+				       c->ctx->open_handles, p->max_handles, -RC_EMFILE);
+	return 0;
+}
+
 /* Return a new handle for path opened beneath the root, or -RC_E*. */
 static int32_t host_open(struct rce_call *c, const struct rce_args_open *a)
 {
@@ -75,7 +106,12 @@ static int32_t host_open(struct rce_call *c, const struct rce_args_open *a)
 	path[a->path_len] = 0;
 	if (strlen(path) != a->path_len)
 		return -RC_EINVAL; /* a NUL inside would silently shorten it */
+	h = host_open_policy(c, a);
+	if (h)
+		return h;
 	fd = syscall(SYS_openat2, host_of(c)->root_fd, path, &how, sizeof(how));
+	if (fd < 0 && errno == EXDEV) /* RESOLVE_BENEATH: the path leaves the root */
+		return rce_call_refuse(c, host_fi_open_path, RC_RULE_ROOT, 0, 0, -RC_EXDEV);
 	if (fd < 0)
 		return host_err(errno);
 	h = rce_handle_install(c->ctx, RCE_HT_FILE, host_open_rights(a->access),
@@ -90,26 +126,49 @@ static int host_fd(struct rce_call *c)
 	return (int)((intptr_t)c->target - 1); /* stored +1 so fd 0 is not NULL */
 }
 
+/* Count len bytes in flight for the transfer about to run: 0, or its
+ * refusal by the client's max-inflight (then nothing is counted). */
+static int32_t host_inflight_take(struct rce_call *c, uint32_t len)
+{
+	struct host_client *hc = host_of(c);
+	uint64_t with = hc->inflight_bytes + len;
+
+	if (hc->policy.max_inflight && with > hc->policy.max_inflight)
+		return rce_call_refuse(c, host_fi_io_len, RC_RULE_MAX_INFLIGHT, with,
+				       hc->policy.max_inflight, -RC_EDQUOT);
+	hc->inflight_bytes = with;
+	return 0;
+}
+
 /* Return bytes read into the caller's buffer, or -RC_E*. */
 static int32_t host_read(struct rce_call *c, const struct rce_args_read *a)
 {
 	void *dst = host_user_ptr(c->ctx->port, a->buf.addr, a->buf.len);
+	int32_t err = dst ? host_inflight_take(c, a->buf.len) : -RC_EFAULT;
 	ssize_t n;
 
-	if (!dst)
-		return -RC_EFAULT;
+	if (err)
+		return err;
 	n = pread(host_fd(c), dst, a->buf.len, (off_t)a->offset);
+	host_of(c)->inflight_bytes -= a->buf.len;
 	return n < 0 ? host_err(errno) : (int32_t)n;
 }
 
 static int32_t host_write(struct rce_call *c, const struct rce_args_write *a)
 {
 	const void *src = host_user_ptr(c->ctx->port, a->buf.addr, a->buf.len);
+	int32_t err = src ? 0 : -RC_EFAULT;
 	ssize_t n;
 
-	if (!src)
-		return -RC_EFAULT;
+	if (!err && host_of(c)->policy.read_only) /* a writable handle passed in a message */
+		err = rce_call_refuse(c, RC_FIELD_OPCODE, RC_RULE_READ_ONLY, RC_OP_WRITE, 0,
+				      -RC_EROFS);
+	if (!err)
+		err = host_inflight_take(c, a->buf.len);
+	if (err)
+		return err;
 	n = pwrite(host_fd(c), src, a->buf.len, (off_t)a->offset);
+	host_of(c)->inflight_bytes -= a->buf.len;
 	return n < 0 ? host_err(errno) : (int32_t)n;
 }
 

@@ -20,13 +20,28 @@ struct host_mem {
 	uint64_t data_off;
 };
 
+/* What the broker's policy lets one client do (ringcall-server --policy,
+ * docs/sandbox.md "Policy in the broker"), checked by the handlers in
+ * files.c; the allow-list is the ring's (rce_ring_restrict). Zeroed: no
+ * limits (the in-process mode). */
+struct host_policy {
+	uint64_t allow;	       /* opcodes it may submit (bit n: opcode n) */
+	uint32_t max_handles;  /* OPEN refused once it holds this many; 0: no limit */
+	uint32_t max_inflight; /* READ/WRITE bytes in flight at once; 0: no limit */
+	bool read_only;	       /* OPEN for writing, CREATE, TRUNC, APPEND, WRITE refused */
+	bool log;	       /* every operation audited (trace.c) */
+};
+
 /* One client: its memory, its engine state, the server's resources. */
 struct host_client {
 	struct host_mem mem; /* first: ctx.port points to it */
 	struct rce_ctx ctx;
 	struct rce_ring ring;
-	int root_fd;	/* files are confined beneath it */
-	int console_fd; /* CONSOLE_WRITE goes here */
+	int root_fd;	 /* files are confined beneath it */
+	int own_root_fd; /* a root opened for this client alone (closed with it), or -1 */
+	struct host_policy policy;
+	uint64_t inflight_bytes; /* READ/WRITE bytes being moved now (max_inflight) */
+	int console_fd;		 /* CONSOLE_WRITE goes here */
 	uint32_t id;
 	uint32_t uid;	  /* the client's Unix uid: its prefix for CHANNEL_PUBLISH */
 	uint32_t dead;	  /* set by the server's main thread; read by the worker */
@@ -83,12 +98,18 @@ void host_client_free(struct host_client *c);
 /* --trace (trace.c): what to trace, where to. */
 struct host_trace;
 struct host_trace_cfg {
-	FILE *out;    /* NULL: tracing off */
-	uint32_t pid; /* only this client process; 0: all */
-	uint64_t ops; /* opcodes traced (bit n: opcode n) */
+	FILE *out;     /* NULL: tracing off */
+	uint32_t pid;  /* only this client process; 0: all */
+	uint64_t ops;  /* opcodes traced (bit n: opcode n) */
+	bool identity; /* audit: each line names uid and launch name too */
 };
-/* Trace c's ring if cfg selects pid; before the ring runs. 0 or -RC_ENOMEM. */
-int host_trace_attach(struct host_client *c, const struct host_trace_cfg *cfg, uint32_t pid);
+/* Trace c's ring if cfg selects pid; before the ring runs. name: the
+ * client's launch name (cfg->identity). 0 or -RC_ENOMEM. */
+int host_trace_attach(struct host_client *c, const struct host_trace_cfg *cfg, uint32_t pid,
+		      const char *name);
+/* A line about the client itself (connected, its policy), prefixed as its
+ * trace lines are; nothing if t is NULL. */
+void host_trace_note(struct host_trace *t, const char *text);
 void host_trace_free(struct host_trace *t);
 /* "READ,WRITE" (case-insensitive) as an opcode mask; -1 for an unknown name. */
 int host_trace_parse_ops(const char *list, uint64_t *mask);

@@ -21,10 +21,26 @@
 
 #define HOST_PROTO_MAGIC 0x52434831u /* "RCH1" as a number */
 
+/* A hello may also ask the server to narrow the policy it chose for this
+ * client (ringcall-run --root, --ro, --allow, ...: RINGCALL_* in the
+ * client's environment, read by rc_connect). The server only ever narrows
+ * with it: an allow-list intersects, limits take the smaller, ro and log
+ * can be turned on, not off, and the root is a directory beneath the
+ * policy's root. Zero everywhere: the policy as it is. */
+#define HOST_ASK_READ_ONLY (1u << 0)
+#define HOST_ASK_LOG	   (1u << 1)
+#define HOST_ROOT_MAX	   256u
+
 struct host_hello {
 	uint32_t magic, abi_version;
 	uint32_t sq_entries, cq_entries, backlog_entries;
 	uint32_t data_bytes, mode, idle_us;
+	uint64_t ask_allow;	      /* opcodes (bit n: opcode n); 0: the policy's */
+	uint32_t ask_flags;	      /* HOST_ASK_* */
+	uint32_t ask_max_handles;     /* 0: the policy's */
+	uint32_t ask_max_inflight;    /* bytes; 0: the policy's */
+	uint32_t rsvd;		      /* zero */
+	char ask_root[HOST_ROOT_MAX]; /* NUL-terminated, relative; "": the policy's root */
 };
 
 struct host_welcome {

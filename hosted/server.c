@@ -2,7 +2,9 @@
  * server.c - ringcall-server: plays the kernel for client processes.
  *
  *   ringcall-server --root DIR --socket PATH [--workers N] [--max-clients N]
- *                   [--handshake-ms N] [--quiet]
+ *                   [--handshake-ms N] [--quiet] [--policy FILE] [--ro]
+ *                   [--allow OPS] [--max-handles N] [--max-inflight BYTES]
+ *                   [--log] [--log-file FILE]
  *
  * The main thread accepts clients on a Unix socket, makes each a sealed
  * shared region with a ring in it, passes it over with SCM_RIGHTS, and
@@ -11,6 +13,11 @@
  * reclaims everything the client held. The main thread never blocks on a
  * client: setup conversations advance as their bytes arrive, each with a
  * deadline.
+ *
+ * Each client gets a policy when it says hello (policy.c): the first rule
+ * of --policy FILE matching its uid and launch name, else the command
+ * line's; its allow-list is on its ring before it is handed over, so even
+ * its first SQE is held to it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,8 +33,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "host.h"
-#include "proto.h"
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include "policy.h"
 
 #define MAX_WORKERS 8
 #define MAX_CLIENTS 120 /* one futex_waitv (128) per worker, with room */
@@ -42,8 +50,11 @@
 struct handshake {
 	int sock; /* -1: slot free */
 	uint64_t started_ns, deadline_ns;
-	struct host_client *c; /* NULL: awaiting host_hello; else host_mapped */
-	size_t got;	       /* bytes of the awaited message received */
+	struct host_client *c;	      /* NULL: awaiting host_hello; else host_mapped */
+	size_t got;		      /* bytes of the awaited message received */
+	uint32_t pid;		      /* the peer, from SO_PEERCRED at hello */
+	char name[HOST_NAME_MAX_LEN]; /* its launch name (host_exe_name) */
+	char policy[1100];	      /* its policy in words, for the audit log */
 	union {
 		struct host_hello hello;
 		struct host_mapped mapped;
@@ -64,6 +75,8 @@ struct server {
 	unsigned handshake_ms;
 	bool quiet;
 	struct host_trace_cfg trace;
+	struct host_trace_cfg audit; /* clients whose policy says log */
+	struct host_policies policies;
 	struct host_worker workers[MAX_WORKERS];
 	struct handshake hs[MAX_HANDSHAKES];
 	struct pollfd pfds[1 + MAX_HANDSHAKES + MAX_CLIENTS];
@@ -93,6 +106,19 @@ static void usage(int status)
 		"      --handshake-ms N   a connection must finish setup within N ms\n"
 		"                         (1..60000, default %d)\n"
 		"  -q, --quiet            no connect/disconnect log lines\n"
+		"Policy (the default for every client; --policy FILE: rules per client):\n"
+		"  -p, --policy FILE      per-client rules, one a line: client [name=NAME]\n"
+		"                         [uid=N] [root=DIR] [ro|rw] [allow=OPS]\n"
+		"                         [max-handles=N] [max-inflight=BYTES] [log|nolog]\n"
+		"      --ro               clients may not modify files (OPEN for writing,\n"
+		"                         CREATE, TRUNC, APPEND, WRITE: -EROFS)\n"
+		"      --allow OPS        the opcodes clients may submit, e.g. OPEN,READ,CLOSE\n"
+		"                         (-EACCES for the others, from the first SQE)\n"
+		"      --max-handles N    OPEN refused (-EMFILE) once a client holds N handles\n"
+		"      --max-inflight B   READ/WRITE refused (-EDQUOT) past B bytes in flight\n"
+		"      --log              audit every operation: pid, uid, launch name, the\n"
+		"                         decoded request and its result\n"
+		"      --log-file FILE    where audit lines go (default stderr)\n"
 		"  -t, --trace[=FILE]     print each client's requests and results (to FILE,\n"
 		"                         default stderr): pid, ring, the SQE decoded, res, time\n"
 		"      --trace-pid PID    trace only the client process PID\n"
@@ -103,15 +129,29 @@ static void usage(int status)
 	exit(status);
 }
 
-/* --trace[=FILE]: line-buffered, so lines from several workers do not mix. */
-static void trace_to(struct server *s, const char *path)
+/* --trace[=FILE], --log-file FILE: line-buffered, so lines from several
+ * workers do not mix. */
+static FILE *open_log(const char *path)
 {
-	s->trace.out = path ? fopen(path, "a") : stderr;
-	if (!s->trace.out) {
+	FILE *f = path ? fopen(path, "a") : stderr;
+
+	if (!f) {
 		fprintf(stderr, "ringcall-server: cannot open %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
-	setvbuf(s->trace.out, NULL, _IOLBF, 0);
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
+/* A policy option of the command line: the default rule's key. */
+static void policy_option(struct server *s, const char *key, const char *val)
+{
+	char err[600];
+
+	if (host_rule_set(&s->policies.dflt, key, val, err, sizeof(err))) {
+		fprintf(stderr, "ringcall-server: --%s\n", err);
+		exit(2);
+	}
 }
 
 static void parse_args(struct server *s, int argc, char **argv)
@@ -128,16 +168,26 @@ static void parse_args(struct server *s, int argc, char **argv)
 		{ "trace", optional_argument, NULL, 't' },
 		{ "trace-pid", required_argument, NULL, 'P' },
 		{ "trace-op", required_argument, NULL, 'O' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "ro", no_argument, NULL, 'R' },
+		{ "allow", required_argument, NULL, 'A' },
+		{ "max-handles", required_argument, NULL, 'H' },
+		{ "max-inflight", required_argument, NULL, 'I' },
+		{ "log", no_argument, NULL, 'L' },
+		{ "log-file", required_argument, NULL, 'F' },
 		{ 0 },
 	};
-	const char *root = NULL;
+	const char *root = NULL, *policy = NULL;
+	char err[600];
 	int c;
 
 	s->nr_workers = 1;
 	s->max_clients = 64;
 	s->handshake_ms = HANDSHAKE_MS;
 	s->trace.ops = UINT64_MAX;
-	while ((c = getopt_long(argc, argv, "r:s:w:m:qhVt::", opts, NULL)) != -1) {
+	s->audit = (struct host_trace_cfg){ .ops = UINT64_MAX, .identity = true };
+	s->policies.dflt.p.allow = RC_OPS_ALL;
+	while ((c = getopt_long(argc, argv, "r:s:w:m:qhVt::p:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
 		case 's': s->socket_path = optarg; break;
@@ -146,7 +196,14 @@ static void parse_args(struct server *s, int argc, char **argv)
 		case 'T': s->handshake_ms = (unsigned)atoi(optarg); break;
 		case 'q': s->quiet = true; break;
 		case 'h': usage(0); break;
-		case 't': trace_to(s, optarg); break;
+		case 't': s->trace.out = open_log(optarg); break;
+		case 'p': policy = optarg; break;
+		case 'R': policy_option(s, "ro", NULL); break;
+		case 'A': policy_option(s, "allow", optarg); break;
+		case 'H': policy_option(s, "max-handles", optarg); break;
+		case 'I': policy_option(s, "max-inflight", optarg); break;
+		case 'L': policy_option(s, "log", NULL); break;
+		case 'F': s->audit.out = open_log(optarg); break;
 		case 'P': s->trace.pid = (uint32_t)atoi(optarg); break;
 		case 'O':
 			if (host_trace_parse_ops(optarg, &s->trace.ops)) {
@@ -165,12 +222,14 @@ static void parse_args(struct server *s, int argc, char **argv)
 	    s->max_clients < 1 || s->max_clients > MAX_CLIENTS || s->handshake_ms < 1 ||
 	    s->handshake_ms > 60000)
 		usage(2);
-	s->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (s->root_fd < 0) {
-		fprintf(stderr, "ringcall-server: cannot open root %s: %s\n", root,
-			strerror(errno));
+	if (host_rule_set(&s->policies.dflt, "root", root, err, sizeof(err)) ||
+	    (policy && host_policy_load(&s->policies, policy, err, sizeof(err)))) {
+		fprintf(stderr, "ringcall-server: %s\n", err);
 		exit(1);
 	}
+	s->root_fd = s->policies.dflt.root_fd;
+	if (!s->audit.out)
+		s->audit.out = stderr;
 }
 
 static void die(const char *fmt, ...)
@@ -344,6 +403,69 @@ static void hs_refuse(struct server *s, unsigned i, int err, const char *why)
 	hs_close(s, i);
 }
 
+/* Choose conversation i's client's policy (the rule for its uid and
+ * launch name, narrowed by its hello) and make the client under it, its
+ * allow-list on its ring from the start. 0; or an error, with reason set
+ * if the policy refused it (reason "" if making the client failed). */
+static int hs_policy(struct server *s, unsigned i, const struct rc_params *p, int *memfd,
+		     char *reason, size_t size)
+{
+	struct handshake *h = &s->hs[i];
+	const struct host_hello *hello = &h->msg.hello;
+	struct ucred cred = { 0 };
+	socklen_t len = sizeof(cred);
+	const struct host_rule *rule;
+	struct host_policy pol;
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
+	char where[32] = "the command line", root[800], words[1000];
+	int own = -1, err;
+
+	reason[0] = 0;
+	if (getsockopt(h->sock, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
+		snprintf(reason, size, "cannot tell who it is (SO_PEERCRED: %s)", strerror(errno));
+		return -RC_EPERM;
+	}
+	h->pid = (uint32_t)cred.pid;
+	host_exe_name(h->pid, h->name);
+	rule = host_policy_match(&s->policies, cred.uid, h->name);
+	if (rule->line)
+		snprintf(where, sizeof(where), "policy line %u", rule->line);
+	if (hello->rsvd || !memchr(hello->ask_root, 0, sizeof(hello->ask_root))) {
+		snprintf(reason, size, "its hello's policy request is malformed");
+		return -RC_EINVAL;
+	}
+	pol = rule->p;
+	host_policy_narrow(&pol, hello);
+	if (hello->ask_root[0]) { /* a directory beneath its rule's root, or nothing */
+		own = (int)syscall(SYS_openat2, rule->root_fd, hello->ask_root, &how, sizeof(how));
+		if (own < 0) {
+			err = errno;
+			snprintf(reason, size,
+				 "pid %u (%s) asks for root %s, not a directory beneath "
+				 "%s (%s: %s)",
+				 h->pid, h->name, hello->ask_root, rule->root, where,
+				 strerror(err));
+			return host_err(err);
+		}
+	}
+	h->c = host_client_new(p, own >= 0 ? own : rule->root_fd, STDOUT_FILENO, memfd, &err);
+	if (!h->c) {
+		if (own >= 0)
+			close(own);
+		return err;
+	}
+	h->c->own_root_fd = own;
+	h->c->uid = (uint32_t)cred.uid; /* its prefix for CHANNEL_PUBLISH (registry.c) */
+	h->c->policy = pol;
+	rce_ring_restrict(&h->c->ring, pol.allow); /* before anything of its is read */
+	snprintf(root, sizeof(root), "%s%s%s", rule->root, hello->ask_root[0] ? "/" : "",
+		 hello->ask_root);
+	host_policy_describe(&pol, root, words, sizeof(words));
+	snprintf(h->policy, sizeof(h->policy), "connected, %s: %s", where, words);
+	return 0;
+}
+
 /* The hello is in: check it, make the client, send the welcome. */
 static void hs_hello(struct server *s, unsigned i)
 {
@@ -354,7 +476,7 @@ static void hs_hello(struct server *s, unsigned i)
 	struct host_welcome w;
 	const char *why = NULL;
 	int memfd = -1, err;
-	char reason[256];
+	char reason[1024] = "";
 
 	if (hello->magic != HOST_PROTO_MAGIC) {
 		hs_refuse(s, i, -RC_EINVAL, "not a ringcall hello (wrong magic)");
@@ -372,7 +494,11 @@ static void hs_hello(struct server *s, unsigned i)
 	}
 	err = host_params_check(&p, &why); /* the check every backend makes */
 	if (!err)
-		h->c = host_client_new(&p, s->root_fd, STDOUT_FILENO, &memfd, &err);
+		err = hs_policy(s, i, &p, &memfd, reason, sizeof(reason));
+	if (err && reason[0]) {
+		hs_refuse(s, i, err, reason);
+		return;
+	}
 	if (!h->c) {
 		snprintf(reason, sizeof(reason),
 			 "%s (sq_entries %u, cq_entries %u, "
@@ -412,21 +538,13 @@ static void hs_mapped(struct server *s, unsigned i)
 		hs_close(s, i);
 		return;
 	}
-	if (s->trace.out) {
-		struct ucred cred = { 0 };
-		socklen_t len = sizeof(cred);
-
-		getsockopt(h->sock, SOL_SOCKET, SO_PEERCRED, &cred, &len);
-		host_trace_attach(c, &s->trace, (uint32_t)cred.pid);
+	if (c->policy.log) { /* audited: every operation, with who it is */
+		host_trace_attach(c, &s->audit, h->pid, h->name);
+		host_trace_note(c->trace, h->policy);
+	} else if (s->trace.out) {
+		host_trace_attach(c, &s->trace, h->pid, NULL);
 	}
 	s->pfds[CLIENT_PFD(k)] = (struct pollfd){ .fd = h->sock, .events = POLLIN };
-	{
-		struct ucred peer = { 0 };
-		socklen_t plen = sizeof(peer);
-
-		if (getsockopt(h->sock, SOL_SOCKET, SO_PEERCRED, &peer, &plen) == 0)
-			c->uid = peer.uid; /* its prefix for CHANNEL_PUBLISH (registry.c) */
-	}
 	s->owners[k] = c;
 	s->nr_clients++;
 	s->nr_welcomed--;

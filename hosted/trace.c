@@ -26,12 +26,14 @@
 struct trace_pending {
 	struct rc_sqe sqe;
 	uint64_t t0;
+	char path[96]; /* audit: an OPEN's path as it read when taken, quoted */
 };
 
 struct host_trace {
 	struct rce_tracer ops; /* first: the engine hands it back */
 	const struct host_trace_cfg *cfg;
-	uint32_t pid, id;
+	struct host_mem *mem; /* the client's memory (an OPEN's path, audited) */
+	char who[128];	      /* "pid P ring R", or with uid and name (audit) */
 	uint32_t head, count; /* FIFO of pending requests */
 	struct trace_pending pending[TRACE_PENDING];
 };
@@ -39,6 +41,33 @@ struct host_trace {
 static bool op_traced(const struct host_trace *t, uint8_t opcode)
 {
 	return opcode >= 64 || (t->cfg->ops >> opcode & 1);
+}
+
+/* Audit: an OPEN names its file by the path in the client's memory, not
+ * by an address: keep it, as it reads now (the handler reads it next),
+ * quoted, non-printable bytes as '?'. */
+static void trace_path(const struct host_trace *t, struct trace_pending *p)
+{
+	const struct rc_args_open *a = &p->sqe.args.open;
+	const uint8_t *src;
+	uint32_t n, k = 0;
+
+	p->path[0] = 0;
+	if (!t->cfg->identity || p->sqe.opcode != RC_OP_OPEN)
+		return;
+	n = a->path_len < sizeof(p->path) - 8 ? a->path_len : sizeof(p->path) - 8;
+	src = host_user_ptr(t->mem, a->path, n);
+	if (!src)
+		return;
+	p->path[k++] = ' ';
+	p->path[k++] = '"';
+	for (uint32_t j = 0; j < n; j++)
+		p->path[k++] = src[j] >= 0x20 && src[j] < 0x7f && src[j] != '"' ? (char)src[j]
+										: '?';
+	if (n < a->path_len)
+		p->path[k++] = '.', p->path[k++] = '.', p->path[k++] = '.';
+	p->path[k++] = '"';
+	p->path[k] = 0;
 }
 
 static void trace_sqes(const struct rce_tracer *ops, struct rce_ring *r, const struct rc_sqe *sqes,
@@ -53,8 +82,8 @@ static void trace_sqes(const struct rce_tracer *ops, struct rce_ring *r, const s
 		struct trace_pending *p;
 
 		if (sqes[i].flags & RC_SQE_SKIP_SUCCESS && op_traced(t, sqes[i].opcode))
-			fprintf(t->cfg->out, "pid %u ring %u: %s (no CQE if it succeeds)\n", t->pid,
-				t->id, rc_format_sqe(&sqes[i], text, sizeof(text)));
+			fprintf(t->cfg->out, "%s: %s (no CQE if it succeeds)\n", t->who,
+				rc_format_sqe(&sqes[i], text, sizeof(text)));
 		if (t->count == TRACE_PENDING) { /* forget the oldest: it will print bare */
 			t->head = (t->head + 1) % TRACE_PENDING;
 			t->count--;
@@ -62,6 +91,7 @@ static void trace_sqes(const struct rce_tracer *ops, struct rce_ring *r, const s
 		p = &t->pending[(t->head + t->count++) % TRACE_PENDING];
 		p->sqe = sqes[i];
 		p->t0 = now;
+		trace_path(t, p);
 	}
 }
 
@@ -105,7 +135,7 @@ static void trace_cqes(const struct rce_tracer *ops, struct rce_ring *r, uint32_
 	uint32_t cq_entries = rce_ring_cq_entries(r);
 
 	if (to - from > cq_entries) { /* lapped within one run: the rest is gone */
-		fprintf(t->cfg->out, "pid %u ring %u: (%u completions not traced)\n", t->pid, t->id,
+		fprintf(t->cfg->out, "%s: (%u completions not traced)\n", t->who,
 			to - from - cq_entries);
 		from = to - cq_entries;
 	}
@@ -132,16 +162,17 @@ static void trace_cqes(const struct rce_tracer *ops, struct rce_ring *r, uint32_
 		else
 			snprintf(result, sizeof(result), "-%s", err ? err : "E?");
 		if (known)
-			fprintf(t->cfg->out, "pid %u ring %u: %s = %s  [%llu us]\n", t->pid, t->id,
-				rc_format_sqe(&p.sqe, text, sizeof(text)), result,
+			fprintf(t->cfg->out, "%s: %s%s = %s  [%llu us]\n", t->who,
+				rc_format_sqe(&p.sqe, text, sizeof(text)), p.path, result,
 				(unsigned long long)((now - p.t0) / 1000));
 		else
-			fprintf(t->cfg->out, "pid %u ring %u: user_data=0x%llx = %s\n", t->pid,
-				t->id, (unsigned long long)cqe.user_data, result);
+			fprintf(t->cfg->out, "%s: user_data=0x%llx = %s\n", t->who,
+				(unsigned long long)cqe.user_data, result);
 	}
 }
 
-int host_trace_attach(struct host_client *c, const struct host_trace_cfg *cfg, uint32_t pid)
+int host_trace_attach(struct host_client *c, const struct host_trace_cfg *cfg, uint32_t pid,
+		      const char *name)
 {
 	struct host_trace *t;
 
@@ -152,15 +183,28 @@ int host_trace_attach(struct host_client *c, const struct host_trace_cfg *cfg, u
 		return -RC_ENOMEM;
 	t->ops = (struct rce_tracer){ .sqes = trace_sqes, .cqes = trace_cqes };
 	t->cfg = cfg;
-	t->pid = pid;
-	t->id = c->id;
+	t->mem = &c->mem;
+	if (cfg->identity)
+		snprintf(t->who, sizeof(t->who), "pid %u uid %u name %s ring %u", pid, c->uid,
+			 name ? name : "?", c->id);
+	else
+		snprintf(t->who, sizeof(t->who), "pid %u ring %u", pid, c->id);
 	c->trace = t;
 	rce_ring_set_tracer(&c->ring, &t->ops);
 	return 0;
 }
 
+void host_trace_note(struct host_trace *t, const char *text)
+{
+	if (t)
+		fprintf(t->cfg->out, "%s: %s\n", t->who, text);
+}
+
 void host_trace_free(struct host_trace *t)
 {
+	if (t && t->cfg->identity)
+		fprintf(t->cfg->out, "%s: gone (its handles closed, its requests dropped)\n",
+			t->who);
 	free(t);
 }
 

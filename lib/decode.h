@@ -13,10 +13,11 @@
  */
 #include "engine_internal.h"
 
-/* Record why an SQE was rejected; return err. Cold: the fast path never
- * comes here. */
-static RCE_COLD int32_t rce_reject(struct rce_ring *r, const struct rc_sqe *s, unsigned field,
-				   unsigned reason, uint64_t value, uint64_t limit, int32_t err)
+/* Record why an SQE was refused (rule: RC_BAD_POLICY's, else 0); return
+ * err. Cold: the fast path never comes here. */
+static RCE_COLD int32_t rce_reject_rule(struct rce_ring *r, const struct rc_sqe *s, unsigned field,
+					unsigned reason, unsigned rule, uint64_t value,
+					uint64_t limit, int32_t err)
 {
 	uint32_t n = ++r->rejected;
 	struct rc_error *e = rc_rejection(r->hdr, n);
@@ -29,12 +30,19 @@ static RCE_COLD int32_t rce_reject(struct rce_ring *r, const struct rc_sqe *s, u
 	rc_store_relaxed64(&e->value, value);
 	rc_store_relaxed64(&e->limit, limit);
 	rc_store_relaxed((uint32_t *)(void *)&e->opcode,
-			 (uint32_t)s->opcode | field << 8 | reason << 16);
+			 (uint32_t)s->opcode | field << 8 | reason << 16 | rule << 24);
 	/* Orders the record above before the count that announces it. */
 	rc_store_release(&e->count, n);
 	rc_store_relaxed(&r->hdr->rejected, n);
 	r->reject_tag = RC_CQE_F_REJECTED | (n & RC_CQE_F_SEQ_MASK); /* for its CQE */
 	return err;
+}
+
+/* Record why decode rejected an SQE; return err. */
+static RCE_COLD int32_t rce_reject(struct rce_ring *r, const struct rc_sqe *s, unsigned field,
+				   unsigned reason, uint64_t value, uint64_t limit, int32_t err)
+{
+	return rce_reject_rule(r, s, field, reason, RC_RULE_NONE, value, limit, err);
 }
 
 /* The argument bytes past an op's struct must be zero (room to grow). The
@@ -279,6 +287,9 @@ static RCE_COLD int32_t rce_reject_header(struct rce_ring *r, const struct rc_sq
 				  s->rsvd0 ? s->rsvd0 : s->rsvd1, 0, -RC_EINVAL);
 	if (op >= 64 || !((RC_OPS_ALL >> op) & 1))
 		return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_OPCODE, op, 0, -RC_EINVAL);
+	if (!((r->policy_allowed >> op) & 1)) /* the platform's rule, not the ring's RESTRICT */
+		return rce_reject_rule(r, s, RC_FIELD_OPCODE, RC_BAD_POLICY, RC_RULE_ALLOW, op,
+				       r->policy_allowed, -RC_EACCES);
 	return rce_reject(r, s, RC_FIELD_OPCODE, RC_BAD_RESTRICTED, op, r->allowed, -RC_EACCES);
 }
 

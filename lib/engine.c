@@ -808,6 +808,12 @@ uint64_t rce_ring_next_deadline(const struct rce_ring *r)
 	return r->next_count_target <= r->posted ? 0 : r->next_deadline;
 }
 
+void rce_ring_restrict(struct rce_ring *r, uint64_t allow)
+{
+	r->policy_allowed &= allow;
+	r->allowed &= allow;
+}
+
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on)
 {
 	rce_set_flag(r, RC_RING_NEED_WAKEUP, on);
@@ -911,6 +917,12 @@ void rce_call_stop_batch(struct rce_call *c)
 int32_t rce_dispatch(struct rce_ring *r, struct rce_call *c)
 {
 	return rce_decode_and_invoke(r, c);
+}
+
+int32_t rce_call_refuse(struct rce_call *c, unsigned field, unsigned rule, uint64_t value,
+			uint64_t limit, int32_t err)
+{
+	return rce_reject_rule(c->ring, c->sqe, field, RC_BAD_POLICY, rule, value, limit, err);
 }
 
 struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel)
@@ -1029,6 +1041,7 @@ int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t 
 		.setup_flags = p->setup_flags,
 		.cap = cap,
 		.allowed = RC_OPS_ALL,
+		.policy_allowed = RC_OPS_ALL,
 		.next_deadline = UINT64_MAX,
 		.next_count_target = UINT64_MAX,
 	};

@@ -77,8 +77,8 @@ struct rce_ring {
 	uint64_t next_deadline, next_count_target, posted, armed;
 	bool firing_counts;
 	uint32_t reject_tag; /* CQE flags for the entry just rejected, or 0 */
-	/* restrictions */
-	uint64_t allowed;
+	/* restrictions: allowed = the platform's policy & the ring's RESTRICT */
+	uint64_t allowed, policy_allowed;
 	bool restricted;
 	/* LINK and DRAIN state at the SQ read position */
 	bool chain_open, chain_failed;

@@ -176,6 +176,65 @@ static void rc_explain_field(struct rc_sb *sb, const struct rc_op_desc *d, const
 	}
 }
 
+/* The opcodes of mask by name, comma-separated ("none" if empty). */
+static void sb_op_list(struct rc_sb *sb, uint64_t mask)
+{
+	const char *sep = "";
+
+	if (!mask)
+		rc_sb_printf(sb, "none");
+	for (unsigned op = 0; op < 64; op++) {
+		if (!(mask >> op & 1))
+			continue;
+		if (rc_op_name(op))
+			rc_sb_printf(sb, "%s%s", sep, rc_op_name(op));
+		else
+			rc_sb_printf(sb, "%s%u", sep, op);
+		sep = ",";
+	}
+}
+
+/* A refusal by the platform's policy (RC_BAD_POLICY): what the entry
+ * asked, and the rule of this caller's policy that refused it. */
+static void rc_explain_policy(struct rc_sb *sb, const struct rc_op_desc *d,
+			      const struct rc_error *e)
+{
+	const struct rc_field_desc *f = d && e->field < d->nfields ? &d->fields[e->field] : NULL;
+	unsigned long long value = e->value, limit = e->limit;
+
+	switch (e->rule) {
+	case RC_RULE_ALLOW:
+		rc_sb_printf(sb, "opcode = %llu is outside this client's allow-list "
+				 "(policy rule allow=",
+			     value);
+		sb_op_list(sb, e->limit);
+		rc_sb_printf(sb, ")");
+		return;
+	case RC_RULE_ROOT:
+		rc_sb_printf(sb, "%s leaves this client's root directory (policy rule root)",
+			     f ? f->name : "path");
+		return;
+	case RC_RULE_READ_ONLY:
+		if (f)
+			rc_sb_printf(sb, f->kind == RC_FK_FLAGS ? "%s = 0x%llx" : "%s = %llu",
+				     f->name, value);
+		rc_sb_printf(sb, "%sthis client is read-only (policy rule ro)",
+			     f ? " asks to modify a file, and " : "");
+		return;
+	case RC_RULE_MAX_HANDLES:
+		rc_sb_printf(sb, "this client has %llu handles open, its limit "
+				 "(policy rule max-handles=%llu)",
+			     value, limit);
+		return;
+	case RC_RULE_MAX_INFLIGHT:
+		rc_sb_printf(sb, "%s would put %llu bytes in flight, over this client's limit "
+				 "(policy rule max-inflight=%llu)",
+			     f ? f->name : "length", value, limit);
+		return;
+	}
+	rc_sb_printf(sb, "refused by this client's policy (rule %u)", (unsigned)e->rule);
+}
+
 /* Copy the record of rejection seq (the CQE's low 16 bits) into *out if
  * it still holds that rejection of user_data: seqlock-style, the count is
  * read before and after the fields. */
@@ -214,7 +273,10 @@ char *rc_explain(struct rc_ring *r, const struct rc_cqe *cqe, char *buf, size_t 
 		const char *op = rc_op_name(e.opcode);
 
 		rc_sb_printf(&sb, "%s: ", op ? op : "opcode");
-		rc_explain_field(&sb, rc_op_desc(e.opcode), &e);
+		if (e.reason == RC_BAD_POLICY)
+			rc_explain_policy(&sb, rc_op_desc(e.opcode), &e);
+		else
+			rc_explain_field(&sb, rc_op_desc(e.opcode), &e);
 		rc_sb_printf(&sb, " (-");
 	} else {
 		rc_sb_printf(&sb,

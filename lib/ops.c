@@ -27,14 +27,15 @@ int32_t rce_op_probe(struct rce_call *c, const struct rce_args_probe *a)
 	return n;
 }
 
-/* Once set, the allow-list holds for the life of the ring. */
+/* Once set, the allow-list holds for the life of the ring; it only
+ * narrows the platform's (rce_ring_restrict). */
 int32_t rce_op_restrict_ops(struct rce_call *c, const struct rce_args_restrict_ops *a)
 {
 	struct rce_ring *r = c->ring;
 
 	if (r->restricted)
 		return -RC_EBUSY;
-	r->allowed = a->allow;
+	r->allowed = a->allow & r->policy_allowed;
 	r->restricted = true;
 	return 0;
 }

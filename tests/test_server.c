@@ -667,7 +667,9 @@ static int raw_hello(const void *hello, size_t len, bool send_mapped)
  * version, bad parameters. */
 static void failed_handshakes_leak_nothing(void **state)
 {
-	struct host_hello good = { HOST_PROTO_MAGIC, RC_ABI_VERSION, 8, 0, 0, 0, 0, 0 };
+	struct host_hello good = { .magic = HOST_PROTO_MAGIC,
+				   .abi_version = RC_ABI_VERSION,
+				   .sq_entries = 8 };
 	struct host_hello h;
 	char garbage[sizeof(struct host_hello)];
 	unsigned fds, maps;

@@ -218,8 +218,9 @@ struct rc_sqe {
 /* ---- completion entry: 16 bytes ---- */
 #define RC_CQE_F_PHASE (1u << 31) /* flips each lap of the CQ, as NVMe's phase bit */
 #define RC_CQE_F_REJECTED \
-	(1u << 30) /* rejected at decode: the low 16 bits are its
-					rejection number, naming its record (rc_explain) */
+	(1u << 30) /* refused with a record, at decode or by the platform's
+					policy (the entry did nothing): the low 16 bits are
+					its rejection number, naming its record (rc_explain) */
 #define RC_CQE_F_SEQ_MASK 0xffffu
 #define RC_CQE_F_BUFFER	  (1u << 29) /* a provided buffer was used: its id is in the low 16 bits */
 #define RC_CQE_F_MORE	  (1u << 28) /* the request stays armed: more CQEs will come */
@@ -277,7 +278,21 @@ enum rc_bad_reason {
 	RC_BAD_RIGHTS,	    /* the handle lacks a right (limit = rights needed) */
 	RC_BAD_RESTRICTED,  /* opcode not allowed on this ring */
 	RC_BAD_UNSUPPORTED, /* opcode not implemented by this platform */
+	RC_BAD_POLICY,	    /* refused by the platform's policy for this caller: rule
+			       says which (the entry did nothing) */
 	RC_BAD_REASONS
+};
+
+/* The rule of the platform's policy (a broker's, per client) that refused
+ * an entry: struct rc_error's rule, with reason RC_BAD_POLICY. */
+enum rc_policy_rule {
+	RC_RULE_NONE = 0,
+	RC_RULE_ALLOW,	      /* opcode outside its allow-list (limit = the list) */
+	RC_RULE_ROOT,	      /* the path leaves its root directory */
+	RC_RULE_READ_ONLY,    /* it would modify a file, and the caller is read-only */
+	RC_RULE_MAX_HANDLES,  /* open handles at the limit (value = open, limit = max) */
+	RC_RULE_MAX_INFLIGHT, /* bytes in flight over the limit (value = with it, limit = max) */
+	RC_RULE_COUNT
 };
 
 /* Field numbers below 0xf0 index the op's argument fields, in table order. */
@@ -295,7 +310,7 @@ struct rc_error {
 	uint8_t opcode;
 	uint8_t field;	/* argument index, or RC_FIELD_* */
 	uint8_t reason; /* enum rc_bad_reason */
-	uint8_t rsvd;
+	uint8_t rule;	/* RC_BAD_POLICY: enum rc_policy_rule; else 0 */
 };
 
 /* ---- the ring header: one cache line per writer and temperature ---- */

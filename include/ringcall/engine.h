@@ -172,7 +172,7 @@ struct rce_ring_params {
  * it reads nothing inside, only through the functions below. The fields
  * are in lib/engine_internal.h, which only lib/ includes; lib/engine.c
  * checks that they fit these constants exactly. */
-#define RCE_RING_SIZE  296u
+#define RCE_RING_SIZE  304u
 #define RCE_RING_ALIGN 8u
 #ifndef RCE_ENGINE_INTERNAL
 struct rce_ring {
@@ -257,6 +257,11 @@ const struct rc_cqe *rce_ring_cqe(const struct rce_ring *r, uint32_t i);
 uint64_t rce_ring_next_deadline(const struct rce_ring *r);
 /* Install (or with NULL remove) a tracer; under the ctx's serialisation. */
 void rce_ring_set_tracer(struct rce_ring *r, const struct rce_tracer *t);
+/* The platform's allow-list for r (a broker's policy for its caller),
+ * before r first runs: opcodes outside allow are refused at decode with
+ * -RC_EACCES and a record naming the rule (RC_BAD_POLICY, RC_RULE_ALLOW);
+ * the ring's own RESTRICT can only narrow it. Calls only narrow. */
+void rce_ring_restrict(struct rce_ring *r, uint64_t allow);
 /* Set or clear RC_RING_NEED_WAKEUP (the platform's engine goes to sleep). */
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on);
 
@@ -270,6 +275,13 @@ int rce_copy_out(struct rce_call *c, rce_uout_t dst, uint32_t off, const void *s
  * the platform's stopping_ops; from any other handler the run stops at
  * the end of the chunk it is in. */
 void rce_call_stop_batch(struct rce_call *c);
+/* A handler refusing its call by the platform's policy, before doing
+ * anything: record why (reason RC_BAD_POLICY, rule an enum rc_policy_rule,
+ * field the argument index or RC_FIELD_*, the offending value and the
+ * rule's limit) for rc_explain, tag the call's CQE with it, and return
+ * err, which the handler returns. Only from the handler, as it returns. */
+int32_t rce_call_refuse(struct rce_call *c, unsigned field, unsigned rule, uint64_t value,
+			uint64_t limit, int32_t err);
 /* Keep this call alive past the handler's return (then return RCE_PENDING). */
 struct rce_req *rce_call_park(struct rce_call *c, rce_cancel_fn cancel);
 /* Finish a parked request: post its CQE, continue or cancel its chain,
