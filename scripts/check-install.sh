@@ -12,10 +12,10 @@ prefix=/usr/local
 make --no-print-directory -s install PREFIX=$prefix DESTDIR="$dest" >/dev/null
 
 lib=$dest$prefix/lib
-for f in bin/ringcall-server include/ringcall/ringcall.h include/ringcall/hosted.h \
+for f in bin/ringcall-server bin/ringcall-run include/ringcall/ringcall.h include/ringcall/hosted.h \
 	 include/ringcall/syscalls.def lib/libringcall.a lib/libringcall.so \
 	 lib/libringcall-hosted.a lib/libringcall-hosted.so lib/pkgconfig/ringcall.pc \
-	 lib/pkgconfig/ringcall-hosted.pc share/man/man1/ringcall-server.1 \
+	 lib/pkgconfig/ringcall-hosted.pc share/man/man1/ringcall-server.1 share/man/man1/ringcall-run.1 \
 	 share/man/man3/rc_connect.3 share/man/man3/rc_prep_read.3 share/man/man7/ringcall.7; do
 	[ -e "$dest$prefix/$f" ] || { echo "not installed: $prefix/$f"; exit 1; }
 done

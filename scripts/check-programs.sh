@@ -23,5 +23,12 @@ for p in ringcall-server ringcall-demo; do
 	out=$(build/host/$p --version)
 	[ "$out" = "$p $ver (ABI $abi)" ] || { echo "FAIL: $p --version: $out, want $ver (ABI $abi)"; bad=1; }
 done
+# Each long option a program's --help names is in its man page (man1).
+for p in ringcall-server ringcall-run; do
+	for o in $(build/host/$p --help | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+		grep -qF -- "$(sed 's/-/\\-/g' <<<"$o")" man/man1/$p.1 ||
+			{ echo "FAIL: $p $o is not in man/man1/$p.1"; bad=1; }
+	done
+done
 [ $bad -eq 0 ] && echo "programs: --help, unknown options and --version as documented"
 exit $bad
