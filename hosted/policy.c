@@ -82,8 +82,7 @@ int host_rule_set(struct host_rule *r, const char *key, const char *val, char *e
 		}
 		if (!host_trace_parse_ops(val, &r->p.allow))
 			return 0;
-		snprintf(err, size, "allow=%s: not a list of op names (e.g. OPEN,READ,CLOSE)",
-			 val);
+		snprintf(err, size, "allow=%s: not a list of op names (e.g. OPEN,READ,CLOSE)", val);
 		return -1;
 	}
 	if (key_is(key, "max-handles", val, true) || key_is(key, "max-inflight", val, true)) {
@@ -114,8 +113,9 @@ int host_rule_set(struct host_rule *r, const char *key, const char *val, char *e
 		snprintf(err, size, "uid=%s: not a uid", val);
 		return -1;
 	}
-	snprintf(err, size, "%s%s%s: unknown (root=DIR ro rw allow=OPS max-handles=N "
-			    "max-inflight=BYTES log nolog name=NAME uid=N)",
+	snprintf(err, size,
+		 "%s%s%s: unknown (root=DIR ro rw allow=OPS max-handles=N "
+		 "max-inflight=BYTES log nolog name=NAME uid=N)",
 		 key, val ? "=" : "", val ? val : "");
 	return -1;
 }
@@ -225,9 +225,10 @@ void host_policy_describe(const struct host_policy *p, const char *root, char *b
 	}
 	if (!p->allow)
 		len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "none");
-	snprintf(buf + len, len < size ? size - len : 0, " max-handles=%s%.0u max-inflight=%s%.0u %s",
-		 p->max_handles ? "" : "-", p->max_handles, p->max_inflight ? "" : "-",
-		 p->max_inflight, p->log ? "log" : "nolog");
+	snprintf(buf + len, len < size ? size - len : 0,
+		 " max-handles=%s%.0u max-inflight=%s%.0u %s", p->max_handles ? "" : "-",
+		 p->max_handles, p->max_inflight ? "" : "-", p->max_inflight,
+		 p->log ? "log" : "nolog");
 }
 
 void host_exe_name(uint32_t pid, char name[HOST_NAME_MAX_LEN])

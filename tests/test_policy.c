@@ -53,7 +53,7 @@ static bool server_listens(void)
  * options after --root, --socket, --quiet and --log-file; NULL-terminated. */
 static void serve(const char *opt, ...)
 {
-	const char *argv[32] = { server_bin, "--root",	 root,	   "--socket",
+	const char *argv[32] = { server_bin, "--root",	root,	      "--socket",
 				 sock_path,  "--quiet", "--log-file", log_path };
 	unsigned n = 8;
 	char path[200];
@@ -178,7 +178,7 @@ static void restrict_cannot_loosen_the_policy(void **state)
 	struct rc_probe *probe;
 	char why[300];
 	uint64_t one = 1, policy = one << RC_OP_NOP | one << RC_OP_PROBE | one << RC_OP_RESTRICT |
-				  one << RC_OP_OPEN | one << RC_OP_READ | one << RC_OP_CLOSE;
+				   one << RC_OP_OPEN | one << RC_OP_READ | one << RC_OP_CLOSE;
 
 	(void)state;
 	serve("--allow", "NOP,PROBE,RESTRICT,OPEN,READ,CLOSE", NULL);
@@ -285,8 +285,9 @@ static void roots_are_per_client(void **state)
 	snprintf(policy_path, sizeof(policy_path), "%s/policy", temp_dir());
 	f = fopen(policy_path, "w");
 	assert_non_null(f);
-	fprintf(f, "# two programs, two roots\nclient name=pol-a root=%s\n\n"
-		   "client name=pol-b root=%s  # and nothing else\n",
+	fprintf(f,
+		"# two programs, two roots\nclient name=pol-a root=%s\n\n"
+		"client name=pol-b root=%s  # and nothing else\n",
 		ra, rb);
 	fclose(f);
 	serve("--policy", policy_path, NULL);
@@ -313,14 +314,13 @@ static void read_only_refuses_with_the_rule_named(void **state)
 			 -RC_EROFS);
 	assert_string_equal(why, "OPEN: access = 2 asks to modify a file, and this client is "
 				 "read-only (policy rule ro) (-EROFS)");
-	assert_int_equal(open_as(&r, "new.txt", RC_ACCESS_RDONLY, RC_OPEN_CREATE, why,
-				 sizeof(why)),
+	assert_int_equal(open_as(&r, "new.txt", RC_ACCESS_RDONLY, RC_OPEN_CREATE, why, sizeof(why)),
 			 -RC_EROFS);
 	assert_string_equal(why, "OPEN: flags = 0x1 asks to modify a file, and this client is "
 				 "read-only (policy rule ro) (-EROFS)");
-	assert_int_equal(open_as(&r, "allowed.txt", RC_ACCESS_RDONLY, RC_OPEN_TRUNC, why,
-				 sizeof(why)),
-			 -RC_EROFS);
+	assert_int_equal(
+		open_as(&r, "allowed.txt", RC_ACCESS_RDONLY, RC_OPEN_TRUNC, why, sizeof(why)),
+		-RC_EROFS);
 	rc_disconnect(&r);
 	snprintf(path, sizeof(path), "%s/new.txt", root);
 	assert_int_equal(access(path, F_OK), -1);
@@ -434,8 +434,7 @@ static void inflight_limit_refuses_and_leaks_nothing(void **state)
 	for (int round = 0; round < 3; round++) {
 		assert_int_equal(transfer(&r, false, rd, buf, 4096, why, sizeof(why)),
 				 sizeof(allowed_text) - 1);
-		assert_int_equal(transfer(&r, false, rd, buf, 4097, why, sizeof(why)),
-				 -RC_EDQUOT);
+		assert_int_equal(transfer(&r, false, rd, buf, 4097, why, sizeof(why)), -RC_EDQUOT);
 		assert_string_equal(why, "READ: len would put 4097 bytes in flight, over this "
 					 "client's limit (policy rule max-inflight=4096) "
 					 "(-EDQUOT)");
@@ -493,12 +492,14 @@ static void audit_lines_name_the_client(void **state)
 		assert_int_equal(strncmp(line, who, strlen(who)), 0);
 		assert_non_null(strchr(line, '\n'));
 	}
-	snprintf(want, sizeof(want), ": connected, the command line: root=%s rw allow=all "
-				     "max-handles=- max-inflight=- log\n",
+	snprintf(want, sizeof(want),
+		 ": connected, the command line: root=%s rw allow=all "
+		 "max-handles=- max-inflight=- log\n",
 		 root);
 	assert_non_null(strstr(log, want));
-	snprintf(want, sizeof(want), ", path_len=11, access=0, flags=0x0, mode=420) "
-				     "\"allowed.txt\" = %d  [",
+	snprintf(want, sizeof(want),
+		 ", path_len=11, access=0, flags=0x0, mode=420) "
+		 "\"allowed.txt\" = %d  [",
 		 h);
 	assert_non_null(strstr(log, want));
 	snprintf(want, sizeof(want), ": READ(handle=%d, buf=0x", h);
