@@ -18,7 +18,9 @@
  *   doorbell_rtt  ringcall_doorbell_rtt_p50_ns, _p99_ns
  *   sandbox       sandbox_*: a ringcall-server client confined by rc_sandbox
  *                 against one that is not (NOP b64 polled, 4 KiB READ round
- *                 trip), and a denied openat against a failing one
+ *                 trip), and a denied openat against a failing one; and one
+ *                 confined under a policy (allow-list, ro, limits) with every
+ *                 request audited (its lines to /dev/null)
  *   ipc_rtt_poll, ipc_rtt_doorbell, ipc_msgs
  *                 ipc_*: calls between two client processes of a
  *                 ringcall-server (bench/ipc_bench.c)
@@ -539,9 +541,19 @@ struct sandbox_result {
 	double nop_ops, read4k_ns, openat_ns;
 };
 
-/* In a forked client: the three numbers, confined or not. */
-static void sandbox_client(const char *sock, bool confine, struct sandbox_result *out)
+/* The sandbox rows' clients: unconfined, confined, and confined under a
+ * policy the server checks on every request and logs (audited). */
+enum {
+	SB_UNCONFINED,
+	SB_CONFINED,
+	SB_POLICY_LOGGED,
+	SB_KINDS
+};
+
+/* In a forked client: the three numbers, for its kind. */
+static void sandbox_client(const char *sock, int kind, struct sandbox_result *out)
 {
+	bool confine = kind != SB_UNCONFINED;
 	struct rc_params p = { .sq_entries = SQ_ENTRIES,
 			       .cq_entries = CQ_ENTRIES,
 			       .mode = RC_MODE_POLL,
@@ -555,6 +567,13 @@ static void sandbox_client(const char *sock, bool confine, struct sandbox_result
 	char *name;
 	int32_t h;
 
+	if (kind == SB_POLICY_LOGGED) { /* asked in the hello, as ringcall-run would */
+		setenv("RINGCALL_ALLOW", "NOP,OPEN,READ,CLOSE", 1);
+		setenv("RINGCALL_RO", "1", 1);
+		setenv("RINGCALL_MAX_HANDLES", "16", 1);
+		setenv("RINGCALL_MAX_INFLIGHT", "65536", 1);
+		setenv("RINGCALL_LOG", "1", 1);
+	}
 	if (rc_connect(&r, sock, &p) || (confine && rc_sandbox(&r, 0) < 0))
 		_exit(1);
 	for (uint64_t i = 0; i < nops / 10; i += 64) /* warm up */
@@ -614,8 +633,8 @@ static pid_t server_process(const char *sock, int cpu)
 		CPU_SET(bench_cpu_index(cpu), &set);
 		sched_setaffinity(0, sizeof(set), &set);
 		prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlives the bench */
-		execl(server, server, "--root", root_dir, "--socket", sock, "--quiet",
-		      (char *)NULL);
+		execl(server, server, "--root", root_dir, "--socket", sock, "--quiet", "--log-file",
+		      "/dev/null", (char *)NULL); /* the audited client's lines */
 		_exit(127);
 	}
 	for (int i = 0; i < 500; i++) {
@@ -639,7 +658,7 @@ static pid_t sandbox_server(const char *sock)
 
 static void sandbox_cost(struct server *unused)
 {
-	struct sandbox_result *res = mmap(NULL, 2 * sizeof(*res), PROT_READ | PROT_WRITE,
+	struct sandbox_result *res = mmap(NULL, SB_KINDS * sizeof(*res), PROT_READ | PROT_WRITE,
 					  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	char sock[64], path[600];
 	static char page[4096];
@@ -658,15 +677,16 @@ static void sandbox_cost(struct server *unused)
 		unlink(path);
 		return;
 	}
-	/* Alternate: unconfined, confined, three times; the median each. */
-	double v[2][3][3];
+	/* Alternate: unconfined, confined, policy-logged, three times; the
+	 * median each. */
+	double v[SB_KINDS][3][3];
 	for (int round = 0; round < 3; round++)
-		for (int c = 0; c < 2; c++) {
+		for (int c = 0; c < SB_KINDS; c++) {
 			int status;
 			pid_t pid = fork();
 
 			if (pid == 0)
-				sandbox_client(sock, c == 1, &res[c]);
+				sandbox_client(sock, c, &res[c]);
 			waitpid(pid, &status, 0);
 			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 				fprintf(stderr, "sandbox rows: client failed (%d)\n", status);
@@ -682,11 +702,14 @@ static void sandbox_cost(struct server *unused)
 	row("sandbox_confined_read4k_b1_ns", bench_median_double(v[1][1], 3, NULL), "ns");
 	row("sandbox_unconfined_openat_enoent_ns", bench_median_double(v[0][2], 3, NULL), "ns");
 	row("sandbox_confined_openat_denied_ns", bench_median_double(v[1][2], 3, NULL), "ns");
+	row("sandbox_policy_logged_poll_nop_b64_ops", bench_median_double(v[2][0], 3, NULL),
+	    "ops/s");
+	row("sandbox_policy_logged_read4k_b1_ns", bench_median_double(v[2][1], 3, NULL), "ns");
 out:
 	kill(server, SIGTERM);
 	waitpid(server, NULL, 0);
 	unlink(path);
-	munmap(res, 2 * sizeof(*res));
+	munmap(res, SB_KINDS * sizeof(*res));
 }
 
 /* ---- IPC between two client processes of a ringcall-server (ipc_bench.c) ---- */
