@@ -204,8 +204,9 @@ static void rc_explain_policy(struct rc_sb *sb, const struct rc_op_desc *d,
 
 	switch (e->rule) {
 	case RC_RULE_ALLOW:
-		rc_sb_printf(sb, "opcode = %llu is outside this client's allow-list "
-				 "(policy rule allow=",
+		rc_sb_printf(sb,
+			     "opcode = %llu is outside this client's allow-list "
+			     "(policy rule allow=",
 			     value);
 		sb_op_list(sb, e->limit);
 		rc_sb_printf(sb, ")");
@@ -222,13 +223,15 @@ static void rc_explain_policy(struct rc_sb *sb, const struct rc_op_desc *d,
 			     f ? " asks to modify a file, and " : "");
 		return;
 	case RC_RULE_MAX_HANDLES:
-		rc_sb_printf(sb, "this client has %llu handles open, its limit "
-				 "(policy rule max-handles=%llu)",
+		rc_sb_printf(sb,
+			     "this client has %llu handles open, its limit "
+			     "(policy rule max-handles=%llu)",
 			     value, limit);
 		return;
 	case RC_RULE_MAX_INFLIGHT:
-		rc_sb_printf(sb, "%s would put %llu bytes in flight, over this client's limit "
-				 "(policy rule max-inflight=%llu)",
+		rc_sb_printf(sb,
+			     "%s would put %llu bytes in flight, over this client's limit "
+			     "(policy rule max-inflight=%llu)",
 			     f ? f->name : "length", value, limit);
 		return;
 	}
