@@ -170,6 +170,25 @@ static void allow_list_holds_from_the_first_sqe(void **state)
 	rc_disconnect(&r);
 }
 
+/* The engine's fast path for NOP checks the same list: a policy without
+ * NOP refuses it, first SQE or not, alone or in a batch. */
+static void nop_fast_path_holds_the_policy(void **state)
+{
+	struct rc_ring r;
+	char why[300];
+
+	(void)state;
+	serve("--allow", "OPEN,CLOSE", NULL);
+	connect_ok(&r);
+	for (int i = 0; i < 2; i++) {
+		rc_prep_nop(rc_get_sqe(&r), 0);
+		assert_int_equal(call(&r, why, sizeof(why)), -RC_EACCES);
+		assert_string_equal(why, "NOP: opcode = 0 is outside this client's allow-list "
+					 "(policy rule allow=OPEN,CLOSE) (-EACCES)");
+	}
+	rc_disconnect(&r);
+}
+
 /* The client's own RESTRICT intersects with the server's list: asking for
  * every op leaves the policy's, and a narrower RESTRICT narrows. */
 static void restrict_cannot_loosen_the_policy(void **state)
@@ -615,6 +634,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(allow_list_holds_from_the_first_sqe, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(nop_fast_path_holds_the_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(restrict_cannot_loosen_the_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(roots_are_per_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_only_refuses_with_the_rule_named, setup,
