@@ -99,6 +99,7 @@ done | { echo "round,metric,value,unit"; cat; } >"$res/rounds.csv"
 # metric; the ratio is ring / peer.
 pair_defs="ratio_poll_b256_vs_iouring_b256 iouring_b256 iouring_nop_b256_ops poll_b256 ringcall_poll_nop_b256_ops
 ratio_poll_b64_vs_spsc spsc spsc_msgs_per_s poll_b64 ringcall_poll_nop_b64_ops
+ratio_poll_b256_vs_spsc spsc spsc_msgs_per_s poll_b256 ringcall_poll_nop_b256_ops
 ratio_rtt_vs_pingpong pingpong pingpong_rtt_ns poll_rtt ringcall_poll_rtt_p50_ns
 ratio_rtt_vs_getppid getppid getppid_ns poll_rtt ringcall_poll_rtt_p50_ns
 ratio_block_rtt_vs_futex futex futex_rtt_ns doorbell_rtt ringcall_doorbell_rtt_p50_ns
@@ -123,7 +124,7 @@ for k in $(seq 1 "$npairs"); do
 			}' "$f" >>"$pairs"
 		line="$line $(tail -n 1 "$pairs" | awk -F, '{ printf($3 == "nan" ? "nan" : "%.3f", $3) }')"
 	done <<<"$pair_defs"
-	echo "== pairs $k/$npairs (b256/io_uring b64/spsc rtt/pingpong rtt/getppid bell/futex" \
+	echo "== pairs $k/$npairs (b256/io_uring b64/spsc b256/spsc rtt/pingpong rtt/getppid bell/futex" \
 		"ipc/pipe ipcmsgs/unix):$line"
 done
 
@@ -226,7 +227,8 @@ read4k_ring_b32_ns read4k_pread_ns idle_cpu_percent nop_instructions
 read4k_instructions ipc_call_b1_instructions ipc_call_b64_instructions pipe_rtt_1cpu_ns unix_rtt_ns unix_dgram_msgs_per_s
 unix_dgram_1cpu_msgs_per_s ipc_rtt_poll_ns ipc_rtt_poll_p99_ns ipc_rtt_doorbell_ns
 ipc_rtt_doorbell_p99_ns ipc_rtt_doorbell_xcpu_ns ipc_rtt_doorbell_xcpu_p99_ns
-ipc_calls_per_s ipc_msgs_per_s ratio_ipc_rtt_poll_vs_pipe ratio_ipc_msgs_vs_unix"
+ipc_calls_per_s ipc_msgs_per_s ratio_ipc_rtt_poll_vs_pipe ratio_ipc_msgs_vs_unix
+ratio_poll_b256_vs_spsc"
 for b in 1 8 32 64 256; do
 	expect="$expect iouring_nop_b${b}_ops"
 	for m in poll doorbell; do
@@ -288,6 +290,8 @@ table() {
 		row(a, ">=", 8, pair(a, "ringcall poll NOP b256", "io_uring NOP b256", "", "ops/s"))
 		a = "ratio_poll_b64_vs_spsc"
 		row(a, ">=", 0.3, pair(a, "ringcall poll NOP b64", "SPSC", " ops/s", "msgs/s"))
+		a = "ratio_poll_b256_vs_spsc"
+		row(a, ">=", 0.6, pair(a, "ringcall poll NOP b256", "SPSC", " ops/s", "msgs/s"))
 		a = "ratio_rtt_vs_pingpong"
 		row(a, "<=", 2, pair(a, "ringcall poll RTT p50", "atomic ping-pong", " ns", "ns"))
 		a = "ratio_rtt_vs_getppid"
@@ -299,7 +303,7 @@ table() {
 		a = "ratio_ipc_msgs_vs_unix"
 		row(a, ">=", 10, pair(a, "IPC 64 B msgs, 64 in flight", "Unix datagram", "/s", "msgs/s"))
 		row("idle_cpu_percent", "<=", 1, "worker CPU after the 1 ms poll idle timeout")
-		row("nop_instructions", "", "", "callgrind, inside rce_ring_run, per NOP")
+		row("nop_instructions", "<=", 40, "callgrind, inside rce_ring_run, per NOP")
 		row("read4k_instructions", "", "", "callgrind, inside rce_ring_run, per 4 KiB READ (user side only)")
 		row("ipc_call_b1_instructions", "", "", "callgrind, inside rce_ring_run, per call/reply, one at a time (both sides)")
 		row("ipc_call_b64_instructions", "", "", "callgrind, inside rce_ring_run, per call/reply, 64 per submit (both sides)")

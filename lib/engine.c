@@ -615,9 +615,11 @@ static inline __attribute__((always_inline)) uint32_t rce_take_chunk(struct rce_
 		max = tail - head;
 	if (max > r->sq_entries - (head & mask))
 		max = r->sq_entries - (head & mask); /* the loops run to the SQ's end at most */
-	*more = max > 0;
 	gend = head + max;
-	if (!traced && max && rce_inline_ok(r))
+	*more = poll || gend != tail; /* by tail: up to it, and the SQ is dry */
+	if (!max)
+		return 0;
+	if (!traced && rce_inline_ok(r))
 		room = rce_cq_room(r, max); /* 0: every CQE goes to the backlog */
 	if (!room)
 		return rce_take_general(r, head, gend, NULL, more, poll, traced);
