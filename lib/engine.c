@@ -362,17 +362,8 @@ static void rce_settle(struct rce_ring *r)
 static inline __attribute__((always_inline)) void rce_read_sqe(struct rce_words *w,
 							       const struct rc_sqe *src)
 {
-	const uint64_t *s = (const uint64_t *)(const void *)src;
-
 	_Static_assert(sizeof(*src) == sizeof(*w), "an SQE is 8 words");
-	w->w[0] = rc_load_relaxed64(&s[0]);
-	w->w[1] = rc_load_relaxed64(&s[1]);
-	w->w[2] = rc_load_relaxed64(&s[2]);
-	w->w[3] = rc_load_relaxed64(&s[3]);
-	w->w[4] = rc_load_relaxed64(&s[4]);
-	w->w[5] = rc_load_relaxed64(&s[5]);
-	w->w[6] = rc_load_relaxed64(&s[6]);
-	w->w[7] = rc_load_relaxed64(&s[7]);
+	rc_load_relaxed64x8(w->w, src);
 }
 
 /* An SQE with flags, or inside a chain (rce_take_copied's slow path).
@@ -479,6 +470,7 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 	const struct rc_sqe *src = &r->sqes[head & r->sq_mask], *s = first;
 	uint32_t *pub = &r->hdr->sq_head;
 	struct rce_call c = { .ring = r, .ctx = r->ctx };
+	struct rce_words w;
 	struct rc_sqe copy;
 
 	for (;;) {
@@ -491,7 +483,8 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 				*more = false; /* dry */
 				break;
 			}
-			rce_read_sqe((struct rce_words *)(void *)&copy, src++);
+			rce_read_sqe(&w, src++);
+			__builtin_memcpy(&copy, &w, sizeof(copy));
 			/* Orders the reads of the entry before the user may reuse
 			 * its slot, and comes before its CQE. */
 			rc_store_release(pub, ++head);

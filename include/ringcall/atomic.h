@@ -80,30 +80,24 @@ static inline void rc_store_relaxed64(uint64_t *p, uint64_t v)
 	RC_ATOMIC_(store)(RC_AT64(p), v, RC_MO_(relaxed));
 }
 
-/* Copy 64 bytes (8 aligned words) out of memory another party may be
- * writing at the same time (an SQE): each word read exactly once, single-
- * copy atomic, with no ordering (the acquire that found the entry orders
- * it). A mix of old and new words is possible and is the caller's to
- * validate; it is not a data race in C11, so the race detector stays on
- * for it. Each load goes straight to its store (two registers, none
- * spilled); returns word 0 as copied, for a caller that tests it. */
-static inline uint64_t rc_copy_in_relaxed64x8(void *dst, const void *src)
+/* Read 64 bytes (8 aligned words) out of memory another party may be
+ * writing at the same time (an SQE) into w: each word read exactly once,
+ * single-copy atomic, with no ordering (the acquire that found the entry
+ * orders it). A mix of old and new words is possible and is the caller's
+ * to validate; it is not a data race in C11, so the race detector stays
+ * on for it. Inlined, the words stay in registers. */
+static inline void rc_load_relaxed64x8(uint64_t w[8], const void *src)
 {
 	const uint64_t *s = (const uint64_t *)src;
-	char *d = (char *)dst;
-	uint64_t w0 = rc_load_relaxed64(&s[0]), w;
 
-	__builtin_memcpy(d, &w0, 8);
-#define RC_COPY_WORD(i) (w = rc_load_relaxed64(&s[i]), __builtin_memcpy(d + 8 * (i), &w, 8))
-	RC_COPY_WORD(1);
-	RC_COPY_WORD(2);
-	RC_COPY_WORD(3);
-	RC_COPY_WORD(4);
-	RC_COPY_WORD(5);
-	RC_COPY_WORD(6);
-	RC_COPY_WORD(7);
-#undef RC_COPY_WORD
-	return w0;
+	w[0] = rc_load_relaxed64(&s[0]);
+	w[1] = rc_load_relaxed64(&s[1]);
+	w[2] = rc_load_relaxed64(&s[2]);
+	w[3] = rc_load_relaxed64(&s[3]);
+	w[4] = rc_load_relaxed64(&s[4]);
+	w[5] = rc_load_relaxed64(&s[5]);
+	w[6] = rc_load_relaxed64(&s[6]);
+	w[7] = rc_load_relaxed64(&s[7]);
 }
 
 /* Atomic read-modify-write, sequentially consistent (a full barrier too):

@@ -113,8 +113,9 @@ struct rce_handlers {
 	 * is destroyed (a crashed or exiting caller). */
 	void (*close_object)(struct rce_ctx *ctx, uint32_t type, void *obj);
 	/* Opcodes (bit n: opcode n) whose handler may end the batch with
-	 * rce_call_stop_batch (the kernel's EXIT). Such an entry ends the
-	 * engine's chunk, so nothing after it is taken from the SQ. */
+	 * rce_call_stop_batch (the kernel's EXIT). No longer needed: the
+	 * engine takes one entry at a time and stops after any handler that
+	 * asks; kept so that platforms setting it still build. */
 	uint64_t stopping_ops;
 	/* NULL: channels are not offered (impl IPC answers -EOPNOTSUPP). */
 	const struct rce_ipc_ops *ipc;
@@ -271,9 +272,7 @@ void rce_ring_set_need_wakeup(struct rce_ring *r, bool on);
 int rce_copy_in(struct rce_call *c, void *dst, rce_uin_t src, uint32_t off, uint32_t n);
 int rce_copy_out(struct rce_call *c, rce_uout_t dst, uint32_t off, const void *src, uint32_t n);
 /* Take no more SQEs in this run: the entries after this one stay in the
- * SQ, untaken, for a later run (the kernel's EXIT). Exact for the ops in
- * the platform's stopping_ops; from any other handler the run stops at
- * the end of the chunk it is in. */
+ * SQ, untaken (not even read), for a later run (the kernel's EXIT). */
 void rce_call_stop_batch(struct rce_call *c);
 /* A handler refusing its call by the platform's policy, before doing
  * anything: record why (reason RC_BAD_POLICY, rule an enum rc_policy_rule,
