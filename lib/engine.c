@@ -485,6 +485,10 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 			}
 			rce_read_sqe(&w, src++);
 			__builtin_memcpy(&copy, &w, sizeof(copy));
+			/* An inline op again (opcode, no flags): let the next
+			 * chunk try the inline path. */
+			if (RCE_UNLIKELY((uint16_t)w.w[0] == (uint16_t)RCE_INLINE_WORD0))
+				r->inline_missed = false;
 			/* Orders the reads of the entry before the user may reuse
 			 * its slot, and comes before its CQE. */
 			rc_store_release(pub, ++head);
@@ -560,10 +564,13 @@ static inline __attribute__((always_inline)) uint32_t rce_take_inline_body(
 		src++;
 		head++;
 		if (RCE_UNLIKELY(!rce_inline_check(&w))) {
-			/* This one and the rest go the long way. */
+			/* This one and the rest go the long way; if it was
+			 * the first, so does the next chunk (until the long
+			 * way meets an inline op again). */
 			__builtin_memcpy(&copy, &w, sizeof(copy));
 			rc_store_release(pub, head); /* as below */
 			n = head - 1 - r->sq_head;
+			r->inline_missed = n == 0;
 			rce_inline_posted(r, n);
 			r->sq_head = r->pub_sq_head = head;
 			return n + rce_take_general(r, head, gend, &copy, more, poll, false);
@@ -612,7 +619,7 @@ static inline __attribute__((always_inline)) uint32_t rce_take_chunk(struct rce_
 	*more = poll || gend != tail; /* by tail: up to it, and the SQ is dry */
 	if (!max)
 		return 0;
-	if (!traced && rce_inline_ok(r))
+	if (!traced && !r->inline_missed && rce_inline_ok(r))
 		room = rce_cq_room(r, max); /* 0: every CQE goes to the backlog */
 	if (!room)
 		return rce_take_general(r, head, gend, NULL, more, poll, traced);

@@ -86,6 +86,7 @@ struct rce_ring {
 	struct rce_req *drain_held;
 	bool stop_batch;		 /* a handler asked to take nothing more in this run */
 	bool drain_running;		 /* a DRAIN entry started, not yet completed */
+	bool inline_missed;		 /* the last chunk began with an entry not taken inline */
 	const struct rce_tracer *tracer; /* NULL: off (one branch per pass and per publish) */
 	/* channels: parked IPC requests another ring made ready (under the
 	 * IPC lock), and the flag that says the list is not empty */
