@@ -259,6 +259,26 @@ static void restrictions_hold_once_set(void **state)
 	assert_int_equal(run_one(&f->r, sqe), -RC_EACCES);
 }
 
+/* A NOP is refused on a ring restricted without it, on the take loop's
+ * inline path as on the long one: the first NOP after the RESTRICT goes
+ * the long way (the chunk before began with another op), the ones after it
+ * would be taken inline. */
+static void restricted_nop_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct rc_sqe *sqe;
+
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_restrict_ops(sqe, (1u << RC_OP_READ) | (1u << RC_OP_RESTRICT));
+	assert_int_equal(run_one(&f->r, sqe), 0);
+	for (int i = 0; i < 3; i++) {
+		sqe = rc_get_sqe(&f->r);
+		rc_prep_nop(sqe, 3);
+		rc_sqe_set_data(sqe, 40 + (uint64_t)i);
+		expect_rejected(f, sqe, -RC_EACCES, RC_FIELD_OPCODE, RC_BAD_RESTRICTED);
+	}
+}
+
 static void explain_names_the_field(void **state)
 {
 	struct fixture *f = *state;
@@ -287,6 +307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(header_fields_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(handles_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(restrictions_hold_once_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(restricted_nop_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(explain_names_the_field, setup, teardown),
 	};
 
