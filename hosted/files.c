@@ -229,7 +229,8 @@ static void host_ipc_unlock(void)
  * (a send between two of its clients) needs no kick, and gets none: the
  * worker is awake, and its pre-sleep check of every ring comes after this
  * (same thread) flag store. That saves a FUTEX_WAKE and an extra pass per
- * message. */
+ * message; and the worker delivers it right after the sender's run, in the
+ * same pass, wherever the receiver is in its list (host_worker_woken). */
 static void host_ipc_wake(struct rce_ring *ring)
 {
 	struct host_client *c = (struct host_client *)((char *)ring -
@@ -238,6 +239,8 @@ static void host_ipc_wake(struct rce_ring *ring)
 
 	if (w && w != host_worker_self)
 		host_worker_kick(w);
+	else if (w)
+		host_worker_woken(c);
 }
 
 static const struct rce_ipc_ops host_ipc_ops = {

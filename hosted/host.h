@@ -63,6 +63,10 @@ struct host_worker {
 	uint32_t nr_clients;
 	uint64_t sleeps; /* times it slept (tests check the edge is crossed) */
 	uint64_t passes; /* passes over its clients (the worker's own count) */
+	/* Its clients whose parked IPC requests this thread just made ready
+	 * (host_worker_woken): delivered right after the ring that sent. */
+	struct host_client *woken[16];
+	uint32_t nwoken;
 };
 
 extern const struct rce_handlers host_handlers;
@@ -118,6 +122,9 @@ int host_trace_parse_ops(const char *list, uint64_t *mask);
 /* The worker whose pass this thread is running, or NULL: a wake of a ring
  * served by it needs no kick (it looks at every ring before it sleeps). */
 extern __thread struct host_worker *host_worker_self;
+/* c (a client of host_worker_self) has IPC work this thread just made:
+ * the pass delivers it right after the current ring's run. */
+void host_worker_woken(struct host_client *c);
 int host_worker_start(struct host_worker *w);
 void host_worker_add(struct host_worker *w, struct host_client *c);
 void host_worker_kick(struct host_worker *w);

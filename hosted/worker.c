@@ -62,6 +62,30 @@ static void host_worker_adopt(struct host_worker *w)
 	}
 }
 
+void host_worker_woken(struct host_client *c)
+{
+	struct host_worker *w = host_worker_self;
+
+	/* Full: the rest wait for the next pass (the pass is busy, so that
+	 * follows at once, and rce_ring_has_work keeps the worker awake). */
+	if (w->nwoken < sizeof(w->woken) / sizeof(w->woken[0]))
+		w->woken[w->nwoken++] = c;
+}
+
+/* Deliver what the last run made ready on this worker's other rings: a
+ * run with budget 0 completes their ready IPC requests and wakes their
+ * waiters, and takes nothing from their SQs (so no ring gets more than
+ * its turn). A receiver before the sender in the list would otherwise
+ * wait for the next pass. */
+static void host_worker_deliver(struct host_worker *w)
+{
+	while (w->nwoken) {
+		struct host_client *c = w->woken[--w->nwoken];
+
+		rce_ring_run(&c->ring, 0);
+	}
+}
+
 /* One pass over every ring, one bounded run each; true if any took or
  * completed something (due TIMEOUTs left over by a budget complete
  * something on the next pass, or show in rce_ring_has_work before a
@@ -76,6 +100,7 @@ static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
 		uint32_t before = rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring);
 		int n = rce_ring_run(&c->ring, HOST_BUDGET);
 
+		host_worker_deliver(w);
 		if (n > 0 ||
 		    rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring) != before)
 			busy = true;

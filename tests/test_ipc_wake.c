@@ -94,6 +94,40 @@ static void delivery_on_one_worker_does_not_kick_it(void **state)
 	worker_destroy(&w, rings, 2);
 }
 
+/* The receiver's ring comes before the sender's in the worker's list: its
+ * parked RECV still completes, and its waiter is woken, in the pass that
+ * ran the send (right after the sender's run), not one pass later. */
+static void receiver_before_sender_gets_it_in_the_same_pass(void **state)
+{
+	struct host_worker w;
+	struct rc_ring rings[2], *a = &rings[0], *b = &rings[1];
+	uint32_t ha, hb;
+	uint8_t *tx, *rx;
+	uint64_t ud, passes;
+
+	(void)state;
+	worker_init(&w);
+	two_clients(&w, a, b, &ha, &hb);
+	assert_ptr_equal(w.clients, client_of(a)); /* a is visited first */
+	tx = rc_alloc(b, 64);
+	rx = rc_alloc(a, 64);
+	memcpy(tx, "pong", 4);
+	rc_prep_channel_recv(rc_get_sqe(a), ha, rx, 64, 0, NULL, 0);
+	assert_int_equal(rc_submit(a), 1);
+	host_worker_step(&w);
+	assert_int_equal(rce_ring_inflight(&client_of(a)->ring), 1); /* parked */
+	rc_prep_channel_send(rc_get_sqe(b), hb, tx, 4, 0, NULL, 0);
+	assert_int_equal(rc_submit(b), 1);
+	passes = w.passes;
+	host_worker_step(&w);
+	assert_int_equal(w.passes - passes, 1);
+	assert_int_equal(cqes_ready(a), 1);
+	assert_int_equal(reap_one(a, &ud), 4);
+	assert_memory_equal(rx, "pong", 4);
+	assert_int_equal(reap_one(b, &ud), 4);
+	worker_destroy(&w, rings, 2);
+}
+
 /* A waiter on b's CQ (cq_waiting set, as host_wait sets it) whose last
  * request in flight completes is woken once, not once for the new tail
  * and again for the retired count. */
@@ -131,6 +165,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(delivery_on_one_worker_does_not_kick_it),
+		cmocka_unit_test(receiver_before_sender_gets_it_in_the_same_pass),
 		cmocka_unit_test(last_completion_wakes_once),
 	};
 
