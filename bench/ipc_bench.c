@@ -4,11 +4,11 @@
  * name (CHANNEL_PUBLISH / CHANNEL_CONNECT), as a real pair of programs
  * would talk. Part of ringcall_bench (ipc_* rows).
  *
- * A call is a CHANNEL_SEND of the request (SKIP_SUCCESS: no CQE) and a
- * CHANNEL_RECV of the reply, submitted together; the service's loop keeps
- * RECVs posted and answers each request with a SEND linked to the RECV
- * that re-arms its slot (LINK: the buffer is reused only once the reply
- * has been copied out of it), all replies of one wake-up in one submit.
+ * A call is one CHANNEL_CALL (the request out, the CQE when the reply is
+ * in). The service's loop is one multishot CHANNEL_RECV into buffers it
+ * provided (PROVIDE_BUFFERS); each wake-up answers every request that
+ * arrived (CHANNEL_REPLY by transaction id, SKIP_SUCCESS) and gives their
+ * buffers back, all in one submit.
  *
  * The configurations (2 vCPUs: three pollers cannot all spin; the
  * ringcall-server runs one worker):
@@ -138,18 +138,76 @@ static int32_t ipc_name_op(struct rc_ring *r, bool publish, uint32_t h, const ch
 
 /* ---- the echo service (a child process) ---- */
 
-/* Queue the reply to the request in slot i (SKIP_SUCCESS: its CQE is only
- * an error), linked to the RECV that re-arms the slot. */
-static void ipc_prep_reply(struct rc_ring *r, uint32_t h, uint8_t *buf, uint32_t len, uint32_t i)
-{
-	struct rc_sqe *sqe = rc_get_sqe(r);
+#define IPC_BUF	  (RC_CHANNEL_INFO_SIZE + IPC_MSG) /* a provided buffer: info, then bytes */
+#define IPC_POOL  128u				   /* provided buffers (64 calls in flight) */
+#define IPC_NOCQE UINT64_MAX /* user_data of SKIP_SUCCESS entries: a CQE is a failure */
 
-	rc_prep_channel_send(sqe, h, buf, len, 0, NULL, 0);
-	rc_sqe_set_flags(sqe, RC_SQE_LINK | RC_SQE_SKIP_SUCCESS);
-	rc_sqe_set_data(sqe, UINT64_MAX);
-	sqe = rc_get_sqe(r);
-	rc_prep_channel_recv(sqe, h, buf, IPC_MSG, 0, NULL, 0);
-	rc_sqe_set_data(sqe, i);
+/* The service side: its connection, its buffers, those to give back. */
+struct ipc_echo {
+	struct rc_ring *r;
+	uint32_t conn;
+	uint8_t *pool;
+	uint32_t back[IPC_POOL], nback;
+};
+
+/* Give buffers first..first+n-1 (consecutive ids) to group 0. */
+static void ipc_provide(struct ipc_echo *e, uint32_t first, uint32_t n)
+{
+	struct rc_sqe *sqe = rc_get_sqe(e->r);
+
+	rc_prep_provide_buffers(sqe, e->pool + first * IPC_BUF, n * IPC_BUF, IPC_BUF, 0, first, 0);
+	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+	rc_sqe_set_data(sqe, IPC_NOCQE);
+}
+
+/* The buffers of this wake-up's requests, after the replies that read
+ * them (SQ order), a run of consecutive ids per PROVIDE_BUFFERS. */
+static void ipc_give_back(struct ipc_echo *e)
+{
+	for (uint32_t i = 0, n; i < e->nback; i += n) {
+		for (n = 1; i + n < e->nback && e->back[i + n] == e->back[i] + n; n++)
+			;
+		ipc_provide(e, e->back[i], n);
+	}
+	e->nback = 0;
+}
+
+static void ipc_arm(struct ipc_echo *e)
+{
+	struct rc_sqe *sqe = rc_get_sqe(e->r);
+
+	rc_prep_channel_recv_multishot(sqe, e->conn, 0);
+	rc_sqe_set_data(sqe, 0);
+}
+
+/* One CQE of the service's ring: a request answered (its reply queued),
+ * the receive re-armed if it ended. 1 when the caller hung up, 0, or the
+ * failure. */
+static int ipc_echo_cqe(struct ipc_echo *e, const struct rc_cqe *cqe)
+{
+	int32_t bid = rc_cqe_buffer_id(cqe->flags);
+
+	if (cqe->user_data == IPC_NOCQE)
+		return cqe->res; /* a reply or PROVIDE_BUFFERS failed */
+	if (bid >= 0) {
+		uint8_t *b = e->pool + (uint32_t)bid * IPC_BUF;
+		const struct rc_channel_info *info = (const void *)b;
+		struct rc_sqe *sqe = rc_get_sqe(e->r);
+
+		rc_prep_channel_reply(sqe, e->conn, info->txid, b + RC_CHANNEL_INFO_SIZE,
+				      (uint32_t)cqe->res, 0);
+		rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+		rc_sqe_set_data(sqe, IPC_NOCQE);
+		e->back[e->nback++] = (uint32_t)bid;
+	}
+	if (cqe->flags & RC_CQE_F_MORE)
+		return 0;
+	if (cqe->res == -RC_EPIPE)
+		return 1;
+	if (cqe->res < 0 && cqe->res != -RC_ENOBUFS)
+		return cqe->res;
+	ipc_arm(e); /* ended with a message (full CQ) or a dry pool: again */
+	return 0;
 }
 
 /* Publish name, say so on ready_fd, take one connection, echo until the
@@ -160,9 +218,9 @@ static int ipc_service(const char *sock, enum ipc_kind k, const char *name, int 
 	struct rc_ring r;
 	struct rc_channel_pair *pair;
 	struct rc_channel_info *info;
-	uint8_t *bufs;
+	struct ipc_echo e = { .r = &r };
+	uint8_t *buf;
 	int32_t res;
-	uint32_t conn;
 
 	ipc_params(&p, k);
 	if (rc_connect(&r, sock, &p))
@@ -170,56 +228,47 @@ static int ipc_service(const char *sock, enum ipc_kind k, const char *name, int 
 	ipc_client_setup(&r, k);
 	pair = rc_alloc(&r, sizeof(*pair));
 	info = rc_alloc(&r, sizeof(*info));
-	bufs = rc_alloc(&r, IPC_DEPTH * IPC_MSG);
+	buf = rc_alloc(&r, IPC_MSG);
+	e.pool = rc_alloc(&r, IPC_POOL * IPC_BUF);
+	ipc_provide(&e, 0, IPC_POOL);
 	rc_prep_channel_create(rc_get_sqe(&r), pair, sizeof(*pair), 0);
 	if ((res = ipc_one(&r)) || (res = ipc_name_op(&r, true, pair->end[0], name)))
 		return ipc_fail("publish", res);
 	if (write(ready_fd, "!", 1) != 1)
 		return 3;
-	rc_prep_channel_recv(rc_get_sqe(&r), pair->end[1], bufs, IPC_MSG, sizeof(*info), info, 0);
+	rc_prep_channel_recv(rc_get_sqe(&r), pair->end[1], buf, IPC_MSG, sizeof(*info), info, 0);
 	if ((res = ipc_one(&r)) != 0 || info->nhandles != 1)
 		return ipc_fail("accept", res);
-	conn = info->handles[0];
-	for (uint32_t i = 0; i < IPC_DEPTH; i++) {
-		struct rc_sqe *sqe = rc_get_sqe(&r);
-
-		rc_prep_channel_recv(sqe, conn, bufs + i * IPC_MSG, IPC_MSG, 0, NULL, 0);
-		rc_sqe_set_data(sqe, i);
-	}
+	e.conn = info->handles[0];
+	ipc_arm(&e);
 	for (;;) {
 		struct rc_cqe *cqe;
 		uint32_t head, n = 0;
+		int err = 0;
 
+		ipc_give_back(&e);
 		if (ipc_submit_wait(&r) < 0)
 			return 4;
 		rc_for_each_cqe(&r, head, cqe)
 		{
-			uint32_t i = (uint32_t)cqe->user_data;
-
 			n++;
-			if (cqe->res == -RC_EPIPE)
-				return 0; /* the caller hung up */
-			if (cqe->res < 0 || i >= IPC_DEPTH)
-				return ipc_fail("echo", cqe->res);
-			ipc_prep_reply(&r, conn, bufs + i * IPC_MSG, (uint32_t)cqe->res, i);
+			if ((err = ipc_echo_cqe(&e, cqe)) != 0)
+				break;
 		}
 		rc_cq_advance(&r, n);
+		if (err)
+			return err == 1 ? 0 : ipc_fail("echo", err);
 	}
 }
 
 /* ---- the caller (a child process) ---- */
 
-/* Queue one call in slot i: the request (SKIP_SUCCESS) and the RECV of
- * its reply (user_data i). */
+/* Queue call i: one CHANNEL_CALL, the request from tx, the reply to rx. */
 static void ipc_prep_call(struct rc_ring *r, uint32_t h, uint8_t *tx, uint8_t *rx, uint32_t i)
 {
 	struct rc_sqe *sqe = rc_get_sqe(r);
 
-	rc_prep_channel_send(sqe, h, tx, IPC_MSG, 0, NULL, 0);
-	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
-	rc_sqe_set_data(sqe, UINT64_MAX);
-	sqe = rc_get_sqe(r);
-	rc_prep_channel_recv(sqe, h, rx, IPC_MSG, 0, NULL, 0);
+	rc_prep_channel_call(sqe, h, tx, IPC_MSG, 0, NULL, rx, IPC_MSG, 0);
 	rc_sqe_set_data(sqe, i);
 }
 
@@ -424,16 +473,17 @@ void ipc_bench(const struct ipc_bench_cfg *cfg)
 /* ---- instructions per call (run under callgrind: bench/run.sh) ----
  * Two in-process rings (their enter runs the engine on this thread), a
  * channel between them, the same SQEs as the processes above: the caller
- * sends batch requests and posts batch RECVs in one submit, the service
- * answers them all in one submit. Everything runs in rce_ring_run on this
+ * makes batch CALLs in one submit, the service's multishot receive takes
+ * them and one submit answers them all and gives the buffers back. Everything runs in rce_ring_run on this
  * one thread, so callgrind counts the engine's whole share of a call:
- * both sides' SQEs, both messages, both CQEs. */
+ * both sides' SQEs and CQEs, request and reply. */
 int ipc_callgrind(uint32_t batch, uint64_t n)
 {
 	struct rc_params p = { .sq_entries = 256, .cq_entries = 512, .data_bytes = 1 << 20 };
 	struct rc_ring a, b;
+	struct ipc_echo e = { .r = &b };
 	uint32_t ends[2];
-	uint8_t *tx, *rx, *sbuf;
+	uint8_t *tx, *rx;
 	struct rc_cqe *cqe;
 	int32_t hb;
 
@@ -445,16 +495,13 @@ int ipc_callgrind(uint32_t batch, uint64_t n)
 				     &rc_inproc_client(&b)->ctx);
 	tx = rc_alloc(&a, IPC_DEPTH * IPC_MSG);
 	rx = rc_alloc(&a, IPC_DEPTH * IPC_MSG);
-	sbuf = rc_alloc(&b, IPC_DEPTH * IPC_MSG);
-	if (hb < 0 || !tx || !rx || !sbuf)
+	e.pool = rc_alloc(&b, IPC_POOL * IPC_BUF);
+	if (hb < 0 || !tx || !rx || !e.pool)
 		return 4;
 	memset(tx, 0xab, IPC_DEPTH * IPC_MSG);
-	for (uint32_t i = 0; i < batch; i++) {
-		struct rc_sqe *sqe = rc_get_sqe(&b);
-
-		rc_prep_channel_recv(sqe, (uint32_t)hb, sbuf + i * IPC_MSG, IPC_MSG, 0, NULL, 0);
-		rc_sqe_set_data(sqe, i);
-	}
+	e.conn = (uint32_t)hb;
+	ipc_provide(&e, 0, IPC_POOL);
+	ipc_arm(&e);
 	rc_submit(&b);
 	for (uint64_t done = 0; done < n; done += batch) {
 		uint32_t head, k = 0;
@@ -466,14 +513,13 @@ int ipc_callgrind(uint32_t batch, uint64_t n)
 			return 5;
 		rc_for_each_cqe(&b, head, cqe)
 		{
-			uint32_t i = (uint32_t)cqe->user_data;
-
-			if (cqe->res != IPC_MSG || i >= batch)
+			if (ipc_echo_cqe(&e, cqe) || cqe->res != IPC_MSG)
 				return 6;
-			ipc_prep_reply(&b, (uint32_t)hb, sbuf + i * IPC_MSG, IPC_MSG, i);
-			k++;
+			if (++k == batch)
+				break;
 		}
 		rc_cq_advance(&b, k);
+		ipc_give_back(&e);
 		rc_submit(&b);
 		if (rc_wait_cqe_nr(&a, &cqe, batch) < 0)
 			return 7;

@@ -7,16 +7,17 @@
  * (examples/README.md says what that build needs).
  *
  * A message is a struct ipc_msg header and up to IPC_DATA_MAX bytes. A
- * call sends a request (CHANNEL_SEND, SKIP_SUCCESS: no CQE unless it
- * fails) and receives its reply (CHANNEL_RECV); the reply carries the
- * request's id back, which is what matches the two (the RECV that takes a
- * reply is any of the caller's, not necessarily the one posted with it).
+ * call is one CHANNEL_CALL: the request goes out, the CQE comes when the
+ * reply is in the call's reply buffer (the engine matches the two by a
+ * transaction id: docs/abi.md 7.5).
  *
  * The service loop: one RECV armed on the endpoint where connections
- * arrive, IPC_SLOTS RECVs armed on each connection; everything that
- * completed since the last wait is handled, and every reply (a SEND
- * linked to the RECV that re-arms its slot: the slot's buffer is reused
- * only after the reply left it) goes out in one submit, with the wait.
+ * arrive, and one multishot RECV per connection, which stays armed and
+ * puts each request in a buffer of a pool the service provided
+ * (PROVIDE_BUFFERS; docs/abi.md 7.6). Everything that completed since the
+ * last wait is handled; every reply (CHANNEL_REPLY, naming the request's
+ * transaction id) and the buffers given back go out in one submit, with
+ * the wait for the next requests.
  */
 #ifndef RINGCALL_EXAMPLE_IPC_SERVICE_H
 #define RINGCALL_EXAMPLE_IPC_SERVICE_H
@@ -28,16 +29,24 @@
 #include <unistd.h>
 
 #define IPC_DATA_MAX 240u	  /* payload bytes; a message is at most 256 */
-#define IPC_SLOTS    16u	  /* RECVs armed per connection */
+#define IPC_SLOTS    16u	  /* calls in flight per client, at most */
 #define IPC_CONNS    8u		  /* connections served at once */
+#define IPC_POOL     128u	  /* provided buffers, shared by every connection */
+#define IPC_GROUP    0u		  /* their buffer group */
 #define IPC_LISTEN   (1ull << 40) /* user_data of the RECV that takes connections */
-#define IPC_SENT     (1ull << 41) /* user_data bit of a reply's SEND */
+#define IPC_SENT     (1ull << 41) /* user_data of replies, buffers given back, CLOSEs */
 
 struct ipc_msg {
 	uint32_t id;  /* the caller's: the reply carries it back */
 	uint16_t op;  /* the service's vocabulary */
 	uint16_t len; /* bytes in data */
 	uint8_t data[IPC_DATA_MAX];
+};
+
+/* A provided buffer: what a multishot receive writes, the info first. */
+struct ipc_buf {
+	struct rc_channel_info info;
+	struct ipc_msg msg;
 };
 
 /* ---- the platform: hosted (a ringcall-server) ---- */
@@ -118,15 +127,8 @@ static int32_t ipc_dial(struct rc_ring *r, const char *svc)
 
 /* ---- the service loop ---- */
 
-/* The service's answer to req, written over it (the reply's id is set by
- * the loop). */
+/* The service's answer to req, written over it. */
 typedef void (*ipc_handler)(struct ipc_msg *req);
-
-struct ipc_conn {
-	uint32_t handle;
-	uint32_t armed; /* RECVs in flight */
-	struct ipc_msg *slots;
-};
 
 struct ipc_service {
 	struct rc_ring *r;
@@ -134,7 +136,9 @@ struct ipc_service {
 	int32_t listen;
 	struct rc_channel_info *info;
 	struct ipc_msg *accept_buf;
-	struct ipc_conn conns[IPC_CONNS];
+	struct ipc_buf *pool;
+	uint32_t conns[IPC_CONNS];	/* handles; 0: free */
+	uint32_t back[IPC_POOL], nback; /* buffers to give back this pass */
 	uint32_t accepting, accepted, live;
 	uint64_t calls, wakeups;
 };
@@ -148,33 +152,53 @@ static void ipc_arm_accept(struct ipc_service *s)
 	rc_sqe_set_data(sqe, IPC_LISTEN);
 }
 
-static void ipc_arm_slot(struct ipc_service *s, uint32_t c, uint32_t slot)
+/* Give buffers first..first+n-1 (consecutive ids) back to the pool. */
+static void ipc_provide(struct ipc_service *s, uint32_t first, uint32_t n)
 {
 	struct rc_sqe *sqe = rc_get_sqe(s->r);
 
-	rc_prep_channel_recv(sqe, s->conns[c].handle, &s->conns[c].slots[slot],
-			     sizeof(struct ipc_msg), 0, NULL, 0);
-	rc_sqe_set_data(sqe, (uint64_t)c << 16 | slot);
+	rc_prep_provide_buffers(sqe, &s->pool[first], n * (uint32_t)sizeof(struct ipc_buf),
+				sizeof(struct ipc_buf), IPC_GROUP, first, 0);
+	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+	rc_sqe_set_data(sqe, IPC_SENT);
 }
 
-/* A connection arrived (its handle in s->info): arm its slots. */
+/* The buffers used this pass, given back after the replies that read
+ * them (SQ order), runs of consecutive ids in one PROVIDE_BUFFERS each. */
+static void ipc_give_back(struct ipc_service *s)
+{
+	for (uint32_t i = 0; i < s->nback;) {
+		uint32_t n = 1;
+
+		while (i + n < s->nback && s->back[i + n] == s->back[i] + n)
+			n++;
+		ipc_provide(s, s->back[i], n);
+		i += n;
+	}
+	s->nback = 0;
+}
+
+static void ipc_arm_conn(struct ipc_service *s, uint32_t c)
+{
+	struct rc_sqe *sqe = rc_get_sqe(s->r);
+
+	rc_prep_channel_recv_multishot(sqe, s->conns[c], IPC_GROUP);
+	rc_sqe_set_data(sqe, c);
+}
+
+/* A connection arrived (its handle in s->info): arm its receive. */
 static int ipc_accept(struct ipc_service *s, int32_t res)
 {
-	struct ipc_conn *c = NULL;
-	uint32_t i;
+	uint32_t c;
 
 	if (res != 0 || s->info->nhandles != 1)
 		return res < 0 ? res : -RC_EINVAL;
-	for (i = 0; i < IPC_CONNS && !c; i++)
-		if (!s->conns[i].handle)
-			c = &s->conns[i];
-	if (!c)
+	for (c = 0; c < IPC_CONNS && s->conns[c]; c++)
+		;
+	if (c == IPC_CONNS)
 		return -RC_EMFILE;
-	i = (uint32_t)(c - s->conns);
-	c->handle = s->info->handles[0];
-	for (uint32_t k = 0; k < IPC_SLOTS; k++)
-		ipc_arm_slot(s, i, k);
-	c->armed = IPC_SLOTS;
+	s->conns[c] = s->info->handles[0];
+	ipc_arm_conn(s, c);
 	s->accepted++;
 	s->live++;
 	if (s->accepted < s->accepting)
@@ -182,42 +206,47 @@ static int ipc_accept(struct ipc_service *s, int32_t res)
 	return 0;
 }
 
-/* A slot's RECV (or its reply's SEND) ended: answer and re-arm, or, when
- * the caller hung up, retire the slot; the last one closes the handle. */
-static void ipc_slot_done(struct ipc_service *s, uint64_t ud, int32_t res)
+/* A CQE of connection c's multishot receive: answer the request in it,
+ * and re-arm the receive if it ended; when the caller hung up (-EPIPE),
+ * close the connection. */
+static int ipc_request_in(struct ipc_service *s, uint32_t c, const struct rc_cqe *cqe)
 {
-	uint32_t ci = (uint32_t)(ud >> 16 & 0xffff), slot = (uint32_t)(ud & 0xffff);
-	struct ipc_conn *c = &s->conns[ci];
-	struct ipc_msg *m = &c->slots[slot];
-	struct rc_sqe *sqe;
-	uint32_t id;
+	int32_t bid = rc_cqe_buffer_id(cqe->flags);
 
-	if (ud & IPC_SENT)
-		return; /* a reply failed: its linked RECV ends too (-ECANCELED) */
-	if (res < 0) {	/* -EPIPE: the caller hung up (or -ECANCELED, see above) */
-		if (--c->armed == 0) {
-			sqe = rc_get_sqe(s->r);
-			rc_prep_close(sqe, c->handle, 0);
-			rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
-			c->handle = 0;
-			s->live--;
-		}
-		return;
+	if (bid >= 0) {
+		struct ipc_buf *b = &s->pool[bid];
+		struct ipc_msg *m = &b->msg;
+		uint32_t got = b->info.len, hdr = (uint32_t)offsetof(struct ipc_msg, data);
+		struct rc_sqe *sqe;
+
+		if (got < hdr)
+			memset(m, 0, hdr); /* too short: an empty request */
+		if (m->len > (got < hdr ? 0 : got - hdr))
+			m->len = (uint16_t)(got < hdr ? 0 : got - hdr); /* what came */
+		s->handle(m);
+		sqe = rc_get_sqe(s->r);
+		rc_prep_channel_reply(sqe, s->conns[c], b->info.txid, m, hdr + m->len, 0);
+		rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS); /* a caller gone: -ENOENT, ignored */
+		rc_sqe_set_data(sqe, IPC_SENT);
+		s->back[s->nback++] = (uint32_t)bid;
+		s->calls++;
 	}
-	if (res < (int32_t)offsetof(struct ipc_msg, data))
-		memset(m, 0, offsetof(struct ipc_msg, data)); /* too short: an empty request */
-	if (m->len > (uint32_t)res - offsetof(struct ipc_msg, data))
-		m->len = (uint16_t)((uint32_t)res - offsetof(struct ipc_msg, data)); /* what came */
-	id = m->id;
-	s->handle(m);
-	m->id = id;
-	sqe = rc_get_sqe(s->r);
-	rc_prep_channel_send(sqe, c->handle, m, (uint32_t)offsetof(struct ipc_msg, data) + m->len,
-			     0, NULL, 0);
-	rc_sqe_set_flags(sqe, RC_SQE_LINK | RC_SQE_SKIP_SUCCESS);
-	rc_sqe_set_data(sqe, ud | IPC_SENT);
-	ipc_arm_slot(s, ci, slot);
-	s->calls++;
+	if (cqe->flags & RC_CQE_F_MORE)
+		return 0;
+	if (cqe->res == -RC_EPIPE) { /* hung up, everything it sent taken */
+		struct rc_sqe *sqe = rc_get_sqe(s->r);
+
+		rc_prep_close(sqe, s->conns[c], 0);
+		rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+		rc_sqe_set_data(sqe, IPC_SENT);
+		s->conns[c] = 0;
+		s->live--;
+		return 0;
+	}
+	if (cqe->res < 0 && cqe->res != -RC_ENOBUFS)
+		return cqe->res;
+	ipc_arm_conn(s, c); /* ended with a message (full CQ) or a dry pool: again */
+	return 0;
 }
 
 /* Serve service svc on ring r until conns connections have come and
@@ -228,12 +257,11 @@ static int ipc_serve(struct rc_ring *r, const char *svc, uint32_t conns, ipc_han
 	*s = (struct ipc_service){ .r = r, .handle = handle, .accepting = conns };
 	s->info = ipc_mem(r, sizeof(*s->info));
 	s->accept_buf = ipc_mem(r, sizeof(*s->accept_buf));
-	for (uint32_t i = 0; i < IPC_CONNS; i++)
-		if (!(s->conns[i].slots = ipc_mem(r, IPC_SLOTS * sizeof(struct ipc_msg))))
-			return -RC_ENOMEM;
-	if (!s->info || !s->accept_buf)
+	s->pool = ipc_mem(r, IPC_POOL * sizeof(struct ipc_buf));
+	if (!s->info || !s->accept_buf || !s->pool)
 		return -RC_ENOMEM;
-	s->listen = ipc_listen(r, svc);
+	ipc_provide(s, 0, IPC_POOL);
+	s->listen = ipc_listen(r, svc); /* submits the PROVIDE_BUFFERS too */
 	if (s->listen < 0)
 		return s->listen;
 	printf("%s: serving %u/%s\n", svc, (unsigned)getuid(), svc);
@@ -244,8 +272,9 @@ static int ipc_serve(struct rc_ring *r, const char *svc, uint32_t conns, ipc_han
 		uint32_t head, seen = 0;
 		int err = 0;
 
-		/* Every reply queued by the last pass goes out here, with the
-		 * wait for the next requests: one enter. */
+		/* Every reply queued by the last pass goes out here, then the
+		 * buffers they were read from, with the wait: one enter. */
+		ipc_give_back(s);
 		if (rc_submit_and_wait(r, 1) < 0)
 			return -RC_EPIPE;
 		s->wakeups++;
@@ -253,8 +282,10 @@ static int ipc_serve(struct rc_ring *r, const char *svc, uint32_t conns, ipc_han
 		{
 			if (cqe->user_data == IPC_LISTEN)
 				err = ipc_accept(s, cqe->res);
-			else
-				ipc_slot_done(s, cqe->user_data, cqe->res);
+			else if (cqe->user_data < IPC_CONNS)
+				err = ipc_request_in(s, (uint32_t)cqe->user_data, cqe);
+			else if (cqe->res < 0 && cqe->res != -RC_ENOENT && cqe->res != -RC_EPIPE)
+				err = cqe->res; /* a PROVIDE_BUFFERS or CLOSE failed */
 			seen++;
 			if (err)
 				break;
@@ -274,70 +305,56 @@ typedef void (*ipc_request)(uint32_t n, struct ipc_msg *req, void *arg);
 typedef bool (*ipc_check)(uint32_t n, const struct ipc_msg *reply, void *arg);
 
 /* Make calls number first..first+count-1 on channel h, depth of them in
- * flight at once (at most IPC_SLOTS); 0, or a negative RC_E* (-RC_EIO: a
- * reply that check refused, or that answers no call in flight). A call
- * holds a request buffer until its reply comes; each RECV posted holds a
- * reply buffer until it completes, with any call's reply. */
+ * flight at once (at most IPC_SLOTS): a CHANNEL_CALL each, refilled in one
+ * submit whenever replies come back. 0, or a negative RC_E* (-RC_EIO: a
+ * reply that check refused). */
 static int ipc_calls(struct rc_ring *r, uint32_t h, uint32_t first, uint32_t count, uint32_t depth,
 		     ipc_request make, ipc_check check, void *arg)
 {
 	struct ipc_msg *tx = ipc_mem(r, IPC_SLOTS * sizeof(*tx));
 	struct ipc_msg *rx = ipc_mem(r, IPC_SLOTS * sizeof(*rx));
-	uint32_t call_of[IPC_SLOTS], free_tx[IPC_SLOTS], free_rx[IPC_SLOTS];
-	uint32_t ntx = 0, nrx = 0, issued = 0, done = 0;
+	uint32_t call_of[IPC_SLOTS], free_slots[IPC_SLOTS], nfree = 0, issued = 0, done = 0;
 	int err = 0;
 
 	if (!tx || !rx)
 		return -RC_ENOMEM;
 	if (depth > IPC_SLOTS)
 		depth = IPC_SLOTS;
-	for (uint32_t i = 0; i < depth; i++) {
-		free_tx[ntx++] = i;
-		free_rx[nrx++] = i;
-		call_of[i] = UINT32_MAX;
-	}
+	for (uint32_t i = 0; i < depth; i++)
+		free_slots[nfree++] = i;
 	while (done < count && !err) {
 		struct rc_cqe *cqe;
 		uint32_t head, seen = 0;
 
-		/* A call for every free request buffer: one submit for all. */
-		while (ntx && issued < count) {
-			uint32_t t = free_tx[--ntx], b = free_rx[--nrx];
-			struct rc_sqe *sqe;
+		/* A call for every free slot: one submit for all. */
+		while (nfree && issued < count) {
+			uint32_t t = free_slots[--nfree];
+			struct rc_sqe *sqe = rc_get_sqe(r);
 
 			make(first + issued, &tx[t], arg);
 			tx[t].id = call_of[t] = first + issued++;
-			sqe = rc_get_sqe(r);
-			rc_prep_channel_send(sqe, h, &tx[t],
+			rc_prep_channel_call(sqe, h, &tx[t],
 					     (uint32_t)offsetof(struct ipc_msg, data) + tx[t].len,
-					     0, NULL, 0);
-			rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
-			rc_sqe_set_data(sqe, UINT64_MAX);
-			sqe = rc_get_sqe(r);
-			rc_prep_channel_recv(sqe, h, &rx[b], sizeof(rx[b]), 0, NULL, 0);
-			rc_sqe_set_data(sqe, b);
+					     0, NULL, &rx[t], sizeof(rx[t]), 0);
+			rc_sqe_set_data(sqe, t);
 		}
 		if (rc_submit_and_wait(r, 1) < 0)
 			return -RC_EPIPE;
 		rc_for_each_cqe(r, head, cqe)
 		{
-			uint32_t b = (uint32_t)cqe->user_data, t;
+			uint32_t t = (uint32_t)cqe->user_data;
 
 			seen++;
 			if (cqe->res < 0) {
 				err = cqe->res;
 				break;
 			}
-			/* The reply names its call: free its request buffer. */
-			for (t = 0; t < depth && call_of[t] != rx[b].id; t++)
-				;
-			if (t == depth || !check(rx[b].id, &rx[b], arg)) {
+			if (t >= depth || rx[t].id != call_of[t] ||
+			    !check(call_of[t], &rx[t], arg)) {
 				err = -RC_EIO;
 				break;
 			}
-			call_of[t] = UINT32_MAX;
-			free_tx[ntx++] = t;
-			free_rx[nrx++] = b;
+			free_slots[nfree++] = t;
 			done++;
 		}
 		rc_cq_advance(r, seen);
