@@ -18,7 +18,7 @@ server=$!
 # Ready when it says so (it binds the path before it listens).
 wait_line() { # file line-regex
 	for _ in $(seq 1000); do
-		grep -q "$2" "$1" && return 0
+		grep -qs "$2" "$1" && return 0 # -s: the file may not be made yet
 		kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
 		sleep 0.02
 	done
