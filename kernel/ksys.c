@@ -327,7 +327,11 @@ void ksys_stats(struct proc *p, struct rc_proc_stats *out)
 		.tree_procs_max = TREE_PROCS,
 		.tree_frames = tree_frames,
 		.tree_frames_max = TREE_FRAMES,
+		.pid = p->pid,
 	};
+	struct proc *parent = p->parent; /* a slot of the table: read once */
+	out->ppid = parent ? parent->pid : 0;
+	strlcpy(out->name, p->name, sizeof(out->name));
 }
 
 static bool wait_match(int32_t want, struct proc *child)
@@ -455,12 +459,32 @@ static int32_t k_clock(struct rce_call *c, const struct rce_args_clock *a)
 	return rce_copy_out(c, a->buf, 0, &ns, sizeof(ns)) ? -RC_EFAULT : 0;
 }
 
+/* The caller's stats, or those of a process of its spawn tree (ps). Another
+ * process is read while it runs: a snapshot, each field as it was at one
+ * moment; a slot that changed hands meanwhile is answered -ESRCH. */
 static int32_t k_proc_stats(struct rce_call *c, const struct rce_args_proc_stats *a)
 {
 	struct rc_proc_stats st;
 	uint32_t n = MIN(a->len, (uint32_t)sizeof(st));
-	ksys_stats(rk_proc(c), &st);
+	struct proc *me = rk_proc(c), *p = me;
+	bool next = a->flags & RC_PROC_STATS_NEXT;
+	if (a->pid || next) {
+		int err;
+		p = proc_find_in_tree(me, a->pid, next, &err);
+		if (!p)
+			return err;
+	}
+	int pid = p->pid;
+	ksys_stats(p, &st);
+	if (__atomic_load_n(&p->pid, __ATOMIC_ACQUIRE) != pid || st.pid != pid)
+		return -RC_ESRCH; /* it exited and its slot was reused while we read */
 	return rce_copy_out(c, a->buf, 0, &st, n) ? -RC_EFAULT : (int32_t)n;
+}
+
+/* End a process of the caller's spawn tree (its own is -EINVAL: EXIT). */
+static int32_t k_kill(struct rce_call *c, const struct rce_args_kill *a)
+{
+	return proc_kill_in_tree(rk_proc(c), a->pid);
 }
 
 /* ---- rings and handles ---- */
@@ -524,6 +548,7 @@ RK_GUARDED(getpid)
 RK_GUARDED(clock)
 RK_GUARDED(ring_create)
 RK_GUARDED(proc_stats)
+RK_GUARDED(kill)
 
 const struct rce_handlers kernel_handlers = {
 	.console_write = g_console_write,
@@ -538,6 +563,7 @@ const struct rce_handlers kernel_handlers = {
 	.clock = g_clock,
 	.ring_create = g_ring_create,
 	.proc_stats = g_proc_stats,
+	.kill = g_kill,
 	.close_object = k_close_object,
 	/* Their handlers may end the batch (EXIT always, CLOSE of its own ring). */
 	.stopping_ops = (UINT64_C(1) << RC_OP_EXIT) | (UINT64_C(1) << RC_OP_CLOSE),

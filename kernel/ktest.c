@@ -446,6 +446,26 @@ static bool t_kill(void)
 	return true;
 }
 
+/* PROC_STATS of another process and KILL (user/tests/rt_pskill.c): in the
+ * caller's spawn tree they work, ps and kill with them; a process of
+ * another tree (this sleeper, started by the kernel: a tree of its own) can
+ * be neither read nor ended. */
+static bool t_pskill(void)
+{
+	const char *argv[] = { "sleeper", "60000" };
+	int other = proc_spawn("sleeper", 2, argv);
+	EXPECT(other > 0, "spawn");
+	char pid[16];
+	ksnprintf(pid, sizeof(pid), "%d", other);
+	struct proc_stats st;
+	int r = run_prog(&st, "rt_pskill", pid, NULL);
+	EXPECT(proc_kill(other) == 0, "the other tree's sleeper was ended");
+	struct proc_stats so;
+	EXPECT(proc_wait(other, &so) == other, "wait sleeper");
+	EXPECT(r > 0 && st.status == 0, "rt_pskill: %d, status %x", r, st.status);
+	return true;
+}
+
 /*
  * `syscall` executed in the last bytes of the user half returns to a
  * non-canonical RIP: the kernel must kill the process, not fault itself.
@@ -1055,6 +1075,7 @@ int ktest_main(void *arg UNUSED)
 	run("preempt", t_preempt, true);
 	run("fpu_state", t_fpu, true);
 	run("proc_kill", t_kill, true);
+	run("pskill", t_pskill, true);
 	run("many_procs", t_many, true);
 	run("orphan_reap", t_orphan, true);
 	run("elf_reject", t_elf_reject, false); /* kmalloc of the image copy */

@@ -397,16 +397,63 @@ static void make_runnable(struct proc *p)
 }
 
 /* Make p exit with status when it next runs (the first request wins). */
-void proc_request_exit(struct proc *p, int status)
+static void request_exit_locked(struct proc *p, int status)
 {
-	acquire(&ptable_lock);
 	if (!p->killed) {
 		p->killed = true;
 		p->exit_status = status;
 	}
 	if (p->state == P_SLEEPING)
 		make_runnable(p); /* sleep loops re-check their condition */
+}
+
+void proc_request_exit(struct proc *p, int status)
+{
+	acquire(&ptable_lock);
+	request_exit_locked(p, status);
 	release(&ptable_lock);
+}
+
+/* The live (spawned, not yet exited) user process of me's spawn tree with
+ * pid, or with next the one with the smallest pid >= pid; else NULL and
+ * *err is -ESRCH, or -EPERM if pid is live in another tree (or a kernel
+ * thread). ptable_lock held. */
+static struct proc *tree_find_locked(struct proc *me, int pid, bool next, int *err)
+{
+	struct proc *found = NULL;
+	bool elsewhere = false;
+	for (struct proc *p = procs; p < procs + NPROC; p++) {
+		if (p->state == P_UNUSED || p->state == P_EMBRYO || p->state == P_ZOMBIE ||
+		    p->state == P_REAPING || p->pid < pid || (!next && p->pid != pid))
+			continue;
+		if (!p->tree || p->tree != me->tree)
+			elsewhere = true;
+		else if (!found || p->pid < found->pid)
+			found = p;
+	}
+	*err = found ? 0 : elsewhere && !next ? -RC_EPERM : -RC_ESRCH;
+	return found;
+}
+
+struct proc *proc_find_in_tree(struct proc *me, int pid, bool next, int *err)
+{
+	acquire(&ptable_lock);
+	struct proc *p = tree_find_locked(me, pid, next, err);
+	release(&ptable_lock);
+	return p;
+}
+
+int proc_kill_in_tree(struct proc *me, int pid)
+{
+	int err;
+	acquire(&ptable_lock); /* found and marked at once: the slot cannot change hands */
+	struct proc *p = tree_find_locked(me, pid, false, &err);
+	if (p == me)
+		err = -RC_EINVAL;
+	else if (p)
+		request_exit_locked(p, PROC_KILLED | PROC_KILL_REQUEST);
+	release(&ptable_lock);
+	return err;
 }
 
 /* Ask a process to die; it exits at its next return to user mode. */

@@ -98,6 +98,13 @@ void cpu_early_init(void);     /* GS base of CPU 0 (before any lock is taken) */
 void cpu_init(struct cpu *c);  /* this CPU: GS base, FPU/SSE enable, SMEP/SMAP */
 NORETURN void scheduler(void); /* round-robin forever */
 
+/* Live user process of me's spawn tree with pid (next: the smallest pid >= pid),
+ * else NULL and *err -ESRCH or -EPERM (another tree's, or a kernel thread).
+ * A snapshot: it may exit meanwhile. */
+struct proc *proc_find_in_tree(struct proc *me, int pid, bool next, int *err);
+/* KILL: end a process of me's tree; 0, -ESRCH, -EPERM, -EINVAL (me itself). */
+int proc_kill_in_tree(struct proc *me, int pid);
+
 /* Process lifecycle (kernel API; ring syscalls will call these). */
 int proc_spawn(const char *prog, int argc, const char *const argv[]); /* pid or -errno */
 int proc_spawn_elf(const char *name, const void *elf, size_t len, int argc,

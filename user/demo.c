@@ -54,7 +54,7 @@ static int polled_burst(void)
 	rc_cq_advance(&p, 1);
 	struct rc_proc_stats s0, s1;
 	uint64_t t[32];
-	rc_prep_proc_stats(rc_get_sqe(&p), &s0, sizeof(s0));
+	rc_prep_proc_stats(rc_get_sqe(&p), &s0, sizeof(s0), 0, 0);
 	rc_submit_and_wait(&p, 1);
 	rc_cq_advance(&p, 1);
 	for (int done = 0; done < 960; done += 32) {
@@ -70,7 +70,7 @@ static int polled_burst(void)
 		rc_submit_and_wait(&p, 32);
 		rc_cq_advance(&p, 32);
 	}
-	rc_prep_proc_stats(rc_get_sqe(&p), &s1, sizeof(s1));
+	rc_prep_proc_stats(rc_get_sqe(&p), &s1, sizeof(s1), 0, 0);
 	rc_submit_and_wait(&p, 1);
 	rc_cq_advance(&p, 1);
 	printf("  960 syscalls (GETPID, CLOCK, NOP), 32 at a time, between two PROC_STATS: %lu %s "

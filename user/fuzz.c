@@ -246,6 +246,11 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
 		     (field_get(s, f) == 0 && field_get(s, field_named(d, "count")))))
 			rc_field_put(s, f, one_in(64) ? 1 + below(3000000) : 1 + below(100));
 		break;
+	case RC_OP_KILL: /* never a pid that may be live: our tree is the run's own */
+		f = field_named(d, "pid");
+		if (field_get(s, f) >= 1 && field_get(s, f) <= INT32_MAX)
+			rc_field_put(s, f, INT32_MAX);
+		break;
 	case RC_OP_WAIT: /* never parks: a second WAIT could wait forever */
 		f = field_named(d, "flags");
 		rc_field_put(s, f, field_get(s, f) | RC_WAIT_NOHANG);
@@ -550,7 +555,7 @@ static void exit_chain(void)
 	track(s, RC_SQE_LINK);
 	rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
 	track(s, RC_SQE_LINK);
-	rc_prep_proc_stats(s = rc_get_sqe(mainr.r), outbuf, 40);
+	rc_prep_proc_stats(s = rc_get_sqe(mainr.r), outbuf, 40, 0, 0);
 	track(s, 0);
 	finish(&mainr, false);
 }

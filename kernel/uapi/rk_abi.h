@@ -61,7 +61,9 @@ struct rc_proc_stats {
 	uint32_t children, children_max; /* children not yet reaped */
 	uint32_t tree_procs, tree_procs_max;   /* process slots held by its spawn tree */
 	uint32_t tree_frames, tree_frames_max; /* frames charged to its spawn tree */
-	uint32_t rsvd[4]; /* zero: channels and queued messages, when they exist */
+	uint32_t rsvd[4];  /* zero: channels and queued messages, when they exist */
+	int32_t pid, ppid; /* the process and its parent (0: none, or a kernel thread) */
+	char name[16];	   /* its program's name, NUL-terminated (cut to 15 bytes) */
 };
 
 /* WAIT's info buffer. */
@@ -77,6 +79,7 @@ _Static_assert(__builtin_offsetof(struct rc_proc_stats, run_ns) == 32,
 _Static_assert(__builtin_offsetof(struct rc_proc_stats, frames) == 40, "rc_proc_stats.frames");
 _Static_assert(__builtin_offsetof(struct rc_proc_stats, tree_frames_max) == 92,
 	       "rc_proc_stats.tree_frames_max");
+_Static_assert(__builtin_offsetof(struct rc_proc_stats, pid) == 112, "rc_proc_stats.pid");
 _Static_assert(__builtin_offsetof(struct rc_wait_info, stats) == 8, "rc_wait_info.stats");
 _Static_assert(sizeof(struct rc_wait_info) == RC_WAIT_INFO_SIZE, "RC_WAIT_INFO_SIZE");
 

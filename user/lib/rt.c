@@ -182,7 +182,7 @@ int rt_unmap(uint64_t addr, uint32_t pages)
 int rt_proc_stats(struct rc_proc_stats *st)
 {
 	struct rc_sqe *sqe = rt_sqe();
-	rc_prep_proc_stats(sqe, st, sizeof(*st));
+	rc_prep_proc_stats(sqe, st, sizeof(*st), 0, 0);
 	return rt_sync(sqe);
 }
 

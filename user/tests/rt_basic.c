@@ -57,7 +57,7 @@ int main(void)
 	CHECK_EQ(b.sqes - a.sqes, 1);
 	CHECK(b.faults == 0 && b.run_ns > 0, "faults %lu", (unsigned long)b.faults);
 	s = rt_sqe();
-	rc_prep_proc_stats(s, &a, 8); /* truncated to len */
+	rc_prep_proc_stats(s, &a, 8, 0, 0); /* truncated to len */
 	CHECK_EQ(rt_sync(s), 8);
 
 	/* LINK: a failure cancels the rest of the chain, success runs it. */

@@ -29,7 +29,7 @@ static int32_t poll_one(uint64_t *ud)
 /* PROC_STATS through the polled ring: no trap of its own. */
 static void poll_stats(struct rc_proc_stats *st)
 {
-	rc_prep_proc_stats(rc_get_sqe(&pr), st, sizeof(*st));
+	rc_prep_proc_stats(rc_get_sqe(&pr), st, sizeof(*st), 0, 0);
 	CHECK_EQ(poll_one(NULL), sizeof(*st));
 }
 
