@@ -183,6 +183,7 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
 	}
 	kr->charged = npages + engine;
 	kr->hdr = rce_ring_hdr(&kr->r);
+	kr->cq_entries = rce_ring_cq_entries(&kr->r);
 	ktrace_attach(kr); /* booted with `trace`: print its traffic */
 	for (uint32_t i = 0; i < npages; i++) {
 		if (vm_map_user(p->pml4, uaddr + (uint64_t)i * PAGE_SIZE,
@@ -232,8 +233,7 @@ static __attribute__((noinline)) void kring_destroy(struct kring *kr)
  * them. NULL if the handle names no ring. */
 struct kring *kring_get(struct proc *p, uint32_t handle)
 {
-	for (int i = 0; i < PROC_RINGS; i++) {
-		struct kring *kr = &p->rk.rings[i];
+	for (struct kring *kr = p->rk.rings; kr < p->rk.rings + PROC_RINGS; kr++) {
 		if (kr->in_use && !kr->closed && (uint32_t)kr->handle == handle) {
 			kr->refs++;
 			return kr;
@@ -412,7 +412,7 @@ static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
 		ret = -RC_EBADF;
 	else if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
 		ret = -RC_EINVAL;
-	else if ((flags & RC_ENTER_GETEVENTS) && min_complete > rce_ring_cq_entries(&kr->r))
+	else if ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->cq_entries)
 		ret = -RC_EINVAL;
 	if (ret)
 		goto out;

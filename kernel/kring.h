@@ -41,6 +41,7 @@ struct kring {
 	struct rce_ring r; /* engine state; r.hdr is the region via the direct map */
 	struct proc *owner;
 	struct rc_ring_hdr *hdr; /* the region's header, via the direct map (rce_ring_hdr) */
+	uint32_t cq_entries;	 /* rce_ring_cq_entries, for enter's check */
 	uint64_t pa;		 /* physically contiguous frames of the region */
 	uint64_t uaddr;		 /* where the owner sees the region */
 	uint32_t npages;
