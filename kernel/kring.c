@@ -83,6 +83,8 @@ void rce_port_free(void *p, size_t bytes)
 
 /* ---- serialising engine calls ---- */
 
+static uint32_t ipc_any; /* some ring is marked for IPC delivery (atomic; see below) */
+
 /* Every engine call for p's ctx happens inside rk_lock(p)..rk_unlock(p):
  * the engine wants them serialised, and TIMEOUTs and other completions
  * come from the timer interrupt, other processes' exits and the poller on
@@ -95,6 +97,134 @@ void rk_lock(struct proc *p)
 void rk_unlock(struct proc *p)
 {
 	release(&p->rk_lock);
+	/* Rings this CPU made ready for other processes (rk_ipc_wake) are
+	 * delivered once it holds no lock at all: see rk_ipc_deliver. */
+	if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST) && mycpu()->noff == 0)
+		rk_ipc_deliver();
+}
+
+/* ---- channels: the cross-ring hooks (engine.h struct rce_ipc_ops) ----
+ *
+ * How a message travels from process A's SQE to process B's CQE (also
+ * docs/kernel.md "Channels"):
+ *
+ * 1. A's CHANNEL_SEND runs in an engine call on A's ring under A's rk
+ *    lock (A's enter, the poller's pass over A, or a chain going on
+ *    from the timer). The engine takes the "ipc" lock (one for every
+ *    channel: rk -> ipc is the order, and nothing is taken under ipc but
+ *    the frame allocator), queues the message at B's end and, if B has a
+ *    RECV parked there, moves it to B's ring's ready list, sets the
+ *    ring's ipc_kick flag (release) and calls rk_ipc_wake.
+ * 2. rk_ipc_wake cannot run B's ring: that needs B's rk lock, and taking
+ *    a second process's rk lock under A's (and ipc) could deadlock with
+ *    B sending to A. It only marks B's ring in ipc_pending (a bit per
+ *    ring slot) and sets ipc_any.
+ * 3. The CPU that marked it delivers it as soon as it holds no lock: in
+ *    rk_unlock, when the last lock goes (noff == 0), rk_ipc_deliver
+ *    takes each marked ring's owner's rk lock and runs the ring once
+ *    with no SQ budget (kring_poke): the engine runs the ready RECV
+ *    again in B's context (copy into B's memory through B's page tables,
+ *    B's handle table), posts its CQE and publishes it.
+ * 4. B sees the CQE however it waits: spinning on its CQ (the CQE is in
+ *    shared memory: nothing else is needed), served by the poller (same:
+ *    the poller need not be awake, the delivering CPU ran the ring), or
+ *    asleep in enter: the CQE's rce_port_notify wakes it.
+ *
+ * No lost wakeup: (a) a mark is cleared (exchange) before its ring runs,
+ * so a mark made while it runs survives for another delivery, and a run
+ * whose budget left ready requests behind marks the ring again; (b)
+ * every context that runs engine calls ends in rk_unlock with no lock
+ * held (enter, the poller, the timer, exit, reaping), except a sleeper in
+ * enter, which delivers its marks before it sleeps (kring_wait), and the
+ * timer tick delivers whatever is left; (c) B asleep in enter checked
+ * its ring (ipc_kick included) under its rk lock and sleeps without
+ * dropping it in between (sleep_lock); delivery needs that lock, so it
+ * runs after B sleeps, and B's `waiting` flag, set under the lock, makes
+ * the CQE's notify wake it.
+ */
+static struct spinlock ipc_lock = SPINLOCK_INIT("ipc");
+
+#define IPC_RINGS (NPROC * PROC_RINGS)
+static uint64_t ipc_pending[(IPC_RINGS + 63) / 64]; /* bit: a ring slot to deliver (atomic) */
+static uint64_t ipc_deliveries;			    /* rings run by rk_ipc_deliver (stats) */
+
+static void rk_ipc_lock(void)
+{
+	acquire(&ipc_lock);
+}
+
+static void rk_ipc_unlock(void)
+{
+	release(&ipc_lock);
+}
+
+/* Mark ring slot idx for delivery. The bit is set before ipc_any: a
+ * deliverer that clears ipc_any and then scans sees the bit, or sees
+ * ipc_any set again afterwards (both seq_cst). */
+static void ipc_mark(uint32_t idx)
+{
+	__atomic_fetch_or(&ipc_pending[idx / 64], UINT64_C(1) << (idx % 64), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&ipc_any, 1, __ATOMIC_SEQ_CST);
+}
+
+static uint32_t kring_slot(struct kring *kr)
+{
+	return (uint32_t)(kr->owner - proc_at(0)) * PROC_RINGS +
+	       (uint32_t)(kr - kr->owner->rk.rings);
+}
+
+/* The engine's wake: ring has ready IPC requests. Called under the ipc
+ * lock (and some process's rk lock): only marks it (step 2 above). */
+static void rk_ipc_wake(struct rce_ring *r)
+{
+	ipc_mark(kring_slot(kring_of(r)));
+}
+
+const struct rce_ipc_ops kernel_ipc_ops = {
+	.lock = rk_ipc_lock,
+	.unlock = rk_ipc_unlock,
+	.wake = rk_ipc_wake,
+};
+
+/* Run the ring in slot idx under its owner's lock if it still lives; a
+ * slot reused meanwhile by another ring just gets a harmless pass. */
+static void ipc_run_slot(uint32_t idx)
+{
+	struct proc *p = proc_at((int)(idx / PROC_RINGS));
+	rk_lock(p);
+	struct kring *kr = &p->rk.rings[idx % PROC_RINGS];
+	if (p->rk.active && kr->in_use && !kr->closed) {
+		kring_hold(kr);
+		rce_ring_run(&kr->r, 0); /* ready IPC requests, timers, backlog; not the SQ */
+		if (rce_ring_ipc_ready(&kr->r))
+			ipc_mark(idx); /* its budget left some: another pass */
+		__atomic_fetch_add(&ipc_deliveries, 1, __ATOMIC_RELAXED);
+		kring_put(kr);
+	}
+	rk_unlock(p); /* noff > 0 here (rk_ipc_deliver's push_off): no recursion */
+}
+
+/* Step 3: run every marked ring. With no lock held; interrupts stay off
+ * (push_off), which also keeps the rk_unlocks inside from recursing. */
+void rk_ipc_deliver(void)
+{
+	push_off();
+	while (__atomic_exchange_n(&ipc_any, 0, __ATOMIC_SEQ_CST)) {
+		for (uint32_t w = 0; w < ARRAY_SIZE(ipc_pending); w++) {
+			uint64_t bits = __atomic_exchange_n(&ipc_pending[w], 0, __ATOMIC_SEQ_CST);
+			while (bits) {
+				uint32_t b = (uint32_t)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				ipc_run_slot(w * 64 + b);
+			}
+		}
+	}
+	pop_off();
+}
+
+uint64_t rk_ipc_deliveries(void)
+{
+	return __atomic_load_n(&ipc_deliveries, __ATOMIC_RELAXED);
 }
 
 /* ---- rings ---- */
@@ -392,6 +522,13 @@ static long kring_wait(struct kring *kr, uint32_t min)
 			continue;
 		if (rce_ring_inflight(&kr->r) == 0 && !(work && kr->polled))
 			return -RC_EDEADLK; /* only the user's own reaping could help */
+		if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST)) {
+			/* Our own sends marked rings: deliver before sleeping
+			 * (sleep_lock drops the lock without rk_unlock). */
+			rk_unlock(p);
+			rk_lock(p);
+			continue;
+		}
 		kr->waiting = true;
 		sleep_lock(kr, &p->rk_lock); /* notify needs the lock: no lost wakeup */
 		kr->waiting = false;
@@ -466,6 +603,8 @@ static void rk_tick(uint64_t now)
 {
 	kring_for_each(false, tick_ring, &now);
 	console_poll();
+	if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST))
+		rk_ipc_deliver(); /* anything a context holding a lock left marked */
 }
 
 /* Boot: hook the timer, start the poller. */

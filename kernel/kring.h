@@ -68,9 +68,12 @@ struct kproc_rings {
 extern const struct rce_handlers kernel_handlers; /* ksys.c */
 
 /* kring.c */
-void rk_init(void);	      /* timer hook for TIMEOUTs and console input */
-void rk_lock(struct proc *p); /* serialise engine calls for p's ctx */
-void rk_unlock(struct proc *p);
+void rk_init(void);		/* timer hook for TIMEOUTs and console input */
+void rk_lock(struct proc *p);	/* serialise engine calls for p's ctx */
+void rk_unlock(struct proc *p); /* ... and deliver marked IPC once no lock is held */
+extern const struct rce_ipc_ops kernel_ipc_ops; /* channels' cross-ring hooks */
+void rk_ipc_deliver(void);			/* run rings marked by rk_ipc_wake (no lock held) */
+uint64_t rk_ipc_deliveries(void);		/* rings run for IPC so far (tests, demo) */
 int kproc_rings_init(struct proc *p, uint64_t *ring_bytes); /* ctx + first ring: handle or -errno */
 void kproc_rings_exit(struct proc *p); /* destroy every ring and the ctx (lock held) */
 int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq,

@@ -268,14 +268,60 @@ static int32_t k_unmap(struct rce_call *c, const struct rce_args_unmap *a)
 
 /* ---- processes ---- */
 
+/* SPAWN's handle list, read and checked before anything happens: each
+ * an open channel handle with TRANSFER, rights among its own, none twice.
+ * The count, or -errno (nothing moves). */
+static int32_t spawn_handles_check(struct rce_call *c, const struct rce_args_spawn *a,
+				   struct rc_spawn_handle *hs)
+{
+	uint32_t n = a->handles_len / RC_SPAWN_HANDLE_SIZE;
+	if (a->handles_len % RC_SPAWN_HANDLE_SIZE)
+		return -RC_EINVAL;
+	if (n && rce_copy_in(c, hs, a->handles, 0, a->handles_len))
+		return -RC_EFAULT;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t held = rce_handle_rights(c->ctx, hs[i].handle);
+		if (!(held & RC_RIGHT_TRANSFER))
+			return -RC_EBADF; /* only channel endpoints carry TRANSFER */
+		if (hs[i].rights & ~held)
+			return -RC_EPERM;
+		for (uint32_t j = 0; j < i; j++)
+			if (hs[j].handle == hs[i].handle)
+				return -RC_EINVAL;
+	}
+	return (int32_t)n;
+}
+
+/* Move the checked handles from parent p into child (held, not yet
+ * running): entry i becomes the child's RK_SPAWN_HANDLE(i). Cannot fail:
+ * the child's table holds only its first ring. Order: p's rk lock, then
+ * the child's (as when spawn made its ring), then the engine's ipc lock. */
+static void spawn_handles_move(struct proc *p, struct proc *child, const struct rc_spawn_handle *hs,
+			       uint32_t n)
+{
+	rk_lock(child);
+	for (uint32_t i = 0; i < n; i++) {
+		int32_t h = rce_channel_handle_move(&p->rk.ctx, hs[i].handle, &child->rk.ctx);
+		assert(h == (int32_t)RK_SPAWN_HANDLE(i));
+		rce_handle_reduce(&child->rk.ctx, (uint32_t)h, hs[i].rights);
+	}
+	child->tf->r9 = n; /* rk_abi.h: at entry */
+	rk_unlock(child);
+}
+
 /* Start a program from the boot image as the caller's child: argv is
- * "name\0arg\0...\0". -ENOENT for an unknown program, -EAGAIN at the
- * per-process child limit or when the process table is full. */
+ * "name\0arg\0...\0"; the handles listed move to it. -ENOENT for an
+ * unknown program, -EAGAIN at the per-process child limit or when the
+ * process table is full, -EBADF/-EPERM/-EINVAL for the handle list. */
 static int32_t k_spawn(struct rce_call *c, const struct rce_args_spawn *a)
 {
 	char buf[RC_SPAWN_ARGS_MAX];
 	const char *argv[MAX_ARGS];
+	struct rc_spawn_handle hs[RC_SPAWN_HANDLES_MAX];
 	int argc = 0;
+	int32_t nh = spawn_handles_check(c, a, hs);
+	if (nh < 0)
+		return nh;
 	if (rce_copy_in(c, buf, a->argv, 0, a->argv_len))
 		return -RC_EFAULT;
 	if (buf[a->argv_len - 1] != 0 || buf[0] == 0)
@@ -288,8 +334,13 @@ static int32_t k_spawn(struct rce_call *c, const struct rce_args_spawn *a)
 	struct proc *p = rk_proc(c);
 	if (proc_children(p) >= PROC_CHILDREN)
 		return -RC_EAGAIN;
-	int pid = proc_spawn_as(p, argv[0], argc, argv);
-	return pid == -RC_ENOEXEC ? -RC_ENOENT : pid;
+	int pid = proc_spawn_as_held(p, argv[0], argc, argv);
+	if (pid < 0)
+		return pid == -RC_ENOEXEC ? -RC_ENOENT : pid;
+	struct proc *child = proc_find(pid); /* held: it cannot have exited */
+	spawn_handles_move(p, child, hs, (uint32_t)nh);
+	proc_start(pid);
+	return pid;
 }
 
 /* The process ends when this enter returns; later entries do not run. */
@@ -494,7 +545,7 @@ static int32_t k_ring_create(struct rce_call *c, const struct rce_args_ring_crea
 	return kring_create(rk_proc(c), a->addr, a->sq_entries, a->cq_entries, a->flags);
 }
 
-/* Close a handle; the only kind this kernel hands out is a ring. The
+/* Close a handle: a channel endpoint (the engine closes it) or a ring. The
  * handle goes now and with it its reference: the ring is destroyed once
  * nothing runs on it any more (at once, or when the enter, poller pass or
  * completion running it returns: a ring may close itself, even from a
@@ -502,6 +553,8 @@ static int32_t k_ring_create(struct rce_call *c, const struct rce_args_ring_crea
 static int32_t k_close(struct rce_call *c, const struct rce_args_close *a)
 {
 	(void)a;
+	if (rce_close_engine_object(c))
+		return 0; /* a channel endpoint: the engine's own */
 	rce_handle_remove(c->ctx, c->sqe->handle);
 	if (&((struct kring *)c->target)->r == c->ring)
 		rce_call_stop_batch(c); /* its own ring: nothing after this runs */
@@ -565,6 +618,7 @@ const struct rce_handlers kernel_handlers = {
 	.proc_stats = g_proc_stats,
 	.kill = g_kill,
 	.close_object = k_close_object,
+	.ipc = &kernel_ipc_ops, /* channels (kring.c: the cross-ring hooks) */
 	/* Their handlers may end the batch (EXIT always, CLOSE of its own ring). */
 	.stopping_ops = (UINT64_C(1) << RC_OP_EXIT) | (UINT64_C(1) << RC_OP_CLOSE),
 };

@@ -591,7 +591,7 @@ static bool t_handlers_agree(void)
 #define WANT_KERNEL	   true
 #define WANT_HOSTED	   false
 #define WANT_OTHER	   false
-#define WANT_IPC	   false /* no channel hooks in this kernel yet */
+#define WANT_IPC	   true /* kring.c gives the engine its cross-ring hooks */
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                       \
 	EXPECT(HAS_##impl(name) == WANT_##impl, "%s (%s): handler %s", #NAME, #impl, \
 	       HAS_##impl(name) ? "present" : "missing");
@@ -1001,6 +1001,49 @@ static bool t_stress(void)
 	return true;
 }
 
+/* ---- channels between processes (user/rt_ipc.c) ---- */
+
+/* Each mode is a parent and a child it starts with handles; run() checks
+ * every frame came back (messages, channels, handles in flight at a
+ * death included). */
+static bool t_ipc_basic(void)
+{
+	return user_test("rt_ipc", "basic");
+}
+static bool t_ipc_death(void)
+{
+	return user_test("rt_ipc", "death");
+}
+static bool t_ipc_full(void)
+{
+	return user_test("rt_ipc", "full");
+}
+static bool t_ipc_fault(void)
+{
+	return user_test("rt_ipc", "fault");
+}
+/* The receiver spins on its CQ: delivered by the sender's CPU, no trap. */
+static bool t_ipc_spin(void)
+{
+	uint64_t d0 = rk_ipc_deliveries();
+	bool ok = user_test("rt_ipc", "spin");
+	EXPECT(!ok || rk_ipc_deliveries() > d0, "no ring was delivered to");
+	return ok;
+}
+/* The receiver's ring is polled and the poller went to sleep (2 ms idle,
+ * the sender waits 30 ms): the receive still completes. */
+static bool t_ipc_poll(void)
+{
+	struct kpoll_stats k0, k1;
+	kpoll_stats(&k0);
+	kpoll_set_idle_ns(2 * 1000000ul);
+	bool ok = user_test("rt_ipc", "poll");
+	kpoll_set_idle_ns(0);
+	kpoll_stats(&k1);
+	EXPECT(!ok || k1.sleeps > k0.sleeps, "the poller never slept");
+	return ok;
+}
+
 /* The ring fuzzer (user/fuzz.c, kfuzz.c), a short run: three processes
  * and their children, the lifetime scenarios included ('k'). */
 bool kfuzz_run(uint64_t seed, uint64_t count, const char *flags, char *why, size_t n,
@@ -1103,6 +1146,12 @@ int ktest_main(void *arg UNUSED)
 	run("poll_no_traps", t_rt_poll, true);
 	run("poll_sleep_wake", t_pollwake, true);
 	run("stress_smp", t_stress, true);
+	run("ipc_messages_handles", t_ipc_basic, true);
+	run("ipc_peer_death_no_leak", t_ipc_death, true);
+	run("ipc_full_parks_sender", t_ipc_full, true);
+	run("ipc_fault_with_parked_recv", t_ipc_fault, true);
+	run("ipc_wake_spinning_receiver", t_ipc_spin, true);
+	run("ipc_wake_sleeping_poller", t_ipc_poll, true);
 	run("fuzz_short", t_fuzz, true);
 	run("lifetime_close_races_enter", t_rt_closerace, true);
 	run("limits_hog_tree_bystander", t_hog, true);

@@ -233,6 +233,15 @@ int proc_spawn_as(struct proc *parent, const char *prog, int argc, const char *c
 	return spawn_elf(parent, prog, up->data, up->size, argc, argv, false);
 }
 
+/* The same, left P_EMBRYO until proc_start (SPAWN gives it handles first). */
+int proc_spawn_as_held(struct proc *parent, const char *prog, int argc, const char *const argv[])
+{
+	const struct user_prog *up = user_prog_find(prog);
+	if (!up)
+		return -RC_ENOEXEC;
+	return spawn_elf(parent, prog, up->data, up->size, argc, argv, true);
+}
+
 /* Spawn as the caller's child but leave it P_EMBRYO until proc_start:
  * tests that edit a process before it runs (another CPU would run it). */
 int proc_spawn_held(const char *prog, int argc, const char *const argv[])

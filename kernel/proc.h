@@ -114,6 +114,8 @@ int proc_spawn_as(struct proc *parent, const char *prog, int argc,
 int kthread_create(const char *name, int (*fn)(void *), void *arg);		/* pid or -errno */
 int kthread_create_on(const char *name, int (*fn)(void *), void *arg, int cpu); /* bound */
 int proc_spawn_held(const char *prog, int argc, const char *const argv[]); /* not runnable yet */
+int proc_spawn_as_held(struct proc *parent, const char *prog, int argc,
+		       const char *const argv[]);   /* parent's child, not runnable yet */
 void proc_start(int pid);			    /* make a held spawn runnable */
 NORETURN void proc_exit(int status);		    /* current process; status = wait status */
 int proc_wait(int pid, struct proc_stats *out);	    /* pid (-1 any child) -> pid or -errno */

@@ -827,6 +827,12 @@ _Static_assert(sizeof(struct rce_ring) == RCE_RING_SIZE, "RCE_RING_SIZE in engin
 _Static_assert(_Alignof(struct rce_ring) == RCE_RING_ALIGN, "RCE_RING_ALIGN in engine.h is stale");
 _Static_assert(sizeof(struct rce_req) == RCE_REQ_SIZE, "RCE_REQ_SIZE in engine.h is stale");
 
+bool rce_ring_ipc_ready(const struct rce_ring *r)
+{
+	/* Pairs with the store_release in channel.c's rce_make_ready. */
+	return rc_load_acquire(&r->ipc_kick) != 0;
+}
+
 uint32_t rce_ring_inflight(const struct rce_ring *r)
 {
 	return r->inflight;

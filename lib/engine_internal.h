@@ -121,7 +121,6 @@ void rce_pending_del(struct rce_ring *r, struct rce_req *q);
 /* handles.c */
 void *rce_handle_lookup(struct rce_ctx *ctx, uint32_t handle, uint32_t type, uint32_t rights,
 			uint8_t *reason);
-uint32_t rce_handle_rights(struct rce_ctx *ctx, uint32_t handle); /* 0 if none */
 
 /* channel.c */
 int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_create *a);

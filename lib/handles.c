@@ -93,6 +93,18 @@ uint32_t rce_handle_rights(struct rce_ctx *ctx, uint32_t handle)
 	return h ? h->rights : 0;
 }
 
+int32_t rce_handle_reduce(struct rce_ctx *ctx, uint32_t handle, uint32_t rights)
+{
+	struct rce_handle_slot *h = rce_slot(ctx, handle);
+
+	if (!h)
+		return -RC_EBADF;
+	if (rights & ~h->rights)
+		return -RC_EPERM;
+	h->rights = rights;
+	return 0;
+}
+
 void *rce_handle_remove(struct rce_ctx *ctx, uint32_t handle)
 {
 	struct rce_handle_slot *h = rce_slot(ctx, handle);

@@ -192,6 +192,11 @@ void rce_ctx_destroy(struct rce_ctx *ctx);
 int32_t rce_handle_install(struct rce_ctx *ctx, uint16_t type, uint32_t rights, void *obj);
 /* Remove handle; return its object or NULL if it names nothing. */
 void *rce_handle_remove(struct rce_ctx *ctx, uint32_t handle);
+/* The rights handle carries (0 if it names nothing). */
+uint32_t rce_handle_rights(struct rce_ctx *ctx, uint32_t handle);
+/* Keep only rights, which must be among those handle carries: 0, or
+ * -RC_EBADF (no such handle) / -RC_EPERM (nothing changes). */
+int32_t rce_handle_reduce(struct rce_ctx *ctx, uint32_t handle, uint32_t rights);
 /* CLOSE of an object the engine owns (a channel endpoint): if the call's
  * target handle names one, close it and return true; else false (the
  * platform's CLOSE handler closes its own objects). */
@@ -232,6 +237,11 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget);
 /* Is there anything for rce_ring_run to do right now (SQEs it can take,
  * backlog it can flush, TIMEOUTs due that a budget left behind)? */
 bool rce_ring_has_work(struct rce_ring *r);
+/* Has another ring made parked IPC requests of this one ready (a run
+ * delivers them)? Only this part of rce_ring_has_work: a platform that
+ * delivers for other rings (rce_ipc_ops.wake) asks it after a run whose
+ * budget left some behind. */
+bool rce_ring_ipc_ready(const struct rce_ring *r);
 /* Requests taken and not yet completed (parked, held, in chains). */
 uint32_t rce_ring_inflight(const struct rce_ring *r);
 /* CQEs written to the CQ so far (the engine's own count, not the user's

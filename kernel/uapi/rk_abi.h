@@ -35,11 +35,15 @@
  * Registers at process entry (the first ring is made at spawn):
  *   rdi = argc, rsi = argv, rdx = ring address, rcx = ring bytes
  *   (rc_ring_bytes of its sq/cq entries, which its header also holds),
- *   r8 = the ring's handle.
+ *   r8 = the ring's handle, r9 = the handles SPAWN passed (below).
  */
 #define RK_RING0_ADDR UINT64_C(0x7ff000000000)
-#define RK_RING0_SQ   64u
-#define RK_RING0_CQ   128u
+/* SPAWN's handles: entry i of its list is the child's handle
+ * RK_SPAWN_HANDLE(i) (its table holds the first ring, then these, in
+ * order), with the rights the entry named; r9 = how many at entry. */
+#define RK_SPAWN_HANDLE(i) (UINT32_C(0x10002) + (uint32_t)(i))
+#define RK_RING0_SQ	   64u
+#define RK_RING0_CQ	   128u
 
 /* Wait status (WAIT's res): exit code, or KILLED | the fatal trap vector. */
 #define RK_STATUS_KILLED       0x100
@@ -66,6 +70,13 @@ struct rc_proc_stats {
 	char name[16];	   /* its program's name, NUL-terminated (cut to 15 bytes) */
 };
 
+/* An entry of SPAWN's handles list: the handle moves to the child with
+ * rights, which must be among those it carries. */
+struct rc_spawn_handle {
+	uint32_t handle;
+	uint32_t rights;
+};
+
 /* WAIT's info buffer. */
 struct rc_wait_info {
 	int32_t pid;
@@ -82,5 +93,6 @@ _Static_assert(__builtin_offsetof(struct rc_proc_stats, tree_frames_max) == 92,
 _Static_assert(__builtin_offsetof(struct rc_proc_stats, pid) == 112, "rc_proc_stats.pid");
 _Static_assert(__builtin_offsetof(struct rc_wait_info, stats) == 8, "rc_wait_info.stats");
 _Static_assert(sizeof(struct rc_wait_info) == RC_WAIT_INFO_SIZE, "RC_WAIT_INFO_SIZE");
+_Static_assert(sizeof(struct rc_spawn_handle) == RC_SPAWN_HANDLE_SIZE, "RC_SPAWN_HANDLE_SIZE");
 
 #endif

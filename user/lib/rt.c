@@ -206,7 +206,53 @@ long spawn(const char *const argv[])
 	if (!n)
 		return -RC_EINVAL;
 	struct rc_sqe *sqe = rt_sqe();
-	rc_prep_spawn(sqe, buf, n, 0);
+	rc_prep_spawn(sqe, buf, n, 0, NULL, 0);
+	return rt_sync(sqe);
+}
+
+long spawn_with(const char *const argv[], const struct rc_spawn_handle *hs, uint32_t n)
+{
+	char buf[RC_SPAWN_ARGS_MAX];
+	uint32_t len = rt_pack_argv(buf, sizeof(buf), argv);
+	if (!len)
+		return -RC_EINVAL;
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_spawn(sqe, buf, len, 0, hs, n * (uint32_t)sizeof(*hs));
+	return rt_sync(sqe);
+}
+
+int rt_channel(uint32_t ends[2])
+{
+	struct rc_channel_pair pair;
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_channel_create(sqe, &pair, sizeof(pair), 0);
+	int res = rt_sync(sqe);
+	if (res == 0) {
+		ends[0] = pair.end[0];
+		ends[1] = pair.end[1];
+	}
+	return res;
+}
+
+int rt_send(uint32_t h, const void *buf, uint32_t len, const uint32_t *handles, uint32_t n,
+	    uint32_t flags)
+{
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_channel_send(sqe, h, buf, len, n * 4, handles, flags);
+	return rt_sync(sqe);
+}
+
+int rt_recv(uint32_t h, void *buf, uint32_t len, struct rc_channel_info *info, uint32_t flags)
+{
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_channel_recv(sqe, h, buf, len, info ? sizeof(*info) : 0, info, flags);
+	return rt_sync(sqe);
+}
+
+int rt_close(uint32_t h)
+{
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_close(sqe, h, 0);
 	return rt_sync(sqe);
 }
 

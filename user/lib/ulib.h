@@ -62,7 +62,16 @@ int rt_proc_stats(struct rc_proc_stats *st);
 uint32_t rt_pack_argv(char *buf, uint32_t size, const char *const argv[]);
 long spawn(const char *const argv[]);		  /* child pid or -errno */
 long waitpid(int pid, struct rc_wait_info *info); /* wait status or -errno (pid 0: any) */
-void rt_write(const void *buf, size_t len);	  /* console, no CQE unless it fails */
+/* SPAWN passing n handles: entry i is the child's RK_SPAWN_HANDLE(i). */
+long spawn_with(const char *const argv[], const struct rc_spawn_handle *hs, uint32_t n);
+/* Channels, one SQE each (rt_sync): CHANNEL_CREATE (0, ends filled),
+ * CHANNEL_SEND (n handles), CHANNEL_RECV (info may be NULL), CLOSE. */
+int rt_channel(uint32_t ends[2]);
+int rt_send(uint32_t h, const void *buf, uint32_t len, const uint32_t *handles, uint32_t n,
+	    uint32_t flags);
+int rt_recv(uint32_t h, void *buf, uint32_t len, struct rc_channel_info *info, uint32_t flags);
+int rt_close(uint32_t h);
+void rt_write(const void *buf, size_t len); /* console, no CQE unless it fails */
 
 /* ---- C library bits (strings: cstring.h; formats: fmt.h) ---- */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

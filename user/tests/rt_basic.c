@@ -27,13 +27,12 @@ int main(void)
 	rc_prep_nop(s, -RC_EIO);
 	CHECK_EQ(rt_sync(s), -RC_EIO);
 
-	/* PROBE: every op but the hosted-only ones. */
+	/* PROBE: every op but the hosted-only ones (channels included). */
 	struct rc_probe pr;
 	uint64_t want = 0;
 	int nwant = 0;
 	for (unsigned i = 0; i < RC_OP_COUNT; i++) {
-		if (rc_op_descs[i].impl != RC_IMPL_HOSTED && rc_op_descs[i].impl != RC_IMPL_OTHER &&
-		    rc_op_descs[i].impl != RC_IMPL_IPC) { /* no channel hooks here yet */
+		if (rc_op_descs[i].impl != RC_IMPL_HOSTED && rc_op_descs[i].impl != RC_IMPL_OTHER) {
 			want |= UINT64_C(1) << rc_op_descs[i].opcode;
 			nwant++;
 		}

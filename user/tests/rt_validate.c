@@ -44,6 +44,8 @@ static unsigned breakages(const struct rc_field_desc *fd, struct rc_breakage *ou
 	return n;
 }
 
+static uint32_t chan[2]; /* a channel: the channel ops' target */
+
 /* One broken entry (table_walk.h), refused with the breakage's error. */
 static void break_one(void *kinds, const struct rc_op_desc *d, unsigned field,
 		      const struct rc_breakage *b)
@@ -51,7 +53,7 @@ static void break_one(void *kinds, const struct rc_op_desc *d, unsigned field,
 	const struct rc_field_desc *fd = &d->fields[field];
 	struct rc_sqe *sqe = rt_sqe();
 	char what[64];
-	rc_sqe_broken(d, fd, b, sqe, rt_ring_handle, buf);
+	rc_sqe_broken(d, fd, b, sqe, d->target == RC_TK_CHANNEL ? chan[0] : rt_ring_handle, buf);
 	snprintf(what, sizeof(what), "%s.%s = 0x%lx", d->name, fd->name, (unsigned long)b->value);
 	expect_rejected(sqe, b->err, field, b->reason, what);
 	*(unsigned *)kinds |= 1u << fd->kind;
@@ -60,10 +62,10 @@ static void break_one(void *kinds, const struct rc_op_desc *d, unsigned field,
 int main(void)
 {
 	unsigned kinds = 0;
+	CHECK_EQ(rt_channel(chan), 0);
 	for (unsigned i = 0; i < RC_OP_COUNT; i++) {
 		const struct rc_op_desc *d = &rc_op_descs[i];
-		if (d->impl == RC_IMPL_HOSTED || d->impl == RC_IMPL_OTHER ||
-		    d->impl == RC_IMPL_IPC) {
+		if (d->impl == RC_IMPL_HOSTED || d->impl == RC_IMPL_OTHER) {
 			struct rc_sqe *sqe = rt_sqe();
 			rc_sqe_baseline(d, sqe, rt_ring_handle, buf);
 			expect_rejected(sqe, -RC_EOPNOTSUPP, RC_FIELD_OPCODE, RC_BAD_UNSUPPORTED,
