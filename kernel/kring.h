@@ -28,7 +28,7 @@
 /* Limits (limits.c, docs/kernel.md "Limits"); each refusal is a clean
  * error: frames -ENOMEM, rings and handles -EMFILE, the rest -EAGAIN. */
 #define PROC_RINGS    4	   /* rings per process (the first one included) */
-#define PROC_HANDLES  8	   /* handle table slots per process */
+#define PROC_HANDLES  16   /* handle table slots per process (rings, channel endpoints) */
 #define PROC_CHILDREN 16   /* live + unreaped children per process (SPAWN) */
 #define PROC_FRAMES   4096 /* frames charged per process (16 MiB): MAP, rings, their page tables */
 #define PROC_PARKED   64   /* WAITs and CONSOLE_READs parked at once per process */

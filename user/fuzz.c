@@ -23,7 +23,18 @@
  * (our rings, our out buffer) is given away (CLOSE, RESTRICT, UOUT).
  *
  * usage: fuzz SEED COUNT [FLAGS]        COUNT SQEs of our own, plus children
- *        fuzz c SEED COUNT FLAGS        a child: no grandchildren, may EXIT
+ *        fuzz c SEED COUNT FLAGS [p]    a child: no grandchildren, may EXIT;
+ *                                       p: started with a channel end
+ * Channels (issue 11): CHANNEL_CREATE, SEND, RECV, HANDLE_DUP and CLOSE of
+ * endpoints come from the table like every op, aimed at a pool of
+ * endpoints we hold (tracked from their CQEs) and shaped never to park
+ * (NOWAIT); handles travel only over a carrier channel whose own ends
+ * never travel, so no message can end up holding its own channel (a
+ * cycle nothing could release). The scenario ipc_race starts a child
+ * fuzzer with one end of a channel (SPAWN's handles) and races our
+ * sends, a parked receive and a close against the child's sends,
+ * receives, closes and exit; a random SPAWN may pass a pool handle.
+ *
  * FLAGS: letters; 'k' plays the three scenarios of issue 9 defects 1-3
  * (ring closed from its own chain completed by an exit, CLOSE racing
  * enter, EXIT mid-chain fired from the timer), which panicked or misbehaved
@@ -70,6 +81,16 @@ struct tring { /* a ring whose every CQE we account for */
 static struct tring mainr, scratch;
 static struct rc_ring scratch_ring;
 static bool have_scratch;
+
+/* Channels: endpoints we hold (from CQEs), and the carrier: handles are
+ * sent only on carrier[0] (and received only on carrier[1] or the end a
+ * parent passed us, into a tracked info buffer); the carrier's ends are
+ * never sent, passed or closed. */
+#define POOL 4
+static uint32_t pool[POOL + 8];
+static int npool;
+static uint32_t carrier[2], passed; /* passed: RK_SPAWN_HANDLE(0) in a 'p' child, else 0 */
+static bool have_carrier;
 
 /* ---- randomness (splitmix64): the whole run follows from SEED ---- */
 
@@ -217,7 +238,111 @@ struct pend {
 	bool done;
 	uint64_t addr;	 /* RING_CREATE: where */
 	uint32_t handle; /* CLOSE: which */
+	/* channels: what the kernel writes (CREATE, RECV) and what moves
+	 * away on success (SEND's handle, SPAWN's) */
+	struct rc_channel_pair pair;
+	struct rc_channel_info info;
+	uint32_t moved;
+	struct rc_spawn_handle give;
 };
+
+static void pool_add(uint32_t h)
+{
+	if (npool < (int)(sizeof(pool) / sizeof(pool[0])))
+		pool[npool++] = h;
+}
+
+static void pool_del(uint32_t h)
+{
+	for (int i = 0; i < npool; i++)
+		if (pool[i] == h) {
+			pool[i] = pool[--npool];
+			return;
+		}
+}
+
+/* An endpoint to aim at: mostly the pool's, sometimes the carrier's. */
+static uint32_t pick_end(int carrier_end)
+{
+	if (have_carrier && (!npool || one_in(4)))
+		return carrier[carrier_end];
+	return npool ? pool[below(npool)] : 0;
+}
+
+/* Shape a channel entry (pend p) so that it never parks, only the
+ * carrier carries handles, and every handle it makes lands in p. */
+static void shape_ipc(const struct rc_op_desc *d, struct rc_sqe *s, struct pend *p)
+{
+	const struct rc_field_desc *f = field_named(d, "flags");
+	s->flags &= (uint8_t)~RC_SQE_SKIP_SUCCESS; /* its CQE says what it made or moved */
+	switch (d->opcode) {
+	case RC_OP_CHANNEL_CREATE:
+		if (field_get(s, field_named(d, "out")) == (uintptr_t)outbuf)
+			rc_field_put(s, field_named(d, "out"), (uintptr_t)&p->pair);
+		break;
+	case RC_OP_CHANNEL_SEND:
+		s->handle = pick_end(0);
+		if (field_get(s, f) <= RC_CHANNEL_NOWAIT)
+			rc_field_put(s, f, RC_CHANNEL_NOWAIT);
+		rc_field_put(s, field_named(d, "handles_len"), 0);
+		if (s->handle == carrier[0] && have_carrier && npool && one_in(2)) {
+			p->moved = pool[below(npool)];
+			rc_field_put(s, field_named(d, "handles"), (uintptr_t)&p->moved);
+			rc_field_put(s, field_named(d, "handles_len"), 4);
+		} else if (one_in(8)) { /* forged handles (dots): -EBADF, nothing moves */
+			rc_field_put(s, field_named(d, "handles"), (uintptr_t)inbuf);
+			rc_field_put(s, field_named(d, "handles_len"), 4 * (1 + below(4)));
+		}
+		break;
+	case RC_OP_CHANNEL_RECV:
+		s->handle = one_in(3) && passed ? passed : pick_end(1);
+		if (field_get(s, f) <= RC_CHANNEL_NOWAIT)
+			rc_field_put(s, f, RC_CHANNEL_NOWAIT);
+		if ((have_carrier && s->handle == carrier[1]) || s->handle == passed ||
+		    field_get(s, field_named(d, "info")) == (uintptr_t)outbuf) {
+			rc_field_put(s, field_named(d, "info"), (uintptr_t)&p->info);
+			rc_field_put(s, field_named(d, "info_len"), sizeof(p->info));
+		}
+		break;
+	case RC_OP_HANDLE_DUP: s->handle = pick_end(one_in(2)); break;
+	default: break;
+	}
+	p->handle = s->handle;
+}
+
+/* What a channel entry's CQE did to the pool. */
+static void account_ipc(const struct pend *p, int32_t res)
+{
+	switch (p->op) {
+	case RC_OP_CHANNEL_CREATE:
+		if (res == 0) {
+			pool_add(p->pair.end[0]);
+			pool_add(p->pair.end[1]);
+		}
+		break;
+	case RC_OP_CHANNEL_SEND:
+		if (res >= 0 && p->moved)
+			pool_del(p->moved);
+		break;
+	case RC_OP_CHANNEL_RECV:
+		for (uint32_t i = 0; res >= 0 && i < p->info.nhandles && i < 4; i++)
+			pool_add(p->info.handles[i]);
+		break;
+	case RC_OP_HANDLE_DUP:
+		if (res > 0)
+			pool_add((uint32_t)res);
+		break;
+	case RC_OP_CLOSE:
+		if (res == 0)
+			pool_del(p->handle);
+		break;
+	case RC_OP_SPAWN:
+		if (res > 0 && p->give.handle)
+			pool_del(p->give.handle);
+		break;
+	default: break;
+	}
+}
 
 /* Shape entry s (op d, on ring t) so the run stays accountable. */
 static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s, struct pend *p)
@@ -266,19 +391,34 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
 			rc_field_put(s, f, dots || faults ? below(2) : 0);
 		break;
 	}
-	case RC_OP_CLOSE: /* never a ring we account on */
-		s->handle = nloose && !one_in(4) ? loose[below(nloose)].h
-						 : (uint32_t)rnd() & 0x7fff000f;
-		if (s->handle == mainr.h || (have_scratch && s->handle == scratch.h))
+	case RC_OP_CLOSE: /* never a ring we account on, never the carrier */
+		s->handle = npool && one_in(2)	   ? pool[below(npool)]
+			    : nloose && !one_in(4) ? loose[below(nloose)].h
+						   : (uint32_t)rnd() & 0x7fff000f;
+		if (s->handle == mainr.h || (have_scratch && s->handle == scratch.h) ||
+		    (have_carrier && (s->handle == carrier[0] || s->handle == carrier[1])))
 			s->handle = 0;
+		s->flags &= (uint8_t)~RC_SQE_SKIP_SUCCESS;
 		p->handle = s->handle;
 		break;
+	case RC_OP_CHANNEL_CREATE:
+	case RC_OP_CHANNEL_SEND:
+	case RC_OP_CHANNEL_RECV:
+	case RC_OP_HANDLE_DUP: shape_ipc(d, s, p); break;
 	case RC_OP_SPAWN:
 		if ((uintptr_t)field_get(s, field_named(d, "argv")) == (uintptr_t)inbuf) {
 			rc_field_put(s, field_named(d, "argv"), (uintptr_t)argvbuf);
 			uint32_t n = pick_argv();
 			rc_field_put(s, field_named(d, "argv_len"), n);
 		}
+		rc_field_put(s, field_named(d, "handles_len"), 0);
+		if (npool && one_in(4)) { /* a pool handle goes with the child */
+			p->give = (struct rc_spawn_handle){ pool[below(npool)],
+							    one_in(2) ? RC_CHANNEL_RIGHTS : 0 };
+			rc_field_put(s, field_named(d, "handles"), (uintptr_t)&p->give);
+			rc_field_put(s, field_named(d, "handles_len"), sizeof(p->give));
+		}
+		s->flags &= (uint8_t)~RC_SQE_SKIP_SUCCESS;
 		break;
 	default: break;
 	}
@@ -360,6 +500,9 @@ static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 	shape(t, d, s, p);
 	s->flags = (uint8_t)((one_in(4) ? RC_SQE_LINK : 0) | (one_in(24) ? RC_SQE_DRAIN : 0) |
 			     (one_in(8) ? RC_SQE_SKIP_SUCCESS : 0) | (one_in(128) ? 0x40 : 0));
+	if (p->op == RC_OP_CLOSE || p->op == RC_OP_SPAWN || p->op == RC_OP_CHANNEL_CREATE ||
+	    p->op == RC_OP_CHANNEL_SEND || p->op == RC_OP_CHANNEL_RECV || p->op == RC_OP_HANDLE_DUP)
+		s->flags &= (uint8_t)~RC_SQE_SKIP_SUCCESS; /* the pool learns from its CQE */
 }
 
 /* ---- submitting a batch and accounting for it ---- */
@@ -400,6 +543,7 @@ static bool account(const struct rc_cqe *c, uint64_t mark)
 			FAIL("second CQE for %lu (op %u, res %d)", (unsigned long)p->data, p->op,
 			     c->res);
 		p->done = true;
+		account_ipc(p, c->res);
 		if (p->op == RC_OP_RING_CREATE && c->res > 0) {
 			if (nloose < MAX_LOOSE)
 				loose[nloose++] = (__typeof__(loose[0])){ (uint32_t)c->res,
@@ -462,9 +606,15 @@ static void finish(struct tring *t, bool spin)
 	flush_fails();
 }
 
+static int32_t sync_close(uint32_t h);
+
 /* A random batch on ring t. */
 static void random_batch(struct tring *t)
 {
+	while (npool > POOL) { /* room in the handle table */
+		sync_close(pool[npool - 1]);
+		npool--;
+	}
 	int n = 1 + (int)below(t->main ? MAXB : t->r->sq_entries - 2);
 	for (int i = 0; i < n; i++) {
 		struct rc_sqe *s = rc_get_sqe(t->r);
@@ -762,6 +912,63 @@ static void exit_mid_chain(void)
 	exit(rt_report("fuzz") + 100);
 }
 
+/* A channel made at once (one SQE, counted); 0 or -errno. */
+static int32_t sync_channel(uint32_t ends[2])
+{
+	sqes++;
+	return rt_channel(ends);
+}
+
+/*
+ * Channels across processes, racing: a child fuzzer gets one end x1 at
+ * SPAWN and fuzzes with it (sends, receives, closes it, exits mid-chain);
+ * we send it a fresh channel end y1 and bytes, then park a receive on x0
+ * (completed by a send of the child's, or -EPIPE when its end goes: its
+ * CLOSE or its exit, however it dies) and sometimes close x0 under it.
+ */
+static void ipc_race(void)
+{
+	uint32_t x[2], y[2];
+	if (kids >= MAX_FUZZ_KIDS || sync_channel(x))
+		return;
+	char seed[24], count[24], fl[16];
+	snprintf(seed, sizeof(seed), "%lu", (unsigned long)rnd());
+	snprintf(count, sizeof(count), "%u", 200 + below(800));
+	snprintf(fl, sizeof(fl), "%s", flags_arg[0] ? flags_arg : "-");
+	const char *av[] = { "fuzz", "c", seed, count, fl, "p", NULL };
+	struct rc_spawn_handle give = { x[1], RC_CHANNEL_RIGHTS };
+	sqes++;
+	long pid = spawn_with(av, &give, 1);
+	if (pid <= 0) {
+		sync_close(x[0]);
+		sync_close(x[1]);
+		return;
+	}
+	kids++;
+	if (sync_channel(y) == 0) {
+		sqes++;
+		if (rt_send(x[0], "y", 1, &y[1], 1, RC_CHANNEL_NOWAIT) != 1)
+			sync_close(y[1]); /* not moved: still ours */
+		pool_add(y[0]);
+	}
+	struct rc_sqe *s;
+	for (uint32_t n = below(4); n; n--) {
+		rc_prep_channel_send(s = rc_get_sqe(mainr.r), x[0], inbuf, below(64), 0, NULL,
+				     RC_CHANNEL_NOWAIT);
+		track(s, 0);
+	}
+	rc_prep_channel_recv(s = rc_get_sqe(mainr.r), x[0], outbuf, 64, 0, NULL, 0);
+	track(s, 0); /* parks until the child sends or its end goes */
+	bool close_under = one_in(3);
+	if (close_under) { /* the parked receive then fails with -EBADF */
+		rc_prep_close(s = rc_get_sqe(mainr.r), x[0], 0);
+		track(s, 0);
+	}
+	finish(&mainr, false);
+	if (!close_under && sync_close(x[0]) != 0)
+		FAIL("CLOSE of x0 after the race");
+}
+
 /* ---- main ---- */
 
 /* (Re)make the scratch ring, polled or not (a RESTRICT may have spoilt the last). */
@@ -781,7 +988,7 @@ static void scenario(void)
 {
 	while (nloose) /* room for the scenario's rings */
 		sync_close(loose[--nloose].h);
-	uint32_t k = below(child ? 4 : 8);
+	uint32_t k = below(child ? 4 : 9);
 	switch (k) {
 	case 0:
 		if (one_in(2))
@@ -801,6 +1008,7 @@ static void scenario(void)
 		if (klife)
 			close_racing_enter();
 		break;
+	case 7: ipc_race(); break;
 	default: new_scratch(); break;
 	}
 }
@@ -823,9 +1031,14 @@ int main(int argc, char **argv)
 		klife = strstr(flags_arg, "k") != NULL;
 	}
 	memset(inbuf, '.', sizeof(inbuf));
+	if (child && argc > a + 3 && strcmp(argv[a + 3], "p") == 0) {
+		passed = RK_SPAWN_HANDLE(0); /* ipc_race's x1 */
+		pool_add(passed);
+	}
 	mainr = (struct tring){ .r = &rt_ring, .h = rt_ring_handle, .main = true };
 	scratch.r = &scratch_ring;
 	new_scratch();
+	have_carrier = sync_channel(carrier) == 0;
 	uint64_t report = 100000;
 	while (sqes < target && !rt_fails) {
 		if (!child && sqes >= report) { /* a sign of life on long runs */

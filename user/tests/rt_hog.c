@@ -118,7 +118,7 @@ static int bystander(void)
 	CHECK_EQ(st.rings, 1);
 	CHECK_EQ(st.rings_max, 4);
 	CHECK_EQ(st.handles, 1);
-	CHECK_EQ(st.handles_max, 8);
+	CHECK_EQ(st.handles_max, 16);
 	CHECK_EQ(st.parked, 0);
 	CHECK_EQ(st.parked_max, 64);
 	CHECK_EQ(st.children, 0);
