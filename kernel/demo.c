@@ -8,19 +8,27 @@
 #include "proc.h"
 #include "smp.h"
 
-/* First kernel thread in bench mode (make bench-kernel): run user/kbench,
- * whose rows the host script collects. */
-int bench_main(void *arg UNUSED)
+/* Run one benchmark program; its exit status (or -1). */
+static int bench_prog(const char *prog)
 {
-	const char *argv[] = { "kbench" };
-	kprintf("kernel bench: %d CPUs; under QEMU -icount the TSC counts instructions\n", ncpu);
-	int pid = proc_spawn("kbench", 1, argv);
+	const char *argv[] = { prog };
+	int pid = proc_spawn(prog, 1, argv);
 	struct proc_stats st;
 	if (pid < 0 || proc_wait(pid, &st) != pid) {
-		kprintf("bench: cannot run kbench (%d)\n", pid);
-		qemu_exit(1);
+		kprintf("bench: cannot run %s (%d)\n", prog, pid);
+		return -1;
 	}
-	qemu_exit(st.status == 0 ? 0 : 1);
+	return st.status;
+}
+
+/* First kernel thread in bench mode (make bench-kernel): run user/kbench
+ * (syscalls), or with `ipc` user/kipcbench, whose rows the host script
+ * collects. */
+int bench_main(void *arg UNUSED)
+{
+	kprintf("kernel bench: %d CPUs; under QEMU -icount the TSC counts instructions\n", ncpu);
+	int st = bench_prog(cmdline_has("ipc") ? "kipcbench" : "kbench");
+	qemu_exit(st == 0 ? 0 : 1);
 }
 
 /* First kernel thread in demo mode. */

@@ -103,6 +103,7 @@ void kfuzz_cmdline(void)
 		(unsigned long)count, flags, KFUZZ_PROCS);
 	bool ok = kfuzz_run(seed, count, flags, why, sizeof(why), &sqes);
 	uint64_t ms = (clock_ns() - t0) / 1000000;
+	kprintf("\n"); /* a fuzzed console write may have left a line open: PASS starts one */
 	if (ok)
 		kprintf("PASS fuzz seed=%lu sqes=%lu ms=%lu\n", (unsigned long)seed,
 			(unsigned long)sqes, (unsigned long)ms);

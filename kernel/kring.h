@@ -65,7 +65,12 @@ struct kproc_rings {
 	uint32_t npoll;		   /* polled rings (the poller skips a process with none) */
 };
 
-extern const struct rce_handlers kernel_handlers; /* ksys.c */
+extern const struct rce_handlers
+	kernel_handlers; /* kbenchipc.c: the benchmark's trap IPC peer (booted with `bench` only) */
+long kbench_ipc_call(uint64_t w);
+long kbench_ipc_reply_wait(uint64_t w, uint64_t flags); /* flags 1: reply only, do not wait */
+
+/* ksys.c */
 
 /* kring.c */
 void rk_init(void);		/* timer hook for TIMEOUTs and console input */

@@ -586,8 +586,51 @@ static void run(struct cpu *c, struct proc *p)
 	p->state = P_RUNNING;
 	p->on_cpu = true;
 	swtch(&c->sched_ctx, p->ctx);
-	__atomic_store_n(&p->on_cpu, false, __ATOMIC_RELEASE); /* off its stack now */
+	/* Off its stack now: whoever switched back here (p, or a process p
+	 * handed the CPU to with proc_switch_to). */
+	__atomic_store_n(&c->proc->on_cpu, false, __ATOMIC_RELEASE);
 	c->proc = NULL;
+}
+
+/*
+ * BENCHMARK PEER ONLY (kbenchipc.c, the trap IPC of make bench-kernel):
+ * hand this CPU straight to `to` (P_SLEEPING in proc_switch_to or in the
+ * peer's own sched), without the scheduler, as seL4's IPC fastpath does.
+ * The caller holds ptable_lock (and nothing else) and has set its own
+ * state; it resumes here, possibly on another CPU, when something
+ * switches back to it. The process switched away from is marked off its
+ * CPU by the one switched to (proc_switched_in).
+ */
+static struct proc *switched_from[NCPU];
+
+void proc_switched_in(void)
+{
+	struct cpu *c = mycpu();
+	struct proc *prev = switched_from[c->id];
+	if (prev) {
+		switched_from[c->id] = NULL;
+		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+	}
+}
+
+void proc_switch_to(struct proc *to)
+{
+	struct proc *p = myproc();
+	struct cpu *c = mycpu();
+	assert(holding(&ptable_lock) && c->noff == 1 && p->state != P_RUNNING);
+	__asm__ volatile("fxsave64 %0" : "=m"(p->fpu));
+	c->proc = to;
+	c->kstack_top = kstack_top(to);
+	tss_set_rsp0(c->id, c->kstack_top);
+	write_cr3(to->pml4);
+	__asm__ volatile("fxrstor64 %0" ::"m"(to->fpu));
+	to->state = P_RUNNING;
+	to->on_cpu = true;
+	switched_from[c->id] = p;
+	bool intena = c->intena;
+	swtch(&p->ctx, to->ctx);
+	mycpu()->intena = intena; /* maybe another CPU now */
+	proc_switched_in();
 }
 
 /* A zombie nobody will wait for, claimed for freeing; NULL if none. */

@@ -127,8 +127,12 @@ struct proc *proc_at(int i);			    /* slot i of the table (0 <= i < NPROC) */
 struct proc *proc_find(int pid);		    /* NULL if no such live process */
 int proc_count(void);				    /* non-UNUSED slots */
 
-void yield(void);	   /* give up the CPU, stay runnable */
-void sleep_on(void *chan); /* block until wakeup(chan); IF must be 0 */
+void yield(void); /* give up the CPU, stay runnable */
+/* Benchmark peer only (kbenchipc.c): hand the CPU to `to` (asleep in the
+ * peer) without the scheduler; ptable_lock held, own state set. */
+void proc_switch_to(struct proc *to);
+void proc_switched_in(void); /* after a switch back: the previous process is off its CPU */
+void sleep_on(void *chan);   /* block until wakeup(chan); IF must be 0 */
 void sleep_lock(void *chan,
 		struct spinlock *lk); /* atomically release lk and sleep; lk held again on return */
 void wakeup(void *chan);	      /* make all sleepers on chan runnable */

@@ -20,7 +20,7 @@
  * -EINVAL (flags, min_complete > cq_entries), -EBUSY (SQEs wait because
  * the backlog is full: reap), -EDEADLK (waiting for more CQEs than
  * requests in flight can ever produce). Any other rax but
- * RK_TRAP_BASELINE_NOP: -ENOSYS.
+ * RK_TRAP_BASELINE_NOP and the benchmark's RK_TRAP_BENCH_*: -ENOSYS.
  */
 #define RK_TRAP_ENTER 0
 
@@ -30,6 +30,16 @@
  * calls). Counted in PROC_STATS's traps like enter.
  */
 #define RK_TRAP_BASELINE_NOP 1
+
+/*
+ * Not system calls either: the benchmark's synchronous trap IPC, the peer
+ * ring IPC is measured against (kernel/kbenchipc.c; only in a kernel
+ * booted with `bench`, else -ENOSYS). One word each way in rdi / rax:
+ * CALL hands it to the server blocked in REPLY_WAIT and returns the
+ * reply; REPLY_WAIT answers the blocked caller and returns the next call.
+ */
+#define RK_TRAP_BENCH_CALL	 2
+#define RK_TRAP_BENCH_REPLY_WAIT 3
 
 /*
  * Registers at process entry (the first ring is made at spawn):

@@ -1,0 +1,264 @@
+/*
+ * kipcbench - what an IPC round trip between two processes costs in this
+ * kernel (make bench-kernel), in instructions: QEMU -icount, so the guest
+ * TSC counts instructions executed on every CPU (both processes, the
+ * kernel, the poller) and every figure is exact and the same each run.
+ *
+ * Peers, each a client here and a server child (started with its channel
+ * end by SPAWN), 4096 round trips of one 8-byte word after a warm-up:
+ *   trap     the PEER: a synchronous trap IPC built for this benchmark
+ *            only (kernel/kbenchipc.c, seL4 fastpath shape: call, and
+ *            reply-and-wait, one trap each, switching straight to the
+ *            other process);
+ *   ring_b1  ring IPC through `enter`, one round trip at a time: the
+ *            client's SEND + RECV in one enter, the server's SEND (reply)
+ *            + RECV (next request) in one enter;
+ *   ring_b64 the same with 64 round trips in flight;
+ *   ring_poll both rings polled (RC_SETUP_POLL), one at a time, both
+ *            sides spinning on their CQs: traps per round trip should be 0.
+ * A round trip on the rings is a SEND and a RECV each way: the call/reply
+ * op (one SQE) is measured when it exists (docs/performance.md).
+ * Prints one "kernel_<metric>,<value>,<unit>" row per figure.
+ */
+#include "ulib.h"
+
+#define N	   4096u /* measured round trips */
+#define WARM	   256u
+#define B_MAX	   64u
+#define RADDR	   0x600000000ul
+#define CH	   RK_SPAWN_HANDLE(0)
+#define W_QUIT	   UINT64_C(0xffffffffffffffff) /* server: exit */
+#define W_STATS	   UINT64_C(0xfffffffffffffffe) /* server: reply with its trap count */
+#define TAG_RECV   UINT64_C(0x100)
+#define TAG_SEND   UINT64_C(0x200)
+#define REPLY_ONLY 1 /* reply_wait's flag: answer, do not wait (the last one) */
+
+static struct rc_ring r;
+static uint64_t rbuf[B_MAX], sbuf[B_MAX];
+static const char *unit_i = "instructions/round trip (QEMU icount: both processes+kernel)";
+
+static uint64_t traps_now(void)
+{
+	struct rc_proc_stats st;
+	rt_proc_stats(&st);
+	return st.traps;
+}
+
+/* Print num/den with 3 decimals as a row (no floating point here). */
+static void row(const char *name, uint64_t num, uint64_t den, const char *unit)
+{
+	uint64_t milli = den ? num * 1000 / den : 0;
+	printf("kernel_%s,%lu.%03lu,%s\n", name, (unsigned long)(milli / 1000),
+	       (unsigned long)(milli % 1000), unit);
+}
+
+/* ---- the trap peer ---- */
+
+static long trap2(long nr, uint64_t w, uint64_t flags)
+{
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(w), "S"(flags)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static int trap_server(void)
+{
+	uint64_t w = (uint64_t)trap2(RK_TRAP_BENCH_REPLY_WAIT, 0, 0);
+	while (w != W_QUIT)
+		w = (uint64_t)trap2(RK_TRAP_BENCH_REPLY_WAIT, w + 1, 0);
+	trap2(RK_TRAP_BENCH_REPLY_WAIT, 0, REPLY_ONLY);
+	return 0;
+}
+
+/* ---- ring IPC: one SEND + RECV per round trip per side ---- */
+
+static void prep_recv(uint32_t h, uint32_t slot)
+{
+	struct rc_sqe *s = rc_get_sqe(&r);
+	rc_prep_channel_recv(s, h, &rbuf[slot], 8, 0, NULL, 0);
+	rc_sqe_set_data(s, TAG_RECV | slot);
+}
+
+static void prep_send(uint32_t h, uint32_t slot, uint64_t w)
+{
+	sbuf[slot] = w;
+	struct rc_sqe *s = rc_get_sqe(&r);
+	rc_prep_channel_send(s, h, &sbuf[slot], 8, 0, NULL, 0);
+	rc_sqe_set_data(s, TAG_SEND | slot);
+}
+
+static int make_ring(uint32_t flags)
+{
+	if (rt_ring_create(&r, RADDR, 256, 512, flags) < 0)
+		return -1;
+	if (flags & RC_SETUP_POLL)
+		r.spin_limit = UINT32_MAX; /* wait by watching the CQ */
+	return 0;
+}
+
+/* The server: b receives parked; each request answered (word + 1) and
+ * the receive re-armed in the same submission, which waits for the
+ * replies' CQEs and one more request: one enter per request at b = 1. */
+static int ring_server(uint32_t flags, uint32_t b)
+{
+	if (make_ring(flags))
+		return 1;
+	for (uint32_t i = 0; i < b; i++)
+		prep_recv(CH, i);
+	uint32_t sends = 0;
+	for (;;) {
+		rc_submit_and_wait(&r, sends + 1);
+		sends = 0;
+		struct rc_cqe *c;
+		while (rc_peek_cqe(&r, &c) == 0) {
+			uint64_t d = c->user_data;
+			int32_t res = c->res;
+			rc_cqe_seen(&r, c);
+			if (res < 0) {
+				printf("kipcbench server: %s slot %lu: %d\n",
+				       d & TAG_RECV ? "recv" : "send", (unsigned long)(d & 0xff),
+				       res);
+				return 1;
+			}
+			if (!(d & TAG_RECV))
+				continue;
+			uint32_t slot = (uint32_t)(d & 0xff);
+			uint64_t w = rbuf[slot];
+			if (w == W_QUIT)
+				return 0;
+			prep_send(CH, slot, w == W_STATS ? traps_now() : w + 1);
+			prep_recv(CH, slot);
+			sends++;
+		}
+	}
+}
+
+/* The client: total round trips, b in flight; false on an error. */
+static bool ring_client(uint32_t h, uint32_t total, uint32_t b)
+{
+	uint32_t issued = 0, done = 0, sends = 0;
+	for (; issued < b && issued < total; issued++, sends++) {
+		prep_send(h, issued, issued);
+		prep_recv(h, issued);
+	}
+	while (done < total) {
+		rc_submit_and_wait(&r, sends + 1);
+		sends = 0;
+		struct rc_cqe *c;
+		while (rc_peek_cqe(&r, &c) == 0) {
+			uint64_t d = c->user_data;
+			int32_t res = c->res;
+			rc_cqe_seen(&r, c);
+			if (res < 0) {
+				printf("kipcbench client: %s: %d\n", d & TAG_RECV ? "recv" : "send",
+				       res);
+				return false;
+			}
+			if (!(d & TAG_RECV))
+				continue;
+			done++;
+			if (issued < total) {
+				uint32_t slot = (uint32_t)(d & 0xff);
+				prep_send(h, slot, issued++);
+				prep_recv(h, slot);
+				sends++;
+			}
+		}
+	}
+	return true;
+}
+
+/* One synchronous round trip with word w; the reply. */
+static uint64_t ring_rpc(uint32_t h, uint64_t w)
+{
+	prep_send(h, 0, w);
+	prep_recv(h, 0);
+	rc_submit_and_wait(&r, 2);
+	rc_cq_advance(&r, 2);
+	return rbuf[0];
+}
+
+/* A ring peer: the server child, warm-up, N measured; rows. */
+static int ring_peer(const char *icount_name, const char *traps_name, uint32_t flags, uint32_t b)
+{
+	uint32_t ends[2];
+	char bs[8];
+	if (rt_channel(ends))
+		return 1;
+	snprintf(bs, sizeof(bs), "%u", b);
+	const char *av[] = { "kipcbench", flags ? "poll" : "enter", bs, NULL };
+	struct rc_spawn_handle give = { ends[1], RC_CHANNEL_RIGHTS };
+	long pid = spawn_with(av, &give, 1);
+	if (pid < 0 || make_ring(flags) || !ring_client(ends[0], WARM, b))
+		return 1;
+	uint64_t st0 = ring_rpc(ends[0], W_STATS), t0 = traps_now(), c0 = rt_rdtsc();
+	if (!ring_client(ends[0], N, b))
+		return 1;
+	uint64_t insns = rt_rdtsc() - c0, traps = traps_now() - t0 - 1;
+	uint64_t st1 = ring_rpc(ends[0], W_STATS);
+	traps += st1 - st0 - 1; /* the server's, less its second PROC_STATS */
+	row(icount_name, insns, N, unit_i);
+	row(traps_name, traps, N, "traps/round trip (both processes)");
+	prep_send(ends[0], 0, W_QUIT);
+	rc_submit_and_wait(&r, 1);
+	rc_cq_advance(&r, 1);
+	if (waitpid((int)pid, NULL) != 0)
+		return 1;
+	rt_close(ends[0]);
+	/* the ring goes with the next peer's: close it */
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_close(s, (uint32_t)(uintptr_t)r.backend_data, 0);
+	rt_sync(s);
+	return 0;
+}
+
+static int trap_peer(void)
+{
+	const char *av[] = { "kipcbench", "trap", NULL };
+	long pid = spawn(av);
+	if (pid < 0)
+		return 1;
+	while (trap2(RK_TRAP_BENCH_CALL, 0, 0) == -RC_EAGAIN) { /* the server is not waiting yet */
+		struct rc_sqe *s = rt_sqe();
+		rc_prep_timeout(s, 1000000, 0, 0);
+		rt_sync(s);
+	}
+	for (uint32_t i = 0; i < WARM; i++)
+		trap2(RK_TRAP_BENCH_CALL, i, 0);
+	uint64_t t0 = traps_now(), c0 = rt_rdtsc(), bad = 0;
+	for (uint32_t i = 0; i < N; i++)
+		bad += (uint64_t)trap2(RK_TRAP_BENCH_CALL, i, 0) != i + 1;
+	uint64_t insns = rt_rdtsc() - c0, traps = traps_now() - t0 - 1;
+	trap2(RK_TRAP_BENCH_CALL, W_QUIT, 0);
+	if (bad || waitpid((int)pid, NULL) != 0) {
+		printf("kipcbench: trap peer: %lu wrong replies\n", (unsigned long)bad);
+		return 1;
+	}
+	row("icount_ipc_trap", insns, N, unit_i);
+	row("traps_per_ipc_trap", 2 * traps, N, "traps/round trip (both processes)");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "trap") == 0)
+		return trap_server();
+	if (argc > 2)
+		return ring_server(strcmp(argv[1], "poll") == 0 ? RC_SETUP_POLL : 0,
+				   (uint32_t)atol(argv[2]));
+	/* Let the poller (awake since boot) fall asleep: its spinning would
+	 * count in the trap and enter figures. */
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_timeout(s, 200000000, 0, 0);
+	rt_sync(s);
+	if (trap_peer() || ring_peer("icount_ipc_ring_b1", "traps_per_ipc_ring_b1", 0, 1) ||
+	    ring_peer("icount_ipc_ring_b64", "traps_per_ipc_ring_b64", 0, B_MAX) ||
+	    ring_peer("icount_ipc_ring_poll", "traps_per_ipc_poll", RC_SETUP_POLL, 1)) {
+		printf("kipcbench: failed\n");
+		return 1;
+	}
+	return 0;
+}
