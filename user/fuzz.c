@@ -294,9 +294,9 @@ static void shape_ipc(const struct rc_op_desc *d, struct rc_sqe *s, struct pend 
 			rc_field_put(s, field_named(d, "handles_len"), 4 * (1 + below(4)));
 		}
 		break;
-	case RC_OP_CHANNEL_RECV:
+	case RC_OP_CHANNEL_RECV: /* never multishot: it stays armed past the batch */
 		s->handle = one_in(3) && passed ? passed : pick_end(1);
-		if (field_get(s, f) <= RC_CHANNEL_NOWAIT)
+		if (field_get(s, f) <= RC_CHANNEL_RECV_FLAGS)
 			rc_field_put(s, f, RC_CHANNEL_NOWAIT);
 		if ((have_carrier && s->handle == carrier[1]) || s->handle == passed ||
 		    field_get(s, field_named(d, "info")) == (uintptr_t)outbuf) {
@@ -305,6 +305,11 @@ static void shape_ipc(const struct rc_op_desc *d, struct rc_sqe *s, struct pend 
 		}
 		break;
 	case RC_OP_HANDLE_DUP: s->handle = pick_end(one_in(2)); break;
+	case RC_OP_CHANNEL_CALL: /* bytes only; random_batch cancels it (nobody replies) */
+		s->handle = pick_end(0);
+		rc_field_put(s, field_named(d, "handles_len"), 0);
+		break;
+	case RC_OP_CHANNEL_REPLY: s->handle = pick_end(one_in(2)); break;
 	default: break;
 	}
 	p->handle = s->handle;
@@ -404,6 +409,8 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
 	case RC_OP_CHANNEL_CREATE:
 	case RC_OP_CHANNEL_SEND:
 	case RC_OP_CHANNEL_RECV:
+	case RC_OP_CHANNEL_CALL:
+	case RC_OP_CHANNEL_REPLY:
 	case RC_OP_HANDLE_DUP: shape_ipc(d, s, p); break;
 	case RC_OP_SPAWN:
 		if ((uintptr_t)field_get(s, field_named(d, "argv")) == (uintptr_t)inbuf) {
@@ -503,6 +510,8 @@ static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 	if (p->op == RC_OP_CLOSE || p->op == RC_OP_SPAWN || p->op == RC_OP_CHANNEL_CREATE ||
 	    p->op == RC_OP_CHANNEL_SEND || p->op == RC_OP_CHANNEL_RECV || p->op == RC_OP_HANDLE_DUP)
 		s->flags &= (uint8_t)~RC_SQE_SKIP_SUCCESS; /* the pool learns from its CQE */
+	if (p->op == RC_OP_CHANNEL_CALL) /* out of chains and drains: its CANCEL must reach it */
+		s->flags &= (uint8_t) ~(RC_SQE_LINK | RC_SQE_DRAIN);
 }
 
 /* ---- submitting a batch and accounting for it ---- */
@@ -607,6 +616,7 @@ static void finish(struct tring *t, bool spin)
 }
 
 static int32_t sync_close(uint32_t h);
+static void track(struct rc_sqe *s, uint8_t flags);
 
 /* A random batch on ring t. */
 static void random_batch(struct tring *t)
@@ -616,6 +626,7 @@ static void random_batch(struct tring *t)
 		npool--;
 	}
 	int n = 1 + (int)below(t->main ? MAXB : t->r->sq_entries - 2);
+	struct rc_sqe *prev = NULL;
 	for (int i = 0; i < n; i++) {
 		struct rc_sqe *s = rc_get_sqe(t->r);
 		struct pend *p = &pend[npend];
@@ -625,7 +636,22 @@ static void random_batch(struct tring *t)
 			s->flags &= (uint8_t)~RC_SQE_LINK; /* the marker stays out of chains */
 		if (s->opcode == RC_OP_EXIT && !(s->flags & RC_SQE_LINK) && one_in(2))
 			s->flags |= RC_SQE_LINK; /* EXIT in the middle of a chain */
+		if (s->opcode == RC_OP_CHANNEL_CALL && !t->main) { /* no room for its CANCEL */
+			rc_prep_nop(s, 0);
+			p->op = RC_OP_NOP;
+		}
 		add(s, p);
+		if (s->opcode == RC_OP_CHANNEL_CALL) {
+			/* Nobody answers our calls: a CANCEL ends it (-ECANCELED),
+			 * or finds it done already (-ENOENT). Not held in a chain. */
+			if (prev)
+				prev->flags &= (uint8_t)~RC_SQE_LINK;
+			uint64_t target = s->user_data;
+			s = rc_get_sqe(t->r);
+			rc_prep_cancel(s, target, 0);
+			track(s, 0);
+		}
+		prev = s;
 	}
 	finish(t, false);
 }

@@ -11,13 +11,11 @@
  *            reply-and-wait, one trap each, switching straight to the
  *            other process);
  *   ring_b1  ring IPC through `enter`, one round trip at a time: the
- *            client's SEND + RECV in one enter, the server's SEND (reply)
- *            + RECV (next request) in one enter;
+ *            client's CHANNEL_CALL in one enter, the server's
+ *            CHANNEL_REPLY + CHANNEL_RECV (the next request) in one enter;
  *   ring_b64 the same with 64 round trips in flight;
  *   ring_poll both rings polled (RC_SETUP_POLL), one at a time, both
  *            sides spinning on their CQs: traps per round trip should be 0.
- * A round trip on the rings is a SEND and a RECV each way: the call/reply
- * op (one SQE) is measured when it exists (docs/performance.md).
  * Prints one "kernel_<metric>,<value>,<unit>" row per figure.
  */
 #include "ulib.h"
@@ -73,21 +71,31 @@ static int trap_server(void)
 	return 0;
 }
 
-/* ---- ring IPC: one SEND + RECV per round trip per side ---- */
+/* ---- ring IPC: CHANNEL_CALL, and the server's RECV + CHANNEL_REPLY ---- */
+
+static struct rc_channel_info rinfo[B_MAX];
 
 static void prep_recv(uint32_t h, uint32_t slot)
 {
 	struct rc_sqe *s = rc_get_sqe(&r);
-	rc_prep_channel_recv(s, h, &rbuf[slot], 8, 0, NULL, 0);
+	rc_prep_channel_recv(s, h, &rbuf[slot], 8, sizeof(rinfo[slot]), &rinfo[slot], 0);
 	rc_sqe_set_data(s, TAG_RECV | slot);
 }
 
-static void prep_send(uint32_t h, uint32_t slot, uint64_t w)
+static void prep_reply(uint32_t h, uint32_t slot, uint64_t w)
 {
 	sbuf[slot] = w;
 	struct rc_sqe *s = rc_get_sqe(&r);
-	rc_prep_channel_send(s, h, &sbuf[slot], 8, 0, NULL, 0);
+	rc_prep_channel_reply(s, h, rinfo[slot].txid, &sbuf[slot], 8, 0);
 	rc_sqe_set_data(s, TAG_SEND | slot);
+}
+
+static void prep_call(uint32_t h, uint32_t slot, uint64_t w)
+{
+	sbuf[slot] = w;
+	struct rc_sqe *s = rc_get_sqe(&r);
+	rc_prep_channel_call(s, h, &sbuf[slot], 8, 0, NULL, &rbuf[slot], 8, 0);
+	rc_sqe_set_data(s, TAG_RECV | slot);
 }
 
 static int make_ring(uint32_t flags)
@@ -108,10 +116,10 @@ static int ring_server(uint32_t flags, uint32_t b)
 		return 1;
 	for (uint32_t i = 0; i < b; i++)
 		prep_recv(CH, i);
-	uint32_t sends = 0;
+	uint32_t replies = 0;
 	for (;;) {
-		rc_submit_and_wait(&r, sends + 1);
-		sends = 0;
+		rc_submit_and_wait(&r, replies + 1);
+		replies = 0;
 		struct rc_cqe *c;
 		while (rc_peek_cqe(&r, &c) == 0) {
 			uint64_t d = c->user_data;
@@ -119,7 +127,7 @@ static int ring_server(uint32_t flags, uint32_t b)
 			rc_cqe_seen(&r, c);
 			if (res < 0) {
 				printf("kipcbench server: %s slot %lu: %d\n",
-				       d & TAG_RECV ? "recv" : "send", (unsigned long)(d & 0xff),
+				       d & TAG_RECV ? "recv" : "reply", (unsigned long)(d & 0xff),
 				       res);
 				return 1;
 			}
@@ -129,55 +137,45 @@ static int ring_server(uint32_t flags, uint32_t b)
 			uint64_t w = rbuf[slot];
 			if (w == W_QUIT)
 				return 0;
-			prep_send(CH, slot, w == W_STATS ? traps_now() : w + 1);
+			prep_reply(CH, slot, w == W_STATS ? traps_now() : w + 1);
 			prep_recv(CH, slot);
-			sends++;
+			replies++;
 		}
 	}
 }
 
-/* The client: total round trips, b in flight; false on an error. */
+/* The client: total calls, b in flight; false on an error. */
 static bool ring_client(uint32_t h, uint32_t total, uint32_t b)
 {
-	uint32_t issued = 0, done = 0, sends = 0;
-	for (; issued < b && issued < total; issued++, sends++) {
-		prep_send(h, issued, issued);
-		prep_recv(h, issued);
-	}
+	uint32_t issued = 0, done = 0;
+	for (; issued < b && issued < total; issued++)
+		prep_call(h, issued, issued);
 	while (done < total) {
-		rc_submit_and_wait(&r, sends + 1);
-		sends = 0;
+		rc_submit_and_wait(&r, 1);
 		struct rc_cqe *c;
 		while (rc_peek_cqe(&r, &c) == 0) {
 			uint64_t d = c->user_data;
 			int32_t res = c->res;
+			uint32_t slot = (uint32_t)(d & 0xff);
 			rc_cqe_seen(&r, c);
-			if (res < 0) {
-				printf("kipcbench client: %s: %d\n", d & TAG_RECV ? "recv" : "send",
-				       res);
+			if (res != 8 || rbuf[slot] != sbuf[slot] + 1) {
+				printf("kipcbench client: call: %d\n", res);
 				return false;
 			}
-			if (!(d & TAG_RECV))
-				continue;
 			done++;
-			if (issued < total) {
-				uint32_t slot = (uint32_t)(d & 0xff);
-				prep_send(h, slot, issued++);
-				prep_recv(h, slot);
-				sends++;
-			}
+			if (issued < total)
+				prep_call(h, slot, issued++);
 		}
 	}
 	return true;
 }
 
-/* One synchronous round trip with word w; the reply. */
+/* One synchronous call with word w; the reply. */
 static uint64_t ring_rpc(uint32_t h, uint64_t w)
 {
-	prep_send(h, 0, w);
-	prep_recv(h, 0);
-	rc_submit_and_wait(&r, 2);
-	rc_cq_advance(&r, 2);
+	prep_call(h, 0, w);
+	rc_submit_and_wait(&r, 1);
+	rc_cq_advance(&r, 1);
 	return rbuf[0];
 }
 
@@ -202,7 +200,9 @@ static int ring_peer(const char *icount_name, const char *traps_name, uint32_t f
 	traps += st1 - st0 - 1; /* the server's, less its second PROC_STATS */
 	row(icount_name, insns, N, unit_i);
 	row(traps_name, traps, N, "traps/round trip (both processes)");
-	prep_send(ends[0], 0, W_QUIT);
+	sbuf[0] = W_QUIT; /* a plain message: the server ends without answering */
+	struct rc_sqe *q = rc_get_sqe(&r);
+	rc_prep_channel_send(q, ends[0], &sbuf[0], 8, 0, NULL, 0);
 	rc_submit_and_wait(&r, 1);
 	rc_cq_advance(&r, 1);
 	if (waitpid((int)pid, NULL) != 0)

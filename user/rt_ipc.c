@@ -4,11 +4,12 @@
  * rights kept or reduced, forged and already-moved handles refused with
  * nothing moved, peer death with messages and handles in flight (-EPIPE;
  * the kernel test checks every frame came back), a full channel parking
- * its sender, a process dying with a receive parked, and a receive
+ * its sender, a process dying with a receive parked, calls and replies
+ * across processes (a server dying, a caller dying), and a receive
  * completed for a process that spins on its CQ without a trap, or whose
  * ring is served by a poller that went to sleep.
  *
- * usage: rt_ipc MODE  (basic, death, full, fault, spin, poll), run by
+ * usage: rt_ipc MODE  (basic, death, full, fault, call, spin, poll), run by
  *        the kernel suite; the child roles below are started by a MODE
  *        with handles (SPAWN), the first at RK_SPAWN_HANDLE(0).
  */
@@ -174,6 +175,37 @@ static int role_poller(void)
 	CHECK_EQ(spin_for(&pr, 7), 4);
 	CHECK(memcmp(buf, "ping", 4) == 0, "got '%s'", buf);
 	return rt_report("rt_ipc poller");
+}
+
+/* server: answers each call on CH with "r:" and its bytes; "die" exits
+ * with 5 without answering, "quit" returns. A plain message is an error. */
+static int role_server(void)
+{
+	char out[96];
+	for (;;) {
+		int n = recv_str(CH, 0);
+		if (n < 0 || info.txid == 0)
+			return 1;
+		if (strcmp(buf, "quit") == 0)
+			return 0;
+		if (strcmp(buf, "die") == 0)
+			exit(5);
+		int k = snprintf(out, sizeof(out), "r:%s", buf);
+		struct rc_sqe *s = rt_sqe();
+		rc_prep_channel_reply(s, CH, info.txid, out, (uint32_t)k, 0);
+		if (rt_sync(s) != k)
+			return 2;
+	}
+}
+
+/* caller: makes a call on CH and exits without waiting for it. */
+static int role_caller(void)
+{
+	static char reply[16];
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_channel_call(s, CH, "late", 4, 0, NULL, reply, sizeof(reply), 0);
+	submit_async(s, 9);
+	return 0;
 }
 
 /* ---- the modes (the parent side) ---- */
@@ -354,6 +386,69 @@ static void mode_wake(const char *role, uint64_t pause_ns)
 	CHECK_EQ(rt_close(k[0]), 0);
 }
 
+/* CHANNEL_CALL to another process and its CHANNEL_REPLY: one call, eight
+ * in flight in one enter (each reply matched to its call), a call whose
+ * server dies (-EPIPE); replies to a caller that died: -EPIPE when its
+ * end went with it, -ENOENT when the end lives on (a duplicate here). */
+static void mode_call(void)
+{
+	uint32_t a[2], c[2];
+	static char rep[8][32], q[8][8]; /* each call's buffers live until its CQE */
+	char want[24];
+	CHECK_EQ(rt_channel(a), 0);
+	long pid = child("server", &a[1], &all, 1);
+	CHECK(pid > 0, "spawn server %ld", pid);
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_channel_call(s, a[0], "q1", 2, 0, NULL, rep[0], sizeof(rep[0]), 0);
+	CHECK_EQ(rt_sync(s), 4);
+	CHECK(memcmp(rep[0], "r:q1", 4) == 0, "reply '%s'", rep[0]);
+	for (int i = 0; i < 8; i++) {
+		snprintf(q[i], sizeof(q[i]), "c%d", i);
+		s = rt_sqe();
+		rc_prep_channel_call(s, a[0], q[i], (uint32_t)strlen(q[i]), 0, NULL, rep[i],
+				     sizeof(rep[i]) - 1, 0);
+		rc_sqe_set_data(s, 40 + (uint64_t)i);
+	}
+	CHECK_EQ(rc_submit_and_wait(&rt_ring, 8), 8);
+	for (int i = 0; i < 8; i++) {
+		struct rc_cqe cqe;
+		CHECK_EQ(rt_next_cqe(&cqe), 0);
+		int k = (int)(cqe.user_data - 40);
+		CHECK(k >= 0 && k < 8 && cqe.res == 4, "call %d: %d", k, cqe.res);
+		snprintf(want, sizeof(want), "r:c%d", k);
+		CHECK(k >= 0 && k < 8 && memcmp(rep[k], want, 4) == 0, "call %d got '%s'", k,
+		      k >= 0 && k < 8 ? rep[k] : "?");
+	}
+	s = rt_sqe();
+	rc_prep_channel_call(s, a[0], "die", 3, 0, NULL, rep[0], sizeof(rep[0]), 0);
+	CHECK_EQ(rt_sync(s), -RC_EPIPE); /* the server died holding it */
+	CHECK_EQ(waitpid((int)pid, NULL), 5);
+	CHECK_EQ(rt_close(a[0]), 0);
+
+	/* The caller dies before the reply: its end went with it (-EPIPE), or
+	 * a duplicate keeps the end open (-ENOENT: no call waits). */
+	for (int dup = 0; dup < 2; dup++) {
+		CHECK_EQ(rt_channel(c), 0);
+		uint32_t give = c[0];
+		if (dup) {
+			s = rt_sqe();
+			rc_prep_handle_dup(s, c[0], all, 0);
+			give = (uint32_t)rt_sync(s);
+		}
+		pid = child("caller", &give, &all, 1);
+		CHECK(pid > 0, "spawn caller %ld", pid);
+		CHECK_EQ(waitpid((int)pid, NULL), 0);
+		CHECK_EQ(recv_str(c[1], 0), 4);
+		CHECK(info.txid != 0, "the request has no txid");
+		s = rt_sqe();
+		rc_prep_channel_reply(s, c[1], info.txid, "x", 1, 0);
+		CHECK_EQ(rt_sync(s), dup ? -RC_ENOENT : -RC_EPIPE);
+		CHECK_EQ(rt_close(c[1]), 0);
+		if (dup)
+			CHECK_EQ(rt_close(c[0]), 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "basic";
@@ -369,6 +464,10 @@ int main(int argc, char **argv)
 		return role_spinner();
 	if (strcmp(m, "poller") == 0)
 		return role_poller();
+	if (strcmp(m, "server") == 0)
+		return role_server();
+	if (strcmp(m, "caller") == 0)
+		return role_caller();
 	if (strcmp(m, "basic") == 0)
 		mode_basic();
 	else if (strcmp(m, "death") == 0)
@@ -377,6 +476,8 @@ int main(int argc, char **argv)
 		mode_full();
 	else if (strcmp(m, "fault") == 0)
 		mode_parkfault();
+	else if (strcmp(m, "call") == 0)
+		mode_call();
 	else if (strcmp(m, "spin") == 0)
 		mode_wake("spinner", 0);
 	else if (strcmp(m, "poll") == 0)
