@@ -71,7 +71,8 @@ static uint32_t port_frames[NCPU];
  * frame allocator as soon as its last chunk is free, so leak tests can
  * still compare free-frame counts. Larger ones are whole zeroed frames.
  * Without this a one-word message cost a frame: next-fit search and 4 KiB
- * of zeroing (4096 instructions of rep stosb) per send.
+ * of zeroing (4096 instructions of rep stosb) per send; a chunk frame is
+ * not zeroed whole (each chunk is, when handed out).
  */
 #define CHUNK	    256u
 #define CHUNKS	    (PAGE_SIZE / CHUNK) /* chunk 0 of a frame is its header */
@@ -100,12 +101,13 @@ static void *slab_alloc(void)
 	struct slab *sl = slabs;
 	if (!sl) {
 		release(&slab_lock);
-		uint64_t pa = pmm_alloc(); /* zeroed */
+		uint64_t pa = pmm_alloc_raw(); /* chunks are zeroed one by one */
 		if (!pa)
 			return NULL;
 		acquire(&slab_lock);
 		sl = P2V(pa);
 		sl->free = CHUNKS_FREE;
+		sl->prev = NULL;
 		sl->next = slabs;
 		if (slabs)
 			slabs->prev = sl;

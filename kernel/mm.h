@@ -31,6 +31,7 @@ struct mem_region {
 /* pmm.c */
 void pmm_init(const struct mem_region *usable, int n); /* build the frame bitmap */
 uint64_t pmm_alloc(void);			       /* one zeroed frame (phys addr) or 0 */
+uint64_t pmm_alloc_raw(void);			       /* one frame, not zeroed, or 0 */
 uint64_t pmm_alloc_contig(size_t n);		       /* n contiguous zeroed frames or 0 */
 void pmm_free(uint64_t pa);			       /* free one frame (panics on double free) */
 void pmm_free_contig(uint64_t pa, size_t n);

@@ -94,6 +94,15 @@ static uint64_t alloc_locked(size_t n)
 	return 0;
 }
 
+/* One frame, not zeroed (its user initialises what it uses), or 0. */
+uint64_t pmm_alloc_raw(void)
+{
+	acquire(&pmm_lock);
+	uint64_t pa = alloc_locked(1);
+	release(&pmm_lock);
+	return pa;
+}
+
 /* One zeroed frame, or 0 when memory is exhausted. */
 uint64_t pmm_alloc(void)
 {
