@@ -1001,7 +1001,7 @@ static bool t_stress(void)
 	return true;
 }
 
-/* ---- channels between processes (user/rt_ipc.c) ---- */
+/* ---- channels between processes (user/tests/rt_ipc.c) ---- */
 
 /* Each mode is a parent and a child it starts with handles; run() checks
  * every frame came back (messages, channels, handles in flight at a
