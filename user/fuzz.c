@@ -29,8 +29,8 @@
  * endpoints come from the table like every op, aimed at a pool of
  * endpoints we hold (tracked from their CQEs) and shaped never to park
  * (NOWAIT); handles travel only over a carrier channel whose own ends
- * never travel, so no message can end up holding its own channel (a
- * cycle nothing could release). The scenario ipc_race starts a child
+ * never travel (so the pool's accounting sees every move; the engine
+ * refuses endpoint cycles itself, -EBUSY). The scenario ipc_race starts a child
  * fuzzer with one end of a channel (SPAWN's handles) and races our
  * sends, a parked receive and a close against the child's sends,
  * receives, closes and exit; a random SPAWN may pass a pool handle.
