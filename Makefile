@@ -31,7 +31,7 @@ CC_asan := $(CC)
 CC_tsan := clang
 VARIANTS    := host asan tsan
 
-.PHONY: all run run-hosted run-sandbox run-ipc test bench clean deps cross fuzz gdb soak mutants format
+.PHONY: all run shell run-hosted run-sandbox run-ipc test bench clean deps cross fuzz gdb soak mutants format
 all: $(O)/host/ringcall-server $(O)/host/ringcall-demo
 
 # $(1) = variant: objects, library, server, demo and tests for it.
@@ -50,11 +50,17 @@ $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/%.o $(O)/$(1)/obj/tests/helpers.o $(O)/$(
 	@mkdir -p $$(dir $$@)
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -lcmocka $(HOST_LIBS) -o $$@
 $(O)/$(1)/tests/test_fs: $(patsubst %.c,$(O)/$(1)/obj/%.o,$(FS_CORE_SRCS))
+# The kernel's file programs, the same sources, built for Linux (hosted/ulib_hosted.c).
+$(O)/$(1)/fileprogs/%: user/%.c hosted/ulib_hosted.c $(O)/$(1)/libringcall.a user/lib/ulib.h
+	@mkdir -p $$(dir $$@)
+	$(CC_$(1)) $(CSTD) $(WARN) $(INC) -Iuser/lib -Ikernel/uapi $(CFLAGS_$(1)) -pthread \
+	  $$< hosted/ulib_hosted.c $(O)/$(1)/libringcall.a $(HOST_LIBS) -o $$@
 $(O)/$(1)/ringcall-run: $(O)/$(1)/obj/hosted/run.o
 	$(CC_$(1)) $(CFLAGS_$(1)) $$^ -o $$@
 $(O)/$(1)/ringcall-sandbox-demo: $(O)/$(1)/obj/hosted/sandbox_demo.o $(O)/$(1)/libringcall.a
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ $(HOST_LIBS) -o $$@
-$(1): $(O)/$(1)/ringcall-server $(O)/$(1)/ringcall-demo $(O)/$(1)/ringcall-run \
+$(1): $(addprefix $(O)/$(1)/fileprogs/,cat wc cp) \
+	$(O)/$(1)/ringcall-server $(O)/$(1)/ringcall-demo $(O)/$(1)/ringcall-run \
 	$(O)/$(1)/ringcall-sandbox-demo $(addprefix $(O)/$(1)/tests/,$(TEST_NAMES))
 endef
 $(foreach v,$(VARIANTS),$(eval $(call variant,$(v))))
@@ -81,6 +87,9 @@ include kernel/kernel.mk
 
 # The main job: boot the ringcall kernel under QEMU and run its demo.
 run: deps kernel-run
+
+# Boot to an interactive shell on the serial console (Ctrl-a x quits QEMU).
+shell: deps kernel-shell
 
 gdb: deps kernel-gdb
 

@@ -31,9 +31,32 @@ int bench_main(void *arg UNUSED)
 	qemu_exit(st == 0 ? 0 : 1);
 }
 
+/* Run init with argv (init's own args after "init"); its exit status, or -1. */
+static int run_init(const char *const argv[], int argc)
+{
+	int pid = proc_spawn("init", argc, argv);
+	struct proc_stats st;
+	if (pid < 0 || proc_wait(pid, &st) != pid) {
+		kprintf("kernel: cannot run init (%d)\n", pid);
+		return -1;
+	}
+	return (int)st.status;
+}
+
+/* `make shell`: init and an interactive shell on the serial console. */
+static int shell_main(void)
+{
+	const char *argv[] = { "init" };
+	kprintf("ringcall: init starts the file server and a shell on this console; "
+		"Ctrl-a x quits QEMU\n");
+	qemu_exit(run_init(argv, 1) == 0 ? 0 : 1);
+}
+
 /* First kernel thread in demo mode. */
 int demo_main(void *arg UNUSED)
 {
+	if (cmdline_has("shell"))
+		return shell_main();
 	size_t free0 = pmm_free_count();
 	const char *argv[] = { "demo" };
 	kprintf("ringcall demo: every syscall below is an SQE; a trap is one `enter`\n");
@@ -56,7 +79,18 @@ int demo_main(void *arg UNUSED)
 	kprintf("kernel: channel messages made another process's ring ready %lu times (each "
 		"delivered by the sender's CPU, no trap of the receiver's)\n",
 		rk_ipc_deliveries());
+	/* The user space: init, the file server and a shell running a script. */
+	kprintf("\nkernel: now the user space: init starts the file server (a user process) and "
+		"a shell that runs /etc/session.sh\n");
+	const char *session[] = { "init", "sh", "/etc/session.sh" };
+	int sess = run_init(session, 3);
+	kprintf("kernel: the session ended with status %d\n", sess);
+	/* No KILL syscall yet: init -d 5 makes the server die after 5 requests. */
+	kprintf("\nkernel: the file server dies with a client connected; init restarts it\n");
+	const char *restart[] = { "init", "-d", "5", "rt_fs", "restart" };
+	if (run_init(restart, 5) != 0)
+		sess = -1;
 	kprintf("kernel: done at %lu ms, %lu free frames (%s)\n", clock_ns() / 1000000,
 		pmm_free_count(), pmm_free_count() == free0 ? "no leak" : "LEAK");
-	qemu_exit(st.status == 0 && pmm_free_count() == free0 ? 0 : 1);
+	qemu_exit(st.status == 0 && sess == 0 && pmm_free_count() == free0 ? 0 : 1);
 }

@@ -63,7 +63,7 @@ U_LIB_SRCS := $(U_DIR)/lib/crt0.S $(wildcard $(U_DIR)/lib/*.c)
 U_LIB_OBJS := $(patsubst $(U_DIR)/lib/%,$(U_BUILD)/lib/%.o,$(U_LIB_SRCS)) \
               $(patsubst $(R_DIR)/lib/%,$(U_BUILD)/rc/%.o,$(U_RC_SRCS))
 U_TESTS    := $(basename $(notdir $(wildcard $(U_DIR)/tests/*.c)))
-U_DIRPROGS := $(filter-out lib tests,$(notdir $(patsubst %/,%,$(wildcard $(U_DIR)/*/))))
+U_DIRPROGS := $(filter-out lib tests etc,$(notdir $(patsubst %/,%,$(wildcard $(U_DIR)/*/))))
 U_PROGS    := $(basename $(notdir $(wildcard $(U_DIR)/*.c))) $(U_TESTS) $(U_DIRPROGS)
 U_ELFS     := $(patsubst %,$(U_BUILD)/%.elf,$(U_PROGS))
 U_DIROBJS   = $(patsubst $(U_DIR)/%,$(U_BUILD)/%.o,$(wildcard $(U_DIR)/$(1)/*.c $(U_DIR)/$(1)/*.S))
@@ -76,8 +76,8 @@ K_IMG := $(K_BUILD)/kernel.img
 # Keep user objects (make would delete them as intermediates of the .elf chain).
 .SECONDARY: $(U_LIB_OBJS) $(U_ONEOBJS)
 
-.PHONY: kernel kernel-user kernel-run kernel-test kernel-test-icount kernel-gdb kernel-clean bench-kernel \
-        fuzz-kernel kernel-icount-profile
+.PHONY: kernel kernel-user kernel-run kernel-shell kernel-test kernel-test-icount kernel-gdb kernel-clean \
+        bench-kernel fuzz-kernel kernel-icount-profile
 
 kernel: $(K_IMG)
 kernel-user: $(U_ELFS)
@@ -138,6 +138,7 @@ K_HOSTCC   ?= gcc
 U_AR       := $(U_BUILD)/boot.rcar
 U_AR_PROGS := $(filter-out fs,$(U_PROGS))
 U_AR_TEXT  := README.md $(patsubst $(R_DIR)/%,%,$(wildcard $(R_DIR)/docs/*.md))
+U_AR_ETC   := $(wildcard $(U_DIR)/etc/*)
 $(U_BUILD)/tools/mkarchive: $(R_DIR)/tools/mkarchive.c $(U_DIR)/fs/fs.h
 	@mkdir -p $(@D)
 	$(K_HOSTCC) -std=gnu11 -O1 -Wall -Wextra -Werror -I$(R_DIR)/include $< -o $@
@@ -145,9 +146,10 @@ $(U_BUILD)/strip/%.elf: $(U_BUILD)/%.elf
 	@mkdir -p $(@D)
 	$(K_OBJCOPY) --strip-all $< $@
 $(U_AR): $(U_BUILD)/tools/mkarchive $(patsubst %,$(U_BUILD)/strip/%.elf,$(U_AR_PROGS)) \
-         $(addprefix $(R_DIR)/,$(U_AR_TEXT)) $(K_DIR)/kernel.mk
+         $(addprefix $(R_DIR)/,$(U_AR_TEXT)) $(U_AR_ETC) $(K_DIR)/kernel.mk
 	$(U_BUILD)/tools/mkarchive $@ $(foreach p,$(U_AR_PROGS),bin/$(p)=$(U_BUILD)/strip/$(p).elf) \
-	  $(foreach f,$(U_AR_TEXT),$(f)=$(R_DIR)/$(f)) tmp/
+	  $(foreach f,$(U_AR_TEXT),$(f)=$(R_DIR)/$(f)) \
+	  $(foreach f,$(U_AR_ETC),etc/$(notdir $(f))=$(f)) tmp/
 $(U_BUILD)/fs_archive.S: $(K_DIR)/kernel.mk
 	@mkdir -p $(@D)
 	@printf '\t.section .rodata\n\t.balign 16\n\t.globl fs_archive, fs_archive_end\nfs_archive:\n\t.incbin "%s"\nfs_archive_end:\n\t.section .note.GNU-stack,"",@progbits\n' \
@@ -185,6 +187,11 @@ $(K_IMG): $(K_ELF)
 kernel-run: $(K_IMG)
 	@$(K_QEMU) $(K_QEMU_FLAGS) -serial stdio -monitor none -kernel $(K_IMG) -append "demo"; \
 	 st=$$?; if [ $$st -eq 33 ]; then exit 0; else echo "kernel-run: QEMU exit status $$st"; exit 1; fi
+
+# Boot to init and an interactive shell on the serial console (Ctrl-a x quits QEMU).
+kernel-shell: $(K_IMG)
+	@echo "ringcall: booting to a shell on the serial console; Ctrl-a x quits QEMU"
+	@$(K_QEMU) $(K_QEMU_FLAGS) -serial mon:stdio -kernel $(K_IMG) -append "shell"; true
 
 kernel-test: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS)" K_TEST_TIMEOUT=$(K_TEST_TIMEOUT) \

@@ -718,6 +718,31 @@ static bool t_fs_archive(void)
 {
 	return user_test("fs", "selftest");
 }
+/* init starts the file server and rt_fs, which works with files through it. */
+static bool t_fs_session(void)
+{
+	return user_test("init", "rt_fs");
+}
+/* The file server dies with a client connected: the client's next
+ * request gets -EPIPE, init restarts the server, the client reconnects. */
+static bool t_fs_restart(void)
+{
+	struct proc_stats st;
+	int pid = run_prog(&st, "init", "-d", "5", "rt_fs", "restart", NULL);
+	EXPECT(pid > 0, "spawn/wait init: %d", pid);
+	EXPECT(st.status == 0, "init -d 5 rt_fs restart: status %x", st.status);
+	return true;
+}
+
+/* init starts the shell on a script of commands (user/etc/test.sh). */
+static bool t_shell_script(void)
+{
+	struct proc_stats st;
+	int pid = run_prog(&st, "init", "sh", "/etc/test.sh", NULL);
+	EXPECT(pid > 0, "spawn/wait init: %d", pid);
+	EXPECT(st.status == 0, "init sh /etc/test.sh: status %x", st.status);
+	return true;
+}
 
 /* Wait (bounded) until n CONSOLE_READs are parked. */
 static bool readers(int n)
@@ -1133,6 +1158,9 @@ int ktest_main(void *arg UNUSED)
 	run("ring_timeout", t_rt_timeout, true);
 	run("ring_userlib", t_rt_userlib, true);
 	run("fs_boot_archive", t_fs_archive, true);
+	run("fs_init_session", t_fs_session, true);
+	run("fs_restart", t_fs_restart, true);
+	run("shell_script", t_shell_script, true);
 	run("ring_create_close", t_rt_ring, true);
 	run("map_unmap", t_rt_map, true);
 	run("spawn_wait", t_rt_spawn, true);

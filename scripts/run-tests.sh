@@ -98,6 +98,7 @@ check opaque scripts/check-opaque.sh
 check trace scripts/check-trace.sh
 check iso scripts/check-iso.sh
 check ktrace scripts/check-ktrace.sh
+check shell scripts/check-shell.sh
 check examples bash -c 'make --no-print-directory -s examples && scripts/check-examples.sh'
 check demo bash -c 'scripts/run-hosted.sh build/host | grep -c "is identical" | grep -qx 2'
 check sandbox scripts/check-sandbox.sh

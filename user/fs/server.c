@@ -3,7 +3,12 @@
  * (ramfs.c) loaded at start from the boot archive that the build links
  * into this program (fs_archive, kernel.mk), served over channels.
  *
+ *   fs            serve: new clients arrive on the channel SPAWN gave it
+ *                 first (4 bytes of rights and an endpoint each, from
+ *                 init), and by CONNECT from clients it has
  *   fs selftest   load the archive, check what it holds, exit 0 (a test)
+ *   fs die-after=N   serve, then exit (status 9) once N requests are
+ *                 served: init -d N, the restart test (no KILL syscall)
  */
 #include "ulib.h"
 #include "fs.h"
@@ -14,6 +19,8 @@ extern const uint8_t fs_archive[], fs_archive_end[];
 #define ARENA_PAGES 1024u /* 4 MiB of file data */
 
 static struct fs the_fs;
+static struct fs_server srv;
+static uint8_t srv_mem[FS_SERVER_MEM_SIZE] __attribute__((aligned(64)));
 
 /* Map the data arena and load the boot archive: entries loaded, or -errno. */
 static int fs_boot(void)
@@ -61,6 +68,27 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "selftest") == 0)
 		return selftest(loaded);
-	printf("fs: no channel to serve yet\n");
-	return 2;
+	uint64_t die_after = 0;
+	if (argc > 1 && memcmp(argv[1], "die-after=", 10) == 0)
+		die_after = (uint64_t)atol(argv[1] + 10);
+	printf("fs: pid %ld serving %d files and directories from the boot archive\n", getpid(),
+	       loaded);
+	/* From here the loop owns the ring's completions: no rt_sync (it would
+	 * keep the loop's CQEs for itself). printf's writes post none. */
+	fs_server_init(&srv, &the_fs, &rt_ring, RK_SPAWN_HANDLE(0), srv_mem);
+	while (!fs_server_done(&srv)) {
+		int r = fs_server_poll(&srv, 1);
+		if (r < 0) {
+			printf("fs: ring error %d\n", r);
+			return 3;
+		}
+		if (die_after && srv.stats.requests >= die_after) {
+			printf("fs: dying on purpose after %lu requests, clients connected\n",
+			       (unsigned long)srv.stats.requests);
+			return 9;
+		}
+	}
+	printf("fs: no clients left: %lu requests in %lu passes\n",
+	       (unsigned long)srv.stats.requests, (unsigned long)srv.stats.passes);
+	return 0;
 }

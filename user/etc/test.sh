@@ -1,0 +1,17 @@
+# the kernel suite's shell session (shell_script): each line must do what it says
+ls /
+ls /bin
+cat /etc/motd
+echo one two three
+mkdir /tmp/t
+cp /etc/motd /tmp/t/copy
+wc /tmp/t/copy
+! mkdir /tmp/t
+! rm /tmp/t
+rm /tmp/t/copy
+rm /tmp/t
+! cat /tmp/t/copy
+! cat /no/such/file
+! unmapped
+! no-such-program
+ringstat cat /etc/motd

@@ -1,0 +1,207 @@
+/*
+ * fsc.c - files for ringcall kernel programs: each call is a request to
+ * the file server (user/fs/) over the process's channel to it, in the
+ * protocol of user/fs/fs.h. A call is one CHANNEL_CALL: one SQE, one trap
+ * (enter), whose wait ends when the reply arrives.
+ */
+#include "ulib.h"
+#include "fsc.h"
+
+uint32_t fsc_channel = RK_SPAWN_HANDLE(0);
+
+static uint8_t req_buf[FS_MSG_MAX] __attribute__((aligned(64)));
+static uint8_t rep_buf[FS_MSG_MAX] __attribute__((aligned(64)));
+static uint64_t next_tag = 1;
+
+/* Send h and payload (h->len bytes) with handles (n of them); wait for the
+ * reply: its res, its data copied to out (at most out_max bytes). */
+static int32_t call(struct fs_req *h, const void *payload, const uint32_t *handles, uint32_t n,
+		    void *out, uint32_t out_max)
+{
+	if (!fsc_channel)
+		return -RC_EBADF;
+	if (h->len > FS_IO_MAX)
+		return -RC_EINVAL;
+	h->tag = next_tag++;
+	memcpy(req_buf, h, sizeof(*h));
+	if (h->len)
+		memcpy(req_buf + sizeof(*h), payload, h->len);
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_channel_call(sqe, fsc_channel, req_buf, (uint32_t)sizeof(*h) + h->len, n * 4,
+			     handles, rep_buf, FS_MSG_MAX, 0);
+	int32_t r = rt_sync(sqe);
+	if (r < 0)
+		return r;
+	struct fs_rep rep;
+	if ((uint32_t)r < sizeof(rep))
+		return -RC_EIO;
+	memcpy(&rep, rep_buf, sizeof(rep));
+	if (rep.tag != h->tag || rep.len > (uint32_t)r - sizeof(rep))
+		return -RC_EIO; /* not the reply to this request */
+	if (rep.res >= 0 && out)
+		memcpy(out, rep_buf + sizeof(rep), rep.len < out_max ? rep.len : out_max);
+	return rep.res;
+}
+
+static int32_t path_call(uint32_t op, const char *path, uint32_t flags, uint32_t access, void *out,
+			 uint32_t out_max)
+{
+	struct fs_req h = { .op = op, .flags = flags, .access = access };
+	h.len = (uint32_t)strlen(path);
+	return call(&h, path, NULL, 0, out, out_max);
+}
+
+int fsc_open(const char *path, uint32_t access, uint32_t flags)
+{
+	return path_call(FS_OP_OPEN, path, flags, access, NULL, 0);
+}
+
+/* READ's pipeline: up to FSC_BATCH calls of FS_IO_MAX bytes submitted
+ * together (one trap), each reply matched to its call by the engine. */
+#define FSC_BATCH 8
+#define FSC_UD	  UINT64_C(0xf5c0000000000000)
+static uint8_t batch_req[FSC_BATCH][sizeof(struct fs_req)] __attribute__((aligned(8)));
+static uint8_t batch_rep[FSC_BATCH][FS_MSG_MAX] __attribute__((aligned(64)));
+
+/* Read [off, off + n) in k chunks at once: bytes read, or -errno. */
+static int32_t read_batch(int fd, uint8_t *buf, uint32_t n, uint64_t off, uint32_t k)
+{
+	for (uint32_t j = 0; j < k; j++) {
+		uint32_t at = j * FS_IO_MAX, chunk = n - at < FS_IO_MAX ? n - at : FS_IO_MAX;
+		struct fs_req h = { .op = FS_OP_READ,
+				    .handle = (uint32_t)fd,
+				    .offset = off + at,
+				    .count = chunk,
+				    .tag = next_tag++ };
+		memcpy(batch_req[j], &h, sizeof(h));
+		struct rc_sqe *sqe = rt_sqe();
+		rc_prep_channel_call(sqe, fsc_channel, batch_req[j], sizeof(h), 0, NULL,
+				     batch_rep[j], FS_MSG_MAX, 0);
+		rc_sqe_set_data(sqe, FSC_UD + j);
+	}
+	int32_t got[FSC_BATCH];
+	int r = rc_submit_and_wait(&rt_ring, 1); /* one trap for the whole batch */
+	if (r < 0 && r != -RC_EBUSY)
+		return r;
+	for (uint32_t seen = 0; seen < k;) {
+		struct rc_cqe cqe;
+		r = rt_next_cqe(&cqe);
+		if (r < 0)
+			return r;
+		if (cqe.user_data >= FSC_UD && cqe.user_data < FSC_UD + k) {
+			got[cqe.user_data - FSC_UD] = cqe.res;
+			seen++;
+		}
+	}
+	uint32_t done = 0;
+	for (uint32_t j = 0; j < k; j++) {
+		struct fs_rep rep;
+		struct fs_req h;
+		memcpy(&h, batch_req[j], sizeof(h));
+		if (got[j] < 0)
+			return done ? (int32_t)done : got[j];
+		memcpy(&rep, batch_rep[j], sizeof(rep));
+		if ((uint32_t)got[j] < sizeof(rep) || rep.tag != h.tag ||
+		    rep.len > (uint32_t)got[j] - sizeof(rep))
+			return -RC_EIO;
+		if (rep.res < 0)
+			return done ? (int32_t)done : rep.res;
+		memcpy(buf + done, batch_rep[j] + sizeof(rep), rep.len);
+		done += rep.len;
+		if (rep.len < h.count)
+			break; /* the end of the file */
+	}
+	return (int32_t)done;
+}
+
+int32_t fsc_read(int fd, void *buf, uint32_t n, uint64_t off)
+{
+	uint32_t done = 0;
+	/* From the start of a file, one call first, then twice as many each
+	 * trap: a small file costs one call, a big one FSC_BATCH per trap. */
+	uint32_t k_max = off ? FSC_BATCH : 1;
+	while (done < n) {
+		uint32_t left = n - done;
+		uint32_t k = (left + FS_IO_MAX - 1) / FS_IO_MAX;
+		k = k < k_max ? k : k_max;
+		k_max = k_max * 2 < FSC_BATCH ? k_max * 2 : FSC_BATCH;
+		uint32_t want = k * FS_IO_MAX < left ? k * FS_IO_MAX : left;
+		int32_t r = read_batch(fd, (uint8_t *)buf + done, want, off + done, k);
+		if (r < 0)
+			return done ? (int32_t)done : r;
+		done += (uint32_t)r;
+		if ((uint32_t)r < want)
+			break;
+	}
+	return (int32_t)done;
+}
+
+int32_t fsc_write(int fd, const void *buf, uint32_t n, uint64_t off)
+{
+	uint32_t done = 0;
+	while (done < n) {
+		uint32_t chunk = n - done < FS_IO_MAX ? n - done : FS_IO_MAX;
+		struct fs_req h = { .op = FS_OP_WRITE,
+				    .handle = (uint32_t)fd,
+				    .offset = off + done,
+				    .len = chunk };
+		int32_t r = call(&h, (const uint8_t *)buf + done, NULL, 0, NULL, 0);
+		if (r < 0)
+			return done ? (int32_t)done : r;
+		done += (uint32_t)r;
+	}
+	return (int32_t)done;
+}
+
+int fsc_close(int fd)
+{
+	struct fs_req h = { .op = FS_OP_CLOSE, .handle = (uint32_t)fd };
+	return call(&h, NULL, NULL, 0, NULL, 0);
+}
+
+int fsc_truncate(int fd, uint64_t size)
+{
+	struct fs_req h = { .op = FS_OP_TRUNCATE, .handle = (uint32_t)fd, .offset = size };
+	return call(&h, NULL, NULL, 0, NULL, 0);
+}
+
+int fsc_mkdir(const char *path)
+{
+	return path_call(FS_OP_MKDIR, path, 0, 0, NULL, 0);
+}
+
+int fsc_remove(const char *path)
+{
+	return path_call(FS_OP_REMOVE, path, 0, 0, NULL, 0);
+}
+
+int fsc_stat(const char *path, struct fs_stat *st)
+{
+	return path_call(FS_OP_STAT, path, 0, 0, st, sizeof(*st));
+}
+
+int fsc_list(const char *path, uint32_t first, void *buf, uint32_t size)
+{
+	struct fs_req h = { .op = FS_OP_LIST, .offset = first, .count = size };
+	h.len = (uint32_t)strlen(path);
+	return call(&h, path, NULL, 0, buf, size);
+}
+
+int fsc_connect(uint32_t rights)
+{
+	struct rc_channel_pair pair;
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_channel_create(sqe, &pair, sizeof(pair), 0);
+	int r = rt_sync(sqe);
+	if (r < 0)
+		return r;
+	struct fs_req h = { .op = FS_OP_CONNECT, .flags = rights };
+	r = call(&h, NULL, &pair.end[1], 1, NULL, 0);
+	if (r < 0) {
+		sqe = rt_sqe();
+		rc_prep_close(sqe, pair.end[0], 0);
+		rt_sync(sqe);
+		return r;
+	}
+	return (int)pair.end[0];
+}

@@ -1,0 +1,16 @@
+/* rm - remove files and empty directories. */
+#include "ulib.h"
+#include "fsc.h"
+
+int main(int argc, char **argv)
+{
+	int status = 0;
+	for (int i = 1; i < argc; i++) {
+		int r = fsc_remove(argv[i]);
+		if (r < 0) {
+			printf("rm: %s: %s\n", argv[i], rc_err_name(r));
+			status = 1;
+		}
+	}
+	return status;
+}

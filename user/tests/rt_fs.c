@@ -1,0 +1,185 @@
+/*
+ * rt_fs - files through the file server, from a program init started
+ * (`init rt_fs`): the boot archive's files, creating, writing, reading,
+ * truncating, listing and removing, each error the server documents, a
+ * second client (a child with its own connection) working at the same
+ * time, and a child that exits with a request in flight.
+ *
+ *   rt_fs              the test
+ *   rt_fs child NAME   write /tmp/NAME 50 times, read it back (the second client)
+ *   rt_fs inflight     send a request and exit without its reply
+ *   rt_fs restart      (init -d 5 rt_fs restart) the server dies after 5
+ *                      requests: the next one gets -EPIPE, not a hang;
+ *                      a new connection from init works once init has
+ *                      restarted it
+ */
+#include "ulib.h"
+#include "fsc.h"
+
+static int child_writer(const char *name)
+{
+	char path[64], line[32];
+	snprintf(path, sizeof(path), "/tmp/%s", name);
+	int fd = fsc_open(path, RC_ACCESS_RDWR, RC_OPEN_CREATE | RC_OPEN_TRUNC);
+	CHECK(fd > 0, "open %s: %d", path, fd);
+	for (int i = 0; i < 50; i++) {
+		int n = snprintf(line, sizeof(line), "%s %02d\n", name, i);
+		CHECK_EQ(fsc_write(fd, line, (uint32_t)n, (uint64_t)i * (uint64_t)n), n);
+	}
+	char back[16];
+	int n = snprintf(line, sizeof(line), "%s %02d\n", name, 49);
+	CHECK_EQ(fsc_read(fd, back, (uint32_t)n, (uint64_t)49 * (uint64_t)n), n);
+	CHECK(memcmp(back, line, (size_t)n) == 0, "read back");
+	CHECK_EQ(fsc_close(fd), 0);
+	return rt_report(name);
+}
+
+/* Send a request whose reply we never take, then exit. */
+static int inflight(void)
+{
+	static struct fs_req h = { .op = FS_OP_STAT, .len = 1 };
+	static char msg[sizeof(h) + 1];
+	memcpy(msg, &h, sizeof(h));
+	msg[sizeof(h)] = '/';
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_channel_send(sqe, fsc_channel, msg, sizeof(msg), 0, NULL, 0);
+	CHECK_EQ(rt_sync(sqe), sizeof(msg));
+	return rt_report("inflight");
+}
+
+/* Ask init (SPAWN's second handle) for a new connection: it, or -errno. */
+static int reconnect(void)
+{
+	uint32_t svc = RK_SPAWN_HANDLE(1), rights = FS_CLIENT_READ | FS_CLIENT_WRITE;
+	int32_t err = 0;
+	struct rc_channel_info info;
+	int r = rt_send(svc, &rights, sizeof(rights), NULL, 0, 0);
+	if (r < 0)
+		return r;
+	r = rt_recv(svc, &err, sizeof(err), &info, 0);
+	if (r < 0)
+		return r;
+	return info.nhandles == 1 ? (int)info.handles[0] : err ? err : -RC_EIO;
+}
+
+static int restart(void)
+{
+	struct fs_stat st;
+	int i, r = 0;
+	for (i = 0; i < 100 && (r = fsc_stat("/", &st)) == 0; i++)
+		;
+	CHECK_EQ(r, -RC_EPIPE);
+	CHECK_EQ(i, 5);
+	CHECK_EQ(fsc_stat("/", &st), -RC_EPIPE); /* and stays so: no hang */
+	int h = -1;
+	for (i = 0; i < 200; i++) { /* until init has restarted the server */
+		h = reconnect();
+		if (h > 0)
+			break;
+		struct rc_sqe *sqe = rt_sqe();
+		rc_prep_timeout(sqe, 5000000, 0, 0);
+		rt_sync(sqe);
+	}
+	CHECK(h > 0, "reconnect: %d", h);
+	printf("rt_fs: reconnected after %d tries\n", i + 1);
+	rt_close(fsc_channel);
+	fsc_channel = (uint32_t)h;
+	CHECK_EQ(fsc_stat("/README.md", &st), 0);
+	static char buf[64];
+	int fd = fsc_open("/README.md", RC_ACCESS_RDONLY, 0);
+	CHECK_EQ(fsc_read(fd, buf, 10, 0), 10);
+	CHECK(memcmp(buf, "# ringcall", 10) == 0, "README.md after the restart");
+	CHECK_EQ(fsc_close(fd), 0);
+	return rt_report("rt_fs restart");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "restart") == 0)
+		return restart();
+	if (argc > 2 && strcmp(argv[1], "child") == 0)
+		return child_writer(argv[2]);
+	if (argc > 1 && strcmp(argv[1], "inflight") == 0)
+		return inflight();
+
+	/* The boot archive: the README, read whole across several requests. */
+	struct fs_stat st;
+	CHECK_EQ(fsc_stat("/README.md", &st), 0);
+	CHECK(st.type == FS_FILE && st.size > 8000, "README.md: type %u size %lu", st.type,
+	      (unsigned long)st.size);
+	int fd = fsc_open("README.md", RC_ACCESS_RDONLY, 0);
+	CHECK(fd > 0, "open README.md: %d", fd);
+	static char buf[16384];
+	int32_t n = fsc_read(fd, buf, sizeof(buf), 0);
+	CHECK(n > 0 && (uint64_t)n == (st.size < sizeof(buf) ? st.size : sizeof(buf)), "read %d",
+	      n);
+	CHECK(memcmp(buf, "# ringcall", 10) == 0, "README.md starts %.10s", buf);
+	CHECK_EQ(fsc_write(fd, "x", 1, 0), -RC_EBADF); /* read-only handle */
+	CHECK_EQ(fsc_close(fd), 0);
+	CHECK_EQ(fsc_close(fd), -RC_EBADF);
+
+	/* Create, write, truncate, read back, list, remove. */
+	CHECK_EQ(fsc_mkdir("/tmp/d"), 0);
+	CHECK_EQ(fsc_mkdir("/tmp/d"), -RC_EEXIST);
+	fd = fsc_open("/tmp/d/f", RC_ACCESS_RDWR, RC_OPEN_CREATE | RC_OPEN_EXCL);
+	CHECK(fd > 0, "create: %d", fd);
+	for (int i = 0; i < 6000; i++)
+		buf[i] = (char)('a' + i % 26);
+	CHECK_EQ(fsc_write(fd, buf, 6000, 0), 6000); /* two requests */
+	CHECK_EQ(fsc_truncate(fd, 5000), 0);
+	memset(buf, 0, 6000);
+	CHECK_EQ(fsc_read(fd, buf, 6000, 0), 5000);
+	CHECK(buf[4999] == (char)('a' + 4999 % 26), "byte 4999");
+	CHECK_EQ(fsc_close(fd), 0);
+	static uint8_t ents[1024];
+	CHECK_EQ(fsc_list("/tmp/d", 0, ents, sizeof(ents)), 1);
+	struct fs_dirent d;
+	memcpy(&d, ents, sizeof(d));
+	CHECK(d.name_len == 1 && ents[sizeof(d)] == 'f' && d.size == 5000, "entry");
+	CHECK(fsc_list("/bin", 0, ents, sizeof(ents)) > 10, "bin lists programs");
+
+	/* Errors, as documented. */
+	CHECK_EQ(fsc_open("/nope", RC_ACCESS_RDONLY, 0), -RC_ENOENT);
+	CHECK_EQ(fsc_open("/tmp", RC_ACCESS_RDONLY, 0), -RC_EISDIR);
+	CHECK_EQ(fsc_open("/README.md/x", RC_ACCESS_RDONLY, 0), -RC_ENOTDIR);
+	CHECK_EQ(fsc_open("/tmp/../x", RC_ACCESS_RDONLY, 0), -RC_EXDEV);
+	CHECK_EQ(fsc_mkdir("/tmp/a-name-longer-than-sixty-bytes-is-refused-by-the-file-server-x"),
+		 -RC_ENAMETOOLONG);
+	CHECK_EQ(fsc_remove("/tmp/d"), -RC_ENOTEMPTY);
+	CHECK_EQ(fsc_remove("/tmp/d/f"), 0);
+	CHECK_EQ(fsc_remove("/tmp/d"), 0);
+	CHECK_EQ(fsc_stat("/tmp/d", &st), -RC_ENOENT);
+
+	/* Two clients at once: children with their own connections (CONNECT). */
+	long pids[2];
+	const char *names[2] = { "one", "two" };
+	for (int i = 0; i < 2; i++) {
+		int h = fsc_connect(FS_CLIENT_READ | FS_CLIENT_WRITE);
+		CHECK(h > 0, "connect: %d", h);
+		const struct rc_spawn_handle sh = { (uint32_t)h, RC_CHANNEL_RIGHTS };
+		const char *argv_c[] = { "rt_fs", "child", names[i], NULL };
+		pids[i] = spawn_with(argv_c, &sh, 1);
+		CHECK(pids[i] > 0, "spawn: %ld", pids[i]);
+	}
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(waitpid((int)pids[i], NULL), 0);
+	CHECK_EQ(fsc_stat("/tmp/one", &st), 0);
+	CHECK_EQ(st.size, 50 * 7);
+	CHECK_EQ(fsc_stat("/tmp/two", &st), 0);
+	CHECK_EQ(st.size, 50 * 7);
+
+	/* A client exiting with a request in flight: the server carries on. */
+	int h = fsc_connect(FS_CLIENT_READ);
+	const struct rc_spawn_handle sh = { (uint32_t)h, RC_CHANNEL_RIGHTS };
+	const char *argv_i[] = { "rt_fs", "inflight", NULL };
+	CHECK_EQ(waitpid((int)spawn_with(argv_i, &sh, 1), NULL), 0);
+	CHECK_EQ(fsc_stat("/tmp/one", &st), 0);
+	/* A read-only client cannot write. */
+	int ro = fsc_connect(FS_CLIENT_READ);
+	uint32_t mine = fsc_channel;
+	fsc_channel = (uint32_t)ro;
+	CHECK_EQ(fsc_mkdir("/tmp/ro"), -RC_EACCES);
+	CHECK_EQ(fsc_stat("/tmp/one", &st), 0);
+	fsc_channel = mine;
+	return rt_report("rt_fs");
+}
