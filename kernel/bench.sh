@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench.sh - boot the kernel in bench mode (user/kbench, then user/kipcbench
-# in a boot of its own) under QEMU with -icount shift=0,sleep=off (the guest
+# and user/fsbench, each in a boot of its own) under QEMU with -icount shift=0,sleep=off (the guest
 # TSC then counts instructions, so the figures are exact), each twice; fail
 # unless both runs print identical rows;
 # then replace the kernel_* rows of the summary CSV with them (by default
@@ -54,7 +54,9 @@ twice() {
 # thread: a vCPU more costs no host CPU, and idle ones execute nothing).
 twice syscalls "bench" "$flags"
 twice ipc "bench ipc" "$(printf '%s' "$flags" | sed -E 's/-smp [0-9]+/-smp 3/')"
-rows=$(cat "$dir/bench.syscalls.1.rows" "$dir/bench.ipc.1.rows")
+# A file read through the file server (user/fsbench.c, under init).
+twice fs "bench fs" "$flags"
+rows=$(cat "$dir/bench.syscalls.1.rows" "$dir/bench.ipc.1.rows" "$dir/bench.fs.1.rows")
 grep -hE '^kernel bench:' "$dir/bench.syscalls.1.log" "$dir/bench.ipc.1.log"
 printf '%s\n' "$rows" | column -t -s, 2>/dev/null || printf '%s\n' "$rows"
 echo "bench-kernel: two runs, identical to the last digit"

@@ -27,7 +27,15 @@ static int bench_prog(const char *prog)
 int bench_main(void *arg UNUSED)
 {
 	kprintf("kernel bench: %d CPUs; under QEMU -icount the TSC counts instructions\n", ncpu);
-	int st = bench_prog(cmdline_has("ipc") ? "kipcbench" : "kbench");
+	int st;
+	if (cmdline_has("fs")) { /* a file read through the file server (user/fsbench.c) */
+		const char *argv[] = { "init", "fsbench" };
+		int pid = proc_spawn("init", 2, argv);
+		struct proc_stats ps;
+		st = pid < 0 || proc_wait(pid, &ps) != pid ? -1 : (int)ps.status;
+	} else {
+		st = bench_prog(cmdline_has("ipc") ? "kipcbench" : "kbench");
+	}
 	qemu_exit(st == 0 ? 0 : 1);
 }
 
