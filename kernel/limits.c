@@ -96,7 +96,10 @@ void rk_uncharge(struct proc *p, uint32_t n)
 void tree_usage(struct proc *p, uint32_t *procs, uint32_t *frames)
 {
 	acquire(&tree_lock);
-	*procs = p->tree ? p->tree->procs : 0;
-	*frames = p->tree ? p->tree->frames : 0;
+	/* Read once: PROC_STATS may ask about another process, whose
+	 * tree_leave clears p->tree after dropping the lock. */
+	struct rk_tree *t = __atomic_load_n(&p->tree, __ATOMIC_RELAXED);
+	*procs = t ? t->procs : 0;
+	*frames = t ? t->frames : 0;
 	release(&tree_lock);
 }
