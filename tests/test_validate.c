@@ -279,6 +279,37 @@ static void restricted_nop_is_refused(void **state)
 	}
 }
 
+/* A NOP whose argument tail, rsvd1 or res is wrong is refused when the
+ * take loop would take it inline too (two good NOPs before each bad one:
+ * after an entry the inline path did not take, the next chunk starts on
+ * the long way until it meets a NOP again). */
+static void inline_nop_is_checked_whole(void **state)
+{
+	struct fixture *f = *state;
+	struct rc_sqe *sqe;
+
+	for (unsigned i = 0; i < RC_ARGS_BYTES - 4 + 2; i++) {
+		for (int k = 0; k < 2; k++) {
+			sqe = rc_get_sqe(&f->r);
+			rc_prep_nop(sqe, 5);
+			assert_int_equal(run_one(&f->r, sqe), 5);
+		}
+		sqe = rc_get_sqe(&f->r);
+		rc_prep_nop(sqe, 5);
+		rc_sqe_set_data(sqe, 70 + (uint64_t)i);
+		if (i < RC_ARGS_BYTES - 4) { /* each byte past res */
+			sqe->args.raw[4 + i] = 1;
+			expect_rejected(f, sqe, -RC_EINVAL, RC_FIELD_RSVD, RC_BAD_RESERVED);
+		} else if (i == RC_ARGS_BYTES - 4) {
+			sqe->rsvd1 = 1;
+			expect_rejected(f, sqe, -RC_EINVAL, RC_FIELD_RSVD, RC_BAD_RESERVED);
+		} else {
+			sqe->args.nop.res = -4096; /* below -4095 */
+			expect_rejected(f, sqe, -RC_EINVAL, 0, RC_BAD_RANGE);
+		}
+	}
+}
+
 static void explain_names_the_field(void **state)
 {
 	struct fixture *f = *state;
@@ -308,6 +339,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(handles_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(restrictions_hold_once_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(restricted_nop_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(inline_nop_is_checked_whole, setup, teardown),
 		cmocka_unit_test_setup_teardown(explain_names_the_field, setup, teardown),
 	};
 
