@@ -58,8 +58,10 @@ void tree_leave(struct proc *p)
 	acquire(&tree_lock);
 	assert(p->tree->procs > 0);
 	p->tree->procs--;
-	release(&tree_lock);
+	/* Cleared under the lock: tree_find_locked and tree_usage read
+	 * p->tree from other CPUs. */
 	p->tree = NULL;
+	release(&tree_lock);
 }
 
 /* Charge n frames to p and its tree: 0, or -ENOMEM past either budget
@@ -96,9 +98,9 @@ void rk_uncharge(struct proc *p, uint32_t n)
 void tree_usage(struct proc *p, uint32_t *procs, uint32_t *frames)
 {
 	acquire(&tree_lock);
-	/* Read once: PROC_STATS may ask about another process, whose
-	 * tree_leave clears p->tree after dropping the lock. */
-	struct rk_tree *t = __atomic_load_n(&p->tree, __ATOMIC_RELAXED);
+	/* PROC_STATS may ask about another process: its tree_leave
+	 * clears p->tree under tree_lock, so t is that process's tree or NULL. */
+	struct rk_tree *t = p->tree;
 	*procs = t ? t->procs : 0;
 	*frames = t ? t->frames : 0;
 	release(&tree_lock);
