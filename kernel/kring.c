@@ -557,9 +557,8 @@ static int kring_run(struct kring *kr, uint32_t budget)
 /*
  * Take up to budget SQEs published on kr in one engine run (chunks and
  * all). Nothing after an EXIT, a kill or a CLOSE of kr runs: those
- * handlers end the batch (rce_call_stop_batch; EXIT and CLOSE are in
- * kernel_handlers.stopping_ops, so they end their chunk and what follows
- * stays in the SQ). kr is referenced meanwhile: it may close itself, and
+ * handlers end the batch (rce_call_stop_batch: the engine stops right
+ * after that entry and what follows stays in the SQ). kr is referenced meanwhile: it may close itself, and
  * goes when this returns if nothing else holds it. Returns the number
  * taken, or -EBUSY if none could be (the backlog is full: the user must
  * reap).
@@ -611,8 +610,9 @@ static long kring_wait(struct kring *kr, uint32_t min)
 		if (rce_ring_inflight(&kr->r) == 0 && !(work && kr->polled))
 			return -RC_EDEADLK; /* only the user's own reaping could help */
 		if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST)) {
-			/* Our own sends marked rings: deliver before sleeping
-			 * (sleep_lock drops the lock without rk_unlock). */
+			/* Rings are marked (by our sends or another CPU's):
+			 * deliver before sleeping (sleep_lock drops the lock
+			 * without rk_unlock). */
 			rk_unlock(p);
 			rk_lock(p);
 			continue;

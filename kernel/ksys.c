@@ -619,6 +619,4 @@ const struct rce_handlers kernel_handlers = {
 	.kill = g_kill,
 	.close_object = k_close_object,
 	.ipc = &kernel_ipc_ops, /* channels (kring.c: the cross-ring hooks) */
-	/* Their handlers may end the batch (EXIT always, CLOSE of its own ring). */
-	.stopping_ops = (UINT64_C(1) << RC_OP_EXIT) | (UINT64_C(1) << RC_OP_CLOSE),
 };

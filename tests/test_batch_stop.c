@@ -30,7 +30,6 @@ static struct rce_ring *open_stopping(struct rc_ring *r, enum rc_mode mode)
 	e = rc_inproc_engine(r);
 	stop_ops = host_handlers;
 	stop_ops.exit = stopping_exit;
-	stop_ops.stopping_ops = UINT64_C(1) << RC_OP_EXIT;
 	rc_inproc_client(r)->ctx.ops = &stop_ops;
 	exits = 0;
 	return e;

@@ -112,11 +112,6 @@ struct rce_handlers {
 	/* Release the object behind a handle that is still open when its ctx
 	 * is destroyed (a crashed or exiting caller). */
 	void (*close_object)(struct rce_ctx *ctx, uint32_t type, void *obj);
-	/* Opcodes (bit n: opcode n) whose handler may end the batch with
-	 * rce_call_stop_batch (the kernel's EXIT). No longer needed: the
-	 * engine takes one entry at a time and stops after any handler that
-	 * asks; kept so that platforms setting it still build. */
-	uint64_t stopping_ops;
 	/* NULL: channels are not offered (impl IPC answers -EOPNOTSUPP). */
 	const struct rce_ipc_ops *ipc;
 };

@@ -75,7 +75,7 @@ struct rc_proc_stats {
 	uint32_t children, children_max; /* children not yet reaped */
 	uint32_t tree_procs, tree_procs_max;   /* process slots held by its spawn tree */
 	uint32_t tree_frames, tree_frames_max; /* frames charged to its spawn tree */
-	uint32_t rsvd[4];  /* zero: channels and queued messages, when they exist */
+	uint32_t rsvd[4];		       /* zero: reserved for later counters */
 	int32_t pid, ppid; /* the process and its parent (0: none, or a kernel thread) */
 	char name[16];	   /* its program's name, NUL-terminated (cut to 15 bytes) */
 };
