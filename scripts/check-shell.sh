@@ -41,6 +41,23 @@ wait_for() {
 	done
 }
 type_line() { buf=""; printf '%s\r' "$1" >&"$qin"; }
+# ps lists each of init, fs, sh and itself with traps and syscalls (both >= 1).
+ps_lists() {
+	local o n
+	o=$(output)
+	for n in init fs sh ps; do
+		grep -qE "^ +[0-9]+ +[0-9]+ $n +[1-9][0-9]* +[1-9][0-9]* +[0-9]+\.[0-9]$" <<<"$o" && continue
+		echo "check-shell: ps has no line for $n with counts: $o" >&2
+		return 1
+	done
+}
+# ringstat's line for $1 says more syscalls than traps: the ring batched them.
+batched() {
+	local l s t
+	l=$(grep -oE "ringstat: $1: [0-9]+ syscalls in [0-9]+ traps" <<<"$(output)") || return 1
+	read -r s t <<<"$(sed -E 's/.*: ([0-9]+) syscalls in ([0-9]+) traps/\1 \2/' <<<"$l")"
+	[ "$s" -gt "$t" ] || { echo "check-shell: $l: not batched" >&2; return 1; }
+}
 ok=0
 wait_for 'Ctrl-a x quits QEMU' && wait_for '$ ' &&
 	type_line 'echo typed at the console' && wait_for '$ ' &&
@@ -58,6 +75,13 @@ wait_for 'Ctrl-a x quits QEMU' && wait_for '$ ' &&
 	same_as_host env RINGCALL_ROOT="$tmp" bash -c "$host/cp docs/soak.md soak && $host/cat soak" &&
 	type_line 'cat nosuch' && wait_for '$ ' &&
 	same_as_host bash -c "$host/cat nosuch; echo 'sh: cat exited with status 1'" &&
+	type_line 'ps' && wait_for '$ ' && ps_lists &&
+	type_line 'ringstat rt_batch' && wait_for '$ ' && batched rt_batch &&
+	type_line 'unmapped' && wait_for '$ ' &&
+	[[ "$buf" == *"sh: unmapped (pid "*") killed by trap 14"* ]] &&
+	type_line 'echo the shell goes on' && wait_for '$ ' && [[ "$buf" == *"the shell goes on"* ]] &&
+	type_line 'kill 1' && wait_for '$ ' && [[ "$buf" == *"kill: 1: EPERM"* ]] &&
+	type_line 'kill 99999' && wait_for '$ ' && [[ "$buf" == *"kill: 99999: ESRCH"* ]] &&
 	type_line 'exit' && wait_for 'the file server (pid' && ok=1
 [ $ok -eq 1 ] || kill "$QEMU_PID" 2>/dev/null
 wait "$QEMU_PID" 2>/dev/null
