@@ -452,16 +452,18 @@ static bool t_kill(void)
  * be neither read nor ended. */
 static bool t_pskill(void)
 {
-	const char *argv[] = { "sleeper", "60000" };
+	const char *argv[] = { "sleeper", "86400000" }; /* a day: only our kill ends it */
 	int other = proc_spawn("sleeper", 2, argv);
 	EXPECT(other > 0, "spawn");
 	char pid[16];
 	ksnprintf(pid, sizeof(pid), "%d", other);
 	struct proc_stats st;
 	int r = run_prog(&st, "rt_pskill", pid, NULL);
-	EXPECT(proc_kill(other) == 0, "the other tree's sleeper was ended");
+	int k = proc_kill(other);
 	struct proc_stats so;
-	EXPECT(proc_wait(other, &so) == other, "wait sleeper");
+	EXPECT(proc_wait(other, &so) == other, "wait sleeper"); /* reaped even if it ended early */
+	EXPECT(k == 0 && so.status == (PROC_KILLED | PROC_KILL_REQUEST),
+	       "the other tree's sleeper: kill %d, status %x", k, so.status);
 	EXPECT(r > 0 && st.status == 0, "rt_pskill: %d, status %x", r, st.status);
 	return true;
 }
