@@ -1,5 +1,6 @@
 #include "helpers.h"
 #include <stdlib.h>
+#include <dirent.h>
 #include <unistd.h>
 
 void ring_open(struct rc_ring *r, uint32_t sq, uint32_t cq, uint32_t backlog)
@@ -98,4 +99,34 @@ void expect(struct rc_ring *r, unsigned n, const uint64_t *ud, const int32_t *re
 		rc_cqe_seen(r, cqe);
 	}
 	assert_int_equal(cqes_ready(r), 0);
+}
+
+/* The descriptors of process pid that are not sockets; *sockets gets the
+ * number that are (an idle server has one: its listening socket; probe
+ * connections come and go, so sockets are counted apart). -1: no such
+ * process. */
+int count_fds_sockets_apart(pid_t pid, int *sockets)
+{
+	char path[64], link[320], target[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+	ssize_t len;
+
+	*sockets = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if (!(d = opendir(path)))
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len > 0 && !strncmp(target, "socket:", 7))
+			++*sockets;
+		else
+			n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <cmocka.h>
 #include "ringcall/ringcall.h"
 #include "ringcall/hosted.h"
@@ -43,5 +44,8 @@ void expect(struct rc_ring *r, unsigned n, const uint64_t *ud, const int32_t *re
 
 /* A fresh temporary directory (for file tests), removed at exit. */
 const char *temp_dir(void);
+
+/* A process's descriptors that are not sockets; *sockets: those that are. */
+int count_fds_sockets_apart(pid_t pid, int *sockets);
 
 #endif

@@ -352,45 +352,18 @@ static void read_only_refuses_with_the_rule_named(void **state)
 	}
 }
 
-/* Process pid's descriptors that are not sockets; *sockets: those that are. */
-static int count_fds(pid_t pid, int *sockets)
-{
-	char path[64], link[320], target[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-	ssize_t len;
-
-	*sockets = 0;
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if (!(d = opendir(path)))
-		return -1;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
-		len = readlink(link, target, sizeof(target) - 1);
-		if (len > 0 && !strncmp(target, "socket:", 7))
-			++*sockets;
-		else
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 /* The server's non-socket descriptors once it has exactly `clients`
  * client sockets besides its listening one (probes and the clients gone
  * are reclaimed asynchronously): two readings 10 ms apart agree. 10 s is a
  * hang guard. */
 static int settled_fds(int clients)
 {
-	int sockets = 0, n = count_fds(server_pid, &sockets), prev = -1;
+	int sockets = 0, n = count_fds_sockets_apart(server_pid, &sockets), prev = -1;
 
 	for (int i = 0; i < 1000 && (sockets != 1 + clients || n != prev); i++) {
 		usleep(10000);
 		prev = n;
-		n = count_fds(server_pid, &sockets);
+		n = count_fds_sockets_apart(server_pid, &sockets);
 	}
 	assert_int_equal(sockets, 1 + clients);
 	return n;

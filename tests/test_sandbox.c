@@ -322,47 +322,18 @@ static void second_restrict_cannot_widen(void **state)
 	assert_exited(in_child(child_restrict_twice, 0), 0);
 }
 
-/* The descriptors of process pid that are not sockets; *sockets gets the
- * number that are (an idle server has one: its listening socket; probe
- * connections come and go, so sockets are counted apart). */
-static int count_fds(pid_t pid, int *sockets)
-{
-	char path[64], link[320], target[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-	ssize_t len;
-
-	*sockets = 0;
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if (!(d = opendir(path)))
-		return -1;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
-		len = readlink(link, target, sizeof(target) - 1);
-		if (len > 0 && !strncmp(target, "socket:", 7))
-			++*sockets;
-		else
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
 /* The server's non-socket descriptor count once it is idle: only its
  * listening socket left (clients of earlier tests are reclaimed
  * asynchronously), and two readings 10 ms apart agree. 10 s is a hang
  * guard. */
 static int idle_fds(pid_t pid)
 {
-	int sockets = 0, n = count_fds(pid, &sockets), prev = -1;
+	int sockets = 0, n = count_fds_sockets_apart(pid, &sockets), prev = -1;
 
 	for (int i = 0; i < 1000 && (sockets != 1 || n != prev); i++) {
 		usleep(10000);
 		prev = n;
-		n = count_fds(pid, &sockets);
+		n = count_fds_sockets_apart(pid, &sockets);
 	}
 	assert_int_equal(sockets, 1);
 	return n;
@@ -410,7 +381,7 @@ static void killing_a_confined_client_leaves_server_clean(void **state)
 	close(pipefd[1]);
 	assert_int_equal(read(pipefd[0], &byte, 1), 1);
 	close(pipefd[0]);
-	during = count_fds(server_pid, &sockets);
+	during = count_fds_sockets_apart(server_pid, &sockets);
 	assert_true(during > baseline); /* its region's memfd or its file */
 	assert_true(sockets >= 2);	/* listening, and the client's */
 	kill(pid, SIGKILL);
@@ -419,7 +390,7 @@ static void killing_a_confined_client_leaves_server_clean(void **state)
 	/* Reclaiming is asynchronous (the worker notices the hang-up): wait
 	 * for it with a deadline, not a guess. */
 	for (int i = 0; i < 1000; i++) {
-		after = count_fds(server_pid, &sockets);
+		after = count_fds_sockets_apart(server_pid, &sockets);
 		if (after == baseline && sockets == 1)
 			break;
 		usleep(10000);
