@@ -293,11 +293,18 @@ static void ipc_run_slot(uint32_t idx)
 }
 
 /* Step 3: run every marked ring. With no lock held; interrupts stay off
- * (push_off), which also keeps the rk_unlocks inside from recursing. */
+ * (push_off), which also keeps the rk_unlocks inside from recursing.
+ * Bounded: under sustained IPC other CPUs keep marking, and this CPU must
+ * not deliver for them forever with interrupts off. What is left stays
+ * marked (ipc_any is tested before it is cleared) for the next rk_unlock
+ * or the tick. */
+#define IPC_DELIVER_ROUNDS 8
 void rk_ipc_deliver(void)
 {
 	push_off();
-	while (__atomic_exchange_n(&ipc_any, 0, __ATOMIC_SEQ_CST)) {
+	for (int round = 0;
+	     round < IPC_DELIVER_ROUNDS && __atomic_exchange_n(&ipc_any, 0, __ATOMIC_SEQ_CST);
+	     round++) {
 		for (uint32_t w = 0; w < ARRAY_SIZE(ipc_pending); w++) {
 			uint64_t bits = __atomic_exchange_n(&ipc_pending[w], 0, __ATOMIC_SEQ_CST);
 			while (bits) {
