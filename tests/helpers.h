@@ -48,4 +48,12 @@ const char *temp_dir(void);
 /* A process's descriptors that are not sockets; *sockets: those that are. */
 int count_fds_sockets_apart(pid_t pid, int *sockets);
 
+/* Channels on in-process rings: the SQE rc_get_sqe handed out last; r's
+ * engine run with nothing new submitted (what a worker does when another
+ * ring wakes it); r's engine context; a new channel's two handles. */
+struct rc_sqe *last_sqe(struct rc_ring *r);
+void run_engine(struct rc_ring *r);
+struct rce_ctx *ctx_of(struct rc_ring *r);
+void make_channel(struct rc_ring *r, uint32_t *h0, uint32_t *h1);
+
 #endif

@@ -11,34 +11,6 @@
 #include <pthread.h>
 #include <unistd.h>
 
-static struct rc_sqe *last_sqe(struct rc_ring *r)
-{
-	return &r->sqes[(r->sqe_tail - 1) & r->sq_mask];
-}
-
-/* Run r's engine with nothing new to submit: what its worker does when
- * another ring wakes it. */
-static void run_engine(struct rc_ring *r)
-{
-	assert_true(rce_ring_run(&rc_inproc_client(r)->ring, 16) >= 0);
-}
-
-static struct rce_ctx *ctx_of(struct rc_ring *r)
-{
-	return &rc_inproc_client(r)->ctx;
-}
-
-static void make_channel(struct rc_ring *r, uint32_t *h0, uint32_t *h1)
-{
-	struct rc_channel_pair *p = rc_alloc(r, sizeof(*p));
-
-	rc_prep_channel_create(rc_get_sqe(r), p, sizeof(*p), 0);
-	assert_int_equal(run_one(r, NULL), 0);
-	*h0 = p->end[0];
-	*h1 = p->end[1];
-	rc_free(r, p);
-}
-
 /* Give handle h of caller a to caller b; return it in b. */
 static uint32_t give(struct rc_ring *a, uint32_t h, struct rc_ring *b)
 {

@@ -581,7 +581,7 @@ struct srv_env {
 	struct fs_server srv;
 };
 
-static void run_engine(struct rc_ring *r)
+static void run_server_engine(struct rc_ring *r)
 {
 	assert_true(rce_ring_run(&rc_inproc_client(r)->ring, 64) >= 0);
 }
@@ -688,11 +688,11 @@ static void batch_reap(struct rc_ring *c, struct batch *bt)
 static void pump(struct srv_env *e, struct batch *ba, struct batch *bb)
 {
 	for (int round = 0; round < 200; round++) {
-		run_engine(&e->s);
+		run_server_engine(&e->s);
 		int n = fs_server_poll(&e->srv, 0);
 		assert_true(n >= 0);
-		run_engine(&e->a);
-		run_engine(&e->b);
+		run_server_engine(&e->a);
+		run_server_engine(&e->b);
 		if (ba)
 			batch_reap(&e->a, ba);
 		if (bb)
