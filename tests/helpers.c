@@ -1,6 +1,11 @@
 #include "helpers.h"
 #include <stdlib.h>
 #include <dirent.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void ring_open(struct rc_ring *r, uint32_t sq, uint32_t cq, uint32_t backlog)
@@ -162,4 +167,37 @@ void make_channel(struct rc_ring *r, uint32_t *h0, uint32_t *h1)
 	*h0 = p->end[0];
 	*h1 = p->end[1];
 	rc_free(r, p);
+}
+
+/* ---- a ringcall-server child process ---- */
+
+/* Does a server accept connections on the socket at path? */
+bool socket_listens(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Stop the server *pid (if any), reap it, remove its socket. */
+void stop_server_process(pid_t *pid, const char *sock)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGTERM);
+		waitpid(*pid, NULL, 0);
+		*pid = 0;
+	}
+	unlink(sock);
+}
+
+/* The engine context behind a ring of a local (in-worker) connection. */
+struct rce_ctx *local_ctx(struct rc_ring *r)
+{
+	return &((struct host_conn *)r->backend_data)->local->ctx;
 }

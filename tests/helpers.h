@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,5 +56,11 @@ struct rc_sqe *last_sqe(struct rc_ring *r);
 void run_engine(struct rc_ring *r);
 struct rce_ctx *ctx_of(struct rc_ring *r);
 void make_channel(struct rc_ring *r, uint32_t *h0, uint32_t *h1);
+
+/* A ringcall-server child: does it accept on path; stop and reap it and
+ * remove its socket. The engine context of a local connection's ring. */
+bool socket_listens(const char *path);
+void stop_server_process(pid_t *pid, const char *sock);
+struct rce_ctx *local_ctx(struct rc_ring *r);
 
 #endif

@@ -857,9 +857,7 @@ static void run_callers(uint32_t cancel_every)
 
 		make_channel(&k[i].r, &h0, &h1);
 		k[i].out = h0;
-		nh = rce_channel_handle_move(
-			&((struct host_conn *)k[i].r.backend_data)->local->ctx, h1,
-			&((struct host_conn *)next->r.backend_data)->local->ctx);
+		nh = rce_channel_handle_move(local_ctx(&k[i].r), h1, local_ctx(&next->r));
 		assert_true(nh > 0);
 		next->in = (uint32_t)nh;
 	}

@@ -420,8 +420,8 @@ static void ping_pong_across_workers(void **state)
 	make_channel(&a.r, &h0, &h1);
 	/* hand h1 to b: both callers are idle (no SQE in flight), so their
 	 * workers do not touch their tables meanwhile */
-	ca = &((struct host_conn *)a.r.backend_data)->local->ctx;
-	cb = &((struct host_conn *)b.r.backend_data)->local->ctx;
+	ca = local_ctx(&a.r);
+	cb = local_ctx(&b.r);
 	a.h = h0;
 	b.h = (uint32_t)rce_channel_handle_move(ca, h1, cb);
 	assert_true((int32_t)b.h > 0);
@@ -549,9 +549,7 @@ static void stress_callers_in_a_ring(void **state)
 
 		make_channel(&st[i].r, &h0, &h1);
 		st[i].out = h0;
-		nh = rce_channel_handle_move(
-			&((struct host_conn *)st[i].r.backend_data)->local->ctx, h1,
-			&((struct host_conn *)next->r.backend_data)->local->ctx);
+		nh = rce_channel_handle_move(local_ctx(&st[i].r), h1, local_ctx(&next->r));
 		assert_true(nh > 0);
 		next->in = (uint32_t)nh;
 	}

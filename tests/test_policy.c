@@ -36,19 +36,6 @@ static void write_file(const char *path, const char *text)
 	fclose(f);
 }
 
-static bool server_listens(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* Start ringcall-server on a fresh root (allowed.txt in it) with these
  * options after --root, --socket, --quiet and --log-file; NULL-terminated. */
 static void serve(const char *opt, ...)
@@ -79,9 +66,9 @@ static void serve(const char *opt, ...)
 		execv(server_bin, (char *const *)argv);
 		_exit(127);
 	}
-	for (int i = 0; i < 1000 && !server_listens(); i++)
+	for (int i = 0; i < 1000 && !socket_listens(sock_path); i++)
 		usleep(10000);
-	assert_true(server_listens());
+	assert_true(socket_listens(sock_path));
 }
 
 static int setup(void **state)
@@ -96,12 +83,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	alarm(0);
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-		server_pid = 0;
-	}
-	unlink(sock_path);
+	stop_server_process(&server_pid, sock_path);
 	return 0;
 }
 

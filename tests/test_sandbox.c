@@ -32,19 +32,6 @@ static pid_t server_pid;
 
 static const char allowed_text[] = "allowed through the ring\n";
 
-static bool server_listens(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -75,9 +62,9 @@ static int start_server(void **state)
 		      (char *)NULL);
 		_exit(127);
 	}
-	for (int i = 0; i < 1000 && !server_listens(); i++)
+	for (int i = 0; i < 1000 && !socket_listens(sock_path); i++)
 		usleep(10000);
-	assert_true(server_listens());
+	assert_true(socket_listens(sock_path));
 	alarm(60);
 	return 0;
 }
@@ -86,12 +73,7 @@ static int stop_server(void **state)
 {
 	(void)state;
 	alarm(0);
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-		server_pid = 0;
-	}
-	unlink(sock_path);
+	stop_server_process(&server_pid, sock_path);
 	return 0;
 }
 

@@ -20,19 +20,6 @@ static char sock_path[100];
 static char root_path[128];
 static pid_t server_pid;
 
-static bool server_listens(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool ok;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
-	ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 static int start_server(void **state)
 {
 	(void)state;
@@ -49,9 +36,9 @@ static int start_server(void **state)
 		_exit(127);
 	}
 	/* Ready when it accepts (the path exists from bind, before listen). */
-	for (int i = 0; i < 1000 && !server_listens(); i++)
+	for (int i = 0; i < 1000 && !socket_listens(sock_path); i++)
 		usleep(10000);
-	assert_true(server_listens());
+	assert_true(socket_listens(sock_path));
 	alarm(60); /* a hang is a failure, not a stuck suite */
 	return 0;
 }
@@ -60,12 +47,7 @@ static int stop_server(void **state)
 {
 	(void)state;
 	alarm(0);
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-		server_pid = 0;
-	}
-	unlink(sock_path);
+	stop_server_process(&server_pid, sock_path);
 	return 0;
 }
 
