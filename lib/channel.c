@@ -226,9 +226,46 @@ static void rce_unlist(struct rce_req *q)
 
 /* ---- queues ---- */
 
-static void rce_msg_free(struct rce_msg *m)
+/* Messages of up to RCE_MSG_INLINE bytes take one fixed-size slot (a
+ * kernel's small-object chunk); each ring keeps up to RCE_MSG_CACHED free
+ * slots for its sends and replies, so the steady state allocates nothing.
+ * A ring's cache is touched only by its own thread (in its rce_ring_run,
+ * or its destruction): slots freed where no ring runs (an endpoint closed
+ * from outside) go back to the platform. Bigger messages are allocated
+ * to size. */
+#define RCE_MSG_SLOT   256u
+#define RCE_MSG_INLINE ((uint32_t)(RCE_MSG_SLOT - sizeof(struct rce_msg)))
+#define RCE_MSG_CACHED RC_CHANNEL_QUEUE_MAX
+
+static size_t rce_msg_bytes(uint32_t len)
 {
-	rce_port_free(m, sizeof(*m) + m->len);
+	return len <= RCE_MSG_INLINE ? RCE_MSG_SLOT : sizeof(struct rce_msg) + len;
+}
+
+/* Room for a message of len bytes (its fields not set), or NULL. r: the
+ * ring whose thread runs this, or NULL for none. */
+static struct rce_msg *rce_msg_alloc(struct rce_ring *r, uint32_t len)
+{
+	struct rce_msg *m = r ? r->msg_cache : NULL;
+
+	if (m && len <= RCE_MSG_INLINE) {
+		r->msg_cache = m->next;
+		r->msg_cached--;
+		return m;
+	}
+	return rce_port_alloc(rce_msg_bytes(len));
+}
+
+/* Free m: into r's cache if it has room (r as for rce_msg_alloc). */
+static void rce_msg_free(struct rce_ring *r, struct rce_msg *m)
+{
+	if (r && m->len <= RCE_MSG_INLINE && r->msg_cached < RCE_MSG_CACHED) {
+		m->next = r->msg_cache;
+		r->msg_cache = m;
+		r->msg_cached++;
+		return;
+	}
+	rce_port_free(m, rce_msg_bytes(m->len));
 }
 
 static void rce_queue_append(struct rce_chan_end *e, struct rce_msg *m)
@@ -314,7 +351,7 @@ static void rce_msg_release(struct rce_msg *m, struct rce_chan_end **work)
 		if (!rce_is_call(q))
 			rce_make_done(q, -RC_EPIPE);
 	}
-	rce_msg_free(m);
+	rce_msg_free(NULL, m);
 }
 
 /* Take back a message still beyond the bound (its sender stops waiting). */
@@ -459,7 +496,7 @@ static void rce_ipc_cancel(struct rce_req *q)
 	rce_ipc(ctx)->lock();
 	rce_unlist(q);
 	if (q->ipc_done && q->ipc_msg)
-		rce_msg_free(q->ipc_msg); /* a reply it will never see */
+		rce_msg_free(q->call.ring, q->ipc_msg); /* a reply it will never see */
 	else if (q->ipc_txid)
 		rce_call_forget(q->call.target, q, &work);
 	else if (q->ipc_msg)
@@ -506,7 +543,7 @@ static int32_t rce_deliver_reply(struct rce_req *q, struct rce_msg *m)
 
 	if (rce_copy_out(&q->call, to, 0, m->data, m->len))
 		res = -RC_EFAULT;
-	rce_msg_free(m);
+	rce_msg_free(q->call.ring, m);
 	return res;
 }
 
@@ -681,14 +718,14 @@ struct rce_send_args {
  * fault, and takes time), or NULL with *err set. */
 static struct rce_msg *rce_msg_make(struct rce_call *c, rce_uin_t buf, uint32_t len, int32_t *err)
 {
-	struct rce_msg *m = rce_port_alloc(sizeof(*m) + len);
+	struct rce_msg *m = rce_msg_alloc(c->ring, len);
 
 	*err = -RC_ENOMEM;
 	if (!m)
 		return NULL;
 	m->len = len;
 	if (len && rce_copy_in(c, m->data, buf, 0, len)) {
-		rce_msg_free(m);
+		rce_msg_free(c->ring, m);
 		*err = -RC_EFAULT;
 		return NULL;
 	}
@@ -729,7 +766,7 @@ static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
 		err = rce_slot_get(e, &txid);
 	if (err) {
 		ipc->unlock();
-		rce_msg_free(m);
+		rce_msg_free(c->ring, m);
 		return err;
 	}
 	rce_take_moves(c->ctx, m, hs);
@@ -810,7 +847,7 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 	}
 	ipc->unlock();
 	if (err)
-		rce_msg_free(m);
+		rce_msg_free(c->ring, m);
 	return err ? err : (int32_t)a->len;
 }
 
@@ -840,11 +877,11 @@ static void rce_uninstall(struct rce_ctx *ctx, const struct rc_channel_info *inf
 
 /* The head message of e was delivered (lock held): it leaves the queue,
  * one beyond the bound comes within, the next receiver may go on. */
-static void rce_took_head(struct rce_chan_end *e, struct rce_msg *m)
+static void rce_took_head(struct rce_ring *r, struct rce_chan_end *e, struct rce_msg *m)
 {
 	rce_queue_unlink(e, m);
 	rce_admit_next(e);
-	rce_msg_free(m);
+	rce_msg_free(r, m);
 }
 
 /* A message stays at the head (the receiver could not take it): let the
@@ -884,8 +921,17 @@ static uint32_t rce_info_needed(const struct rce_msg *m)
 
 /* ---- provided buffers (per ring: only its own thread touches them) ---- */
 
-void rce_pbufs_free(struct rce_ring *r)
+/* The ring's channel memory: its provided buffers and its cached message
+ * slots (rce_ring_destroy). */
+void rce_channel_ring_free(struct rce_ring *r)
 {
+	while (r->msg_cache) {
+		struct rce_msg *m = r->msg_cache;
+
+		r->msg_cache = m->next;
+		rce_port_free(m, RCE_MSG_SLOT);
+	}
+	r->msg_cached = 0;
 	if (!r->pbufs)
 		return;
 	for (uint32_t g = 0; g < RC_PBUF_GROUPS; g++)
@@ -968,7 +1014,7 @@ static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_r
 		err = rce_deliver(c, m, a->buf, 0, a->info);
 		if (!err) {
 			err = (int32_t)m->len;
-			rce_took_head(e, m);
+			rce_took_head(c->ring, e, m);
 		}
 	}
 	if (err < 0 && err != RCE_PENDING)
@@ -1010,7 +1056,7 @@ static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel
 			err = (int32_t)m->len;
 			flags = RC_CQE_F_BUFFER | b->bid;
 			rce_pbuf_pop(r, RC_CHANNEL_GROUP_OF(a->flags));
-			rce_took_head(e, m);
+			rce_took_head(c->ring, e, m);
 		}
 	}
 	if (err < 0 && err != RCE_PENDING)
@@ -1118,11 +1164,12 @@ int32_t rce_channel_send_handle(struct rce_ctx *ctx, uint32_t via, uint32_t hand
 		err = -RC_EPIPE;
 	else if (peer->queued >= RC_CHANNEL_QUEUE_MAX)
 		err = -RC_EAGAIN;
-	else if (!(m = rce_port_alloc(sizeof(*m))))
+	else if (!(m = rce_msg_alloc(NULL, 0)))
 		err = -RC_ENOMEM;
 	else if ((err = rce_check_moves(ctx, e->chan, &handle, 1, m->h)) != 0)
-		rce_msg_free(m);
+		rce_port_free(m, rce_msg_bytes(0));
 	if (!err) {
+		m->len = 0;
 		m->nhandles = 1;
 		m->txid = 0;
 		m->sender = NULL;

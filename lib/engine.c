@@ -1102,5 +1102,5 @@ void rce_ring_destroy(struct rce_ring *r)
 	r->heap_len[0] = r->heap_len[1] = 0;
 	r->nr_timeouts = 0;
 	r->free_reqs = NULL;
-	rce_pbufs_free(r);
+	rce_channel_ring_free(r);
 }

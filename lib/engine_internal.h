@@ -9,6 +9,8 @@
 #include "ringcall/engine.h"
 #include "ringcall/atomic.h"
 
+struct rce_msg; /* a message on a channel (channel.c) */
+
 /* A list of parked IPC requests (channel.c), under the IPC lock. */
 struct rce_ipc_list {
 	struct rce_req *head, *tail;
@@ -92,7 +94,9 @@ struct rce_ring {
 	 * IPC lock), and the flag that says the list is not empty */
 	struct rce_ipc_list ipc_ready;
 	uint32_t ipc_kick;
+	uint32_t msg_cached;	      /* messages on msg_cache */
 	struct rce_pbuf_group *pbufs; /* provided buffers, RC_PBUF_GROUPS (channel.c), or NULL */
+	struct rce_msg *msg_cache;    /* free message slots for reuse (channel.c) */
 };
 
 
@@ -132,7 +136,7 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 int32_t rce_op_provide_buffers(struct rce_call *c, const struct rce_args_provide_buffers *a);
 void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget);
 void rce_channel_ctx_close(struct rce_ctx *ctx, void *obj);
-void rce_pbufs_free(struct rce_ring *r);
+void rce_channel_ring_free(struct rce_ring *r);
 
 /* ops.c: the syscalls the engine itself implements */
 int32_t rce_op_probe(struct rce_call *c, const struct rce_args_probe *a);

@@ -168,7 +168,7 @@ struct rce_ring_params {
  * it reads nothing inside, only through the functions below. The fields
  * are in lib/engine_internal.h, which only lib/ includes; lib/engine.c
  * checks that they fit these constants exactly. */
-#define RCE_RING_SIZE  304u
+#define RCE_RING_SIZE  312u
 #define RCE_RING_ALIGN 8u
 #ifndef RCE_ENGINE_INTERNAL
 struct rce_ring {
