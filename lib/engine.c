@@ -379,9 +379,10 @@ static RCE_COLD bool rce_take_flagged(struct rce_ring *r, const struct rc_sqe *s
 
 /* Take an SQE that is not an inline op (or failed the inline checks),
  * copied into private memory, its SQ head already published: decode and
- * run it in full. The common case, no flags outside a chain, runs
- * straight from the copy with no request allocated; c is the caller's
- * call, its ring and ctx set. True when the take must stop after it. */
+ * run it in full. The common case, no flags but SKIP_SUCCESS outside a
+ * chain, runs straight from the copy with no request allocated (a
+ * server's replies carry SKIP_SUCCESS); c is the caller's call, its ring
+ * and ctx set. True when the take must stop after it. */
 static inline __attribute__((always_inline)) bool rce_take_copied(struct rce_ring *r,
 								  struct rce_call *c,
 								  const struct rc_sqe *s)
@@ -389,14 +390,14 @@ static inline __attribute__((always_inline)) bool rce_take_copied(struct rce_rin
 	int32_t res;
 
 	r->inflight++;
-	if (RCE_UNLIKELY(s->flags || r->chain_open))
+	if (RCE_UNLIKELY((s->flags & ~RC_SQE_SKIP_SUCCESS) || r->chain_open))
 		return rce_take_flagged(r, s);
 	c->sqe = s;
 	c->target = NULL;
 	c->req = NULL;
 	res = rce_decode_and_invoke(r, c);
 	if (res != RCE_PENDING)
-		rce_post_inline(r, s->user_data, res, 0);
+		rce_post_inline(r, s->user_data, res, s->flags);
 	return r->stop_batch; /* a handler ended the batch */
 }
 
