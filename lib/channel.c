@@ -62,8 +62,14 @@ struct rce_msg {
 		struct rce_chan_end *end;
 		uint32_t rights;
 	} h[RC_CHANNEL_HANDLES_MAX];
+	/* filled when delivered, right before the bytes: a provided buffer
+	 * gets both (info, then bytes) in one copy */
+	struct rc_channel_info info;
 	uint8_t data[];
 };
+_Static_assert(__builtin_offsetof(struct rce_msg, data) ==
+		       __builtin_offsetof(struct rce_msg, info) + RC_CHANNEL_INFO_SIZE,
+	       "a message's info lies right before its bytes");
 
 #define rce_wlist rce_ipc_list
 
@@ -875,6 +881,16 @@ static void rce_uninstall(struct rce_ctx *ctx, const struct rc_channel_info *inf
 		rce_handle_remove(ctx, info->handles[i]);
 }
 
+/* Fill m's info for the caller, m's handles installed in its table (on
+ * failure none stay). */
+static int32_t rce_install_info(struct rce_ctx *ctx, struct rce_msg *m)
+{
+	m->info = (struct rc_channel_info){ .len = m->len,
+					    .nhandles = m->nhandles,
+					    .txid = m->txid };
+	return m->nhandles ? rce_install_moves(ctx, m, &m->info) : 0;
+}
+
 /* The head message of e was delivered (lock held): it leaves the queue,
  * one beyond the bound comes within, the next receiver may go on. */
 static void rce_took_head(struct rce_ring *r, struct rce_chan_end *e, struct rce_msg *m)
@@ -894,17 +910,31 @@ static void rce_pass_on(struct rce_chan_end *e)
 
 /* Deliver m to the caller: handles into its table, bytes to buf at off
  * and the info to info (truncated to its length). Lock held. */
-static int32_t rce_deliver(struct rce_call *c, struct rce_msg *m, rce_uout_t buf, uint32_t off,
-			   rce_uout_t info)
+static int32_t rce_deliver(struct rce_call *c, struct rce_msg *m, rce_uout_t buf, rce_uout_t info)
 {
-	struct rc_channel_info in = { .len = m->len, .nhandles = m->nhandles, .txid = m->txid };
-	int32_t err = rce_install_moves(c->ctx, m, &in);
+	int32_t err = rce_install_info(c->ctx, m);
 
 	if (err)
 		return err;
-	if ((m->len && rce_copy_out(c, buf, off, m->data, m->len)) ||
-	    (info.len && rce_copy_out(c, info, 0, &in, info.len))) {
-		rce_uninstall(c->ctx, &in);
+	if ((m->len && rce_copy_out(c, buf, 0, m->data, m->len)) ||
+	    (info.len && rce_copy_out(c, info, 0, &m->info, info.len))) {
+		rce_uninstall(c->ctx, &m->info);
+		return -RC_EFAULT;
+	}
+	return 0;
+}
+
+/* Deliver m into the provided buffer b: its info, then its bytes, in one
+ * copy (they lie so in m). Lock held. */
+static int32_t rce_deliver_pbuf(struct rce_call *c, struct rce_msg *m, const struct rce_pbuf_run *b)
+{
+	rce_uout_t buf = { .addr = b->addr, .len = b->len };
+	int32_t err = rce_install_info(c->ctx, m);
+
+	if (err)
+		return err;
+	if (rce_copy_out(c, buf, 0, &m->info, RC_CHANNEL_INFO_SIZE + m->len)) {
+		rce_uninstall(c->ctx, &m->info);
 		return -RC_EFAULT;
 	}
 	return 0;
@@ -1011,7 +1041,7 @@ static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_r
 	} else if (m->len > a->buf.len || a->info.len < rce_info_needed(m)) {
 		err = -RC_EOVERFLOW;
 	} else {
-		err = rce_deliver(c, m, a->buf, 0, a->info);
+		err = rce_deliver(c, m, a->buf, a->info);
 		if (!err) {
 			err = (int32_t)m->len;
 			rce_took_head(c->ring, e, m);
@@ -1026,11 +1056,10 @@ static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_r
 /* One message into the group's next buffer: the info, then the bytes.
  * Its CQE: res the byte count, the buffer's id in the flags. Return 1 if
  * a CQE with MORE was posted (go on), 0 if the request is to complete
- * now with *res (RCE_PENDING: parked again). */
+ * now with *res (RCE_PENDING: parked again). Lock held. */
 static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel_recv *a,
 			       int32_t *res)
 {
-	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_chan_end *e = c->target, *peer = rce_peer(e);
 	struct rce_ring *r = c->ring;
 	struct rce_pbuf_run *b;
@@ -1038,7 +1067,6 @@ static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel
 	uint32_t flags = 0;
 	int32_t err;
 
-	ipc->lock();
 	m = e->head;
 	b = rce_pbuf_peek(r, RC_CHANNEL_GROUP_OF(a->flags));
 	if (!m) {
@@ -1048,10 +1076,7 @@ static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel
 	} else if (RC_CHANNEL_INFO_SIZE + m->len > b->len) {
 		err = -RC_EOVERFLOW;
 	} else {
-		rce_uout_t buf = { .addr = b->addr, .len = b->len };
-
-		err = rce_deliver(c, m, buf, RC_CHANNEL_INFO_SIZE,
-				  (rce_uout_t){ .addr = b->addr, .len = RC_CHANNEL_INFO_SIZE });
+		err = rce_deliver_pbuf(c, m, b);
 		if (!err) {
 			err = (int32_t)m->len;
 			flags = RC_CQE_F_BUFFER | b->bid;
@@ -1061,7 +1086,6 @@ static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel
 	}
 	if (err < 0 && err != RCE_PENDING)
 		rce_pass_on(e);
-	ipc->unlock();
 	*res = err;
 	if (!flags)
 		return 0;
@@ -1084,11 +1108,16 @@ static int32_t rce_recv_multishot(struct rce_call *c, const struct rce_args_chan
 
 	if (a->buf.len || a->info.len || (c->sqe->flags & RC_SQE_SKIP_SUCCESS))
 		return -RC_EINVAL;
-	for (uint32_t n = 0; n < RCE_MULTISHOT_BUDGET; n++)
-		if (!rce_recv_one_buffer(c, a, &res))
-			return res;
-	/* Its share of this pass is spent: the rest of the ring runs first. */
+	/* One lock for the whole batch: what it delivers goes to this ring's
+	 * own memory and CQ (the lock is held while copying out already). */
 	ipc->lock();
+	for (uint32_t n = 0; n < RCE_MULTISHOT_BUDGET; n++) {
+		if (!rce_recv_one_buffer(c, a, &res)) {
+			ipc->unlock();
+			return res;
+		}
+	}
+	/* Its share of this pass is spent: the rest of the ring runs first. */
 	rce_make_ready(rce_ipc_hold(c, c->target));
 	ipc->unlock();
 	return RCE_PENDING;
