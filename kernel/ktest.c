@@ -1053,6 +1053,11 @@ static bool t_ipc_call(void)
 {
 	return user_test("rt_ipc", "call");
 }
+/* LINK_TIMEOUT bounding a call another process holds, fired by the tick. */
+static bool t_linkto(void)
+{
+	return user_test("rt_linkto", NULL);
+}
 /* The receiver spins on its CQ: delivered by the sender's CPU, no trap. */
 static bool t_ipc_spin(void)
 {
@@ -1185,6 +1190,7 @@ int ktest_main(void *arg UNUSED)
 	run("ipc_full_parks_sender", t_ipc_full, true);
 	run("ipc_fault_with_parked_recv", t_ipc_fault, true);
 	run("ipc_call_reply_across_processes", t_ipc_call, true);
+	run("ipc_call_link_timeout", t_linkto, true);
 	run("ipc_wake_spinning_receiver", t_ipc_spin, true);
 	run("ipc_wake_sleeping_poller", t_ipc_poll, true);
 	run("fuzz_short", t_fuzz, true);

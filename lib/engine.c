@@ -245,6 +245,69 @@ static void rce_cancel_list(struct rce_ring *r, struct rce_req *q)
 	}
 }
 
+/* ---- LINK_TIMEOUT: a timer bound to the parked op before it ----
+ *
+ * While armed, the LINK_TIMEOUT lt is parked (pending list, time heap),
+ * held as p->link behind the op p it bounds, and names p in its
+ * call.target (rce_lt_of). Whichever of the two ends first ends the
+ * other: p completing disarms lt (-ECANCELED); lt firing cancels p
+ * (-ECANCELED, as CANCEL would) and fails the rest of the chain. */
+
+/* Arm lt (already p->link, or the chain tail) for p, which has started
+ * and parked. Refused: lt completes with its error and what is chained
+ * behind it is cancelled; p, running already, goes on unbounded. */
+static void rce_lt_start(struct rce_ring *r, struct rce_req *p, struct rce_req *lt)
+{
+	int32_t res;
+
+	lt->call.target = p;
+	res = rce_decode_and_invoke(r, &lt->call);
+	if (res == RCE_PENDING)
+		return;
+	lt->call.target = NULL;
+	p->link = NULL;
+	rce_finish(r, lt, res);
+}
+
+/* p ended with res while lt (p->link) was armed: lt completes with
+ * -ECANCELED, and its chain goes on as p's result says. Returns what was
+ * held behind lt. */
+static struct rce_req *rce_lt_disarm(struct rce_ring *r, struct rce_req *lt, int32_t res)
+{
+	struct rce_req *rest = lt->link;
+
+	rce_unlink(r, lt);
+	lt->call.target = NULL;
+	rce_post(r, lt->sqe.user_data, -RC_ECANCELED, lt->sqe.flags);
+	if (r->chain_tail == lt)
+		rce_chain_reaches_sq(r, res);
+	rce_req_free(r, lt);
+	return rest;
+}
+
+/* Armed lt (off its heap and the pending list) ends first with res:
+ * fired (-ETIME), its op is cancelled and the chain fails; CANCELed, its
+ * op goes on unbounded with the rest of the chain behind it. */
+static RCE_COLD void rce_lt_end(struct rce_ring *r, struct rce_req *lt, int32_t res)
+{
+	struct rce_req *p = rce_lt_of(lt);
+
+	lt->call.target = NULL;
+	if (res == -RC_ETIME) {
+		p->link = NULL;
+		if (p->cancel)
+			p->cancel(p); /* whatever points at p lets go of it */
+		rce_unlink(r, p);
+		rce_finish(r, p, -RC_ECANCELED);
+	} else {
+		p->link = lt->link;
+		lt->link = NULL;
+		if (r->chain_tail == lt)
+			r->chain_tail = p;
+	}
+	rce_finish(r, lt, res);
+}
+
 /* Run q and the held chain behind it until one parks or fails. */
 static void rce_run_chain(struct rce_ring *r, struct rce_req *q)
 {
@@ -258,9 +321,13 @@ static void rce_run_chain(struct rce_ring *r, struct rce_req *q)
 			q->link = next;
 			if (!next && (q->sqe.flags & RC_SQE_LINK))
 				r->chain_tail = q;
+			if (next && next->sqe.opcode == RC_OP_LINK_TIMEOUT)
+				rce_lt_start(r, q, next);
 			return;
 		}
 		rce_post(r, q->sqe.user_data, res, q->sqe.flags);
+		if (RCE_UNLIKELY(res == -RC_ECANCELED && q->sqe.opcode == RC_OP_LINK_TIMEOUT))
+			res = 0; /* its op completed before it started: the chain goes on */
 		if (!next && (q->sqe.flags & RC_SQE_LINK))
 			rce_chain_reaches_sq(r, res);
 		rce_req_free(r, q);
@@ -278,9 +345,15 @@ void rce_finish(struct rce_ring *r, struct rce_req *q, int32_t res)
 	struct rce_req *next = q->link;
 	uint8_t flags = q->sqe.flags;
 
+	if (RCE_UNLIKELY(rce_lt_of(q))) {
+		rce_lt_end(r, q, res);
+		return;
+	}
 	rce_post(r, q->sqe.user_data, res, flags);
 	if (r->chain_tail == q)
 		rce_chain_reaches_sq(r, res);
+	if (next && RCE_UNLIKELY(rce_lt_of(next) == q))
+		next = rce_lt_disarm(r, next, res);
 	rce_req_free(r, q);
 	if (!next)
 		return;
@@ -295,8 +368,15 @@ void rce_finish(struct rce_ring *r, struct rce_req *q, int32_t res)
 static void rce_place(struct rce_ring *r, struct rce_req *q)
 {
 	if (q->in_chain && r->chain_tail) {
-		r->chain_tail->link = q;
+		struct rce_req *p = r->chain_tail;
+
+		p->link = q;
 		r->chain_tail = (q->sqe.flags & RC_SQE_LINK) ? q : NULL;
+		/* A LINK_TIMEOUT starts with its op: now if that has started
+		 * (or is one itself, to be refused), else when it starts. */
+		if (q->sqe.opcode == RC_OP_LINK_TIMEOUT &&
+		    (p->parked || p->sqe.opcode == RC_OP_LINK_TIMEOUT))
+			rce_lt_start(r, p, q);
 		return;
 	}
 	rce_run_chain(r, q);
@@ -928,6 +1008,12 @@ int32_t rce_dispatch(struct rce_ring *r, struct rce_call *c)
 	return rce_decode_and_invoke(r, c);
 }
 
+int32_t rce_call_reject(struct rce_call *c, unsigned field, unsigned reason, uint64_t value,
+			uint64_t limit, int32_t err)
+{
+	return rce_reject(c->ring, c->sqe, field, reason, value, limit, err);
+}
+
 int32_t rce_call_refuse(struct rce_call *c, unsigned field, unsigned rule, uint64_t value,
 			uint64_t limit, int32_t err)
 {
@@ -1084,12 +1170,22 @@ static void rce_drop_list(struct rce_ring *r, struct rce_req *q)
 void rce_ring_destroy(struct rce_ring *r)
 {
 	while (r->pending) {
-		struct rce_req *q = r->pending;
+		struct rce_req *q = r->pending, *next = q->link;
 
 		rce_pending_del(r, q);
+		if (rce_lt_of(q)) { /* its op holds the chain */
+			rce_lt_of(q)->link = next;
+			q->call.target = NULL;
+			continue;
+		}
 		if (q->cancel)
 			q->cancel(q);
-		rce_drop_list(r, q->link);
+		if (next && rce_lt_of(next) == q) { /* armed for q: parked, not q's to free */
+			rce_pending_del(r, next);
+			next->call.target = NULL;
+			next = next->link;
+		}
+		rce_drop_list(r, next);
 	}
 	if (r->backlog)
 		rce_port_free(r->backlog, r->cap * sizeof(*r->backlog));

@@ -143,6 +143,8 @@ int32_t rce_op_probe(struct rce_call *c, const struct rce_args_probe *a);
 int32_t rce_op_restrict_ops(struct rce_call *c, const struct rce_args_restrict_ops *a);
 int32_t rce_op_timeout(struct rce_call *c, const struct rce_args_timeout *a);
 int32_t rce_op_cancel(struct rce_call *c, const struct rce_args_cancel *a);
+int32_t rce_op_link_timeout(struct rce_call *c, const struct rce_args_link_timeout *a);
+void rce_unlink(struct rce_ring *r, struct rce_req *q);
 void rce_fire_timeouts(struct rce_ring *r, uint64_t now);
 void rce_fire_counts(struct rce_ring *r);
 
@@ -154,5 +156,14 @@ static inline int32_t rce_op_nop(struct rce_call *c, const struct rce_args_nop *
 
 /* decode.h */
 int32_t rce_dispatch(struct rce_ring *r, struct rce_call *c);
+int32_t rce_call_reject(struct rce_call *c, unsigned field, unsigned reason, uint64_t value,
+			uint64_t limit, int32_t err);
+
+/* The request an armed LINK_TIMEOUT bounds (kept in its call.target: its
+ * own target is NONE), or NULL: not armed, or not a LINK_TIMEOUT. */
+static inline struct rce_req *rce_lt_of(const struct rce_req *q)
+{
+	return q->sqe.opcode == RC_OP_LINK_TIMEOUT ? (struct rce_req *)q->call.target : NULL;
+}
 
 #endif

@@ -173,6 +173,9 @@ static void rc_explain_field(struct rc_sb *sb, const struct rc_op_desc *d, const
 	case RC_BAD_OPCODE: rc_sb_printf(sb, " is not a known opcode"); break;
 	case RC_BAD_RESTRICTED: rc_sb_printf(sb, " is not allowed on this ring"); break;
 	case RC_BAD_UNSUPPORTED: rc_sb_printf(sb, " is not implemented by this platform"); break;
+	case RC_BAD_NOT_LINKED:
+		rc_sb_printf(sb, ": the entry before is not an op with RC_SQE_LINK to bound");
+		break;
 	}
 }
 

@@ -148,40 +148,68 @@ static uint64_t rce_add_sat(uint64_t a, uint64_t b)
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
-/* Park: it waits in the heap for each limit it has. Both 0 would never
- * fire, so that completes at once instead. */
-int32_t rce_op_timeout(struct rce_call *c, const struct rce_args_timeout *a)
+/* Park q: it waits in the heap for each limit it has (ns 0: none; count
+ * 0: none; at least one is given). */
+static void rce_arm(struct rce_ring *r, struct rce_req *q, uint64_t ns, uint32_t count,
+		    uint32_t flags)
 {
-	struct rce_ring *r = c->ring;
-	struct rce_req *q;
-
-	if (a->ns == 0 && a->count == 0)
-		return -RC_ETIME;
-	q = rce_call_park(c, NULL);
 	q->armed = r->armed++;
 	q->heap_at[RCE_BY_TIME] = q->heap_at[RCE_BY_COUNT] = RCE_NO_SLOT;
-	if (a->ns) {
-		q->deadline = (a->flags & RC_TIMEOUT_ABS) ? a->ns
-							  : rce_add_sat(rce_port_now_ns(), a->ns);
+	if (ns) {
+		q->deadline = (flags & RC_TIMEOUT_ABS) ? ns : rce_add_sat(rce_port_now_ns(), ns);
 		rce_heap_push(r, RCE_BY_TIME, q);
 	}
-	if (a->count) {
-		q->count_target = r->posted + a->count;
+	if (count) {
+		q->count_target = r->posted + count;
 		rce_heap_push(r, RCE_BY_COUNT, q);
 	}
 	r->nr_timeouts++;
 	rce_timeouts_changed(r);
+}
+
+/* Both limits 0 would never fire, so that completes at once instead. */
+int32_t rce_op_timeout(struct rce_call *c, const struct rce_args_timeout *a)
+{
+	if (a->ns == 0 && a->count == 0)
+		return -RC_ETIME;
+	rce_arm(c->ring, rce_call_park(c, NULL), a->ns, a->count, a->flags);
+	return RCE_PENDING;
+}
+
+/* ---- LINK_TIMEOUT ----
+ *
+ * Run by the chain code (engine.c) once the op before it has started and
+ * parked, with c->target = that op's request (the entry's target is NONE,
+ * so decode leaves the field to the engine). It parks on the time heap as
+ * a TIMEOUT does, its call.target naming the op it bounds until one of the
+ * two ends (engine.c: rce_lt_end, rce_lt_disarm). Run with no target, its
+ * op completed before it was read or started: -ECANCELED, which does not
+ * fail the chain. Not after a linked op at all, or after another
+ * LINK_TIMEOUT (which bounds nothing of its own): refused. */
+int32_t rce_op_link_timeout(struct rce_call *c, const struct rce_args_link_timeout *a)
+{
+	struct rce_req *p = c->target;
+
+	if (!p && c->req && c->req->in_chain)
+		return -RC_ECANCELED;
+	if (!p || p->sqe.opcode == RC_OP_LINK_TIMEOUT) {
+		c->target = NULL;
+		return rce_call_reject(c, RC_FIELD_OPCODE, RC_BAD_NOT_LINKED, RC_OP_LINK_TIMEOUT, 0,
+				       -RC_EINVAL);
+	}
+	/* ns 0 is due now: it fires on the ring's next run. */
+	rce_arm(c->ring, rce_call_park(c, NULL), a->ns ? a->ns : 1, 0, a->ns ? a->flags : 0);
 	return RCE_PENDING;
 }
 
 static bool rce_is_timeout(const struct rce_req *q)
 {
-	return q->sqe.opcode == RC_OP_TIMEOUT;
+	return q->sqe.opcode == RC_OP_TIMEOUT || q->sqe.opcode == RC_OP_LINK_TIMEOUT;
 }
 
 /* Take a parked request off the pending list, and a TIMEOUT out of its
  * heaps. */
-static void rce_unlink(struct rce_ring *r, struct rce_req *q)
+void rce_unlink(struct rce_ring *r, struct rce_req *q)
 {
 	rce_pending_del(r, q);
 	if (!rce_is_timeout(q))
@@ -250,6 +278,8 @@ int32_t rce_op_cancel(struct rce_call *c, const struct rce_args_cancel *a)
 		next = q->next;
 		if (q->sqe.user_data != a->target)
 			continue;
+		if (rce_lt_of(q) && rce_lt_of(q)->sqe.user_data == a->target)
+			continue; /* its op is cancelled too, and that ends it */
 		if (q->cancel)
 			q->cancel(q);
 		rce_unlink(r, q);

@@ -233,6 +233,97 @@ static void call_cancelled_while_server_holds_it(void **state)
 	ring_close(&b);
 }
 
+/* A call bounded by a LINK_TIMEOUT whose time passes while the server
+ * holds the request: the call completes with -ECANCELED, the
+ * LINK_TIMEOUT with -ETIME; the server's reply then gets -ENOENT and
+ * writes nothing into the caller's (freed, reused) reply buffer (ASan
+ * watches). A receive bounded so ends the same way, its message not
+ * lost. */
+static void call_timed_out_while_server_holds_it(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1], *rbuf, *reuse;
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	rbuf = queue_call(&a, ha, "hold me", 32, 5);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+	rc_prep_link_timeout(rc_get_sqe(&a), 1000000, 0); /* 1 ms */
+	rc_sqe_set_data(last_sqe(&a), 6);
+	assert_int_equal(rc_submit(&a), 2);
+	assert_int_equal(take_request(&b, hb, text, &info), 7);
+	assert_int_equal(rc_submit_and_wait(&a, 2), 0); /* a's engine fires its timer */
+	assert_int_equal(reap_one(&a, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 5);
+	assert_int_equal(reap_one(&a, &ud), -RC_ETIME);
+	assert_int_equal(ud, 6);
+	rc_free(&a, rbuf); /* the caller reuses its memory at once */
+	reuse = rc_alloc(&a, 32);
+	memset(reuse, 0x5a, 32);
+	assert_int_equal(reply(&b, hb, info.txid, "late"), -RC_ENOENT);
+	run_engine(&a);
+	assert_int_equal(cqes_ready(&a), 0);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal((unsigned char)reuse[i], 0x5a);
+	/* a bounded receive on an empty channel: -ECANCELED, -ETIME; a
+	 * message sent afterwards waits for the next receive */
+	char *buf = rc_alloc(&b, 64);
+	rc_prep_channel_recv(rc_get_sqe(&b), hb, buf, 64, 0, NULL, 0);
+	rc_sqe_set_data(last_sqe(&b), 8);
+	rc_sqe_set_flags(last_sqe(&b), RC_SQE_LINK);
+	rc_prep_link_timeout(rc_get_sqe(&b), 1000000, 0);
+	rc_sqe_set_data(last_sqe(&b), 9);
+	assert_int_equal(rc_submit_and_wait(&b, 2), 2);
+	assert_int_equal(reap_one(&b, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 8);
+	assert_int_equal(reap_one(&b, &ud), -RC_ETIME);
+	assert_int_equal(ud, 9);
+	assert_int_equal(send_text(&a, ha, "after", NULL, 0, 0), 5);
+	assert_int_equal(take_request(&b, hb, text, &info), 5);
+	assert_string_equal(text, "after");
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* A call answered before its LINK_TIMEOUT's time: the call completes
+ * with the reply, the LINK_TIMEOUT with -ECANCELED, and the chain behind
+ * it goes on; nothing stays armed. */
+static void call_answered_before_its_link_timeout(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1], *rbuf;
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	rbuf = queue_call(&a, ha, "quick", 32, 5);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+	rc_prep_link_timeout(rc_get_sqe(&a), 10000000000ull, 0); /* 10 s */
+	rc_sqe_set_data(last_sqe(&a), 6);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+	queue_nop(&a, 3, 0, 7);
+	assert_int_equal(rc_submit(&a), 3);
+	assert_int_equal(take_request(&b, hb, text, &info), 5);
+	assert_int_equal(reply(&b, hb, info.txid, "ok"), 2);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 2);
+	assert_int_equal(ud, 5);
+	assert_string_equal(rbuf, "ok");
+	assert_int_equal(reap_one(&a, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 6);
+	assert_int_equal(reap_one(&a, &ud), 3);
+	assert_int_equal(ud, 7);
+	assert_int_equal(rce_ring_inflight(rc_inproc_engine(&a)), 0);
+	assert_int_equal(rce_ring_next_deadline(rc_inproc_engine(&a)), UINT64_MAX);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* The caller dies (its ring and table destroyed) while the server holds
  * its request: if nobody else holds the caller's end, the reply gets
  * -EPIPE; if another caller holds a duplicate of that end (the channel
@@ -925,6 +1016,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(calls_matched_by_txid_out_of_order),
 		cmocka_unit_test(call_cancelled_while_server_holds_it),
+		cmocka_unit_test(call_timed_out_while_server_holds_it),
+		cmocka_unit_test(call_answered_before_its_link_timeout),
 		cmocka_unit_test(reply_after_the_caller_died),
 		cmocka_unit_test(server_gone_fails_waiting_calls),
 		cmocka_unit_test(call_beyond_the_bound_is_taken_back),

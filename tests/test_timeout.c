@@ -445,6 +445,224 @@ static void skipped_cqes_do_not_count(void **state)
 	ring_close(&r);
 }
 
+/* ---- LINK_TIMEOUT ---- */
+
+/* Queue an entry of opcode-specific prep: a TIMEOUT (deadline absolute,
+ * or 0 for none; count) with LINK, then a LINK_TIMEOUT due at lt_at
+ * (absolute: 1 is past already, so it fires on the next run). */
+static void queue_bounded_timeout(struct rc_ring *r, uint64_t deadline, uint32_t count, uint64_t ud,
+				  uint64_t lt_at, uint8_t lt_flags, uint64_t lt_ud)
+{
+	struct rc_sqe *sqe;
+
+	queue_timeout(r, deadline, count, ud);
+	rc_sqe_set_flags(r->sqes + ((r->sqe_tail - 1) & (r->sq_entries - 1)), RC_SQE_LINK);
+	sqe = rc_get_sqe(r);
+	rc_prep_link_timeout(sqe, lt_at, RC_TIMEOUT_ABS);
+	rc_sqe_set_flags(sqe, lt_flags);
+	rc_sqe_set_data(sqe, lt_ud);
+}
+
+/* The next CQE is (want_ud, want_res); a macro, so a failure names the
+ * test's line. */
+#define expect_cqe(r, want_ud, want_res)            \
+	do {                                        \
+		uint64_t ud_;                       \
+		int32_t res_ = reap_one((r), &ud_); \
+                                                    \
+		assert_int_equal(ud_, (want_ud));   \
+		assert_int_equal(res_, (want_res)); \
+	} while (0)
+
+/* Nothing left armed or in flight. */
+static void assert_idle(struct rc_ring *r)
+{
+	assert_int_equal(rce_ring_inflight(rc_inproc_engine(r)), 0);
+	assert_int_equal(rce_ring_next_deadline(rc_inproc_engine(r)), UINT64_MAX);
+	assert_int_equal(cqes_ready(r), 0);
+}
+
+/* The timer fires before the TIMEOUT it bounds (10 s, or a count never
+ * reached): that is cancelled (-ECANCELED, its CQE first), the
+ * LINK_TIMEOUT completes with -ETIME, and the chain behind it fails. */
+static void link_timeout_fires_first(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_bounded_timeout(&r, now_ns() + 10000000000ull, 0, 1, 1, RC_SQE_LINK, 2);
+	queue_nop(&r, 0, 0, 3);
+	submit_all(&r);
+	assert_int_equal(cqes_ready(&r), 0); /* armed, due on the next run */
+	run_timers(&r);
+	expect_cqe(&r, 1, -RC_ECANCELED);
+	expect_cqe(&r, 2, -RC_ETIME);
+	expect_cqe(&r, 3, -RC_ECANCELED);
+	assert_idle(&r);
+	/* relative, by a real clock: bounds a count TIMEOUT nothing reaches */
+	queue_timeout(&r, 0, 1000, 4);
+	rc_sqe_set_flags(r.sqes + ((r.sqe_tail - 1) & (r.sq_entries - 1)), RC_SQE_LINK);
+	rc_prep_link_timeout(rc_get_sqe(&r), 2000000, 0); /* 2 ms */
+	rc_sqe_set_data(last_sqe(&r), 5);
+	uint64_t t0 = now_ns();
+	assert_int_equal(rc_submit_and_wait(&r, 2), 2);
+	assert_true(now_ns() - t0 >= 2000000);
+	expect_cqe(&r, 4, -RC_ECANCELED);
+	expect_cqe(&r, 5, -RC_ETIME);
+	assert_idle(&r);
+	ring_close(&r);
+}
+
+/* The op completes first (a count TIMEOUT reached by a NOP): the
+ * LINK_TIMEOUT completes with -ECANCELED after it and the chain goes
+ * on. An op that completes before its LINK_TIMEOUT is read (a NOP) does
+ * the same, and so does one that fails (the chain fails, as without
+ * it). */
+static void link_timeout_op_completes_first(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_bounded_timeout(&r, 0, 1, 1, now_ns() + 10000000000ull, RC_SQE_LINK, 2);
+	queue_nop(&r, 0, 0, 3); /* behind the LINK_TIMEOUT */
+	submit_all(&r);
+	assert_int_equal(cqes_ready(&r), 0);
+	queue_nop(&r, 7, 0, 4); /* its CQE reaches the count */
+	submit_all(&r);
+	expect_cqe(&r, 4, 7);
+	expect_cqe(&r, 1, 0);
+	expect_cqe(&r, 2, -RC_ECANCELED);
+	expect_cqe(&r, 3, 0);
+	assert_idle(&r);
+	/* completed inline, before the LINK_TIMEOUT was read */
+	queue_nop(&r, 5, RC_SQE_LINK, 5);
+	rc_prep_link_timeout(rc_get_sqe(&r), 1, RC_TIMEOUT_ABS);
+	rc_sqe_set_data(last_sqe(&r), 6);
+	rc_sqe_set_flags(last_sqe(&r), RC_SQE_LINK);
+	queue_nop(&r, 0, 0, 7);
+	submit_all(&r);
+	run_timers(&r);
+	expect_cqe(&r, 5, 5);
+	expect_cqe(&r, 6, -RC_ECANCELED);
+	expect_cqe(&r, 7, 0);
+	/* the op fails inline: the chain fails at it */
+	queue_nop(&r, -RC_EIO, RC_SQE_LINK, 8);
+	rc_prep_link_timeout(rc_get_sqe(&r), 1, RC_TIMEOUT_ABS);
+	rc_sqe_set_data(last_sqe(&r), 9);
+	submit_all(&r);
+	expect_cqe(&r, 8, -RC_EIO);
+	expect_cqe(&r, 9, -RC_ECANCELED);
+	assert_idle(&r);
+	ring_close(&r);
+}
+
+/* A LINK_TIMEOUT must follow an op with LINK: alone, after an entry
+ * without LINK, or after another LINK_TIMEOUT it is refused with
+ * -EINVAL, and rc_explain says why. The refused one after a
+ * LINK_TIMEOUT leaves the first one bounding its op. */
+static void link_timeout_needs_a_linked_op(void **state)
+{
+	struct rc_ring r;
+	struct rc_cqe *cqe;
+	char why[160];
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	rc_prep_link_timeout(rc_get_sqe(&r), 1000000, 0);
+	rc_sqe_set_data(last_sqe(&r), 1);
+	submit_all(&r);
+	assert_int_equal(rc_peek_cqe(&r, &cqe), 0);
+	assert_int_equal(cqe->res, -RC_EINVAL);
+	assert_non_null(strstr(rc_explain(&r, cqe, why, sizeof(why)), "RC_SQE_LINK"));
+	rc_cqe_seen(&r, cqe);
+	queue_nop(&r, 0, 0, 2);
+	rc_prep_link_timeout(rc_get_sqe(&r), 1000000, 0);
+	rc_sqe_set_data(last_sqe(&r), 3);
+	rc_sqe_set_flags(last_sqe(&r), RC_SQE_LINK); /* fails the chain it starts */
+	queue_nop(&r, 0, 0, 4);
+	submit_all(&r);
+	expect_cqe(&r, 2, 0);
+	expect_cqe(&r, 3, -RC_EINVAL);
+	expect_cqe(&r, 4, -RC_ECANCELED);
+	queue_bounded_timeout(&r, now_ns() + 10000000000ull, 0, 5, 1, RC_SQE_LINK, 6);
+	rc_prep_link_timeout(rc_get_sqe(&r), 1, RC_TIMEOUT_ABS);
+	rc_sqe_set_data(last_sqe(&r), 7);
+	submit_all(&r);
+	expect_cqe(&r, 7, -RC_EINVAL);
+	assert_int_equal(cqes_ready(&r), 0);
+	run_timers(&r);
+	expect_cqe(&r, 5, -RC_ECANCELED);
+	expect_cqe(&r, 6, -RC_ETIME);
+	assert_idle(&r);
+	ring_close(&r);
+}
+
+/* In a chain: a LINK_TIMEOUT held behind a parked op starts with its own
+ * op, not when read (a past deadline fires only once the op runs);
+ * CANCEL of the LINK_TIMEOUT leaves its op unbounded with the chain
+ * behind it; CANCEL of the op ends both; a ring closed with one armed
+ * frees everything (LeakSanitizer watches). */
+static void link_timeout_in_a_chain(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 0, 1, 1); /* parked until one more CQE */
+	rc_sqe_set_flags(r.sqes + ((r.sqe_tail - 1) & (r.sq_entries - 1)), RC_SQE_LINK);
+	queue_bounded_timeout(&r, now_ns() + 10000000000ull, 0, 2, 1, 0, 3);
+	submit_all(&r);
+	run_timers(&r);
+	assert_int_equal(cqes_ready(&r), 0); /* held: not armed yet */
+	queue_nop(&r, 0, 0, 4);
+	submit_all(&r);
+	expect_cqe(&r, 4, 0);
+	expect_cqe(&r, 1, 0); /* 2 starts, its LINK_TIMEOUT arms */
+	assert_int_equal(cqes_ready(&r), 0);
+	run_timers(&r);
+	expect_cqe(&r, 2, -RC_ECANCELED);
+	expect_cqe(&r, 3, -RC_ETIME);
+	assert_idle(&r);
+
+	/* CANCEL the LINK_TIMEOUT: its op goes on, the chain behind it too */
+	queue_bounded_timeout(&r, 0, 2, 5, now_ns() + 10000000000ull, RC_SQE_LINK, 6);
+	queue_nop(&r, 0, 0, 7);
+	sqe = rc_get_sqe(&r);
+	rc_prep_cancel(sqe, 6, 0);
+	rc_sqe_set_data(sqe, 8);
+	submit_all(&r);
+	expect_cqe(&r, 6, -RC_ECANCELED);
+	expect_cqe(&r, 8, 1);
+	/* the two CQEs reached the count: the op and its chain finish */
+	expect_cqe(&r, 5, 0);
+	expect_cqe(&r, 7, 0);
+	assert_idle(&r);
+
+	/* CANCEL the op (CANCEL_ALL, both sharing its user_data): both end */
+	queue_bounded_timeout(&r, now_ns() + 10000000000ull, 0, 9, now_ns() + 10000000000ull,
+			      RC_SQE_LINK, 9);
+	queue_nop(&r, 0, 0, 10);
+	sqe = rc_get_sqe(&r);
+	rc_prep_cancel(sqe, 9, RC_CANCEL_ALL);
+	rc_sqe_set_data(sqe, 11);
+	submit_all(&r);
+	expect_cqe(&r, 9, -RC_ECANCELED);
+	expect_cqe(&r, 9, -RC_ECANCELED);
+	expect_cqe(&r, 10, -RC_ECANCELED);
+	expect_cqe(&r, 11, 1);
+	assert_idle(&r);
+
+	/* closed with an armed LINK_TIMEOUT and a chain behind it */
+	queue_bounded_timeout(&r, now_ns() + 10000000000ull, 0, 12, now_ns() + 10000000000ull,
+			      RC_SQE_LINK, 13);
+	queue_nop(&r, 0, 0, 14);
+	submit_all(&r);
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +679,10 @@ int main(void)
 		cmocka_unit_test(firing_chain_cancels_and_arms),
 		cmocka_unit_test(zero_timeout_completes_at_once),
 		cmocka_unit_test(skipped_cqes_do_not_count),
+		cmocka_unit_test(link_timeout_fires_first),
+		cmocka_unit_test(link_timeout_op_completes_first),
+		cmocka_unit_test(link_timeout_needs_a_linked_op),
+		cmocka_unit_test(link_timeout_in_a_chain),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -144,6 +144,44 @@ static void drain_holds_later_entries_until_it_completes(void **state)
 	ring_close(&r);
 }
 
+/* 6. A refused LINK_TIMEOUT (here: a reserved field set) does not fail
+ * the op it follows, which has started already and goes on unbounded; the
+ * LINK_TIMEOUT gets its error and the entries after it -ECANCELED
+ * (io_uring prepares the whole link first, so a bad timeout fails the
+ * head too, before it runs). */
+static void refused_link_timeout_leaves_its_op_running(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+	uint64_t ud;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 10000000000ull, RC_SQE_LINK, 1); /* parks */
+	sqe = rc_get_sqe(&r);
+	rc_prep_link_timeout(sqe, 1000000, 0);
+	sqe->args.link_timeout.rsvd = 1; /* invalid */
+	rc_sqe_set_flags(sqe, RC_SQE_LINK);
+	rc_sqe_set_data(sqe, 2);
+	queue_nop(&r, 3, 0, 3);
+	submit_all(&r);
+	assert_int_equal(cqes_ready(&r), 2);
+	assert_int_equal(reap_one(&r, &ud), -RC_EINVAL);
+	assert_int_equal(ud, 2);
+	assert_int_equal(reap_one(&r, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 3);
+	assert_int_equal(rce_ring_inflight(rc_inproc_engine(&r)), 1); /* 1 still waits */
+	sqe = rc_get_sqe(&r);
+	rc_prep_cancel(sqe, 1, 0);
+	rc_sqe_set_data(sqe, 4);
+	submit_all(&r);
+	assert_int_equal(reap_one(&r, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 1);
+	assert_int_equal(reap_one(&r, &ud), 1);
+	assert_int_equal(ud, 4);
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +190,7 @@ int main(void)
 		cmocka_unit_test(short_read_does_not_break_a_chain),
 		cmocka_unit_test(drain_with_skip_success_is_allowed),
 		cmocka_unit_test(drain_holds_later_entries_until_it_completes),
+		cmocka_unit_test(refused_link_timeout_leaves_its_op_running),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -376,6 +376,11 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
 		     (field_get(s, f) == 0 && field_get(s, field_named(d, "count")))))
 			rc_field_put(s, f, one_in(64) ? 1 + below(3000000) : 1 + below(100));
 		break;
+	case RC_OP_LINK_TIMEOUT: /* bounded as TIMEOUT: its op ends by it at the latest */
+		f = field_named(d, "ns");
+		if (field_get(s, f) <= (UINT64_C(1) << 62) && field_get(s, f) > 3000000)
+			rc_field_put(s, f, one_in(64) ? 1 + below(3000000) : below(100));
+		break;
 	case RC_OP_KILL: /* never a pid that may be live: our tree is the run's own */
 		f = field_named(d, "pid");
 		if (field_get(s, f) >= 1 && field_get(s, f) <= INT32_MAX)
@@ -481,6 +486,10 @@ static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 	case RC_OP_TIMEOUT:
 		rc_field_put(s, field_named(d, "ns"), one_in(64) ? below(2000000) : below(100));
 		rc_field_put(s, field_named(d, "count"), below(3));
+		rc_field_put(s, field_named(d, "flags"), one_in(6) ? RC_TIMEOUT_ABS : 0);
+		break;
+	case RC_OP_LINK_TIMEOUT: /* after a linked op (random_batch's flags) or refused */
+		rc_field_put(s, field_named(d, "ns"), one_in(8) ? below(2000000) : below(100));
 		rc_field_put(s, field_named(d, "flags"), one_in(6) ? RC_TIMEOUT_ABS : 0);
 		break;
 	case RC_OP_CANCEL:
@@ -643,12 +652,21 @@ static void random_batch(struct tring *t)
 		add(s, p);
 		if (s->opcode == RC_OP_CHANNEL_CALL) {
 			/* Nobody answers our calls: a CANCEL ends it (-ECANCELED),
-			 * or finds it done already (-ENOENT). Not held in a chain. */
+			 * or finds it done already (-ENOENT); or a LINK_TIMEOUT
+			 * linked to it does (-ECANCELED, -ETIME). Not held in a
+			 * chain. */
 			if (prev)
 				prev->flags &= (uint8_t)~RC_SQE_LINK;
 			uint64_t target = s->user_data;
-			s = rc_get_sqe(t->r);
-			rc_prep_cancel(s, target, 0);
+			if (one_in(2)) {
+				s->flags |= RC_SQE_LINK;
+				pend[npend - 1].flags = s->flags;
+				s = rc_get_sqe(t->r);
+				rc_prep_link_timeout(s, below(2000000), 0);
+			} else {
+				s = rc_get_sqe(t->r);
+				rc_prep_cancel(s, target, 0);
+			}
 			track(s, 0);
 		}
 		prev = s;
@@ -1098,9 +1116,14 @@ int main(int argc, char **argv)
 				 "  fuzz %s: %lu SQEs in %lu batches, %d failures; ok/failed:",
 				 child ? "child" : "main", (unsigned long)sqes,
 				 (unsigned long)batches, rt_fails);
-		for (unsigned i = 0; i <= RC_OP_COUNT && n < (int)sizeof(line); i++)
+		for (unsigned i = 0; i <= RC_OP_COUNT; i++) {
+			if (n > 400) { /* one console write per line: printf's 512 bytes */
+				printf("%s\n", line);
+				n = snprintf(line, sizeof(line), "   ");
+			}
 			n += snprintf(line + n, sizeof(line) - n, " %s %u/%u",
 				      i < RC_OP_COUNT ? rc_op_name(i) : "?", ops_ok[i], ops_err[i]);
+		}
 		printf("%s\n", line);
 	}
 	return rt_fails ? 100 + (rt_fails > 100 ? 100 : rt_fails) : 0;

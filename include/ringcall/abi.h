@@ -280,6 +280,8 @@ enum rc_bad_reason {
 	RC_BAD_UNSUPPORTED, /* opcode not implemented by this platform */
 	RC_BAD_POLICY,	    /* refused by the platform's policy for this caller: rule
 			       says which (the entry did nothing) */
+	RC_BAD_NOT_LINKED,  /* a LINK_TIMEOUT not after an op with RC_SQE_LINK, or after
+			       another LINK_TIMEOUT (field = opcode) */
 	RC_BAD_REASONS
 };
 
