@@ -11,7 +11,6 @@
  *   ./a.out SOCKET call N DEPTH      N calls, DEPTH in flight
  */
 #define _POSIX_C_SOURCE 200809L /* strnlen, getuid */
-#include <stdlib.h>
 #include "ipc_service.h"
 
 /* The reply is the request. */
@@ -69,6 +68,6 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		fprintf(stderr, "echo: %s\n", rc_err_name(err));
-	rc_disconnect(&r);
+	ipc_detach(&r);
 	return err ? 1 : 0;
 }

@@ -15,7 +15,6 @@
  * op KV_OK (GET: data is the value) or KV_MISSING, KV_FULL, KV_BAD.
  */
 #define _POSIX_C_SOURCE 200809L /* strnlen, getuid */
-#include <stdlib.h>
 #include "ipc_service.h"
 
 enum {
@@ -193,6 +192,6 @@ int main(int argc, char **argv)
 	}
 	if (err)
 		fprintf(stderr, "kv: %s\n", rc_err_name(err));
-	rc_disconnect(&r);
+	ipc_detach(&r);
 	return err ? 1 : 0;
 }

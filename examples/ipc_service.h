@@ -2,9 +2,10 @@
  * ipc_service.h - what the IPC examples (ipc_echo.c, ipc_kv.c) share: a
  * service's main loop and a client that keeps many calls in flight, over
  * ringcall channels. Only the ring API (ringcall.h) is used, except in the
- * three platform functions at the top (a ring, its memory, finding each
- * other by name), so the same source can build for the ringcall kernel
- * (examples/README.md says what that build needs).
+ * platform functions at the top (a ring, its memory, finding each other),
+ * one set for the hosted runtime and one for the ringcall kernel
+ * (RC_EXAMPLE_KERNEL, set by kernel/kernel.mk's build of these programs):
+ * the same program source runs on both (examples/README.md).
  *
  * A message is a struct ipc_msg header and up to IPC_DATA_MAX bytes. A
  * call is one CHANNEL_CALL: the request goes out, the CQE comes when the
@@ -22,11 +23,16 @@
 #ifndef RINGCALL_EXAMPLE_IPC_SERVICE_H
 #define RINGCALL_EXAMPLE_IPC_SERVICE_H
 
+#ifdef RC_EXAMPLE_KERNEL
+#include "ulib.h" /* the ringcall kernel's user runtime: printf, strings, rt_ring */
+#else
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ringcall/hosted.h>
 #include <unistd.h>
+#endif
 
 #define IPC_DATA_MAX 240u	  /* payload bytes; a message is at most 256 */
 #define IPC_SLOTS    16u	  /* calls in flight per client, at most */
@@ -49,25 +55,85 @@ struct ipc_buf {
 	struct ipc_msg msg;
 };
 
-/* ---- the platform: hosted (a ringcall-server) ---- */
+/* ---- the platform ---- */
 
-/* Attach r to the server at where (a socket path). */
+#ifdef RC_EXAMPLE_KERNEL
+/* The ringcall kernel: a ring of our own made by RING_CREATE (the
+ * runtime's rt_ring carries printf's writes), memory from a static arena,
+ * and no name service: whoever starts the service gives it, at SPAWN, the
+ * end of a channel on which connections arrive (each one a message of 0
+ * bytes carrying a channel end, as CHANNEL_CONNECT delivers them hosted),
+ * and starts each client with the other end of its connection. */
+#define IPC_RING_ADDR	0x700000000ul
+#define IPC_ARENA	(96u << 10)
+#define fprintf(f, ...) printf(__VA_ARGS__)
+#define fflush(f)	((void)0)
+#define atoi(s)		((int)atol(s))
+
+/* Attach r to a new ring (where, the hosted socket, means nothing here). */
 static int ipc_attach(struct rc_ring *r, const char *where)
 {
-	struct rc_params p = { .sq_entries = 128, .cq_entries = 256 };
+	int32_t h = rt_ring_create(r, IPC_RING_ADDR, 128, 256, 0);
 
-	return rc_connect(r, where, &p);
+	(void)where;
+	return h < 0 ? h : 0;
 }
 
-/* Memory the engine may read and write for this ring. */
+static void ipc_detach(struct rc_ring *r)
+{
+	(void)r; /* the ring goes with the process */
+}
+
+static uint8_t ipc_arena[IPC_ARENA] __attribute__((aligned(64)));
+static size_t ipc_used;
+
+/* Zeroed memory from the arena, a stack. */
 static void *ipc_mem(struct rc_ring *r, size_t bytes)
 {
-	void *p = rc_alloc(r, bytes);
+	void *p;
 
-	if (p)
-		memset(p, 0, bytes);
+	(void)r;
+	bytes = (bytes + 63) & ~(size_t)63;
+	if (bytes > IPC_ARENA - ipc_used)
+		return NULL;
+	p = &ipc_arena[ipc_used];
+	ipc_used += bytes;
+	memset(p, 0, bytes);
 	return p;
 }
+
+/* Give p back, and everything taken after it (the programs here free
+ * only ipc_calls' own buffers, the last taken, in that order). */
+static void ipc_free(struct rc_ring *r, void *p)
+{
+	size_t at = (size_t)((uint8_t *)p - ipc_arena);
+
+	(void)r;
+	if (at < ipc_used)
+		ipc_used = at;
+}
+
+/* The endpoint where connections arrive: the service's first handle. */
+static int32_t ipc_listen(struct rc_ring *r, const char *svc)
+{
+	(void)svc;
+	return rc_submit(r) < 0 ? -RC_EPIPE : (int32_t)RK_SPAWN_HANDLE(0);
+}
+
+static void ipc_announce(const char *svc, int32_t listen)
+{
+	printf("%s: serving the connections that arrive on handle 0x%x\n", svc, (unsigned)listen);
+}
+
+/* The connection this client was started with. */
+static int32_t ipc_dial(struct rc_ring *r, const char *svc)
+{
+	(void)r;
+	(void)svc;
+	return (int32_t)RK_SPAWN_HANDLE(0);
+}
+#else
+/* Hosted: a ringcall-server, and names it keeps (CHANNEL_PUBLISH). */
 
 /* Submit what is queued and wait for one CQE: its res. */
 static int32_t ipc_sync(struct rc_ring *r)
@@ -80,6 +146,35 @@ static int32_t ipc_sync(struct rc_ring *r)
 	res = cqe->res;
 	rc_cqe_seen(r, cqe);
 	return res;
+}
+
+
+/* Attach r to the server at where (a socket path). */
+static int ipc_attach(struct rc_ring *r, const char *where)
+{
+	struct rc_params p = { .sq_entries = 128, .cq_entries = 256 };
+
+	return rc_connect(r, where, &p);
+}
+
+static void ipc_detach(struct rc_ring *r)
+{
+	rc_disconnect(r);
+}
+
+/* Memory the engine may read and write for this ring. */
+static void *ipc_mem(struct rc_ring *r, size_t bytes)
+{
+	void *p = rc_alloc(r, bytes);
+
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
+static void ipc_free(struct rc_ring *r, void *p)
+{
+	rc_free(r, p);
 }
 
 /* The server's name for service svc of this user: "<uid>/svc". */
@@ -124,6 +219,14 @@ static int32_t ipc_dial(struct rc_ring *r, const char *svc)
 	rc_prep_channel_connect(rc_get_sqe(r), name, len, 0);
 	return ipc_sync(r);
 }
+
+static void ipc_announce(const char *svc, int32_t listen)
+{
+	(void)listen;
+	printf("%s: serving %u/%s\n", svc, (unsigned)getuid(), svc);
+	fflush(stdout);
+}
+#endif
 
 /* ---- the service loop ---- */
 
@@ -264,8 +367,7 @@ static int ipc_serve(struct rc_ring *r, const char *svc, uint32_t conns, ipc_han
 	s->listen = ipc_listen(r, svc); /* submits the PROVIDE_BUFFERS too */
 	if (s->listen < 0)
 		return s->listen;
-	printf("%s: serving %u/%s\n", svc, (unsigned)getuid(), svc);
-	fflush(stdout);
+	ipc_announce(svc, s->listen);
 	ipc_arm_accept(s);
 	while (s->accepted < s->accepting || s->live) {
 		struct rc_cqe *cqe;
@@ -359,8 +461,8 @@ static int ipc_calls(struct rc_ring *r, uint32_t h, uint32_t first, uint32_t cou
 		}
 		rc_cq_advance(r, seen);
 	}
-	rc_free(r, tx);
-	rc_free(r, rx);
+	ipc_free(r, tx);
+	ipc_free(r, rx);
 	return err;
 }
 

@@ -64,7 +64,10 @@ U_LIB_OBJS := $(patsubst $(U_DIR)/lib/%,$(U_BUILD)/lib/%.o,$(U_LIB_SRCS)) \
               $(patsubst $(R_DIR)/lib/%,$(U_BUILD)/rc/%.o,$(U_RC_SRCS))
 U_TESTS    := $(basename $(notdir $(wildcard $(U_DIR)/tests/*.c)))
 U_DIRPROGS := $(filter-out lib tests etc,$(notdir $(patsubst %/,%,$(wildcard $(U_DIR)/*/))))
-U_PROGS    := $(basename $(notdir $(wildcard $(U_DIR)/*.c))) $(U_TESTS) $(U_DIRPROGS)
+# The IPC examples (examples/ipc_*.c): the hosted programs' own source, its
+# kernel platform functions chosen by RC_EXAMPLE_KERNEL (examples/ipc_service.h).
+U_EXAMPLES := ipc_echo ipc_kv
+U_PROGS    := $(basename $(notdir $(wildcard $(U_DIR)/*.c))) $(U_TESTS) $(U_DIRPROGS) $(U_EXAMPLES)
 U_ELFS     := $(patsubst %,$(U_BUILD)/%.elf,$(U_PROGS))
 U_DIROBJS   = $(patsubst $(U_DIR)/%,$(U_BUILD)/%.o,$(wildcard $(U_DIR)/$(1)/*.c $(U_DIR)/$(1)/*.S))
 U_ONEOBJS  := $(patsubst %,$(U_BUILD)/%.c.o,$(basename $(notdir $(wildcard $(U_DIR)/*.c)))) \
@@ -120,6 +123,14 @@ $(U_BUILD)/%.elf: $(U_BUILD)/%.c.o $(U_LIB_OBJS) $(U_DIR)/lib/user.ld
 $(patsubst %,$(U_BUILD)/%.elf,$(U_TESTS)): $(U_BUILD)/%.elf: $(U_BUILD)/tests/%.c.o $(U_LIB_OBJS) \
                                            $(U_DIR)/lib/user.ld
 	$(K_LD) $(U_LDFLAGS) -o $@ $(U_LIB_OBJS) $<
+
+$(U_BUILD)/examples/%.c.o: $(R_DIR)/examples/%.c $(R_DIR)/examples/ipc_service.h
+	@mkdir -p $(@D)
+	$(K_CC) $(U_CFLAGS) -DRC_EXAMPLE_KERNEL -c $< -o $@
+$(patsubst %,$(U_BUILD)/%.elf,$(U_EXAMPLES)): $(U_BUILD)/%.elf: $(U_BUILD)/examples/%.c.o \
+                                              $(U_LIB_OBJS) $(U_DIR)/lib/user.ld
+	$(K_LD) $(U_LDFLAGS) -o $@ $(U_LIB_OBJS) $<
+.SECONDARY: $(patsubst %,$(U_BUILD)/examples/%.c.o,$(U_EXAMPLES))
 
 # Folder programs; U_EXTRA_<name>: more objects one of them links (a generated blob).
 U_EXTRA_fs := $(U_BUILD)/fs_archive.o

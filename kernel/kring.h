@@ -122,5 +122,9 @@ void console_queue(const char *s, size_t n);  /* tests: typed, fed by the next t
 int console_readers(void);		      /* parked CONSOLE_READs (tests) */
 void console_flush(void);		      /* drop buffered input (tests) */
 uint64_t console_written(void);		      /* bytes CONSOLE_WRITE wrote (tests) */
+/* Tests: copy what CONSOLE_WRITE writes into buf (cap bytes; NULL: stop),
+ * and how much has been copied since. */
+void console_tap(char *buf, uint32_t cap);
+uint32_t console_tapped(void);
 
 #endif

@@ -27,6 +27,36 @@ uint64_t console_written(void)
 	return __atomic_load_n(&console_bytes, __ATOMIC_RELAXED);
 }
 
+/* A copy of what CONSOLE_WRITE writes while a test has armed it (the
+ * kernel suite checks what user programs printed): each write reserves
+ * its bytes with one atomic add, so writers on other CPUs never overlap. */
+static char *tap_buf;
+static uint32_t tap_cap, tap_len;
+
+void console_tap(char *buf, uint32_t cap)
+{
+	__atomic_store_n(&tap_len, 0, __ATOMIC_RELAXED);
+	tap_cap = cap;
+	/* Pairs with the acquire in console_tap_copy: the size before the buffer. */
+	__atomic_store_n(&tap_buf, buf, __ATOMIC_RELEASE);
+}
+
+uint32_t console_tapped(void)
+{
+	uint32_t n = __atomic_load_n(&tap_len, __ATOMIC_RELAXED);
+	return n < tap_cap ? n : tap_cap;
+}
+
+static void console_tap_copy(const char *src, uint32_t n)
+{
+	char *buf = __atomic_load_n(&tap_buf, __ATOMIC_ACQUIRE);
+	if (!buf)
+		return;
+	uint32_t at = __atomic_fetch_add(&tap_len, n, __ATOMIC_RELAXED);
+	if (at < tap_cap)
+		memcpy(buf + at, src, MIN(n, tap_cap - at));
+}
+
 /* Write the caller's bytes to the serial port. A fault part-way returns
  * the count already written (as a short write), or -EFAULT if none was. */
 static int32_t k_console_write(struct rce_call *c, const struct rce_args_console_write *a)
@@ -38,6 +68,7 @@ static int32_t k_console_write(struct rce_call *c, const struct rce_args_console
 		if (rce_copy_in(c, buf, a->buf, off, n))
 			return off ? (int32_t)off : -RC_EFAULT;
 		serial_write(buf, n);
+		console_tap_copy(buf, n);
 		__atomic_fetch_add(&console_bytes, n, __ATOMIC_RELAXED);
 	}
 	return (int32_t)a->len;

@@ -1053,6 +1053,29 @@ static bool t_ipc_call(void)
 {
 	return user_test("rt_ipc", "call");
 }
+/* The IPC examples (examples/ipc_echo.c, ipc_kv.c: the hosted programs'
+ * source) run by user/ipcdemo: each exits 0 and prints what the hosted
+ * build prints (scripts/check-examples.sh checks the same lines there). */
+static char example_out[8192];
+static bool t_ipc_examples(void)
+{
+	static const char *const want[] = {
+		"echo client: 600 calls, 16 in flight, every reply matched\n",
+		"echo client: 300 calls, 16 in flight, every reply matched\n",
+		"echo: served 900 calls in ",
+		"kv client: put 100 keys, got them back, deleted 50, 50 left, 16 in flight\n",
+		"kv: served 350 calls in ",
+	};
+	struct proc_stats st;
+	console_tap(example_out, sizeof(example_out) - 1);
+	int pid = run_prog(&st, "ipcdemo", "600", "100", NULL);
+	example_out[console_tapped()] = 0;
+	console_tap(NULL, 0);
+	EXPECT(pid > 0 && st.status == 0, "ipcdemo: pid %d status 0x%x", pid, st.status);
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		EXPECT(strstr(example_out, want[i]), "no '%s' in what they printed", want[i]);
+	return true;
+}
 /* LINK_TIMEOUT bounding a call another process holds, fired by the tick. */
 static bool t_linkto(void)
 {
@@ -1191,6 +1214,7 @@ int ktest_main(void *arg UNUSED)
 	run("ipc_fault_with_parked_recv", t_ipc_fault, true);
 	run("ipc_call_reply_across_processes", t_ipc_call, true);
 	run("ipc_call_link_timeout", t_linkto, true);
+	run("ipc_examples_echo_kv", t_ipc_examples, true);
 	run("ipc_wake_spinning_receiver", t_ipc_spin, true);
 	run("ipc_wake_sleeping_poller", t_ipc_poll, true);
 	run("fuzz_short", t_fuzz, true);

@@ -2,7 +2,7 @@
  * demo - what rings buy: the same syscalls in fewer traps, children
  * spawned and awaited through completions, rings made by a ring syscall,
  * zero traps with the kernel poller, messages and a handle moving between
- * two processes (channels).
+ * two processes (channels), and the IPC examples (echo, key-value).
  * Trap counts are the kernel's (PROC_STATS, and WAIT's info for children).
  */
 #include "ulib.h"
@@ -164,6 +164,20 @@ static int channels(void)
 	return st == 0 && !bad && ret >= 0 ? 0 : 1;
 }
 
+/* Part 6: the IPC examples (examples/ipc_echo.c, ipc_kv.c), the same
+ * source as their hosted build, started by user/ipcdemo. */
+static int examples(void)
+{
+	printf("\n== 6. the IPC examples: an echo and a key-value service, each a multishot "
+	       "receive\n      and batched replies, their clients with 16 calls in flight "
+	       "(examples/, the hosted source) ==\n");
+	const char *av[] = { "ipcdemo", "2000", "200", NULL };
+	long pid = spawn(av);
+	long st = pid > 0 ? waitpid((int)pid, NULL) : pid;
+	printf("  ipcdemo exited %ld\n", st);
+	return st == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const int sizes[] = { 1, 6, 20, 60 };
@@ -244,5 +258,6 @@ int main(int argc, char **argv)
 	rt_sync(s);
 
 	int err = polled_burst();
-	return channels() | err;
+	err |= channels();
+	return examples() | err;
 }
