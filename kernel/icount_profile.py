@@ -8,7 +8,15 @@
 # the symbol tables (the function each lies in, after inlining) and summed
 # per function and per stage.
 #
-# env: PORT (gdb stub), BATCH, KELF, UELF, SKIP (iterations to let pass first)
+# MODE=ipc: the 64-in-flight ring IPC of kipcbench instead (booted with
+# one vCPU, so that every instruction of the round trip, both processes
+# and the kernel, runs on the CPU being stepped; bench-kernel's row uses
+# three, the path is the same less the idle CPUs' wakeups): stops at the
+# client's prep_call of its measured run after SKIP calls, then steps
+# until BATCH more calls were issued (each issued call answers one: in
+# steady state one round trip per call) and prints per round trip.
+#
+# env: PORT (gdb stub), BATCH, KELF, UELF, SKIP (iterations to let pass first), MODE
 import bisect
 import os
 import subprocess
@@ -33,21 +41,40 @@ def symbols(elf):
 
 
 ksyms, usyms = symbols(kelf), symbols(uelf)
-bp = dict((n, a) for a, n in usyms)["rc_submit_and_wait"]
+mode = os.environ.get("MODE", "nop")
+uaddr = dict((n, a) for a, n in usyms)
 
 gdb.execute("set pagination off")
 gdb.execute("set confirm off")
 gdb.execute("target remote :" + port)
-# rsi is rc_submit_and_wait's wait_nr: kbench waits for the whole batch.
-gdb.execute("hbreak *0x%x if $rsi == %d" % (bp, batch))
-for _ in range(skip + 1):
+if mode == "ipc":
+    # ring_client(h, total, b): the measured run has total 4096, b 64.
+    gdb.execute("hbreak *0x%x if $rsi == 4096 && $rdx == 64" % uaddr["ring_client"])
     gdb.execute("continue", to_string=True)
-gdb.execute("delete")
+    gdb.execute("delete")
+    bp = uaddr["prep_call"]
+    gdb.execute("hbreak *0x%x" % bp)
+    for _ in range(skip + 1):
+        gdb.execute("continue", to_string=True)
+    gdb.execute("delete")
+    stops, limit = batch, 2000000
+else:
+    bp = uaddr["rc_submit_and_wait"]
+    # rsi is rc_submit_and_wait's wait_nr: kbench waits for the whole batch.
+    gdb.execute("hbreak *0x%x if $rsi == %d" % (bp, batch))
+    for _ in range(skip + 1):
+        gdb.execute("continue", to_string=True)
+    gdb.execute("delete")
+    stops, limit = 1, 200000
 pcs = []
 while True:
     gdb.execute("stepi", to_string=True)
     pc = int(gdb.parse_and_eval("$pc")) & 0xFFFFFFFFFFFFFFFF
-    if pc == bp or len(pcs) > 200000:
+    if pc == bp:
+        stops -= 1
+        if stops == 0:
+            break
+    if len(pcs) > limit:
         break
     pcs.append(pc)
 pcs.insert(0, bp)
@@ -88,10 +115,14 @@ for pc in pcs:
     per_fn[fn] = per_fn.get(fn, 0) + 1
     st = stage(pc, fn)
     per_stage[st] = per_stage.get(st, 0) + 1
-print("icount-profile: batch %d: %d instructions per iteration, %.1f per NOP" %
-      (batch, len(pcs), len(pcs) / batch))
+if mode == "ipc":
+    print("icount-profile: ipc b64: %d instructions for %d round trips, %.1f per round trip" %
+          (len(pcs), batch, len(pcs) / batch))
+else:
+    print("icount-profile: batch %d: %d instructions per iteration, %.1f per NOP" %
+          (batch, len(pcs), len(pcs) / batch))
 for st, n in sorted(per_stage.items(), key=lambda x: -x[1]):
-    print("  stage %-48s %6d  %7.1f/NOP" % (st, n, n / batch))
+    print("  stage %-48s %6d  %7.1f/unit" % (st, n, n / batch))
 for fn, n in sorted(per_fn.items(), key=lambda x: -x[1]):
-    print("    fn %-30s %6d  %7.1f/NOP" % (fn, n, n / batch))
+    print("    fn %-30s %6d  %7.1f/unit" % (fn, n, n / batch))
 gdb.execute("kill")

@@ -234,10 +234,13 @@ bench-kernel: $(K_IMG)
 
 # Where one NOP's instructions go at batch K_PROFILE_BATCH through enter:
 # one kbench iteration single-stepped under gdb, per stage and per function.
-K_PROFILE_BATCH ?= 1
+# K_PROFILE_MODE=ipc: kipcbench's 64-in-flight ring IPC, K_PROFILE_BATCH
+# round trips (default 128) instead.
+K_PROFILE_BATCH ?=
+K_PROFILE_MODE ?= nop
 kernel-icount-profile: $(K_IMG)
 	@K_QEMU="$(K_QEMU)" K_QEMU_FLAGS="$(K_QEMU_FLAGS) $(K_ICOUNT_FLAGS)" K_GDB="$(K_GDB)" \
-	  U_BUILD=$(U_BUILD) $(K_DIR)/icount-profile.sh $(K_IMG) $(K_PROFILE_BATCH)
+	  U_BUILD=$(U_BUILD) $(K_DIR)/icount-profile.sh $(K_IMG) "$(K_PROFILE_BATCH)" $(K_PROFILE_MODE)
 
 # QEMU halted at reset with a gdb stub on :1234, gdb attached with symbols.
 # Use hbreak for early code (kmain); `monitor quit` or ^C then `kill` to stop.

@@ -24,22 +24,19 @@
  * and user-accessible, and writable when the kernel will write to it. */
 int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
 {
-	struct proc *p = ctx->port;
-	return p->pml4 && vm_check_user(p->pml4, addr, len, write) ? 0 : -RC_EFAULT;
+	return user_range_ok_proc(ctx->port, addr, len, write) ? 0 : -RC_EFAULT;
 }
 
-/* Copies re-check each page and run under the fault fixup (usercopy.c),
- * in the caller's address space whatever the current one is. */
+/* Copies re-check each page and go through the direct map (usercopy.c),
+ * whatever address space is live. */
 int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
 {
-	struct proc *p = ctx->port;
-	return copy_user_as(p->pml4, dst, src, len, false) ? -RC_EFAULT : 0;
+	return copy_user_proc(ctx->port, dst, src, len, false) ? -RC_EFAULT : 0;
 }
 
 int rce_port_copy_out(struct rce_ctx *ctx, uint64_t dst, const void *src, uint64_t len)
 {
-	struct proc *p = ctx->port;
-	return copy_user_as(p->pml4, (void *)src, dst, len, true) ? -RC_EFAULT : 0;
+	return copy_user_proc(ctx->port, (void *)src, dst, len, true) ? -RC_EFAULT : 0;
 }
 
 /* The TIMEOUT clock: TSC-based, monotonic, shared by all processes. */

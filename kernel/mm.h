@@ -50,7 +50,11 @@ int vm_alloc_user(uint64_t pml4, uint64_t va, size_t len, int perm);	/* map zero
 pte_t *vm_walk(uint64_t pml4, uint64_t va, bool create);		/* leaf PTE or NULL */
 uint64_t vm_translate(uint64_t pml4, uint64_t va);			/* phys or (uint64_t)-1 */
 bool vm_check_user(uint64_t pml4, uint64_t va, size_t len, bool write); /* range usable by user? */
-void vm_switch(uint64_t pml4);						/* load CR3 if different */
+/* Bumped (release, after the PTE is cleared) by every removal of a user
+ * mapping: vm_unmap_user, vm_destroy. Translations cached by usercopy.c
+ * are good only in the generation that filled them. */
+extern uint64_t vm_unmap_gen;
+void vm_switch(uint64_t pml4);		    /* load CR3 if different */
 void *vm_map_mmio(uint64_t pa, size_t len); /* uncached kernel mapping of device memory */
 size_t vm_user_pages(uint64_t pml4);	    /* number of mapped user leaf pages */
 uint32_t vm_tables_needed(uint64_t pml4, uint64_t va,
