@@ -265,10 +265,25 @@ static void host_ipc_wake(struct rce_ring *ring)
 		host_worker_woken(c);
 }
 
+/* Every caller's memory is mapped in the server: a reply goes from the
+ * replier's straight to the caller's (memmove: both may be one caller's). */
+static int host_ipc_copy(struct rce_ctx *to, uint64_t dst, struct rce_ctx *from, uint64_t src,
+			 uint64_t len)
+{
+	void *d = host_user_ptr(to->port, dst, len);
+	const void *s = host_user_ptr(from->port, src, len);
+
+	if (!d || !s)
+		return -RC_EFAULT;
+	memmove(d, s, len);
+	return 0;
+}
+
 static const struct rce_ipc_ops host_ipc_ops = {
 	.lock = host_ipc_lock,
 	.unlock = host_ipc_unlock,
 	.wake = host_ipc_wake,
+	.copy = host_ipc_copy,
 };
 
 const struct rce_handlers host_handlers = {

@@ -98,6 +98,8 @@ struct rce_chan_end {
 struct rce_chan {
 	struct rce_chan_end end[2];
 	uint32_t refs;
+	uint32_t pooled;      /* free message slots on pool */
+	struct rce_msg *pool; /* for reuse by this channel's messages */
 };
 
 /* One group of provided buffers: a FIFO of runs (consecutive buffers of
@@ -131,12 +133,61 @@ static void rce_calls_free(struct rce_chan_end *e)
 		rce_port_free(e->calls, e->calls_cap * sizeof(*e->calls));
 }
 
+/* ---- message memory (under the IPC lock) ---- */
+
+/* Messages of up to RCE_MSG_INLINE bytes take one fixed-size slot (a
+ * kernel's small-object chunk), and each channel keeps up to
+ * RCE_MSG_POOLED freed slots for its next messages: in the steady state
+ * a message allocates nothing (a calloc and a free were ~30 % of a call).
+ * A pool holds at most what its channel once had in flight, and goes
+ * with the channel. Bigger messages are allocated to size, copied in
+ * before the lock. */
+#define RCE_MSG_SLOT   256u
+#define RCE_MSG_INLINE ((uint32_t)(RCE_MSG_SLOT - sizeof(struct rce_msg)))
+#define RCE_MSG_POOLED RC_CHANNEL_QUEUE_MAX
+
+static size_t rce_msg_bytes(uint32_t len)
+{
+	return len <= RCE_MSG_INLINE ? RCE_MSG_SLOT : sizeof(struct rce_msg) + len;
+}
+
+/* A slot for a message of up to RCE_MSG_INLINE bytes on ch, or NULL. */
+static struct rce_msg *rce_msg_get(struct rce_chan *ch)
+{
+	struct rce_msg *m = ch->pool;
+
+	if (!m)
+		return rce_port_alloc(RCE_MSG_SLOT);
+	ch->pool = m->next;
+	ch->pooled--;
+	return m;
+}
+
+/* Free m, a message of ch (m->len says its size): back to the pool if
+ * there is room. */
+static void rce_msg_put(struct rce_chan *ch, struct rce_msg *m)
+{
+	if (m->len <= RCE_MSG_INLINE && ch->pooled < RCE_MSG_POOLED) {
+		m->next = ch->pool;
+		ch->pool = m;
+		ch->pooled++;
+		return;
+	}
+	rce_port_free(m, rce_msg_bytes(m->len));
+}
+
 static void rce_chan_put(struct rce_chan *ch)
 {
 	if (--ch->refs)
 		return;
 	rce_calls_free(&ch->end[0]);
 	rce_calls_free(&ch->end[1]);
+	while (ch->pool) {
+		struct rce_msg *m = ch->pool;
+
+		ch->pool = m->next;
+		rce_port_free(m, RCE_MSG_SLOT);
+	}
 	rce_port_free(ch, sizeof(*ch));
 }
 
@@ -232,48 +283,6 @@ static void rce_unlist(struct rce_req *q)
 
 /* ---- queues ---- */
 
-/* Messages of up to RCE_MSG_INLINE bytes take one fixed-size slot (a
- * kernel's small-object chunk); each ring keeps up to RCE_MSG_CACHED free
- * slots for its sends and replies, so the steady state allocates nothing.
- * A ring's cache is touched only by its own thread (in its rce_ring_run,
- * or its destruction): slots freed where no ring runs (an endpoint closed
- * from outside) go back to the platform. Bigger messages are allocated
- * to size. */
-#define RCE_MSG_SLOT   256u
-#define RCE_MSG_INLINE ((uint32_t)(RCE_MSG_SLOT - sizeof(struct rce_msg)))
-#define RCE_MSG_CACHED RC_CHANNEL_QUEUE_MAX
-
-static size_t rce_msg_bytes(uint32_t len)
-{
-	return len <= RCE_MSG_INLINE ? RCE_MSG_SLOT : sizeof(struct rce_msg) + len;
-}
-
-/* Room for a message of len bytes (its fields not set), or NULL. r: the
- * ring whose thread runs this, or NULL for none. */
-static struct rce_msg *rce_msg_alloc(struct rce_ring *r, uint32_t len)
-{
-	struct rce_msg *m = r ? r->msg_cache : NULL;
-
-	if (m && len <= RCE_MSG_INLINE) {
-		r->msg_cache = m->next;
-		r->msg_cached--;
-		return m;
-	}
-	return rce_port_alloc(rce_msg_bytes(len));
-}
-
-/* Free m: into r's cache if it has room (r as for rce_msg_alloc). */
-static void rce_msg_free(struct rce_ring *r, struct rce_msg *m)
-{
-	if (r && m->len <= RCE_MSG_INLINE && r->msg_cached < RCE_MSG_CACHED) {
-		m->next = r->msg_cache;
-		r->msg_cache = m;
-		r->msg_cached++;
-		return;
-	}
-	rce_port_free(m, rce_msg_bytes(m->len));
-}
-
 static void rce_queue_append(struct rce_chan_end *e, struct rce_msg *m)
 {
 	m->at = e;
@@ -357,7 +366,7 @@ static void rce_msg_release(struct rce_msg *m, struct rce_chan_end **work)
 		if (!rce_is_call(q))
 			rce_make_done(q, -RC_EPIPE);
 	}
-	rce_msg_free(NULL, m);
+	rce_msg_put(m->at->chan, m);
 }
 
 /* Take back a message still beyond the bound (its sender stops waiting). */
@@ -502,7 +511,7 @@ static void rce_ipc_cancel(struct rce_req *q)
 	rce_ipc(ctx)->lock();
 	rce_unlist(q);
 	if (q->ipc_done && q->ipc_msg)
-		rce_msg_free(q->call.ring, q->ipc_msg); /* a reply it will never see */
+		rce_msg_put(q->ipc_chan, q->ipc_msg); /* a reply it will never see */
 	else if (q->ipc_txid)
 		rce_call_forget(q->call.target, q, &work);
 	else if (q->ipc_msg)
@@ -540,7 +549,8 @@ static int32_t rce_ipc_park(struct rce_call *c, struct rce_wlist *l, struct rce_
 	return RCE_PENDING;
 }
 
-/* A CALL made ready with its reply: copy the reply to the caller. */
+/* A CALL made ready with its reply in m: copy the reply to the caller
+ * (lock held: m goes back to its channel's pool). */
 static int32_t rce_deliver_reply(struct rce_req *q, struct rce_msg *m)
 {
 	const struct rc_args_channel_call *a = &q->sqe.args.channel_call;
@@ -549,7 +559,7 @@ static int32_t rce_deliver_reply(struct rce_req *q, struct rce_msg *m)
 
 	if (rce_copy_out(&q->call, to, 0, m->data, m->len))
 		res = -RC_EFAULT;
-	rce_msg_free(q->call.ring, m);
+	rce_msg_put(q->ipc_chan, m);
 	return res;
 }
 
@@ -563,19 +573,17 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 
 	while (budget-- && rc_load_acquire(&r->ipc_kick)) {
 		struct rce_req *q;
-		struct rce_msg *reply = NULL;
-		int32_t res;
+		int32_t res = 0;
 
 		ipc->lock();
 		q = r->ipc_ready.head;
 		if (q) {
 			rce_unlist(q);
+			if (q->ipc_done)
+				res = q->ipc_msg ? rce_deliver_reply(q, q->ipc_msg) : q->ipc_res;
+			q->ipc_msg = NULL;
 			rce_chan_put(q->ipc_chan);
 			q->ipc_chan = NULL;
-			if (q->ipc_done) {
-				reply = q->ipc_msg;
-				q->ipc_msg = NULL;
-			}
 		} else {
 			rc_store_relaxed(&r->ipc_kick, 0);
 		}
@@ -583,9 +591,7 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 		if (!q)
 			return;
 		rce_pending_del(r, q);
-		if (q->ipc_done) {
-			res = reply ? rce_deliver_reply(q, reply) : q->ipc_res;
-		} else {
+		if (!q->ipc_done) {
 			q->call.target = NULL;
 			q->ipc_woken = true;
 			res = rce_dispatch(r, &q->call);
@@ -720,22 +726,35 @@ struct rce_send_args {
 	bool call;
 };
 
-/* A message of len bytes copied from buf (before the lock: a copy may
- * fault, and takes time), or NULL with *err set. */
-static struct rce_msg *rce_msg_make(struct rce_call *c, rce_uin_t buf, uint32_t len, int32_t *err)
+/* A message of len bytes copied from buf on ch, or NULL with *err set.
+ * One of up to RCE_MSG_INLINE bytes comes from ch's pool and is copied
+ * with the lock held (*locked set; a copy of a few bytes, as a receive
+ * copies out under it); a bigger one is allocated and copied before the
+ * lock (it takes time), and the lock is taken after. */
+static struct rce_msg *rce_msg_make(struct rce_call *c, struct rce_chan *ch, rce_uin_t buf,
+				    uint32_t len, int32_t *err)
 {
-	struct rce_msg *m = rce_msg_alloc(c->ring, len);
+	struct rce_msg *m;
 
-	*err = -RC_ENOMEM;
-	if (!m)
-		return NULL;
-	m->len = len;
-	if (len && rce_copy_in(c, m->data, buf, 0, len)) {
-		rce_msg_free(c->ring, m);
-		*err = -RC_EFAULT;
-		return NULL;
+	if (len <= RCE_MSG_INLINE) {
+		rce_ipc(c->ctx)->lock();
+		m = rce_msg_get(ch);
+	} else {
+		m = rce_port_alloc(rce_msg_bytes(len));
 	}
-	*err = 0;
+	*err = -RC_ENOMEM;
+	if (m) {
+		m->len = len;
+		*err = len && rce_copy_in(c, m->data, buf, 0, len) ? -RC_EFAULT : 0;
+	}
+	if (len > RCE_MSG_INLINE)
+		rce_ipc(c->ctx)->lock();
+	if (m && *err) {
+		rce_msg_put(ch, m);
+		m = NULL;
+	}
+	if (!m)
+		rce_ipc(c->ctx)->unlock();
 	return m;
 }
 
@@ -757,11 +776,10 @@ static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
 		return -RC_EINVAL;
 	if (n && rce_copy_in(c, hs, a->handles, 0, a->handles_len))
 		return -RC_EFAULT;
-	m = rce_msg_make(c, a->buf, a->len, &err);
+	m = rce_msg_make(c, e->chan, a->buf, a->len, &err); /* locks */
 	if (!m)
 		return err;
 	m->nhandles = n;
-	ipc->lock();
 	if (peer->closed)
 		err = -RC_EPIPE;
 	else if (peer->queued >= RC_CHANNEL_QUEUE_MAX && (a->flags & RC_CHANNEL_NOWAIT))
@@ -771,8 +789,8 @@ static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
 	if (!err && a->call)
 		err = rce_slot_get(e, &txid);
 	if (err) {
+		rce_msg_put(e->chan, m);
 		ipc->unlock();
-		rce_msg_free(c->ring, m);
 		return err;
 	}
 	rce_take_moves(c->ctx, m, hs);
@@ -821,6 +839,38 @@ int32_t rce_op_channel_call(struct rce_call *c, const struct rce_args_channel_ca
 	return rce_send_msg(c, c->target, &s);
 }
 
+/* The call waiting on e under txid, if a reply of len bytes may answer
+ * it: else NULL and the error in *err. Lock held. */
+static struct rce_req *rce_reply_target(struct rce_chan_end *e, uint64_t txid, uint32_t len,
+					int32_t *err)
+{
+	struct rce_req *q = rce_slot_find(e, txid);
+
+	*err = 0;
+	if (e->closed)
+		*err = -RC_EPIPE;
+	else if (!q)
+		*err = -RC_ENOENT;
+	else if (len > q->sqe.args.channel_call.reply_len)
+		*err = -RC_EOVERFLOW;
+	return *err ? NULL : q;
+}
+
+/* Answer the call q (made on e) with len bytes, already in its reply
+ * buffer (reply NULL) or in the message reply. Lock held. */
+static void rce_answer(struct rce_chan_end *e, struct rce_req *q, struct rce_msg *reply,
+		       uint32_t len)
+{
+	/* A guessed txid may answer a request still beyond the bound: it
+	 * stays queued, with nobody waiting on it. */
+	if (q->ipc_msg)
+		((struct rce_msg *)q->ipc_msg)->sender = NULL;
+	rce_slot_put(e, q->ipc_txid);
+	q->ipc_txid = 0;
+	q->ipc_msg = reply;
+	rce_make_done(q, (int32_t)len);
+}
+
 int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_reply *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
@@ -829,31 +879,31 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 	struct rce_msg *m;
 	int32_t err;
 
-	m = rce_msg_make(c, a->buf, a->len, &err);
+	if (ipc->copy) {
+		/* One copy, replier's memory to caller's, while the lock keeps
+		 * the call waiting (its slot holds it, its memory stays). */
+		ipc->lock();
+		q = rce_reply_target(e, a->txid, a->len, &err);
+		if (q && (a->len == 0 || ipc->copy(q->call.ctx, q->sqe.args.channel_call.reply,
+						   c->ctx, a->buf.addr, a->len) == 0)) {
+			rce_answer(e, q, NULL, a->len);
+			err = (int32_t)a->len;
+		}
+		ipc->unlock();
+		if (err)
+			return err;
+		/* a side not there: the long way says whose fault it is */
+	}
+	m = rce_msg_make(c, e->chan, a->buf, a->len, &err); /* locks */
 	if (!m)
 		return err;
 	m->nhandles = 0;
-	ipc->lock();
-	q = rce_slot_find(e, a->txid);
-	if (e->closed)
-		err = -RC_EPIPE;
-	else if (!q)
-		err = -RC_ENOENT;
-	else if (a->len > q->sqe.args.channel_call.reply_len)
-		err = -RC_EOVERFLOW;
-	if (!err) {
-		/* A guessed txid may answer a request still beyond the bound:
-		 * it stays queued, with nobody waiting on it. */
-		if (q->ipc_msg)
-			((struct rce_msg *)q->ipc_msg)->sender = NULL;
-		rce_slot_put(e, q->ipc_txid);
-		q->ipc_txid = 0;
-		q->ipc_msg = m;
-		rce_make_done(q, (int32_t)a->len);
-	}
+	q = rce_reply_target(e, a->txid, a->len, &err);
+	if (q)
+		rce_answer(e, q, m, a->len);
+	else
+		rce_msg_put(e->chan, m);
 	ipc->unlock();
-	if (err)
-		rce_msg_free(c->ring, m);
 	return err ? err : (int32_t)a->len;
 }
 
@@ -893,11 +943,11 @@ static int32_t rce_install_info(struct rce_ctx *ctx, struct rce_msg *m)
 
 /* The head message of e was delivered (lock held): it leaves the queue,
  * one beyond the bound comes within, the next receiver may go on. */
-static void rce_took_head(struct rce_ring *r, struct rce_chan_end *e, struct rce_msg *m)
+static void rce_took_head(struct rce_chan_end *e, struct rce_msg *m)
 {
 	rce_queue_unlink(e, m);
 	rce_admit_next(e);
-	rce_msg_free(r, m);
+	rce_msg_put(e->chan, m);
 }
 
 /* A message stays at the head (the receiver could not take it): let the
@@ -951,17 +1001,9 @@ static uint32_t rce_info_needed(const struct rce_msg *m)
 
 /* ---- provided buffers (per ring: only its own thread touches them) ---- */
 
-/* The ring's channel memory: its provided buffers and its cached message
- * slots (rce_ring_destroy). */
+/* The ring's channel memory: its provided buffers (rce_ring_destroy). */
 void rce_channel_ring_free(struct rce_ring *r)
 {
-	while (r->msg_cache) {
-		struct rce_msg *m = r->msg_cache;
-
-		r->msg_cache = m->next;
-		rce_port_free(m, RCE_MSG_SLOT);
-	}
-	r->msg_cached = 0;
 	if (!r->pbufs)
 		return;
 	for (uint32_t g = 0; g < RC_PBUF_GROUPS; g++)
@@ -1044,7 +1086,7 @@ static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_r
 		err = rce_deliver(c, m, a->buf, a->info);
 		if (!err) {
 			err = (int32_t)m->len;
-			rce_took_head(c->ring, e, m);
+			rce_took_head(e, m);
 		}
 	}
 	if (err < 0 && err != RCE_PENDING)
@@ -1081,7 +1123,7 @@ static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel
 			err = (int32_t)m->len;
 			flags = RC_CQE_F_BUFFER | b->bid;
 			rce_pbuf_pop(r, RC_CHANNEL_GROUP_OF(a->flags));
-			rce_took_head(c->ring, e, m);
+			rce_took_head(e, m);
 		}
 	}
 	if (err < 0 && err != RCE_PENDING)
@@ -1193,12 +1235,11 @@ int32_t rce_channel_send_handle(struct rce_ctx *ctx, uint32_t via, uint32_t hand
 		err = -RC_EPIPE;
 	else if (peer->queued >= RC_CHANNEL_QUEUE_MAX)
 		err = -RC_EAGAIN;
-	else if (!(m = rce_msg_alloc(NULL, 0)))
+	else if (!(m = rce_msg_get(e->chan)))
 		err = -RC_ENOMEM;
-	else if ((err = rce_check_moves(ctx, e->chan, &handle, 1, m->h)) != 0)
-		rce_port_free(m, rce_msg_bytes(0));
+	else if (m->len = 0, (err = rce_check_moves(ctx, e->chan, &handle, 1, m->h)) != 0)
+		rce_msg_put(e->chan, m);
 	if (!err) {
-		m->len = 0;
 		m->nhandles = 1;
 		m->txid = 0;
 		m->sender = NULL;

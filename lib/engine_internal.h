@@ -9,8 +9,6 @@
 #include "ringcall/engine.h"
 #include "ringcall/atomic.h"
 
-struct rce_msg; /* a message on a channel (channel.c) */
-
 /* A list of parked IPC requests (channel.c), under the IPC lock. */
 struct rce_ipc_list {
 	struct rce_req *head, *tail;
@@ -94,9 +92,7 @@ struct rce_ring {
 	 * IPC lock), and the flag that says the list is not empty */
 	struct rce_ipc_list ipc_ready;
 	uint32_t ipc_kick;
-	uint32_t msg_cached;	      /* messages on msg_cache */
 	struct rce_pbuf_group *pbufs; /* provided buffers, RC_PBUF_GROUPS (channel.c), or NULL */
-	struct rce_msg *msg_cache;    /* free message slots for reuse (channel.c) */
 };
 
 

@@ -20,12 +20,26 @@ static uint32_t give(struct rc_ring *a, uint32_t h, struct rc_ring *b)
 	return (uint32_t)nh;
 }
 
+/* The hosted handlers without the IPC copy hook: a reply travels in
+ * engine memory (two copies), as on a platform that cannot copy between
+ * callers (the ringcall kernel). Set two_copies to have pair_open use it. */
+static struct rce_ipc_ops ipc_two_copies;
+static struct rce_handlers handlers_two_copies;
+static bool two_copies;
+
 /* A client ring a and a server ring b joined by a channel: a calls on
  * *ha, b serves on *hb. */
 static void pair_open(struct rc_ring *a, struct rc_ring *b, uint32_t *ha, uint32_t *hb)
 {
 	ring_open(a, 64, 128, 0);
 	ring_open(b, 64, 128, 0);
+	if (two_copies) {
+		ipc_two_copies = *host_handlers.ipc;
+		ipc_two_copies.copy = NULL;
+		handlers_two_copies = host_handlers;
+		handlers_two_copies.ipc = &ipc_two_copies;
+		ctx_of(a)->ops = ctx_of(b)->ops = &handlers_two_copies;
+	}
 	make_channel(a, ha, hb);
 	*hb = give(a, *hb, b);
 }
@@ -1011,6 +1025,17 @@ static void stress_calls_cancelled_while_answered(void **state)
 	run_callers(3);
 }
 
+/* The reply tests again, each reply in a message (no copy hook). */
+static void replies_in_two_copies(void **state)
+{
+	two_copies = true;
+	calls_matched_by_txid_out_of_order(state);
+	call_cancelled_while_server_holds_it(state);
+	reply_after_the_caller_died(state);
+	server_gone_fails_waiting_calls(state);
+	two_copies = false;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1029,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(provide_buffers_rules),
 		cmocka_unit_test(stress_callers_calling_each_other),
 		cmocka_unit_test(stress_calls_cancelled_while_answered),
+		cmocka_unit_test(replies_in_two_copies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -104,6 +104,15 @@ struct rce_ipc_ops {
 	 * serves it if that sleeps. Called with the lock held; must not
 	 * block and must not call into the engine. */
 	void (*wake)(struct rce_ring *ring);
+	/* Optional (NULL: a reply travels in engine memory, two copies).
+	 * Copy len bytes from caller from's memory at src straight to caller
+	 * to's at dst (a CHANNEL_REPLY into the waiting call's reply buffer;
+	 * both were checked at decode): 0, or -RC_EFAULT if either side is
+	 * not there (nothing is reported: the engine then takes the two-copy
+	 * way, which finds out whose fault it is). Called with the lock held:
+	 * must not block or sleep. */
+	int (*copy)(struct rce_ctx *to, uint64_t dst, struct rce_ctx *from, uint64_t src,
+		    uint64_t len);
 };
 struct rce_handlers {
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RCE_HANDLER_##impl(name)
@@ -168,7 +177,7 @@ struct rce_ring_params {
  * it reads nothing inside, only through the functions below. The fields
  * are in lib/engine_internal.h, which only lib/ includes; lib/engine.c
  * checks that they fit these constants exactly. */
-#define RCE_RING_SIZE  312u
+#define RCE_RING_SIZE  304u
 #define RCE_RING_ALIGN 8u
 #ifndef RCE_ENGINE_INTERNAL
 struct rce_ring {
