@@ -20,24 +20,7 @@
 
 /* ---- the porting hooks ---- */
 
-/* Decode's check: the range is in the caller's user half, mapped present
- * and user-accessible, and writable when the kernel will write to it. */
-int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
-{
-	return user_range_ok_proc(ctx->port, addr, len, write) ? 0 : -RC_EFAULT;
-}
-
-/* Copies re-check each page and go through the direct map (usercopy.c),
- * whatever address space is live. */
-int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
-{
-	return copy_user_proc(ctx->port, dst, src, len, false) ? -RC_EFAULT : 0;
-}
-
-int rce_port_copy_out(struct rce_ctx *ctx, uint64_t dst, const void *src, uint64_t len)
-{
-	return copy_user_proc(ctx->port, (void *)src, dst, len, true) ? -RC_EFAULT : 0;
-}
+/* rce_port_user_check, _copy_in, _copy_out: usercopy.c. */
 
 /* The TIMEOUT clock: TSC-based, monotonic, shared by all processes. */
 uint64_t rce_port_now_ns(void)

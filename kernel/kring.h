@@ -55,8 +55,18 @@ struct kring {
 };
 
 /* What struct proc holds for the engine. */
+/* A cached translation of a user page (usercopy.c: the porting hooks'). */
+#define UC_SLOTS 32  /* per process, direct-mapped on the page number */
+#define UC_WRITE 1ul /* in uc_slot.page: the page is writable */
+struct uc_slot {
+	uint64_t tag; /* user page address | UC_WRITE; 0: empty */
+	uint8_t *kva; /* the frame through the direct map */
+};
+
 struct kproc_rings {
 	struct rce_ctx ctx;
+	struct uc_slot ucache[UC_SLOTS]; /* under the rk lock, like ctx */
+	uint64_t ucache_gen;		 /* vm_unmap_gen the slots were filled in (mm.h) */
 	struct kring rings[PROC_RINGS];
 	struct rce_req_list waits; /* parked WAITs, oldest first */
 	uint32_t frames;	   /* charged (limits.c): MAP'd pages, rings, page tables */

@@ -158,9 +158,6 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max); /* length or -EFA
 bool user_range_ok(uint64_t uaddr, size_t len, bool write);    /* check only */
 long copy_user_raw(void *dst, const void *src, size_t n);      /* entry.S, no checks */
 
-/* p's memory from any context, through the direct map (the porting hooks) */
-bool user_range_ok_proc(struct proc *p, uint64_t uaddr, size_t len, bool write);
-long copy_user_proc(struct proc *p, void *kbuf, uint64_t uaddr, size_t len, bool to_user);
 
 /* trap.c */
 void syscall_init(void);		 /* STAR/LSTAR/SFMASK */

@@ -96,33 +96,43 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
  *   it. The slots are the process's and are used under its rk lock (or
  *   before it runs), like the rest of its ctx.
  */
-#define UC_SLOTS 32  /* direct-mapped on the page number */
-#define UC_WRITE 1ul /* in uc_slot.page: the page is writable */
-
-struct uc_slot {
-	uint64_t page; /* user page address | UC_WRITE; 0: empty */
-	uint64_t gen;  /* vm_unmap_gen when it was filled */
-	uint8_t *kva;  /* the frame through the direct map */
-};
-static struct uc_slot ucache[NPROC][UC_SLOTS];
-
-/* p's user page at page (aligned) through the direct map, if it is
- * present and user-accessible, and writable when write; NULL if not. */
-static uint8_t *user_page(struct proc *p, uint64_t page, bool write)
+/* The cached kernel address of p's user page at page (aligned), if a
+ * slot holds it (writable when write) in the current generation; NULL
+ * otherwise (not cached, or not accessible: user_page decides). Inline,
+ * without calls: the hooks' common case is this and a copy. */
+static inline uint8_t *uc_hit(struct proc *p, uint64_t page, int write)
 {
 	/* Pairs with the release increment after a PTE is cleared. */
+	if (p->rk.ucache_gen != __atomic_load_n(&vm_unmap_gen, __ATOMIC_ACQUIRE))
+		return NULL;
+	struct uc_slot *s = &p->rk.ucache[(page >> PAGE_SHIFT) % UC_SLOTS];
+	/* A read takes a writable page too; an empty slot (tag 0) matches
+	 * only page 0, never mapped (its kva is NULL). */
+	return (s->tag | !write) == (page | UC_WRITE) ? s->kva : NULL;
+}
+
+/* p's user page at page (aligned) through the direct map, if it is
+ * present and user-accessible, and writable when write; NULL if not. A
+ * new generation empties the slots first; a miss walks and fills one. */
+static uint8_t *user_page(struct proc *p, uint64_t page, int write)
+{
+	uint8_t *kva = uc_hit(p, page, write);
+	if (kva)
+		return kva;
+	/* Read before the walk (acquire): a walk that may have seen a PTE
+	 * since cleared is filed under the generation before the clear. */
 	uint64_t gen = __atomic_load_n(&vm_unmap_gen, __ATOMIC_ACQUIRE);
-	struct uc_slot *s = &ucache[p - proc_at(0)][(page >> PAGE_SHIFT) % UC_SLOTS];
-	if (s->gen == gen && (s->page & ~UC_WRITE) == page && s->page &&
-	    (!write || (s->page & UC_WRITE)))
-		return s->kva;
+	if (p->rk.ucache_gen != gen) {
+		memset(p->rk.ucache, 0, sizeof(p->rk.ucache));
+		p->rk.ucache_gen = gen;
+	}
 	pte_t *pte = vm_walk(p->pml4, page, false);
 	if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
 		return NULL;
 	if (write && !(*pte & PTE_W))
 		return NULL;
-	s->page = page | ((*pte & PTE_W) ? UC_WRITE : 0);
-	s->gen = gen;
+	struct uc_slot *s = &p->rk.ucache[(page >> PAGE_SHIFT) % UC_SLOTS];
+	s->tag = page | ((*pte & PTE_W) ? UC_WRITE : 0);
 	s->kva = P2V(*pte & PTE_ADDR_MASK);
 	return s->kva;
 }
@@ -132,23 +142,22 @@ static void copy_words(void *dst, const void *src, size_t n)
 {
 	size_t q = n / 8, r = n % 8;
 	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q)::"memory");
-	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r)::"memory");
+	if (r)
+		__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(r)::"memory");
 }
 
-/* Is [uaddr, uaddr + len) p's user memory, writable if write? (As
- * vm_check_user, through the cache.) */
-bool user_range_ok_proc(struct proc *p, uint64_t uaddr, size_t len, bool write)
+/* Is [uaddr, uaddr + len) p's user memory, writable if write? 0 or
+ * -EFAULT. (As vm_check_user, through the cache.) */
+static __attribute__((noinline)) int user_check_proc(struct proc *p, uint64_t uaddr, size_t len,
+						     int write)
 {
-	if (!p->pml4)
-		return false; /* the process is gone */
-	if (len == 0)
-		return uaddr <= USER_TOP;
-	if (uaddr + len < uaddr || uaddr + len > USER_TOP)
-		return false;
-	for (uint64_t a = ALIGN_DOWN(uaddr, PAGE_SIZE); a < uaddr + len; a += PAGE_SIZE)
+	uint64_t end = uaddr + len;
+	if (!p->pml4 || end < uaddr || end > USER_TOP)
+		return -RC_EFAULT; /* the process is gone, or the range wraps or leaves the user half */
+	for (uint64_t a = ALIGN_DOWN(uaddr, PAGE_SIZE); a < end; a += PAGE_SIZE)
 		if (!user_page(p, a, write))
-			return false;
-	return true;
+			return -RC_EFAULT;
+	return 0;
 }
 
 /*
@@ -158,7 +167,8 @@ bool user_range_ok_proc(struct proc *p, uint64_t uaddr, size_t len, bool write)
  * checked as it is copied. Returns 0 or -EFAULT; on -EFAULT a prefix may
  * have been copied.
  */
-long copy_user_proc(struct proc *p, void *kbuf, uint64_t uaddr, size_t len, bool to_user)
+static __attribute__((noinline)) int copy_user_proc(struct proc *p, void *kbuf, uint64_t uaddr,
+						    size_t len, int to_user)
 {
 	if (!p->pml4 || uaddr + len < uaddr || uaddr + len > USER_TOP)
 		return -RC_EFAULT;
@@ -177,4 +187,56 @@ long copy_user_proc(struct proc *p, void *kbuf, uint64_t uaddr, size_t len, bool
 		uaddr += n, k += n, len -= n;
 	}
 	return 0;
+}
+
+/* ---- the porting hooks (include/ringcall/port.h) ----
+ *
+ * Each starts with the common case inline: the range within one page of
+ * the user half whose translation is cached. Anything else (a miss, two
+ * pages, a bad range, a process gone: its vm_destroy bumped the
+ * generation, so it never hits) takes the general path. */
+
+/* The one page [addr, addr + len) lies in, if it is in the user half
+ * and len does not cross into the next; ~0 otherwise. */
+static inline uint64_t one_page(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len, page = addr & ~(PAGE_SIZE - 1);
+	return end >= addr && end <= USER_TOP && end - page <= PAGE_SIZE ? page : ~0ul;
+}
+
+/* Decode's check: the range is in the caller's user half, mapped present
+ * and user-accessible, and writable when the kernel will write to it. */
+int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
+{
+	struct proc *p = ctx->port;
+	uint64_t page = one_page(addr, len);
+	if (page != ~0ul && uc_hit(p, page, write))
+		return 0;
+	return user_check_proc(p, addr, len, write);
+}
+
+/* Copies re-check each page and go through the direct map, whatever
+ * address space is live. */
+int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
+{
+	struct proc *p = ctx->port;
+	uint64_t page = one_page(src, len);
+	uint8_t *u;
+	if (page != ~0ul && (u = uc_hit(p, page, 0))) {
+		copy_words(dst, u + (src - page), len);
+		return 0;
+	}
+	return copy_user_proc(p, dst, src, len, 0);
+}
+
+int rce_port_copy_out(struct rce_ctx *ctx, uint64_t dst, const void *src, uint64_t len)
+{
+	struct proc *p = ctx->port;
+	uint64_t page = one_page(dst, len);
+	uint8_t *u;
+	if (page != ~0ul && (u = uc_hit(p, page, 1))) {
+		copy_words(u + (dst - page), src, len);
+		return 0;
+	}
+	return copy_user_proc(p, (void *)src, dst, len, 1);
 }
