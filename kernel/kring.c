@@ -46,6 +46,56 @@ void rce_port_notify(struct rce_ring *r)
 static uint32_t port_frames[NCPU];
 
 /*
+ * The IPC path's leaf locks (`ipc`, `slab`): held for a few instructions,
+ * nothing taken under them but each other (ipc -> slab) and the frame
+ * allocator, never across a sleep. A full spinlock (push_off's count,
+ * the uncontended shootdown test, the holder checks) cost ~60
+ * instructions a pair, and a message took several pairs. This one saves
+ * and restores IF itself (it is off already inside engine calls, where
+ * nearly all takers are), spins answering shootdowns as acquire does (a
+ * holder may wait for our flush), and still panics on a CPU spinning on
+ * a lock it holds. It does not count in noff: no code that asks "does
+ * this CPU hold a lock" (rk_unlock's delivery, sleep) runs under it.
+ */
+struct leaf_lock {
+	uint32_t locked;
+	bool irq_on; /* the holder's IF before it took the lock */
+	const char *name;
+	struct cpu *cpu; /* holder (atomic: read by spinners) */
+};
+#define LEAF_LOCK_INIT(n)   \
+	{                   \
+		.name = (n) \
+	}
+
+static inline void leaf_acquire(struct leaf_lock *l)
+{
+	bool on = arch_irq_enabled();
+	if (on)
+		arch_irq_disable();
+	struct cpu *me = mycpu();
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&l->cpu, __ATOMIC_RELAXED) == me)
+			panic("leaf_acquire: %s already held by this CPU", l->name);
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			arch_cpu_relax();
+			tlb_service(); /* the holder may be waiting for our flush */
+		}
+	}
+	__atomic_store_n(&l->cpu, me, __ATOMIC_RELAXED);
+	l->irq_on = on;
+}
+
+static inline void leaf_release(struct leaf_lock *l)
+{
+	bool on = l->irq_on;
+	__atomic_store_n(&l->cpu, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE); /* pairs with leaf_acquire's exchange */
+	if (on)
+		arch_irq_enable();
+}
+
+/*
  * Small engine objects (channels, messages of up to 176 bytes: a message
  * per send) come from 256-byte chunks of frames; a frame goes back to the
  * frame allocator as soon as its last chunk is free, so leak tests can
@@ -62,7 +112,7 @@ struct slab {
 	uint32_t free;		  /* bit i: chunk i is free (bit 0: the header) */
 };
 static struct slab *slabs; /* frames with a free chunk ("slab": a leaf lock) */
-static struct spinlock slab_lock = SPINLOCK_INIT("slab");
+static struct leaf_lock slab_lock = LEAF_LOCK_INIT("slab");
 
 static void slab_unlink(struct slab *sl)
 {
@@ -77,14 +127,14 @@ static void slab_unlink(struct slab *sl)
 
 static void *slab_alloc(size_t bytes)
 {
-	acquire(&slab_lock);
+	leaf_acquire(&slab_lock);
 	struct slab *sl = slabs;
 	if (!sl) {
-		release(&slab_lock);
+		leaf_release(&slab_lock);
 		uint64_t pa = pmm_alloc_raw(); /* chunks are zeroed one by one */
 		if (!pa)
 			return NULL;
-		acquire(&slab_lock);
+		leaf_acquire(&slab_lock);
 		sl = P2V(pa);
 		sl->free = CHUNKS_FREE;
 		sl->prev = NULL;
@@ -97,7 +147,7 @@ static void *slab_alloc(size_t bytes)
 	sl->free &= ~(1u << i);
 	if (!sl->free)
 		slab_unlink(sl); /* full */
-	release(&slab_lock);
+	leaf_release(&slab_lock);
 	void *c = (char *)sl + i * CHUNK;
 	size_t words = ALIGN_UP(bytes, 8) / 8; /* what was asked for: the rest is never read */
 	void *d = c;
@@ -109,7 +159,7 @@ static void slab_free(void *p)
 {
 	struct slab *sl = (struct slab *)ALIGN_DOWN((uint64_t)p, PAGE_SIZE);
 	uint32_t i = (uint32_t)(((uint64_t)p & (PAGE_SIZE - 1)) / CHUNK);
-	acquire(&slab_lock);
+	leaf_acquire(&slab_lock);
 	assert(i > 0 && !(sl->free & (1u << i)));
 	if (!sl->free) { /* was full: has room again */
 		sl->next = slabs;
@@ -122,7 +172,7 @@ static void slab_free(void *p)
 	bool empty = sl->free == CHUNKS_FREE;
 	if (empty)
 		slab_unlink(sl);
-	release(&slab_lock);
+	leaf_release(&slab_lock);
 	if (empty)
 		pmm_free(V2P(sl));
 }
@@ -211,7 +261,7 @@ void rk_unlock(struct proc *p)
  * runs after B sleeps, and B's `waiting` flag, set under the lock, makes
  * the CQE's notify wake it.
  */
-static struct spinlock ipc_lock = SPINLOCK_INIT("ipc");
+static struct leaf_lock ipc_lock = LEAF_LOCK_INIT("ipc");
 
 #define IPC_RINGS (NPROC * PROC_RINGS)
 static uint64_t ipc_pending[(IPC_RINGS + 63) / 64]; /* bit: a ring slot to deliver (atomic) */
@@ -219,12 +269,12 @@ static uint64_t ipc_deliveries;			    /* rings run by rk_ipc_deliver (stats) */
 
 static void rk_ipc_lock(void)
 {
-	acquire(&ipc_lock);
+	leaf_acquire(&ipc_lock);
 }
 
 static void rk_ipc_unlock(void)
 {
-	release(&ipc_lock);
+	leaf_release(&ipc_lock);
 }
 
 /* Mark ring slot idx for delivery. The bit is set before ipc_any: a
