@@ -555,9 +555,9 @@ static int32_t rce_deliver_reply(struct rce_req *q, struct rce_msg *m)
 {
 	const struct rc_args_channel_call *a = &q->sqe.args.channel_call;
 	rce_uout_t to = { .addr = a->reply, .len = a->reply_len };
-	int32_t res = (int32_t)m->len;
+	int32_t res = q->ipc_res; /* the reply's length, or its RC_CHANNEL_REPLY_RES result */
 
-	if (rce_copy_out(&q->call, to, 0, m->data, m->len))
+	if (m->len && rce_copy_out(&q->call, to, 0, m->data, m->len))
 		res = -RC_EFAULT;
 	rce_msg_put(q->ipc_chan, m);
 	return res;
@@ -856,10 +856,11 @@ static struct rce_req *rce_reply_target(struct rce_chan_end *e, uint64_t txid, u
 	return *err ? NULL : q;
 }
 
-/* Answer the call q (made on e) with len bytes, already in its reply
- * buffer (reply NULL) or in the message reply. Lock held. */
+/* Answer the call q (made on e) with result res (the reply's length
+ * unless RC_CHANNEL_REPLY_RES), its bytes already in its reply buffer
+ * (reply NULL) or in the message reply. Lock held. */
 static void rce_answer(struct rce_chan_end *e, struct rce_req *q, struct rce_msg *reply,
-		       uint32_t len)
+		       int32_t res)
 {
 	/* A guessed txid may answer a request still beyond the bound: it
 	 * stays queued, with nobody waiting on it. */
@@ -868,7 +869,7 @@ static void rce_answer(struct rce_chan_end *e, struct rce_req *q, struct rce_msg
 	rce_slot_put(e, q->ipc_txid);
 	q->ipc_txid = 0;
 	q->ipc_msg = reply;
-	rce_make_done(q, (int32_t)len);
+	rce_make_done(q, res);
 }
 
 int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_reply *a)
@@ -877,16 +878,27 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 	struct rce_chan_end *e = rce_peer(c->target); /* where the call was made */
 	struct rce_req *q;
 	struct rce_msg *m;
-	int32_t err;
+	rce_uin_t buf = a->buf; /* the reply's bytes */
+	int32_t err, res = (int32_t)a->len;
 
+	if (a->flags & RC_CHANNEL_REPLY_RES) { /* the result first, read once */
+		if (a->len < sizeof(res))
+			return -RC_EINVAL;
+		if (rce_copy_in(c, &res, a->buf, 0, sizeof(res)))
+			return -RC_EFAULT;
+		if (res < -4095)
+			return -RC_EINVAL;
+		buf.addr += sizeof(res);
+		buf.len -= (uint32_t)sizeof(res);
+	}
 	if (ipc->copy) {
 		/* One copy, replier's memory to caller's, while the lock keeps
 		 * the call waiting (its slot holds it, its memory stays). */
 		ipc->lock();
-		q = rce_reply_target(e, a->txid, a->len, &err);
-		if (q && (a->len == 0 || ipc->copy(q->call.ctx, q->sqe.args.channel_call.reply,
-						   c->ctx, a->buf.addr, a->len) == 0)) {
-			rce_answer(e, q, NULL, a->len);
+		q = rce_reply_target(e, a->txid, buf.len, &err);
+		if (q && (buf.len == 0 || ipc->copy(q->call.ctx, q->sqe.args.channel_call.reply,
+						    c->ctx, buf.addr, buf.len) == 0)) {
+			rce_answer(e, q, NULL, res);
 			err = (int32_t)a->len;
 		}
 		ipc->unlock();
@@ -894,13 +906,13 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 			return err;
 		/* a side not there: the long way says whose fault it is */
 	}
-	m = rce_msg_make(c, e->chan, a->buf, a->len, &err); /* locks */
+	m = rce_msg_make(c, e->chan, buf, buf.len, &err); /* locks */
 	if (!m)
 		return err;
 	m->nhandles = 0;
-	q = rce_reply_target(e, a->txid, a->len, &err);
+	q = rce_reply_target(e, a->txid, buf.len, &err);
 	if (q)
-		rce_answer(e, q, m, a->len);
+		rce_answer(e, q, m, res);
 	else
 		rce_msg_put(e->chan, m);
 	ipc->unlock();

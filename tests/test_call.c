@@ -338,6 +338,71 @@ static void call_answered_before_its_link_timeout(void **state)
 	ring_close(&b);
 }
 
+/* Reply len bytes from buf with RC_CHANNEL_REPLY_RES: the first 4 are res. */
+static int32_t reply_res(struct rc_ring *r, uint32_t h, uint64_t txid, int32_t res,
+			 const char *text)
+{
+	uint32_t len = (uint32_t)strlen(text);
+	char *buf = rc_alloc(r, len + 4);
+	int32_t got;
+
+	memcpy(buf, &res, 4);
+	memcpy(buf + 4, text, len);
+	rc_prep_channel_reply(rc_get_sqe(r), h, txid, buf, len + 4, RC_CHANNEL_REPLY_RES);
+	got = run_one(r, NULL);
+	rc_free(r, buf);
+	return got;
+}
+
+/* RC_CHANNEL_REPLY_RES: the caller's res is the server's result, not the
+ * byte count: a handle-like number with no bytes, a count with bytes, an
+ * error that fails the call and cancels its LINK chain. The result is
+ * checked (len >= 4, >= -4095) and a bad one leaves the call waiting. */
+static void reply_carries_a_result(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1], *r1, *r2;
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	r1 = queue_call(&a, ha, "open", 32, 1);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), 4);
+	char *two = rc_alloc(&b, 2);
+	rc_prep_channel_reply(rc_get_sqe(&b), hb, info.txid, two, 2, RC_CHANNEL_REPLY_RES);
+	assert_int_equal(run_one(&b, NULL), -RC_EINVAL); /* no room for a result */
+	rc_free(&b, two);
+	assert_int_equal(reply_res(&b, hb, info.txid, -4096, ""), -RC_EINVAL);
+	assert_int_equal(reply_res(&b, hb, info.txid, 7, ""), 4);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 7);
+	assert_int_equal(ud, 1);
+	/* a count with its bytes, then an error that breaks the chain */
+	r1 = queue_call(&a, ha, "read", 32, 2);
+	r2 = queue_call(&a, ha, "bad", 32, 3);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+	queue_nop(&a, 0, 0, 4);
+	assert_int_equal(rc_submit(&a), 3);
+	assert_int_equal(take_request(&b, hb, text, &info), 4);
+	assert_int_equal(reply_res(&b, hb, info.txid, 5, "hello"), 9);
+	assert_int_equal(take_request(&b, hb, text, &info), 3);
+	assert_int_equal(reply_res(&b, hb, info.txid, -RC_ENOENT, ""), 4);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 5);
+	assert_int_equal(ud, 2);
+	assert_memory_equal(r1, "hello", 5);
+	assert_int_equal(reap_one(&a, &ud), -RC_ENOENT);
+	assert_int_equal(ud, 3);
+	assert_int_equal(reap_one(&a, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 4);
+	(void)r2;
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* The caller dies (its ring and table destroyed) while the server holds
  * its request: if nobody else holds the caller's end, the reply gets
  * -EPIPE; if another caller holds a duplicate of that end (the channel
@@ -1041,6 +1106,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(calls_matched_by_txid_out_of_order),
 		cmocka_unit_test(call_cancelled_while_server_holds_it),
+		cmocka_unit_test(reply_carries_a_result),
 		cmocka_unit_test(call_timed_out_while_server_holds_it),
 		cmocka_unit_test(call_answered_before_its_link_timeout),
 		cmocka_unit_test(reply_after_the_caller_died),

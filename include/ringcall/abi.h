@@ -97,6 +97,9 @@
 #define RC_CHANNEL_HANDLES_MAX 4u
 #define RC_CHANNEL_QUEUE_MAX   64u
 #define RC_CHANNEL_NOWAIT      (1u << 0) /* -EAGAIN instead of parking */
+/* REPLY: buf begins with an int32 result, the caller's CQE res (a negative
+ * one fails the call); the len - 4 bytes after it are the reply's bytes. */
+#define RC_CHANNEL_REPLY_RES (1u << 0)
 #define RC_CHANNEL_MULTISHOT \
 	(1u << 1) /* RECV: stay armed, one CQE per message, into provided buffers */
 #define RC_CHANNEL_GROUP(g)    ((uint32_t)(g) << 8) /* RECV MULTISHOT: its buffer group */
