@@ -725,6 +725,11 @@ static bool t_fs_session(void)
 {
 	return user_test("init", "rt_fs");
 }
+/* rc_prep_open/read/write/close reach the file server (user/lib/rfile.c). */
+static bool t_fs_ring_files(void)
+{
+	return user_test("init", "rt_files");
+}
 /* The file server dies with a client connected: the client's next
  * request gets -EPIPE, init restarts the server, the client reconnects. */
 static bool t_fs_restart(void)
@@ -1189,6 +1194,7 @@ int ktest_main(void *arg UNUSED)
 	run("ring_userlib", t_rt_userlib, true);
 	run("fs_boot_archive", t_fs_archive, true);
 	run("fs_init_session", t_fs_session, true);
+	run("fs_ring_files", t_fs_ring_files, true);
 	run("fs_restart", t_fs_restart, true);
 	run("shell_script", t_shell_script, true);
 	run("ring_create_close", t_rt_ring, true);

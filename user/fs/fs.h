@@ -96,6 +96,12 @@ enum fs_op {
 	FS_OP_COUNT
 };
 
+/* In op: answer by CHANNEL_REPLY with RC_CHANNEL_REPLY_RES, the result as
+ * the caller's res and the data alone (no struct fs_rep): the user
+ * library's translation of rc_prep_open/read/write/close (user/lib/rfile.c).
+ * Only by CHANNEL_CALL; otherwise the op is unknown (-ENOSYS). */
+#define FS_OP_RAW (1u << 31)
+
 struct fs_req {
 	uint32_t op;
 	uint32_t handle;

@@ -148,6 +148,32 @@ static int do_connect(struct fs_server *s, struct fs_conn *c, const struct rc_ch
 	return r < 0 ? r : 0;
 }
 
+/* A call whose op has FS_OP_RAW (a file op the user library translated)? */
+static int is_raw(const uint8_t *msg, uint32_t len, const struct rc_channel_info *info)
+{
+	uint32_t op = 0;
+	if (len >= sizeof(op))
+		__builtin_memcpy(&op, msg, sizeof(op));
+	return (op & FS_OP_RAW) && info->txid;
+}
+
+/* Serve a raw request in msg (the server's own copy): as fs_serve, then
+ * the reply's last 4 header bytes take the result, the data follows
+ * (CHANNEL_REPLY with RC_CHANNEL_REPLY_RES). Its length from there. */
+static uint32_t serve_raw(struct fs_server *s, struct fs_conn *c, uint8_t *msg, uint32_t len,
+			  uint8_t *rep)
+{
+	uint32_t op;
+	__builtin_memcpy(&op, msg, sizeof(op));
+	op &= ~FS_OP_RAW;
+	__builtin_memcpy(msg, &op, sizeof(op));
+	fs_serve(s->fs, &c->client, msg, len, rep);
+	struct fs_rep out;
+	__builtin_memcpy(&out, rep, sizeof(out));
+	__builtin_memcpy(rep + sizeof(out) - 4, &out.res, 4);
+	return 4 + out.len;
+}
+
 /* Serve the request of client i in pool buffer b; its reply goes out from slot b. */
 static void serve(struct fs_server *s, uint32_t i, uint32_t b, uint32_t len)
 {
@@ -156,8 +182,8 @@ static void serve(struct fs_server *s, uint32_t i, uint32_t b, uint32_t len)
 	struct rc_channel_info info;
 	__builtin_memcpy(&info, buf, sizeof(info));
 	const uint8_t *msg = buf + sizeof(info);
-	uint8_t *rep = s->slots + (size_t)b * FS_MSG_MAX;
-	uint32_t n;
+	uint8_t *rep = s->slots + (size_t)b * FS_MSG_MAX, *out_buf = rep;
+	uint32_t n, flags = 0;
 	s->stats.requests++;
 	if (info.nhandles) {
 		int r = do_connect(s, c, &info, msg, len);
@@ -169,12 +195,16 @@ static void serve(struct fs_server *s, uint32_t i, uint32_t b, uint32_t len)
 			__builtin_memcpy(&out.tag, msg + __builtin_offsetof(struct fs_req, tag), 8);
 		__builtin_memcpy(rep, &out, sizeof(out));
 		n = sizeof(out);
+	} else if (is_raw(msg, len, &info)) {
+		n = serve_raw(s, c, (uint8_t *)buf + sizeof(info), len, rep);
+		out_buf = rep + sizeof(struct fs_rep) - 4; /* the result, then the data */
+		flags = RC_CHANNEL_REPLY_RES;
 	} else {
 		n = fs_serve(s->fs, &c->client, msg, len, rep);
 	}
 	struct rc_sqe *sqe = sqe_get(s);
 	if (info.txid)
-		rc_prep_channel_reply(sqe, c->handle, info.txid, rep, n, 0);
+		rc_prep_channel_reply(sqe, c->handle, info.txid, out_buf, n, flags);
 	else
 		rc_prep_channel_send(sqe, c->handle, rep, n, 0, NULL, 0);
 	rc_sqe_set_data(sqe, ud(UD_SEND, b));

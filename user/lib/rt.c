@@ -25,6 +25,8 @@ long rt_enter(uint32_t handle, uint32_t to_submit, uint32_t min_complete, uint32
 static int backend_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
 			 uint32_t flags)
 {
+	if (to_submit)
+		rfile_translate(r); /* file ops become calls to the file server */
 	return (int)rt_enter((uint32_t)(uintptr_t)r->backend_data, to_submit, min_complete, flags);
 }
 
@@ -32,11 +34,14 @@ const struct rc_backend rt_backend = { .enter = backend_enter };
 
 int main(int argc, char **argv);
 
+uint32_t rt_spawn_handles;
+
 /* Entry from crt0: attach the ring the kernel made, run main, exit. */
 __attribute__((noreturn)) void rt_start(int argc, char **argv, uint64_t ring, uint64_t bytes,
-					uint64_t handle)
+					uint64_t handle, uint64_t nhandles)
 {
 	rt_ring_handle = (uint32_t)handle;
+	rt_spawn_handles = (uint32_t)nhandles;
 	if (rc_ring_attach(&rt_ring, (void *)ring, bytes, &rt_backend, (void *)(uintptr_t)handle))
 		__builtin_trap(); /* no ring, no syscalls: die visibly */
 	exit(main(argc, argv));

@@ -18,6 +18,7 @@
 /* ---- the ring ---- */
 extern struct rc_ring rt_ring; /* the first ring, attached before main */
 extern uint32_t rt_ring_handle;
+extern uint32_t rt_spawn_handles;	   /* how many handles SPAWN gave us (r9 at entry) */
 extern const struct rc_backend rt_backend; /* enter through the trap; backend_data = handle */
 
 #define RT_SYNC_DATA  UINT64_C(0xfffffffffffffff0) /* user_data of rt_sync's entry */
@@ -25,6 +26,19 @@ extern const struct rc_backend rt_backend; /* enter through the trap; backend_da
 
 /* The trap: enter(ring handle, to_submit, min_complete, RC_ENTER_* flags). */
 long rt_enter(uint32_t handle, uint32_t to_submit, uint32_t min_complete, uint32_t flags);
+/* A program that opens files with rc_prep_open and friends says so with
+ * RT_USES_FILES at file scope (rtfile.h does): then, if SPAWN gave it a
+ * handle, its file ops go to the file server over fsc_channel (SPAWN's
+ * first handle, init's and the shell's convention). Without it they go to
+ * the kernel as they are (OPEN: -EOPNOTSUPP), whatever its first handle
+ * is (a fuzzer's or a test's channel is no file server: a call there
+ * would wait for a reply that never comes). */
+extern const int rt_uses_files __attribute__((weak));
+#define RT_USES_FILES __attribute__((weak)) const int rt_uses_files = 1
+/* Rewrite r's published, not yet translated file ops (OPEN; READ, WRITE,
+ * CLOSE of a file handle) into calls to the file server (rfile.c): the
+ * enter backend does it before each trap that submits. */
+void rfile_translate(struct rc_ring *r);
 /* A free SQE of rt_ring (submits what is prepared if the SQ is full). */
 struct rc_sqe *rt_sqe(void);
 /* Submit everything prepared, then wait for sqe's own CQE and return its

@@ -1,0 +1,222 @@
+/*
+ * rt_files - rc_prep_open/read/write/close in the kernel (`init rt_files`):
+ * the user library turns them into calls to the file server (user/lib/
+ * rfile.c) and each completes as on ringcall-server: the result, the
+ * errors, user_data, one CQE per SQE, LINK chains broken by a failing
+ * file op, SKIP_SUCCESS, batches mixing file and kernel ops, and more
+ * requests in one submit than the library's request arena holds.
+ */
+#include "ulib.h"
+#include "fsc.h"
+
+RT_USES_FILES;
+
+/* Submit everything prepared; reap n CQEs into res[user_data - base]
+ * (each user_data seen once, within [base, base + n)). */
+static void reap(uint64_t base, uint32_t n, int32_t *res)
+{
+	int seen[64] = { 0 };
+	CHECK(rc_submit(&rt_ring) >= 0, "submit");
+	for (uint32_t k = 0; k < n; k++) {
+		struct rc_cqe c;
+		CHECK_EQ(rt_next_cqe(&c), 0);
+		uint64_t i = c.user_data - base;
+		CHECK(i < n && !seen[i], "user_data %lu unexpected", (unsigned long)c.user_data);
+		if (i < n) {
+			seen[i] = 1;
+			res[i] = c.res;
+		}
+	}
+	struct rc_cqe extra;
+	CHECK_EQ(rt_peek_cqe(&extra), -RC_EAGAIN); /* one CQE per SQE */
+}
+
+static int32_t one(struct rc_sqe *s)
+{
+	return rt_sync(s);
+}
+
+static int32_t open_(const char *path, uint32_t access, uint32_t flags)
+{
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_open(s, path, (uint32_t)strlen(path), access, flags, 0644);
+	return one(s);
+}
+
+static void errors(void)
+{
+	static char longname[301];
+	memset(longname, 'x', 300);
+	CHECK_EQ(open_("nosuch", RC_ACCESS_RDONLY, 0), -RC_ENOENT);
+	CHECK_EQ(open_("bin", RC_ACCESS_RDONLY, 0), -RC_EISDIR);
+	CHECK_EQ(open_(longname, RC_ACCESS_RDONLY, 0), -RC_ENAMETOOLONG);
+	CHECK_EQ(open_("README.md/x", RC_ACCESS_RDONLY, 0), -RC_ENOTDIR);
+	CHECK_EQ(open_("README.md", RC_ACCESS_RDONLY, 1u << 30), -RC_EINVAL);
+	CHECK_EQ(open_("README.md", RC_ACCESS_COUNT, 0), -RC_EINVAL);
+	int fd = open_("README.md", RC_ACCESS_RDONLY, 0);
+	CHECK(fd > 0 && fd < 0x10000, "open: %d", fd);
+	static char buf[64];
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_write(s, (uint32_t)fd, "no", 2, 0);
+	CHECK_EQ(one(s), -RC_EBADF); /* read-only */
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	CHECK_EQ(one(s), 0);
+	s = rt_sqe();
+	rc_prep_read(s, (uint32_t)fd, buf, sizeof(buf), 0);
+	CHECK_EQ(one(s), -RC_EBADF); /* closed */
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	CHECK_EQ(one(s), -RC_EBADF);
+	s = rt_sqe();
+	rc_prep_read(s, 0x10000 + 99, buf, sizeof(buf), 0); /* a kernel handle: no files there */
+	CHECK(one(s) < 0, "read of a kernel handle");
+}
+
+/* The bytes rc_prep_read gives are fsc_read's, small reads and large. */
+static void same_bytes(void)
+{
+	static char a[8192], b[8192];
+	int fd = open_("/README.md", RC_ACCESS_RDONLY, 0);
+	int fd2 = fsc_open("README.md", RC_ACCESS_RDONLY, 0);
+	CHECK(fd > 0 && fd2 > 0, "open: %d %d", fd, fd2);
+	for (uint32_t len = 1; len <= 8192; len = len < 3000 ? len * 3 + 1 : 8192) {
+		struct rc_sqe *s = rt_sqe();
+		rc_prep_read(s, (uint32_t)fd, a, len, 100);
+		int32_t n = one(s);
+		CHECK_EQ(n, len < FS_IO_MAX ? len : FS_IO_MAX); /* short beyond a message */
+		CHECK_EQ(fsc_read(fd2, b, (uint32_t)n, 100), n);
+		CHECK(n > 0 && memcmp(a, b, (size_t)n) == 0, "bytes differ at len %u", len);
+		if (len == 8192)
+			break;
+	}
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_read(s, (uint32_t)fd, a, 100, 1u << 30);
+	CHECK_EQ(one(s), 0); /* past the end */
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	CHECK_EQ(one(s), 0);
+	CHECK_EQ(fsc_close(fd2), 0);
+}
+
+/* WRITE then READ in a LINK chain, then a NOP; a failing READ cancels
+ * the rest of its chain; SKIP_SUCCESS posts nothing. */
+static void chains(void)
+{
+	static char in[16];
+	int32_t res[8];
+	int fd = open_("/tmp/rf", RC_ACCESS_RDWR, RC_OPEN_CREATE | RC_OPEN_TRUNC);
+	CHECK(fd > 0, "open: %d", fd);
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_write(s, (uint32_t)fd, "hello", 5, 0);
+	rc_sqe_set_data(s, 100);
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	s = rt_sqe();
+	rc_prep_read(s, (uint32_t)fd, in, 5, 0); /* < 40 bytes: its request in the arena */
+	rc_sqe_set_data(s, 101);
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	s = rt_sqe();
+	rc_prep_nop(s, 7);
+	rc_sqe_set_data(s, 102);
+	reap(100, 3, res);
+	CHECK_EQ(res[0], 5);
+	CHECK_EQ(res[1], 5);
+	CHECK_EQ(res[2], 7);
+	CHECK(memcmp(in, "hello", 5) == 0, "read back");
+
+	s = rt_sqe();
+	rc_prep_read(s, 31, in, 5, 0); /* not open */
+	rc_sqe_set_data(s, 200);
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	s = rt_sqe();
+	rc_prep_write(s, (uint32_t)fd, "never", 5, 0);
+	rc_sqe_set_data(s, 201);
+	rc_sqe_set_flags(s, RC_SQE_LINK);
+	s = rt_sqe();
+	rc_prep_nop(s, 0);
+	rc_sqe_set_data(s, 202);
+	reap(200, 3, res);
+	CHECK_EQ(res[0], -RC_EBADF);
+	CHECK_EQ(res[1], -RC_ECANCELED);
+	CHECK_EQ(res[2], -RC_ECANCELED);
+
+	s = rt_sqe();
+	rc_prep_write(s, (uint32_t)fd, "HE", 2, 0);
+	rc_sqe_set_data(s, 300);
+	rc_sqe_set_flags(s, RC_SQE_LINK | RC_SQE_SKIP_SUCCESS);
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	rc_sqe_set_data(s, 301);
+	reap(301, 1, res); /* the WRITE's CQE is skipped */
+	CHECK_EQ(res[0], 0);
+}
+
+/* File ops and kernel ops in one batch: each completes once, with its
+ * own result (the kernel's at once, the file server's when it replies). */
+static void mixed(void)
+{
+	static char buf[64];
+	int32_t res[8];
+	int fd = open_("/tmp/rf", RC_ACCESS_RDWR, 0);
+	CHECK(fd > 0, "open: %d", fd);
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_nop(s, 1);
+	rc_sqe_set_data(s, 400);
+	s = rt_sqe();
+	rc_prep_read(s, (uint32_t)fd, buf, sizeof(buf), 0);
+	rc_sqe_set_data(s, 401);
+	s = rt_sqe();
+	rc_prep_getpid(s, 0);
+	rc_sqe_set_data(s, 402);
+	s = rt_sqe();
+	rc_prep_open(s, "nosuch", 6, RC_ACCESS_RDONLY, 0, 0);
+	rc_sqe_set_data(s, 403);
+	s = rt_sqe();
+	rc_prep_nop(s, -RC_EIO);
+	rc_sqe_set_data(s, 404);
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	rc_sqe_set_data(s, 405);
+	rc_sqe_set_flags(s, RC_SQE_DRAIN); /* after everything before it */
+	reap(400, 6, res);
+	CHECK_EQ(res[0], 1);
+	CHECK_EQ(res[1], 5);
+	CHECK_EQ(res[2], getpid());
+	CHECK_EQ(res[3], -RC_ENOENT);
+	CHECK_EQ(res[4], -RC_EIO);
+	CHECK_EQ(res[5], 0);
+	CHECK(memcmp(buf, "HEllo", 5) == 0, "read");
+}
+
+/* 60 WRITEs of 4000 bytes in one submit: 240 KB of requests, more than
+ * the library's arena: it lets the kernel take the first ones to make
+ * room, and every one completes. */
+static void many_writes(void)
+{
+	static char page[4000];
+	int32_t res[60];
+	memset(page, 'w', sizeof(page));
+	int fd = open_("/tmp/big", RC_ACCESS_WRONLY, RC_OPEN_CREATE | RC_OPEN_TRUNC);
+	CHECK(fd > 0, "open: %d", fd);
+	for (uint32_t i = 0; i < 60; i++) {
+		struct rc_sqe *s = rt_sqe();
+		rc_prep_write(s, (uint32_t)fd, page, sizeof(page), (uint64_t)i * sizeof(page));
+		rc_sqe_set_data(s, 500 + i);
+	}
+	reap(500, 60, res);
+	for (uint32_t i = 0; i < 60; i++)
+		CHECK_EQ(res[i], sizeof(page));
+	struct fs_stat st;
+	CHECK_EQ(fsc_stat("/tmp/big", &st), 0);
+	CHECK_EQ(st.size, 60 * sizeof(page));
+}
+
+int main(void)
+{
+	errors();
+	same_bytes();
+	chains();
+	mixed();
+	many_writes();
+	return rt_report("rt_files");
+}
