@@ -51,7 +51,7 @@ $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/%.o $(O)/$(1)/obj/tests/helpers.o $(O)/$(
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -lcmocka $(HOST_LIBS) -o $$@
 $(O)/$(1)/tests/test_fs: $(patsubst %.c,$(O)/$(1)/obj/%.o,$(FS_CORE_SRCS))
 # The kernel's file programs, the same sources, built for Linux (hosted/ulib_hosted.c).
-$(O)/$(1)/fileprogs/%: user/%.c hosted/ulib_hosted.c $(O)/$(1)/libringcall.a user/lib/ulib.h
+$(O)/$(1)/fileprogs/%: user/%.c hosted/ulib_hosted.c $(O)/$(1)/libringcall.a user/lib/ulib.h user/lib/rtfile.h
 	@mkdir -p $$(dir $$@)
 	$(CC_$(1)) $(CSTD) $(WARN) $(INC) -Iuser/lib -Ikernel/uapi $(CFLAGS_$(1)) -pthread \
 	  $$< hosted/ulib_hosted.c $(O)/$(1)/libringcall.a $(HOST_LIBS) -o $$@

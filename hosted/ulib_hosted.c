@@ -1,93 +1,104 @@
 /*
  * ulib_hosted.c - what the file programs (user/cat.c, wc.c, cp.c) ask of
- * the user runtime, for Linux: fsc_open/read/write/close as OPEN, READ,
- * WRITE and CLOSE entries on a ring (rc_prep_open and friends) of an
- * in-process ringcall engine rooted at $RINGCALL_ROOT (default: the
- * current directory), and console writes to stdout. The same program
- * sources run on both platforms (scripts/check-shell.sh compares them).
+ * the user runtime, for Linux: rt_ring, a ring of an in-process ringcall
+ * engine rooted at $RINGCALL_ROOT (default: the current directory), on
+ * which their rc_prep_open/read/write/close entries run as on
+ * ringcall-server; rt_sqe, rt_sync and rt_next_cqe over it as in the
+ * kernel's user library (user/lib/rt.c); rt_alloc from the ring's shared
+ * area; console writes to stdout. The same program sources run on both
+ * platforms (scripts/check-shell.sh compares them).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ringcall/ringcall.h"
 #include "ringcall/hosted.h"
-#include "../user/fs/fs.h"
+#include "ulib.h"
 
+struct rc_ring rt_ring;
+uint32_t rt_ring_handle;
 uint32_t fsc_channel; /* unused here: the ring itself reaches the files */
-
-static struct rc_ring ring;
-static uint8_t *bounce; /* FS_MSG_MAX bytes in the ring's data area */
 
 __attribute__((constructor)) static void ring_setup(void)
 {
-	struct rc_params p = { .sq_entries = 8, .data_bytes = 64 * 1024 };
+	struct rc_params p = { .sq_entries = 16, .data_bytes = 256 * 1024 };
 	const char *root = getenv("RINGCALL_ROOT");
-	if (rc_inproc_init(&ring, &p) < 0 || rc_inproc_set_root(&ring, root ? root : ".") < 0 ||
-	    !(bounce = rc_alloc(&ring, FS_MSG_MAX))) {
+	if (rc_inproc_init(&rt_ring, &p) < 0 ||
+	    rc_inproc_set_root(&rt_ring, root ? root : ".") < 0) {
 		fprintf(stderr, "ulib_hosted: no ring\n");
 		exit(2);
 	}
 }
 
-/* Submit the one entry prepared, wait: its result. */
-static int32_t run(void)
+void *rt_alloc(uint32_t n)
+{
+	return rc_alloc(&rt_ring, n);
+}
+
+struct rc_sqe *rt_sqe(void)
+{
+	struct rc_sqe *sqe = rc_get_sqe(&rt_ring);
+	if (!sqe) {
+		rc_submit(&rt_ring);
+		sqe = rc_get_sqe(&rt_ring);
+	}
+	if (!sqe)
+		abort();
+	return sqe;
+}
+
+/* CQEs that arrived while rt_sync waited for its own. */
+#define STASH 64
+static struct rc_cqe stash[STASH];
+static unsigned stash_head, stash_n;
+
+int32_t rt_sync(struct rc_sqe *sqe)
+{
+	sqe->user_data = RT_SYNC_DATA;
+	int ret = rc_submit(&rt_ring);
+	if (ret < 0 && ret != -RC_EBUSY)
+		return ret;
+	for (;;) {
+		struct rc_cqe *cqe;
+		ret = rc_wait_cqe(&rt_ring, &cqe);
+		if (ret < 0)
+			return ret;
+		struct rc_cqe c = *cqe;
+		rc_cqe_seen(&rt_ring, cqe);
+		if (c.user_data == RT_SYNC_DATA)
+			return c.res;
+		if (stash_n == STASH)
+			abort();
+		stash[(stash_head + stash_n++) % STASH] = c;
+	}
+}
+
+int rt_peek_cqe(struct rc_cqe *out)
 {
 	struct rc_cqe *cqe;
-	if (rc_submit_and_wait(&ring, 1) < 0 || rc_peek_cqe(&ring, &cqe) < 0)
-		return -RC_EIO;
-	int32_t res = cqe->res;
-	rc_cqe_seen(&ring, cqe);
-	return res;
-}
-
-int fsc_open(const char *path, uint32_t access, uint32_t flags)
-{
-	while (*path == '/')
-		path++; /* paths are from the root, as the file server takes them */
-	size_t n = strlen(path);
-	if (n > FS_PATH_MAX)
-		return -RC_ENAMETOOLONG;
-	memcpy(bounce, path, n);
-	rc_prep_open(rc_get_sqe(&ring), bounce, (uint32_t)n, access, flags, 0644);
-	return run();
-}
-
-int32_t fsc_read(int fd, void *buf, uint32_t n, uint64_t off)
-{
-	uint32_t done = 0;
-	while (done < n) {
-		uint32_t chunk = n - done < FS_MSG_MAX ? n - done : FS_MSG_MAX;
-		rc_prep_read(rc_get_sqe(&ring), (uint32_t)fd, bounce, chunk, off + done);
-		int32_t r = run();
-		if (r < 0)
-			return done ? (int32_t)done : r;
-		memcpy((uint8_t *)buf + done, bounce, (size_t)r);
-		done += (uint32_t)r;
-		if ((uint32_t)r < chunk)
-			break;
+	if (stash_n) {
+		*out = stash[stash_head];
+		stash_head = (stash_head + 1) % STASH;
+		stash_n--;
+		return 0;
 	}
-	return (int32_t)done;
+	if (rc_peek_cqe(&rt_ring, &cqe) < 0)
+		return -RC_EAGAIN;
+	*out = *cqe;
+	rc_cqe_seen(&rt_ring, cqe);
+	return 0;
 }
 
-int32_t fsc_write(int fd, const void *buf, uint32_t n, uint64_t off)
+int rt_next_cqe(struct rc_cqe *out)
 {
-	uint32_t done = 0;
-	while (done < n) {
-		uint32_t chunk = n - done < FS_MSG_MAX ? n - done : FS_MSG_MAX;
-		memcpy(bounce, (const uint8_t *)buf + done, chunk);
-		rc_prep_write(rc_get_sqe(&ring), (uint32_t)fd, bounce, chunk, off + done);
-		int32_t r = run();
-		if (r < 0)
-			return done ? (int32_t)done : r;
-		done += (uint32_t)r;
+	for (;;) {
+		struct rc_cqe *cqe;
+		if (rt_peek_cqe(out) == 0)
+			return 0;
+		int ret = rc_wait_cqe(&rt_ring, &cqe);
+		if (ret < 0)
+			return ret;
 	}
-	return (int32_t)done;
-}
-
-int fsc_close(int fd)
-{
-	rc_prep_close(rc_get_sqe(&ring), (uint32_t)fd, 0);
-	return run();
 }
 
 void rt_write(const void *buf, size_t len)

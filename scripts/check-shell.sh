@@ -2,9 +2,11 @@
 # The shell on the serial console, as `make shell` runs it: boot, wait for
 # each prompt, type a command, check what comes back (no sleeps: every
 # step waits for the output it needs, with a hang guard). cat, wc and cp
-# are the same sources built for Linux too (build/host/fileprogs/, their
-# files through a ring): their output there must be the kernel's, byte
-# for byte.
+# are the same sources built for Linux too (build/host/fileprogs/): both
+# use rc_prep_open/read/write/close, served by the file server through
+# the user library in the kernel and by an in-process engine on Linux.
+# Their output there must be the kernel's, byte for byte, errors too
+# (ENOENT, EISDIR, ENOTDIR).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory -s kernel build/host/fileprogs/cat build/host/fileprogs/wc \
@@ -75,6 +77,12 @@ wait_for 'Ctrl-a x quits QEMU' && wait_for '$ ' &&
 	same_as_host env RINGCALL_ROOT="$tmp" bash -c "$host/cp docs/soak.md soak && $host/cat soak" &&
 	type_line 'cat nosuch' && wait_for '$ ' &&
 	same_as_host bash -c "$host/cat nosuch; echo 'sh: cat exited with status 1'" &&
+	type_line 'cat docs' && wait_for '$ ' &&
+	same_as_host bash -c "$host/cat docs; echo 'sh: cat exited with status 1'" &&
+	type_line 'cp README.md/x y' && wait_for '$ ' &&
+	same_as_host bash -c "$host/cp README.md/x y; echo 'sh: cp exited with status 1'" &&
+	type_line 'wc README.md nosuch docs/soak.md' && wait_for '$ ' &&
+	same_as_host bash -c "$host/wc README.md nosuch docs/soak.md; echo 'sh: wc exited with status 1'" &&
 	type_line 'ps' && wait_for '$ ' && ps_lists &&
 	type_line 'ringstat rt_batch' && wait_for '$ ' && batched rt_batch &&
 	type_line 'unmapped' && wait_for '$ ' &&

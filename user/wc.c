@@ -1,13 +1,13 @@
-/* wc - lines, words and bytes of each file. */
-#include "ulib.h"
-#include "fsc.h"
+/* wc - lines, words and bytes of each file: rc_prep_open/read/close on
+ * the ring, the same source for the kernel and for Linux (rtfile.h). */
+#include "rtfile.h"
 
 int main(int argc, char **argv)
 {
-	static char buf[8 * FS_IO_MAX]; /* 8 requests in one trap */
+	char *buf = rt_alloc(RTF_BATCH * RTF_CHUNK);
 	int status = 0;
-	for (int i = 1; i < argc; i++) {
-		int fd = fsc_open(argv[i], RC_ACCESS_RDONLY, 0);
+	for (int i = 1; i < argc && buf; i++) {
+		int fd = rtf_open(argv[i], RC_ACCESS_RDONLY, 0);
 		if (fd < 0) {
 			printf("wc: %s: %s\n", argv[i], rc_err_name(fd));
 			status = 1;
@@ -16,9 +16,10 @@ int main(int argc, char **argv)
 		uint64_t off = 0, lines = 0, words = 0;
 		int32_t n;
 		int in_word = 0;
-		while ((n = fsc_read(fd, buf, sizeof(buf), off)) > 0) {
-			for (int k = 0; k < n; k++) {
-				char c = buf[k];
+		for (uint32_t k = 1; (n = rtf_read(fd, buf, RTF_BATCH * RTF_CHUNK, off, k)) > 0;
+		     k = k < RTF_BATCH ? 2 * k : k) {
+			for (int j = 0; j < n; j++) {
+				char c = buf[j];
 				lines += c == '\n';
 				int space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
 				words += !space && !in_word;
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
 			}
 			off += (uint64_t)n;
 		}
-		fsc_close(fd);
+		rtf_close(fd);
 		if (n < 0) {
 			printf("wc: %s: %s\n", argv[i], rc_err_name(n));
 			status = 1;
@@ -35,5 +36,5 @@ int main(int argc, char **argv)
 		printf("%7lu %7lu %7lu %s\n", (unsigned long)lines, (unsigned long)words,
 		       (unsigned long)off, argv[i]);
 	}
-	return status;
+	return buf ? status : 2;
 }

@@ -297,6 +297,24 @@ int32_t rt_ring_create(struct rc_ring *r, uint64_t addr, uint32_t sq, uint32_t c
 	return h;
 }
 
+/* rt_alloc's memory: pages MAPped at RT_HEAP as it grows. */
+#define RT_HEAP UINT64_C(0x600000000000)
+static uint64_t heap_top = RT_HEAP, heap_end = RT_HEAP;
+
+void *rt_alloc(uint32_t n)
+{
+	uint64_t size = ((uint64_t)n + 63) & ~UINT64_C(63);
+	if (heap_top + size > heap_end) {
+		uint64_t pages = (heap_top + size - heap_end + 4095) / 4096;
+		if (pages > RC_MAP_PAGES_MAX || rt_map(heap_end, (uint32_t)pages, RC_MAP_WRITE))
+			return NULL;
+		heap_end += pages * 4096;
+	}
+	void *p = (void *)(uintptr_t)heap_top;
+	heap_top += size;
+	return p;
+}
+
 struct rc_cqe *rt_spin_cqe(struct rc_ring *r, uint64_t max_cycles)
 {
 	struct rc_cqe *cqe;

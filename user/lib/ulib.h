@@ -39,6 +39,10 @@ extern const int rt_uses_files __attribute__((weak));
  * CLOSE of a file handle) into calls to the file server (rfile.c): the
  * enter backend does it before each trap that submits. */
 void rfile_translate(struct rc_ring *r);
+/* n bytes the engine can reach (64-byte aligned), never given back; NULL
+ * when out of memory. The kernel maps them as needed; the hosted runtime
+ * takes them from the ring's shared area. */
+void *rt_alloc(uint32_t n);
 /* A free SQE of rt_ring (submits what is prepared if the SQ is full). */
 struct rc_sqe *rt_sqe(void);
 /* Submit everything prepared, then wait for sqe's own CQE and return its
