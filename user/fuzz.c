@@ -244,7 +244,9 @@ struct pend {
 	struct rc_channel_info info;
 	uint32_t moved;
 	struct rc_spawn_handle give;
+	bool guards_call; /* a LINK_TIMEOUT that alone ends a CALL nobody answers */
 };
+static void spare_guards(struct rc_sqe *s, const struct rc_op_desc *d);
 
 static void pool_add(uint32_t h)
 {
@@ -521,6 +523,8 @@ static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 		s->flags &= (uint8_t)~RC_SQE_SKIP_SUCCESS; /* the pool learns from its CQE */
 	if (p->op == RC_OP_CHANNEL_CALL) /* out of chains and drains: its CANCEL must reach it */
 		s->flags &= (uint8_t) ~(RC_SQE_LINK | RC_SQE_DRAIN);
+	if (s->opcode == RC_OP_CANCEL)
+		spare_guards(s, d);
 }
 
 /* ---- submitting a batch and accounting for it ---- */
@@ -528,6 +532,17 @@ static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 static struct pend pend[MAXB + 8];
 static uint32_t ops_ok[RC_OP_COUNT + 1], ops_err[RC_OP_COUNT + 1]; /* by opcode; last: unknown */
 static int npend;
+
+/* A CANCEL never names a LINK_TIMEOUT that bounds a CALL: cancelled, it
+ * would leave the CALL waiting for a reply nobody sends (the CALL goes on
+ * unbounded, docs/abi.md); 0 names nothing instead. */
+static void spare_guards(struct rc_sqe *s, const struct rc_op_desc *d)
+{
+	const struct rc_field_desc *f = field_named(d, "target");
+	for (int i = 0; i < npend; i++)
+		if (pend[i].guards_call && pend[i].data == field_get(s, f))
+			rc_field_put(s, f, 0);
+}
 
 /* Account for entry s (described by p) in this batch: a unique user_data. */
 static void add(struct rc_sqe *s, struct pend *p)
@@ -668,6 +683,7 @@ static void random_batch(struct tring *t)
 				rc_prep_cancel(s, target, 0);
 			}
 			track(s, 0);
+			pend[npend - 1].guards_call = s->opcode == RC_OP_LINK_TIMEOUT;
 		}
 		prev = s;
 	}
