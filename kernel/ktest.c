@@ -1081,6 +1081,12 @@ static bool t_ipc_examples(void)
 		EXPECT(strstr(example_out, want[i]), "no '%s' in what they printed", want[i]);
 	return true;
 }
+/* Receives parked on one endpoint, from two rings, take messages in the
+ * order they were posted. */
+static bool t_recvorder(void)
+{
+	return user_test("rt_recvorder", NULL);
+}
 /* LINK_TIMEOUT bounding a call another process holds, fired by the tick. */
 static bool t_linkto(void)
 {
@@ -1220,6 +1226,7 @@ int ktest_main(void *arg UNUSED)
 	run("ipc_fault_with_parked_recv", t_ipc_fault, true);
 	run("ipc_call_reply_across_processes", t_ipc_call, true);
 	run("ipc_call_link_timeout", t_linkto, true);
+	run("ipc_parked_receives_in_order", t_recvorder, true);
 	run("ipc_examples_echo_kv", t_ipc_examples, true);
 	run("ipc_wake_spinning_receiver", t_ipc_spin, true);
 	run("ipc_wake_sleeping_poller", t_ipc_poll, true);

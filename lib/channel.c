@@ -54,9 +54,10 @@ struct rce_chan_end;
 
 struct rce_msg {
 	struct rce_msg *next, *prev;
-	struct rce_chan_end *at; /* the end it is queued at */
-	struct rce_req *sender;	 /* beyond the bound: its SEND or CALL, parked */
-	uint64_t txid;		 /* a CALL's request: its transaction; else 0 */
+	struct rce_chan_end *at;  /* the end it is queued at */
+	struct rce_req *sender;	  /* beyond the bound: its SEND or CALL, parked */
+	struct rce_req *held_for; /* the parked RECV it was handed to, woken, not yet run */
+	uint64_t txid;		  /* a CALL's request: its transaction; else 0 */
 	uint32_t len, nhandles;
 	struct rce_moved {
 		struct rce_chan_end *end;
@@ -256,16 +257,71 @@ static void rce_make_done(struct rce_req *q, int32_t res)
 	rce_make_ready(q);
 }
 
-static void rce_wake_first(struct rce_wlist *l)
-{
-	if (l->head)
-		rce_make_ready(l->head);
-}
-
 static void rce_wake_all(struct rce_wlist *l)
 {
 	while (l->head)
 		rce_make_ready(l->head);
+}
+
+/* The oldest message queued at e, within the bound, that no woken
+ * receive holds (lock held). */
+static struct rce_msg *rce_unheld(struct rce_chan_end *e)
+{
+	struct rce_msg *m = e->head;
+
+	while (m && m != e->beyond && m->held_for)
+		m = m->next;
+	return m == e->beyond ? NULL : m;
+}
+
+/* Hand that message to the first parked receive and wake it, so that
+ * parked receives take messages in the order they were posted, whichever
+ * ring runs first. With none left to hand and the peer closed, wake them
+ * all: each ends with -EPIPE once nothing is queued (lock held). */
+static void rce_wake_receiver(struct rce_chan_end *e)
+{
+	struct rce_req *q = e->recv_waiters.head;
+	struct rce_msg *m;
+
+	if (!q)
+		return;
+	if ((m = rce_unheld(e))) {
+		m->held_for = q;
+		q->ipc_msg = m;
+		rce_make_ready(q);
+	} else if (rce_peer(e)->closed) {
+		rce_wake_all(&e->recv_waiters);
+	}
+}
+
+/* The receive q lets go of the message handed to it (cancelled, or its
+ * rerun failed before taking it): the next parked receive gets it. */
+static void rce_unhold(struct rce_req *q)
+{
+	struct rce_msg *m = q->ipc_msg;
+
+	q->ipc_msg = NULL;
+	m->held_for = NULL;
+	rce_wake_receiver(m->at);
+}
+
+/* The message the receive c takes (lock held): the one handed to it when
+ * it was woken; else the head, unless a woken receive holds it (then c
+ * waits its turn: taking a later one would complete c, on its ring, before
+ * the earlier receive that holds the head); NULL if none. */
+static struct rce_msg *rce_next_msg(struct rce_call *c, struct rce_chan_end *e)
+{
+	struct rce_req *q = c->req;
+	struct rce_msg *m = e->head;
+
+	if (q && q->ipc_msg) {
+		m = q->ipc_msg;
+		q->ipc_msg = NULL;
+		q->ipc_woken = false; /* took it: rce_ipc_run_ready need not give it back */
+		m->held_for = NULL;
+		return m;
+	}
+	return m && m != e->beyond && !m->held_for ? m : NULL;
 }
 
 /* Unlink q from whichever list it is on; an emptied ready list clears
@@ -286,6 +342,7 @@ static void rce_unlist(struct rce_req *q)
 static void rce_queue_append(struct rce_chan_end *e, struct rce_msg *m)
 {
 	m->at = e;
+	m->held_for = NULL;
 	m->next = NULL;
 	m->prev = e->tail;
 	if (e->tail)
@@ -361,6 +418,8 @@ static void rce_msg_release(struct rce_msg *m, struct rce_chan_end **work)
 
 	for (uint32_t i = 0; i < m->nhandles; i++)
 		rce_end_unref(m->h[i].end, work);
+	if (m->held_for)
+		m->held_for->ipc_msg = NULL; /* its receive finds the queue as it is */
 	if (q) {
 		q->ipc_msg = NULL;
 		if (!rce_is_call(q))
@@ -514,6 +573,8 @@ static void rce_ipc_cancel(struct rce_req *q)
 		rce_msg_put(q->ipc_chan, q->ipc_msg); /* a reply it will never see */
 	else if (q->ipc_txid)
 		rce_call_forget(q->call.target, q, &work);
+	else if (q->ipc_msg && q->sqe.opcode == RC_OP_CHANNEL_RECV)
+		rce_unhold(q);
 	else if (q->ipc_msg)
 		rce_withdraw(q->ipc_msg, &work);
 	q->ipc_msg = NULL;
@@ -573,15 +634,19 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 
 	while (budget-- && rc_load_acquire(&r->ipc_kick)) {
 		struct rce_req *q;
+		bool held = false; /* a RECV woken with a message handed to it */
 		int32_t res = 0;
 
 		ipc->lock();
 		q = r->ipc_ready.head;
 		if (q) {
 			rce_unlist(q);
-			if (q->ipc_done)
+			if (q->ipc_done) {
 				res = q->ipc_msg ? rce_deliver_reply(q, q->ipc_msg) : q->ipc_res;
-			q->ipc_msg = NULL;
+				q->ipc_msg = NULL;
+			} else {
+				held = q->ipc_msg && q->sqe.opcode == RC_OP_CHANNEL_RECV;
+			}
 			rce_chan_put(q->ipc_chan);
 			q->ipc_chan = NULL;
 		} else {
@@ -595,9 +660,17 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 			q->call.target = NULL;
 			q->ipc_woken = true;
 			res = rce_dispatch(r, &q->call);
-			q->ipc_woken = false;
-			if (res == RCE_PENDING)
+			if (res == RCE_PENDING) {
+				q->ipc_woken = false;
 				continue;
+			}
+			if (RCE_UNLIKELY(held && q->ipc_woken)) {
+				ipc->lock(); /* failed before taking the message it holds */
+				if (q->ipc_msg)
+					rce_unhold(q);
+				ipc->unlock();
+			}
+			q->ipc_woken = false;
 		}
 		rce_finish(r, q, res);
 	}
@@ -804,7 +877,7 @@ static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
 		if (!peer->beyond)
 			peer->beyond = m;
 	} else {
-		rce_wake_first(&peer->recv_waiters);
+		rce_wake_receiver(peer);
 	}
 	if (a->call) {
 		if (!q)
@@ -953,21 +1026,22 @@ static int32_t rce_install_info(struct rce_ctx *ctx, struct rce_msg *m)
 	return m->nhandles ? rce_install_moves(ctx, m, &m->info) : 0;
 }
 
-/* The head message of e was delivered (lock held): it leaves the queue,
- * one beyond the bound comes within, the next receiver may go on. */
+/* The message m of e (its head, or one handed to the receive) was
+ * delivered (lock held): it leaves the queue, one beyond the bound comes
+ * within, a receive that waited behind it gets the next. */
 static void rce_took_head(struct rce_chan_end *e, struct rce_msg *m)
 {
 	rce_queue_unlink(e, m);
 	rce_admit_next(e);
 	rce_msg_put(e->chan, m);
+	rce_wake_receiver(e);
 }
 
 /* A message stays at the head (the receiver could not take it): let the
  * next parked receiver try. */
 static void rce_pass_on(struct rce_chan_end *e)
 {
-	if (e->head)
-		rce_wake_first(&e->recv_waiters);
+	rce_wake_receiver(e);
 }
 
 /* Deliver m to the caller: handles into its table, bytes to buf at off
@@ -1084,9 +1158,9 @@ static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_r
 	int32_t err;
 
 	ipc->lock();
-	m = e->head;
+	m = rce_next_msg(c, e);
 	if (!m) {
-		if (peer->closed)
+		if (peer->closed && !e->head)
 			err = -RC_EPIPE;
 		else if (a->flags & RC_CHANNEL_NOWAIT)
 			err = -RC_EAGAIN;
@@ -1121,10 +1195,10 @@ static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel
 	uint32_t flags = 0;
 	int32_t err;
 
-	m = e->head;
+	m = rce_next_msg(c, e);
 	b = rce_pbuf_peek(r, RC_CHANNEL_GROUP_OF(a->flags));
 	if (!m) {
-		err = peer->closed ? -RC_EPIPE : rce_ipc_park(c, &e->recv_waiters, e);
+		err = peer->closed && !e->head ? -RC_EPIPE : rce_ipc_park(c, &e->recv_waiters, e);
 	} else if (!b) {
 		err = -RC_ENOBUFS;
 	} else if (RC_CHANNEL_INFO_SIZE + m->len > b->len) {
@@ -1257,7 +1331,7 @@ int32_t rce_channel_send_handle(struct rce_ctx *ctx, uint32_t via, uint32_t hand
 		m->sender = NULL;
 		rce_take_moves(ctx, m, &handle);
 		rce_queue_append(peer, m);
-		rce_wake_first(&peer->recv_waiters);
+		rce_wake_receiver(peer);
 	}
 	ipc->unlock();
 	return err;

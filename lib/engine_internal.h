@@ -36,13 +36,15 @@ struct rce_req {
 	bool parked;
 	/* channels (lib/channel.c), all under the IPC lock: */
 	bool ipc_done;	 /* made ready with its result: complete, do not run again */
-	bool ipc_woken;	 /* made ready to run again: parks first in line */
+	bool ipc_woken;	 /* made ready to run again: parks first in line (a RECV: until it
+			    takes the message handed to it, in ipc_msg) */
 	int32_t ipc_res; /* the result, when ipc_done */
 	struct rce_req *ipc_next, *ipc_prev; /* the wait or ready list it is on */
 	struct rce_ipc_list *ipc_list;
 	void *ipc_chan;	   /* the channel a parked IPC op holds a reference on */
 	void *ipc_msg;	   /* SEND/CALL: its message, queued beyond the bound; a
-			      CALL made done: the reply */
+			      CALL made done: the reply; a RECV woken: the
+			      message handed to it (channel.c, rce_wake_receiver) */
 	uint64_t ipc_txid; /* CALL: its transaction, while it awaits the reply */
 };
 

@@ -570,6 +570,100 @@ static void stress_callers_in_a_ring(void **state)
 	host_worker_stop(&w[1]);
 }
 
+/* Queue (not submit) a RECV on h into a fresh buffer, which it returns. */
+static char *queue_recv(struct rc_ring *r, uint32_t h, uint64_t ud)
+{
+	char *buf = rc_alloc(r, 32);
+
+	memset(buf, 0, 32);
+	rc_prep_channel_recv(rc_get_sqe(r), h, buf, 31, 0, NULL, 0);
+	rc_sqe_set_data(last_sqe(r), ud);
+	return buf;
+}
+
+/* Receives parked on one endpoint take the messages in the order they
+ * were posted, whichever ring runs first: R1 (ring b), R2 (ring c, a
+ * duplicate of b's end), R3 (ring b) parked; three messages sent one at
+ * a time, ring c run before ring b; then a fresh receive on c while R1 is
+ * woken and not yet run must not overtake it; a woken receive cancelled
+ * before it ran passes its message to the next parked one. */
+static void parked_receives_complete_in_order(void **state)
+{
+	struct rc_ring a, b, c;
+	uint32_t ha, hb, hc;
+	char *r1, *r2, *r3, *r4;
+	uint64_t ud;
+
+	(void)state;
+	ring_open(&a, 8, 16, 0);
+	ring_open(&b, 8, 16, 0);
+	ring_open(&c, 8, 16, 0);
+	make_channel(&a, &ha, &hb);
+	hb = give(&a, hb, &b);
+	hc = give(&b, (uint32_t)dup_handle(&b, hb, RC_CHANNEL_RIGHTS), &c);
+	r1 = queue_recv(&b, hb, 1);
+	submit_all(&b);
+	r2 = queue_recv(&c, hc, 2);
+	submit_all(&c);
+	r3 = queue_recv(&b, hb, 3);
+	submit_all(&b);
+	assert_int_equal(cqes_ready(&b) + cqes_ready(&c), 0);
+	assert_int_equal(send_msg(&a, ha, "m0", NULL, 0, 0), 2);
+	assert_int_equal(send_msg(&a, ha, "m1", NULL, 0, 0), 2);
+	run_engine(&c); /* R2's ring first */
+	run_engine(&b);
+	assert_int_equal(send_msg(&a, ha, "m2", NULL, 0, 0), 2);
+	run_engine(&c);
+	run_engine(&b);
+	assert_int_equal(reap_one(&b, &ud), 2);
+	assert_int_equal(ud, 1);
+	assert_string_equal(r1, "m0");
+	assert_int_equal(reap_one(&c, &ud), 2);
+	assert_int_equal(ud, 2);
+	assert_string_equal(r2, "m1");
+	assert_int_equal(reap_one(&b, &ud), 2);
+	assert_int_equal(ud, 3);
+	assert_string_equal(r3, "m2");
+	/* R1 woken by m3, not yet run; R4 posted on c afterwards waits */
+	r1 = queue_recv(&b, hb, 5);
+	submit_all(&b);
+	assert_int_equal(send_msg(&a, ha, "m3", NULL, 0, 0), 2);
+	r4 = queue_recv(&c, hc, 6);
+	submit_all(&c);
+	assert_int_equal(cqes_ready(&c), 0);
+	assert_int_equal(send_msg(&a, ha, "m4", NULL, 0, 0), 2);
+	run_engine(&c);
+	run_engine(&b);
+	assert_int_equal(reap_one(&b, &ud), 2);
+	assert_int_equal(ud, 5);
+	assert_string_equal(r1, "m3");
+	assert_int_equal(reap_one(&c, &ud), 2);
+	assert_int_equal(ud, 6);
+	assert_string_equal(r4, "m4");
+	/* a woken receive cancelled before it ran: its message goes to the
+	 * next parked one */
+	queue_recv(&b, hb, 7);
+	rc_sqe_set_flags(last_sqe(&b), RC_SQE_LINK);
+	rc_prep_link_timeout(rc_get_sqe(&b), 1, RC_TIMEOUT_ABS); /* fires on b's next run */
+	rc_sqe_set_data(last_sqe(&b), 9);
+	submit_all(&b);
+	r4 = queue_recv(&c, hc, 8);
+	submit_all(&c);
+	assert_int_equal(send_msg(&a, ha, "m5", NULL, 0, 0), 2); /* handed to 7 */
+	run_engine(&b); /* timers first: 7 is cancelled before it runs */
+	assert_int_equal(reap_one(&b, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 7);
+	assert_int_equal(reap_one(&b, &ud), -RC_ETIME);
+	assert_int_equal(ud, 9);
+	run_engine(&c);
+	assert_int_equal(reap_one(&c, &ud), 2);
+	assert_int_equal(ud, 8);
+	assert_string_equal(r4, "m5");
+	ring_close(&a);
+	ring_close(&b);
+	ring_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +675,7 @@ int main(void)
 		cmocka_unit_test(peer_close_fails_the_other_end),
 		cmocka_unit_test(caller_death_and_cancel),
 		cmocka_unit_test(bounds_are_checked),
+		cmocka_unit_test(parked_receives_complete_in_order),
 		cmocka_unit_test(ping_pong_across_workers),
 		cmocka_unit_test(stress_callers_in_a_ring),
 	};

@@ -1,0 +1,111 @@
+/*
+ * rt_recvorder - receives parked on one endpoint take the messages in the
+ * order they were posted, whichever ring runs first: R1 on a ring of our
+ * own (RING_CREATE), R2 on rt_ring, R3 on the first ring again, all on
+ * one endpoint; a child sends three messages in one enter (so both rings
+ * are made ready before either runs); R1 gets the first, R2 the second,
+ * R3 the third. Then a receive posted while R1 is woken and not yet run
+ * (its ring not entered) does not take R1's message.
+ *
+ * usage: rt_recvorder [sender]  (the kernel suite runs it with none)
+ */
+#include "ulib.h"
+
+#define CH	  RK_SPAWN_HANDLE(0)
+#define RING_ADDR 0x510000000ul
+
+/* sender: waits for "go", then sends the words after it in one enter. */
+static int role_sender(void)
+{
+	static char go[8];
+	static const char *const words[] = { "m0", "m1", "m2" };
+	if (rt_recv(CH, go, sizeof(go), NULL, 0) != 2)
+		return 1;
+	for (int i = 0; i < 3; i++)
+		rc_prep_channel_send(rt_sqe(), CH, words[i], 2, 0, NULL, 0);
+	if (rc_submit_and_wait(&rt_ring, 3) < 0)
+		return 2;
+	for (int i = 0; i < 3; i++) {
+		struct rc_cqe c;
+		if (rt_next_cqe(&c) || c.res != 2)
+			return 3;
+	}
+	return rt_recv(CH, go, sizeof(go), NULL, 0) == 4 ? 0 : 4; /* "done" */
+}
+
+/* Queue a RECV of h on r into buf (user_data ud). */
+static void queue_recv(struct rc_ring *r, uint32_t h, char *buf, uint64_t ud)
+{
+	struct rc_sqe *s = rc_get_sqe(r);
+	rc_prep_channel_recv(s, h, buf, 7, 0, NULL, 0);
+	rc_sqe_set_data(s, ud);
+}
+
+/* The next CQE of r (waiting for it; rt_ring's through the runtime,
+ * which keeps those that came during an rt_sync): its user_data is ud,
+ * its res 2. */
+static void expect(struct rc_ring *r, uint64_t ud)
+{
+	struct rc_cqe c, *p;
+	if (r == &rt_ring) {
+		CHECK_EQ(rt_next_cqe(&c), 0);
+	} else {
+		CHECK_EQ(rc_wait_cqe(r, &p), 0);
+		c = *p;
+		rc_cqe_seen(r, p);
+	}
+	CHECK(c.user_data == ud && c.res == 2, "ud %lu res %d, want %lu 2",
+	      (unsigned long)c.user_data, c.res, (unsigned long)ud);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "sender") == 0)
+		return role_sender();
+
+	static char b[4][8];
+	struct rc_ring mine;
+	uint32_t a[2], d[2];
+	CHECK(rt_ring_create(&mine, RING_ADDR, 8, 16, 0) > 0, "RING_CREATE");
+	CHECK_EQ(rt_channel(a), 0);
+	CHECK_EQ(rt_channel(d), 0);
+	struct rc_spawn_handle sh = { a[1], RC_CHANNEL_RIGHTS };
+	const char *sargv[] = { "rt_recvorder", "sender", NULL };
+	long pid = spawn_with(sargv, &sh, 1);
+	CHECK(pid > 0, "spawn sender %ld", pid);
+
+	queue_recv(&mine, a[0], b[0], 1);
+	CHECK_EQ(rc_submit(&mine), 1);
+	queue_recv(&rt_ring, a[0], b[1], 2);
+	CHECK_EQ(rc_submit(&rt_ring), 1);
+	queue_recv(&mine, a[0], b[2], 3);
+	CHECK_EQ(rc_submit(&mine), 1);
+	CHECK_EQ(rt_send(a[0], "go", 2, NULL, 0, 0), 2);
+	expect(&rt_ring, 2); /* R2's ring first */
+	CHECK(strcmp(b[1], "m1") == 0, "R2 got '%s', want m1", b[1]);
+	expect(&mine, 1);
+	CHECK(strcmp(b[0], "m0") == 0, "R1 got '%s', want m0", b[0]);
+	expect(&mine, 3);
+	CHECK(strcmp(b[2], "m2") == 0, "R3 got '%s', want m2", b[2]);
+	CHECK_EQ(rt_send(a[0], "done", 4, NULL, 0, 0), 4);
+	CHECK_EQ(waitpid((int)pid, NULL), 0);
+
+	/* R1 on our ring, woken by a message it is handed; a receive posted
+	 * on rt_ring before our ring runs again waits for the next one. */
+	memset(b, 0, sizeof(b));
+	queue_recv(&mine, d[1], b[0], 4);
+	CHECK_EQ(rc_submit(&mine), 1);
+	CHECK_EQ(rt_send(d[0], "m3", 2, NULL, 0, 0), 2);
+	queue_recv(&rt_ring, d[1], b[1], 5);
+	CHECK_EQ(rc_submit(&rt_ring), 1);
+	CHECK_EQ(rt_send(d[0], "m4", 2, NULL, 0, 0), 2);
+	expect(&rt_ring, 5);
+	CHECK(strcmp(b[1], "m4") == 0, "the later receive got '%s', want m4", b[1]);
+	expect(&mine, 4);
+	CHECK(strcmp(b[0], "m3") == 0, "R1 got '%s', want m3", b[0]);
+
+	rt_close(a[0]);
+	rt_close(d[0]);
+	rt_close(d[1]);
+	return rt_report("rt_recvorder");
+}
