@@ -969,12 +969,14 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 		 * the call waiting (its slot holds it, its memory stays). */
 		ipc->lock();
 		q = rce_reply_target(e, a->txid, buf.len, &err);
-		if (q && (buf.len == 0 || ipc->copy(q->call.ctx, q->sqe.args.channel_call.reply,
-						    c->ctx, buf.addr, buf.len) == 0)) {
+		bool answered = q && (buf.len == 0 ||
+				      ipc->copy(q->call.ctx, q->sqe.args.channel_call.reply, c->ctx,
+						buf.addr, buf.len) == 0);
+		if (answered)
 			rce_answer(e, q, NULL, res);
-			err = (int32_t)a->len;
-		}
 		ipc->unlock();
+		if (answered)
+			return (int32_t)a->len; /* 0 for an empty reply: not an error */
 		if (err)
 			return err;
 		/* a side not there: the long way says whose fault it is */

@@ -403,6 +403,30 @@ static void reply_carries_a_result(void **state)
 	ring_close(&b);
 }
 
+/* An empty reply answers the call (res 0) and is no error for the
+ * replier: the direct-copy path once answered it, then went the long way
+ * and told the replier -ENOENT. */
+static void empty_reply_answers_the_call(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	queue_call(&a, ha, "empty", 32, 10);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), 5);
+	assert_int_equal(reply(&b, hb, info.txid, ""), 0);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 0);
+	assert_int_equal(ud, 10);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* The caller dies (its ring and table destroyed) while the server holds
  * its request: if nobody else holds the caller's end, the reply gets
  * -EPIPE; if another caller holds a duplicate of that end (the channel
@@ -1107,6 +1131,7 @@ int main(void)
 		cmocka_unit_test(calls_matched_by_txid_out_of_order),
 		cmocka_unit_test(call_cancelled_while_server_holds_it),
 		cmocka_unit_test(reply_carries_a_result),
+		cmocka_unit_test(empty_reply_answers_the_call),
 		cmocka_unit_test(call_timed_out_while_server_holds_it),
 		cmocka_unit_test(call_answered_before_its_link_timeout),
 		cmocka_unit_test(reply_after_the_caller_died),
