@@ -83,6 +83,7 @@ struct rce_call_slot {
 
 struct rce_chan_end {
 	struct rce_chan *chan;
+	struct rce_chan_end *peer;   /* the other end of chan */
 	struct rce_msg *head, *tail; /* queued here, oldest first */
 	struct rce_msg *beyond;	     /* first one past RC_CHANNEL_QUEUE_MAX, or NULL */
 	uint32_t queued;	     /* all of them, within the bound or beyond */
@@ -123,9 +124,17 @@ static const struct rce_ipc_ops *rce_ipc(struct rce_ctx *ctx)
 	return ctx->ops->ipc;
 }
 
+/* A new channel's ends know it and each other. */
+static void rce_chan_init(struct rce_chan *ch)
+{
+	ch->end[0].chan = ch->end[1].chan = ch;
+	ch->end[0].peer = &ch->end[1];
+	ch->end[1].peer = &ch->end[0];
+}
+
 static struct rce_chan_end *rce_peer(struct rce_chan_end *e)
 {
-	return &e->chan->end[e == &e->chan->end[0]];
+	return e->peer;
 }
 
 static void rce_calls_free(struct rce_chan_end *e)
@@ -687,7 +696,7 @@ int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_
 
 	if (!ch)
 		return -RC_ENOMEM;
-	ch->end[0].chan = ch->end[1].chan = ch;
+	rce_chan_init(ch);
 	ipc->lock();
 	h0 = rce_end_install(c->ctx, &ch->end[0], RC_CHANNEL_RIGHTS);
 	h1 = h0 < 0 ? h0 : rce_end_install(c->ctx, &ch->end[1], RC_CHANNEL_RIGHTS);
@@ -1286,7 +1295,7 @@ int32_t rce_channel_create_in(struct rce_ctx *ctx, uint32_t out[2])
 
 	if (!ch)
 		return -RC_ENOMEM;
-	ch->end[0].chan = ch->end[1].chan = ch;
+	rce_chan_init(ch);
 	ipc->lock();
 	h0 = rce_end_install(ctx, &ch->end[0], RC_CHANNEL_RIGHTS);
 	h1 = h0 < 0 ? h0 : rce_end_install(ctx, &ch->end[1], RC_CHANNEL_RIGHTS);
