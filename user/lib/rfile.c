@@ -16,7 +16,8 @@
  *
  * Request bytes must live until the kernel copies them (when it runs the
  * CALL): a READ of 40 bytes or more writes its request into the caller's
- * own buffer (which the reply then overwrites); the others take room in a
+ * own buffer (which the reply then overwrites) unless another READ's
+ * request still lies there uncopied; the others take room in a
  * FIFO arena, given back once the kernel took the entry (sq_head past it;
  * a doorbell ring's SQ is read only in our own enter, which ran it) or,
  * for an entry that may wait in a LINK chain or behind DRAIN, once
@@ -38,8 +39,9 @@ struct ring_state {
 
 struct use {
 	const struct ring_state *rs;
+	uintptr_t inbuf;   /* a READ's request in its own buffer: the buffer; 0: in the arena */
 	uint32_t sq_index; /* the entry's */
-	uint32_t size;	   /* arena bytes, padding included */
+	uint32_t size;	   /* arena bytes, padding included; the buffer's length if inbuf */
 	uint8_t deferred;  /* may run after its enter (LINK successor, DRAIN) */
 };
 
@@ -48,6 +50,10 @@ static uint32_t arena_head, arena_used; /* FIFO: next byte handed out; bytes in 
 static struct use uses[USES];
 static uint32_t uses_head, uses_n;
 static struct ring_state rings[RINGS];
+/* The READ requests in their own buffers among the uses, and bounds of
+ * their buffers (a new one outside them needs no search). */
+static uint32_t inbufs;
+static uintptr_t inbuf_lo, inbuf_hi;
 
 /* Give back the oldest uses whose entries the kernel has run. */
 static void reclaim(void)
@@ -60,7 +66,10 @@ static void reclaim(void)
 			return; /* not taken yet */
 		if (u->deferred && rc_load_acquire(&h->sq_retired) != head)
 			return; /* it may still wait in its chain */
-		arena_used -= u->size;
+		if (!u->inbuf)
+			arena_used -= u->size;
+		else if (--inbufs == 0)
+			inbuf_lo = inbuf_hi = 0;
 		uses_head = (uses_head + 1) % USES;
 		uses_n--;
 	}
@@ -83,6 +92,31 @@ static uint8_t *arena_get(const struct ring_state *rs, uint32_t i, uint32_t n, i
 		.rs = rs, .sq_index = i, .size = pad + size, .deferred = (uint8_t)deferred
 	};
 	return p;
+}
+
+/* May the request of READ entry i of rs go into its own buffer buf (len
+ * bytes)? Not while the request of another READ lies uncopied in the
+ * same bytes: writing it there would send that READ with this one's
+ * handle and offset. If so, it is recorded as a use until the kernel has
+ * copied it; if not (or no use is free), it goes to the arena. */
+static int inbuf_claim(const struct ring_state *rs, uint32_t i, uintptr_t buf, uint32_t len,
+		       int deferred)
+{
+	reclaim();
+	if (uses_n == USES)
+		return 0;
+	for (uint32_t k = 0; inbufs && buf < inbuf_hi && inbuf_lo < buf + len && k < uses_n; k++) {
+		const struct use *u = &uses[(uses_head + k) % USES];
+		if (u->inbuf && u->inbuf < buf + len && buf < u->inbuf + u->size)
+			return 0;
+	}
+	uses[(uses_head + uses_n++) % USES] = (struct use){
+		.rs = rs, .inbuf = buf, .sq_index = i, .size = len, .deferred = (uint8_t)deferred
+	};
+	inbuf_lo = inbufs && inbuf_lo < buf ? inbuf_lo : buf;
+	inbuf_hi = inbufs && inbuf_hi > buf + len ? inbuf_hi : buf + len;
+	inbufs++;
+	return 1;
 }
 
 /* Let the kernel take the entries of rs before index i (so that the arena
@@ -183,7 +217,8 @@ static void translate(const struct ring_state *rs, uint32_t i, struct rc_sqe *sq
 				     .offset = a->offset,
 				     .count = n };
 		void *buf = (void *)(uintptr_t)a->buf;
-		if (n >= sizeof(h)) { /* the request in the caller's buffer, until the reply */
+		if (n >= sizeof(h) && inbuf_claim(rs, i, (uintptr_t)buf, n, deferred)) {
+			/* the request in the caller's buffer, until the reply */
 			memcpy(buf, &h, sizeof(h));
 			to_call(sqe, buf, sizeof(h), buf, n);
 			return;

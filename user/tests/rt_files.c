@@ -188,6 +188,34 @@ static void mixed(void)
 	CHECK(memcmp(buf, "HEllo", 5) == 0, "read");
 }
 
+/* Two READs of different files into one buffer in one submit: each
+ * completes with its own file's count. (The library writes a READ's
+ * request into the READ's buffer until the kernel copies it; the second
+ * must not overwrite the first's there.) */
+static void one_buffer(void)
+{
+	static char buf[64];
+	int32_t res[2];
+	int a = open_("README.md", RC_ACCESS_RDONLY, 0);
+	int b = open_("/tmp/rf", RC_ACCESS_RDONLY, 0); /* "HEllo" */
+	CHECK(a > 0 && b > 0, "open: %d %d", a, b);
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_read(s, (uint32_t)a, buf, sizeof(buf), 0);
+	rc_sqe_set_data(s, 600);
+	s = rt_sqe();
+	rc_prep_read(s, (uint32_t)b, buf + 8, 48, 0); /* its request overlaps the first's */
+	rc_sqe_set_data(s, 601);
+	reap(600, 2, res);
+	CHECK_EQ(res[0], sizeof(buf));
+	CHECK_EQ(res[1], 5);
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)a, 0);
+	CHECK_EQ(one(s), 0);
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)b, 0);
+	CHECK_EQ(one(s), 0);
+}
+
 /* 60 WRITEs of 4000 bytes in one submit: 240 KB of requests, more than
  * the library's arena: it lets the kernel take the first ones to make
  * room, and every one completes. */
@@ -217,6 +245,7 @@ int main(void)
 	same_bytes();
 	chains();
 	mixed();
+	one_buffer();
 	many_writes();
 	return rt_report("rt_files");
 }
