@@ -10,7 +10,7 @@ CSTD     := -std=gnu11
 INC      := -Iinclude -Ihosted
 
 LIB_SRCS    := lib/engine.c lib/handles.c lib/ops.c lib/channel.c lib/names.c lib/uring.c lib/version.c lib/trace.c \
-               lib/fmt.c
+               lib/fmt.c lib/service.c
 HOSTED_SRCS := hosted/port.c hosted/files.c hosted/client_state.c hosted/worker.c \
                hosted/client.c hosted/inproc.c hosted/trace.c hosted/registry.c hosted/sandbox.c
 # rc_sandbox (hosted/sandbox.c) builds its seccomp filter with libseccomp.
@@ -48,7 +48,8 @@ $(O)/$(1)/ringcall-demo: $(O)/$(1)/obj/hosted/demo.o $(O)/$(1)/libringcall.a
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ $(HOST_LIBS) -o $$@
 $(O)/$(1)/tests/%: $(O)/$(1)/obj/tests/%.o $(O)/$(1)/obj/tests/helpers.o $(O)/$(1)/libringcall.a
 	@mkdir -p $$(dir $$@)
-	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ -lcmocka $(HOST_LIBS) -o $$@
+	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$(filter %.o,$$^) $$(filter %.a,$$^) -lcmocka $(HOST_LIBS) -o $$@
+# (objects first: the file server's core, added below, calls into the library)
 $(O)/$(1)/tests/test_fs: $(patsubst %.c,$(O)/$(1)/obj/%.o,$(FS_CORE_SRCS))
 # The kernel's file programs, the same sources, built for Linux (hosted/ulib_hosted.c).
 $(O)/$(1)/fileprogs/%: user/%.c hosted/ulib_hosted.c $(O)/$(1)/libringcall.a user/lib/ulib.h user/lib/rtfile.h

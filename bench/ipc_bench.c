@@ -37,6 +37,7 @@
 #include <sys/wait.h>
 #include "ringcall/engine.h"
 #include "ringcall/hosted.h"
+#include "ringcall/service.h"
 #include "ipc_bench.h"
 #include "local.h"
 
@@ -122,18 +123,12 @@ static int32_t ipc_one(struct rc_ring *r)
 	return res;
 }
 
-/* Name ops take the name from the shared data area. */
-static int32_t ipc_name_op(struct rc_ring *r, bool publish, uint32_t h, const char *name)
+/* name copied where the engine reads it (the shared data area). */
+static char *ipc_name(struct rc_ring *r, const char *name)
 {
-	uint32_t len = (uint32_t)strlen(name);
-	char *n = rc_alloc(r, len);
+	char *n = rc_alloc(r, strlen(name));
 
-	memcpy(n, name, len);
-	if (publish)
-		rc_prep_channel_publish(rc_get_sqe(r), h, n, len, 0);
-	else
-		rc_prep_channel_connect(rc_get_sqe(r), n, len, 0);
-	return ipc_one(r);
+	return n ? memcpy(n, name, strlen(name)) : n;
 }
 
 /* ---- the echo service (a child process) ---- */
@@ -142,34 +137,25 @@ static int32_t ipc_name_op(struct rc_ring *r, bool publish, uint32_t h, const ch
 #define IPC_POOL  128u				   /* provided buffers (64 calls in flight) */
 #define IPC_NOCQE UINT64_MAX /* user_data of SKIP_SUCCESS entries: a CQE is a failure */
 
-/* The service side: its connection, its buffers, those to give back. */
+/* The service side: its connection, its buffers (group 0), those to give back. */
 struct ipc_echo {
 	struct rc_ring *r;
 	uint32_t conn;
-	uint8_t *pool;
-	uint32_t back[IPC_POOL], nback;
+	struct rc_pbuf_pool pool;
+	uint32_t back[IPC_POOL];
 };
 
-/* Give buffers first..first+n-1 (consecutive ids) to group 0. */
-static void ipc_provide(struct ipc_echo *e, uint32_t first, uint32_t n)
+/* A pool of IPC_POOL buffers at mem, every one to be provided. */
+static void ipc_pool_init(struct ipc_echo *e, void *mem)
 {
-	struct rc_sqe *sqe = rc_get_sqe(e->r);
-
-	rc_prep_provide_buffers(sqe, e->pool + first * IPC_BUF, n * IPC_BUF, IPC_BUF, 0, first, 0);
-	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
-	rc_sqe_set_data(sqe, IPC_NOCQE);
+	rc_pbuf_pool_init(&e->pool, mem, IPC_BUF, IPC_POOL, 0, e->back);
 }
 
 /* The buffers of this wake-up's requests, after the replies that read
  * them (SQ order), a run of consecutive ids per PROVIDE_BUFFERS. */
 static void ipc_give_back(struct ipc_echo *e)
 {
-	for (uint32_t i = 0, n; i < e->nback; i += n) {
-		for (n = 1; i + n < e->nback && e->back[i + n] == e->back[i] + n; n++)
-			;
-		ipc_provide(e, e->back[i], n);
-	}
-	e->nback = 0;
+	rc_pbuf_give_back(e->r, &e->pool, RC_SQE_SKIP_SUCCESS, IPC_NOCQE);
 }
 
 static void ipc_arm(struct ipc_echo *e)
@@ -190,7 +176,7 @@ static int ipc_echo_cqe(struct ipc_echo *e, const struct rc_cqe *cqe)
 	if (cqe->user_data == IPC_NOCQE)
 		return cqe->res; /* a reply or PROVIDE_BUFFERS failed */
 	if (bid >= 0) {
-		uint8_t *b = e->pool + (uint32_t)bid * IPC_BUF;
+		uint8_t *b = rc_pbuf(&e->pool, (uint32_t)bid);
 		const struct rc_channel_info *info = (const void *)b;
 		struct rc_sqe *sqe = rc_get_sqe(e->r);
 
@@ -198,7 +184,7 @@ static int ipc_echo_cqe(struct ipc_echo *e, const struct rc_cqe *cqe)
 				      (uint32_t)cqe->res, 0);
 		rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
 		rc_sqe_set_data(sqe, IPC_NOCQE);
-		e->back[e->nback++] = (uint32_t)bid;
+		rc_pbuf_done(&e->pool, (uint32_t)bid);
 	}
 	if (cqe->flags & RC_CQE_F_MORE)
 		return 0;
@@ -220,7 +206,7 @@ static int ipc_service(const char *sock, enum ipc_kind k, const char *name, int 
 	struct rc_channel_info *info;
 	struct ipc_echo e = { .r = &r };
 	uint8_t *buf;
-	int32_t res;
+	int32_t res, arrivals;
 
 	ipc_params(&p, k);
 	if (rc_connect(&r, sock, &p))
@@ -229,14 +215,15 @@ static int ipc_service(const char *sock, enum ipc_kind k, const char *name, int 
 	pair = rc_alloc(&r, sizeof(*pair));
 	info = rc_alloc(&r, sizeof(*info));
 	buf = rc_alloc(&r, IPC_MSG);
-	e.pool = rc_alloc(&r, IPC_POOL * IPC_BUF);
-	ipc_provide(&e, 0, IPC_POOL);
-	rc_prep_channel_create(rc_get_sqe(&r), pair, sizeof(*pair), 0);
-	if ((res = ipc_one(&r)) || (res = ipc_name_op(&r, true, pair->end[0], name)))
-		return ipc_fail("publish", res);
+	ipc_pool_init(&e, rc_alloc(&r, IPC_POOL * IPC_BUF));
+	ipc_give_back(&e); /* the whole pool, submitted with the CHANNEL_CREATE */
+	arrivals = rc_channel_listen(&r, ipc_name(&r, name), (uint32_t)strlen(name), pair);
+	if (arrivals < 0)
+		return ipc_fail("publish", arrivals);
 	if (write(ready_fd, "!", 1) != 1)
 		return 3;
-	rc_prep_channel_recv(rc_get_sqe(&r), pair->end[1], buf, IPC_MSG, sizeof(*info), info, 0);
+	rc_prep_channel_recv(rc_get_sqe(&r), (uint32_t)arrivals, buf, IPC_MSG, sizeof(*info), info,
+			     0);
 	if ((res = ipc_one(&r)) != 0 || info->nhandles != 1)
 		return ipc_fail("accept", res);
 	e.conn = info->handles[0];
@@ -336,7 +323,7 @@ static int ipc_caller(const char *sock, enum ipc_kind k, const char *name, uint6
 	if (rc_connect(&r, sock, &p))
 		return 2;
 	ipc_client_setup(&r, k);
-	h = ipc_name_op(&r, false, 0, name);
+	h = rc_channel_connect_wait(&r, ipc_name(&r, name), (uint32_t)strlen(name));
 	if (h < 0)
 		return ipc_fail("connect", h);
 	tx = rc_alloc(&r, IPC_DEPTH * IPC_MSG);
@@ -495,12 +482,12 @@ int ipc_callgrind(uint32_t batch, uint64_t n)
 				     &rc_inproc_client(&b)->ctx);
 	tx = rc_alloc(&a, IPC_DEPTH * IPC_MSG);
 	rx = rc_alloc(&a, IPC_DEPTH * IPC_MSG);
-	e.pool = rc_alloc(&b, IPC_POOL * IPC_BUF);
-	if (hb < 0 || !tx || !rx || !e.pool)
+	ipc_pool_init(&e, rc_alloc(&b, IPC_POOL * IPC_BUF));
+	if (hb < 0 || !tx || !rx || !e.pool.base)
 		return 4;
 	memset(tx, 0xab, IPC_DEPTH * IPC_MSG);
 	e.conn = (uint32_t)hb;
-	ipc_provide(&e, 0, IPC_POOL);
+	ipc_give_back(&e);
 	ipc_arm(&e);
 	rc_submit(&b);
 	for (uint64_t done = 0; done < n; done += batch) {

@@ -25,12 +25,14 @@
 
 #ifdef RC_EXAMPLE_KERNEL
 #include "ulib.h" /* the ringcall kernel's user runtime: printf, strings, rt_ring */
+#include "ringcall/service.h"
 #else
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ringcall/hosted.h>
+#include <ringcall/service.h>
 #include <unistd.h>
 #endif
 
@@ -135,20 +137,6 @@ static int32_t ipc_dial(struct rc_ring *r, const char *svc)
 #else
 /* Hosted: a ringcall-server, and names it keeps (CHANNEL_PUBLISH). */
 
-/* Submit what is queued and wait for one CQE: its res. */
-static int32_t ipc_sync(struct rc_ring *r)
-{
-	struct rc_cqe *cqe;
-	int32_t res;
-
-	if (rc_submit_and_wait(r, 1) < 0 || rc_wait_cqe(r, &cqe) < 0)
-		return -RC_EPIPE;
-	res = cqe->res;
-	rc_cqe_seen(r, cqe);
-	return res;
-}
-
-
 /* Attach r to the server at where (a socket path). */
 static int ipc_attach(struct rc_ring *r, const char *where)
 {
@@ -196,16 +184,10 @@ static int32_t ipc_listen(struct rc_ring *r, const char *svc)
 	struct rc_channel_pair *pair = ipc_mem(r, sizeof(*pair));
 	char *name;
 	uint32_t len = ipc_name(r, svc, &name);
-	int32_t res;
 
 	if (!pair || !name)
 		return -RC_ENOMEM;
-	rc_prep_channel_create(rc_get_sqe(r), pair, sizeof(*pair), 0);
-	if ((res = ipc_sync(r)) < 0)
-		return res;
-	rc_prep_channel_publish(rc_get_sqe(r), pair->end[0], name, len, 0);
-	res = ipc_sync(r);
-	return res < 0 ? res : (int32_t)pair->end[1];
+	return rc_channel_listen(r, name, len, pair);
 }
 
 /* Connect to service svc: a channel handle, or a negative RC_E*. */
@@ -216,8 +198,7 @@ static int32_t ipc_dial(struct rc_ring *r, const char *svc)
 
 	if (!name)
 		return -RC_ENOMEM;
-	rc_prep_channel_connect(rc_get_sqe(r), name, len, 0);
-	return ipc_sync(r);
+	return rc_channel_connect_wait(r, name, len);
 }
 
 static void ipc_announce(const char *svc, int32_t listen)
@@ -239,9 +220,9 @@ struct ipc_service {
 	int32_t listen;
 	struct rc_channel_info *info;
 	struct ipc_msg *accept_buf;
-	struct ipc_buf *pool;
-	uint32_t conns[IPC_CONNS];	/* handles; 0: free */
-	uint32_t back[IPC_POOL], nback; /* buffers to give back this pass */
+	struct rc_pbuf_pool pool;  /* IPC_POOL struct ipc_buf, in group IPC_GROUP */
+	uint32_t back[IPC_POOL];   /* its buffers to give back this pass */
+	uint32_t conns[IPC_CONNS]; /* handles; 0: free */
 	uint32_t accepting, accepted, live;
 	uint64_t calls, wakeups;
 };
@@ -253,32 +234,6 @@ static void ipc_arm_accept(struct ipc_service *s)
 	rc_prep_channel_recv(sqe, (uint32_t)s->listen, s->accept_buf, sizeof(*s->accept_buf),
 			     sizeof(*s->info), s->info, 0);
 	rc_sqe_set_data(sqe, IPC_LISTEN);
-}
-
-/* Give buffers first..first+n-1 (consecutive ids) back to the pool. */
-static void ipc_provide(struct ipc_service *s, uint32_t first, uint32_t n)
-{
-	struct rc_sqe *sqe = rc_get_sqe(s->r);
-
-	rc_prep_provide_buffers(sqe, &s->pool[first], n * (uint32_t)sizeof(struct ipc_buf),
-				sizeof(struct ipc_buf), IPC_GROUP, first, 0);
-	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
-	rc_sqe_set_data(sqe, IPC_SENT);
-}
-
-/* The buffers used this pass, given back after the replies that read
- * them (SQ order), runs of consecutive ids in one PROVIDE_BUFFERS each. */
-static void ipc_give_back(struct ipc_service *s)
-{
-	for (uint32_t i = 0; i < s->nback;) {
-		uint32_t n = 1;
-
-		while (i + n < s->nback && s->back[i + n] == s->back[i] + n)
-			n++;
-		ipc_provide(s, s->back[i], n);
-		i += n;
-	}
-	s->nback = 0;
 }
 
 static void ipc_arm_conn(struct ipc_service *s, uint32_t c)
@@ -317,7 +272,7 @@ static int ipc_request_in(struct ipc_service *s, uint32_t c, const struct rc_cqe
 	int32_t bid = rc_cqe_buffer_id(cqe->flags);
 
 	if (bid >= 0) {
-		struct ipc_buf *b = &s->pool[bid];
+		struct ipc_buf *b = rc_pbuf(&s->pool, (uint32_t)bid);
 		struct ipc_msg *m = &b->msg;
 		uint32_t got = b->info.len, hdr = (uint32_t)offsetof(struct ipc_msg, data);
 		struct rc_sqe *sqe;
@@ -331,7 +286,7 @@ static int ipc_request_in(struct ipc_service *s, uint32_t c, const struct rc_cqe
 		rc_prep_channel_reply(sqe, s->conns[c], b->info.txid, m, hdr + m->len, 0);
 		rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS); /* a caller gone: -ENOENT, ignored */
 		rc_sqe_set_data(sqe, IPC_SENT);
-		s->back[s->nback++] = (uint32_t)bid;
+		rc_pbuf_done(&s->pool, (uint32_t)bid);
 		s->calls++;
 	}
 	if (cqe->flags & RC_CQE_F_MORE)
@@ -360,10 +315,11 @@ static int ipc_serve(struct rc_ring *r, const char *svc, uint32_t conns, ipc_han
 	*s = (struct ipc_service){ .r = r, .handle = handle, .accepting = conns };
 	s->info = ipc_mem(r, sizeof(*s->info));
 	s->accept_buf = ipc_mem(r, sizeof(*s->accept_buf));
-	s->pool = ipc_mem(r, IPC_POOL * sizeof(struct ipc_buf));
-	if (!s->info || !s->accept_buf || !s->pool)
+	rc_pbuf_pool_init(&s->pool, ipc_mem(r, IPC_POOL * sizeof(struct ipc_buf)),
+			  sizeof(struct ipc_buf), IPC_POOL, IPC_GROUP, s->back);
+	if (!s->info || !s->accept_buf || !s->pool.base)
 		return -RC_ENOMEM;
-	ipc_provide(s, 0, IPC_POOL);
+	rc_pbuf_give_back(r, &s->pool, RC_SQE_SKIP_SUCCESS, IPC_SENT); /* the whole pool */
 	s->listen = ipc_listen(r, svc); /* submits the PROVIDE_BUFFERS too */
 	if (s->listen < 0)
 		return s->listen;
@@ -375,8 +331,9 @@ static int ipc_serve(struct rc_ring *r, const char *svc, uint32_t conns, ipc_han
 		int err = 0;
 
 		/* Every reply queued by the last pass goes out here, then the
-		 * buffers they were read from, with the wait: one enter. */
-		ipc_give_back(s);
+		 * buffers they were read from, with the wait: one enter (with
+		 * the SQ full, the rest go next pass). */
+		rc_pbuf_give_back(r, &s->pool, RC_SQE_SKIP_SUCCESS, IPC_SENT);
 		if (rc_submit_and_wait(r, 1) < 0)
 			return -RC_EPIPE;
 		s->wakeups++;

@@ -58,7 +58,7 @@ K_OBJS := $(patsubst $(K_DIR)/%,$(K_BUILD)/%.o,$(K_SRCS)) \
 # flat (build/user/NAME.elf, spawned by NAME) wherever the source lives.
 # lib/string.c and lib/fmt.c: one source, a copy in each binary (kernel, every program).
 U_RC_SRCS  := $(R_DIR)/lib/uring.c $(R_DIR)/lib/names.c $(R_DIR)/lib/version.c $(R_DIR)/lib/fmt.c \
-              $(R_DIR)/lib/string.c
+              $(R_DIR)/lib/string.c $(R_DIR)/lib/service.c
 U_LIB_SRCS := $(U_DIR)/lib/crt0.S $(wildcard $(U_DIR)/lib/*.c)
 U_LIB_OBJS := $(patsubst $(U_DIR)/lib/%,$(U_BUILD)/lib/%.o,$(U_LIB_SRCS)) \
               $(patsubst $(R_DIR)/lib/%,$(U_BUILD)/rc/%.o,$(U_RC_SRCS))

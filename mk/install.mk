@@ -1,7 +1,7 @@
 # mk/install.mk - the installable libraries and `make install` / `uninstall`.
 #
 # Two libraries, each static and shared, exporting only rc_* symbols:
-#   libringcall         the portable user library (lib/uring.c, names.c, fmt.c, version.c)
+#   libringcall         the portable user library (lib/uring.c, names.c, fmt.c, version.c, service.c)
 #   libringcall-hosted  the Linux client and in-process ring (rc_connect,
 #                       rc_inproc_init...): the engine and the hosted runtime
 #                       inside it, hidden (needs libringcall)
@@ -24,7 +24,7 @@ RC_VMINOR := $(shell sed -n 's/^\#define RC_VERSION_MINOR[[:space:]]\+\([0-9]*\)
 RC_VPATCH := $(shell sed -n 's/^\#define RC_VERSION_PATCH[[:space:]]\+\([0-9]*\)/\1/p' include/ringcall/version.h)
 RC_VERSION := $(RC_VMAJOR).$(RC_VMINOR).$(RC_VPATCH)
 
-USERLIB_SRCS  ?= lib/uring.c lib/names.c lib/version.c lib/trace.c lib/fmt.c
+USERLIB_SRCS  ?= lib/uring.c lib/names.c lib/version.c lib/trace.c lib/fmt.c lib/service.c
 HOSTEDLIB_SRCS = $(filter-out $(USERLIB_SRCS),$(LIB_SRCS)) $(HOSTED_SRCS)
 PUBLIC_HDRS    = $(wildcard include/ringcall/*.h) include/ringcall/syscalls.def
 PIC := $(O)/pic

@@ -7,6 +7,7 @@
  * service holds its request, and the reply is dropped with -EPIPE.
  */
 #include "helpers.h"
+#include "ringcall/service.h"
 #include <dirent.h>
 #include <libgen.h>
 #include <signal.h>
@@ -67,16 +68,19 @@ static int32_t one(struct rc_ring *r)
 	return res;
 }
 
+/* name copied where the engine reads it (the shared data area). */
+static char *shared_name(struct rc_ring *r, const char *name)
+{
+	return memcpy(rc_alloc(r, strlen(name)), name, strlen(name));
+}
+
 static int32_t name_op(struct rc_ring *r, bool publish, uint32_t h, const char *name)
 {
-	char *n = rc_alloc(r, strlen(name));
+	uint32_t len = (uint32_t)strlen(name);
 
-	memcpy(n, name, strlen(name));
 	if (publish)
-		rc_prep_channel_publish(rc_get_sqe(r), h, n, (uint32_t)strlen(name), 0);
-	else
-		rc_prep_channel_connect(rc_get_sqe(r), n, (uint32_t)strlen(name), 0);
-	return one(r);
+		return rc_channel_publish_wait(r, h, shared_name(r, name), len);
+	return rc_channel_connect_wait(r, shared_name(r, name), len);
 }
 
 static int32_t send_text(struct rc_ring *r, uint32_t h, const char *text, uint32_t handle)
@@ -100,16 +104,11 @@ static int32_t recv_into(struct rc_ring *r, uint32_t h, char *buf, struct rc_cha
  * connections arrive, or a negative result. */
 static int32_t publish(struct rc_ring *r, const char *svc)
 {
-	struct rc_channel_pair *p = rc_alloc(r, sizeof(*p));
 	char name[64];
-	int32_t res;
 
-	rc_prep_channel_create(rc_get_sqe(r), p, sizeof(*p), 0);
-	if ((res = one(r)) != 0)
-		return res;
 	snprintf(name, sizeof(name), "%u/%s", (unsigned)getuid(), svc);
-	res = name_op(r, true, p->end[0], name);
-	return res ? res : (int32_t)p->end[1];
+	return rc_channel_listen(r, shared_name(r, name), (uint32_t)strlen(name),
+				 rc_alloc(r, sizeof(struct rc_channel_pair)));
 }
 
 /* The echo service, in a child: publish, tell the parent (pipe), take one

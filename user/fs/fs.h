@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ringcall/abi.h"
+#include "ringcall/service.h"
 
 /* ---- limits: each enforced with the error named ---- */
 #define FS_NAME_MAX    60u   /* bytes in one path component (-ENAMETOOLONG) */
@@ -188,9 +189,9 @@ struct fs_server {
 	uint8_t *ctl_buf;
 	struct rc_channel_info *ctl_info;
 	struct fs_conn conns[FS_CONNS_MAX];
-	uint8_t *pool;	    /* FS_REPLY_SLOTS receive buffers of RC_PBUF_LEN_MAX bytes */
-	uint8_t *slots;	    /* FS_REPLY_SLOTS replies of FS_MSG_MAX bytes */
-	uint32_t pool_free; /* buffers provided and not yet filled */
+	struct rc_pbuf_pool pool; /* FS_REPLY_SLOTS receive buffers of RC_PBUF_LEN_MAX bytes */
+	uint8_t *slots;		  /* FS_REPLY_SLOTS replies of FS_MSG_MAX bytes */
+	uint32_t pool_free;	  /* buffers provided and not yet filled */
 	struct {
 		uint64_t requests, replies, passes, clients, clients_gone;
 	} stats;

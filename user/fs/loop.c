@@ -79,8 +79,7 @@ static void arm_ctl(struct fs_server *s)
 static void provide(struct fs_server *s, uint32_t first, uint32_t n)
 {
 	struct rc_sqe *sqe = sqe_get(s);
-	rc_prep_provide_buffers(sqe, s->pool + (size_t)first * BUF_SIZE, n * BUF_SIZE, BUF_SIZE,
-				GROUP, first, 0);
+	rc_prep_pbuf_provide(sqe, &s->pool, first, n);
 	rc_sqe_set_data(sqe, ud(UD_PROVIDE, first));
 	s->pool_free += n;
 }
@@ -96,7 +95,8 @@ int fs_server_init(struct fs_server *s, struct fs *fs, struct rc_ring *ring, uin
 	s->ctl_buf = m;
 	s->ctl_info = (struct rc_channel_info *)(m + FS_MSG_MAX);
 	m += FS_MSG_MAX + sizeof(struct rc_channel_info);
-	s->pool = m;
+	/* Each buffer goes back alone, once its reply has gone: no give-back list. */
+	rc_pbuf_pool_init(&s->pool, m, BUF_SIZE, FS_REPLY_SLOTS, GROUP, NULL);
 	s->slots = m + (size_t)FS_REPLY_SLOTS * BUF_SIZE;
 	provide(s, 0, FS_REPLY_SLOTS);
 	if (ctl)
@@ -178,7 +178,7 @@ static uint32_t serve_raw(struct fs_server *s, struct fs_conn *c, uint8_t *msg, 
 static void serve(struct fs_server *s, uint32_t i, uint32_t b, uint32_t len)
 {
 	struct fs_conn *c = &s->conns[i];
-	const uint8_t *buf = s->pool + (size_t)b * BUF_SIZE;
+	const uint8_t *buf = rc_pbuf(&s->pool, b);
 	struct rc_channel_info info;
 	__builtin_memcpy(&info, buf, sizeof(info));
 	const uint8_t *msg = buf + sizeof(info);
