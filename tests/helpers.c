@@ -127,7 +127,9 @@ int count_fds_sockets_apart(pid_t pid, int *sockets)
 			continue;
 		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
 		len = readlink(link, target, sizeof(target) - 1);
-		if (len > 0 && !strncmp(target, "socket:", 7))
+		if (len <= 0)
+			continue; /* closed while we looked (a probe's socket): neither */
+		if (!strncmp(target, "socket:", 7))
 			++*sockets;
 		else
 			n++;
