@@ -30,8 +30,9 @@
 #define KPOLL_BUDGET   256u		/* SQEs per ring per pass: fairness */
 
 static struct {
-	uint32_t kicks; /* doorbells (atomic) */
-	uint64_t passes, sqes, sleeps;
+	uint32_t kicks;	 /* doorbells (atomic) */
+	uint32_t asleep; /* in sleep_lock: only a kick wakes it (atomic; tests) */
+	uint64_t passes, sqes, sleeps, wakes;
 	uint64_t idle_ns; /* 0: KPOLL_IDLE_NS */
 } kp;
 
@@ -48,19 +49,26 @@ static uint64_t idle_ns(void)
 }
 
 /* The doorbell: bump the counter (seen by a poller about to sleep), then
- * wake it (one already asleep). Any context; takes ptable_lock. */
+ * wake it (one already asleep). Any context; takes ptable_lock. asleep
+ * goes under that lock, with the wakeup: a poller kicked but not yet run
+ * is not "asleep" (tests read asleep as "only the next kick wakes it"). */
 void kpoll_kick(void)
 {
 	__atomic_fetch_add(&kp.kicks, 1, __ATOMIC_SEQ_CST);
-	wakeup(&kp);
+	acquire(&ptable_lock);
+	__atomic_store_n(&kp.asleep, 0, __ATOMIC_RELAXED);
+	wakeup_locked(&kp);
+	release(&ptable_lock);
 }
 
 void kpoll_stats(struct kpoll_stats *out)
 {
 	*out = (struct kpoll_stats){ .passes = kp.passes,
 				     .sqes = kp.sqes,
-				     .sleeps = kp.sleeps,
-				     .kicks = __atomic_load_n(&kp.kicks, __ATOMIC_RELAXED) };
+				     .sleeps = __atomic_load_n(&kp.sleeps, __ATOMIC_RELAXED),
+				     .wakes = __atomic_load_n(&kp.wakes, __ATOMIC_RELAXED),
+				     .kicks = __atomic_load_n(&kp.kicks, __ATOMIC_RELAXED),
+				     .asleep = __atomic_load_n(&kp.asleep, __ATOMIC_ACQUIRE) };
 }
 
 /* kpoll_pass's visit: take what kr has published (awake, so NEED_WAKEUP
@@ -108,8 +116,13 @@ static void kpoll_sleep(void)
 		return;
 	acquire(&ptable_lock);
 	if (__atomic_load_n(&kp.kicks, __ATOMIC_SEQ_CST) == kicks0) {
-		kp.sleeps++;
+		__atomic_store_n(&kp.sleeps, kp.sleeps + 1, __ATOMIC_RELAXED);
+		/* Set under ptable_lock, which a kick's wakeup takes: whoever
+		 * reads 1 knows the next kick is what ends this sleep. */
+		__atomic_store_n(&kp.asleep, 1, __ATOMIC_RELEASE);
 		sleep_lock(&kp, &ptable_lock);
+		__atomic_store_n(&kp.asleep, 0, __ATOMIC_RELAXED); /* a kick cleared it already */
+		__atomic_store_n(&kp.wakes, kp.wakes + 1, __ATOMIC_RELAXED);
 	}
 	release(&ptable_lock);
 }

@@ -119,6 +119,8 @@ void kpoll_init(void); /* start it (on CPU 1 when there is one) */
 void kpoll_kick(void); /* the doorbell: wake it if it sleeps */
 struct kpoll_stats {
 	uint64_t passes, sqes, sleeps, kicks;
+	uint64_t wakes;	 /* sleeps that a kick ended */
+	uint32_t asleep; /* asleep now: the next kick wakes it */
 };
 void kpoll_stats(struct kpoll_stats *out); /* tests and the demo */
 void kpoll_set_idle_ns(uint64_t ns);	   /* tests: idle timeout before sleeping (0: default) */

@@ -993,22 +993,47 @@ static bool t_rt_poll(void)
 	return ok;
 }
 
-/* The sleep/wake edge: a 2 ms idle timeout and submissions around it.
- * The poller must have slept (else the edge was not hit) and no CQE may
- * be lost (rt_pollwake fails on one). */
+/* Wait (10 s: a hang guard) until n CONSOLE_READs are parked and the
+ * poller sleeps: from then on only a kick wakes it. */
+static bool parked_with_poller_asleep(int n)
+{
+	for (int i = 0; i < 10000; i++) {
+		struct kpoll_stats k;
+		kpoll_stats(&k);
+		if (console_readers() == n && k.asleep)
+			return true;
+		proc_sleep_ns(1000000);
+	}
+	return false;
+}
+
+/* The sleep/wake edge: a 2 ms idle timeout and submissions around it; in
+ * every tenth round rt_pollwake parks a read and submits once this test,
+ * having seen the poller asleep, types a byte: so the poller sleeps and is
+ * woken by a doorbell at least that often, whatever the host's load. No
+ * CQE may be lost (rt_pollwake fails on one). */
 static bool t_pollwake(void)
 {
 	struct kpoll_stats k0, k1;
 	struct proc_stats st;
+	int asleep = 0;
+	console_flush();
 	kpoll_stats(&k0);
 	kpoll_set_idle_ns(2 * 1000000ul);
-	int pid = run_prog(&st, "rt_pollwake", "300", "2000", NULL);
+	const char *argv[] = { "rt_pollwake", "300", "2000" };
+	int pid = proc_spawn("rt_pollwake", 3, argv);
+	for (; pid > 0 && asleep < 30 && parked_with_poller_asleep(1); asleep++)
+		console_inject("g", 1);
+	int w = pid > 0 ? proc_wait(pid, &st) : pid;
 	kpoll_set_idle_ns(0);
 	kpoll_stats(&k1);
-	EXPECT(pid > 0, "spawn/wait: %d", pid);
+	EXPECT(w > 0 && w == pid, "spawn/wait: %d", w);
 	EXPECT(st.status == 0, "status %x", st.status);
-	EXPECT(k1.sleeps > k0.sleeps, "the poller never slept");
-	EXPECT(k1.kicks > k0.kicks, "no doorbell reached the kernel");
+	EXPECT(asleep == 30, "round %d: no read parked with the poller asleep", asleep * 10 + 9);
+	EXPECT(k1.wakes - k0.wakes >= 30, "the poller was woken %lu times, not 30",
+	       (unsigned long)(k1.wakes - k0.wakes));
+	EXPECT(k1.kicks - k0.kicks >= 30, "%lu doorbells reached the kernel, not 30",
+	       (unsigned long)(k1.kicks - k0.kicks));
 	return true;
 }
 
@@ -1100,18 +1125,35 @@ static bool t_ipc_spin(void)
 	EXPECT(!ok || rk_ipc_deliveries() > d0, "no ring was delivered to");
 	return ok;
 }
-/* The receiver's ring is polled and the poller went to sleep (2 ms idle,
- * the sender waits 30 ms): the receive still completes. */
+/* The receiver's ring is polled and its poller asleep when the send
+ * comes, and it stays asleep: the sending CPU delivers the message
+ * (kring.c, "Channels between processes", step 4), the receive completes
+ * with no poller. The sender parks a read before the send and another
+ * after it; this test types the first byte once it has seen the poller
+ * asleep (2 ms idle), and looks again when the second read is parked. */
 static bool t_ipc_poll(void)
 {
 	struct kpoll_stats k0, k1;
-	kpoll_stats(&k0);
+	struct proc_stats st;
+	console_flush();
 	kpoll_set_idle_ns(2 * 1000000ul);
-	bool ok = user_test("rt_ipc", "poll");
-	kpoll_set_idle_ns(0);
+	const char *argv[] = { "rt_ipc", "poll" };
+	int pid = proc_spawn("rt_ipc", 2, argv);
+	bool asleep = pid > 0 && parked_with_poller_asleep(1);
+	kpoll_stats(&k0);
+	console_inject("g", 1); /* the sender sends, then parks its second read */
+	bool sent = pid > 0 && parked_with_poller_asleep(1);
 	kpoll_stats(&k1);
-	EXPECT(!ok || k1.sleeps > k0.sleeps, "the poller never slept");
-	return ok;
+	console_inject("g", 1);
+	int w = pid > 0 ? proc_wait(pid, &st) : pid;
+	kpoll_set_idle_ns(0);
+	EXPECT(w > 0 && w == pid, "spawn/wait rt_ipc: %d", w);
+	EXPECT(st.status == 0, "rt_ipc poll: status %x (the receive did not complete?)", st.status);
+	EXPECT(asleep && k0.asleep, "the sender never parked with the poller asleep");
+	EXPECT(sent && k1.asleep && k1.wakes == k0.wakes,
+	       "the poller woke during the send (%lu wakes, %lu kicks)",
+	       (unsigned long)(k1.wakes - k0.wakes), (unsigned long)(k1.kicks - k0.kicks));
+	return true;
 }
 
 /* The ring fuzzer (user/fuzz.c, kfuzz.c), a short run: three processes

@@ -364,9 +364,20 @@ static void mode_parkfault(void)
 	CHECK_EQ(rt_close(a[0]), 0);
 }
 
+/* A byte typed by the kernel test (t_ipc_poll): a handshake with it. */
+static void wait_go(void)
+{
+	static char go;
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_console_read(s, &go, 1);
+	CHECK_EQ(rt_sync(s), 1);
+}
+
 /* spin, poll: the child parks a receive and says "armed"; the parent
- * (for poll: after 30 ms, time for the poller to fall asleep) sends. */
-static void mode_wake(const char *role, uint64_t pause_ns)
+ * sends. For poll the send is bracketed by two reads the kernel test
+ * answers: it types the first once it has seen the poller asleep, and
+ * looks at the poller again when the second is parked. */
+static void mode_wake(const char *role, bool bracket)
 {
 	uint32_t a[2], k[2];
 	CHECK_EQ(rt_channel(a), 0);
@@ -375,12 +386,11 @@ static void mode_wake(const char *role, uint64_t pause_ns)
 	long pid = child(role, hs, rs, 2);
 	CHECK(pid > 0, "spawn %s %ld", role, pid);
 	CHECK_EQ(recv_str(k[0], 0), 5);
-	if (pause_ns) {
-		struct rc_sqe *s = rt_sqe();
-		rc_prep_timeout(s, pause_ns, 0, 0);
-		CHECK_EQ(rt_sync(s), -RC_ETIME);
-	}
+	if (bracket)
+		wait_go();
 	CHECK_EQ(send_str(a[0], "ping"), 4);
+	if (bracket)
+		wait_go();
 	CHECK_EQ(waitpid((int)pid, NULL), 0);
 	CHECK_EQ(rt_close(a[0]), 0);
 	CHECK_EQ(rt_close(k[0]), 0);
@@ -479,9 +489,9 @@ int main(int argc, char **argv)
 	else if (strcmp(m, "call") == 0)
 		mode_call();
 	else if (strcmp(m, "spin") == 0)
-		mode_wake("spinner", 0);
+		mode_wake("spinner", false);
 	else if (strcmp(m, "poll") == 0)
-		mode_wake("poller", 30 * 1000000ul);
+		mode_wake("poller", true);
 	else
 		CHECK(0, "unknown mode %s", m);
 	return rt_report(m);

@@ -1,12 +1,16 @@
 /*
  * rt_pollwake - hammer the poller's sleep/wake edge. The kernel test sets
  * a short idle timeout; each round waits a different time (none, around
- * the timeout, well past it) before submitting one NOP, so submissions
- * land while the poller spins, while it is deciding to sleep, and while
- * it sleeps. The library rings the doorbell only when it sees
- * NEED_WAKEUP; the CQE is then awaited by its phase alone, never by
- * entering (an enter would kick the poller and hide a lost wakeup).
- * A lost wakeup is a CQE that never comes.
+ * the timeout) before submitting one NOP, so submissions land while the
+ * poller spins and while it is deciding to sleep; every tenth round
+ * submits while it sleeps for certain: it parks a CONSOLE_READ, and the
+ * kernel test types a byte once it has seen that read parked and the
+ * poller asleep (a handshake: on a loaded host no wait for time is sure
+ * to outlast the poller's idle timeout). The library rings the doorbell
+ * only when it sees NEED_WAKEUP; the CQE is then awaited by its phase
+ * alone, never by entering (an enter would kick the poller and hide a
+ * lost wakeup). A lost wakeup is a CQE that never comes: 60 s is a hang
+ * guard, not a time anything is expected to take.
  *
  * usage: rt_pollwake ROUNDS IDLE_US
  */
@@ -42,21 +46,30 @@ int main(int argc, char **argv)
 		return rt_report("rt_pollwake");
 	int lost = 0, quiet = 0;
 	for (int i = 0; i < rounds && !lost; i++) {
-		/* gaps: 0, then 0.6x .. 1.4x the idle timeout, then 3x */
+		/* gaps: 0, then 0.6x .. 1.3x the idle timeout; then asleep */
 		int k = i % 10;
-		uint64_t gap = k == 0 ? 0 : k == 9 ? 3 * idle : idle * (uint64_t)(k + 5) / 10;
-		spin_us(gap, cpu);
+		uint64_t gap = k == 0 ? 0 : idle * (uint64_t)(k + 5) / 10;
+		if (k == 9) {
+			static char go;
+			struct rc_sqe *s = rt_sqe();
+			rc_prep_console_read(s, &go, 1);
+			CHECK_EQ(rt_sync(s), 1); /* the kernel test saw the poller asleep */
+		} else {
+			spin_us(gap, cpu);
+		}
 		uint64_t db0 = r.stats.doorbells;
 		struct rc_sqe *s = rc_get_sqe(&r);
 		rc_prep_nop(s, 0);
 		rc_sqe_set_data(s, (uint64_t)i);
 		rc_submit(&r);
 		quiet += r.stats.doorbells == db0;
-		struct rc_cqe *c = rt_spin_cqe(&r, 2000000ull * cpu); /* 2 s */
+		CHECK(k != 9 || r.stats.doorbells > db0, "round %d: the poller slept, no doorbell",
+		      i);
+		struct rc_cqe *c = rt_spin_cqe(&r, 60000000ull * cpu); /* a hang guard */
 		if (!c) {
 			lost++;
-			CHECK(false, "round %d: no CQE within 2 s (gap %lu us): lost wakeup", i,
-			      (unsigned long)gap);
+			CHECK(false, "round %d: no CQE within 60 s (gap %lu us): lost wakeup", i,
+			      k == 9 ? 0ul : (unsigned long)gap);
 			break;
 		}
 		CHECK(c->user_data == (uint64_t)i && c->res == 0, "round %d: ud %lu res %d", i,
