@@ -305,6 +305,18 @@ const struct rce_ipc_ops kernel_ipc_ops = {
 	.wake = rk_ipc_wake,
 };
 
+/* One engine pass that takes no SQE: ready IPC requests, due timeouts,
+ * the backlog; publish. Lock held. True if ready IPC requests are left
+ * (the run's budget ended first). */
+static bool kring_poke(struct kring *kr)
+{
+	kring_hold(kr);
+	rce_ring_run(&kr->r, 0);
+	bool left = rce_ring_ipc_ready(&kr->r);
+	kring_put(kr);
+	return left;
+}
+
 /* Run the ring in slot idx under its owner's lock if it still lives; a
  * slot reused meanwhile by another ring just gets a harmless pass. */
 static void ipc_run_slot(uint32_t idx)
@@ -313,12 +325,9 @@ static void ipc_run_slot(uint32_t idx)
 	rk_lock(p);
 	struct kring *kr = &p->rk.rings[idx % PROC_RINGS];
 	if (p->rk.active && kr->in_use && !kr->closed) {
-		kring_hold(kr);
-		rce_ring_run(&kr->r, 0); /* ready IPC requests, timers, backlog; not the SQ */
-		if (rce_ring_ipc_ready(&kr->r))
+		if (kring_poke(kr))
 			ipc_mark(idx); /* its budget left some: another pass */
 		__atomic_fetch_add(&ipc_deliveries, 1, __ATOMIC_RELAXED);
-		kring_put(kr);
 	}
 	rk_unlock(p); /* noff > 0 here (rk_ipc_deliver's push_off): no recursion */
 }
@@ -573,14 +582,6 @@ void kproc_rings_exit(struct proc *p)
 	p->rk.active = false;
 }
 
-/* One engine pass that takes no SQE: fire due timeouts, flush the
- * backlog, publish. Lock held. */
-static void kring_poke(struct kring *kr)
-{
-	kring_hold(kr);
-	rce_ring_run(&kr->r, 0);
-	kring_put(kr);
-}
 
 /* kring_submit's engine run, for a caller that already holds a reference
  * to kr (enter holds the one kring_get took). Lock held. */
