@@ -363,75 +363,26 @@ static void bench_spsc(void)
 	free(q);
 }
 
-/* ---- 4. atomic-flag ping-pong ------------------------------------------ */
+/* ---- 4. atomic-flag ping-pong, 5a. futex ping-pong ------------------- */
 
-/* One shared sequence word: ping stores odd values, pong even ones. */
+/* One shared sequence word: ping stores odd values, pong even ones. The
+ * atomic ping-pong spins on it; the futex one sleeps in FUTEX_WAIT
+ * instead, so every round trip is two block/wake-up cycles. The same
+ * loop runs both (a branch on futex the CPU predicts every time). */
 struct pingpong {
-	alignas(BENCH_CACHELINE) _Atomic uint64_t seq;
+	alignas(BENCH_CACHELINE) _Atomic uint32_t seq;
 	alignas(BENCH_CACHELINE) _Atomic int ready;
 	uint64_t n;
+	bool futex;
 };
 
 /* Spin until *seq == want.  acquire pairs with the other side's release
  * store, so any payload written before that store would be visible. */
-static void spin_until(_Atomic uint64_t *seq, uint64_t want)
+static void spin_until(_Atomic uint32_t *seq, uint32_t want)
 {
 	while (atomic_load_explicit(seq, memory_order_acquire) != want)
 		bench_cpu_relax();
 }
-
-static void *pong_thread(void *arg)
-{
-	struct pingpong *p = arg;
-
-	signal_ready(&p->ready);
-	for (uint64_t i = 0; i < p->n; i++) {
-		spin_until(&p->seq, 2 * i + 1);
-		/* release: orders our (conceptual) reply payload before it */
-		atomic_store_explicit(&p->seq, 2 * i + 2, memory_order_release);
-	}
-	return NULL;
-}
-
-static double rep_pingpong(void *ctx, uint64_t n)
-{
-	struct pingpong *p = ctx;
-	pthread_t t;
-	uint64_t t0, t1;
-
-	atomic_store(&p->seq, 0);
-	atomic_store(&p->ready, 0);
-	p->n = n;
-	start_peer(&t, pong_thread, p);
-	await_ready(&p->ready);
-	t0 = bench_now_ns();
-	for (uint64_t i = 0; i < n; i++) {
-		/* release: orders our (conceptual) request payload before it */
-		atomic_store_explicit(&p->seq, 2 * i + 1, memory_order_release);
-		spin_until(&p->seq, 2 * i + 2);
-	}
-	t1 = bench_now_ns();
-	pthread_join(t, NULL);
-	return (double)(t1 - t0) / (double)n;
-}
-
-static void bench_pingpong(void)
-{
-	static struct pingpong p;
-
-	report_ns("pingpong_rtt_ns", "atomic ping-pong RTT",
-		  run_reps(rep_pingpong, &p, iters(3000000, 300000)));
-}
-
-/* ---- 5a. futex ping-pong ------------------------------------------------ */
-
-/* Same protocol as ping-pong, but each side sleeps in FUTEX_WAIT instead
- * of spinning, so every round trip is two block/wake-up cycles. */
-struct futex_pp {
-	alignas(BENCH_CACHELINE) _Atomic uint32_t seq;
-	alignas(BENCH_CACHELINE) _Atomic int ready;
-	uint64_t n;
-};
 
 static long futex_op(_Atomic uint32_t *uaddr, int op, uint32_t val)
 {
@@ -459,45 +410,71 @@ static void futex_post(_Atomic uint32_t *w, uint32_t val)
 	futex_op(w, FUTEX_WAKE, 1);
 }
 
-static void *futex_pong(void *arg)
+/* Wait until the word is want: spinning, or asleep (futex). */
+static inline void pp_await(struct pingpong *p, uint32_t want)
 {
-	struct futex_pp *p = arg;
+	if (p->futex)
+		futex_await(&p->seq, want);
+	else
+		spin_until(&p->seq, want);
+}
+
+/* Store val: release orders our (conceptual) payload before it. */
+static inline void pp_post(struct pingpong *p, uint32_t val)
+{
+	if (p->futex)
+		futex_post(&p->seq, val);
+	else
+		atomic_store_explicit(&p->seq, val, memory_order_release);
+}
+
+static void *pong_thread(void *arg)
+{
+	struct pingpong *p = arg;
 
 	signal_ready(&p->ready);
 	for (uint64_t i = 0; i < p->n; i++) {
-		futex_await(&p->seq, (uint32_t)(2 * i + 1));
-		futex_post(&p->seq, (uint32_t)(2 * i + 2));
+		pp_await(p, (uint32_t)(2 * i + 1));
+		pp_post(p, (uint32_t)(2 * i + 2));
 	}
 	return NULL;
 }
 
-static double rep_futex(void *ctx, uint64_t n)
+static double rep_pingpong(void *ctx, uint64_t n)
 {
-	struct futex_pp *p = ctx;
+	struct pingpong *p = ctx;
 	pthread_t t;
 	uint64_t t0, t1;
 
 	atomic_store(&p->seq, 0);
 	atomic_store(&p->ready, 0);
 	p->n = n;
-	start_peer(&t, futex_pong, p);
+	start_peer(&t, pong_thread, p);
 	await_ready(&p->ready);
 	t0 = bench_now_ns();
 	for (uint64_t i = 0; i < n; i++) {
-		futex_post(&p->seq, (uint32_t)(2 * i + 1));
-		futex_await(&p->seq, (uint32_t)(2 * i + 2));
+		pp_post(p, (uint32_t)(2 * i + 1));
+		pp_await(p, (uint32_t)(2 * i + 2));
 	}
 	t1 = bench_now_ns();
 	pthread_join(t, NULL);
 	return (double)(t1 - t0) / (double)n;
 }
 
+static void bench_pingpong(void)
+{
+	static struct pingpong p = { .futex = false };
+
+	report_ns("pingpong_rtt_ns", "atomic ping-pong RTT",
+		  run_reps(rep_pingpong, &p, iters(3000000, 300000)));
+}
+
 static void bench_futex(void)
 {
-	static struct futex_pp p;
+	static struct pingpong p = { .futex = true };
 
 	report_ns("futex_rtt_ns", "futex ping-pong RTT",
-		  run_reps(rep_futex, &p, iters(150000, 6000)));
+		  run_reps(rep_pingpong, &p, iters(150000, 6000)));
 }
 
 /* ---- 5b. pipe ping-pong (two processes) --------------------------------- */
