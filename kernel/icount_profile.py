@@ -109,6 +109,12 @@ def stage(pc, fn):
     return GLUE
 
 
+# PCS_OUT=file: also write each stepped PC (hex, one a line) for
+# annotation with addr2line/objdump.
+if os.environ.get("PCS_OUT"):
+    with open(os.environ["PCS_OUT"], "w") as f:
+        f.write("".join("%x\n" % pc for pc in pcs))
+
 per_fn, per_stage = {}, {}
 for pc in pcs:
     fn = name(pc)

@@ -826,11 +826,35 @@ static void rce_fire_due(struct rce_ring *r)
 		rce_fire_timeouts(r, now);
 }
 
-int rce_ring_run(struct rce_ring *r, uint32_t budget)
+/* The full run's take and what follows it: up to budget SQEs, n of
+ * them already taken in this run (by the quick path, rce_quick_missed),
+ * none more if one of those ended the batch; then IPC made ready by
+ * them, DRAIN, the BUSY flag and the publication. */
+static int rce_ring_run_take(struct rce_ring *r, uint32_t budget, uint32_t n)
 {
-	uint32_t n;
 	bool busy;
 
+	if (n < budget && !r->stop_batch) {
+		if (r->setup_flags & RC_SETUP_POLL)
+			n += rce_take_any(r, budget - n, 0);
+		else
+			n += rce_take_by_tail(r, budget - n);
+	}
+	if (RCE_UNLIKELY(rc_load_acquire(&r->ipc_kick)))
+		rce_ipc_run_ready(r, r->cap); /* made ready by this run's own SQEs */
+	rce_settle(r);
+	busy = n < budget && !r->stop_batch && r->backlog_count + r->inflight >= r->cap &&
+	       rce_sq_pending(r);
+	if (RCE_UNLIKELY(busy != !!(r->ring_flags & RC_RING_BUSY)))
+		rce_set_flag(r, RC_RING_BUSY, busy); /* the user's "refused" signal */
+	rce_publish(r);
+	return busy ? -RC_EBUSY : (int)n;
+}
+
+/* The run the long way: everything rce_ring_run's quick path (below)
+ * does not cover. */
+static __attribute__((noinline)) int rce_ring_run_full(struct rce_ring *r, uint32_t budget)
+{
 	r->stop_batch = false; /* a stop ends the run it was asked in, no other */
 	r->fire_left = RCE_TIMEOUT_BUDGET;
 	if (RCE_UNLIKELY(r->nr_timeouts))
@@ -845,19 +869,133 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 		rce_publish(r);
 		return 0;
 	}
-	if (r->setup_flags & RC_SETUP_POLL)
-		n = rce_take_any(r, budget, 0);
-	else
-		n = rce_take_by_tail(r, budget);
-	if (RCE_UNLIKELY(rc_load_acquire(&r->ipc_kick)))
-		rce_ipc_run_ready(r, r->cap); /* made ready by this run's own SQEs */
-	rce_settle(r);
-	busy = n < budget && !r->stop_batch && r->backlog_count + r->inflight >= r->cap &&
-	       rce_sq_pending(r);
-	if (RCE_UNLIKELY(busy != !!(r->ring_flags & RC_RING_BUSY)))
-		rce_set_flag(r, RC_RING_BUSY, busy); /* the user's "refused" signal */
-	rce_publish(r);
-	return busy ? -RC_EBUSY : (int)n;
+	return rce_ring_run_take(r, budget, 0);
+}
+
+/* Is the ring quiet: nothing a run must do besides taking SQEs? No
+ * TIMEOUT armed, no parked IPC request made ready, no CQE in the backlog,
+ * no DRAIN held or running, no LINK chain open at the SQ, no tracer, the
+ * BUSY flag clear, doorbell mode (the SQ read by tail), and the inline op
+ * allowed and not just missed (rce_take_chunk's inline_missed). One OR
+ * of the fields, one test. */
+static inline __attribute__((always_inline)) bool rce_ring_quiet(const struct rce_ring *r)
+{
+	uintptr_t slow = (uintptr_t)r->drain_held | (uintptr_t)r->tracer;
+
+	slow |= r->nr_timeouts | r->backlog_count | rc_load_acquire(&r->ipc_kick) |
+		(r->setup_flags & RC_SETUP_POLL) | (r->ring_flags & RC_RING_BUSY);
+	slow |= (uint32_t)r->drain_running | r->chain_open | r->inline_missed;
+	slow |= ~(r->allowed >> RCE_INLINE_OPCODE) & 1;
+	return !slow;
+}
+
+/* rce_ring_run_quick's way out for an entry that is not an inline op,
+ * at index head - 1, read into copy: taken the long way from its copy
+ * (read once); if it was the first of the chunk, the next chunk takes the
+ * long way at once (as rce_take_inline_body). The rest of the run is the
+ * full run's from its take on: its earlier steps had nothing to do, the
+ * ring being quiet. n: the entries before it, posted inline. */
+static RCE_COLD int rce_quick_missed(struct rce_ring *r, const struct rc_sqe *copy, uint32_t head,
+				     uint32_t n, uint32_t budget)
+{
+	bool more = true;
+
+	r->fire_left = RCE_TIMEOUT_BUDGET;
+	r->inline_missed = n == 0;
+	rce_inline_posted(r, n);
+	r->sq_head = r->pub_sq_head = head;
+	n += rce_take_general(r, head, head, copy, &more, false, false);
+	return rce_ring_run_take(r, budget, n);
+}
+
+/*
+ * rce_ring_run's quick path, for a quiet ring (rce_ring_quiet): one chunk
+ * of inline ops from the SQ head towards the user's tail, within budget,
+ * the room left for requests in flight, the CQ's free slots and the ends
+ * of both rings; each entry read once, checked in registers and answered
+ * in its CQ slot (the loop and checks of rce_take_inline_body). With a
+ * quiet ring and inline ops only, none of the full run's other steps has
+ * work: no timer to fire, no backlog to flush, nothing to settle, no
+ * handler that could park, post, stop the batch or make IPC ready, and
+ * the BUSY flag stays clear (no request went in flight). So the common
+ * run is the checks, the loop and one publication. An entry that is not
+ * an inline op goes the long way (rce_quick_missed); no room, or an
+ * impossible tail, to the full run; SQEs beyond the chunk (it ended at a
+ * ring's end) to the next run.
+ */
+static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint32_t budget)
+{
+	/* Pairs with the user's store_release of sq_tail after writing the
+	 * entries. */
+	uint32_t tail = rc_load_acquire(&r->hdr->sq_tail);
+	uint32_t head = r->sq_head, ctail = r->cq_tail, max = tail - head, lim, h, end;
+	const struct rc_sqe *src = &r->sqes[head & r->sq_mask];
+	struct rc_cqe *cqe = &r->cqes[ctail & r->cq_mask];
+	uint32_t *pub = &r->hdr->sq_head;
+	const uint32_t phase = rce_cq_phase(r, ctail);
+	int k;
+
+	if (RCE_UNLIKELY(max > r->sq_entries)) /* impossible: refused, counted */
+		return rce_ring_run_full(r, budget);
+	if (max > budget)
+		max = budget;
+	lim = r->cap - r->inflight; /* quiet: no backlog, no DRAIN */
+	if (max > lim)
+		max = lim;
+	lim = r->sq_entries - (head & r->sq_mask); /* the SQ's end */
+	if (max > lim)
+		max = lim;
+	lim = r->cq_entries - (ctail & r->cq_mask); /* the CQ's end: one phase */
+	if (max > lim)
+		max = lim;
+	if (max && (lim = rce_cq_room(r, max)) < max)
+		max = lim; /* 0: full, or a garbage head */
+	if (RCE_UNLIKELY(!max))
+		return tail == head ? 0 : rce_ring_run_full(r, budget); /* backlog or BUSY */
+	for (h = head, end = head + max; h != end;) {
+		struct rce_words w;
+
+		rce_read_sqe(&w, src);
+		src++;
+		h++;
+		/* Orders the reads of the entry before the user may reuse its
+		 * slot, and comes before its CQE. */
+		rc_store_release(pub, h);
+		if (RCE_UNLIKELY(!rce_inline_check(&w))) {
+			struct rc_sqe copy; /* the words stay in registers here */
+
+			__builtin_memcpy(&copy, &w, sizeof(copy));
+			return rce_quick_missed(r, &copy, h, h - 1 - head, budget);
+		}
+		rce_put_cqe(cqe++, w.w[1], rce_inline_run(&w), phase);
+	}
+	rce_inline_posted(r, max);
+	r->sq_head = r->pub_sq_head = h;
+	/* One publication: the SQ head went out entry by entry above; then
+	 * the CQ tail, then the retired count, then one notification (the
+	 * order and pairings of rce_publish: the CQE stores before the tail
+	 * that counts them; the tail before the count, for rc_wait's
+	 * -EDEADLK). */
+	r->pub_cq_tail = r->cq_tail;
+	rc_store_release(&r->hdr->cq_tail, r->cq_tail);
+	r->pub_retired = r->retired;
+	rc_store_release(&r->hdr->sq_retired, r->retired);
+	rce_port_notify(r);
+	/* SQEs beyond the chunk (it met a ring's end), or a ring made ready
+	 * meanwhile (pairs with the store_release in channel.c's
+	 * rce_make_ready): the next run, within what is left of the budget. */
+	if (RCE_LIKELY(h == tail || max == budget) && RCE_LIKELY(!rc_load_acquire(&r->ipc_kick)))
+		return (int)max;
+	k = rce_ring_run(r, budget - max);
+	return k < 0 ? k : (int)max + k;
+}
+
+int rce_ring_run(struct rce_ring *r, uint32_t budget)
+{
+	r->stop_batch = false; /* a stop ends the run it was asked in, no other */
+	if (RCE_LIKELY(budget && rce_ring_quiet(r)))
+		return rce_ring_run_quick(r, budget);
+	return rce_ring_run_full(r, budget);
 }
 
 /* Are SQEs published that the engine has not taken? */
