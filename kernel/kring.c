@@ -222,6 +222,53 @@ void rk_unlock(struct proc *p)
 		rk_ipc_deliver();
 }
 
+/*
+ * rk_lock and rk_unlock for enter, inline. enter runs with interrupts
+ * off: `syscall` clears IF (SFMASK, trap.c syscall_init) and nothing on
+ * the way from syscall_entry to here sets it (a sleep in the wait comes
+ * back with the lock held, so with IF off too). They must be off while
+ * the lock is held (the timer interrupt takes it: rk_tick), and they are:
+ * so push_off's read of IF and its cli are skipped, IF's state at the
+ * outermost level (off) recorded as push_off would. Everything else is
+ * acquire's and release's: the count, a shootdown answered, the holder
+ * checks, pop_off's checks; a lock that is not free at once, or a
+ * shootdown to answer, takes acquire's own way (acquire_irqoff_slow).
+ */
+static inline __attribute__((always_inline)) void rk_lock_irqoff(struct proc *p)
+{
+	struct spinlock *l = &p->rk_lock;
+	struct cpu *c = mycpu();
+
+	if (c->noff++ == 0)
+		c->intena = false;
+	if (__atomic_load_n(&c->tlb_flush, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&l->locked, __ATOMIC_RELAXED) ||
+	    __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		acquire_irqoff_slow(l); /* held (by us: panic), or a flush */
+	else
+		l->cpu = c;
+}
+
+static inline __attribute__((always_inline)) void rk_unlock_irqoff(struct proc *p)
+{
+	struct spinlock *l = &p->rk_lock;
+	struct cpu *c = mycpu();
+
+	if (!__atomic_load_n(&l->locked, __ATOMIC_RELAXED) || l->cpu != c)
+		panic("release: %s not held", l->name);
+	l->cpu = NULL;
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	if (arch_irq_enabled())
+		panic("pop_off: interrupts on");
+	if (c->noff < 1)
+		panic("pop_off: unbalanced");
+	if (--c->noff == 0 && c->intena)
+		arch_irq_enable();
+	/* As rk_unlock: marked rings are delivered once no lock is held. */
+	if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST) && c->noff == 0)
+		rk_ipc_deliver();
+}
+
 /* ---- channels: the cross-ring hooks (engine.h struct rce_ipc_ops) ----
  *
  * How a message travels from process A's SQE to process B's CQE (also
@@ -493,18 +540,31 @@ static __attribute__((noinline)) void kring_destroy(struct kring *kr)
 	kr->in_use = false;
 }
 
+/* Is kr the live ring named by handle? */
+static inline bool kring_named(const struct kring *kr, uint32_t handle)
+{
+	return kr->in_use && !kr->closed && (uint32_t)kr->handle == handle;
+}
+
 /* The live ring of p named by handle, with a reference taken: lookup and
  * reference in one step under p's lock, so no CLOSE can come between
- * them. NULL if the handle names no ring. */
+ * them. NULL if the handle names no ring. The ring found last is tried
+ * first (a process mostly enters one ring): a hint only, checked like
+ * every slot (live handles are unique, so a slot that passes is the one). */
 struct kring *kring_get(struct proc *p, uint32_t handle)
 {
-	for (struct kring *kr = p->rk.rings; kr < p->rk.rings + PROC_RINGS; kr++) {
-		if (kr->in_use && !kr->closed && (uint32_t)kr->handle == handle) {
-			kr->refs++;
-			return kr;
-		}
+	struct kring *kr = p->rk.last;
+
+	if (__builtin_expect(!kr || !kring_named(kr, handle), 0)) {
+		for (kr = p->rk.rings; kr < p->rk.rings + PROC_RINGS; kr++)
+			if (kring_named(kr, handle))
+				break;
+		if (kr == p->rk.rings + PROC_RINGS)
+			return NULL;
+		p->rk.last = kr;
 	}
-	return NULL;
+	kr->refs++;
+	return kr;
 }
 
 void kring_hold(struct kring *kr)
@@ -625,7 +685,7 @@ static uint32_t kring_cq_ready(struct kring *kr)
  * CLOSE of kr (-EBADF). -EDEADLK when nothing in flight could ever post. A polled ring's SQEs are the poller's: it is kicked, not
  * replaced, so that a lost doorbell shows as a hang in the tests.
  */
-static long kring_wait(struct kring *kr, uint32_t min)
+static __attribute__((noinline)) long kring_wait(struct kring *kr, uint32_t min)
 {
 	struct proc *p = kr->owner;
 	for (;;) {
@@ -668,8 +728,8 @@ static long kring_wait(struct kring *kr, uint32_t min)
  * poller or its own chain cannot free it under us. */
 static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
 {
-	struct proc *p = myproc();
-	rk_lock(p);
+	struct proc *p = mycpu()->proc; /* myproc, inline: IF is off */
+	rk_lock_irqoff(p);
 	struct kring *kr = kring_get(p, handle);
 	long ret = 0;
 	if (!kr)
@@ -688,13 +748,16 @@ static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
 		/* Wait even if the SQ was refused (-EBUSY): the completions that
          * make room are what the caller waits for; the refused entries
          * are taken as room appears, in the wait or a later enter. */
-		long err = kring_wait(kr, min_complete);
+		/* Its first two tests inline: mostly the run posted them. */
+		long err = !kr->closed && kring_cq_ready(kr) >= min_complete
+				   ? 0
+				   : kring_wait(kr, min_complete);
 		ret = err < 0 ? err : ret < 0 ? 0 : ret;
 	}
 out:
 	if (kr)
 		kring_put(kr); /* may destroy it: closed meanwhile */
-	rk_unlock(p);
+	rk_unlock_irqoff(p);
 	return ret;
 }
 

@@ -68,6 +68,7 @@ struct kproc_rings {
 	struct uc_slot ucache[UC_SLOTS]; /* under the rk lock, like ctx */
 	uint64_t ucache_gen;		 /* vm_unmap_gen the slots were filled in (mm.h) */
 	struct kring rings[PROC_RINGS];
+	struct kring *last;	   /* the ring kring_get found last (a hint, checked), or NULL */
 	struct rce_req_list waits; /* parked WAITs, oldest first */
 	uint32_t frames;	   /* charged (limits.c): MAP'd pages, rings, page tables */
 	uint32_t parked;	   /* WAITs and CONSOLE_READs parked (PROC_PARKED) */

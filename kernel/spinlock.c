@@ -42,9 +42,9 @@ bool holding(struct spinlock *l)
 	return __atomic_load_n(&l->locked, __ATOMIC_RELAXED) && l->cpu == mycpu();
 }
 
-void acquire(struct spinlock *l)
+/* acquire after push_off: answer a shootdown, check, spin. */
+static inline __attribute__((always_inline)) void acquire_counted(struct spinlock *l)
 {
-	push_off();
 	/* Answer a shootdown even when uncontended; the flag's test inline. */
 	if (__atomic_load_n(&mycpu()->tlb_flush, __ATOMIC_RELAXED))
 		tlb_service();
@@ -57,6 +57,19 @@ void acquire(struct spinlock *l)
 		}
 	}
 	l->cpu = mycpu();
+}
+
+void acquire(struct spinlock *l)
+{
+	push_off();
+	acquire_counted(l);
+}
+
+/* acquire_irqoff's way when the lock is not free at once, or a shootdown
+ * is asked for: the rest of acquire, interrupts off and counted. */
+void acquire_irqoff_slow(struct spinlock *l)
+{
+	acquire_counted(l);
 }
 
 bool try_acquire(struct spinlock *l)

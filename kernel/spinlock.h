@@ -26,8 +26,9 @@ void spin_init(struct spinlock *l, const char *name);
 void acquire(struct spinlock *l);     /* spin until held; interrupts off */
 bool try_acquire(struct spinlock *l); /* held (true) or not, without spinning */
 void release(struct spinlock *l);
-bool holding(struct spinlock *l); /* held by this CPU? */
-void push_off(void);		  /* cli, counted per CPU */
-void pop_off(void);		  /* sti when the count returns to 0 and IF was on */
+bool holding(struct spinlock *l);	      /* held by this CPU? */
+void push_off(void);			      /* cli, counted per CPU */
+void pop_off(void);			      /* sti when the count returns to 0 and IF was on */
+void acquire_irqoff_slow(struct spinlock *l); /* acquire_irqoff's contended way (proc.h) */
 
 #endif
