@@ -900,6 +900,7 @@ static RCE_COLD int rce_quick_missed(struct rce_ring *r, const struct rc_sqe *co
 {
 	bool more = true;
 
+	r->stop_batch = false; /* a stop ends the run it was asked in, no other */
 	r->fire_left = RCE_TIMEOUT_BUDGET;
 	r->inline_missed = n == 0;
 	rce_inline_posted(r, n);
@@ -990,9 +991,10 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
 	return k < 0 ? k : (int)max + k;
 }
 
+/* (The quick path runs no handler, so it leaves stop_batch alone: the
+ * full run and rce_quick_missed clear it before theirs run.) */
 int rce_ring_run(struct rce_ring *r, uint32_t budget)
 {
-	r->stop_batch = false; /* a stop ends the run it was asked in, no other */
 	if (RCE_LIKELY(budget && rce_ring_quiet(r)))
 		return rce_ring_run_quick(r, budget);
 	return rce_ring_run_full(r, budget);

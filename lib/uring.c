@@ -115,15 +115,21 @@ int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
 	if (wait_nr) {
 		if (wait_nr > r->cq_entries)
 			return -RC_EINVAL;
-		/* A polling engine may answer before we would sleep. */
-		for (uint32_t spin = 0; spin < r->spin_limit && !(flags & RC_ENTER_SQ_WAKEUP);
-		     spin++) {
-			if (rc_cqes_ready(r, wait_nr))
-				return (int)n;
-			rc_cpu_relax();
-		}
-		if (!rc_cqes_ready(r, wait_nr))
+		if (flags & RC_ENTER_SQ_WAKEUP) {
+			/* We enter anyway: the engine runs first, then looks
+			 * at the CQ itself, and returns at once if the CQEs
+			 * are there (no need to look before). */
 			flags |= RC_ENTER_GETEVENTS;
+		} else {
+			/* A polling engine may answer before we would sleep. */
+			for (uint32_t spin = 0; spin < r->spin_limit; spin++) {
+				if (rc_cqes_ready(r, wait_nr))
+					return (int)n;
+				rc_cpu_relax();
+			}
+			if (!rc_cqes_ready(r, wait_nr))
+				flags |= RC_ENTER_GETEVENTS;
+		}
 	}
 	if (flags)
 		ret = rc_enter(r, n, wait_nr, flags);
