@@ -882,11 +882,9 @@ static inline __attribute__((always_inline)) bool rce_ring_quiet(const struct rc
 {
 	uintptr_t slow = (uintptr_t)r->drain_held | (uintptr_t)r->tracer;
 
-	slow |= r->nr_timeouts | r->backlog_count | rc_load_acquire(&r->ipc_kick) |
-		(r->ring_flags & RC_RING_BUSY);
-	slow |= (uint32_t)r->drain_running | r->chain_open | r->inline_missed;
-	slow |= ~(r->allowed >> RCE_INLINE_OPCODE) & 1;
-	return !slow;
+	slow |= rc_load_acquire(&r->ipc_kick) | (r->ring_flags & RC_RING_BUSY);
+	slow |= (uint32_t)r->drain_running | r->inline_missed;
+	return !slow && rce_inline_ok(r);
 }
 
 /* rce_ring_run_quick's way out for an entry that is not an inline op,
@@ -936,11 +934,9 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
 	const uint32_t phase = rce_cq_phase(r, ctail);
 	int k;
 
-	if (RCE_UNLIKELY(max > r->sq_entries)) /* impossible: refused, counted */
+	if (RCE_UNLIKELY(!rce_tail_possible(r, tail))) /* refused, counted */
 		return rce_ring_run_full(r, budget);
-	if (max > budget)
-		max = budget;
-	lim = r->cap - r->inflight; /* quiet: no backlog, no DRAIN */
+	lim = rce_chunk_limit(r, budget); /* and the room for requests in flight */
 	if (max > lim)
 		max = lim;
 	lim = r->sq_entries - (head & r->sq_mask); /* the SQ's end */

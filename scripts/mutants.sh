@@ -83,6 +83,13 @@ m trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
 		 ctail = r->cq_tail, room = 0;
 EOF
 
+m quick-run-trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
+	uint32_t head = r->sq_head, ctail = r->cq_tail, max = tail - head, lim, h, end;
+=====
+	uint32_t head = rc_load_relaxed(&r->hdr->sq_head), ctail = r->cq_tail, max = tail - head,
+		 lim, h, end;
+EOF
+
 m handshake-leaks-socket hosted/server.c "host/test_server" <<'EOF'
 	close(h->sock);
 	*h = (struct handshake){ .sock = -1 };

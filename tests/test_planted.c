@@ -205,26 +205,40 @@ static void stopped_worker_frees_clients_it_never_adopted(void **state)
 
 /* (d) The SQ head the user sees is the engine's output, never its input:
  * rewound or pushed ahead, the engine neither runs an SQE twice nor skips
- * one, and republishes its own head. */
-static void rewritten_sq_head_is_not_believed(void **state)
+ * one, and republishes its own head. Once on a quiet ring (the engine's
+ * quick run), once with a far TIMEOUT parked first (its full run). */
+static void rewritten_sq_head_run(bool parked)
 {
+	uint32_t off = parked;
 	struct rc_ring r;
 
-	(void)state;
 	ring_open(&r, 8, 16, 0);
+	if (parked) {
+		struct rc_sqe *sqe = rc_get_sqe(&r);
+
+		rc_prep_timeout(sqe, 3600000000000ull, 0, 0);
+		rc_sqe_set_data(sqe, 99);
+	}
 	for (int i = 1; i <= 4; i++)
 		queue_nop(&r, i, 0, (uint64_t)i);
 	expect(&r, 4, (uint64_t[]){ 1, 2, 3, 4 }, (int32_t[]){ 1, 2, 3, 4 });
 	rc_store_release(&r.hdr->sq_head, 0); /* rewound: 1..4 would run again */
 	queue_nop(&r, 5, 0, 5);
 	expect(&r, 1, (uint64_t[]){ 5 }, (int32_t[]){ 5 });
-	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), 5);
-	rc_store_release(&r.hdr->sq_head, 7); /* ahead: 6 would be skipped */
+	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), 5 + off);
+	rc_store_release(&r.hdr->sq_head, 7 + off); /* ahead: 6 would be skipped */
 	queue_nop(&r, 6, 0, 6);
 	queue_nop(&r, 7, 0, 7);
 	expect(&r, 2, (uint64_t[]){ 6, 7 }, (int32_t[]){ 6, 7 });
-	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), 7);
+	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), 7 + off);
 	ring_close(&r);
+}
+
+static void rewritten_sq_head_is_not_believed(void **state)
+{
+	(void)state;
+	rewritten_sq_head_run(false);
+	rewritten_sq_head_run(true);
 }
 
 /* A tail exactly one ring ahead of the head is possible (a full SQ); one
