@@ -830,7 +830,8 @@ static void rce_fire_due(struct rce_ring *r)
  * them already taken in this run (by the quick path, rce_quick_missed),
  * none more if one of those ended the batch; then IPC made ready by
  * them, DRAIN, the BUSY flag and the publication. */
-static int rce_ring_run_take(struct rce_ring *r, uint32_t budget, uint32_t n)
+static inline __attribute__((always_inline)) int rce_ring_run_take(struct rce_ring *r,
+								   uint32_t budget, uint32_t n)
 {
 	bool busy;
 
