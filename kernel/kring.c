@@ -68,20 +68,27 @@ struct leaf_lock {
 		.name = (n) \
 	}
 
-static inline void leaf_acquire(struct leaf_lock *l)
+/* leaf_acquire's contended case: spin until the exchange takes it. */
+static __attribute__((noinline)) void leaf_spin(struct leaf_lock *l, struct cpu *me)
 {
-	bool on = arch_irq_enabled();
-	if (on)
-		arch_irq_disable();
-	struct cpu *me = mycpu();
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
+	do {
 		if (__atomic_load_n(&l->cpu, __ATOMIC_RELAXED) == me)
 			panic("leaf_acquire: %s already held by this CPU", l->name);
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			arch_cpu_relax();
 			tlb_service(); /* the holder may be waiting for our flush */
 		}
-	}
+	} while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE));
+}
+
+static inline void leaf_acquire(struct leaf_lock *l)
+{
+	bool on = arch_irq_enabled();
+	if (on)
+		arch_irq_disable();
+	struct cpu *me = mycpu();
+	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		leaf_spin(l, me);
 	__atomic_store_n(&l->cpu, me, __ATOMIC_RELAXED);
 	l->irq_on = on;
 }
@@ -340,10 +347,18 @@ static uint32_t kring_slot(struct kring *kr)
 }
 
 /* The engine's wake: ring has ready IPC requests. Called under the ipc
- * lock (and some process's rk lock): only marks it (step 2 above). */
+ * lock (and some process's rk lock): only marks it (step 2 above). A
+ * ring already marked is left alone: only a deliverer clears a mark, by
+ * an exchange after which it runs the ring (taking the ipc lock, so
+ * after we release it: it sees what made the ring ready); and whoever
+ * set the mark sets ipc_any after it. 64 sends to one server in one
+ * enter mark it once. */
 static void rk_ipc_wake(struct rce_ring *r)
 {
-	ipc_mark(kring_slot(kring_of(r)));
+	uint32_t idx = kring_of(r)->slot;
+	uint64_t bit = UINT64_C(1) << (idx % 64);
+	if (!(__atomic_load_n(&ipc_pending[idx / 64], __ATOMIC_SEQ_CST) & bit))
+		ipc_mark(idx);
 }
 
 const struct rce_ipc_ops kernel_ipc_ops = {
@@ -481,6 +496,7 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
 		return -RC_ENOMEM;
 	}
 	*kr = (struct kring){ .owner = p, .pa = pa, .uaddr = uaddr, .npages = npages };
+	kr->slot = kring_slot(kr);
 	uint32_t *taken = &port_frames[mycpu()->id], before = *taken;
 	err = rce_ring_init(&kr->r, &p->rk.ctx, P2V(pa), npages * PAGE_SIZE, &prm);
 	uint32_t engine = *taken - before;

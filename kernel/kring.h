@@ -52,12 +52,13 @@ struct kring {
 	bool closed;   /* its handle is gone: nothing new starts on it */
 	bool waiting;  /* the owner sleeps in enter for its CQEs */
 	bool polled;   /* RC_SETUP_POLL: the kernel poller takes its SQEs */
+	uint32_t slot; /* its index among all rings (kring.c: IPC delivery marks) */
 };
 
 /* What struct proc holds for the engine. */
 /* A cached translation of a user page (usercopy.c: the porting hooks'). */
 #define UC_SLOTS 32  /* per process, direct-mapped on the page number */
-#define UC_WRITE 1ul /* in uc_slot.page: the page is writable */
+#define UC_WRITE 1ul /* in uc_slot.tag: the page is writable */
 struct uc_slot {
 	uint64_t tag; /* user page address | UC_WRITE; 0: empty */
 	uint8_t *kva; /* the frame through the direct map */
