@@ -196,12 +196,14 @@ static __attribute__((noinline)) int copy_user_proc(struct proc *p, void *kbuf, 
  * pages, a bad range, a process gone: its vm_destroy bumped the
  * generation, so it never hits) takes the general path. */
 
-/* The one page [addr, addr + len) lies in, if it is in the user half
- * and len does not cross into the next; ~0 otherwise. */
+/* The one page [addr, addr + len) lies in, if it does not run past that
+ * page's end (so it cannot wrap around either); ~0 otherwise. Not checked
+ * against the user half: a page that hits in the cache is a user page,
+ * and the range ends at most at its end. */
 static inline uint64_t one_page(uint64_t addr, uint64_t len)
 {
-	uint64_t end = addr + len, page = addr & ~(PAGE_SIZE - 1);
-	return end >= addr && end <= USER_TOP && end - page <= PAGE_SIZE ? page : ~0ul;
+	uint64_t off = addr & (PAGE_SIZE - 1);
+	return len <= PAGE_SIZE - off ? addr - off : ~0ul;
 }
 
 /* Decode's check: the range is in the caller's user half, mapped present
