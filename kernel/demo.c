@@ -93,11 +93,6 @@ int demo_main(void *arg UNUSED)
 	const char *session[] = { "init", "sh", "/etc/session.sh" };
 	int sess = run_init(session, 3);
 	kprintf("kernel: the session ended with status %d\n", sess);
-	/* No KILL syscall yet: init -d 5 makes the server die after 5 requests. */
-	kprintf("\nkernel: the file server dies with a client connected; init restarts it\n");
-	const char *restart[] = { "init", "-d", "5", "rt_fs", "restart" };
-	if (run_init(restart, 5) != 0)
-		sess = -1;
 	kprintf("kernel: done at %lu ms, %lu free frames (%s)\n", clock_ns() / 1000000,
 		pmm_free_count(), pmm_free_count() == free0 ? "no leak" : "LEAK");
 	qemu_exit(st.status == 0 && sess == 0 && pmm_free_count() == free0 ? 0 : 1);

@@ -41,6 +41,8 @@ static void settle(int procs)
 /* Run one test; `leakcheck` also demands the free-frame count be unchanged. */
 static void run(const char *name, bool (*fn)(void), bool leakcheck)
 {
+	if (cmdline_has("only") && !cmdline_has(name))
+		return; /* `test only NAME...`: just those (while working on them) */
 	size_t before = pmm_free_count();
 	int procs_before = proc_count();
 	why[0] = 0;
@@ -741,6 +743,19 @@ static bool t_fs_restart(void)
 	return true;
 }
 
+/* init -h 4: the server stops answering after 4 requests; rt_fs parks
+ * calls on two connections, then kills it: each call ends -EPIPE, none
+ * hangs, a new connection from init works, a file handle from before
+ * answers -EPIPE. */
+static bool t_fs_kill_inflight(void)
+{
+	struct proc_stats st;
+	int pid = run_prog(&st, "init", "-h", "4", "rt_fs", "killheld", NULL);
+	EXPECT(pid > 0, "spawn/wait init: %d", pid);
+	EXPECT(st.status == 0, "init -h 4 rt_fs killheld: status %x", st.status);
+	return true;
+}
+
 /* init starts the shell on a script of commands (user/etc/test.sh). */
 static bool t_shell_script(void)
 {
@@ -748,6 +763,18 @@ static bool t_shell_script(void)
 	int pid = run_prog(&st, "init", "sh", "/etc/test.sh", NULL);
 	EXPECT(pid > 0, "spawn/wait init: %d", pid);
 	EXPECT(st.status == 0, "init sh /etc/test.sh: status %x", st.status);
+	return true;
+}
+
+/* The shell kills the file server while reread (in the background) reads:
+ * reread gets -EPIPE and reads again through a new connection, the shell
+ * reconnects too, and its next commands work (user/etc/restart.sh). */
+static bool t_shell_fs_kill(void)
+{
+	struct proc_stats st;
+	int pid = run_prog(&st, "init", "sh", "/etc/restart.sh", NULL);
+	EXPECT(pid > 0, "spawn/wait init: %d", pid);
+	EXPECT(st.status == 0, "init sh /etc/restart.sh: status %x", st.status);
 	return true;
 }
 
@@ -1244,7 +1271,9 @@ int ktest_main(void *arg UNUSED)
 	run("fs_init_session", t_fs_session, true);
 	run("fs_ring_files", t_fs_ring_files, true);
 	run("fs_restart", t_fs_restart, true);
+	run("fs_kill_inflight", t_fs_kill_inflight, true);
 	run("shell_script", t_shell_script, true);
+	run("shell_fs_kill", t_shell_fs_kill, true);
 	run("ring_create_close", t_rt_ring, true);
 	run("map_unmap", t_rt_map, true);
 	run("spawn_wait", t_rt_spawn, true);

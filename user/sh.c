@@ -9,10 +9,19 @@
  *
  * In a script, a line "! CMD" expects CMD to fail; sh exits with the
  * number of commands whose outcome was not the expected one (or exit's N).
+ * "CMD &" runs CMD without waiting for it; its end is reported before a
+ * later line, or by wait.
  *
- * Built-ins: exit [N]; ringstat CMD... (run CMD, then print its syscalls,
- * traps and syscalls per trap from WAIT's info). There is no cd: paths
- * are from the root for every process.
+ * Each program gets a connection to the file server (SPAWN handle 0) and
+ * a service channel to init (handle 1, user/lib/fsc.h) through which the
+ * user library reconnects when the server dies. The shell does the same:
+ * when its own lookup gets -EPIPE it says so, reconnects, and tries once
+ * more.
+ *
+ * Built-ins: exit [N]; wait (for the commands run with &); ringstat CMD...
+ * (run CMD, then print its syscalls, traps and syscalls per trap from
+ * WAIT's info). There is no cd: paths are from the root for every
+ * process.
  */
 #include "ulib.h"
 #include "fsc.h"
@@ -50,31 +59,43 @@ static int read_console_line(char *line)
 	}
 }
 
-/* The script's next line: its length, or -1 at its end. The script is
- * read a message's worth at a time. */
-static int read_script_line(int fd, uint64_t *off, char *line)
+/* The script, read whole at start (so that it survives the file server's
+ * restart: handles do not), and where the next line starts. */
+#define SCRIPT_MAX 16384
+static char script[SCRIPT_MAX + 1];
+static uint32_t script_len, script_at;
+
+/* Read script path: 0, or -errno (-EFBIG past SCRIPT_MAX). */
+static int32_t load_script(const char *path)
 {
-	static char buf[FS_IO_MAX];
-	static uint32_t have, at;
+	int fd = fsc_open(path, RC_ACCESS_RDONLY, 0);
+	if (fd < 0)
+		return fd;
+	int32_t r = fsc_read(fd, script, SCRIPT_MAX + 1, 0);
+	fsc_close(fd);
+	if (r < 0)
+		return r;
+	if ((uint32_t)r > SCRIPT_MAX)
+		return -RC_EFBIG;
+	script_len = (uint32_t)r;
+	return 0;
+}
+
+/* The script's next line: its length, or -1 at its end. */
+static int read_script_line(char *line)
+{
 	int n = 0;
-	for (;;) {
-		if (at == have) {
-			int32_t r = fsc_read(fd, buf, sizeof(buf), *off);
-			if (r <= 0)
-				return n ? n : -1;
-			*off += (uint64_t)r;
-			have = (uint32_t)r;
-			at = 0;
-		}
-		char c = buf[at++];
-		if (c == '\n') {
-			line[n] = 0;
-			return n;
-		}
+	if (script_at == script_len)
+		return -1;
+	while (script_at < script_len) {
+		char c = script[script_at++];
+		if (c == '\n')
+			break;
 		if (n < LINE_MAX - 1)
 			line[n++] = c;
-		line[n] = 0;
 	}
+	line[n] = 0;
+	return n;
 }
 
 /* Split line at spaces into argv: the count. */
@@ -95,13 +116,76 @@ static int split(char *line, const char **argv)
 	return argc;
 }
 
-/* Run argv[0] from /bin with its own connection; its wait status. */
-static long run(const char **argv, struct rc_wait_info *wi)
+/* Whether /bin/name is a file (name's path in path): a lookup that finds
+ * the server gone (-EPIPE) is reported and tried once more, on the new
+ * connection the user library got from init. */
+static int found(const char *name, char *path, size_t size)
+{
+	struct fs_stat st;
+	snprintf(path, size, "/bin/%s", name);
+	if (strlen(name) > FS_NAME_MAX)
+		return 0;
+	int32_t r = fsc_stat(path, &st);
+	if (r == -RC_EPIPE) {
+		printf("sh: the file server is gone (EPIPE): reconnected through init\n");
+		r = fsc_stat(path, &st);
+	}
+	return r == 0 && st.type == FS_FILE;
+}
+
+/* Report how pid (running name) ended, if not with 0. */
+static void report(const char *name, long pid, long st)
+{
+	if (st == (RK_STATUS_KILLED | RK_STATUS_KILL_REQUEST))
+		printf("sh: %s (pid %ld) killed by request\n", name, pid);
+	else if (st & RK_STATUS_KILLED)
+		printf("sh: %s (pid %ld) killed by trap %ld\n", name, pid, st & 0xff);
+	else if (st > 0)
+		printf("sh: %s exited with status %ld\n", name, st);
+}
+
+/* Commands run with &, not yet reaped. */
+#define JOBS_MAX 8
+static struct job {
+	long pid;
+	char name[16];
+} jobs[JOBS_MAX];
+static int njobs;
+
+/* Reap the background commands that ended (all of them, waiting, if
+ * block): how many of those failed. */
+static int reap_jobs(int block)
+{
+	int failed = 0;
+	while (njobs > 0) {
+		struct rc_wait_info wi;
+		long st = -1;
+		int j;
+		for (j = 0; j < njobs; j++) {
+			struct rc_sqe *sqe = rt_sqe();
+			rc_prep_wait(sqe, (int32_t)jobs[j].pid, block ? 0 : RC_WAIT_NOHANG, &wi,
+				     sizeof(wi));
+			if ((st = rt_sync(sqe)) != -RC_EAGAIN)
+				break;
+		}
+		if (j == njobs)
+			return failed;
+		if (st >= 0) {
+			printf("sh: [%ld] %s done\n", jobs[j].pid, jobs[j].name);
+			report(jobs[j].name, jobs[j].pid, st);
+		}
+		failed += st != 0;
+		jobs[j] = jobs[--njobs];
+	}
+	return failed;
+}
+
+/* Start argv[0] from /bin with its own connection and a service channel:
+ * its pid, or -errno (reported). */
+static long start(const char **argv)
 {
 	char path[80];
-	struct fs_stat st;
-	snprintf(path, sizeof(path), "/bin/%s", argv[0]);
-	if (strlen(argv[0]) > 60 || fsc_stat(path, &st) < 0 || st.type != FS_FILE) {
+	if (!found(argv[0], path, sizeof(path))) {
 		printf("sh: %s: not found\n", argv[0]);
 		return -RC_ENOENT;
 	}
@@ -110,19 +194,46 @@ static long run(const char **argv, struct rc_wait_info *wi)
 		printf("sh: no connection to the file server: %s\n", rc_err_name(h));
 		return h;
 	}
-	const struct rc_spawn_handle sh = { (uint32_t)h, RC_CHANNEL_RIGHTS };
-	long pid = spawn_with(argv, &sh, 1);
+	struct rc_spawn_handle hs[2] = { { (uint32_t)h, RC_CHANNEL_RIGHTS } };
+	int svc = fsc_svc_channel(); /* none when init did not start us */
+	if (svc > 0)
+		hs[1] = (struct rc_spawn_handle){ (uint32_t)svc, RC_CHANNEL_RIGHTS };
+	long pid = spawn_with(argv, hs, svc > 0 ? 2 : 1);
 	if (pid < 0) {
 		printf("sh: %s: %s\n", argv[0], rc_err_name((int32_t)pid));
 		rt_close((uint32_t)h);
-		return pid;
+		if (svc > 0)
+			rt_close((uint32_t)svc);
 	}
-	long st_ = waitpid((int)pid, wi);
-	if (st_ & RK_STATUS_KILLED)
-		printf("sh: %s (pid %ld) killed by trap %ld\n", argv[0], pid, st_ & 0xff);
-	else if (st_ > 0)
-		printf("sh: %s exited with status %ld\n", argv[0], st_);
-	return st_;
+	return pid;
+}
+
+/* Run argv[0] from /bin and wait for it: its wait status, or -errno. */
+static long run(const char **argv, struct rc_wait_info *wi)
+{
+	long pid = start(argv);
+	if (pid < 0)
+		return pid;
+	long st = waitpid((int)pid, wi);
+	report(argv[0], pid, st);
+	return st;
+}
+
+/* Run argv[0] from /bin without waiting: 0, or -errno. */
+static long run_background(const char **argv)
+{
+	if (njobs == JOBS_MAX) {
+		printf("sh: %d commands run with & already\n", JOBS_MAX);
+		return -RC_EAGAIN;
+	}
+	long pid = start(argv);
+	if (pid < 0)
+		return pid;
+	jobs[njobs].pid = pid;
+	snprintf(jobs[njobs].name, sizeof(jobs[njobs].name), "%s", argv[0]);
+	njobs++;
+	printf("sh: [%ld] %s\n", pid, argv[0]);
+	return 0;
 }
 
 static int surprises; /* script commands that did not do what the script expected */
@@ -133,8 +244,19 @@ static int command(char *line, int *status)
 	const char *argv[ARGS_MAX + 1];
 	int expect_fail = line[0] == '!';
 	int argc = split(expect_fail ? line + 1 : line, argv);
+	surprises += reap_jobs(0);
 	if (argc == 0 || argv[0][0] == '#')
 		return 0;
+	if (strcmp(argv[argc - 1], "&") == 0) {
+		argv[--argc] = NULL;
+		if (argc)
+			surprises += (run_background(argv) != 0) != expect_fail;
+		return 0;
+	}
+	if (strcmp(argv[0], "wait") == 0) {
+		surprises += (reap_jobs(1) != 0) != expect_fail;
+		return 0;
+	}
 	if (strcmp(argv[0], "exit") == 0) {
 		*status = argc > 1 ? (int)atol(argv[1]) : 0;
 		return 1;
@@ -165,19 +287,18 @@ int main(int argc, char **argv)
 	char line[LINE_MAX];
 	int status = 0;
 	if (argc > 1) {
-		int fd = fsc_open(argv[1], RC_ACCESS_RDONLY, 0);
-		if (fd < 0) {
-			printf("sh: %s: %s\n", argv[1], rc_err_name(fd));
+		int32_t r = load_script(argv[1]);
+		if (r < 0) {
+			printf("sh: %s: %s\n", argv[1], rc_err_name(r));
 			return 1;
 		}
-		uint64_t off = 0;
 		int exited = 0;
-		while (read_script_line(fd, &off, line) >= 0) {
+		while (read_script_line(line) >= 0) {
 			printf("$ %s\n", line);
 			if ((exited = command(line, &status)))
 				break;
 		}
-		fsc_close(fd);
+		surprises += reap_jobs(1);
 		if (surprises)
 			printf("sh: %s: %d commands did not do what the script expected\n", argv[1],
 			       surprises);

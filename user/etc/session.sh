@@ -17,3 +17,11 @@ echo the file server is still there:
 wc /tmp/work/readme
 rm /tmp/work/readme /tmp/work
 ls /tmp
+# The file server killed while a client reads (reread runs in the background):
+# the client's request ends with -EPIPE, init restarts the server, the client
+# and the shell reconnect through init, and the next command works. (The
+# restarted server starts from the boot archive: what was written is gone.)
+reread /README.md &
+kill fs
+wait
+cat /etc/motd

@@ -8,7 +8,10 @@
  *                 init), and by CONNECT from clients it has
  *   fs selftest   load the archive, check what it holds, exit 0 (a test)
  *   fs die-after=N   serve, then exit (status 9) once N requests are
- *                 served: init -d N, the restart test (no KILL syscall)
+ *                 served: init -d N, the restart test
+ *   fs hold-after=N  serve N requests, then answer none (sleep until
+ *                 killed): init -h N, so that a test's requests are
+ *                 surely in flight when it kills the server
  */
 #include "ulib.h"
 #include "fs.h"
@@ -68,9 +71,11 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && strcmp(argv[1], "selftest") == 0)
 		return selftest(loaded);
-	uint64_t die_after = 0;
+	uint64_t die_after = 0, hold_after = 0;
 	if (argc > 1 && memcmp(argv[1], "die-after=", 10) == 0)
 		die_after = (uint64_t)atol(argv[1] + 10);
+	if (argc > 1 && memcmp(argv[1], "hold-after=", 11) == 0)
+		hold_after = (uint64_t)atol(argv[1] + 11);
 	printf("fs: pid %ld serving %d files and directories from the boot archive\n", getpid(),
 	       loaded);
 	/* From here the loop owns the ring's completions: no rt_sync (it would
@@ -86,6 +91,15 @@ int main(int argc, char **argv)
 			printf("fs: dying on purpose after %lu requests, clients connected\n",
 			       (unsigned long)srv.stats.requests);
 			return 9;
+		}
+		if (hold_after && srv.stats.requests >= hold_after) {
+			printf("fs: holding after %lu requests: no more replies\n",
+			       (unsigned long)srv.stats.requests);
+			for (;;) { /* requests pile up unanswered until we are killed */
+				struct rc_sqe *sqe = rt_sqe();
+				rc_prep_timeout(sqe, RC_TIMEOUT_MAX_NS, 0, 0);
+				rt_sync(sqe);
+			}
 		}
 	}
 	printf("fs: no clients left: %lu requests in %lu passes\n",

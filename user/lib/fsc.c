@@ -8,6 +8,73 @@
 #include "fsc.h"
 
 uint32_t fsc_channel = RK_SPAWN_HANDLE(0);
+uint32_t fsc_svc = UINT32_MAX; /* unknown yet: SPAWN's second handle if we got one */
+
+static uint32_t svc_handle(void)
+{
+	if (fsc_svc == UINT32_MAX)
+		fsc_svc = rt_spawn_handles >= 2 ? RK_SPAWN_HANDLE(1) : 0;
+	return fsc_svc;
+}
+
+/* Ask init over the service channel (msg: rights, or FSC_SVC_CHANNEL):
+ * the handle it sends back, or -errno. */
+static int svc_ask(uint32_t msg)
+{
+	uint32_t svc = svc_handle();
+	if (!svc)
+		return -RC_EBADF;
+	int32_t err = 0;
+	struct rc_channel_info info;
+	int r = rt_send(svc, &msg, sizeof(msg), NULL, 0, 0);
+	if (r >= 0)
+		r = rt_recv(svc, &err, sizeof(err), &info, 0);
+	if (r < 0)
+		return r;
+	return info.nhandles == 1 ? (int)info.handles[0] : err < 0 ? err : -RC_EIO;
+}
+
+/* Each reconnect starts a generation; a file's fd carries the one it was
+ * opened in (above the server's handle, 1..FS_OPEN_MAX), so an fd from
+ * before a restart gets -EPIPE (its server is gone), never another file. */
+static uint32_t conn_gen;
+#define GEN_SHIFT 8
+
+#define STALE UINT32_MAX
+
+/* The server's handle for fd, or STALE if fd is of an older connection
+ * (anything else goes as it is: the server answers -EBADF). */
+static uint32_t handle_of(int fd)
+{
+	uint32_t gen = (uint32_t)fd >> GEN_SHIFT;
+	if (fd > 0 && gen < conn_gen)
+		return STALE;
+	return gen == conn_gen ? (uint32_t)fd & ((1u << GEN_SHIFT) - 1) : (uint32_t)fd;
+}
+
+int fsc_reconnect(void)
+{
+	int h = svc_ask(FS_CLIENT_READ | FS_CLIENT_WRITE);
+	if (h < 0)
+		return h;
+	rt_close(fsc_channel);
+	fsc_channel = (uint32_t)h;
+	conn_gen++;
+	return 0;
+}
+
+int fsc_svc_channel(void)
+{
+	return svc_ask(FSC_SVC_CHANNEL);
+}
+
+/* A call's result r: -EPIPE (the server is gone) reconnects first. */
+static int32_t broken(int32_t r)
+{
+	if (r == -RC_EPIPE)
+		fsc_reconnect();
+	return r;
+}
 
 static uint8_t req_buf[FS_MSG_MAX] __attribute__((aligned(64)));
 static uint8_t rep_buf[FS_MSG_MAX] __attribute__((aligned(64)));
@@ -31,7 +98,7 @@ static int32_t call(struct fs_req *h, const void *payload, const uint32_t *handl
 			     handles, rep_buf, FS_MSG_MAX, 0);
 	int32_t r = rt_sync(sqe);
 	if (r < 0)
-		return r;
+		return broken(r);
 	struct fs_rep rep;
 	if ((uint32_t)r < sizeof(rep))
 		return -RC_EIO;
@@ -53,7 +120,8 @@ static int32_t path_call(uint32_t op, const char *path, uint32_t flags, uint32_t
 
 int fsc_open(const char *path, uint32_t access, uint32_t flags)
 {
-	return path_call(FS_OP_OPEN, path, flags, access, NULL, 0);
+	int32_t r = path_call(FS_OP_OPEN, path, flags, access, NULL, 0);
+	return r <= 0 ? r : (int)((uint32_t)r | conn_gen << GEN_SHIFT);
 }
 
 /* READ's pipeline: up to FSC_BATCH calls of FS_IO_MAX bytes submitted
@@ -69,7 +137,7 @@ static int32_t read_batch(int fd, uint8_t *buf, uint32_t n, uint64_t off, uint32
 	for (uint32_t j = 0; j < k; j++) {
 		uint32_t at = j * FS_IO_MAX, chunk = n - at < FS_IO_MAX ? n - at : FS_IO_MAX;
 		struct fs_req h = { .op = FS_OP_READ,
-				    .handle = (uint32_t)fd,
+				    .handle = handle_of(fd),
 				    .offset = off + at,
 				    .count = chunk,
 				    .tag = next_tag++ };
@@ -99,7 +167,7 @@ static int32_t read_batch(int fd, uint8_t *buf, uint32_t n, uint64_t off, uint32
 		struct fs_req h;
 		memcpy(&h, batch_req[j], sizeof(h));
 		if (got[j] < 0)
-			return done ? (int32_t)done : got[j];
+			return done ? (int32_t)done : broken(got[j]);
 		memcpy(&rep, batch_rep[j], sizeof(rep));
 		if ((uint32_t)got[j] < sizeof(rep) || rep.tag != h.tag ||
 		    rep.len > (uint32_t)got[j] - sizeof(rep))
@@ -117,6 +185,8 @@ static int32_t read_batch(int fd, uint8_t *buf, uint32_t n, uint64_t off, uint32
 int32_t fsc_read(int fd, void *buf, uint32_t n, uint64_t off)
 {
 	uint32_t done = 0;
+	if (handle_of(fd) == STALE)
+		return -RC_EPIPE;
 	/* From the start of a file, one call first, then twice as many each
 	 * trap: a small file costs one call, a big one FSC_BATCH per trap. */
 	uint32_t k_max = off ? FSC_BATCH : 1;
@@ -139,10 +209,12 @@ int32_t fsc_read(int fd, void *buf, uint32_t n, uint64_t off)
 int32_t fsc_write(int fd, const void *buf, uint32_t n, uint64_t off)
 {
 	uint32_t done = 0;
+	if (handle_of(fd) == STALE)
+		return -RC_EPIPE;
 	while (done < n) {
 		uint32_t chunk = n - done < FS_IO_MAX ? n - done : FS_IO_MAX;
 		struct fs_req h = { .op = FS_OP_WRITE,
-				    .handle = (uint32_t)fd,
+				    .handle = handle_of(fd),
 				    .offset = off + done,
 				    .len = chunk };
 		int32_t r = call(&h, (const uint8_t *)buf + done, NULL, 0, NULL, 0);
@@ -155,13 +227,17 @@ int32_t fsc_write(int fd, const void *buf, uint32_t n, uint64_t off)
 
 int fsc_close(int fd)
 {
-	struct fs_req h = { .op = FS_OP_CLOSE, .handle = (uint32_t)fd };
+	struct fs_req h = { .op = FS_OP_CLOSE, .handle = handle_of(fd) };
+	if (h.handle == STALE)
+		return -RC_EPIPE;
 	return call(&h, NULL, NULL, 0, NULL, 0);
 }
 
 int fsc_truncate(int fd, uint64_t size)
 {
-	struct fs_req h = { .op = FS_OP_TRUNCATE, .handle = (uint32_t)fd, .offset = size };
+	struct fs_req h = { .op = FS_OP_TRUNCATE, .handle = handle_of(fd), .offset = size };
+	if (h.handle == STALE)
+		return -RC_EPIPE;
 	return call(&h, NULL, NULL, 0, NULL, 0);
 }
 

@@ -13,6 +13,14 @@
 /* The channel to the file server: SPAWN's first handle, by init's and
  * the shell's convention (0: none, every call answers -EBADF). */
 extern uint32_t fsc_channel;
+/* The service channel to init: SPAWN's second handle when there is one
+ * (0: none). A call that gets -EPIPE (the server died) returns it, and
+ * asks init here for a new connection first, which init sends once it has
+ * restarted the server: the next call reaches the new server. Open
+ * files do not survive a restart (calls on them answer -EPIPE), nor does
+ * what was written. */
+extern uint32_t fsc_svc;
+#define FSC_SVC_CHANNEL (1u << 31) /* ask init for a new service channel, not a connection */
 
 int fsc_open(const char *path, uint32_t access, uint32_t flags); /* RC_ACCESS_*, RC_OPEN_* */
 int32_t fsc_read(int fd, void *buf, uint32_t n, uint64_t off);
@@ -28,5 +36,11 @@ int fsc_list(const char *path, uint32_t first, void *buf, uint32_t size);
 /* A new connection to the server with rights (FS_CLIENT_*, among ours):
  * our end's handle, to pass to a child at SPAWN; or -errno. */
 int fsc_connect(uint32_t rights);
+/* A new connection from init through fsc_svc replaces fsc_channel: 0 or
+ * -errno (-EBADF: no service channel). */
+int fsc_reconnect(void);
+/* A new service channel to init, to pass to a child at SPAWN: our end of
+ * it, or -errno. */
+int fsc_svc_channel(void);
 
 #endif

@@ -10,8 +10,12 @@
  *   rt_fs inflight     send a request and exit without its reply
  *   rt_fs restart      (init -d 5 rt_fs restart) the server dies after 5
  *                      requests: the next one gets -EPIPE, not a hang;
- *                      a new connection from init works once init has
- *                      restarted it
+ *                      the user library's new connection from init then
+ *                      works once init has restarted it
+ *   rt_fs killheld     (init -h 4 rt_fs killheld) calls on two connections
+ *                      parked at a server that answers no more are ended
+ *                      by killing it: each gets -EPIPE, and so does a
+ *                      file handle from before
  */
 #include "ulib.h"
 #include "fsc.h"
@@ -47,21 +51,6 @@ static int inflight(void)
 	return rt_report("inflight");
 }
 
-/* Ask init (SPAWN's second handle) for a new connection: it, or -errno. */
-static int reconnect(void)
-{
-	uint32_t svc = RK_SPAWN_HANDLE(1), rights = FS_CLIENT_READ | FS_CLIENT_WRITE;
-	int32_t err = 0;
-	struct rc_channel_info info;
-	int r = rt_send(svc, &rights, sizeof(rights), NULL, 0, 0);
-	if (r < 0)
-		return r;
-	r = rt_recv(svc, &err, sizeof(err), &info, 0);
-	if (r < 0)
-		return r;
-	return info.nhandles == 1 ? (int)info.handles[0] : err ? err : -RC_EIO;
-}
-
 static int restart(void)
 {
 	struct fs_stat st;
@@ -70,33 +59,104 @@ static int restart(void)
 		;
 	CHECK_EQ(r, -RC_EPIPE);
 	CHECK_EQ(i, 5);
-	CHECK_EQ(fsc_stat("/", &st), -RC_EPIPE); /* and stays so: no hang */
-	int h = -1;
-	for (i = 0; i < 200; i++) { /* until init has restarted the server */
-		h = reconnect();
-		if (h > 0)
-			break;
-		struct rc_sqe *sqe = rt_sqe();
-		rc_prep_timeout(sqe, 5000000, 0, 0);
-		rt_sync(sqe);
-	}
-	CHECK(h > 0, "reconnect: %d", h);
-	printf("rt_fs: reconnected after %d tries\n", i + 1);
-	rt_close(fsc_channel);
-	fsc_channel = (uint32_t)h;
+	/* The library asked init for a new connection before returning
+	 * -EPIPE; init sent it once the new server was up. */
+	uint32_t first = fsc_channel;
+	CHECK(first != RK_SPAWN_HANDLE(0), "reconnected: %u", first);
 	CHECK_EQ(fsc_stat("/README.md", &st), 0);
 	static char buf[64];
 	int fd = fsc_open("/README.md", RC_ACCESS_RDONLY, 0);
 	CHECK_EQ(fsc_read(fd, buf, 10, 0), 10);
 	CHECK(memcmp(buf, "# ringcall", 10) == 0, "README.md after the restart");
 	CHECK_EQ(fsc_close(fd), 0);
+	/* A second service channel from init (what the shell gives each
+	 * child) gives connections too. */
+	int svc = fsc_svc_channel();
+	CHECK(svc > 0, "fsc_svc_channel: %d", svc);
+	uint32_t svc1 = fsc_svc;
+	fsc_svc = (uint32_t)svc;
+	CHECK_EQ(fsc_reconnect(), 0);
+	CHECK(fsc_channel != first, "a new connection: %u", fsc_channel);
+	CHECK_EQ(fsc_stat("/README.md", &st), 0);
+	CHECK_EQ(rt_close((uint32_t)svc), 0);
+	fsc_svc = svc1;
 	return rt_report("rt_fs restart");
+}
+
+/* The pid of the tree's process named name, or -errno. */
+static int32_t pid_of(const char *name)
+{
+	struct rc_proc_stats st;
+	for (int32_t pid = 0;; pid = st.pid + 1) {
+		struct rc_sqe *sqe = rt_sqe();
+		rc_prep_proc_stats(sqe, &st, sizeof(st), pid, RC_PROC_STATS_NEXT);
+		int32_t r = rt_sync(sqe);
+		if (r < 0)
+			return r;
+		if (strcmp(st.name, name) == 0)
+			return st.pid;
+	}
+}
+
+/* (init -h 4 rt_fs killheld) The server answers 4 requests, then none:
+ * calls on two connections are parked at it when one submit kills it.
+ * Each ends with -EPIPE; then the library's reconnect works. */
+static int killheld(void)
+{
+	struct fs_stat st;
+	int other = fsc_connect(FS_CLIENT_READ); /* request 1: a second client */
+	CHECK(other > 0, "connect: %d", other);
+	CHECK_EQ(fsc_stat("/", &st), 0);		       /* 2 */
+	int old = fsc_open("/README.md", RC_ACCESS_RDONLY, 0); /* 3 */
+	CHECK(old > 0, "open: %d", old);
+	CHECK_EQ(fsc_stat("/README.md", &st), 0); /* 4: the server holds from here */
+	int32_t fs = pid_of("fs");
+	CHECK(fs > 0, "the file server's pid: %d", fs);
+	static uint8_t req[3][sizeof(struct fs_req) + 1], rep[3][FS_MSG_MAX];
+	const uint32_t on[3] = { fsc_channel, (uint32_t)other, fsc_channel };
+	for (int i = 0; i < 3; i++) {
+		struct fs_req h = { .op = FS_OP_STAT, .len = 1, .tag = (uint64_t)i + 100 };
+		memcpy(req[i], &h, sizeof(h));
+		req[i][sizeof(h)] = '/';
+		struct rc_sqe *sqe = rt_sqe();
+		rc_prep_channel_call(sqe, on[i], req[i], sizeof(req[i]), 0, NULL, rep[i],
+				     FS_MSG_MAX, 0);
+		rc_sqe_set_data(sqe, (uint64_t)i + 100);
+	}
+	/* The calls are queued at the server before KILL runs: the same
+	 * submit, in order; the server answers none of them. */
+	struct rc_sqe *sqe = rt_sqe();
+	rc_prep_kill(sqe, fs, 0);
+	CHECK_EQ(rt_sync(sqe), 0);
+	for (int seen = 0; seen < 3; seen++) {
+		struct rc_cqe cqe;
+		CHECK_EQ(rt_next_cqe(&cqe), 0);
+		CHECK(cqe.user_data >= 100 && cqe.user_data < 103, "user_data %lu",
+		      (unsigned long)cqe.user_data);
+		CHECK_EQ(cqe.res, -RC_EPIPE);
+	}
+	/* The next call gets -EPIPE too (the library reconnects), then works. */
+	CHECK_EQ(fsc_stat("/", &st), -RC_EPIPE);
+	CHECK_EQ(fsc_stat("/README.md", &st), 0);
+	/* A file opened before: its handle went with the server. */
+	static char buf[16];
+	CHECK_EQ(fsc_read(old, buf, 10, 0), -RC_EPIPE);
+	CHECK_EQ(fsc_close(old), -RC_EPIPE);
+	int fd = fsc_open("/README.md", RC_ACCESS_RDONLY, 0);
+	CHECK(fd > 0 && fd != old, "open again: %d (before: %d)", fd, old);
+	CHECK_EQ(fsc_read(fd, buf, 10, 0), 10);
+	CHECK_EQ(fsc_read(999, buf, 10, 0), -RC_EBADF);
+	CHECK_EQ(fsc_close(fd), 0);
+	CHECK_EQ(rt_close((uint32_t)other), 0);
+	return rt_report("rt_fs killheld");
 }
 
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "restart") == 0)
 		return restart();
+	if (argc > 1 && strcmp(argv[1], "killheld") == 0)
+		return killheld();
 	if (argc > 2 && strcmp(argv[1], "child") == 0)
 		return child_writer(argv[2]);
 	if (argc > 1 && strcmp(argv[1], "inflight") == 0)
