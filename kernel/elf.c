@@ -39,9 +39,8 @@ static bool ehdr_ok(const struct elf64_ehdr *eh, size_t len)
 	return eh->phoff < len && eh->phnum * sizeof(struct elf64_phdr) <= len - eh->phoff;
 }
 
-/* Map and fill one PT_LOAD segment. */
-static int load_segment(uint64_t pml4, const uint8_t *image, size_t len,
-			const struct elf64_phdr *ph)
+/* One program header checked on its own: 0, or -ENOEXEC. */
+static int phdr_ok(const struct elf64_phdr *ph, size_t len)
 {
 	if ((ph->flags & PF_W) && (ph->flags & PF_X))
 		return -RC_ENOEXEC;
@@ -50,6 +49,20 @@ static int load_segment(uint64_t pml4, const uint8_t *image, size_t len,
 	uint64_t end = ph->vaddr + ph->memsz;
 	if (end < ph->vaddr || ph->vaddr < USER_MIN || end > USTACK_TOP - USTACK_PAGES * PAGE_SIZE)
 		return -RC_ENOEXEC;
+	return 0;
+}
+
+/* The pages segment ph spans. */
+static uint64_t phdr_pages(const struct elf64_phdr *ph)
+{
+	return (ALIGN_UP(ph->vaddr + ph->memsz, PAGE_SIZE) - ALIGN_DOWN(ph->vaddr, PAGE_SIZE)) /
+	       PAGE_SIZE;
+}
+
+/* Map and fill one PT_LOAD segment (checked by phdr_ok). */
+static int load_segment(uint64_t pml4, const uint8_t *image, const struct elf64_phdr *ph)
+{
+	uint64_t end = ph->vaddr + ph->memsz;
 	int perm = (ph->flags & PF_W) ? VM_WRITE : (ph->flags & PF_X) ? VM_EXEC : VM_READ;
 
 	for (uint64_t va = ALIGN_DOWN(ph->vaddr, PAGE_SIZE); va < end; va += PAGE_SIZE) {
@@ -75,26 +88,54 @@ static int load_segment(uint64_t pml4, const uint8_t *image, size_t len,
 	return 0;
 }
 
-/* Load all PT_LOAD segments; *entry must land in an executable user page. */
-int elf_load(uint64_t pml4, const void *image, size_t len, uint64_t *entry)
+/* Program header i, copied out (the image need not align it). */
+static struct elf64_phdr phdr_at(const void *image, const struct elf64_ehdr *eh, int i)
 {
-	const struct elf64_ehdr *eh = image;
-	if (!image || !ehdr_ok(eh, len))
+	struct elf64_phdr ph;
+	memcpy(&ph, (const uint8_t *)image + eh->phoff + (uint64_t)i * sizeof(ph), sizeof(ph));
+	return ph;
+}
+
+/* Load all PT_LOAD segments, every header checked before anything is
+ * mapped; *entry must land in an executable user page. *pages: the pages
+ * mapped (at most ELF_PAGES_MAX: a bigger image is -ENOEXEC). */
+int elf_load(uint64_t pml4, const void *image, size_t len, uint64_t *entry, size_t *pages)
+{
+	struct elf64_ehdr eh;
+	if (!image || len < sizeof(eh))
 		return -RC_ENOEXEC;
-	const struct elf64_phdr *ph = (const struct elf64_phdr *)((const uint8_t *)image +
-								  eh->phoff);
+	memcpy(&eh, image, sizeof(eh));
+	if (!ehdr_ok(&eh, len))
+		return -RC_ENOEXEC;
+	uint64_t total = 0;
 	int nload = 0;
-	for (int i = 0; i < eh->phnum; i++) {
-		if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+	for (int i = 0; i < eh.phnum; i++) {
+		struct elf64_phdr ph = phdr_at(image, &eh, i);
+		if (ph.type != PT_LOAD)
 			continue;
-		int r = load_segment(pml4, image, len, &ph[i]);
-		if (r < 0)
-			return r;
+		if (phdr_ok(&ph, len) < 0) /* memsz 0 too: filesz must fit in it */
+			return -RC_ENOEXEC;
+		if (ph.memsz == 0)
+			continue;
+		total += phdr_pages(&ph);
+		if (total > ELF_PAGES_MAX)
+			return -RC_ENOEXEC;
 		nload++;
 	}
-	pte_t *pte = nload ? vm_walk(pml4, eh->entry, false) : NULL;
-	if (!pte || !(*pte & PTE_P) || (*pte & PTE_NX) || eh->entry >= USER_TOP)
+	if (!nload || eh.entry < USER_MIN || eh.entry >= USER_TOP)
 		return -RC_ENOEXEC;
-	*entry = eh->entry;
+	for (int i = 0; i < eh.phnum; i++) {
+		struct elf64_phdr ph = phdr_at(image, &eh, i);
+		if (ph.type != PT_LOAD || ph.memsz == 0)
+			continue;
+		int r = load_segment(pml4, image, &ph);
+		if (r < 0)
+			return r;
+	}
+	pte_t *pte = vm_walk(pml4, eh.entry, false);
+	if (!pte || !(*pte & PTE_P) || (*pte & PTE_NX))
+		return -RC_ENOEXEC;
+	*entry = eh.entry;
+	*pages = (size_t)total;
 	return 0;
 }

@@ -340,10 +340,33 @@ static void spawn_handles_move(struct proc *p, struct proc *child, const struct 
 	rk_unlock(child);
 }
 
-/* Start a program from the boot image as the caller's child: argv is
- * "name\0arg\0...\0"; the handles listed move to it. -ENOENT for an
- * unknown program, -EAGAIN at the per-process child limit or when the
- * process table is full, -EBADF/-EPERM/-EINVAL for the handle list. */
+/* SPAWN's image (image_len bytes at image) copied into fresh kernel frames:
+ * their address (*pages of them), or NULL with *err set. The bytes are
+ * read once; elf_load checks the copy. */
+static void *spawn_image_copy(struct rce_call *c, const struct rce_args_spawn *a, size_t *pages,
+			      int32_t *err)
+{
+	*pages = (a->image_len + PAGE_SIZE - 1) / PAGE_SIZE;
+	uint64_t pa = pmm_alloc_contig(*pages);
+	if (!pa) {
+		*err = -RC_ENOMEM;
+		return NULL;
+	}
+	void *buf = P2V(pa);
+	if (rce_copy_in(c, buf, a->image, 0, a->image_len)) {
+		pmm_free_contig(pa, *pages);
+		*err = -RC_EFAULT;
+		return NULL;
+	}
+	return buf;
+}
+
+/* Start a program as the caller's child: argv is "name\0arg\0...\0"; the
+ * program is the boot image's of that name, or (image_len > 0) the ELF
+ * image at image; the handles listed move to it. -ENOENT for an unknown
+ * program, -ENOEXEC for an image that is not one, -EAGAIN at the
+ * per-process child limit or when the process table is full,
+ * -EBADF/-EPERM/-EINVAL for the handle list. */
 static int32_t k_spawn(struct rce_call *c, const struct rce_args_spawn *a)
 {
 	char buf[RC_SPAWN_ARGS_MAX];
@@ -365,9 +388,22 @@ static int32_t k_spawn(struct rce_call *c, const struct rce_args_spawn *a)
 	struct proc *p = rk_proc(c);
 	if (proc_children(p) >= PROC_CHILDREN)
 		return -RC_EAGAIN;
-	int pid = proc_spawn_as_held(p, argv[0], argc, argv);
+	int pid;
+	if (a->image_len) {
+		size_t pages = 0;
+		int32_t err = -RC_ENOMEM;
+		void *image = spawn_image_copy(c, a, &pages, &err);
+		if (!image)
+			return err;
+		pid = proc_spawn_image_held(p, argv[0], image, a->image_len, argc, argv);
+		pmm_free_contig(V2P(image), pages);
+	} else {
+		pid = proc_spawn_as_held(p, argv[0], argc, argv);
+		if (pid == -RC_ENOEXEC)
+			pid = -RC_ENOENT;
+	}
 	if (pid < 0)
-		return pid == -RC_ENOEXEC ? -RC_ENOENT : pid;
+		return pid;
 	struct proc *child = proc_find(pid); /* held: it cannot have exited */
 	spawn_handles_move(p, child, hs, (uint32_t)nh);
 	proc_start(pid);

@@ -756,6 +756,17 @@ static bool t_fs_kill_inflight(void)
 	return true;
 }
 
+/* SPAWN from memory: an image read from the file server runs; prefixes,
+ * broken headers, garbage, bad pointers are refused (user/tests/rt_spawnimg.c). */
+static bool t_spawn_image(void)
+{
+	struct proc_stats st;
+	int pid = run_prog(&st, "init", "rt_spawnimg", NULL);
+	EXPECT(pid > 0, "spawn/wait init: %d", pid);
+	EXPECT(st.status == 0, "init rt_spawnimg: status %x", st.status);
+	return true;
+}
+
 /* init starts the shell on a script of commands (user/etc/test.sh). */
 static bool t_shell_script(void)
 {
@@ -1272,6 +1283,7 @@ int ktest_main(void *arg UNUSED)
 	run("fs_ring_files", t_fs_ring_files, true);
 	run("fs_restart", t_fs_restart, true);
 	run("fs_kill_inflight", t_fs_kill_inflight, true);
+	run("spawn_image", t_spawn_image, true);
 	run("shell_script", t_shell_script, true);
 	run("shell_fs_kill", t_shell_fs_kill, true);
 	run("ring_create_close", t_rt_ring, true);

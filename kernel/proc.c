@@ -171,9 +171,12 @@ static bool args_ok(int argc, const char *const argv[])
 	return total <= ARG_BYTES;
 }
 
-/* Create a runnable user process from an ELF image, child of parent; pid or -errno. */
-static int spawn_elf(struct proc *parent, const char *name, const void *elf, size_t len, int argc,
-		     const char *const argv[], bool hold)
+/* Create a runnable user process from an ELF image, child of parent; pid
+ * or -errno. hold: left P_EMBRYO until proc_start. charge: the image's
+ * pages count against the child's and its tree's frame budgets (an image
+ * from memory; the boot image's programs are the kernel's own). */
+static int spawn_elf_as(struct proc *parent, const char *name, const void *elf, size_t len,
+			int argc, const char *const argv[], bool hold, bool charge)
 {
 	if (!args_ok(argc, argv))
 		return -RC_EINVAL;
@@ -187,7 +190,10 @@ static int spawn_elf(struct proc *parent, const char *name, const void *elf, siz
 	uint64_t entry, uargv;
 	if (!(p->pml4 = vm_create()))
 		goto fail;
-	if ((err = elf_load(p->pml4, elf, len, &entry)) < 0)
+	size_t pages;
+	if ((err = elf_load(p->pml4, elf, len, &entry, &pages)) < 0)
+		goto fail;
+	if (charge && (err = rk_charge(p, (uint32_t)pages)) < 0)
 		goto fail;
 	uint64_t sp = setup_stack(p->pml4, argc, argv, &uargv);
 	err = -RC_ENOMEM;
@@ -217,6 +223,12 @@ fail:
 	return err;
 }
 
+static int spawn_elf(struct proc *parent, const char *name, const void *elf, size_t len, int argc,
+		     const char *const argv[], bool hold)
+{
+	return spawn_elf_as(parent, name, elf, len, argc, argv, hold, false);
+}
+
 /* Create a runnable user process from an ELF image, child of the caller. */
 int proc_spawn_elf(const char *name, const void *elf, size_t len, int argc,
 		   const char *const argv[])
@@ -240,6 +252,14 @@ int proc_spawn_as_held(struct proc *parent, const char *prog, int argc, const ch
 	if (!up)
 		return -RC_ENOEXEC;
 	return spawn_elf(parent, prog, up->data, up->size, argc, argv, true);
+}
+
+/* Spawn the ELF image elf (len bytes, a kernel copy: elf_load checks it
+ * all) as parent's child, held like proc_spawn_as_held: pid or -errno. */
+int proc_spawn_image_held(struct proc *parent, const char *name, const void *elf, size_t len,
+			  int argc, const char *const argv[])
+{
+	return spawn_elf_as(parent, name, elf, len, argc, argv, true, true);
 }
 
 /* Spawn as the caller's child but leave it P_EMBRYO until proc_start:

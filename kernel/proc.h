@@ -115,17 +115,20 @@ int kthread_create(const char *name, int (*fn)(void *), void *arg);		/* pid or -
 int kthread_create_on(const char *name, int (*fn)(void *), void *arg, int cpu); /* bound */
 int proc_spawn_held(const char *prog, int argc, const char *const argv[]); /* not runnable yet */
 int proc_spawn_as_held(struct proc *parent, const char *prog, int argc,
-		       const char *const argv[]);   /* parent's child, not runnable yet */
-void proc_start(int pid);			    /* make a held spawn runnable */
-NORETURN void proc_exit(int status);		    /* current process; status = wait status */
-int proc_wait(int pid, struct proc_stats *out);	    /* pid (-1 any child) -> pid or -errno */
-int proc_kill(int pid);				    /* mark killed; 0 or -ESRCH */
-void proc_request_exit(struct proc *p, int status); /* p exits with status at its next chance */
-void proc_free(struct proc *p);			    /* release a reaped zombie's slot */
-int proc_children(struct proc *p);		    /* live and zombie children */
-struct proc *proc_at(int i);			    /* slot i of the table (0 <= i < NPROC) */
-struct proc *proc_find(int pid);		    /* NULL if no such live process */
-int proc_count(void);				    /* non-UNUSED slots */
+		       const char *const argv[]); /* parent's child, not runnable yet */
+int proc_spawn_image_held(struct proc *parent, const char *name, const void *elf, size_t len,
+			  int argc,
+			  const char *const argv[]); /* SPAWN from memory, not runnable yet */
+void proc_start(int pid);			     /* make a held spawn runnable */
+NORETURN void proc_exit(int status);		     /* current process; status = wait status */
+int proc_wait(int pid, struct proc_stats *out);	     /* pid (-1 any child) -> pid or -errno */
+int proc_kill(int pid);				     /* mark killed; 0 or -ESRCH */
+void proc_request_exit(struct proc *p, int status);  /* p exits with status at its next chance */
+void proc_free(struct proc *p);			     /* release a reaped zombie's slot */
+int proc_children(struct proc *p);		     /* live and zombie children */
+struct proc *proc_at(int i);			     /* slot i of the table (0 <= i < NPROC) */
+struct proc *proc_find(int pid);		     /* NULL if no such live process */
+int proc_count(void);				     /* non-UNUSED slots */
 
 void yield(void); /* give up the CPU, stay runnable */
 /* Benchmark peer only (kbenchipc.c): hand the CPU to `to` (asleep in the
@@ -149,7 +152,9 @@ extern const struct user_prog user_progs[]; /* terminated by name == NULL */
 const struct user_prog *user_prog_find(const char *name);
 
 /* elf.c */
-int elf_load(uint64_t pml4, const void *image, size_t len, uint64_t *entry); /* 0 / -errno */
+#define ELF_PAGES_MAX 4096 /* pages an ELF image's segments may span (16 MiB) */
+int elf_load(uint64_t pml4, const void *image, size_t len, uint64_t *entry,
+	     size_t *pages); /* 0 / -errno */
 
 /* usercopy.c - current process only; 0 or -EFAULT. */
 int copy_from_user(void *dst, uint64_t uaddr, size_t len);

@@ -19,7 +19,7 @@ boot "demo trace" "$log"; st=$?
 [ $st -eq 33 ] || { echo "check-ktrace: traced demo: QEMU status $st"; tail -5 "$log"; exit 1; }
 grep -q '^kernel: done at .*(no leak)' "$log" || { echo "check-ktrace: the demo did not end"; exit 1; }
 for re in '^trace: pid 3 ring [0-9]+: GETPID\(flags=0x0\)$' \
-	  '^trace: pid 3 ring [0-9]+: SPAWN\(argv=0x[0-9a-f]+, argv_len=[0-9]+, flags=0x0, handles=0x[0-9a-f]+, handles_len=[0-9]+\)' \
+	  '^trace: pid 3 ring [0-9]+: SPAWN\(argv=0x[0-9a-f]+, argv_len=[0-9]+, flags=0x0, handles=0x[0-9a-f]+, handles_len=[0-9]+, image_len=[0-9]+, image=0x[0-9a-f]+\)' \
 	  '^trace: pid 3 ring [0-9]+: WAIT\(pid=[0-9]+, flags=0x[01], info=0x[0-9a-f]+, info_len=[0-9]+\)' \
 	  '^trace: pid [0-9]+ ring [0-9]+: user_data=0x[0-9a-f]+ = -?[0-9]+$' \
 	  '^trace: pid [0-9]+ ring [0-9]+: user_data=0x[0-9a-f]+ = -E[A-Z]+$'; do

@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 4; i++) {
 		uint32_t n = rt_pack_argv(packed[i], sizeof(packed[i]), progs[i]);
 		struct rc_sqe *s = rt_sqe();
-		rc_prep_spawn(s, packed[i], n, 0, NULL, 0);
+		rc_prep_spawn(s, packed[i], n, 0, NULL, 0, 0, NULL);
 		rc_sqe_set_data(s, 100 + i);
 	}
 	for (int i = 0; i < 4; i++) {

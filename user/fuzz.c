@@ -961,7 +961,7 @@ static void exit_mid_chain(void)
 	rc_sqe_set_flags(s, RC_SQE_LINK);
 	const char *av[] = { "exitcode", NULL };
 	uint32_t n = rt_pack_argv(argvbuf, sizeof(argvbuf), av);
-	rc_prep_spawn(rt_sqe(), argvbuf, n, 0, NULL, 0);
+	rc_prep_spawn(rt_sqe(), argvbuf, n, 0, NULL, 0, 0, NULL);
 	if (tick) /* armed after the counting one; fired by the tick */
 		rc_prep_timeout(rt_sqe(), 1000000 + below(2000000), 0, 0);
 	rc_submit(&rt_ring);

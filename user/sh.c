@@ -2,7 +2,10 @@
  * sh - the shell: reads lines from the console (or from a script file
  * through the file server), runs programs of /bin with their arguments,
  * each with its own connection to the file server, waits for them and
- * reports a non-zero exit status or the fault that killed them.
+ * reports a non-zero exit status or the fault that killed them. A program
+ * is its file: /bin/NAME is read through the file server and SPAWN runs
+ * the bytes (a file written at run time runs as well; one that is no
+ * executable is refused with a clear error).
  *
  *   sh            interactive, on the console
  *   sh FILE       run FILE's lines, echoing each after the prompt
@@ -15,8 +18,8 @@
  * Each program gets a connection to the file server (SPAWN handle 0) and
  * a service channel to init (handle 1, user/lib/fsc.h) through which the
  * user library reconnects when the server dies. The shell does the same:
- * when its own lookup gets -EPIPE it says so, reconnects, and tries once
- * more.
+ * when reading a program gets -EPIPE it says so, reconnects, and tries
+ * once more.
  *
  * Built-ins: exit [N]; wait (for the commands run with &); ringstat CMD...
  * (run CMD, then print its syscalls, traps and syscalls per trap from
@@ -116,21 +119,42 @@ static int split(char *line, const char **argv)
 	return argc;
 }
 
-/* Whether /bin/name is a file (name's path in path): a lookup that finds
- * the server gone (-EPIPE) is reported and tried once more, on the new
- * connection the user library got from init. */
-static int found(const char *name, char *path, size_t size)
+/* The program being started: /bin/NAME's bytes, read through the file
+ * server and handed to SPAWN (which copies them in and checks them). */
+static uint8_t image[RC_SPAWN_IMAGE_MAX + 1] __attribute__((aligned(4096)));
+
+/* Read /bin/name into image: its length, or -errno (reported). A read
+ * that finds the server gone (-EPIPE) is reported and tried once more, on
+ * the new connection the user library got from init. */
+static int32_t load(const char *name)
 {
-	struct fs_stat st;
-	snprintf(path, size, "/bin/%s", name);
-	if (strlen(name) > FS_NAME_MAX)
-		return 0;
-	int32_t r = fsc_stat(path, &st);
-	if (r == -RC_EPIPE) {
+	char path[80];
+	int32_t r = -RC_ENOENT;
+	for (int tries = 0; tries < 2; tries++) {
+		snprintf(path, sizeof(path), "/bin/%s", name);
+		if (strlen(name) > FS_NAME_MAX)
+			break;
+		int fd = fsc_open(path, RC_ACCESS_RDONLY, 0);
+		r = fd;
+		if (fd > 0) {
+			r = fsc_read(fd, image, sizeof(image), 0);
+			fsc_close(fd);
+		}
+		if (r != -RC_EPIPE)
+			break;
 		printf("sh: the file server is gone (EPIPE): reconnected through init\n");
-		r = fsc_stat(path, &st);
 	}
-	return r == 0 && st.type == FS_FILE;
+	if (r == -RC_ENOENT || r == -RC_EISDIR || r == -RC_ENOTDIR)
+		printf("sh: %s: not found\n", name);
+	else if (r < 0)
+		printf("sh: %s: %s\n", path, rc_err_name(r));
+	else if (r > (int32_t)RC_SPAWN_IMAGE_MAX)
+		printf("sh: %s: too big to run (more than %u bytes)\n", path, RC_SPAWN_IMAGE_MAX);
+	else if (r == 0)
+		printf("sh: %s: empty: not a program\n", path);
+	else
+		return r;
+	return r < 0 ? r : -RC_ENOEXEC;
 }
 
 /* Report how pid (running name) ended, if not with 0. */
@@ -184,11 +208,9 @@ static int reap_jobs(int block)
  * its pid, or -errno (reported). */
 static long start(const char **argv)
 {
-	char path[80];
-	if (!found(argv[0], path, sizeof(path))) {
-		printf("sh: %s: not found\n", argv[0]);
-		return -RC_ENOENT;
-	}
+	int32_t len = load(argv[0]);
+	if (len < 0)
+		return len;
 	int h = fsc_connect(FS_CLIENT_READ | FS_CLIENT_WRITE);
 	if (h < 0) {
 		printf("sh: no connection to the file server: %s\n", rc_err_name(h));
@@ -198,9 +220,15 @@ static long start(const char **argv)
 	int svc = fsc_svc_channel(); /* none when init did not start us */
 	if (svc > 0)
 		hs[1] = (struct rc_spawn_handle){ (uint32_t)svc, RC_CHANNEL_RIGHTS };
-	long pid = spawn_with(argv, hs, svc > 0 ? 2 : 1);
+	long pid = spawn_image(argv, image, (uint32_t)len, hs, svc > 0 ? 2 : 1);
 	if (pid < 0) {
-		printf("sh: %s: %s\n", argv[0], rc_err_name((int32_t)pid));
+		if (pid == -RC_ENOEXEC)
+			printf("sh: /bin/%s: not a program this kernel runs (ENOEXEC: SPAWN wants "
+			       "a "
+			       "static x86_64 ELF executable)\n",
+			       argv[0]);
+		else
+			printf("sh: %s: %s\n", argv[0], rc_err_name((int32_t)pid));
 		rt_close((uint32_t)h);
 		if (svc > 0)
 			rt_close((uint32_t)svc);

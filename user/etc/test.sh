@@ -15,3 +15,10 @@ rm /tmp/t
 ! unmapped
 ! no-such-program
 ringstat cat /etc/motd
+# programs are files: one written at run time runs; one that is no program does not
+cp /bin/echo /bin/echo2
+echo2 hi from a program written at run time
+cp /etc/motd /bin/notelf
+! notelf
+echo the shell goes on
+rm /bin/echo2 /bin/notelf

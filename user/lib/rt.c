@@ -211,18 +211,24 @@ long spawn(const char *const argv[])
 	if (!n)
 		return -RC_EINVAL;
 	struct rc_sqe *sqe = rt_sqe();
-	rc_prep_spawn(sqe, buf, n, 0, NULL, 0);
+	rc_prep_spawn(sqe, buf, n, 0, NULL, 0, 0, NULL);
 	return rt_sync(sqe);
 }
 
 long spawn_with(const char *const argv[], const struct rc_spawn_handle *hs, uint32_t n)
 {
+	return spawn_image(argv, NULL, 0, hs, n);
+}
+
+long spawn_image(const char *const argv[], const void *image, uint32_t len,
+		 const struct rc_spawn_handle *hs, uint32_t n)
+{
 	char buf[RC_SPAWN_ARGS_MAX];
-	uint32_t len = rt_pack_argv(buf, sizeof(buf), argv);
-	if (!len)
+	uint32_t alen = rt_pack_argv(buf, sizeof(buf), argv);
+	if (!alen)
 		return -RC_EINVAL;
 	struct rc_sqe *sqe = rt_sqe();
-	rc_prep_spawn(sqe, buf, len, 0, hs, n * (uint32_t)sizeof(*hs));
+	rc_prep_spawn(sqe, buf, alen, 0, hs, n * (uint32_t)sizeof(*hs), len, image);
 	return rt_sync(sqe);
 }
 

@@ -82,6 +82,10 @@ long spawn(const char *const argv[]);		  /* child pid or -errno */
 long waitpid(int pid, struct rc_wait_info *info); /* wait status or -errno (pid 0: any) */
 /* SPAWN passing n handles: entry i is the child's RK_SPAWN_HANDLE(i). */
 long spawn_with(const char *const argv[], const struct rc_spawn_handle *hs, uint32_t n);
+/* The same with the program's ELF image from memory (len bytes at image,
+ * at most RC_SPAWN_IMAGE_MAX; len 0: the boot image's argv[0]). */
+long spawn_image(const char *const argv[], const void *image, uint32_t len,
+		 const struct rc_spawn_handle *hs, uint32_t n);
 /* Channels, one SQE each (rt_sync): CHANNEL_CREATE (0, ends filled),
  * CHANNEL_SEND (n handles), CHANNEL_RECV (info may be NULL), CLOSE. */
 int rt_channel(uint32_t ends[2]);

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	s = rt_sqe();
 	rc_prep_console_write(s, msg, sizeof(msg) - 1);
 	rc_sqe_set_flags(s, RC_SQE_LINK);
-	rc_prep_spawn(rt_sqe(), args, n, 0, NULL, 0);
+	rc_prep_spawn(rt_sqe(), args, n, 0, NULL, 0, 0, NULL);
 	if (count)
 		rc_prep_timeout(rt_sqe(), 20 * 1000000ul, 0, 0);
 	rc_submit(&rt_ring);

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
 	char args[32];
 	uint32_t n = rt_pack_argv(args, sizeof(args), sl);
 	s = rt_sqe();
-	rc_prep_spawn(s, args, n, 0, NULL, 0);
+	rc_prep_spawn(s, args, n, 0, NULL, 0, 0, NULL);
 	rc_sqe_set_data(s, 1);
 	s = rt_sqe();
 	rc_prep_wait(s, 0, 0, NULL, 0);

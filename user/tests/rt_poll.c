@@ -98,7 +98,7 @@ int main(void)
 	struct rc_wait_info wi;
 	poll_stats(&s0);
 	struct rc_sqe *s = rc_get_sqe(&pr);
-	rc_prep_spawn(s, packed, n, 0, NULL, 0);
+	rc_prep_spawn(s, packed, n, 0, NULL, 0, 0, NULL);
 	rc_sqe_set_data(s, 1);
 	s = rc_get_sqe(&pr);
 	rc_prep_wait(s, 0, 0, &wi, sizeof(wi));

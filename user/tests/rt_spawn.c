@@ -11,7 +11,7 @@
 static int32_t spawn_raw(const char *args, uint32_t len)
 {
 	struct rc_sqe *s = rt_sqe();
-	rc_prep_spawn(s, args, len, 0, NULL, 0);
+	rc_prep_spawn(s, args, len, 0, NULL, 0, 0, NULL);
 	return rt_sync(s);
 }
 
@@ -46,7 +46,7 @@ int main(void)
 	for (int i = 0; i < 3; i++) {
 		uint32_t n = rt_pack_argv(packed[i], sizeof(packed[i]), all[i]);
 		struct rc_sqe *s = rt_sqe();
-		rc_prep_spawn(s, packed[i], n, 0, NULL, 0);
+		rc_prep_spawn(s, packed[i], n, 0, NULL, 0, 0, NULL);
 		rc_sqe_set_data(s, 100 + i);
 	}
 	for (int i = 0; i < 3; i++) {
