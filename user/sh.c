@@ -21,10 +21,11 @@
  * when reading a program gets -EPIPE it says so, reconnects, and tries
  * once more.
  *
- * Built-ins: exit [N]; wait (for the commands run with &); ringstat CMD...
- * (run CMD, then print its syscalls, traps and syscalls per trap from
- * WAIT's info). There is no cd: paths are from the root for every
- * process.
+ * Built-ins: cd [DIR] (the root without DIR), pwd, exit [N], wait (for the
+ * commands run with &), ringstat CMD... (run CMD, then print its
+ * syscalls, traps and syscalls per trap from WAIT's info). The working
+ * directory lives in the user library (fsc.c resolves paths against it)
+ * and goes to each program as a last argument its runtime takes off.
  */
 #include "ulib.h"
 #include "fsc.h"
@@ -204,6 +205,26 @@ static int reap_jobs(int block)
 	return failed;
 }
 
+/* argv with the working directory passed on as a last argument the
+ * child's runtime takes off (FSC_CWD_ARG), unless it is the root. */
+static const char *const *with_cwd(const char **argv)
+{
+	static const char *out[ARGS_MAX + 2];
+	static char arg[sizeof(FSC_CWD_ARG) + FS_PATH_MAX];
+	int n = 0;
+	while (argv[n] && n < ARGS_MAX) {
+		out[n] = argv[n];
+		n++;
+	}
+	const char *dir = fsc_getcwd();
+	if (strcmp(dir, "/") != 0) {
+		snprintf(arg, sizeof(arg), "%s%s", FSC_CWD_ARG, dir);
+		out[n++] = arg;
+	}
+	out[n] = NULL;
+	return out;
+}
+
 /* Start argv[0] from /bin with its own connection and a service channel:
  * its pid, or -errno (reported). */
 static long start(const char **argv)
@@ -220,7 +241,7 @@ static long start(const char **argv)
 	int svc = fsc_svc_channel(); /* none when init did not start us */
 	if (svc > 0)
 		hs[1] = (struct rc_spawn_handle){ (uint32_t)svc, RC_CHANNEL_RIGHTS };
-	long pid = spawn_image(argv, image, (uint32_t)len, hs, svc > 0 ? 2 : 1);
+	long pid = spawn_image(with_cwd(argv), image, (uint32_t)len, hs, svc > 0 ? 2 : 1);
 	if (pid < 0) {
 		if (pid == -RC_ENOEXEC)
 			printf("sh: /bin/%s: not a program this kernel runs (ENOEXEC: SPAWN wants "
@@ -283,6 +304,18 @@ static int command(char *line, int *status)
 	}
 	if (strcmp(argv[0], "wait") == 0) {
 		surprises += (reap_jobs(1) != 0) != expect_fail;
+		return 0;
+	}
+	if (strcmp(argv[0], "cd") == 0) {
+		const char *dir = argc > 1 ? argv[1] : "/";
+		int r = fsc_chdir(dir);
+		if (r < 0)
+			printf("sh: cd: %s: %s\n", dir, rc_err_name(r));
+		surprises += (r != 0) != expect_fail;
+		return 0;
+	}
+	if (strcmp(argv[0], "pwd") == 0) {
+		printf("%s\n", fsc_getcwd());
 		return 0;
 	}
 	if (strcmp(argv[0], "exit") == 0) {

@@ -22,3 +22,17 @@ cp /etc/motd /bin/notelf
 ! notelf
 echo the shell goes on
 rm /bin/echo2 /bin/notelf
+# a working directory: cd and pwd are built-ins; programs start in the shell's
+mkdir /tmp/d
+cd /tmp/d
+pwd
+cp /etc/motd m
+cat m
+cd ..
+cat d/m
+wc ./d/../d/m
+cd
+! cat m
+! cd /no/such/dir
+! cd /etc/motd
+rm /tmp/d/m /tmp/d

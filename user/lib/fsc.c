@@ -110,12 +110,93 @@ static int32_t call(struct fs_req *h, const void *payload, const uint32_t *handl
 	return rep.res;
 }
 
+/* The working directory: absolute, normalized ("/" or "/a/b"); at start
+ * the one the parent passed (rt_cwd_arg), else the root. */
+static char cwd[FS_PATH_MAX + 1];
+
+static char *cwd_now(void)
+{
+	if (!cwd[0]) {
+		char tmp[FS_PATH_MAX + 1];
+		cwd[0] = '/';
+		if (rt_cwd_arg && fsc_resolve(rt_cwd_arg, tmp) == 0)
+			memcpy(cwd, tmp, sizeof(tmp));
+	}
+	return cwd;
+}
+
+int fsc_resolve(const char *path, char *out)
+{
+	size_t n = 0;
+	if (path[0] != '/') { /* relative: from the working directory */
+		n = strlen(cwd_now());
+		memcpy(out, cwd, n + 1);
+		if (n == 1)
+			n = 0; /* the root: components append after "" */
+	}
+	out[n] = 0;
+	for (const char *p = path; *p;) {
+		while (*p == '/')
+			p++;
+		const char *c = p;
+		while (*p && *p != '/')
+			p++;
+		size_t len = (size_t)(p - c);
+		if (len == 0 || (len == 1 && c[0] == '.'))
+			continue;
+		if (len == 2 && c[0] == '.' &&
+		    c[1] == '.') { /* up; the root's parent is the root */
+			while (n > 0 && out[n - 1] != '/')
+				n--;
+			if (n > 0)
+				n--;
+			out[n] = 0;
+			continue;
+		}
+		if (n + 1 + len > FS_PATH_MAX)
+			return -RC_ENAMETOOLONG;
+		out[n++] = '/';
+		memcpy(out + n, c, len);
+		n += len;
+		out[n] = 0;
+	}
+	if (n == 0) {
+		out[0] = '/';
+		out[1] = 0;
+	}
+	return 0;
+}
+
+const char *fsc_getcwd(void)
+{
+	return cwd_now();
+}
+
+int fsc_chdir(const char *path)
+{
+	char to[FS_PATH_MAX + 1];
+	struct fs_stat st;
+	int r = fsc_resolve(path, to);
+	if (r == 0)
+		r = fsc_stat(to, &st);
+	if (r == 0 && st.type != FS_DIR)
+		r = -RC_ENOTDIR;
+	if (r == 0)
+		memcpy(cwd, to, sizeof(to));
+	return r;
+}
+
+/* A request naming path, resolved against the working directory. */
 static int32_t path_call(uint32_t op, const char *path, uint32_t flags, uint32_t access, void *out,
 			 uint32_t out_max)
 {
+	char abs[FS_PATH_MAX + 1];
+	int r = fsc_resolve(path, abs);
+	if (r < 0)
+		return r;
 	struct fs_req h = { .op = op, .flags = flags, .access = access };
-	h.len = (uint32_t)strlen(path);
-	return call(&h, path, NULL, 0, out, out_max);
+	h.len = (uint32_t)strlen(abs);
+	return call(&h, abs, NULL, 0, out, out_max);
 }
 
 int fsc_open(const char *path, uint32_t access, uint32_t flags)
@@ -258,9 +339,13 @@ int fsc_stat(const char *path, struct fs_stat *st)
 
 int fsc_list(const char *path, uint32_t first, void *buf, uint32_t size)
 {
+	char abs[FS_PATH_MAX + 1];
+	int r = fsc_resolve(path, abs);
+	if (r < 0)
+		return r;
 	struct fs_req h = { .op = FS_OP_LIST, .offset = first, .count = size };
-	h.len = (uint32_t)strlen(path);
-	return call(&h, path, NULL, 0, buf, size);
+	h.len = (uint32_t)strlen(abs);
+	return call(&h, abs, NULL, 0, buf, size);
 }
 
 int fsc_connect(uint32_t rights)

@@ -22,6 +22,20 @@ extern uint32_t fsc_channel;
 extern uint32_t fsc_svc;
 #define FSC_SVC_CHANNEL (1u << 31) /* ask init for a new service channel, not a connection */
 
+/* Paths: a relative one is taken from the working directory; "." and
+ * ".." are resolved here (the server refuses ".."), ".." of the root is
+ * the root. The directory starts as the parent passed it (the shell
+ * passes its own: rt_cwd_arg), else "/". */
+/* path made absolute and normalized into out (FS_PATH_MAX + 1 bytes): 0,
+ * or -ENAMETOOLONG. */
+int fsc_resolve(const char *path, char *out);
+/* Change the working directory: 0, or -ENOENT/-ENOTDIR/-ENAMETOOLONG. */
+int fsc_chdir(const char *path);
+const char *fsc_getcwd(void);
+/* An argument that passes dir to a child (the last of its argv): the
+ * runtime takes it off before main (rt_cwd_arg). */
+#define FSC_CWD_ARG "\001cwd="
+
 int fsc_open(const char *path, uint32_t access, uint32_t flags); /* RC_ACCESS_*, RC_OPEN_* */
 int32_t fsc_read(int fd, void *buf, uint32_t n, uint64_t off);
 int32_t fsc_write(int fd, const void *buf, uint32_t n, uint64_t off);

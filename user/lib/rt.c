@@ -35,6 +35,7 @@ const struct rc_backend rt_backend = { .enter = backend_enter };
 int main(int argc, char **argv);
 
 uint32_t rt_spawn_handles;
+const char *rt_cwd_arg;
 
 /* Entry from crt0: attach the ring the kernel made, run main, exit. */
 __attribute__((noreturn)) void rt_start(int argc, char **argv, uint64_t ring, uint64_t bytes,
@@ -42,6 +43,12 @@ __attribute__((noreturn)) void rt_start(int argc, char **argv, uint64_t ring, ui
 {
 	rt_ring_handle = (uint32_t)handle;
 	rt_spawn_handles = (uint32_t)nhandles;
+	/* A last argument "\001cwd=DIR" is the working directory the parent
+	 * passed (user/lib/fsc.h), not one of main's. */
+	if (argc > 1 && memcmp(argv[argc - 1], "\001cwd=", 5) == 0) {
+		rt_cwd_arg = argv[argc - 1] + 5;
+		argv[--argc] = NULL;
+	}
 	if (rc_ring_attach(&rt_ring, (void *)ring, bytes, &rt_backend, (void *)(uintptr_t)handle))
 		__builtin_trap(); /* no ring, no syscalls: die visibly */
 	exit(main(argc, argv));

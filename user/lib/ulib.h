@@ -19,6 +19,7 @@
 extern struct rc_ring rt_ring; /* the first ring, attached before main */
 extern uint32_t rt_ring_handle;
 extern uint32_t rt_spawn_handles;	   /* how many handles SPAWN gave us (r9 at entry) */
+extern const char *rt_cwd_arg;		   /* the working directory the parent passed, or NULL */
 extern const struct rc_backend rt_backend; /* enter through the trap; backend_data = handle */
 
 #define RT_SYNC_DATA  UINT64_C(0xfffffffffffffff0) /* user_data of rt_sync's entry */
