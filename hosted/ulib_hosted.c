@@ -19,6 +19,12 @@ struct rc_ring rt_ring;
 uint32_t rt_ring_handle;
 uint32_t fsc_channel; /* unused here: the ring itself reaches the files */
 
+const char *rt_path(const char *path, char *buf)
+{
+	(void)buf;
+	return path;
+}
+
 __attribute__((constructor)) static void ring_setup(void)
 {
 	struct rc_params p = { .sq_entries = 16, .data_bytes = 256 * 1024 };

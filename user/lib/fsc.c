@@ -167,6 +167,11 @@ int fsc_resolve(const char *path, char *out)
 	return 0;
 }
 
+const char *rt_path(const char *path, char *buf)
+{
+	return fsc_resolve(path, buf) == 0 ? buf : NULL;
+}
+
 const char *fsc_getcwd(void)
 {
 	return cwd_now();

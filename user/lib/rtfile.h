@@ -23,6 +23,9 @@ RT_USES_FILES; /* file ops go to the file server (ulib.h) */
 static inline int rtf_open(const char *path, uint32_t access, uint32_t flags)
 {
 	static char *buf;
+	char abs[FS_PATH_MAX + 1];
+	if (!(path = rt_path(path, abs))) /* from the working directory */
+		return -RC_ENAMETOOLONG;
 	while (*path == '/')
 		path++;
 	uint32_t n = (uint32_t)strlen(path);

@@ -35,6 +35,10 @@ long rt_enter(uint32_t handle, uint32_t to_submit, uint32_t min_complete, uint32
  * is (a fuzzer's or a test's channel is no file server: a call there
  * would wait for a reply that never comes). */
 extern const int rt_uses_files __attribute__((weak));
+/* path as OPEN should name it: in the kernel made absolute against the
+ * working directory (fsc.c; into buf, FS_PATH_MAX + 1 bytes; NULL if too
+ * long); on Linux path itself (the process's own directory applies). */
+const char *rt_path(const char *path, char *buf);
 #define RT_USES_FILES __attribute__((weak)) const int rt_uses_files = 1
 /* Rewrite r's published, not yet translated file ops (OPEN; READ, WRITE,
  * CLOSE of a file handle) into calls to the file server (rfile.c): the
