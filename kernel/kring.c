@@ -265,12 +265,7 @@ static inline __attribute__((always_inline)) void rk_unlock_irqoff(struct proc *
 		panic("release: %s not held", l->name);
 	l->cpu = NULL;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	if (arch_irq_enabled())
-		panic("pop_off: interrupts on");
-	if (c->noff < 1)
-		panic("pop_off: unbalanced");
-	if (--c->noff == 0 && c->intena)
-		arch_irq_enable();
+	pop_off_on(c);
 	/* As rk_unlock: marked rings are delivered once no lock is held. */
 	if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST) && c->noff == 0)
 		rk_ipc_deliver();

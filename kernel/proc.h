@@ -92,6 +92,18 @@ static inline struct cpu *mycpu(void)
 {
 	return arch_this_cpu();
 }
+
+/* pop_off on CPU c, inline for enter's lock (kring.c); spinlock.c's
+ * pop_off is this on mycpu(). */
+static inline __attribute__((always_inline)) void pop_off_on(struct cpu *c)
+{
+	if (arch_irq_enabled())
+		panic("pop_off: interrupts on");
+	if (c->noff < 1)
+		panic("pop_off: unbalanced");
+	if (--c->noff == 0 && c->intena)
+		arch_irq_enable();
+}
 struct proc *myproc(void); /* NULL in the scheduler / early boot */
 
 void cpu_early_init(void);     /* GS base of CPU 0 (before any lock is taken) */

@@ -28,13 +28,7 @@ void push_off(void)
 
 void pop_off(void)
 {
-	struct cpu *c = mycpu();
-	if (arch_irq_enabled())
-		panic("pop_off: interrupts on");
-	if (c->noff < 1)
-		panic("pop_off: unbalanced");
-	if (--c->noff == 0 && c->intena)
-		arch_irq_enable();
+	pop_off_on(mycpu());
 }
 
 bool holding(struct spinlock *l)
