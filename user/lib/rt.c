@@ -25,8 +25,10 @@ long rt_enter(uint32_t handle, uint32_t to_submit, uint32_t min_complete, uint32
 static int backend_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
 			 uint32_t flags)
 {
-	if (to_submit)
-		rfile_translate(r); /* file ops become calls to the file server */
+	/* File ops become calls to the file server; a program without
+	 * RT_USES_FILES (ulib.h) pays one test here, not a call per submit. */
+	if (to_submit && &rt_uses_files && rt_uses_files)
+		rfile_translate(r);
 	return (int)rt_enter((uint32_t)(uintptr_t)r->backend_data, to_submit, min_complete, flags);
 }
 
