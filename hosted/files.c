@@ -4,11 +4,14 @@
  * RESOLVE_BENEATH, so neither ".." nor a symlink can leave the root.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "host.h"
@@ -46,6 +49,8 @@ static int host_open_flags(const struct rce_args_open *a)
 		flags |= O_APPEND;
 	if (a->flags & RC_OPEN_EXCL)
 		flags |= O_EXCL;
+	if (a->flags & RC_OPEN_DIRECTORY)
+		flags |= O_DIRECTORY; /* Linux: -ENOTDIR for anything else */
 	return flags;
 }
 
@@ -61,8 +66,12 @@ static uint32_t host_open_rights(uint32_t access)
 /* Argument indices (the table's order), for the records of refusals. */
 #define HOST_FI_OPEN(kind, ctype, name, a, b) host_fi_open_##name,
 #define HOST_FI_IO(kind, ctype, name, a, b)   host_fi_io_##name,
+#define HOST_FI_DIR(kind, ctype, name, a, b)  host_fi_dir_##name,
 enum {
 	RC_ARGS_open(HOST_FI_OPEN)
+};
+enum {
+	RC_ARGS_readdir(HOST_FI_DIR)
 };
 enum {
 	RC_ARGS_read(HOST_FI_IO)
@@ -106,6 +115,9 @@ static int32_t host_open(struct rce_call *c, const struct rce_args_open *a)
 	path[a->path_len] = 0;
 	if (strlen(path) != a->path_len)
 		return -RC_EINVAL; /* a NUL inside would silently shorten it */
+	if ((a->flags & RC_OPEN_DIRECTORY) &&
+	    (a->access != RC_ACCESS_RDONLY || a->flags != RC_OPEN_DIRECTORY))
+		return -RC_EINVAL; /* a directory is opened to be listed, nothing else */
 	h = host_open_policy(c, a);
 	if (h)
 		return h;
@@ -127,14 +139,15 @@ static int host_fd(struct rce_call *c)
 }
 
 /* Count len bytes in flight for the transfer about to run: 0, or its
- * refusal by the client's max-inflight (then nothing is counted). */
-static int32_t host_inflight_take(struct rce_call *c, uint32_t len)
+ * refusal by the client's max-inflight, naming argument field (then
+ * nothing is counted). */
+static int32_t host_inflight_take(struct rce_call *c, unsigned field, uint32_t len)
 {
 	struct host_client *hc = host_of(c);
 	uint64_t with = hc->inflight_bytes + len;
 
 	if (hc->policy.max_inflight && with > hc->policy.max_inflight)
-		return rce_call_refuse(c, host_fi_io_len, RC_RULE_MAX_INFLIGHT, with,
+		return rce_call_refuse(c, field, RC_RULE_MAX_INFLIGHT, with,
 				       hc->policy.max_inflight, -RC_EDQUOT);
 	hc->inflight_bytes = with;
 	return 0;
@@ -144,7 +157,7 @@ static int32_t host_inflight_take(struct rce_call *c, uint32_t len)
 static int32_t host_read(struct rce_call *c, const struct rce_args_read *a)
 {
 	void *dst = host_user_ptr(c->ctx->port, a->buf.addr, a->buf.len);
-	int32_t err = dst ? host_inflight_take(c, a->buf.len) : -RC_EFAULT;
+	int32_t err = dst ? host_inflight_take(c, host_fi_io_len, a->buf.len) : -RC_EFAULT;
 	ssize_t n;
 
 	if (err)
@@ -164,12 +177,155 @@ static int32_t host_write(struct rce_call *c, const struct rce_args_write *a)
 		err = rce_call_refuse(c, RC_FIELD_OPCODE, RC_RULE_READ_ONLY, RC_OP_WRITE, 0,
 				      -RC_EROFS);
 	if (!err)
-		err = host_inflight_take(c, a->buf.len);
+		err = host_inflight_take(c, host_fi_io_len, a->buf.len);
 	if (err)
 		return err;
 	n = pwrite(host_fd(c), src, a->buf.len, (off_t)a->offset);
 	host_of(c)->inflight_bytes -= a->buf.len;
 	return n < 0 ? host_err(errno) : (int32_t)n;
+}
+
+/* A directory's names, read whole to be sorted (getdents64 has no order):
+ * each name is its d_type byte, then the name, NUL-terminated. */
+struct host_names {
+	char *bytes;
+	size_t used, cap;
+	uint32_t *at; /* where each name starts in bytes, sorted by name */
+	size_t n, max;
+};
+
+static int host_names_add(struct host_names *ns, const char *name, uint8_t dtype)
+{
+	size_t len = strlen(name) + 1;
+
+	if (ns->used + 1 + len > ns->cap) {
+		size_t cap = 2 * ns->cap + 1 + len + 4096;
+		char *b = cap <= UINT32_MAX ? realloc(ns->bytes, cap) : NULL;
+
+		if (!b)
+			return -RC_ENOMEM;
+		ns->bytes = b;
+		ns->cap = cap;
+	}
+	if (ns->n == ns->max) {
+		size_t max = ns->max ? 2 * ns->max : 64;
+		uint32_t *at = realloc(ns->at, max * sizeof(*at));
+
+		if (!at)
+			return -RC_ENOMEM;
+		ns->at = at;
+		ns->max = max;
+	}
+	ns->bytes[ns->used] = (char)dtype;
+	memcpy(ns->bytes + ns->used + 1, name, len);
+	ns->at[ns->n++] = (uint32_t)(ns->used + 1);
+	ns->used += 1 + len;
+	return 0;
+}
+
+/* Every name of directory dfd but "." and "..": 0 or -RC_E*. */
+static int host_names_read(int dfd, struct host_names *ns)
+{
+	char buf[8192] __attribute__((aligned(8)));
+	long n;
+
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (struct linux_dirent64 *)(buf + off);
+			int err = 0;
+
+			if (strcmp(d->name, ".") && strcmp(d->name, ".."))
+				err = host_names_add(ns, d->name, d->type);
+			if (err)
+				return err;
+			off += d->reclen;
+		}
+	}
+	return n < 0 ? host_err(errno) : 0;
+}
+
+/* Names in strcmp order: bytes as unsigned, a prefix first (the ramfs's). */
+static int host_name_cmp(const void *a, const void *b, void *bytes)
+{
+	return strcmp((const char *)bytes + *(const uint32_t *)a,
+		      (const char *)bytes + *(const uint32_t *)b);
+}
+
+/* The entry of name (getdents' type dtype) in directory dfd. */
+static struct rc_dirent host_dirent(int dfd, const char *name, uint8_t dtype)
+{
+	size_t len = strlen(name);
+	struct rc_dirent d = { .reclen = RC_DIRENT_LEN(len), .name_len = (uint16_t)len };
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		d.type = S_ISREG(st.st_mode)   ? RC_DT_FILE
+			 : S_ISDIR(st.st_mode) ? RC_DT_DIR
+					       : RC_DT_OTHER;
+		d.size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	} else { /* gone since it was read: what getdents said */
+		d.type = dtype == DT_REG ? RC_DT_FILE : dtype == DT_DIR ? RC_DT_DIR : RC_DT_OTHER;
+	}
+	return d;
+}
+
+/* Pack the sorted entries of ns from index on into dst (len bytes): the
+ * count, or -RC_EINVAL if the entry at index does not fit. */
+static int32_t host_dirents_pack(int dfd, const struct host_names *ns, uint64_t index, uint8_t *dst,
+				 uint32_t len)
+{
+	uint32_t used = 0;
+	int32_t count = 0;
+
+	for (uint64_t i = index; i < ns->n; i++) {
+		const char *name = ns->bytes + ns->at[i];
+		size_t nlen = strlen(name);
+		struct rc_dirent d;
+
+		if (nlen > RC_NAME_MAX || used + RC_DIRENT_LEN(nlen) > len)
+			break;
+		d = host_dirent(dfd, name, (uint8_t)name[-1]);
+		memcpy(dst + used, &d, sizeof(d));
+		memcpy(dst + used + sizeof(d), name, nlen);
+		memset(dst + used + sizeof(d) + nlen, 0, d.reclen - sizeof(d) - nlen);
+		used += d.reclen;
+		count++;
+	}
+	return count == 0 && index < ns->n ? -RC_EINVAL : count;
+}
+
+/* Return the number of entries of the target directory from index on
+ * written to the caller's buffer, or -RC_E*. Each call reads the whole
+ * directory and sorts it: O(n log n) for n names, so that the order and
+ * the indices are the file server's (docs/abi.md "READDIR"). */
+static int32_t host_readdir(struct rce_call *c, const struct rce_args_readdir *a)
+{
+	uint8_t *dst = host_user_ptr(c->ctx->port, a->buf.addr, a->buf.len);
+	int32_t res = dst ? host_inflight_take(c, host_fi_dir_len, a->buf.len) : -RC_EFAULT;
+	struct host_names ns = { 0 };
+	int dfd;
+
+	if (res)
+		return res;
+	/* A descriptor of its own: its read position is this call's alone. */
+	dfd = openat(host_fd(c), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	res = dfd < 0 ? host_err(errno) : host_names_read(dfd, &ns);
+	if (res == 0) {
+		qsort_r(ns.at, ns.n, sizeof(*ns.at), host_name_cmp, ns.bytes);
+		res = host_dirents_pack(dfd, &ns, a->index, dst, a->buf.len);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	free(ns.bytes);
+	free(ns.at);
+	host_of(c)->inflight_bytes -= a->buf.len;
+	return res;
 }
 
 static int32_t host_close(struct rce_call *c, const struct rce_args_close *a)
@@ -291,6 +447,7 @@ const struct rce_handlers host_handlers = {
 	.open = host_open,
 	.read = host_read,
 	.write = host_write,
+	.readdir = host_readdir,
 	.close = host_close,
 	.close_object = host_close_object,
 	.ipc = &host_ipc_ops,

@@ -127,7 +127,34 @@
 #define RC_OPEN_TRUNC  (1u << 1)
 #define RC_OPEN_APPEND (1u << 2)
 #define RC_OPEN_EXCL   (1u << 3)
-#define RC_OPEN_FLAGS  (RC_OPEN_CREATE | RC_OPEN_TRUNC | RC_OPEN_APPEND | RC_OPEN_EXCL)
+/* The path must name a directory (-ENOTDIR), opened for READDIR: access
+ * RDONLY and no other flag (-EINVAL). */
+#define RC_OPEN_DIRECTORY (1u << 4)
+#define RC_OPEN_FLAGS \
+	(RC_OPEN_CREATE | RC_OPEN_TRUNC | RC_OPEN_APPEND | RC_OPEN_EXCL | RC_OPEN_DIRECTORY)
+
+/* ---- READDIR's entries (docs/abi.md "READDIR") ----
+ * A READDIR fills its buffer with whole entries, one after another, each
+ * a struct rc_dirent, then its name, then zero bytes up to reclen (at least
+ * one: the name is NUL-terminated too); reclen is a multiple of 8, so each
+ * entry is 8-byte aligned. Entries come sorted by name (bytes compared as
+ * unsigned, a prefix first), "." and ".." left out, on every platform. */
+#define RC_DT_FILE  1u	 /* a regular file */
+#define RC_DT_DIR   2u	 /* a directory */
+#define RC_DT_OTHER 3u	 /* anything else (a symlink, a device, ...) */
+#define RC_NAME_MAX 255u /* bytes in one name */
+
+struct rc_dirent {
+	uint64_t size;	   /* RC_DT_FILE: its bytes; else 0 */
+	uint32_t reclen;   /* bytes of this entry: RC_DIRENT_LEN(name_len) */
+	uint16_t name_len; /* bytes of the name, the NUL not counted */
+	uint8_t type;	   /* RC_DT_* */
+	uint8_t rsvd;	   /* zero */
+			   /* the name follows: name_len bytes, then 1 to 8 zero bytes */
+};
+/* The bytes of an entry whose name has n bytes; the most any entry takes. */
+#define RC_DIRENT_LEN(n) ((16u + (uint32_t)(n) + 8u) & ~7u)
+#define RC_DIRENT_MAX	 RC_DIRENT_LEN(RC_NAME_MAX)
 
 #define RC_TIMEOUT_ABS	  (1u << 0) /* ns is an absolute time on the engine clock */
 #define RC_TIMEOUT_MAX_NS (UINT64_C(1) << 62)
@@ -423,6 +450,13 @@ RC_ABI_ASSERT(sizeof(union rc_args) == RC_ARGS_BYTES);
 RC_ABI_ASSERT(offsetof(struct rc_sqe, rsvd1) == 56);
 RC_ABI_ASSERT(offsetof(struct rc_sqe, seq) == 60);
 RC_ABI_ASSERT(sizeof(struct rc_cqe) == 16);
+RC_ABI_ASSERT(sizeof(struct rc_dirent) == 16);
+RC_ABI_ASSERT(offsetof(struct rc_dirent, size) == 0);
+RC_ABI_ASSERT(offsetof(struct rc_dirent, reclen) == 8);
+RC_ABI_ASSERT(offsetof(struct rc_dirent, name_len) == 12);
+RC_ABI_ASSERT(offsetof(struct rc_dirent, type) == 14);
+RC_ABI_ASSERT(offsetof(struct rc_dirent, rsvd) == 15);
+RC_ABI_ASSERT(RC_DIRENT_LEN(0) == 24 && RC_DIRENT_LEN(7) == 24 && RC_DIRENT_LEN(8) == 32);
 RC_ABI_ASSERT(sizeof(struct rc_channel_pair) == RC_CHANNEL_PAIR_SIZE);
 RC_ABI_ASSERT(sizeof(struct rc_channel_info) == RC_CHANNEL_INFO_SIZE);
 RC_ABI_ASSERT(offsetof(struct rc_channel_info, handles) == 8);
