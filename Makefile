@@ -60,7 +60,7 @@ $(O)/$(1)/ringcall-run: $(O)/$(1)/obj/hosted/run.o
 	$(CC_$(1)) $(CFLAGS_$(1)) $$^ -o $$@
 $(O)/$(1)/ringcall-sandbox-demo: $(O)/$(1)/obj/hosted/sandbox_demo.o $(O)/$(1)/libringcall.a
 	$(CC_$(1)) $(CFLAGS_$(1)) -pthread $$^ $(HOST_LIBS) -o $$@
-$(1): $(addprefix $(O)/$(1)/fileprogs/,cat wc cp) \
+$(1): $(addprefix $(O)/$(1)/fileprogs/,cat wc cp ls) \
 	$(O)/$(1)/ringcall-server $(O)/$(1)/ringcall-demo $(O)/$(1)/ringcall-run \
 	$(O)/$(1)/ringcall-sandbox-demo $(addprefix $(O)/$(1)/tests/,$(TEST_NAMES))
 endef

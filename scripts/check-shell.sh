@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # The shell on the serial console, as `make shell` runs it: boot, wait for
 # each prompt, type a command, check what comes back (no sleeps: every
-# step waits for the output it needs, with a hang guard). cat, wc and cp
-# are the same sources built for Linux too (build/host/fileprogs/): both
-# use rc_prep_open/read/write/close, served by the file server through
-# the user library in the kernel and by an in-process engine on Linux.
-# Their output there must be the kernel's, byte for byte, errors too
-# (ENOENT, EISDIR, ENOTDIR).
+# step waits for the output it needs, with a hang guard). cat, wc, cp and
+# ls are the same sources built for Linux too (build/host/fileprogs/): both
+# use rc_prep_open/read/write/readdir/close, served by the file server
+# through the user library in the kernel and by an in-process engine on
+# Linux. Their output there must be the kernel's, byte for byte, errors
+# too (ENOENT, EISDIR, ENOTDIR).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 make --no-print-directory -s kernel build/host/fileprogs/cat build/host/fileprogs/wc \
-	build/host/fileprogs/cp >/dev/null || exit 1
+	build/host/fileprogs/cp build/host/fileprogs/ls >/dev/null || exit 1
 host=build/host/fileprogs
 tmp=$(mktemp -d)
 mkdir "$tmp/docs" && cp docs/soak.md "$tmp/docs/" # a root for the hosted cp
+# and for ls: what the session makes in the kernel's /tmp/ls
+mkdir -p "$tmp/tmp/ls/sub" && cp user/etc/motd "$tmp/tmp/ls/motd" && cp docs/soak.md "$tmp/tmp/ls/Zed"
 log=$(mktemp)
 trap 'rm -rf "$log" "$tmp"' EXIT
 # What a command printed: the output after its echoed line, before the next prompt.
@@ -83,6 +85,14 @@ wait_for 'Ctrl-a x quits QEMU' && wait_for '$ ' &&
 	same_as_host bash -c "$host/cp README.md/x y; echo 'sh: cp exited with status 1'" &&
 	type_line 'wc README.md nosuch docs/soak.md' && wait_for '$ ' &&
 	same_as_host bash -c "$host/wc README.md nosuch docs/soak.md; echo 'sh: wc exited with status 1'" &&
+	type_line 'mkdir /tmp/ls' && wait_for '$ ' && type_line 'cp /etc/motd /tmp/ls/motd' &&
+	wait_for '$ ' && type_line 'cp docs/soak.md /tmp/ls/Zed' && wait_for '$ ' &&
+	type_line 'mkdir /tmp/ls/sub' && wait_for '$ ' && # made in neither order nor its reverse
+	type_line 'ls /tmp/ls' && wait_for '$ ' && same_as_host env RINGCALL_ROOT="$tmp" $host/ls /tmp/ls &&
+	type_line 'ls /tmp/ls/nosuch /tmp/ls/motd /tmp/ls/sub /tmp/ls' && wait_for '$ ' &&
+	same_as_host bash -c "RINGCALL_ROOT='$tmp' $host/ls /tmp/ls/nosuch /tmp/ls/motd /tmp/ls/sub /tmp/ls; echo 'sh: ls exited with status 1'" &&
+	type_line 'cd /tmp/ls' && wait_for '$ ' && type_line 'ls' && wait_for '$ ' &&
+	same_as_host env RINGCALL_ROOT="$tmp/tmp/ls" $host/ls && type_line 'cd /' && wait_for '$ ' &&
 	type_line 'ps' && wait_for '$ ' && ps_lists &&
 	type_line 'ringstat rt_batch' && wait_for '$ ' && batched rt_batch &&
 	type_line 'unmapped' && wait_for '$ ' &&

@@ -171,7 +171,7 @@ static void files_read_write_truncate(void **state)
 	check_consistent(&e->fs);
 }
 
-/* Directories: mkdir, nesting, LIST and STAT, and each wrong use. */
+/* Directories: mkdir, nesting, READDIR and STAT, and each wrong use. */
 static void directories_and_their_errors(void **state)
 {
 	struct env *e = *state;
@@ -201,30 +201,63 @@ static void directories_and_their_errors(void **state)
 	memcpy(&st, rep_data(e), sizeof(st));
 	assert_int_equal(st.type, FS_DIR);
 	assert_int_equal(st.size, 2);
-	/* LIST, the whole directory, then from its second entry. */
-	struct fs_req l = { .op = FS_OP_LIST, .count = FS_IO_MAX };
-	assert_int_equal(req(e, &e->a, l, "docs", 4), 2);
-	int seen_file = 0, seen_dir = 0;
+	/* READDIR of a directory opened with RC_OPEN_DIRECTORY: sorted by name
+	 * whatever the order of creation ("sub" was made first), then from
+	 * the second entry on; sizes of files only. */
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, "docs/b"), 0); /* made last, not last */
+	int32_t d = p_open(e, &e->a, "docs", RC_ACCESS_RDONLY, RC_OPEN_DIRECTORY);
+	assert_in_range(d, 1, FS_OPEN_MAX);
+	struct fs_req l = { .op = FS_OP_READDIR, .handle = (uint32_t)d, .count = FS_IO_MAX };
+	assert_int_equal(req(e, &e->a, l, NULL, 0), 3);
+	static const char *const names[] = { "a.md", "b", "sub" };
 	const char *p = rep_data(e);
-	for (int i = 0; i < 2; i++) {
-		struct fs_dirent d;
-		memcpy(&d, p, sizeof(d));
-		if (d.type == FS_FILE && d.name_len == 4 && memcmp(p + sizeof(d), "a.md", 4) == 0)
-			seen_file = d.size == 3;
-		if (d.type == FS_DIR && d.name_len == 3 && memcmp(p + sizeof(d), "sub", 3) == 0)
-			seen_dir = 1;
-		p += sizeof(d) + ((d.name_len + 7) & ~7u);
+	for (int i = 0; i < 3; i++) {
+		struct rc_dirent de;
+		memcpy(&de, p, sizeof(de));
+		assert_int_equal(de.name_len, strlen(names[i]));
+		assert_memory_equal(p + sizeof(de), names[i], de.name_len + 1); /* NUL too */
+		assert_int_equal(de.reclen, RC_DIRENT_LEN(de.name_len));
+		assert_int_equal(de.type, i == 0 ? RC_DT_FILE : RC_DT_DIR);
+		assert_int_equal(de.size, i == 0 ? 3 : 0);
+		p += de.reclen;
 	}
-	assert_true(seen_file && seen_dir);
+	struct fs_rep rep;
+	memcpy(&rep, e->rep, sizeof(rep));
+	assert_int_equal(rep.len, 24 + 24 + 24); /* whole entries, nothing after */
 	l.offset = 1;
-	assert_int_equal(req(e, &e->a, l, "docs", 4), 1);
-	l.offset = 2;
-	assert_int_equal(req(e, &e->a, l, "docs", 4), 0);
+	assert_int_equal(req(e, &e->a, l, NULL, 0), 2);
+	assert_memory_equal(rep_data(e) + 16, "b", 2);
+	l.offset = 3;
+	assert_int_equal(req(e, &e->a, l, NULL, 0), 0);
 	l.offset = 0;
-	l.count = 8; /* cannot hold one entry */
-	assert_int_equal(req(e, &e->a, l, "docs", 4), -RC_EOVERFLOW);
+	l.count = RC_DIRENT_LEN(1) - 1; /* below the smallest entry */
+	assert_int_equal(req(e, &e->a, l, NULL, 0), -RC_EINVAL);
+	l.offset = 1;
+	l.count = 24; /* "b" needs 24: fits; two entries do not */
+	assert_int_equal(req(e, &e->a, l, NULL, 0), 1);
+	assert_int_equal(p_path(e, &e->a, FS_OP_MKDIR, "docs/a-longer-name"), 0);
+	l.offset = 0;
+	l.count = 24; /* "a-longer-name" ('-' < '.': now entry 0) needs 32 */
+	assert_int_equal(req(e, &e->a, l, NULL, 0), -RC_EINVAL);
 	l.count = FS_IO_MAX;
-	assert_int_equal(req(e, &e->a, l, "docs/a.md", 9), -RC_ENOTDIR);
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "docs/a-longer-name"), 0);
+	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "docs/b"), 0);
+	/* Not a directory's handle; not for READ; only for reading. */
+	l.handle = (uint32_t)h; /* docs/a.md, open for writing */
+	assert_int_equal(req(e, &e->a, l, NULL, 0), -RC_EBADF);
+	int32_t f = p_open(e, &e->a, "docs/a.md", RC_ACCESS_RDONLY, 0);
+	l.handle = (uint32_t)f;
+	assert_int_equal(req(e, &e->a, l, NULL, 0), -RC_ENOTDIR);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_CLOSE, f, 0), 0);
+	assert_int_equal(p_read(e, &e->a, d, 0, 10), -RC_EISDIR);
+	assert_int_equal(p_write(e, &e->a, d, 0, "x", 1), -RC_EBADF);
+	assert_int_equal(p_open(e, &e->a, "docs/a.md", RC_ACCESS_RDONLY, RC_OPEN_DIRECTORY),
+			 -RC_ENOTDIR);
+	assert_int_equal(p_open(e, &e->a, "docs", RC_ACCESS_RDWR, RC_OPEN_DIRECTORY), -RC_EINVAL);
+	assert_int_equal(
+		p_open(e, &e->a, "docs", RC_ACCESS_RDONLY, RC_OPEN_DIRECTORY | RC_OPEN_CREATE),
+		-RC_EINVAL);
+	assert_int_equal(p_handle(e, &e->a, FS_OP_CLOSE, d, 0), 0);
 	/* REMOVE: not a non-empty directory, not the root. */
 	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "docs"), -RC_ENOTEMPTY);
 	assert_int_equal(p_path(e, &e->a, FS_OP_REMOVE, "/"), -RC_EBUSY);
@@ -417,18 +450,19 @@ static void garbage_requests_get_errors_not_crashes(void **state)
 			/* Zero the fields the op would refuse, most of the time. */
 			if (rnd() % 8) {
 				if (h.op == FS_OP_OPEN || h.op == FS_OP_REMOVE ||
-				    h.op == FS_OP_MKDIR || h.op == FS_OP_LIST || h.op == FS_OP_STAT)
+				    h.op == FS_OP_MKDIR || h.op == FS_OP_STAT)
 					h.handle = 0;
 				if (h.op != FS_OP_OPEN)
 					h.flags = h.access = 0;
-				if (h.op != FS_OP_READ && h.op != FS_OP_LIST)
+				if (h.op != FS_OP_READ && h.op != FS_OP_READDIR)
 					h.count = 0;
 				if (h.op != FS_OP_READ && h.op != FS_OP_WRITE &&
-				    h.op != FS_OP_TRUNCATE && h.op != FS_OP_LIST)
+				    h.op != FS_OP_TRUNCATE && h.op != FS_OP_READDIR)
 					h.offset = 0;
 			}
 			uint32_t dlen = h.op == FS_OP_WRITE ? (uint32_t)(rnd() % 300) : plen;
-			if (h.op == FS_OP_READ || h.op == FS_OP_CLOSE || h.op == FS_OP_TRUNCATE)
+			if (h.op == FS_OP_READ || h.op == FS_OP_CLOSE || h.op == FS_OP_TRUNCATE ||
+			    h.op == FS_OP_READDIR)
 				dlen = 0;
 			h.len = dlen;
 			memcpy(e->msg, &h, sizeof(h));

@@ -20,15 +20,15 @@ static const struct {
 	uint8_t type;
 	uint64_t size;
 } want[] = {
-	{ "Zed", RC_DT_FILE, 1 },	     /* 'Z' < 'a': bytes, not case-folded */
-	{ "a", RC_DT_FILE, 0 },		     /* a prefix first */
-	{ "a.b", RC_DT_FILE, 2 },	     /* '.' < 'b' */
-	{ "ab", RC_DT_DIR, 0 },		     /* a directory: size 0 */
+	{ "Zed", RC_DT_FILE, 1 }, /* 'Z' < 'a': bytes, not case-folded */
+	{ "a", RC_DT_FILE, 0 },	  /* a prefix first */
+	{ "a.b", RC_DT_FILE, 2 }, /* '.' < 'b' */
+	{ "ab", RC_DT_DIR, 0 },	  /* a directory: size 0 */
 	{ "b.txt", RC_DT_FILE, 5 },
 	{ "empty", RC_DT_DIR, 0 },
-	{ "link", RC_DT_OTHER, 0 },	     /* a symlink is not followed */
+	{ "link", RC_DT_OTHER, 0 },	    /* a symlink is not followed */
 	{ "long-name.txt", RC_DT_FILE, 3 }, /* 32 bytes: 16 + 13 + 1, aligned */
-	{ "out", RC_DT_OTHER, 0 },	     /* a symlink out of the root */
+	{ "out", RC_DT_OTHER, 0 },	    /* a symlink out of the root */
 	{ "sub", RC_DT_DIR, 0 },
 };
 #define NWANT (sizeof(want) / sizeof(want[0]))
@@ -167,7 +167,8 @@ static void pages_by_index(void **state)
 	}
 	assert_int_equal(n, 0);
 	assert_int_equal(index, NWANT);
-	assert_int_equal(calls, 6); /* 2 2 2 1 1 2: link and long-name.txt, 56 bytes, do not fit together */
+	assert_int_equal(
+		calls, 6); /* 2 2 2 1 1 2: link and long-name.txt, 56 bytes, do not fit together */
 	/* From the middle: entry 7 alone fills 32 of 40 bytes */
 	assert_int_equal(readdir_at(h, buf, 40, 7), 1);
 	check_entries(buf, 1, 7);

@@ -24,8 +24,8 @@
 #define FS_BLOCKS_MAX  8192u			   /* 32 MiB of data at most (-ENOSPC) */
 #define FS_OPEN_MAX    32u			   /* open files per client (-EMFILE) */
 
-#define FS_FILE 1u /* node types (fs_stat.type, fs_dirent.type) */
-#define FS_DIR	2u
+#define FS_FILE RC_DT_FILE /* node types (fs_stat.type, rc_dirent.type) */
+#define FS_DIR	RC_DT_DIR
 
 #define FS_NONE 0xffffu /* no node */
 
@@ -79,18 +79,20 @@ int fs_truncate_node(struct fs *fs, int node, uint64_t size);
 
 /* ---- the protocol: one message per request, one per reply ----
  * A request is a struct fs_req followed by exactly len bytes: the path
- * (OPEN, REMOVE, MKDIR, LIST, STAT) or the data (WRITE). A reply is a
- * struct fs_rep followed by its len bytes (READ: data; LIST: entries;
+ * (OPEN, REMOVE, MKDIR, STAT) or the data (WRITE). A reply is a
+ * struct fs_rep followed by its len bytes (READ: data; READDIR: entries;
  * STAT: a struct fs_stat). Fields an op does not use must be zero. */
 enum fs_op {
-	FS_OP_OPEN = 1, /* flags RC_OPEN_*, access RC_ACCESS_*; res: a handle (1..FS_OPEN_MAX) */
+	FS_OP_OPEN = 1, /* flags RC_OPEN_*, access RC_ACCESS_*; res: a handle (1..FS_OPEN_MAX);
+			 * RC_OPEN_DIRECTORY: a directory, for READDIR only */
 	FS_OP_READ,	/* handle, offset, count <= FS_IO_MAX; res: bytes */
 	FS_OP_WRITE,	/* handle, offset, data; res: bytes (RC_OPEN_APPEND: at the end) */
 	FS_OP_CLOSE,	/* handle; res 0 */
 	FS_OP_TRUNCATE, /* handle, offset = the new size; res 0 */
 	FS_OP_REMOVE,	/* path: a file or an empty directory; res 0 */
 	FS_OP_MKDIR,	/* path; res 0 */
-	FS_OP_LIST,	/* path, offset = first entry, count = reply bytes; res: entries */
+	FS_OP_READDIR,	/* handle of a directory, offset = first entry, count = reply
+			 * bytes; res: entries (struct rc_dirent, sorted: abi.h) */
 	FS_OP_STAT,	/* path; res 0, data: struct fs_stat */
 	FS_OP_CONNECT,	/* flags = FS_CLIENT_* rights, among the sender's; the message
 			 * carries one endpoint: a new client of its own (server loop) */
@@ -99,7 +101,8 @@ enum fs_op {
 
 /* In op: answer by CHANNEL_REPLY with RC_CHANNEL_REPLY_RES, the result as
  * the caller's res and the data alone (no struct fs_rep): the user
- * library's translation of rc_prep_open/read/write/close (user/lib/rfile.c).
+ * library's translation of rc_prep_open/read/write/readdir/close
+ * (user/lib/rfile.c).
  * Only by CHANNEL_CALL; otherwise the op is unknown (-ENOSYS). */
 #define FS_OP_RAW (1u << 31)
 
@@ -126,23 +129,16 @@ struct fs_stat {
 	uint32_t node;
 };
 
-/* LIST: entries one after another, each 8-byte aligned. */
-struct fs_dirent {
-	uint64_t size;
-	uint32_t type;
-	uint32_t name_len; /* the name follows, then zero padding to 8 bytes */
-};
-
 #define FS_MSG_MAX RC_CHANNEL_MSG_MAX
 #define FS_IO_MAX  (FS_MSG_MAX - (uint32_t)sizeof(struct fs_req)) /* data per READ or WRITE */
 
 _Static_assert(sizeof(struct fs_req) == 40, "fs_req is 40 bytes");
 _Static_assert(sizeof(struct fs_rep) == 16, "fs_rep is 16 bytes");
 _Static_assert(sizeof(struct fs_stat) == 16, "fs_stat is 16 bytes");
-_Static_assert(sizeof(struct fs_dirent) == 16, "fs_dirent is 16 bytes");
+_Static_assert(FS_NAME_MAX <= RC_NAME_MAX, "a name READDIR can return");
 
 /* What a client may do (the server's choice when it accepts the client). */
-#define FS_CLIENT_READ	(1u << 0) /* OPEN for reading, READ, LIST, STAT */
+#define FS_CLIENT_READ	(1u << 0) /* OPEN for reading, READ, READDIR, STAT */
 #define FS_CLIENT_WRITE (1u << 1) /* anything that changes the file system */
 
 struct fs_open {

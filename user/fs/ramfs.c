@@ -108,6 +108,15 @@ int fs_lookup(struct fs *fs, const char *path, uint32_t len)
 	return n == FS_NONE ? -RC_ENOENT : n;
 }
 
+/* Does node n's name sort before c's? Bytes as unsigned, a prefix first:
+ * strcmp's order, the hosted READDIR's. */
+static int name_before(const struct fs_node *n, const struct comp *c)
+{
+	uint32_t k = n->name_len < c->len ? n->name_len : c->len;
+	int d = __builtin_memcmp(n->name, c->name, k);
+	return d < 0 || (d == 0 && n->name_len < c->len);
+}
+
 /* Take a free node: its index, or FS_NONE. */
 static uint16_t node_alloc(struct fs *fs)
 {
@@ -141,8 +150,11 @@ int fs_create(struct fs *fs, const char *path, uint32_t len, uint32_t type)
 	nd->parent = parent;
 	nd->child = FS_NONE;
 	nd->linked = 1;
-	nd->next = fs->nodes[parent].child;
-	fs->nodes[parent].child = i;
+	uint16_t *link = &fs->nodes[parent].child; /* kept sorted by name: READDIR's order */
+	while (*link != FS_NONE && name_before(&fs->nodes[*link], &last))
+		link = &fs->nodes[*link].next;
+	nd->next = *link;
+	*link = i;
 	fs->nodes[parent].size++;
 	return i;
 }
@@ -328,7 +340,7 @@ static const uint8_t op_uses[FS_OP_COUNT] = {
 	[FS_OP_TRUNCATE] = USE_HANDLE | USE_OFFSET | NEEDS_WRITE,
 	[FS_OP_REMOVE] = USE_PATH | NEEDS_WRITE,
 	[FS_OP_MKDIR] = USE_PATH | NEEDS_WRITE,
-	[FS_OP_LIST] = USE_OFFSET | USE_COUNT | USE_PATH,
+	[FS_OP_READDIR] = USE_HANDLE | USE_OFFSET | USE_COUNT,
 	[FS_OP_STAT] = USE_PATH,
 	[FS_OP_CONNECT] = USE_FLAGS, /* and a handle: only the server loop takes it */
 };
@@ -377,13 +389,16 @@ static int decode(struct fs_client *c, const void *msg, uint32_t msg_len, struct
 		return -RC_EINVAL;
 	if (h->op == FS_OP_READ && h->count > FS_IO_MAX)
 		return -RC_EINVAL;
-	if (h->op == FS_OP_LIST && (h->count == 0 || h->count > FS_IO_MAX))
+	if (h->op == FS_OP_READDIR && (h->count < RC_DIRENT_LEN(1) || h->count > FS_IO_MAX))
 		return -RC_EINVAL;
 	if (h->op == FS_OP_OPEN) {
 		if (h->flags & ~RC_OPEN_FLAGS)
 			return -RC_EINVAL;
 		if (h->access >= RC_ACCESS_COUNT)
 			return -RC_EINVAL;
+		if ((h->flags & RC_OPEN_DIRECTORY) &&
+		    (h->flags != RC_OPEN_DIRECTORY || h->access != RC_ACCESS_RDONLY))
+			return -RC_EINVAL; /* a directory is opened to be listed, nothing else */
 		if ((h->flags & RC_OPEN_TRUNC) && h->access == RC_ACCESS_RDONLY)
 			return -RC_EINVAL;
 		if ((h->flags & (RC_OPEN_CREATE | RC_OPEN_TRUNC | RC_OPEN_APPEND) ||
@@ -391,7 +406,8 @@ static int decode(struct fs_client *c, const void *msg, uint32_t msg_len, struct
 		    !(c->rights & FS_CLIENT_WRITE))
 			return -RC_EACCES;
 	}
-	if ((h->op == FS_OP_READ && r->file->access == RC_ACCESS_WRONLY) ||
+	if (((h->op == FS_OP_READ || h->op == FS_OP_READDIR) &&
+	     r->file->access == RC_ACCESS_WRONLY) ||
 	    ((h->op == FS_OP_WRITE || h->op == FS_OP_TRUNCATE) &&
 	     r->file->access == RC_ACCESS_RDONLY))
 		return -RC_EBADF; /* the handle lacks the right */
@@ -413,8 +429,10 @@ static int do_open(struct fs *fs, struct fs_client *c, const struct req *r)
 		n = fs_create(fs, r->payload, h->len, FS_FILE);
 	if (n < 0)
 		return n;
-	if (fs->nodes[n].type == FS_DIR)
+	if (fs->nodes[n].type == FS_DIR && !(h->flags & RC_OPEN_DIRECTORY))
 		return -RC_EISDIR;
+	if (fs->nodes[n].type != FS_DIR && (h->flags & RC_OPEN_DIRECTORY))
+		return -RC_ENOTDIR;
 	if (h->flags & RC_OPEN_TRUNC)
 		fs_truncate_node(fs, n, 0);
 	fs->nodes[n].opens++;
@@ -425,36 +443,35 @@ static int do_open(struct fs *fs, struct fs_client *c, const struct req *r)
 	return (int)slot + 1;
 }
 
-/* LIST: entries of directory path from index offset, packed into out. */
-static int do_list(struct fs *fs, const struct req *r, uint8_t *out, uint32_t *out_len)
+/* READDIR: entries of the open directory from index offset, sorted by
+ * name (fs_create keeps them so), packed into out as struct rc_dirents. */
+static int do_readdir(struct fs *fs, const struct req *r, uint8_t *out, uint32_t *out_len)
 {
-	int n = fs_lookup(fs, r->payload, r->h.len);
-	if (n < 0)
-		return n;
-	if (fs->nodes[n].type != FS_DIR)
+	const struct fs_node *dir = &fs->nodes[r->file->node];
+	if (dir->type != FS_DIR)
 		return -RC_ENOTDIR;
 	uint64_t skip = r->h.offset;
-	uint16_t e = fs->nodes[n].child;
+	uint16_t e = dir->linked ? dir->child : FS_NONE;
 	for (; e != FS_NONE && skip; e = fs->nodes[e].next)
 		skip--;
 	int count = 0;
 	uint32_t used = 0;
 	for (; e != FS_NONE; e = fs->nodes[e].next) {
 		const struct fs_node *nd = &fs->nodes[e];
-		uint32_t size = (uint32_t)sizeof(struct fs_dirent) + ((nd->name_len + 7u) & ~7u);
-		if (used + size > r->h.count)
+		struct rc_dirent d = { .size = nd->type == FS_FILE ? nd->size : 0,
+				       .reclen = RC_DIRENT_LEN(nd->name_len),
+				       .name_len = nd->name_len,
+				       .type = nd->type };
+		if (used + d.reclen > r->h.count)
 			break;
-		struct fs_dirent d = { .size = nd->size,
-				       .type = nd->type,
-				       .name_len = nd->name_len };
-		__builtin_memset(out + used, 0, size);
+		__builtin_memset(out + used, 0, d.reclen);
 		__builtin_memcpy(out + used, &d, sizeof(d));
 		__builtin_memcpy(out + used + sizeof(d), nd->name, nd->name_len);
-		used += size;
+		used += d.reclen;
 		count++;
 	}
 	if (count == 0 && e != FS_NONE)
-		return -RC_EOVERFLOW; /* count cannot hold even one entry */
+		return -RC_EINVAL; /* count cannot hold the entry at offset */
 	*out_len = used;
 	return count;
 }
@@ -481,6 +498,8 @@ static int invoke(struct fs *fs, struct fs_client *c, const struct req *r, uint8
 	switch (h->op) {
 	case FS_OP_OPEN: return do_open(fs, c, r);
 	case FS_OP_READ: {
+		if (fs->nodes[f->node].type == FS_DIR)
+			return -RC_EISDIR; /* opened with RC_OPEN_DIRECTORY */
 		int32_t n = fs_read_node(fs, f->node, h->offset, out, h->count);
 		*out_len = (uint32_t)n;
 		return n;
@@ -499,7 +518,7 @@ static int invoke(struct fs *fs, struct fs_client *c, const struct req *r, uint8
 		int n = fs_create(fs, r->payload, h->len, FS_DIR);
 		return n < 0 ? n : 0;
 	}
-	case FS_OP_LIST: return do_list(fs, r, out, out_len);
+	case FS_OP_READDIR: return do_readdir(fs, r, out, out_len);
 	case FS_OP_STAT: return do_stat(fs, r, out, out_len);
 	}
 	return -RC_ENOSYS; /* not reached: decode checked op */

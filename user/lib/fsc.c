@@ -342,17 +342,6 @@ int fsc_stat(const char *path, struct fs_stat *st)
 	return path_call(FS_OP_STAT, path, 0, 0, st, sizeof(*st));
 }
 
-int fsc_list(const char *path, uint32_t first, void *buf, uint32_t size)
-{
-	char abs[FS_PATH_MAX + 1];
-	int r = fsc_resolve(path, abs);
-	if (r < 0)
-		return r;
-	struct fs_req h = { .op = FS_OP_LIST, .offset = first, .count = size };
-	h.len = (uint32_t)strlen(abs);
-	return call(&h, abs, NULL, 0, buf, size);
-}
-
 int fsc_connect(uint32_t rights)
 {
 	struct rc_channel_pair pair;

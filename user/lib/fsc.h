@@ -44,9 +44,6 @@ int fsc_truncate(int fd, uint64_t size);
 int fsc_mkdir(const char *path);
 int fsc_remove(const char *path);
 int fsc_stat(const char *path, struct fs_stat *st);
-/* Entries of directory path from index first, packed struct fs_dirents
- * in buf: how many, or -errno. */
-int fsc_list(const char *path, uint32_t first, void *buf, uint32_t size);
 /* A new connection to the server with rights (FS_CLIENT_*, among ours):
  * our end's handle, to pass to a child at SPAWN; or -errno. */
 int fsc_connect(uint32_t rights);

@@ -1,8 +1,8 @@
 /*
- * rfile.c - rc_prep_open/read/write/close in the ringcall kernel, where
- * files live in the file server (user/fs/): just before the enter trap
- * (rt.c's backend), each OPEN, and each READ, WRITE or CLOSE of a file
- * handle, waiting in the SQ is rewritten in place into a CHANNEL_CALL to
+ * rfile.c - rc_prep_open/read/write/readdir/close in the ringcall kernel,
+ * where files live in the file server (user/fs/): just before the enter
+ * trap (rt.c's backend), each OPEN, and each READ, WRITE, READDIR or CLOSE
+ * of a file handle, waiting in the SQ is rewritten in place into a CHANNEL_CALL to
  * the server (op | FS_OP_RAW), keeping its user_data and flags. The
  * server answers with CHANNEL_REPLY's RC_CHANNEL_REPLY_RES, so the kernel
  * completes the call with the op's own result: one CQE per SQE, LINK
@@ -25,6 +25,13 @@
  */
 #include "ulib.h"
 #include "fsc.h"
+
+_Static_assert(offsetof(struct rc_args_readdir, len) == offsetof(struct rc_args_read, len) &&
+		       offsetof(struct rc_args_readdir, flags) ==
+			       offsetof(struct rc_args_read, rsvd) &&
+		       offsetof(struct rc_args_readdir, index) ==
+			       offsetof(struct rc_args_read, offset),
+	       "READDIR's fields lie where READ's do");
 
 #define ARENA	   65536u
 #define USES	   256u	   /* requests in the arena at once */
@@ -205,14 +212,18 @@ static void translate(const struct ring_state *rs, uint32_t i, struct rc_sqe *sq
 			to_call(sqe, req, (uint32_t)sizeof(h) + a->path_len, NULL, 0);
 		break;
 	}
-	case RC_OP_READ: {
+	case RC_OP_READ:
+	case RC_OP_READDIR: {
+		/* READDIR's fields lie where READ's do (buf, len, flags, index) */
 		const struct rc_args_read *a = &sqe->args.read;
-		if (a->rsvd || a->len > RC_IO_MAX || a->offset > INT64_MAX) {
-			err = -RC_EINVAL;
+		int dir = sqe->opcode == RC_OP_READDIR;
+		if (a->rsvd || a->len > RC_IO_MAX || a->offset > INT64_MAX ||
+		    (dir && a->len < RC_DIRENT_LEN(1))) {
+			err = -RC_EINVAL; /* as the decode refuses them */
 			break;
 		}
 		n = a->len < FS_IO_MAX ? a->len : FS_IO_MAX; /* a short read beyond */
-		h = (struct fs_req){ .op = FS_OP_READ | FS_OP_RAW,
+		h = (struct fs_req){ .op = (dir ? FS_OP_READDIR : FS_OP_READ) | FS_OP_RAW,
 				     .handle = sqe->handle,
 				     .offset = a->offset,
 				     .count = n };
@@ -223,7 +234,7 @@ static void translate(const struct ring_state *rs, uint32_t i, struct rc_sqe *sq
 			to_call(sqe, buf, sizeof(h), buf, n);
 			return;
 		}
-		h.op = FS_OP_READ;
+		h.op &= ~FS_OP_RAW; /* put_request adds it */
 		req = put_request(rs, i, deferred, &h, NULL, 0);
 		if (req)
 			to_call(sqe, req, sizeof(h), buf, n);
@@ -268,6 +279,7 @@ static int is_file_op(const struct rc_sqe *sqe)
 	switch (sqe->opcode) {
 	case RC_OP_OPEN: return 1;
 	case RC_OP_READ:
+	case RC_OP_READDIR:
 	case RC_OP_WRITE:
 	case RC_OP_CLOSE: return sqe->handle >= 1 && sqe->handle <= FILE_H_MAX;
 	default: return 0;

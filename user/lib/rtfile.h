@@ -1,6 +1,6 @@
 /*
  * rtfile.h - files through the ring, the same on both platforms: what
- * cat, wc and cp share. Every op is an rc_prep_* entry on rt_ring: in the
+ * cat, wc, cp and ls share. Every op is an rc_prep_* entry on rt_ring: in the
  * ringcall kernel the user library turns them into calls to the file
  * server (rfile.c); on Linux an in-process engine serves them
  * (hosted/ulib_hosted.c). Buffers come from rt_alloc: memory the engine
@@ -43,6 +43,16 @@ static inline int rtf_close(int fd)
 {
 	struct rc_sqe *s = rt_sqe();
 	rc_prep_close(s, (uint32_t)fd, 0);
+	return rt_sync(s);
+}
+
+/* READDIR: entries of directory fd (opened with RC_OPEN_DIRECTORY) from
+ * entry index on, packed struct rc_dirents in buf (len bytes, from
+ * rt_alloc): how many (0: the end), or -errno. */
+static inline int32_t rtf_readdir(int fd, void *buf, uint32_t len, uint64_t index)
+{
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_readdir(s, (uint32_t)fd, buf, len, 0, index);
 	return rt_sync(s);
 }
 

@@ -1,5 +1,5 @@
 /*
- * rt_files - rc_prep_open/read/write/close in the kernel (`init rt_files`):
+ * rt_files - rc_prep_open/read/write/readdir/close in the kernel (`init rt_files`):
  * the user library turns them into calls to the file server (user/lib/
  * rfile.c) and each completes as on ringcall-server: the result, the
  * errors, user_data, one CQE per SQE, LINK chains broken by a failing
@@ -239,6 +239,129 @@ static void many_writes(void)
 	CHECK_EQ(st.size, 60 * sizeof(page));
 }
 
+/* READDIR of dir (open) from index into buf (len bytes). */
+static int32_t readdir_(int dir, void *buf, uint32_t len, uint64_t index)
+{
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_readdir(s, (uint32_t)dir, buf, len, 0, index);
+	return one(s);
+}
+
+static void make_file(const char *path, uint32_t size)
+{
+	static const char bytes[16] = "0123456789abcdef";
+	int fd = open_(path, RC_ACCESS_WRONLY, RC_OPEN_CREATE | RC_OPEN_TRUNC);
+	CHECK(fd > 0, "create %s: %d", path, fd);
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_write(s, (uint32_t)fd, bytes, size, 0);
+	CHECK_EQ(one(s), (int32_t)size);
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	CHECK_EQ(one(s), 0);
+}
+
+/* Is entry k of buf (n entries in all) name, of type and size? */
+static void check_entry(const uint8_t *buf, int32_t n, int32_t k, const char *name, uint8_t type,
+			uint64_t size)
+{
+	const uint8_t *p = buf;
+	struct rc_dirent d;
+	for (int32_t i = 0; i <= k && i < n; i++) {
+		memcpy(&d, p, sizeof(d));
+		if (i < k)
+			p += d.reclen;
+	}
+	CHECK(k < n, "entry %d of %d", k, n);
+	uint32_t len = (uint32_t)strlen(name);
+	CHECK(d.name_len == len && memcmp(p + sizeof(d), name, len + 1) == 0,
+	      "entry %d: %.*s, want %s", k, (int)d.name_len, (const char *)p + sizeof(d), name);
+	CHECK(d.reclen == RC_DIRENT_LEN(len) && d.type == type && d.size == size && d.rsvd == 0,
+	      "entry %s: reclen %u type %u size %lu", name, d.reclen, d.type,
+	      (unsigned long)d.size);
+}
+
+/* Directories through the ring: OPEN with RC_OPEN_DIRECTORY and READDIR
+ * (translated to the file server's FS_OP_READDIR), entries sorted by name
+ * whatever the order they were made in, paged by index, in a batch; the
+ * errors the hosted server gives. */
+static void listing(void)
+{
+	static uint8_t buf[4096], buf2[64];
+	CHECK_EQ(fsc_mkdir("/tmp/ls"), 0);
+	CHECK_EQ(fsc_mkdir("/tmp/ls/sub"), 0);
+	/* made in neither the order listed nor its reverse */
+	make_file("tmp/ls/b", 5);
+	make_file("tmp/ls/Z", 1);		/* 'Z' < 'a' */
+	make_file("tmp/ls/a-long-name.txt", 3); /* 32 bytes an entry */
+	int dir = open_("tmp/ls", RC_ACCESS_RDONLY, RC_OPEN_DIRECTORY);
+	CHECK(dir > 0 && dir < 0x10000, "open a directory: %d", dir);
+	int32_t n = readdir_(dir, buf, sizeof(buf), 0);
+	CHECK_EQ(n, 4);
+	check_entry(buf, n, 0, "Z", RC_DT_FILE, 1);
+	check_entry(buf, n, 1, "a-long-name.txt", RC_DT_FILE, 3);
+	check_entry(buf, n, 2, "b", RC_DT_FILE, 5);
+	check_entry(buf, n, 3, "sub", RC_DT_DIR, 0);
+	CHECK_EQ(readdir_(dir, buf, sizeof(buf), 4), 0); /* the end */
+	CHECK_EQ(readdir_(dir, buf, 24, 0), 1);		 /* "Z" fits 24 bytes */
+	CHECK_EQ(readdir_(dir, buf, 24, 1), -RC_EINVAL); /* the next one does not */
+	CHECK_EQ(readdir_(dir, buf, 23, 0), -RC_EINVAL); /* the smallest entry does not */
+	/* Two pages in one submit: each its own call, each its own reply. */
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_readdir(s, (uint32_t)dir, buf, 56, 0, 0); /* Z, a-long-name.txt */
+	rc_sqe_set_data(s, 300);
+	s = rt_sqe();
+	rc_prep_readdir(s, (uint32_t)dir, buf2, sizeof(buf2), 0, 2); /* b, sub */
+	rc_sqe_set_data(s, 301);
+	int32_t res[2];
+	reap(300, 2, res);
+	CHECK(res[0] == 2 && res[1] == 2, "pages: %d %d", res[0], res[1]);
+	check_entry(buf, 2, 1, "a-long-name.txt", RC_DT_FILE, 3);
+	check_entry(buf2, 2, 1, "sub", RC_DT_DIR, 0);
+	/* Errors: READ of a directory, WRITE to it, a flag READDIR lacks. */
+	s = rt_sqe();
+	rc_prep_read(s, (uint32_t)dir, buf, 100, 0);
+	CHECK_EQ(one(s), -RC_EISDIR);
+	s = rt_sqe();
+	rc_prep_write(s, (uint32_t)dir, "x", 1, 0);
+	CHECK_EQ(one(s), -RC_EBADF);
+	s = rt_sqe();
+	rc_prep_readdir(s, (uint32_t)dir, buf, 100, 1, 0);
+	CHECK_EQ(one(s), -RC_EINVAL);
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)dir, 0);
+	CHECK_EQ(one(s), 0);
+	CHECK_EQ(readdir_(dir, buf, sizeof(buf), 0), -RC_EBADF); /* closed */
+	CHECK_EQ(open_("tmp/ls/b", RC_ACCESS_RDONLY, RC_OPEN_DIRECTORY), -RC_ENOTDIR);
+	CHECK_EQ(open_("tmp/ls/nosuch", RC_ACCESS_RDONLY, RC_OPEN_DIRECTORY), -RC_ENOENT);
+	CHECK_EQ(open_("tmp/ls", RC_ACCESS_RDWR, RC_OPEN_DIRECTORY), -RC_EINVAL);
+	CHECK_EQ(open_("tmp/ls", RC_ACCESS_RDONLY, 0), -RC_EISDIR);
+	int fd = open_("tmp/ls/b", RC_ACCESS_RDONLY, 0);
+	CHECK_EQ(readdir_(fd, buf, sizeof(buf), 0), -RC_ENOTDIR); /* a file's handle */
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	CHECK_EQ(one(s), 0);
+	fd = open_("tmp/ls/b", RC_ACCESS_WRONLY, 0);
+	CHECK_EQ(readdir_(fd, buf, sizeof(buf), 0), -RC_EBADF); /* no right to read */
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	CHECK_EQ(one(s), 0);
+	/* The boot archive's /bin: every program, in order. */
+	dir = open_("/bin", RC_ACCESS_RDONLY, RC_OPEN_DIRECTORY);
+	n = readdir_(dir, buf, sizeof(buf), 0);
+	CHECK(n > 10, "bin: %d entries", n);
+	const uint8_t *p = buf;
+	for (int32_t i = 1; i < n; i++) {
+		struct rc_dirent a;
+		memcpy(&a, p, sizeof(a));
+		CHECK(strcmp((const char *)p + 16, (const char *)p + a.reclen + 16) < 0,
+		      "bin: %s before %s", (const char *)p + 16, (const char *)p + a.reclen + 16);
+		p += a.reclen;
+	}
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)dir, 0);
+	CHECK_EQ(one(s), 0);
+}
+
 int main(void)
 {
 	errors();
@@ -247,5 +370,6 @@ int main(void)
 	mixed();
 	one_buffer();
 	many_writes();
+	listing();
 	return rt_report("rt_files");
 }
