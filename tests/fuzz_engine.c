@@ -10,6 +10,9 @@
  * (the state of one input never leaks into the next, so every finding
  * reproduces from its file), and user pointers are small numbers (the
  * region is seen at user address 0) so that buffers land in it often.
+ * Files: a small read-only root (fz_root_make) and paths into it at the
+ * region's end, so OPEN, READ and READDIR run their handlers, not only
+ * their decode (corpus readdir-*: OPEN with RC_OPEN_DIRECTORY, READDIR).
  *
  *   make fuzz            (60 s; FUZZ_SECONDS=N to change)
  *   tests/corpus/fuzz_engine/ is the kept corpus; docs/testing.md has the
@@ -17,8 +20,12 @@
  */
 #define _GNU_SOURCE
 #include "../lib/engine_internal.h" /* white-box: reads the engine's own fields */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "ringcall/hosted.h"
 #include "ringcall/engine.h"
 #include "host.h"
@@ -27,6 +34,41 @@
 #define FZ_MAX_SQ 16u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* A root for OPEN, READ and READDIR to reach (read-only for the client: the
+ * fuzzer changes nothing there): "sub" with two files and a directory,
+ * in /tmp, removed at exit. */
+static char fz_root[64];
+
+static void fz_root_remove(void)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fz_root);
+	(void)!system(cmd);
+}
+
+static void fz_root_make(struct rc_ring *r)
+{
+	static const char *const files[] = { "sub/b", "sub/a-longer-name" };
+
+	snprintf(fz_root, sizeof(fz_root), "/tmp/fuzz_engine-root-XXXXXX");
+	if (!mkdtemp(fz_root))
+		abort();
+	atexit(fz_root_remove);
+	int dfd = open(fz_root, O_PATH | O_DIRECTORY);
+	if (dfd < 0 || mkdirat(dfd, "sub", 0700) || mkdirat(dfd, "sub/dir", 0700))
+		abort();
+	for (unsigned i = 0; i < 2; i++) {
+		int fd = openat(dfd, files[i], O_CREAT | O_WRONLY, 0600);
+		if (fd < 0 || write(fd, "ringcall", 8) != 8)
+			abort();
+		close(fd);
+	}
+	close(dfd);
+	if (rc_inproc_set_root(r, fz_root))
+		abort();
+}
 
 /* The ring geometry and mode one config byte selects. */
 static struct rce_ring_params fz_params(uint8_t c)
@@ -67,11 +109,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		c = rc_inproc_client(&r);
 		c->mem.user_base = 0; /* user pointers are offsets into the region */
+		fz_root_make(&r);
+		c->policy.read_only = true;
 	}
 	if (size < 1)
 		return 0;
 	e = &c->ring;
 	rce_ring_destroy(e);
+	/* Paths for OPEN at the region's last 64 bytes (an input writes only
+	 * SQEs): "sub" at size - 64, "sub/b" at - 56, "sub/dir" at - 48,
+	 * "." at - 40, ".." at - 32. Rewritten each input: ops write there. */
+	memcpy(c->mem.base + c->mem.size - 64,
+	       "sub\0\0\0\0\0sub/b\0\0\0sub/dir\0.\0\0\0\0\0\0\0..\0\0\0\0\0\0", 40);
+	/* A fresh handle table too: files and channels an input opened are
+	 * closed, and the next input's handles are numbered as if first. */
+	uint32_t max_handles = c->ctx.max_handles;
+	rce_ctx_destroy(&c->ctx);
+	if (rce_ctx_init(&c->ctx, &host_handlers, &c->mem, max_handles))
+		abort();
 	p = fz_params(data[0]);
 	if (rce_ring_init(e, &c->ctx, c->mem.base, c->mem.data_off, &p))
 		abort();

@@ -498,6 +498,10 @@ static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 		rc_field_put(s, field_named(d, "target"), next_data - below(4));
 		rc_field_put(s, field_named(d, "flags"), below(2));
 		break;
+	case RC_OP_READDIR: /* hosted only: the kernel refuses it (-EOPNOTSUPP) after decode */
+		rc_field_put(s, field_named(d, "len"), RC_DIRENT_LEN(1) + below(4096 - 24));
+		rc_field_put(s, field_named(d, "index"), below(8));
+		break;
 	case RC_OP_RESTRICT: rc_field_put(s, field_named(d, "allow"), rnd() & RC_OPS_ALL); break;
 	case RC_OP_WAIT: rc_field_put(s, field_named(d, "info_len"), below(49)); break;
 	default: break;
