@@ -317,7 +317,8 @@ static int32_t host_readdir(struct rce_call *c, const struct rce_args_readdir *a
 	dfd = openat(host_fd(c), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	res = dfd < 0 ? host_err(errno) : host_names_read(dfd, &ns);
 	if (res == 0) {
-		qsort_r(ns.at, ns.n, sizeof(*ns.at), host_name_cmp, ns.bytes);
+		if (ns.n) /* an empty directory has no array to sort */
+			qsort_r(ns.at, ns.n, sizeof(*ns.at), host_name_cmp, ns.bytes);
 		res = host_dirents_pack(dfd, &ns, a->index, dst, a->buf.len);
 	}
 	if (dfd >= 0)
