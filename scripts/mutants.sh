@@ -270,6 +270,24 @@ m restrict-can-widen lib/ops.c "host/test_validate" <<'EOF'
 =====
 EOF
 
+m readdir-unsorted hosted/files.c "host/test_readdir" <<'EOF'
+			qsort_r(ns.at, ns.n, sizeof(*ns.at), host_name_cmp, ns.bytes);
+=====
+			(void)host_name_cmp;
+EOF
+
+m readdir-ramfs-unsorted user/fs/ramfs.c "host/test_fs" <<'EOF'
+	while (*link != FS_NONE && name_before(&fs->nodes[*link], &last))
+=====
+	while (*link != FS_NONE && name_before(&fs->nodes[*link], &last) && 0)
+EOF
+
+m readdir-too-small-is-the-end user/fs/ramfs.c "host/test_fs" <<'EOF'
+	if (count == 0 && e != FS_NONE)
+		return -RC_EINVAL; /* count cannot hold the entry at offset */
+=====
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then
