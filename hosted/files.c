@@ -372,15 +372,31 @@ static void host_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
  * free, 1 held, 2 held and someone may sleep on it. Taken and dropped a
  * few times per message, always briefly: uncontended it is one CAS and
  * one exchange (a pthread mutex cost ~60 instructions per round trip,
- * ~10 % of a call). */
+ * ~10 % of a call).
+ *
+ * A server's only worker keeps it (host_ipc_keep): from its first IPC op
+ * in a pass to the end of that pass, its unlocks leave the word held and
+ * its locks find it held by itself, so a pass of many messages pays one
+ * CAS and one exchange instead of two per lock. Those two are locked
+ * instructions: each waits for every store before it to reach the cache,
+ * and the worker's stores go to lines the clients read (CQEs, provided
+ * buffers), so each waited for a line to come back from the other CPU
+ * (~15 % of the worker's time at 64 calls in flight, docs/performance.md).
+ * Nobody else waits for it long: no other worker exists, and a pass is
+ * bounded (HOST_BUDGET per ring). A contender that slept on the word (2)
+ * is woken by the release at the end of the pass. */
 static uint32_t host_ipc_word;
+static __thread bool host_ipc_keeping; /* this thread's unlocks keep the word */
+static __thread bool host_ipc_kept;    /* ... and it holds it now, kept */
+uint64_t host_ipc_acquires;
 
-static void host_ipc_lock(void)
+static void host_ipc_acquire(void)
 {
 	uint32_t c = 0;
 
-	/* Acquire pairs with the release exchange in host_ipc_unlock: what the
-	 * last holder wrote under the lock is seen by the next. */
+	__atomic_fetch_add(&host_ipc_acquires, 1, __ATOMIC_RELAXED); /* tests count them */
+	/* Acquire pairs with the release exchange in host_ipc_release: what
+	 * the last holder wrote under the lock is seen by the next. */
 	if (__atomic_compare_exchange_n(&host_ipc_word, &c, 1, false, __ATOMIC_ACQUIRE,
 					__ATOMIC_RELAXED))
 		return;
@@ -392,13 +408,42 @@ static void host_ipc_lock(void)
 	}
 }
 
-static void host_ipc_unlock(void)
+static void host_ipc_release(void)
 {
-	/* Release: pairs with the acquire in host_ipc_lock. A 2 means a
+	/* Release: pairs with the acquire in host_ipc_acquire. A 2 means a
 	 * waiter may sleep (or be about to: its futex wait then sees 0 and
 	 * returns at once), so one is woken. */
 	if (__atomic_exchange_n(&host_ipc_word, 0, __ATOMIC_RELEASE) == 2)
 		host_futex_wake(&host_ipc_word, 1);
+}
+
+static void host_ipc_lock(void)
+{
+	if (host_ipc_kept)
+		return; /* this thread holds it since its last unlock */
+	host_ipc_acquire();
+}
+
+static void host_ipc_unlock(void)
+{
+	if (host_ipc_keeping)
+		host_ipc_kept = true;
+	else
+		host_ipc_release();
+}
+
+bool host_ipc_held(void)
+{
+	return __atomic_load_n(&host_ipc_word, __ATOMIC_RELAXED) != 0;
+}
+
+void host_ipc_keep(bool on)
+{
+	host_ipc_keeping = on;
+	if (!on && host_ipc_kept) {
+		host_ipc_kept = false;
+		host_ipc_release();
+	}
 }
 
 /* The worker may be asleep in futex_waitv: the kick bumps its control word

@@ -63,6 +63,7 @@ struct host_worker {
 	uint32_t nr_clients;
 	uint64_t sleeps; /* times it slept (tests check the edge is crossed) */
 	uint64_t passes; /* passes over its clients (the worker's own count) */
+	bool keep_ipc;	 /* its server's only worker: it keeps the IPC lock for a pass */
 	/* Its clients whose parked IPC requests this thread just made ready
 	 * (host_worker_woken): delivered right after the ring that sent. */
 	struct host_client *woken[16];
@@ -85,6 +86,15 @@ void host_futex_wake(uint32_t *word, int nr);
 uint64_t host_now_ns(void);
 /* FUTEX_WAKEs of CQ waiters made so far, every ring (tests count them). */
 extern uint64_t host_cq_wakes;
+
+/* The IPC lock (files.c). on: this thread's unlocks keep the lock held,
+ * its locks find it held (a server's only worker, for one pass); off:
+ * released if kept, and unlocks release again. host_ipc_acquires counts
+ * the times any thread really took it (tests). */
+void host_ipc_keep(bool on);
+extern uint64_t host_ipc_acquires;
+/* Is the IPC lock held by anyone now (tests)? */
+bool host_ipc_held(void);
 
 /* A translated pointer into the caller's data area, or NULL. */
 void *host_user_ptr(struct host_mem *m, uint64_t addr, uint64_t len);
@@ -126,6 +136,9 @@ extern __thread struct host_worker *host_worker_self;
  * the pass delivers it right after the current ring's run. */
 void host_worker_woken(struct host_client *c);
 int host_worker_start(struct host_worker *w);
+/* The same for a server's only worker (keep_ipc): no other thread takes
+ * the IPC lock but for rare setup and teardown, which wait a pass at most. */
+int host_worker_start_sole(struct host_worker *w);
 void host_worker_add(struct host_worker *w, struct host_client *c);
 void host_worker_kick(struct host_worker *w);
 void host_worker_stop(struct host_worker *w);

@@ -696,7 +696,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	listen_on(&s);
 	for (unsigned i = 0; i < s.nr_workers; i++)
-		if (host_worker_start(&s.workers[i])) {
+		if ((s.nr_workers == 1 ? host_worker_start_sole
+				       : host_worker_start)(&s.workers[i])) {
 			unlink_if_ours(&s);
 			die("cannot start worker threads");
 		}

@@ -96,6 +96,7 @@ static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
 	bool busy = false;
 
 	*idle_ns = 0;
+	host_ipc_keep(w->keep_ipc);
 	for (struct host_client *c = w->clients; c; c = c->next) {
 		uint32_t before = rce_ring_cq_tail(&c->ring) + rce_ring_backlog_count(&c->ring);
 		int n = rce_ring_run(&c->ring, HOST_BUDGET);
@@ -107,6 +108,7 @@ static bool host_worker_pass(struct host_worker *w, uint64_t *idle_ns)
 		if ((rce_ring_setup_flags(&c->ring) & RC_SETUP_POLL) && c->idle_ns > *idle_ns)
 			*idle_ns = c->idle_ns;
 	}
+	host_ipc_keep(false); /* before the pre-sleep checks and any sleep */
 	w->passes++;
 	return busy;
 }
@@ -231,11 +233,21 @@ static void *host_worker_main(void *arg)
 	return NULL;
 }
 
-int host_worker_start(struct host_worker *w)
+static int host_worker_start_keep(struct host_worker *w, bool keep_ipc)
 {
-	*w = (struct host_worker){ 0 };
+	*w = (struct host_worker){ .keep_ipc = keep_ipc };
 	pthread_mutex_init(&w->lock, NULL);
 	return pthread_create(&w->thread, NULL, host_worker_main, w) ? -RC_ENOMEM : 0;
+}
+
+int host_worker_start(struct host_worker *w)
+{
+	return host_worker_start_keep(w, false);
+}
+
+int host_worker_start_sole(struct host_worker *w)
+{
+	return host_worker_start_keep(w, true);
 }
 
 /* Wake the worker to look at its inbox, its dead clients or stop. */

@@ -161,12 +161,59 @@ static void last_completion_wakes_once(void **state)
 	worker_destroy(&w, rings, 2);
 }
 
+/* n messages from a to b, whose n RECVs are parked: the acquisitions of
+ * the IPC lock in the one pass that moves them all. */
+static uint64_t acquires_for_messages(bool keep, uint32_t n)
+{
+	struct host_worker w;
+	struct rc_ring rings[2], *a = &rings[0], *b = &rings[1];
+	uint32_t ha, hb;
+	uint8_t *tx, *rx;
+	uint64_t ud, before, acquires;
+
+	worker_init(&w);
+	w.keep_ipc = keep;
+	two_clients(&w, a, b, &ha, &hb);
+	assert_ptr_equal(w.clients, client_of(a)); /* the sender runs first */
+	tx = rc_alloc(a, 64);
+	rx = rc_alloc(b, 64 * n);
+	for (uint32_t i = 0; i < n; i++)
+		rc_prep_channel_recv(rc_get_sqe(b), hb, rx + 64 * i, 64, 0, NULL, 0);
+	assert_int_equal(rc_submit(b), (int)n);
+	host_worker_step(&w);
+	for (uint32_t i = 0; i < n; i++)
+		rc_prep_channel_send(rc_get_sqe(a), ha, tx, 8, 0, NULL, 0);
+	assert_int_equal(rc_submit(a), (int)n);
+	before = __atomic_load_n(&host_ipc_acquires, __ATOMIC_RELAXED);
+	host_worker_step(&w);
+	acquires = __atomic_load_n(&host_ipc_acquires, __ATOMIC_RELAXED) - before;
+	assert_false(host_ipc_held()); /* released when the pass ended */
+	assert_int_equal(cqes_ready(b), n);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_int_equal(reap_one(b, &ud), 8);
+		assert_int_equal(reap_one(a, &ud), 8);
+	}
+	worker_destroy(&w, rings, 2);
+	return acquires;
+}
+
+/* A server's only worker keeps the IPC lock for its pass: the pass that
+ * moves four messages takes it once (a worker that does not keep it takes
+ * it for every send and delivery), and leaves it free. */
+static void sole_worker_takes_the_ipc_lock_once_per_pass(void **state)
+{
+	(void)state;
+	assert_int_equal(acquires_for_messages(true, 4), 1);
+	assert_true(acquires_for_messages(false, 4) >= 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(delivery_on_one_worker_does_not_kick_it),
 		cmocka_unit_test(receiver_before_sender_gets_it_in_the_same_pass),
 		cmocka_unit_test(last_completion_wakes_once),
+		cmocka_unit_test(sole_worker_takes_the_ipc_lock_once_per_pass),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
