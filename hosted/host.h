@@ -50,6 +50,7 @@ struct host_client {
 	struct host_client *next; /* on its worker */
 	struct host_worker *worker;
 	struct host_trace *trace; /* --trace: this ring's tracer, or NULL */
+	bool woken;		  /* in its worker's woken list (worker thread only) */
 };
 
 /* A thread that runs the engine for a set of clients. */
@@ -68,6 +69,7 @@ struct host_worker {
 	 * (host_worker_woken): delivered right after the ring that sent. */
 	struct host_client *woken[16];
 	uint32_t nwoken;
+	uint64_t deliveries; /* runs that delivered them (tests count them) */
 };
 
 extern const struct rce_handlers host_handlers;

@@ -33,6 +33,17 @@ __thread struct host_worker *host_worker_self;
 #define SYS_futex_waitv 449
 #endif
 
+/* Take c off w's woken list: freeing a client wakes its peers, and one of
+ * those may be freed next. */
+static void host_worker_unwoken(struct host_worker *w, struct host_client *c)
+{
+	for (uint32_t i = 0; c->woken && i < w->nwoken; i++)
+		if (w->woken[i] == c) {
+			w->woken[i] = w->woken[--w->nwoken];
+			c->woken = false;
+		}
+}
+
 /* Move handed-over clients in; free the ones whose owner died. */
 static void host_worker_adopt(struct host_worker *w)
 {
@@ -55,6 +66,7 @@ static void host_worker_adopt(struct host_worker *w)
 			continue;
 		}
 		*pp = c->next;
+		host_worker_unwoken(w, c);
 		host_client_free(c);
 		pthread_mutex_lock(&w->lock);
 		w->nr_clients--;
@@ -66,10 +78,14 @@ void host_worker_woken(struct host_client *c)
 {
 	struct host_worker *w = host_worker_self;
 
-	/* Full: the rest wait for the next pass (the pass is busy, so that
-	 * follows at once, and rce_ring_has_work keeps the worker awake). */
-	if (w->nwoken < sizeof(w->woken) / sizeof(w->woken[0]))
-		w->woken[w->nwoken++] = c;
+	/* Listed already: one run delivers everything made ready before it
+	 * (a REPLY per call makes the caller's ring ready 64 times). Full:
+	 * the rest wait for the next pass (the pass is busy, so that follows
+	 * at once, and rce_ring_has_work keeps the worker awake). */
+	if (c->woken || w->nwoken == sizeof(w->woken) / sizeof(w->woken[0]))
+		return;
+	c->woken = true;
+	w->woken[w->nwoken++] = c;
 }
 
 /* Deliver what the last run made ready on this worker's other rings: a
@@ -82,6 +98,8 @@ static void host_worker_deliver(struct host_worker *w)
 	while (w->nwoken) {
 		struct host_client *c = w->woken[--w->nwoken];
 
+		c->woken = false; /* what the run makes ready lists it again */
+		w->deliveries++;
 		rce_ring_run(&c->ring, 0);
 	}
 }
