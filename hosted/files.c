@@ -388,13 +388,13 @@ static void host_close_object(struct rce_ctx *ctx, uint32_t type, void *obj)
 static uint32_t host_ipc_word;
 static __thread bool host_ipc_keeping; /* this thread's unlocks keep the word */
 static __thread bool host_ipc_kept;    /* ... and it holds it now, kept */
-uint64_t host_ipc_acquires;
+__thread uint64_t host_ipc_acquires;
 
 static void host_ipc_acquire(void)
 {
 	uint32_t c = 0;
 
-	__atomic_fetch_add(&host_ipc_acquires, 1, __ATOMIC_RELAXED); /* tests count them */
+	host_ipc_acquires++; /* this thread's count (tests); not a locked add */
 	/* Acquire pairs with the release exchange in host_ipc_release: what
 	 * the last holder wrote under the lock is seen by the next. */
 	if (__atomic_compare_exchange_n(&host_ipc_word, &c, 1, false, __ATOMIC_ACQUIRE,

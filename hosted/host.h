@@ -92,9 +92,9 @@ extern uint64_t host_cq_wakes;
 /* The IPC lock (files.c). on: this thread's unlocks keep the lock held,
  * its locks find it held (a server's only worker, for one pass); off:
  * released if kept, and unlocks release again. host_ipc_acquires counts
- * the times any thread really took it (tests). */
+ * the times this thread really took it (tests). */
 void host_ipc_keep(bool on);
-extern uint64_t host_ipc_acquires;
+extern __thread uint64_t host_ipc_acquires;
 /* Is the IPC lock held by anyone now (tests)? */
 bool host_ipc_held(void);
 

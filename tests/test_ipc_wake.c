@@ -190,10 +190,10 @@ static struct pass_cost pass_moving_messages(bool keep, uint32_t n)
 	for (uint32_t i = 0; i < n; i++)
 		rc_prep_channel_send(rc_get_sqe(a), ha, tx, 8, 0, NULL, 0);
 	assert_int_equal(rc_submit(a), (int)n);
-	before = __atomic_load_n(&host_ipc_acquires, __ATOMIC_RELAXED);
+	before = host_ipc_acquires;
 	cost.deliveries = w.deliveries;
 	host_worker_step(&w);
-	cost.acquires = __atomic_load_n(&host_ipc_acquires, __ATOMIC_RELAXED) - before;
+	cost.acquires = host_ipc_acquires - before;
 	cost.deliveries = w.deliveries - cost.deliveries;
 	assert_false(host_ipc_held()); /* released when the pass ended */
 	assert_int_equal(cqes_ready(b), n);
