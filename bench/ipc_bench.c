@@ -530,3 +530,79 @@ int ipc_callgrind(uint32_t batch, uint64_t n)
 	rc_inproc_exit(&a);
 	return 0;
 }
+
+/* ---- the worker's instructions per call (callgrind, bench/run.sh) ----
+ * The same calls between two clients of one worker of this process, the
+ * worker's passes made on this thread (host_worker_step), as a server's
+ * only worker makes them: counted with --toggle-collect=host_worker_step,
+ * that is everything the worker thread does for a call (its pass, the
+ * engine, delivery, the IPC lock, wake and copy hooks, notification), and
+ * nothing the clients do. */
+static struct host_client *ipc_local(struct rc_ring *r)
+{
+	return ((struct host_conn *)r->backend_data)->local;
+}
+
+int ipc_worker_callgrind(uint32_t batch, uint64_t n)
+{
+	struct rc_params p;
+	struct host_worker w = { .keep_ipc = true };
+	struct rc_ring a, b;
+	struct ipc_echo e = { .r = &b };
+	uint32_t ends[2];
+	uint8_t *tx, *rx;
+	struct rc_cqe *cqe;
+	int32_t hb;
+
+	ipc_params(&p, IPC_STREAM); /* polled rings, as the bench's */
+	pthread_mutex_init(&w.lock, NULL);
+	if (batch == 0 || batch > IPC_DEPTH || host_local_connect(&a, &w, &p, -1) ||
+	    host_local_connect(&b, &w, &p, -1))
+		return 2;
+	host_worker_step(&w);
+	if (rce_channel_create_in(&ipc_local(&a)->ctx, ends))
+		return 3;
+	hb = rce_channel_handle_move(&ipc_local(&a)->ctx, ends[1], &ipc_local(&b)->ctx);
+	tx = rc_alloc(&a, IPC_DEPTH * IPC_MSG);
+	rx = rc_alloc(&a, IPC_DEPTH * IPC_MSG);
+	ipc_pool_init(&e, rc_alloc(&b, IPC_POOL * IPC_BUF));
+	if (hb < 0 || !tx || !rx || !e.pool.base)
+		return 4;
+	memset(tx, 0xab, IPC_DEPTH * IPC_MSG);
+	e.conn = (uint32_t)hb;
+	ipc_give_back(&e);
+	ipc_arm(&e);
+	rc_submit(&b);
+	host_worker_step(&w);
+	for (uint64_t done = 0; done < n; done += batch) {
+		uint32_t head, k = 0;
+
+		for (uint32_t i = 0; i < batch; i++)
+			ipc_prep_call(&a, ends[0], tx + i * IPC_MSG, rx + i * IPC_MSG, i);
+		rc_submit(&a);
+		host_worker_step(&w); /* the calls, delivered to the service */
+		rc_for_each_cqe(&b, head, cqe)
+		{
+			if (ipc_echo_cqe(&e, cqe) || cqe->res != IPC_MSG)
+				return 6;
+			k++;
+		}
+		rc_cq_advance(&b, k);
+		if (k != batch)
+			return 5;
+		ipc_give_back(&e);
+		rc_submit(&b);
+		host_worker_step(&w); /* the replies, delivered to the caller */
+		k = 0;
+		rc_for_each_cqe(&a, head, cqe)
+		{
+			if (cqe->res != IPC_MSG)
+				return 8;
+			k++;
+		}
+		rc_cq_advance(&a, k);
+		if (k != batch)
+			return 7;
+	}
+	return 0;
+}

@@ -25,4 +25,9 @@ void ipc_bench(const struct ipc_bench_cfg *cfg);
  * step that failed. */
 int ipc_callgrind(uint32_t batch, uint64_t n);
 
+/* The same through a worker of this process whose passes this thread
+ * makes (host_worker_step), for callgrind's count of the worker thread's
+ * instructions per call; 0 or the step that failed. */
+int ipc_worker_callgrind(uint32_t batch, uint64_t n);
+
 #endif

@@ -439,6 +439,8 @@ static int callgrind_mode(const char *what, uint64_t n)
 
 	if (!strncmp(what, "ipc_call_b", 10)) /* ipc_call_b1, ipc_call_b64 */
 		return ipc_callgrind((uint32_t)atoi(what + 10), n);
+	if (!strncmp(what, "ipc_worker_b", 12)) /* ipc_worker_b64 */
+		return ipc_worker_callgrind((uint32_t)atoi(what + 12), n);
 	rc_inproc_init(&r, &p);
 	buf = rc_alloc(&r, 4096);
 	if (read) {
