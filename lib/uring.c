@@ -44,13 +44,25 @@ int rc_ring_attach(struct rc_ring *r, void *shared, size_t bytes, const struct r
 	return 0;
 }
 
-/* Publish SQEs [sqe_head, sqe_tail): on a poll ring each entry's seq
- * (what its engine reads), then, on any ring, the tail (what a doorbell
- * engine reads; it never looks at seq, abi.md §6.2). */
+/* Hand SQEs [sqe_head, sqe_tail) to the backend's prepare hook, if there
+ * are any. Out of line: a ring without the hook pays only for its test. */
+static __attribute__((noinline)) void rc_prepare_sq(struct rc_ring *r)
+{
+	if (r->sqe_tail != r->sqe_head)
+		r->backend->prepare(r, r->sqe_head, r->sqe_tail);
+}
+
+/* Publish SQEs [sqe_head, sqe_tail): the backend's prepare hook first,
+ * if any (it may rewrite them: nothing is published yet), then on a poll
+ * ring each entry's seq (what its engine reads), then, on any ring, the
+ * tail (what a doorbell engine reads; it never looks at seq, abi.md §6.2). */
 static uint32_t rc_flush_sq(struct rc_ring *r)
 {
-	uint32_t n = r->sqe_tail - r->sqe_head;
+	uint32_t n;
 
+	if (__builtin_expect(r->backend->prepare != NULL, 0))
+		rc_prepare_sq(r);
+	n = r->sqe_tail - r->sqe_head;
 	if (r->setup_flags & RC_SETUP_POLL)
 		for (uint32_t i = r->sqe_head; i != r->sqe_tail; i++)
 			/* Orders the entry's other words before the seq

@@ -327,6 +327,82 @@ static void explain_tells_each_rejection_apart(void **state)
 	ring_close(&r);
 }
 
+/* The backend's prepare hook: what it saw of the ring when each submit
+ * called it. */
+static struct {
+	uint32_t calls, from, to, tail_seen, seq_set;
+} prep;
+
+static void prep_hook(struct rc_ring *r, uint32_t from, uint32_t to)
+{
+	prep.calls++;
+	prep.from = from;
+	prep.to = to;
+	prep.tail_seen = rc_load_relaxed(&r->hdr->sq_tail);
+	for (uint32_t i = from; i != to; i++) {
+		struct rc_sqe *sqe = &r->sqes[i & r->sq_mask];
+
+		prep.seq_set += rc_load_relaxed(&sqe->seq) == i + 1;
+		sqe->user_data += 1000; /* a rewrite: what the engine must see */
+	}
+}
+
+static int prep_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete, uint32_t flags)
+{
+	(void)r, (void)to_submit, (void)min_complete, (void)flags;
+	return 0;
+}
+
+/* rc_submit hands the hook exactly the entries it publishes, once each,
+ * before any of them is released (the tail unmoved; on a polled ring no
+ * seq set), and publishes what the hook made of them; a submit with
+ * nothing new does not call it. Both kinds of ring. */
+static void prepare_hook_runs_before_publication(void **state)
+{
+	static const struct rc_backend b = { .enter = prep_enter, .prepare = prep_hook };
+	static uint8_t mem[65536] __attribute__((aligned(64)));
+
+	(void)state;
+	for (int poll = 0; poll < 2; poll++) {
+		struct rc_ring_hdr *h = (struct rc_ring_hdr *)mem;
+		struct rc_ring r;
+
+		memset(mem, 0, sizeof(mem));
+		*h = (struct rc_ring_hdr){ .magic = RC_ABI_MAGIC,
+					   .abi_version = RC_ABI_VERSION,
+					   .sq_entries = 8,
+					   .cq_entries = 16,
+					   .sqes_offset = RC_RING_HDR_BYTES,
+					   .cqes_offset = RC_RING_HDR_BYTES + 8 * 64,
+					   .ring_bytes = (uint32_t)rc_ring_bytes(8, 16),
+					   .setup_flags = poll ? RC_SETUP_POLL : 0,
+					   .flags = RC_RING_NEED_WAKEUP };
+		assert_int_equal(rc_ring_attach(&r, mem, sizeof(mem), &b, NULL), 0);
+		memset(&prep, 0, sizeof(prep));
+		for (uint32_t batch = 0, i = 0; batch < 2; batch++) {
+			for (uint32_t k = 0; k < 3 + batch; k++, i++) {
+				struct rc_sqe *sqe = rc_get_sqe(&r);
+
+				rc_prep_nop(sqe, 0);
+				rc_sqe_set_data(sqe, i);
+			}
+			assert_int_equal(rc_submit(&r), (int)(3 + batch));
+			assert_int_equal(prep.calls, batch + 1);
+			assert_int_equal(prep.from, batch ? 3 : 0);
+			assert_int_equal(prep.to, i);
+			assert_int_equal(prep.tail_seen, prep.from); /* nothing published yet */
+			assert_int_equal(prep.seq_set, 0);
+			assert_int_equal(h->sq_tail, i);
+			for (uint32_t k = prep.from; k != i; k++) {
+				assert_int_equal(r.sqes[k].user_data, 1000 + k);
+				assert_int_equal(r.sqes[k].seq, poll ? k + 1 : 0);
+			}
+		}
+		assert_int_equal(rc_submit(&r), 0);
+		assert_int_equal(prep.calls, 2);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +413,7 @@ int main(void)
 		cmocka_unit_test(inproc_ring_opens_files_beneath_its_root),
 		cmocka_unit_test(alloc_and_free_reuse_the_data_area),
 		cmocka_unit_test(explain_tells_each_rejection_apart),
+		cmocka_unit_test(prepare_hook_runs_before_publication),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,6 +40,14 @@ struct rc_backend {
 	 * timeout_ns with -RC_ETIME. NULL: rc_wait_cqe_timeout arms a
 	 * TIMEOUT entry instead (user_data RC_UDATA_TIMEOUT). */
 	int (*wait_timeout)(struct rc_ring *r, uint32_t min_complete, uint64_t timeout_ns);
+	/* Optional: called by every submit on the entries [from, to) it is
+	 * about to publish (indices, not masked), once per entry, before any
+	 * of them is released (seq, sq_tail). It may rewrite those entries
+	 * (all but seq) and nothing else; a backend whose rewrite needs the
+	 * engine to take earlier entries first may publish a prefix [from,
+	 * k) itself, as rc_submit would, and ring (docs/porting.md). NULL:
+	 * entries go out as prepared, at no cost. */
+	void (*prepare)(struct rc_ring *r, uint32_t from, uint32_t to);
 };
 
 /* user_data of the TIMEOUT entries rc_wait_cqe_timeout arms on a backend
