@@ -732,6 +732,16 @@ static bool t_fs_ring_files(void)
 {
 	return user_test("init", "rt_files");
 }
+/* The same on a polled ring (RC_SETUP_POLL): translated before the
+ * poller can see the entries, with the same results. */
+static bool t_fs_ring_files_poll(void)
+{
+	struct proc_stats st;
+	int pid = run_prog(&st, "init", "rt_files", "poll", NULL);
+	EXPECT(pid > 0, "spawn/wait init: %d", pid);
+	EXPECT(st.status == 0, "init rt_files poll: status %x", st.status);
+	return true;
+}
 /* The file server dies with a client connected: the client's next
  * request gets -EPIPE, init restarts the server, the client reconnects. */
 static bool t_fs_restart(void)
@@ -1281,6 +1291,7 @@ int ktest_main(void *arg UNUSED)
 	run("fs_boot_archive", t_fs_archive, true);
 	run("fs_init_session", t_fs_session, true);
 	run("fs_ring_files", t_fs_ring_files, true);
+	run("fs_ring_files_poll", t_fs_ring_files_poll, true);
 	run("fs_restart", t_fs_restart, true);
 	run("fs_kill_inflight", t_fs_kill_inflight, true);
 	run("spawn_image", t_spawn_image, true);

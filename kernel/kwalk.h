@@ -19,6 +19,9 @@
  * polled_only, polled (a closed ring is never polled). Stops when fn
  * returns true, after unlocking; returns whether it did. The poller and
  * the tick walk the table this way (NPROC x PROC_RINGS rings at most).
+ * The user library relies on the lock (user/lib/rfile.c): an enter, which
+ * takes it, returns only after the poller's run over that process's
+ * rings is over, so every entry it took before the enter began has run.
  */
 static inline __attribute__((always_inline)) bool kring_for_each(
 	bool polled_only, bool (*fn)(struct kring *kr, void *arg), void *arg)

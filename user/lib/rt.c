@@ -25,14 +25,20 @@ long rt_enter(uint32_t handle, uint32_t to_submit, uint32_t min_complete, uint32
 static int backend_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete,
 			 uint32_t flags)
 {
-	/* File ops become calls to the file server; a program without
-	 * RT_USES_FILES (ulib.h) pays one test here, not a call per submit. */
-	if (to_submit && &rt_uses_files && rt_uses_files)
-		rfile_translate(r);
 	return (int)rt_enter((uint32_t)(uintptr_t)r->backend_data, to_submit, min_complete, flags);
 }
 
 const struct rc_backend rt_backend = { .enter = backend_enter };
+/* A program with RT_USES_FILES (ulib.h): its file ops become calls to the
+ * file server before each submit publishes them (rfile.c). One without
+ * pays nothing for it: its rings have no prepare hook. */
+const struct rc_backend rt_files_backend = { .enter = backend_enter, .prepare = rfile_prepare };
+
+/* The backend for this program's rings. */
+static const struct rc_backend *rt_backend_here(void)
+{
+	return &rt_uses_files && rt_uses_files ? &rt_files_backend : &rt_backend;
+}
 
 int main(int argc, char **argv);
 
@@ -51,7 +57,8 @@ __attribute__((noreturn)) void rt_start(int argc, char **argv, uint64_t ring, ui
 		rt_cwd_arg = argv[argc - 1] + 5;
 		argv[--argc] = NULL;
 	}
-	if (rc_ring_attach(&rt_ring, (void *)ring, bytes, &rt_backend, (void *)(uintptr_t)handle))
+	if (rc_ring_attach(&rt_ring, (void *)ring, bytes, rt_backend_here(),
+			   (void *)(uintptr_t)handle))
 		__builtin_trap(); /* no ring, no syscalls: die visibly */
 	exit(main(argc, argv));
 }
@@ -306,7 +313,7 @@ int32_t rt_ring_create(struct rc_ring *r, uint64_t addr, uint32_t sq, uint32_t c
 	int32_t h = rt_sync(s);
 	if (h < 0)
 		return h;
-	if (rc_ring_attach(r, (void *)addr, rc_ring_bytes(sq, cq ? cq : 2 * sq), &rt_backend,
+	if (rc_ring_attach(r, (void *)addr, rc_ring_bytes(sq, cq ? cq : 2 * sq), rt_backend_here(),
 			   (void *)(uintptr_t)h))
 		return -RC_EINVAL;
 	return h;

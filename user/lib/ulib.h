@@ -21,6 +21,7 @@ extern uint32_t rt_ring_handle;
 extern uint32_t rt_spawn_handles;	   /* how many handles SPAWN gave us (r9 at entry) */
 extern const char *rt_cwd_arg;		   /* the working directory the parent passed, or NULL */
 extern const struct rc_backend rt_backend; /* enter through the trap; backend_data = handle */
+extern const struct rc_backend rt_files_backend; /* the same, file ops translated (RT_USES_FILES) */
 
 #define RT_SYNC_DATA  UINT64_C(0xfffffffffffffff0) /* user_data of rt_sync's entry */
 #define RT_WRITE_DATA UINT64_C(0xfffffffffffffff1) /* printf's silent writes (a failure only) */
@@ -40,10 +41,11 @@ extern const int rt_uses_files __attribute__((weak));
  * long); on Linux path itself (the process's own directory applies). */
 const char *rt_path(const char *path, char *buf);
 #define RT_USES_FILES __attribute__((weak)) const int rt_uses_files = 1
-/* Rewrite r's published, not yet translated file ops (OPEN; READ, WRITE,
- * CLOSE of a file handle) into calls to the file server (rfile.c): the
- * enter backend does it before each trap that submits. */
-void rfile_translate(struct rc_ring *r);
+/* Rewrite r's file ops among entries [from, to), about to be published
+ * (OPEN; READ, WRITE, READDIR, CLOSE of a file handle), into calls to the
+ * file server (rfile.c): rt_files_backend's prepare hook, which every
+ * submit calls before it publishes, on every kind of ring. */
+void rfile_prepare(struct rc_ring *r, uint32_t from, uint32_t to);
 /* n bytes the engine can reach (64-byte aligned), never given back; NULL
  * when out of memory. The kernel maps them as needed; the hosted runtime
  * takes them from the ring's shared area. */

@@ -4,12 +4,40 @@
  * rfile.c) and each completes as on ringcall-server: the result, the
  * errors, user_data, one CQE per SQE, LINK chains broken by a failing
  * file op, SKIP_SUCCESS, batches mixing file and kernel ops, and more
- * requests in one submit than the library's request arena holds.
+ * requests in one submit than the library's request arena holds; with
+ * `poll`, all of it again on a polled ring.
  */
 #include "ulib.h"
 #include "fsc.h"
 
 RT_USES_FILES;
+
+/* `rt_files poll` swaps rt_ring for a polled ring. printf formats on its
+ * stack, and a polled ring runs the CONSOLE_WRITE after printf returned:
+ * the checks' lines go out through the first ring (a doorbell one), whose
+ * write has run when rt_write returns. */
+static struct rc_ring first_ring, poll_ring;
+static int on_poll;
+
+static int say(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (on_poll) {
+		poll_ring = rt_ring;
+		rt_ring = first_ring;
+	}
+	rt_write(buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	if (on_poll) {
+		first_ring = rt_ring;
+		rt_ring = poll_ring;
+	}
+	return n;
+}
+#define printf say /* in CHECK */
 
 /* Submit everything prepared; reap n CQEs into res[user_data - base]
  * (each user_data seen once, within [base, base + n)). */
@@ -239,6 +267,67 @@ static void many_writes(void)
 	CHECK_EQ(st.size, 60 * sizeof(page));
 }
 
+/* The arena full of requests the kernel cannot take: a RECV that waits
+ * for a message, a DRAIN'd WRITE behind it (held until the RECV ends),
+ * then more WRITEs than the arena holds, in one submit. Those whose
+ * requests fit go out and wait behind the DRAIN; each of the rest
+ * completes at once with -ENOBUFS; once a message comes (sent through
+ * another ring: this one's SQ waits behind the DRAIN), every entry has
+ * completed exactly once. */
+#define AUX_ADDR 0x510000000ul
+
+static void arena_held(void)
+{
+	static char page[4000], msg[8];
+	static struct rc_ring aux;
+	enum {
+		WRITES = 20,
+		FIT = 16
+	}; /* 4000 bytes and a 40-byte header: 4 KiB of its 64 */
+	int32_t res[WRITES + 1];
+	uint32_t ends[2];
+	memset(page, 'h', sizeof(page));
+	CHECK(rt_ring_create(&aux, AUX_ADDR, 4, 8, 0) > 0, "aux ring");
+	CHECK_EQ(rt_channel(ends), 0);
+	int fd = open_("/tmp/held", RC_ACCESS_WRONLY, RC_OPEN_CREATE | RC_OPEN_TRUNC);
+	CHECK(fd > 0, "open: %d", fd);
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_channel_recv(s, ends[0], msg, sizeof(msg), 0, NULL, 0);
+	rc_sqe_set_data(s, 700);
+	for (uint32_t i = 0; i < WRITES; i++) {
+		s = rt_sqe();
+		rc_prep_write(s, (uint32_t)fd, page, sizeof(page), (uint64_t)i * sizeof(page));
+		rc_sqe_set_data(s, 701 + i);
+		if (i == 0)
+			rc_sqe_set_flags(s, RC_SQE_DRAIN);
+	}
+	CHECK(rc_submit(&rt_ring) >= 0, "submit");
+	/* The message, through aux (a doorbell ring: sent when this returns). */
+	s = rc_get_sqe(&aux);
+	rc_prep_channel_send(s, ends[1], "go", 2, 0, NULL, 0);
+	struct rc_cqe *c;
+	CHECK_EQ(rc_submit_and_wait(&aux, 1), 1);
+	CHECK(rc_peek_cqe(&aux, &c) == 0 && c->res == 2, "send");
+	rc_cqe_seen(&aux, c);
+	reap(700, WRITES + 1, res);
+	CHECK_EQ(res[0], 2);
+	/* FIT, or one less when the arena's free end was too short for one */
+	uint32_t ok = 0;
+	while (ok < WRITES && res[1 + ok] == (int32_t)sizeof(page))
+		ok++;
+	CHECK(ok == FIT || ok == FIT - 1, "%u WRITEs went out", ok);
+	for (uint32_t i = ok; i < WRITES; i++)
+		CHECK_EQ(res[1 + i], -RC_ENOBUFS);
+	struct fs_stat st;
+	CHECK_EQ(fsc_stat("/tmp/held", &st), 0);
+	CHECK_EQ(st.size, ok * sizeof(page));
+	s = rt_sqe();
+	rc_prep_close(s, (uint32_t)fd, 0);
+	CHECK_EQ(one(s), 0);
+	CHECK_EQ(rt_close(ends[0]), 0);
+	CHECK_EQ(rt_close(ends[1]), 0);
+}
+
 /* READDIR of dir (open) from index into buf (len bytes). */
 static int32_t readdir_(int dir, void *buf, uint32_t len, uint64_t index)
 {
@@ -362,14 +451,35 @@ static void listing(void)
 	CHECK_EQ(one(s), 0);
 }
 
-int main(void)
+/* `rt_files poll`: the same on a ring the kernel poller serves
+ * (RC_SETUP_POLL), which takes each entry as soon as it is published,
+ * with no enter: rt_ring is swapped for it, so that every file op and
+ * fsc_* call goes through the poller; the same results are asked. */
+#define POLL_ADDR 0x500000000ul
+
+int main(int argc, char **argv)
 {
+	int poll = argc > 1 && strcmp(argv[1], "poll") == 0;
+	if (poll) {
+		int32_t h = rt_ring_create(&poll_ring, POLL_ADDR, 64, 128, RC_SETUP_POLL);
+		CHECK(h > 0, "RING_CREATE(POLL): %d", h);
+		if (h <= 0)
+			return rt_report("rt_files poll");
+		first_ring = rt_ring;
+		rt_ring = poll_ring;
+		on_poll = 1;
+	}
 	errors();
 	same_bytes();
 	chains();
 	mixed();
 	one_buffer();
 	many_writes();
+	arena_held();
 	listing();
-	return rt_report("rt_files");
+	if (poll) {
+		on_poll = 0;
+		rt_ring = first_ring; /* EXIT enters: the first ring's */
+	}
+	return rt_report(poll ? "rt_files poll" : "rt_files");
 }
