@@ -360,6 +360,10 @@ const struct rce_ipc_ops kernel_ipc_ops = {
 	.lock = rk_ipc_lock,
 	.unlock = rk_ipc_unlock,
 	.wake = rk_ipc_wake,
+	.grant = rk_acct_grant, /* channel memory, charged (limits.c) */
+	.trim = rk_acct_trim,
+	.alloc_small = CHUNK, /* rce_port_alloc's footprint */
+	.alloc_unit = PAGE_SIZE,
 };
 
 /* One engine pass that takes no SQE: ready IPC requests, due timeouts,
@@ -631,6 +635,10 @@ int kproc_rings_init(struct proc *p, uint64_t *ring_bytes)
 	if (err)
 		return err;
 	p->rk.active = true;
+	p->rk.acct = rk_acct_new(p);
+	if (!p->rk.acct)
+		return -RC_ENOMEM; /* the spawn fails: proc_free undoes the rest */
+	p->rk.ctx.acct = (struct rce_acct *)p->rk.acct; /* its first member: the engine's view */
 	rk_lock(p);
 	int32_t h = kring_create(p, RK_RING0_ADDR, RK_RING0_SQ, RK_RING0_CQ, 0);
 	rk_unlock(p);
@@ -647,6 +655,10 @@ void kproc_rings_exit(struct proc *p)
 	if (!p->rk.active)
 		return;
 	rce_ctx_destroy(&p->rk.ctx);
+	rk_ipc_lock();
+	rk_acct_orphan(p); /* what it sent and is still queued stays charged */
+	rk_ipc_unlock();
+	p->rk.ctx.acct = NULL;
 	for (int i = 0; i < PROC_RINGS; i++)
 		assert(!p->rk.rings[i].in_use);
 	assert(!p->rk.waits.first); /* the rings' cancel hooks unlinked them */

@@ -64,6 +64,7 @@ struct uc_slot {
 	uint8_t *kva; /* the frame through the direct map */
 };
 
+struct rk_acct;
 struct kproc_rings {
 	struct rce_ctx ctx;
 	struct uc_slot ucache[UC_SLOTS]; /* under the rk lock, like ctx */
@@ -72,6 +73,7 @@ struct kproc_rings {
 	struct kring *last;	   /* the ring kring_get found last (a hint, checked), or NULL */
 	struct rce_req_list waits; /* parked WAITs, oldest first */
 	uint32_t frames;	   /* charged (limits.c): MAP'd pages, rings, page tables */
+	struct rk_acct *acct;	   /* channel memory it causes (limits.c; NULL once it exited) */
 	uint32_t parked;	   /* WAITs and CONSOLE_READs parked (PROC_PARKED) */
 	bool active;		   /* ctx initialised (user processes) */
 	uint32_t npoll;		   /* polled rings (the poller skips a process with none) */
@@ -115,6 +117,12 @@ void tree_leave(struct proc *p);			/* its slot is freed */
 int rk_charge(struct proc *p, uint32_t frames); /* 0 / -ENOMEM past p's or its tree's budget */
 void rk_uncharge(struct proc *p, uint32_t frames);
 void tree_usage(struct proc *p, uint32_t *procs, uint32_t *frames);
+#define RK_ACCT_SLACK PAGE_SIZE /* frames an account keeps unused: at most one */
+struct rk_acct *rk_acct_new(struct proc *p);	      /* p's account, or NULL */
+bool rk_acct_grant(struct rce_acct *e, uint32_t need); /* the engine's grant hook (ipc lock) */
+void rk_acct_trim(struct rce_acct *e);		      /* its trim hook (ipc lock) */
+void rk_acct_orphan(struct proc *p);		      /* p exits: its account outlives it (ipc lock) */
+void rk_acct_usage(struct proc *p, uint32_t *bytes, uint32_t *frames);
 
 /* kpoll.c: the kernel polling thread */
 void kpoll_init(void); /* start it (on CPU 1 when there is one) */

@@ -421,17 +421,18 @@ static int32_t k_exit(struct rce_call *c, const struct rce_args_exit *a)
 /* p's counters and its use of each limit (PROC_STATS, WAIT's info). */
 void ksys_stats(struct proc *p, struct rc_proc_stats *out)
 {
-	uint32_t rings = 0, tree_procs, tree_frames;
+	uint32_t rings = 0, tree_procs, tree_frames, ipc_bytes, ipc_frames;
 	for (int i = 0; i < PROC_RINGS; i++)
 		rings += p->rk.rings[i].in_use;
 	tree_usage(p, &tree_procs, &tree_frames);
+	rk_acct_usage(p, &ipc_bytes, &ipc_frames);
 	*out = (struct rc_proc_stats){
 		.traps = p->stats.syscalls,
 		.irqs = p->stats.user_irqs,
 		.faults = p->stats.user_faults,
 		.sqes = p->stats.sqes,
 		.run_ns = (p->stats.end_ns ? p->stats.end_ns : clock_ns()) - p->stats.start_ns,
-		.frames = p->rk.frames,
+		.frames = p->rk.frames + ipc_frames,
 		.frames_max = PROC_FRAMES,
 		.rings = rings,
 		.rings_max = PROC_RINGS,
@@ -445,6 +446,8 @@ void ksys_stats(struct proc *p, struct rc_proc_stats *out)
 		.tree_procs_max = TREE_PROCS,
 		.tree_frames = tree_frames,
 		.tree_frames_max = TREE_FRAMES,
+		.ipc_bytes = ipc_bytes,
+		.ipc_frames = ipc_frames,
 		.pid = p->pid,
 	};
 	struct proc *parent = p->parent; /* a slot of the table: read once */

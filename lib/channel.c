@@ -38,6 +38,14 @@
  * (-EBUSY), which keeps the graph of endpoints inside queues acyclic (the
  * last edge of any cycle would send such an endpoint).
  *
+ * Charging (docs/porting.md "Charging channel memory"): every object a
+ * channel op allocates is charged, under the lock, to the account of the
+ * caller whose SQE caused it, and uncharged when freed, by whoever frees
+ * it: a message to its sender (a reply to its replier), a channel and the
+ * freed slots its pool keeps to its creator, a call table to the caller
+ * that grew it, provided buffers to their ring's caller. A charge the
+ * platform refuses fails the op with -ENOMEM before anything moves.
+ *
  * Cross-ring delivery: channel state is shared by rings of different
  * callers, served by different threads. All of it is guarded by the
  * platform's IPC lock (rce_handlers.ipc). A request parked on ring B is
@@ -58,6 +66,7 @@ struct rce_msg {
 	struct rce_req *sender;	  /* beyond the bound: its SEND or CALL, parked */
 	struct rce_req *held_for; /* the parked RECV it was handed to, woken, not yet run */
 	uint64_t txid;		  /* a CALL's request: its transaction; else 0 */
+	struct rce_acct *acct;	  /* charged with it: its sender's */
 	uint32_t len, nhandles;
 	struct rce_moved {
 		struct rce_chan_end *end;
@@ -93,6 +102,7 @@ struct rce_chan_end {
 	struct rce_wlist recv_waiters; /* RECVs parked on this end */
 	/* calls made on this end, awaiting replies from the peer's side */
 	struct rce_call_slot *calls;
+	struct rce_acct *calls_acct; /* charged with calls: the caller that grew it */
 	uint32_t calls_cap, calls_free;
 	struct rce_chan_end *dead_next;
 };
@@ -100,8 +110,10 @@ struct rce_chan_end {
 struct rce_chan {
 	struct rce_chan_end end[2];
 	uint32_t refs;
-	uint32_t pooled;      /* free message slots on pool */
-	struct rce_msg *pool; /* for reuse by this channel's messages */
+	uint32_t pooled;       /* free message slots on pool */
+	struct rce_msg *pool;  /* for reuse by this channel's messages */
+	struct rce_acct *acct; /* charged with it and its pool: its creator's */
+	const struct rce_ipc_ops *ipc;
 };
 
 /* One group of provided buffers: a FIFO of runs (consecutive buffers of
@@ -124,12 +136,37 @@ static const struct rce_ipc_ops *rce_ipc(struct rce_ctx *ctx)
 	return ctx->ops->ipc;
 }
 
-/* A new channel's ends know it and each other. */
-static void rce_chan_init(struct rce_chan *ch)
+/* ---- charging (lock held; docs/porting.md "Charging channel memory") ---- */
+
+/* What an rce_port_alloc of bytes takes, as the platform counts it. */
+static uint32_t rce_footprint(const struct rce_ipc_ops *ipc, size_t bytes)
 {
-	ch->end[0].chan = ch->end[1].chan = ch;
-	ch->end[0].peer = &ch->end[1];
-	ch->end[1].peer = &ch->end[0];
+	if (bytes <= ipc->alloc_small)
+		return ipc->alloc_small;
+	return (uint32_t)(ipc->alloc_unit ? (bytes + ipc->alloc_unit - 1) / ipc->alloc_unit *
+						    ipc->alloc_unit
+					  : bytes);
+}
+
+/* Charge n bytes to a (NULL: charged nowhere): false, nothing charged,
+ * if the platform will not grant them. */
+static bool rce_charge(const struct rce_ipc_ops *ipc, struct rce_acct *a, uint32_t n)
+{
+	if (!a)
+		return true;
+	if (RCE_UNLIKELY(n > a->granted - a->used) && !ipc->grant(a, a->used + n))
+		return false;
+	a->used += n;
+	return true;
+}
+
+static void rce_uncharge(const struct rce_ipc_ops *ipc, struct rce_acct *a, uint32_t n)
+{
+	if (!a)
+		return;
+	a->used -= n;
+	if (RCE_UNLIKELY(a->granted - a->used > a->slack))
+		ipc->trim(a);
 }
 
 static struct rce_chan_end *rce_peer(struct rce_chan_end *e)
@@ -139,8 +176,13 @@ static struct rce_chan_end *rce_peer(struct rce_chan_end *e)
 
 static void rce_calls_free(struct rce_chan_end *e)
 {
-	if (e->calls)
-		rce_port_free(e->calls, e->calls_cap * sizeof(*e->calls));
+	const struct rce_ipc_ops *ipc = e->chan->ipc;
+	size_t bytes = e->calls_cap * sizeof(*e->calls);
+
+	if (!e->calls)
+		return;
+	rce_uncharge(ipc, e->calls_acct, rce_footprint(ipc, bytes));
+	rce_port_free(e->calls, bytes);
 }
 
 /* ---- message memory (under the IPC lock) ---- */
@@ -161,44 +203,100 @@ static size_t rce_msg_bytes(uint32_t len)
 	return len <= RCE_MSG_INLINE ? RCE_MSG_SLOT : sizeof(struct rce_msg) + len;
 }
 
-/* A slot for a message of up to RCE_MSG_INLINE bytes on ch, or NULL. */
-static struct rce_msg *rce_msg_get(struct rce_chan *ch)
+/* A slot for a message of up to RCE_MSG_INLINE bytes on ch, charged to
+ * acct (a pooled one stops being charged to ch's creator), or NULL:
+ * *err -ENOMEM, acct past its limit or no memory. */
+static struct rce_msg *rce_msg_get(struct rce_chan *ch, struct rce_acct *acct, int32_t *err)
 {
+	const struct rce_ipc_ops *ipc = ch->ipc;
+	uint32_t slot = rce_footprint(ipc, RCE_MSG_SLOT);
 	struct rce_msg *m = ch->pool;
 
-	if (!m)
-		return rce_port_alloc(RCE_MSG_SLOT);
-	ch->pool = m->next;
-	ch->pooled--;
+	*err = -RC_ENOMEM;
+	if (acct != ch->acct || !m) { /* a pooled slot of the creator's own stays charged */
+		if (!rce_charge(ipc, acct, slot))
+			return NULL;
+		if (m)
+			rce_uncharge(ipc, ch->acct, slot);
+	}
+	if (!m) {
+		m = rce_port_alloc(RCE_MSG_SLOT);
+		if (!m) {
+			rce_uncharge(ipc, acct, slot);
+			return NULL;
+		}
+	} else {
+		ch->pool = m->next;
+		ch->pooled--;
+	}
+	m->acct = acct;
 	return m;
 }
 
-/* Free m, a message of ch (m->len says its size): back to the pool if
- * there is room. */
+/* Free m, a message of ch (m->len says its size), uncharging its sender:
+ * back to the pool (charged to ch's creator) if there is room. */
 static void rce_msg_put(struct rce_chan *ch, struct rce_msg *m)
 {
-	if (m->len <= RCE_MSG_INLINE && ch->pooled < RCE_MSG_POOLED) {
+	const struct rce_ipc_ops *ipc = ch->ipc;
+	uint32_t bytes = rce_footprint(ipc, rce_msg_bytes(m->len));
+
+	if (m->len <= RCE_MSG_INLINE && ch->pooled < RCE_MSG_POOLED &&
+	    (m->acct == ch->acct || rce_charge(ipc, ch->acct, bytes))) {
+		if (m->acct != ch->acct)
+			rce_uncharge(ipc, m->acct, bytes);
 		m->next = ch->pool;
 		ch->pool = m;
 		ch->pooled++;
 		return;
 	}
+	rce_uncharge(ipc, m->acct, bytes);
 	rce_port_free(m, rce_msg_bytes(m->len));
 }
 
-static void rce_chan_put(struct rce_chan *ch)
+/* Free ch (no reference left, or never installed) and its pool. */
+static void rce_chan_free(struct rce_chan *ch)
 {
-	if (--ch->refs)
-		return;
+	const struct rce_ipc_ops *ipc = ch->ipc;
+
 	rce_calls_free(&ch->end[0]);
 	rce_calls_free(&ch->end[1]);
 	while (ch->pool) {
 		struct rce_msg *m = ch->pool;
 
 		ch->pool = m->next;
+		rce_uncharge(ipc, ch->acct, rce_footprint(ipc, RCE_MSG_SLOT));
 		rce_port_free(m, RCE_MSG_SLOT);
 	}
+	rce_uncharge(ipc, ch->acct, rce_footprint(ipc, sizeof(*ch)));
 	rce_port_free(ch, sizeof(*ch));
+}
+
+static void rce_chan_put(struct rce_chan *ch)
+{
+	if (--ch->refs)
+		return;
+	rce_chan_free(ch);
+}
+
+/* A new channel for the caller ctx, charged to it (lock held), or NULL. */
+static struct rce_chan *rce_chan_new(struct rce_ctx *ctx)
+{
+	const struct rce_ipc_ops *ipc = ctx->ops->ipc;
+	struct rce_chan *ch;
+
+	if (!rce_charge(ipc, ctx->acct, rce_footprint(ipc, sizeof(*ch))))
+		return NULL;
+	ch = rce_port_alloc(sizeof(*ch));
+	if (!ch) {
+		rce_uncharge(ipc, ctx->acct, rce_footprint(ipc, sizeof(*ch)));
+		return NULL;
+	}
+	ch->end[0].chan = ch->end[1].chan = ch;
+	ch->end[0].peer = &ch->end[1];
+	ch->end[1].peer = &ch->end[0];
+	ch->acct = ctx->acct;
+	ch->ipc = ipc;
+	return ch;
 }
 
 /* ---- wait and ready lists (under the IPC lock) ---- */
@@ -690,14 +788,16 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_create *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
-	struct rce_chan *ch = rce_port_alloc(sizeof(*ch));
+	struct rce_chan *ch;
 	struct rc_channel_pair pair;
 	int32_t h0, h1;
 
-	if (!ch)
-		return -RC_ENOMEM;
-	rce_chan_init(ch);
 	ipc->lock();
+	ch = rce_chan_new(c->ctx);
+	if (!ch) {
+		ipc->unlock();
+		return -RC_ENOMEM;
+	}
 	h0 = rce_end_install(c->ctx, &ch->end[0], RC_CHANNEL_RIGHTS);
 	h1 = h0 < 0 ? h0 : rce_end_install(c->ctx, &ch->end[1], RC_CHANNEL_RIGHTS);
 	pair = (struct rc_channel_pair){ .end = { (uint32_t)h0, (uint32_t)h1 } };
@@ -714,7 +814,7 @@ int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_
 		rce_handle_remove(c->ctx, (uint32_t)h0);
 		rce_end_drop(&ch->end[0]);
 	} else {
-		rce_port_free(ch, sizeof(*ch));
+		rce_chan_free(ch);
 	}
 	ipc->unlock();
 	return h0 < 0 ? h0 : h1 < 0 ? h1 : -RC_EFAULT;
@@ -760,20 +860,26 @@ static void rce_take_moves(struct rce_ctx *ctx, struct rce_msg *m, const uint32_
 /* Give e a free call slot (its q set once the call parks): the txid in
  * *txid, or -EAGAIN (RC_CHANNEL_CALLS_MAX in use) / -ENOMEM. The table
  * doubles as needed, so its size follows the most calls ever waiting. */
-static int32_t rce_slot_get(struct rce_chan_end *e, uint64_t *txid)
+static int32_t rce_slot_get(struct rce_chan_end *e, struct rce_acct *acct, uint64_t *txid)
 {
 	struct rce_call_slot *s;
 	uint32_t i;
 
 	if (!e->calls_free) {
+		const struct rce_ipc_ops *ipc = e->chan->ipc;
 		uint32_t cap = e->calls_cap ? 2 * e->calls_cap : 16;
+		uint32_t bytes = rce_footprint(ipc, cap * sizeof(*e->calls));
 		struct rce_call_slot *t;
 
 		if (e->calls_cap >= RC_CHANNEL_CALLS_MAX)
 			return -RC_EAGAIN;
+		if (!rce_charge(ipc, acct, bytes))
+			return -RC_ENOMEM; /* the caller that grows it pays for it */
 		t = rce_port_alloc(cap * sizeof(*t));
-		if (!t)
+		if (!t) {
+			rce_uncharge(ipc, acct, bytes);
 			return -RC_ENOMEM;
+		}
 		for (i = 0; i < e->calls_cap; i++)
 			t[i] = e->calls[i];
 		for (i = cap; i-- > e->calls_cap;) {
@@ -782,6 +888,7 @@ static int32_t rce_slot_get(struct rce_chan_end *e, uint64_t *txid)
 		}
 		rce_calls_free(e);
 		e->calls = t;
+		e->calls_acct = acct;
 		e->calls_cap = cap;
 	}
 	i = e->calls_free - 1;
@@ -816,21 +923,31 @@ struct rce_send_args {
 static struct rce_msg *rce_msg_make(struct rce_call *c, struct rce_chan *ch, rce_uin_t buf,
 				    uint32_t len, int32_t *err)
 {
+	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_msg *m;
 
 	if (len <= RCE_MSG_INLINE) {
-		rce_ipc(c->ctx)->lock();
-		m = rce_msg_get(ch);
+		ipc->lock();
+		m = rce_msg_get(ch, c->ctx->acct, err);
 	} else {
 		m = rce_port_alloc(rce_msg_bytes(len));
+		*err = -RC_ENOMEM;
 	}
-	*err = -RC_ENOMEM;
 	if (m) {
 		m->len = len;
 		*err = len && rce_copy_in(c, m->data, buf, 0, len) ? -RC_EFAULT : 0;
 	}
-	if (len > RCE_MSG_INLINE)
-		rce_ipc(c->ctx)->lock();
+	if (len > RCE_MSG_INLINE) {
+		ipc->lock();
+		/* charged once the lock is held (the account is under it) */
+		if (m && !rce_charge(ipc, c->ctx->acct, rce_footprint(ipc, rce_msg_bytes(len)))) {
+			rce_port_free(m, rce_msg_bytes(len));
+			m = NULL;
+			*err = -RC_ENOMEM;
+		}
+		if (m)
+			m->acct = c->ctx->acct;
+	}
 	if (m && *err) {
 		rce_msg_put(ch, m);
 		m = NULL;
@@ -869,7 +986,7 @@ static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
 	else
 		err = rce_check_moves(c->ctx, e->chan, hs, n, m->h);
 	if (!err && a->call)
-		err = rce_slot_get(e, &txid);
+		err = rce_slot_get(e, c->ctx->acct, &txid);
 	if (err) {
 		rce_msg_put(e->chan, m);
 		ipc->unlock();
@@ -1098,6 +1215,30 @@ static uint32_t rce_info_needed(const struct rce_msg *m)
 
 /* ---- provided buffers (per ring: only its own thread touches them) ---- */
 
+/* Allocate bytes for r's provided buffers, charged to r's caller, or NULL. */
+static void *rce_pbuf_alloc(struct rce_ring *r, size_t bytes)
+{
+	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
+	struct rce_acct *a = r->ctx->acct;
+	void *p = NULL;
+
+	ipc->lock(); /* the account is under it */
+	if (rce_charge(ipc, a, rce_footprint(ipc, bytes)) && !(p = rce_port_alloc(bytes)))
+		rce_uncharge(ipc, a, rce_footprint(ipc, bytes));
+	ipc->unlock();
+	return p;
+}
+
+static void rce_pbuf_free(struct rce_ring *r, void *p, size_t bytes)
+{
+	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
+
+	rce_port_free(p, bytes);
+	ipc->lock();
+	rce_uncharge(ipc, r->ctx->acct, rce_footprint(ipc, bytes));
+	ipc->unlock();
+}
+
 /* The ring's channel memory: its provided buffers (rce_ring_destroy). */
 void rce_channel_ring_free(struct rce_ring *r)
 {
@@ -1105,8 +1246,9 @@ void rce_channel_ring_free(struct rce_ring *r)
 		return;
 	for (uint32_t g = 0; g < RC_PBUF_GROUPS; g++)
 		if (r->pbufs[g].runs)
-			rce_port_free(r->pbufs[g].runs, RC_PBUF_RUNS * sizeof(struct rce_pbuf_run));
-	rce_port_free(r->pbufs, RC_PBUF_GROUPS * sizeof(*r->pbufs));
+			rce_pbuf_free(r, r->pbufs[g].runs,
+				      RC_PBUF_RUNS * sizeof(struct rce_pbuf_run));
+	rce_pbuf_free(r, r->pbufs, RC_PBUF_GROUPS * sizeof(*r->pbufs));
 	r->pbufs = NULL;
 }
 
@@ -1119,10 +1261,10 @@ int32_t rce_op_provide_buffers(struct rce_call *c, const struct rce_args_provide
 
 	if (a->len % a->buf_len || a->bid + n > 65536u)
 		return -RC_EINVAL;
-	if (!r->pbufs && !(r->pbufs = rce_port_alloc(RC_PBUF_GROUPS * sizeof(*r->pbufs))))
+	if (!r->pbufs && !(r->pbufs = rce_pbuf_alloc(r, RC_PBUF_GROUPS * sizeof(*r->pbufs))))
 		return -RC_ENOMEM;
 	g = &r->pbufs[a->group];
-	if (!g->runs && !(g->runs = rce_port_alloc(RC_PBUF_RUNS * sizeof(*g->runs))))
+	if (!g->runs && !(g->runs = rce_pbuf_alloc(r, RC_PBUF_RUNS * sizeof(*g->runs))))
 		return -RC_ENOMEM;
 	t = g->n ? &g->runs[(g->head + g->n - 1) % RC_PBUF_RUNS] : NULL;
 	if (t && t->len == a->buf_len && t->addr + (uint64_t)t->count * t->len == a->addr.addr &&
@@ -1290,13 +1432,15 @@ int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *
 int32_t rce_channel_create_in(struct rce_ctx *ctx, uint32_t out[2])
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(ctx);
-	struct rce_chan *ch = rce_port_alloc(sizeof(*ch));
+	struct rce_chan *ch;
 	int32_t h0, h1;
 
-	if (!ch)
-		return -RC_ENOMEM;
-	rce_chan_init(ch);
 	ipc->lock();
+	ch = rce_chan_new(ctx);
+	if (!ch) {
+		ipc->unlock();
+		return -RC_ENOMEM;
+	}
 	h0 = rce_end_install(ctx, &ch->end[0], RC_CHANNEL_RIGHTS);
 	h1 = h0 < 0 ? h0 : rce_end_install(ctx, &ch->end[1], RC_CHANNEL_RIGHTS);
 	if (h1 < 0) {
@@ -1304,7 +1448,7 @@ int32_t rce_channel_create_in(struct rce_ctx *ctx, uint32_t out[2])
 			rce_handle_remove(ctx, (uint32_t)h0);
 			rce_end_drop(&ch->end[0]);
 		} else {
-			rce_port_free(ch, sizeof(*ch));
+			rce_chan_free(ch);
 		}
 	}
 	ipc->unlock();
@@ -1332,8 +1476,8 @@ int32_t rce_channel_send_handle(struct rce_ctx *ctx, uint32_t via, uint32_t hand
 		err = -RC_EPIPE;
 	else if (peer->queued >= RC_CHANNEL_QUEUE_MAX)
 		err = -RC_EAGAIN;
-	else if (!(m = rce_msg_get(e->chan)))
-		err = -RC_ENOMEM;
+	else if (!(m = rce_msg_get(e->chan, ctx->acct, &err)))
+		;
 	else if (m->len = 0, (err = rce_check_moves(ctx, e->chan, &handle, 1, m->h)) != 0)
 		rce_msg_put(e->chan, m);
 	if (!err) {

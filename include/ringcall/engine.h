@@ -93,6 +93,18 @@ struct rce_req;
  * complete a request parked on a ring of another caller, served by
  * another thread or CPU: the engine touches that ring only through its
  * ready list, under lock, and has its own engine run deliver it. */
+/* What one caller's channel memory is charged to (docs/porting.md
+ * "Charging channel memory"): the engine counts the bytes its objects
+ * take (their rce_port_alloc footprint) under the IPC lock; the platform
+ * grants them against its limit, in its own units, and outlives the
+ * caller until used is back to 0. */
+struct rce_acct {
+	uint32_t used;	  /* bytes charged now (engine, IPC lock) */
+	uint32_t granted; /* bytes the platform allows now: used <= granted */
+	uint32_t slack;	  /* trim is called once granted - used exceeds it */
+	uint32_t rsvd;
+};
+
 struct rce_ipc_ops {
 	/* Serialise all channel state between every ring of every caller (one
 	 * lock for all is enough); never held by the engine across a call
@@ -113,6 +125,19 @@ struct rce_ipc_ops {
 	 * must not block or sleep. */
 	int (*copy)(struct rce_ctx *to, uint64_t dst, struct rce_ctx *from, uint64_t src,
 		    uint64_t len);
+	/* Optional (NULL, with every ctx->acct NULL: nothing is charged).
+	 * grant: a needs need > a->granted bytes: raise a->granted to at
+	 * least need and return true, or false (past its limit: the op fails
+	 * with -RC_ENOMEM, nothing changed). trim: a->used fell more than
+	 * a->slack below a->granted: give back what is not used (and free an
+	 * account whose caller is gone once used is 0). Both with the lock
+	 * held, from any caller's ring (the one freeing a message): must not
+	 * block or call into the engine. */
+	bool (*grant)(struct rce_acct *a, uint32_t need);
+	void (*trim)(struct rce_acct *a);
+	/* rce_port_alloc's footprint, what a charge counts: up to alloc_small
+	 * bytes take alloc_small, more take whole alloc_unit pages (0: as asked). */
+	uint32_t alloc_small, alloc_unit;
 };
 struct rce_handlers {
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RCE_HANDLER_##impl(name)
@@ -131,6 +156,7 @@ struct rce_ctx {
 	struct rce_handle_slot *handles;
 	uint32_t max_handles;
 	uint32_t open_handles;
+	struct rce_acct *acct; /* channel memory it causes is charged here (NULL: nowhere); set after rce_ctx_init */
 };
 
 /* ---- one call in progress, as a handler sees it ---- */
