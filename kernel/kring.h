@@ -117,11 +117,11 @@ void tree_leave(struct proc *p);			/* its slot is freed */
 int rk_charge(struct proc *p, uint32_t frames); /* 0 / -ENOMEM past p's or its tree's budget */
 void rk_uncharge(struct proc *p, uint32_t frames);
 void tree_usage(struct proc *p, uint32_t *procs, uint32_t *frames);
-#define RK_ACCT_SLACK PAGE_SIZE /* frames an account keeps unused: at most one */
-struct rk_acct *rk_acct_new(struct proc *p);	      /* p's account, or NULL */
+#define RK_ACCT_SLACK PAGE_SIZE		     /* frames an account keeps unused: at most one */
+struct rk_acct *rk_acct_new(struct proc *p); /* p's account, or NULL */
 bool rk_acct_grant(struct rce_acct *e, uint32_t need); /* the engine's grant hook (ipc lock) */
-void rk_acct_trim(struct rce_acct *e);		      /* its trim hook (ipc lock) */
-void rk_acct_orphan(struct proc *p);		      /* p exits: its account outlives it (ipc lock) */
+void rk_acct_trim(struct rce_acct *e);		       /* its trim hook (ipc lock) */
+void rk_acct_orphan(struct proc *p); /* p exits: its account outlives it (ipc lock) */
 void rk_acct_usage(struct proc *p, uint32_t *bytes, uint32_t *frames);
 
 /* kpoll.c: the kernel polling thread */

@@ -1131,6 +1131,17 @@ static bool t_ipc_call(void)
 {
 	return user_test("rt_ipc", "call");
 }
+/* Channel memory charged to the process that caused it (rt_kmem.c): a
+ * flood stops at the frame limit, -ENOMEM, with a bystander working; the
+ * charge moves with each message and outlives an exited sender. */
+static bool t_kmem_flood(void)
+{
+	return user_test("rt_kmem", "flood");
+}
+static bool t_kmem_move(void)
+{
+	return user_test("rt_kmem", "move");
+}
 /* The IPC examples (examples/ipc_echo.c, ipc_kv.c: the hosted programs'
  * source) run by user/ipcdemo: each exits 0 and prints what the hosted
  * build prints (scripts/check-examples.sh checks the same lines there). */
@@ -1319,6 +1330,8 @@ int ktest_main(void *arg UNUSED)
 	run("ipc_full_parks_sender", t_ipc_full, true);
 	run("ipc_fault_with_parked_recv", t_ipc_fault, true);
 	run("ipc_call_reply_across_processes", t_ipc_call, true);
+	run("kmem_flood_hits_limit_bystander", t_kmem_flood, true);
+	run("kmem_charge_moves_no_leak", t_kmem_move, true);
 	run("ipc_call_link_timeout", t_linkto, true);
 	run("ipc_parked_receives_in_order", t_recvorder, true);
 	run("ipc_examples_echo_kv", t_ipc_examples, true);

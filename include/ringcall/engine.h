@@ -156,7 +156,8 @@ struct rce_ctx {
 	struct rce_handle_slot *handles;
 	uint32_t max_handles;
 	uint32_t open_handles;
-	struct rce_acct *acct; /* channel memory it causes is charged here (NULL: nowhere); set after rce_ctx_init */
+	struct rce_acct *
+		acct; /* channel memory it causes is charged here (NULL: nowhere); set after rce_ctx_init */
 };
 
 /* ---- one call in progress, as a handler sees it ---- */

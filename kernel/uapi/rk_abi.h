@@ -63,22 +63,24 @@
  * use of each limit and the limit (docs/kernel.md, "Limits"). Fields are
  * only ever added at the end: a shorter len gets the older prefix. */
 struct rc_proc_stats {
-	uint64_t traps;			 /* `syscall` instructions: enter calls */
-	uint64_t irqs;			 /* hardware interrupts taken while in user mode */
-	uint64_t faults;		 /* exceptions taken in user mode */
-	uint64_t sqes;			 /* SQEs the engine took from the process's rings */
-	uint64_t run_ns;		 /* since spawn (until exit, for a child) */
-	uint32_t frames, frames_max;	 /* frames charged: MAP'd pages, rings, their page tables, ipc_frames */
-	uint32_t rings, rings_max;	 /* rings, the first one included */
-	uint32_t handles, handles_max;	 /* open handles */
-	uint32_t parked, parked_max;	 /* WAITs and CONSOLE_READs parked */
-	uint32_t children, children_max; /* children not yet reaped */
+	uint64_t traps;	 /* `syscall` instructions: enter calls */
+	uint64_t irqs;	 /* hardware interrupts taken while in user mode */
+	uint64_t faults; /* exceptions taken in user mode */
+	uint64_t sqes;	 /* SQEs the engine took from the process's rings */
+	uint64_t run_ns; /* since spawn (until exit, for a child) */
+	uint32_t frames,
+		frames_max; /* frames charged: MAP'd pages, rings, their page tables, ipc_frames */
+	uint32_t rings, rings_max;	       /* rings, the first one included */
+	uint32_t handles, handles_max;	       /* open handles */
+	uint32_t parked, parked_max;	       /* WAITs and CONSOLE_READs parked */
+	uint32_t children, children_max;       /* children not yet reaped */
 	uint32_t tree_procs, tree_procs_max;   /* process slots held by its spawn tree */
 	uint32_t tree_frames, tree_frames_max; /* frames charged to its spawn tree */
-	uint32_t ipc_bytes, ipc_frames; /* channel memory charged to it: bytes, frames (in frames) */
-	uint32_t rsvd[2];		/* zero: reserved for later counters */
-	int32_t pid, ppid; /* the process and its parent (0: none, or a kernel thread) */
-	char name[16];	   /* its program's name, NUL-terminated (cut to 15 bytes) */
+	uint32_t ipc_bytes,
+		ipc_frames; /* channel memory charged to it: bytes, frames (in frames) */
+	uint32_t rsvd[2];   /* zero: reserved for later counters */
+	int32_t pid, ppid;  /* the process and its parent (0: none, or a kernel thread) */
+	char name[16];	    /* its program's name, NUL-terminated (cut to 15 bytes) */
 };
 
 /* An entry of SPAWN's handles list: the handle moves to the child with
