@@ -51,6 +51,61 @@ int host_params_check(const struct rc_params *params, const char **why)
 	return rce_ring_params_check(&rp, why);
 }
 
+/*
+ * Channel memory (docs/porting.md "Charging channel memory"): each client
+ * has an account of the bytes its channel ops made the server allocate,
+ * refused past HOST_IPC_BYTES, so one client cannot grow the server
+ * without bound by filling channels. A live account is never trimmed
+ * (granted only records the most it ever used, within the limit); once
+ * its client is gone it is freed when the last message it sent is.
+ */
+struct host_acct {
+	struct rce_acct e; /* first: the engine's view */
+	bool gone;	   /* its client was freed (under the IPC lock) */
+};
+
+bool host_acct_grant(struct rce_acct *e, uint32_t need)
+{
+	if (((struct host_acct *)e)->gone || need > HOST_IPC_BYTES)
+		return false;
+	e->granted = need;
+	return true;
+}
+
+void host_acct_trim(struct rce_acct *e)
+{
+	e->granted = e->used;
+	if (((struct host_acct *)e)->gone && e->used == 0)
+		free(e);
+}
+
+/* A new client's account, or NULL. */
+static struct rce_acct *host_acct_new(void)
+{
+	struct host_acct *a = calloc(1, sizeof(*a));
+
+	if (a)
+		a->e.slack = UINT32_MAX; /* live: never trimmed */
+	return a ? &a->e : NULL;
+}
+
+/* The client is gone (its handles closed): its account lives on while
+ * messages it sent are queued elsewhere. */
+static void host_acct_release(struct rce_ctx *ctx)
+{
+	const struct rce_ipc_ops *ipc = host_handlers.ipc;
+	struct host_acct *a = (struct host_acct *)ctx->acct;
+
+	if (!a)
+		return;
+	ipc->lock();
+	a->gone = true;
+	a->e.slack = 0;
+	host_acct_trim(&a->e); /* frees it if nothing is charged */
+	ipc->unlock();
+	ctx->acct = NULL;
+}
+
 /* Map a zeroed region of bytes; with memfd_fd, as a sealed memfd whose fd
  * is returned for passing to the client (sealed so the client cannot
  * shrink it under the server's feet). */
@@ -113,6 +168,8 @@ struct host_client *host_client_new(const struct rc_params *params, int root_fd,
 	c->mem.user_base = (uint64_t)(uintptr_t)c->mem.base; /* until the client says */
 	*err = c->mem.base ? rce_ctx_init(&c->ctx, &host_handlers, &c->mem, HOST_MAX_HANDLES)
 			   : -RC_ENOMEM;
+	if (!*err && !(c->ctx.acct = host_acct_new()))
+		*err = -RC_ENOMEM;
 	if (!*err)
 		*err = rce_ring_init(&c->ring, &c->ctx, c->mem.base, ring_bytes, &rp);
 	if (*err) {
@@ -131,6 +188,7 @@ void host_client_free(struct host_client *c)
 {
 	rce_ring_destroy(&c->ring); /* a no-op on a ring never set up (zeroed) */
 	rce_ctx_destroy(&c->ctx);
+	host_acct_release(&c->ctx);
 	if (c->mem.base)
 		munmap(c->mem.base, c->region_bytes);
 	host_trace_free(c->trace);

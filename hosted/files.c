@@ -486,6 +486,8 @@ static const struct rce_ipc_ops host_ipc_ops = {
 	.unlock = host_ipc_unlock,
 	.wake = host_ipc_wake,
 	.copy = host_ipc_copy,
+	.grant = host_acct_grant, /* client_state.c: bytes as malloc'd, per client */
+	.trim = host_acct_trim,
 };
 
 const struct rce_handlers host_handlers = {

@@ -110,6 +110,11 @@ int host_params_check(const struct rc_params *p, const char **why);
 struct host_client *host_client_new(const struct rc_params *p, int root_fd, int console_fd,
 				    int *memfd_fd, int *err);
 void host_client_free(struct host_client *c);
+/* Channel memory a client causes is charged to it, at most HOST_IPC_BYTES
+ * (client_state.c; the engine's grant and trim hooks, under the IPC lock). */
+#define HOST_IPC_BYTES (16u << 20)
+bool host_acct_grant(struct rce_acct *a, uint32_t need);
+void host_acct_trim(struct rce_acct *a);
 
 /* --trace (trace.c): what to trace, where to. */
 struct host_trace;

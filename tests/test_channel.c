@@ -664,6 +664,67 @@ static void parked_receives_complete_in_order(void **state)
 	ring_close(&c);
 }
 
+/* Channel memory is charged to the caller that caused it (hosted:
+ * HOST_IPC_BYTES per client): a flood of channels filled with big
+ * messages stops with -ENOMEM, nothing lost, while another caller keeps
+ * working; every byte goes back as the messages are received. */
+static void flood_stops_at_the_callers_limit(void **state)
+{
+	enum {
+		NCH = 128
+	};
+	static uint32_t h[NCH][2];
+	struct rc_ring a, b;
+	uint32_t ha, hb, nch = 0, sent = 0, got = 0;
+	char *big, text[RC_CHANNEL_MSG_MAX + 1];
+	int32_t err = 0;
+
+	(void)state;
+	ring_open(&a, 8, 16, 0);
+	ring_open(&b, 8, 16, 0);
+	big = rc_alloc(&a, RC_CHANNEL_MSG_MAX);
+	memset(big, 'x', RC_CHANNEL_MSG_MAX);
+	uint32_t base = ctx_of(&a)->acct->used;
+	while (!err && nch < NCH) {
+		make_channel(&a, &h[nch][0], &h[nch][1]);
+		for (uint32_t i = 0; i < RC_CHANNEL_QUEUE_MAX && !err; i++) {
+			rc_prep_channel_send(rc_get_sqe(&a), h[nch][0], big, RC_CHANNEL_MSG_MAX, 0,
+					     NULL, RC_CHANNEL_NOWAIT);
+			err = run_one(&a, NULL);
+			if (err == (int32_t)RC_CHANNEL_MSG_MAX)
+				err = 0, sent++;
+		}
+		nch++;
+	}
+	assert_int_equal(err, -RC_ENOMEM);
+	assert_true(ctx_of(&a)->acct->used <= HOST_IPC_BYTES);
+	assert_true(ctx_of(&a)->acct->used > HOST_IPC_BYTES - 2 * RC_CHANNEL_MSG_MAX - 512);
+	/* another caller is not affected */
+	make_channel(&b, &ha, &hb);
+	assert_int_equal(send_msg(&b, ha, "fine", NULL, 0, 0), 4);
+	assert_int_equal(recv_msg(&b, hb, text, NULL), 4);
+	/* nothing lost, and the charge goes with the messages */
+	for (uint32_t c = 0; c < nch; c++) {
+		char *buf = rc_alloc(&a, RC_CHANNEL_MSG_MAX);
+
+		for (;;) {
+			rc_prep_channel_recv(rc_get_sqe(&a), h[c][1], buf, RC_CHANNEL_MSG_MAX, 0,
+					     NULL, RC_CHANNEL_NOWAIT);
+			if (run_one(&a, NULL) != (int32_t)RC_CHANNEL_MSG_MAX)
+				break;
+			got++;
+		}
+		rc_free(&a, buf);
+		assert_int_equal(close_handle(&a, h[c][0]), 0);
+		assert_int_equal(close_handle(&a, h[c][1]), 0);
+	}
+	assert_int_equal(got, sent);
+	assert_int_equal(ctx_of(&a)->acct->used, base);
+	rc_free(&a, big);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +737,7 @@ int main(void)
 		cmocka_unit_test(caller_death_and_cancel),
 		cmocka_unit_test(bounds_are_checked),
 		cmocka_unit_test(parked_receives_complete_in_order),
+		cmocka_unit_test(flood_stops_at_the_callers_limit),
 		cmocka_unit_test(ping_pong_across_workers),
 		cmocka_unit_test(stress_callers_in_a_ring),
 	};
