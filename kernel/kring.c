@@ -103,7 +103,7 @@ static inline void leaf_release(struct leaf_lock *l)
 }
 
 /*
- * Small engine objects (channels, messages of up to 112 bytes: a message
+ * Small engine objects (channels, messages of up to 96 bytes: a message
  * per send) come from 256-byte chunks of frames; a frame goes back to the
  * frame allocator as soon as its last chunk is free, so leak tests can
  * still compare free-frame counts. Larger ones are whole zeroed frames.

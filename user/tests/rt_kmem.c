@@ -16,7 +16,7 @@
 #define CH2 RK_SPAWN_HANDLE(1)
 
 #define BIG	   4000u /* a message of two frames (with its header) */
-#define SLOT_BYTES 256u	 /* a message of up to 104 bytes: one chunk */
+#define SLOT_BYTES 256u	 /* a message of up to 96 bytes: one chunk */
 #define BIG_BYTES  8192u
 
 static char big[BIG];
