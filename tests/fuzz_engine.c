@@ -124,9 +124,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A fresh handle table too: files and channels an input opened are
 	 * closed, and the next input's handles are numbered as if first. */
 	uint32_t max_handles = c->ctx.max_handles;
+	struct rce_acct *acct = c->ctx.acct; /* the client's, kept: all of it given back */
 	rce_ctx_destroy(&c->ctx);
 	if (rce_ctx_init(&c->ctx, &host_handlers, &c->mem, max_handles))
 		abort();
+	c->ctx.acct = acct;
 	p = fz_params(data[0]);
 	if (rce_ring_init(e, &c->ctx, c->mem.base, c->mem.data_off, &p))
 		abort();
