@@ -543,6 +543,12 @@ static inline __attribute__((always_inline)) bool rce_sqe_ready(const struct rc_
  * full (rce_take_copied). first, if not NULL, is the entry before head,
  * which the inline loop read, copied and published. Returns the entries
  * taken; clears *more when the SQ is dry or the take must stop. */
+/* SQEs ahead of the one being taken whose line is prefetched: hosted, at 64
+ * calls in flight, the worker's time went to reading each SQE line the
+ * client had just written, one miss at a time (docs/performance.md "Where
+ * the time of a message goes"); 4 ahead cut its cycles per call by 22 %. */
+#define RCE_SQE_AHEAD 4u
+
 static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 	struct rce_ring *r, uint32_t head, uint32_t end, const struct rc_sqe *first, bool *more,
 	const bool poll, const bool traced)
@@ -564,6 +570,11 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 				*more = false; /* dry */
 				break;
 			}
+			/* The entry RCE_SQE_AHEAD on: its line comes from the
+			 * user's CPU while this one is decoded and run, instead
+			 * of one miss after another (a hint: it never faults,
+			 * and an entry not yet written is only read early). */
+			__builtin_prefetch(&r->sqes[(head + RCE_SQE_AHEAD) & r->sq_mask]);
 			rce_read_sqe(&w, src++);
 			__builtin_memcpy(&copy, &w, sizeof(copy));
 			/* An inline op again (opcode, no flags): let the next
