@@ -82,6 +82,7 @@
 	  .impl = RC_IMPL_##who,                     \
 	  .rights = rts,                             \
 	  .nfields = 0 RC_ARGS_##op(RC_COUNT_FIELD), \
+	  .args_size = sizeof(struct rc_args_##op),  \
 	  .fields = rc_fields_##op },
 const struct rc_op_desc rc_op_descs[RC_OP_COUNT] = {
 #include "ringcall/syscalls.def"
@@ -94,6 +95,49 @@ const struct rc_op_desc *rc_op_desc(unsigned opcode)
 		if (rc_op_descs[i].opcode == opcode)
 			return &rc_op_descs[i];
 	return NULL;
+}
+
+/* Field fd's value in sqe, sign-extended if its type is signed. */
+static uint64_t rc_field_get(const struct rc_sqe *sqe, const struct rc_field_desc *fd)
+{
+	uint64_t v = 0;
+
+	__builtin_memcpy(&v, sqe->args.raw + fd->offset, fd->size); /* little-endian ABI */
+	if (fd->is_signed && fd->size < 8 && (v >> (fd->size * 8 - 1) & 1))
+		v |= ~UINT64_C(0) << (fd->size * 8);
+	return v;
+}
+
+/* Is field fd's value v one decode accepts (scalars; buffers always)? */
+static bool rc_field_ok(const struct rc_field_desc *fd, uint64_t v)
+{
+	switch (fd->kind) {
+	case RC_FK_INT:
+	case RC_FK_LEN:
+		if (fd->is_signed)
+			return (int64_t)v >= (int64_t)fd->a && (int64_t)v <= (int64_t)fd->b;
+		return v >= fd->a && v <= fd->b;
+	case RC_FK_ENUM: return v < fd->a;
+	case RC_FK_FLAGS: return !(v & ~fd->a);
+	case RC_FK_RSVD: return v == 0;
+	default: return true; /* UIN, UOUT: the platform checks the memory */
+	}
+}
+
+int32_t rc_sqe_check_form(const struct rc_sqe *sqe)
+{
+	const struct rc_op_desc *d = rc_op_desc(sqe->opcode);
+
+	if (!d || (sqe->flags & ~RC_SQE_FLAGS) || sqe->rsvd0 || sqe->rsvd1 ||
+	    (d->target == RC_TK_NONE && sqe->handle))
+		return -RC_EINVAL;
+	for (unsigned i = d->args_size; i < sizeof(sqe->args); i++)
+		if (sqe->args.raw[i])
+			return -RC_EINVAL;
+	for (unsigned i = 0; i < d->nfields; i++)
+		if (!rc_field_ok(&d->fields[i], rc_field_get(sqe, &d->fields[i])))
+			return -RC_EINVAL;
+	return 0;
 }
 
 const char *rc_op_name(unsigned opcode)

@@ -174,6 +174,56 @@ static void every_field_of_every_syscall_is_checked(void **state)
 	}
 }
 
+/* rc_sqe_check_form (what a forwarding library checks) answers a broken
+ * scalar as decode does and leaves memory to the platform. */
+static void form_one(void *ctx, const struct rc_op_desc *d, unsigned field,
+		     const struct rc_breakage *b)
+{
+	unsigned *checked = ctx;
+	struct rc_sqe sqe;
+
+	rc_sqe_broken(d, &d->fields[field], b, &sqe, 7, &sqe);
+	assert_int_equal(rc_sqe_check_form(&sqe), b->err == -RC_EINVAL ? -RC_EINVAL : 0);
+	(*checked)++;
+}
+
+static void form_check_agrees_with_decode(void **state)
+{
+	unsigned checked = 0;
+	struct rc_sqe sqe;
+
+	(void)state;
+	for (unsigned i = 0; i < RC_OP_COUNT; i++) {
+		const struct rc_op_desc *d = &rc_op_descs[i];
+
+		rc_sqe_baseline(d, &sqe, 7, &sqe);
+		assert_int_equal(rc_sqe_check_form(&sqe), 0);
+		rc_op_walk_breakages(d, breakages, form_one, &checked);
+		/* the header and the bytes no field covers */
+		rc_sqe_baseline(d, &sqe, 7, &sqe);
+		sqe.rsvd0 = 1;
+		assert_int_equal(rc_sqe_check_form(&sqe), -RC_EINVAL);
+		rc_sqe_baseline(d, &sqe, 7, &sqe);
+		sqe.rsvd1 = 0x100;
+		assert_int_equal(rc_sqe_check_form(&sqe), -RC_EINVAL);
+		rc_sqe_baseline(d, &sqe, 7, &sqe);
+		sqe.flags = 0x80;
+		assert_int_equal(rc_sqe_check_form(&sqe), -RC_EINVAL);
+		rc_sqe_baseline(d, &sqe, 7, &sqe);
+		sqe.args.raw[RC_ARGS_BYTES - 1] = d->args_size < RC_ARGS_BYTES ? 1 : 0;
+		assert_int_equal(rc_sqe_check_form(&sqe),
+				 d->args_size < RC_ARGS_BYTES ? -RC_EINVAL : 0);
+		if (d->target == RC_TK_NONE) {
+			rc_sqe_baseline(d, &sqe, 7, &sqe);
+			sqe.handle = 5;
+			assert_int_equal(rc_sqe_check_form(&sqe), -RC_EINVAL);
+		}
+	}
+	rc_sqe_init(&sqe, 63, 0);
+	assert_int_equal(rc_sqe_check_form(&sqe), -RC_EINVAL); /* not an opcode */
+	assert_true(checked >= 60);
+}
+
 static void header_fields_are_checked(void **state)
 {
 	struct fixture *f = *state;
@@ -335,6 +385,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(every_field_of_every_syscall_is_checked, setup,
 						teardown),
+		cmocka_unit_test(form_check_agrees_with_decode),
 		cmocka_unit_test_setup_teardown(header_fields_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(handles_are_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(restrictions_hold_once_set, setup, teardown),

@@ -55,6 +55,7 @@ struct rc_op_desc {
 	uint8_t target; /* enum rc_target_kind */
 	uint8_t impl;	/* enum rc_impl: who runs it */
 	uint8_t nfields;
+	uint8_t args_size; /* sizeof its argument struct: the bytes after it must be zero */
 	uint32_t rights;
 	const struct rc_field_desc *fields;
 };
@@ -67,6 +68,14 @@ const struct rc_op_desc *rc_op_desc(unsigned opcode);
  * not in the table as "opcode 99(handle=0)". Writes at most size bytes,
  * NUL-terminated; returns buf. */
 char *rc_format_sqe(const struct rc_sqe *sqe, char *buf, size_t size);
+/* Is sqe's form one every platform's decode accepts, as far as the table
+ * alone can tell: a known opcode, known flags, reserved words and unused
+ * argument bytes zero, no handle for an op that takes none, and every
+ * scalar field in its range? 0, or -RC_EINVAL as decode answers. Handles,
+ * rights and buffers' memory are the platform's to check. For a library
+ * that forwards an entry elsewhere (the kernel's file ops: user/lib/rfile.c)
+ * and must refuse what the platform it stands in for would refuse. */
+int32_t rc_sqe_check_form(const struct rc_sqe *sqe);
 
 /* Every described opcode, in table order: complete constants (fields
  * included), readable from any thread and from freestanding code. */

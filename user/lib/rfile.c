@@ -29,6 +29,7 @@
  */
 #include "ulib.h"
 #include "fsc.h"
+#include "ringcall/table.h"
 
 _Static_assert(offsetof(struct rc_args_readdir, len) == offsetof(struct rc_args_read, len) &&
 		       offsetof(struct rc_args_readdir, flags) ==
@@ -273,13 +274,11 @@ static uint8_t *put_request(struct rc_ring *r, struct ring_state *rs, uint32_t i
 		memcpy(p + sizeof(*h), data, len);
 	return p;
 }
+/* 0 if the server can take an OPEN of sqe's form (the table's checks
+ * passed): its own limit on a path's length. */
 static int32_t open_form(const struct rc_sqe *s)
 {
-	const struct rc_args_open *a = &s->args.open;
-	if (s->handle || a->path_len == 0 || a->path_len > RC_PATH_MAX ||
-	    a->access >= RC_ACCESS_COUNT || (a->flags & ~RC_OPEN_FLAGS) || a->mode > 0777)
-		return -RC_EINVAL; /* as the decode refuses them */
-	if (a->path_len > FS_PATH_MAX)
+	if (s->args.open.path_len > FS_PATH_MAX)
 		return -RC_ENAMETOOLONG; /* the server's limit */
 	return 0;
 }
@@ -291,7 +290,13 @@ static void translate(struct rc_ring *r, struct ring_state *rs, uint32_t i, stru
 	struct fs_req h = { 0 };
 	uint8_t *req = NULL;
 	uint32_t n;
-	int32_t err = 0;
+	/* Refuse first what the decode of any platform would (the table's
+	 * checks: header, reserved words, unused bytes, every scalar's range). */
+	int32_t err = rc_sqe_check_form(sqe);
+	if (err) {
+		fail(sqe, err);
+		return;
+	}
 	switch (sqe->opcode) {
 	case RC_OP_OPEN: {
 		const struct rc_args_open *a = &sqe->args.open;
@@ -310,11 +315,6 @@ static void translate(struct rc_ring *r, struct ring_state *rs, uint32_t i, stru
 		/* READDIR's fields lie where READ's do (buf, len, flags, index) */
 		const struct rc_args_read *a = &sqe->args.read;
 		int dir = sqe->opcode == RC_OP_READDIR;
-		if (a->rsvd || a->len > RC_IO_MAX || a->offset > INT64_MAX ||
-		    (dir && a->len < RC_DIRENT_LEN(1))) {
-			err = -RC_EINVAL; /* as the decode refuses them */
-			break;
-		}
 		n = a->len < FS_IO_MAX ? a->len : FS_IO_MAX; /* a short read beyond */
 		h = (struct fs_req){ .op = (dir ? FS_OP_READDIR : FS_OP_READ) | FS_OP_RAW,
 				     .handle = sqe->handle,
@@ -335,10 +335,6 @@ static void translate(struct rc_ring *r, struct ring_state *rs, uint32_t i, stru
 	}
 	case RC_OP_WRITE: {
 		const struct rc_args_write *a = &sqe->args.write;
-		if (a->rsvd || a->len > RC_IO_MAX || a->offset > INT64_MAX) {
-			err = -RC_EINVAL;
-			break;
-		}
 		n = a->len < FS_IO_MAX ? a->len : FS_IO_MAX; /* a short write beyond */
 		h = (struct fs_req){ .op = FS_OP_WRITE,
 				     .handle = sqe->handle,
@@ -349,10 +345,6 @@ static void translate(struct rc_ring *r, struct ring_state *rs, uint32_t i, stru
 		break;
 	}
 	case RC_OP_CLOSE:
-		if (sqe->args.close.flags) {
-			err = -RC_EINVAL;
-			break;
-		}
 		h = (struct fs_req){ .op = FS_OP_CLOSE, .handle = sqe->handle };
 		req = put_request(r, rs, i, deferred, &h, NULL, 0);
 		if (req)

@@ -416,6 +416,15 @@ static void listing(void)
 	s = rt_sqe();
 	rc_prep_readdir(s, (uint32_t)dir, buf, 100, 1, 0);
 	CHECK_EQ(one(s), -RC_EINVAL);
+	/* reserved words, refused as the hosted decode refuses them */
+	s = rt_sqe();
+	rc_prep_readdir(s, (uint32_t)dir, buf, 100, 0, 0);
+	s->rsvd1 = 1;
+	CHECK_EQ(one(s), -RC_EINVAL);
+	s = rt_sqe();
+	rc_prep_readdir(s, (uint32_t)dir, buf, 100, 0, 0);
+	s->rsvd0 = 1;
+	CHECK_EQ(one(s), -RC_EINVAL);
 	s = rt_sqe();
 	rc_prep_close(s, (uint32_t)dir, 0);
 	CHECK_EQ(one(s), 0);
