@@ -114,6 +114,7 @@ struct rce_chan {
 	struct rce_msg *pool;  /* for reuse by this channel's messages */
 	struct rce_acct *acct; /* charged with it and its pool: its creator's */
 	const struct rce_ipc_ops *ipc;
+	uint32_t slot_bytes; /* a message slot's footprint (rce_footprint) */
 };
 
 /* One group of provided buffers: a FIFO of runs (consecutive buffers of
@@ -206,10 +207,12 @@ static size_t rce_msg_bytes(uint32_t len)
 /* A slot for a message of up to RCE_MSG_INLINE bytes on ch, charged to
  * acct (a pooled one stops being charged to ch's creator), or NULL:
  * *err -ENOMEM, acct past its limit or no memory. */
-static struct rce_msg *rce_msg_get(struct rce_chan *ch, struct rce_acct *acct, int32_t *err)
+static inline __attribute__((always_inline)) struct rce_msg *rce_msg_get(struct rce_chan *ch,
+									 struct rce_acct *acct,
+									 int32_t *err)
 {
 	const struct rce_ipc_ops *ipc = ch->ipc;
-	uint32_t slot = rce_footprint(ipc, RCE_MSG_SLOT);
+	uint32_t slot = ch->slot_bytes;
 	struct rce_msg *m = ch->pool;
 
 	*err = -RC_ENOMEM;
@@ -235,10 +238,12 @@ static struct rce_msg *rce_msg_get(struct rce_chan *ch, struct rce_acct *acct, i
 
 /* Free m, a message of ch (m->len says its size), uncharging its sender:
  * back to the pool (charged to ch's creator) if there is room. */
-static void rce_msg_put(struct rce_chan *ch, struct rce_msg *m)
+static inline __attribute__((always_inline)) void rce_msg_put(struct rce_chan *ch,
+							      struct rce_msg *m)
 {
 	const struct rce_ipc_ops *ipc = ch->ipc;
-	uint32_t bytes = rce_footprint(ipc, rce_msg_bytes(m->len));
+	uint32_t bytes = m->len <= RCE_MSG_INLINE ? ch->slot_bytes
+						  : rce_footprint(ipc, rce_msg_bytes(m->len));
 
 	if (m->len <= RCE_MSG_INLINE && ch->pooled < RCE_MSG_POOLED &&
 	    (m->acct == ch->acct || rce_charge(ipc, ch->acct, bytes))) {
@@ -296,6 +301,7 @@ static struct rce_chan *rce_chan_new(struct rce_ctx *ctx)
 	ch->end[1].peer = &ch->end[0];
 	ch->acct = ctx->acct;
 	ch->ipc = ipc;
+	ch->slot_bytes = rce_footprint(ipc, RCE_MSG_SLOT);
 	return ch;
 }
 
