@@ -230,44 +230,52 @@ void rk_unlock(struct proc *p)
 }
 
 /*
- * rk_lock and rk_unlock for enter, inline. enter runs with interrupts
- * off: `syscall` clears IF (SFMASK, trap.c syscall_init) and nothing on
- * the way from syscall_entry to here sets it (a sleep in the wait comes
- * back with the lock held, so with IF off too). They must be off while
+ * rk_lock and rk_unlock for enter, inline (docs/kernel.md "Locking").
+ * enter comes from user mode, so this CPU holds no lock (its count is 0:
+ * checked), and it runs with interrupts off: `syscall` clears IF (SFMASK,
+ * trap.c syscall_init) and nothing on the way from syscall_entry to here
+ * sets it (a sleep in the wait comes back with IF off and the lock held,
+ * the count 1 and IF's outer state off, as below). They must be off while
  * the lock is held (the timer interrupt takes it: rk_tick), and they are:
- * so push_off's read of IF and its cli are skipped, IF's state at the
- * outermost level (off) recorded as push_off would. Everything else is
- * acquire's and release's: the count, a shootdown answered, the holder
- * checks, pop_off's checks; a lock that is not free at once, or a
- * shootdown to answer, takes acquire's own way (acquire_irqoff_slow).
+ * so push_off's read of IF and its cli are skipped, and the count is set
+ * to 1 with IF's outer state recorded as off, as push_off would from 0.
+ * A shootdown is answered before the exchange, as acquire does; a lock
+ * that is not free at once, or a shootdown to answer, takes acquire's own
+ * way (acquire_irqoff_slow: the holder check, the spin).
  */
-static inline __attribute__((always_inline)) void rk_lock_irqoff(struct proc *p)
+static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p)
 {
 	struct spinlock *l = &p->rk_lock;
 	struct cpu *c = mycpu();
 
-	if (c->noff++ == 0)
-		c->intena = false;
+	if (c->noff)
+		panic("enter: a lock held from user mode");
+	c->noff = 1;
+	c->intena = false;
 	if (__atomic_load_n(&c->tlb_flush, __ATOMIC_RELAXED) ||
-	    __atomic_load_n(&l->locked, __ATOMIC_RELAXED) ||
 	    __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		acquire_irqoff_slow(l); /* held (by us: panic), or a flush */
 	else
 		l->cpu = c;
 }
 
-static inline __attribute__((always_inline)) void rk_unlock_irqoff(struct proc *p)
+/* The release: the holder and the count checked (mycpu() read again: a
+ * sleep may have moved us), the lock word released, the count back to 0.
+ * IF's outer state is off (recorded by rk_lock_enter, or by the acquire
+ * after a sleep), so pop_off's test of it would only ever say "leave IF
+ * off": it stays off until sysretq restores the user's RFLAGS. Then the
+ * IPC delivery rk_unlock does once no lock is held (the count is 0). */
+static inline __attribute__((always_inline)) void rk_unlock_enter(struct proc *p)
 {
 	struct spinlock *l = &p->rk_lock;
 	struct cpu *c = mycpu();
 
-	if (!__atomic_load_n(&l->locked, __ATOMIC_RELAXED) || l->cpu != c)
-		panic("release: %s not held", l->name);
+	if (l->cpu != c || c->noff != 1)
+		panic("enter: rk lock not held, or other locks still held");
 	l->cpu = NULL;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	pop_off_on(c);
-	/* As rk_unlock: marked rings are delivered once no lock is held. */
-	if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST) && c->noff == 0)
+	c->noff = 0;
+	if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST))
 		rk_ipc_deliver();
 }
 
@@ -561,25 +569,41 @@ static inline bool kring_named(const struct kring *kr, uint32_t handle)
 	return kr->in_use && !kr->closed && (uint32_t)kr->handle == handle;
 }
 
+/* kring_get's search of every slot (the hint missed): the live ring
+ * named by handle, remembered as the next hint, or NULL. */
+static __attribute__((noinline)) struct kring *kring_find(struct proc *p, uint32_t handle)
+{
+	for (struct kring *kr = p->rk.rings; kr < p->rk.rings + PROC_RINGS; kr++) {
+		if (kring_named(kr, handle)) {
+			p->rk.last = kr;
+			return kr;
+		}
+	}
+	return NULL;
+}
+
 /* The live ring of p named by handle, with a reference taken: lookup and
  * reference in one step under p's lock, so no CLOSE can come between
  * them. NULL if the handle names no ring. The ring found last is tried
  * first (a process mostly enters one ring): a hint only, checked like
  * every slot (live handles are unique, so a slot that passes is the one). */
-struct kring *kring_get(struct proc *p, uint32_t handle)
+static inline __attribute__((always_inline)) struct kring *kring_get_inline(struct proc *p,
+									    uint32_t handle)
 {
 	struct kring *kr = p->rk.last;
 
 	if (__builtin_expect(!kr || !kring_named(kr, handle), 0)) {
-		for (kr = p->rk.rings; kr < p->rk.rings + PROC_RINGS; kr++)
-			if (kring_named(kr, handle))
-				break;
-		if (kr == p->rk.rings + PROC_RINGS)
+		kr = kring_find(p, handle);
+		if (!kr)
 			return NULL;
-		p->rk.last = kr;
 	}
 	kr->refs++;
 	return kr;
+}
+
+struct kring *kring_get(struct proc *p, uint32_t handle)
+{
+	return kring_get_inline(p, handle);
 }
 
 void kring_hold(struct kring *kr)
@@ -745,46 +769,82 @@ static __attribute__((noinline)) long kring_wait(struct kring *kr, uint32_t min)
 	}
 }
 
-/* enter(handle, min_complete, flags): run the ring, then maybe wait. The
- * ring is looked up and referenced under the lock, and the reference is
- * held until enter returns, asleep or not: a CLOSE from another ring, the
- * poller or its own chain cannot free it under us. */
-static long rk_enter(uint32_t handle, uint32_t min_complete, uint32_t flags)
+/* Drop enter's own reference to kr: kring_put without its check that a
+ * reference is there to drop (this one is kring_get's, taken by the same
+ * enter). The last one destroys the ring (closed meanwhile: kring_destroy
+ * checks that it is). */
+static inline __attribute__((always_inline)) void kring_put_enter(struct kring *kr)
 {
-	struct proc *p = mycpu()->proc; /* myproc, inline: IF is off */
-	rk_lock_irqoff(p);
-	struct kring *kr = kring_get(p, handle);
-	long ret = 0;
-	if (!kr)
-		ret = -RC_EBADF;
-	else if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
-		ret = -RC_EINVAL;
-	else if ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->cq_entries)
-		ret = -RC_EINVAL;
-	if (ret)
-		goto out;
-	if (!kr->polled)
-		ret = kring_run(kr, UINT32_MAX); /* kring_get's reference covers it */
-	else if (flags & RC_ENTER_SQ_WAKEUP)
-		kpoll_kick(); /* the doorbell of a polled ring */
-	if ((flags & RC_ENTER_GETEVENTS) && !p->killed) {
+	if (--kr->refs == 0)
+		kring_destroy(kr);
+}
+
+/* enter's wait, once the run is over: unless p is being killed, return
+ * when min CQEs are ready (its first two tests inline: mostly the run
+ * posted them), else sleep for them (kring_wait). ret is the run's. */
+static inline __attribute__((always_inline)) long rk_enter_getevents(struct proc *p,
+								     struct kring *kr,
+								     uint32_t min_complete,
+								     long ret)
+{
+	if (!p->killed) {
 		/* Wait even if the SQ was refused (-EBUSY): the completions that
-         * make room are what the caller waits for; the refused entries
-         * are taken as room appears, in the wait or a later enter. */
-		/* Its first two tests inline: mostly the run posted them. */
+		 * make room are what the caller waits for; the refused entries
+		 * are taken as room appears, in the wait or a later enter. */
 		long err = !kr->closed && kring_cq_ready(kr) >= min_complete
 				   ? 0
 				   : kring_wait(kr, min_complete);
 		ret = err < 0 ? err : ret < 0 ? 0 : ret;
 	}
-out:
-	if (kr)
-		kring_put(kr); /* may destroy it: closed meanwhile */
-	rk_unlock_irqoff(p);
 	return ret;
 }
 
-/* The trap (rk_abi.h): rax = nr, then rdi, rsi, rdx, r10. */
+/* enter(handle, min_complete, flags) for p, the current process, p's lock
+ * held: run the ring, then maybe wait. The ring is looked up and
+ * referenced under the lock, and the reference is held until enter
+ * returns, asleep or not: a CLOSE from another ring, the poller or its
+ * own chain cannot free it under us. The general way (rk_enter_trap takes
+ * the common case itself, checked the same way). */
+static __attribute__((noinline)) long rk_enter_locked(struct proc *p, uint32_t handle,
+						      uint32_t min_complete, uint32_t flags)
+{
+	struct kring *kr = kring_get_inline(p, handle);
+	long ret = 0;
+
+	if (!kr)
+		return -RC_EBADF;
+	if (flags & ~(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP))
+		ret = -RC_EINVAL;
+	else if ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->cq_entries)
+		ret = -RC_EINVAL;
+	if (ret)
+		goto put;
+	if (!kr->polled)
+		ret = kring_run(kr, UINT32_MAX); /* kring_get's reference covers it */
+	else if (flags & RC_ENTER_SQ_WAKEUP)
+		kpoll_kick(); /* the doorbell of a polled ring */
+	if (flags & RC_ENTER_GETEVENTS)
+		ret = rk_enter_getevents(p, kr, min_complete, ret);
+put:
+	kring_put_enter(kr);
+	return ret;
+}
+
+/* enter from the full trap way (syscall_trap: its RIP is refused after). */
+static __attribute__((noinline)) long rk_enter_full(uint32_t handle, uint32_t min_complete,
+						    uint32_t flags)
+{
+	struct proc *p = mycpu()->proc;
+	long ret;
+
+	rk_lock_enter(p);
+	ret = rk_enter_locked(p, handle, min_complete, flags);
+	rk_unlock_enter(p);
+	return ret;
+}
+
+/* The trap (rk_abi.h): rax = nr, then rdi, rsi, rdx, r10. enter comes here
+ * only when its return RIP is refused (entry.S: rk_enter_trap otherwise). */
 long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 {
 	if (nr == RK_TRAP_BASELINE_NOP)
@@ -798,7 +858,49 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 	(void)a1; /* to_submit: advisory, every published SQE is taken */
 	if (a0 > UINT32_MAX || a2 > UINT32_MAX || a3 > UINT32_MAX)
 		return -RC_EINVAL;
-	return rk_enter((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
+	return rk_enter_full((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
+}
+
+/*
+ * `enter` the light way (entry.S enter_entry: no trapframe; the user's
+ * registers that C may clobber are saved there). What syscall_trap and
+ * rk_syscall do for it, in one frame: count the trap, check the
+ * arguments' width (each must fit 32 bits), run enter, honour a kill.
+ * The common case inline: the ring the hint names (kring_named, as
+ * kring_get), a doorbell ring, known flags, min_complete within the CQ
+ * (each of these tests is rk_enter_locked's, which gets every other case).
+ */
+_Static_assert(RK_TRAP_ENTER == 0, "entry.S tests rax for zero");
+long rk_enter_trap(uint64_t handle, uint64_t to_submit, uint64_t min_complete, uint64_t flags)
+{
+	struct proc *p = mycpu()->proc; /* myproc, inline: IF is off */
+	struct kring *kr;
+	long ret = -RC_EINVAL;
+
+	(void)to_submit; /* advisory, every published SQE is taken */
+	p->stats.syscalls++;
+	if (__builtin_expect((handle | min_complete | flags) >> 32, 0))
+		goto out;
+	rk_lock_enter(p);
+	kr = p->rk.last;
+	if (__builtin_expect(
+		    !kr || !kring_named(kr, (uint32_t)handle) || kr->polled ||
+			    (flags & ~(uint64_t)(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP)) ||
+			    ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->cq_entries),
+		    0)) {
+		ret = rk_enter_locked(p, (uint32_t)handle, (uint32_t)min_complete, (uint32_t)flags);
+	} else {
+		kr->refs++; /* as kring_get */
+		ret = kring_run(kr, UINT32_MAX);
+		if (flags & RC_ENTER_GETEVENTS)
+			ret = rk_enter_getevents(p, kr, (uint32_t)min_complete, ret);
+		kring_put_enter(kr);
+	}
+	rk_unlock_enter(p);
+out:
+	if (p->killed)
+		proc_exit(p->exit_status);
+	return ret;
 }
 
 /* rk_tick's visit: fire what is due on kr. */

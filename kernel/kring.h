@@ -108,7 +108,9 @@ struct kring *kring_of(struct rce_ring *r);	  /* the kring around an engine ring
 void ktrace_attach(struct kring *kr);		  /* ktrace.c: trace it if booted with `trace` */
 struct proc *rk_proc(struct rce_call *c);	  /* the process a call belongs to */
 long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3); /* the trap */
-int rk_copy_out(struct proc *p, uint64_t uaddr, const void *src, uint64_t len);	  /* 0 / -EFAULT */
+/* enter the light way (entry.S): args as rk_syscall's a0..a3 */
+long rk_enter_trap(uint64_t handle, uint64_t to_submit, uint64_t min_complete, uint64_t flags);
+int rk_copy_out(struct proc *p, uint64_t uaddr, const void *src, uint64_t len); /* 0 / -EFAULT */
 int rk_copy_in(struct proc *p, void *dst, uint64_t uaddr, uint64_t len);
 
 /* limits.c: per-process and per-tree budgets */

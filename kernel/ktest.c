@@ -673,6 +673,12 @@ static bool user_test(const char *prog, const char *arg)
 	return true;
 }
 
+/* The trap keeps every register but rax, rcx, r11, enter's light way
+ * included (rt_regs). */
+static bool t_rt_regs(void)
+{
+	return user_test("rt_regs", NULL);
+}
 static bool t_rt_basic(void)
 {
 	return user_test("rt_basic", NULL);
@@ -1285,6 +1291,7 @@ int ktest_main(void *arg UNUSED)
 	run("kill_wtext", t_wtext, true);
 	run("kill_xstack", t_xstack, true);
 	run("sysret_noncanonical", t_sysret_noncanon, true);
+	run("trap_keeps_registers", t_rt_regs, true);
 	run("isolation", t_isolation, true);
 	run("preempt", t_preempt, true);
 	run("fpu_state", t_fpu, true);

@@ -86,14 +86,18 @@ trapret:
 
 /*
  * `syscall` entry: RCX = user RIP, R11 = user RFLAGS, RSP still the user's.
- * SFMASK already cleared IF/TF/DF/AC.  Build a full trapframe on this
- * process's kernel stack (same place an interrupt would) and call C.
+ * SFMASK already cleared IF/TF/DF/AC.  `enter` (RAX = RK_TRAP_ENTER = 0)
+ * takes the light way below; anything else builds a full trapframe on
+ * this process's kernel stack (same place an interrupt would) and calls C.
  */
         .globl  syscall_entry
 syscall_entry:
         swapgs
         movq    %rsp, %gs:CPU_USER_RSP
         movq    %gs:CPU_KSTACK_TOP, %rsp
+        testq   %rax, %rax              /* RK_TRAP_ENTER (rk_abi.h) */
+        jz      enter_entry
+syscall_full:
         pushq   $SEG_UDATA
         pushq   %gs:CPU_USER_RSP
         pushq   %r11
@@ -118,6 +122,50 @@ syscall_entry:
         movq    40(%rsp), %rsp          /* user rsp; IF=0 so nothing can hit this stack */
         swapgs
         sysretq
+
+/*
+ * `enter`, the light way: no trapframe. What the C side (rk_enter_trap,
+ * kring.c) does not preserve itself is saved here: the user's RSP, RIP
+ * (RCX) and RFLAGS (R11) for sysretq, and the caller-saved registers the
+ * ABI keeps (rk_abi.h: `syscall` clobbers only RAX, RCX, R11), which also
+ * keeps kernel values out of them. The callee-saved ones are the C ABI's
+ * (rk_enter_trap saves what it uses), and nothing reads this process's
+ * trapframe while it is in enter: it is not a fault (kill_for_fault), not
+ * a fresh process (SPAWN writes its child's), and a sleep in enter comes
+ * back here through the same calls. A RIP that sysretq could not return
+ * to (non-canonical: `syscall` at the top of the user half) takes the
+ * full way, whose return refuses it (syscall_trap). IF stays off
+ * throughout, as on the full way (a sleep comes back with it off).
+ */
+enter_entry:
+        pushq   %gs:CPU_USER_RSP
+        pushq   %rcx
+        pushq   %r11
+        movq    %rcx, %r11              /* scratch: the user's R11 is saved */
+        shrq    $47, %r11
+        jnz     2f
+        pushq   %rdi
+        pushq   %rsi
+        pushq   %rdx
+        pushq   %r8
+        pushq   %r9
+        pushq   %r10
+        movq    %r10, %rcx              /* the C ABI's fourth argument */
+        call    rk_enter_trap
+        popq    %r10
+        popq    %r9
+        popq    %r8
+        popq    %rdx
+        popq    %rsi
+        popq    %rdi
+        popq    %r11
+        popq    %rcx
+        popq    %rsp                    /* the user's; IF=0 so nothing can hit this stack */
+        swapgs
+        sysretq
+2:      popq    %r11
+        addq    $16, %rsp               /* back to the stack's top */
+        jmp     syscall_full
 
 /* void swtch(struct context **save, struct context *next): callee-saved only. */
         .globl  swtch

@@ -160,10 +160,12 @@ void syscall_init(void)
 	wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC | RFLAGS_NT);
 }
 
-/* C side of `syscall` (the ring `enter`): count it, run it, then honour exits. */
+/* C side of `syscall` the full way (every trap but `enter`, which
+ * entry.S sends to rk_enter_trap, unless its return RIP is refused below):
+ * count it, run it, then honour exits. */
 void syscall_trap(struct trapframe *tf)
 {
-	struct proc *p = myproc();
+	struct proc *p = mycpu()->proc; /* myproc, inline */
 	p->stats.syscalls++;
 	tf->rax = (uint64_t)rk_syscall(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10);
 	if (p->killed)
