@@ -243,17 +243,17 @@ void rk_unlock(struct proc *p)
  * that is not free at once, or a shootdown to answer, takes acquire's own
  * way (acquire_irqoff_slow: the holder check, the spin).
  */
-static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p)
+static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p, struct cpu *c)
 {
 	struct spinlock *l = &p->rk_lock;
-	struct cpu *c = mycpu();
 
 	if (c->noff)
 		panic("enter: a lock held from user mode");
 	c->noff = 1;
 	c->intena = false;
-	if (__atomic_load_n(&c->tlb_flush, __ATOMIC_RELAXED) ||
-	    __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+	if (__builtin_expect(__atomic_load_n(&c->tlb_flush, __ATOMIC_RELAXED) ||
+				     __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE),
+			     0))
 		acquire_irqoff_slow(l); /* held (by us: panic), or a flush */
 	else
 		l->cpu = c;
@@ -655,6 +655,7 @@ void rk_complete(struct rce_req *q, int32_t res)
  * region's size (passed at entry). Returns the ring's handle or -errno. */
 int kproc_rings_init(struct proc *p, uint64_t *ring_bytes)
 {
+	p->rk.last = &p->rk.rings[0]; /* the hint is never NULL (rk_enter_trap) */
 	int err = rce_ctx_init(&p->rk.ctx, &kernel_handlers, p, PROC_HANDLES);
 	if (err)
 		return err;
@@ -779,24 +780,26 @@ static inline __attribute__((always_inline)) void kring_put_enter(struct kring *
 		kring_destroy(kr);
 }
 
-/* enter's wait, once the run is over: unless p is being killed, return
- * when min CQEs are ready (its first two tests inline: mostly the run
- * posted them), else sleep for them (kring_wait). ret is the run's. */
+/* enter's wait, once the run is over: return when min CQEs are ready
+ * (kring_wait's first two tests, inline: mostly the run posted them),
+ * else, unless p is being killed (it exits on its way out, whatever the
+ * result), sleep for them (kring_wait). ret is the run's. */
 static inline __attribute__((always_inline)) long rk_enter_getevents(struct proc *p,
 								     struct kring *kr,
 								     uint32_t min_complete,
 								     long ret)
 {
-	if (!p->killed) {
-		/* Wait even if the SQ was refused (-EBUSY): the completions that
-		 * make room are what the caller waits for; the refused entries
-		 * are taken as room appears, in the wait or a later enter. */
-		long err = !kr->closed && kring_cq_ready(kr) >= min_complete
-				   ? 0
-				   : kring_wait(kr, min_complete);
-		ret = err < 0 ? err : ret < 0 ? 0 : ret;
+	/* Wait even if the SQ was refused (-EBUSY): the completions that
+	 * make room are what the caller waits for; the refused entries are
+	 * taken as room appears, in the wait or a later enter. */
+	long err = 0;
+
+	if (__builtin_expect(kr->closed || kring_cq_ready(kr) < min_complete, 0)) {
+		if (p->killed)
+			return ret;
+		err = kring_wait(kr, min_complete);
 	}
-	return ret;
+	return err < 0 ? err : ret < 0 ? 0 : ret;
 }
 
 /* enter(handle, min_complete, flags) for p, the current process, p's lock
@@ -837,7 +840,7 @@ static __attribute__((noinline)) long rk_enter_full(uint32_t handle, uint32_t mi
 	struct proc *p = mycpu()->proc;
 	long ret;
 
-	rk_lock_enter(p);
+	rk_lock_enter(p, mycpu());
 	ret = rk_enter_locked(p, handle, min_complete, flags);
 	rk_unlock_enter(p);
 	return ret;
@@ -861,37 +864,65 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 	return rk_enter_full((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
 }
 
+/* enter's refusals before the lock (the arguments' width), then the
+ * general way (rk_enter_locked): every case rk_enter_trap does not take
+ * itself. */
+static __attribute__((noinline)) long rk_enter_slow(struct proc *p, uint64_t handle,
+						    uint64_t min_complete, uint64_t flags)
+{
+	long ret;
+
+	if ((handle | min_complete | flags) >> 32)
+		return -RC_EINVAL; /* each must fit 32 bits */
+	rk_lock_enter(p, mycpu());
+	ret = rk_enter_locked(p, (uint32_t)handle, (uint32_t)min_complete, (uint32_t)flags);
+	rk_unlock_enter(p);
+	return ret;
+}
+
 /*
  * `enter` the light way (entry.S enter_entry: no trapframe; the user's
  * registers that C may clobber are saved there). What syscall_trap and
  * rk_syscall do for it, in one frame: count the trap, check the
- * arguments' width (each must fit 32 bits), run enter, honour a kill.
- * The common case inline: the ring the hint names (kring_named, as
- * kring_get), a doorbell ring, known flags, min_complete within the CQ
- * (each of these tests is rk_enter_locked's, which gets every other case).
+ * arguments, run enter, honour a kill. The common case inline, each of
+ * its tests one of rk_enter_locked's (which gets every other case): the
+ * arguments fit 32 bits and the handle is not 0 (one test: handle - 1
+ * and the others, shifted); under the lock, the ring the hint names
+ * (p->rk.last, never NULL for a process that runs: kproc_rings_init) has
+ * that handle, which makes it live (struct kring: a slot's handle is
+ * non-zero exactly while it is in use and not closed, and live handles
+ * are unique); a doorbell ring; known flags; min_complete within the CQ.
  */
 _Static_assert(RK_TRAP_ENTER == 0, "entry.S tests rax for zero");
 long rk_enter_trap(uint64_t handle, uint64_t to_submit, uint64_t min_complete, uint64_t flags)
 {
-	struct proc *p = mycpu()->proc; /* myproc, inline: IF is off */
+	struct cpu *c = mycpu();
+	struct proc *p = c->proc; /* myproc, inline: IF is off */
 	struct kring *kr;
-	long ret = -RC_EINVAL;
+	long ret;
 
 	(void)to_submit; /* advisory, every published SQE is taken */
 	p->stats.syscalls++;
-	if (__builtin_expect((handle | min_complete | flags) >> 32, 0))
+	if (__builtin_expect(((handle - 1) | min_complete | flags) >> 32, 0)) {
+		ret = rk_enter_slow(p, handle, min_complete, flags); /* 0, or wider than 32 bits */
 		goto out;
-	rk_lock_enter(p);
+	}
+	rk_lock_enter(p, c);
 	kr = p->rk.last;
 	if (__builtin_expect(
-		    !kr || !kring_named(kr, (uint32_t)handle) || kr->polled ||
+		    (uint32_t)kr->handle != handle || kr->polled ||
 			    (flags & ~(uint64_t)(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP)) ||
 			    ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->cq_entries),
 		    0)) {
-		ret = rk_enter_locked(p, (uint32_t)handle, (uint32_t)min_complete, (uint32_t)flags);
+		/* (handle 2^32 passes the test above, and matches no ring) */
+		ret = handle >> 32 ? -RC_EINVAL
+				   : rk_enter_locked(p, (uint32_t)handle, (uint32_t)min_complete,
+						     (uint32_t)flags);
 	} else {
-		kr->refs++; /* as kring_get */
-		ret = kring_run(kr, UINT32_MAX);
+		kr->refs++;				/* as kring_get */
+		ret = rce_ring_run(&kr->r, UINT32_MAX); /* kring_run */
+		if (ret > 0)
+			p->stats.sqes += (uint64_t)ret; /* p is kr's owner */
 		if (flags & RC_ENTER_GETEVENTS)
 			ret = rk_enter_getevents(p, kr, (uint32_t)min_complete, ret);
 		kring_put_enter(kr);

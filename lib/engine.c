@@ -919,30 +919,86 @@ static RCE_COLD int rce_quick_missed(struct rce_ring *r, const struct rc_sqe *co
 	return rce_ring_run_take(r, budget, n);
 }
 
+/* The quick run's publication, after n inline CQEs up to the SQ head h:
+ * the SQ head went out entry by entry (before each CQE); then the CQ
+ * tail, then the retired count, then one notification (the order and
+ * pairings of rce_publish: the CQE stores before the tail that counts
+ * them; the tail before the count, for rc_wait's -EDEADLK). The private
+ * copies first, from locals: hdr is the ring's header. */
+static inline __attribute__((always_inline)) void rce_quick_publish(struct rce_ring *r,
+								    struct rc_ring_hdr *hdr,
+								    uint32_t h, uint32_t n)
+{
+	uint32_t ctail = r->cq_tail + n, retired = r->retired + n; /* rce_inline_posted */
+
+	r->cq_tail = r->pub_cq_tail = ctail;
+	r->retired = r->pub_retired = retired;
+	r->sq_head = r->pub_sq_head = h;
+	rc_store_release(&hdr->cq_tail, ctail);
+	rc_store_release(&hdr->sq_retired, retired);
+	rce_port_notify(r);
+}
+
+/*
+ * The quick run's one entry at the SQ head, the user's tail one past it
+ * (a synchronous call), the chunk's bounds already checked by
+ * rce_ring_run: room for one request in flight within budget, one free
+ * CQ slot. The others hold for one entry by themselves: a tail one ahead
+ * is possible, and one slot never passes the SQ's or the CQ's end. Read
+ * once, checked in registers and answered in its CQ slot as in the
+ * chunk's loop (rce_ring_run_quick); an entry that is not the inline op
+ * goes the long way (rce_quick_missed). Its own function: one entry
+ * needs fewer registers than a chunk, so a smaller frame.
+ */
+static __attribute__((noinline)) int rce_ring_run_one(struct rce_ring *r, uint32_t budget)
+{
+	struct rc_ring_hdr *hdr = r->hdr;
+	uint32_t head = r->sq_head, ctail = r->cq_tail;
+	struct rce_words w;
+	int k;
+
+	rce_read_sqe(&w, &r->sqes[head & r->sq_mask]);
+	/* Orders the reads of the entry before the user may reuse its slot,
+	 * and comes before its CQE. */
+	rc_store_release(&hdr->sq_head, head + 1);
+	if (RCE_UNLIKELY(!rce_inline_check(&w))) {
+		struct rc_sqe copy;
+
+		__builtin_memcpy(&copy, &w, sizeof(copy));
+		return rce_quick_missed(r, &copy, head + 1, 0, budget);
+	}
+	rce_put_cqe(&r->cqes[ctail & r->cq_mask], w.w[1], rce_inline_run(&w),
+		    rce_cq_phase(r, ctail));
+	rce_quick_publish(r, hdr, head + 1, 1);
+	/* A ring made ready meanwhile: as at the chunk's end (below). */
+	if (RCE_LIKELY(!rc_load_acquire(&r->ipc_kick)))
+		return 1;
+	k = rce_ring_run(r, budget - 1);
+	return k < 0 ? k : 1 + k;
+}
+
 /*
  * rce_ring_run's quick path, for a quiet ring (rce_ring_quiet): one chunk
- * of inline ops from the SQ head towards the user's tail, within budget,
- * the room left for requests in flight, the CQ's free slots and the ends
- * of both rings; each entry read once, checked in registers and answered
- * in its CQ slot (the loop and checks of rce_take_inline_body). With a
- * quiet ring and inline ops only, none of the full run's other steps has
- * work: no timer to fire, no backlog to flush, nothing to settle, no
- * handler that could park, post, stop the batch or make IPC ready, and
- * the BUSY flag stays clear (no request went in flight). So the common
- * run is the checks, the loop and one publication. An entry that is not
- * an inline op goes the long way (rce_quick_missed); no room, or an
- * impossible tail, to the full run; SQEs beyond the chunk (it ended at a
- * ring's end) to the next run.
+ * of inline ops from the SQ head towards the user's tail (read by
+ * rce_ring_run), within budget, the room left for requests in flight,
+ * the CQ's free slots and the ends of both rings; each entry read once,
+ * checked in registers and answered in its CQ slot (the loop and checks
+ * of rce_take_inline_body). With a quiet ring and inline ops only, none
+ * of the full run's other steps has work: no timer to fire, no backlog
+ * to flush, nothing to settle, no handler that could park, post, stop
+ * the batch or make IPC ready, and the BUSY flag stays clear (no request
+ * went in flight). So the common run is the checks, the loop and one
+ * publication. An entry that is not an inline op goes the long way
+ * (rce_quick_missed); no room, or an impossible tail, to the full run;
+ * SQEs beyond the chunk (it ended at a ring's end) to the next run.
  */
-static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint32_t budget)
+static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint32_t budget,
+							uint32_t tail)
 {
-	/* Pairs with the user's store_release of sq_tail after writing the
-	 * entries. */
-	uint32_t tail = rc_load_acquire(&r->hdr->sq_tail);
 	uint32_t head = r->sq_head, ctail = r->cq_tail, max = tail - head, lim, h, end;
+	struct rc_ring_hdr *hdr = r->hdr;
 	const struct rc_sqe *src = &r->sqes[head & r->sq_mask];
 	struct rc_cqe *cqe = &r->cqes[ctail & r->cq_mask];
-	uint32_t *pub = &r->hdr->sq_head;
 	const uint32_t phase = rce_cq_phase(r, ctail);
 	int k;
 
@@ -969,7 +1025,7 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
 		h++;
 		/* Orders the reads of the entry before the user may reuse its
 		 * slot, and comes before its CQE. */
-		rc_store_release(pub, h);
+		rc_store_release(&hdr->sq_head, h);
 		if (RCE_UNLIKELY(!rce_inline_check(&w))) {
 			struct rc_sqe copy; /* the words stay in registers here */
 
@@ -978,18 +1034,7 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
 		}
 		rce_put_cqe(cqe++, w.w[1], rce_inline_run(&w), phase);
 	}
-	rce_inline_posted(r, max);
-	r->sq_head = r->pub_sq_head = h;
-	/* One publication: the SQ head went out entry by entry above; then
-	 * the CQ tail, then the retired count, then one notification (the
-	 * order and pairings of rce_publish: the CQE stores before the tail
-	 * that counts them; the tail before the count, for rc_wait's
-	 * -EDEADLK). */
-	r->pub_cq_tail = r->cq_tail;
-	rc_store_release(&r->hdr->cq_tail, r->cq_tail);
-	r->pub_retired = r->retired;
-	rc_store_release(&r->hdr->sq_retired, r->retired);
-	rce_port_notify(r);
+	rce_quick_publish(r, hdr, h, max);
 	/* SQEs beyond the chunk (it met a ring's end), or a ring made ready
 	 * meanwhile (pairs with the store_release in channel.c's
 	 * rce_make_ready): the next run, within what is left of the budget. */
@@ -1000,14 +1045,26 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
 }
 
 /* (The quick path runs no handler, so it leaves stop_batch alone: the
- * full run and rce_quick_missed clear it before theirs run.) */
+ * full run and rce_quick_missed clear it before theirs run.) A quiet ring
+ * with exactly one entry published (the user's tail one past our head)
+ * and room for it takes rce_ring_run_one: the chunk's limits for one
+ * entry (budget is not 0) are room for one more request in flight
+ * (rce_can_take: rce_chunk_limit(r, budget) > 0) and one free CQ slot
+ * (rce_cq_has_room: rce_cq_room(r, 1) > 0). */
 int rce_ring_run(struct rce_ring *r, uint32_t budget)
 {
+	uint32_t tail;
+
 	/* A polled ring is never quiet (its SQ is read by seq): tested
 	 * first, so that the poller's passes pay one branch for it. */
-	if (RCE_LIKELY(budget && !(r->setup_flags & RC_SETUP_POLL)) && rce_ring_quiet(r))
-		return rce_ring_run_quick(r, budget);
-	return rce_ring_run_full(r, budget);
+	if (RCE_UNLIKELY(!budget || (r->setup_flags & RC_SETUP_POLL)) || !rce_ring_quiet(r))
+		return rce_ring_run_full(r, budget);
+	/* Pairs with the user's store_release of sq_tail after writing the
+	 * entries. */
+	tail = rc_load_acquire(&r->hdr->sq_tail);
+	if (tail - r->sq_head == 1 && RCE_LIKELY(rce_can_take(r) && rce_cq_has_room(r)))
+		return rce_ring_run_one(r, budget);
+	return rce_ring_run_quick(r, budget, tail);
 }
 
 /* Are SQEs published that the engine has not taken? */

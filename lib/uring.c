@@ -113,7 +113,52 @@ static bool rc_engine_holds_back(struct rc_ring *r)
 	return rc_load_relaxed(&r->hdr->flags) & (RC_RING_BUSY | RC_RING_CQ_OVERFLOW);
 }
 
-int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
+/*
+ * rc_submit_and_wait on a doorbell ring (no POLL), the steps of the
+ * polling ring's (rc_submit_and_wait_polled, below) with what such a ring
+ * makes known: the flush (rc_flush_sq) stores the tail alone (no seq),
+ * after the backend's prepare hook if any, and the engine sleeps
+ * (rc_engine_sleeps), so anything new, or anything it holds back, rings
+ * it, and a wait then rides along (GETEVENTS: the engine runs first, then
+ * looks at the CQ itself). Nothing to ring: enter only to wait for CQEs
+ * that are not there yet (the spin of a polling ring is 0 turns here).
+ */
+static inline __attribute__((always_inline)) int rc_submit_and_wait_doorbell(struct rc_ring *r,
+									     uint32_t wait_nr)
+{
+	uint32_t n, flags;
+	int ret;
+
+	if (__builtin_expect(r->backend->prepare != NULL, 0))
+		rc_prepare_sq(r);
+	n = r->sqe_tail - r->sqe_head;
+	r->sqe_head = r->sqe_tail;
+	/* Orders the entries before the tail that counts them. */
+	rc_store_release(&r->hdr->sq_tail, r->sqe_tail);
+	r->stats.submitted += n;
+	if (wait_nr > r->cq_entries)
+		return -RC_EINVAL;
+	if (__builtin_expect(n != 0, 1) || rc_engine_holds_back(r)) {
+		/* rc_enter, its doorbell counted */
+		r->stats.enters++;
+		r->stats.doorbells++;
+		flags = RC_ENTER_SQ_WAKEUP | (wait_nr ? RC_ENTER_GETEVENTS : 0);
+		ret = r->backend->enter(r, n, wait_nr, flags);
+	} else if (wait_nr && !rc_cqes_ready(r, wait_nr)) {
+		ret = rc_enter(r, n, wait_nr, RC_ENTER_GETEVENTS);
+	} else {
+		ret = 0;
+	}
+	if (ret < 0)
+		return ret;
+	/* As below: the engine refuses more work until CQEs are reaped. */
+	if (!wait_nr && (rc_load_relaxed(&r->hdr->flags) & RC_RING_BUSY))
+		return -RC_EBUSY;
+	return (int)n;
+}
+
+/* rc_submit_and_wait on a polling ring (the general steps). */
+static __attribute__((noinline)) int rc_submit_and_wait_polled(struct rc_ring *r, uint32_t wait_nr)
 {
 	uint32_t n = rc_flush_sq(r);
 	uint32_t flags = 0;
@@ -154,6 +199,14 @@ int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
 	if (!wait_nr && (rc_load_relaxed(&r->hdr->flags) & RC_RING_BUSY))
 		return -RC_EBUSY;
 	return (int)n;
+}
+
+
+int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
+{
+	if (__builtin_expect(!(r->setup_flags & RC_SETUP_POLL), 1))
+		return rc_submit_and_wait_doorbell(r, wait_nr);
+	return rc_submit_and_wait_polled(r, wait_nr);
 }
 
 int rc_submit(struct rc_ring *r)
