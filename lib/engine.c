@@ -952,21 +952,27 @@ static inline __attribute__((always_inline)) void rce_quick_publish(struct rce_r
  */
 static __attribute__((noinline)) int rce_ring_run_one(struct rce_ring *r, uint32_t budget)
 {
-	struct rc_ring_hdr *hdr = r->hdr;
-	uint32_t head = r->sq_head, ctail = r->cq_tail;
+	struct rc_ring_hdr *hdr;
+	uint32_t head, ctail;
 	struct rce_words w;
 	int k;
 
-	rce_read_sqe(&w, &r->sqes[head & r->sq_mask]);
-	/* Orders the reads of the entry before the user may reuse its slot,
-	 * and comes before its CQE. */
-	rc_store_release(&hdr->sq_head, head + 1);
+	rce_read_sqe(&w, &r->sqes[r->sq_head & r->sq_mask]);
 	if (RCE_UNLIKELY(!rce_inline_check(&w))) {
 		struct rc_sqe copy;
 
 		__builtin_memcpy(&copy, &w, sizeof(copy));
-		return rce_quick_missed(r, &copy, head + 1, 0, budget);
+		/* As below: published before the entry is taken. */
+		rc_store_release(&r->hdr->sq_head, r->sq_head + 1);
+		return rce_quick_missed(r, &copy, r->sq_head + 1, 0, budget);
 	}
+	/* The rest from r after the words (fewer registers held over them). */
+	hdr = r->hdr;
+	head = r->sq_head;
+	ctail = r->cq_tail;
+	/* Orders the reads of the entry before the user may reuse its slot,
+	 * and comes before its CQE. */
+	rc_store_release(&hdr->sq_head, head + 1);
 	rce_put_cqe(&r->cqes[ctail & r->cq_mask], w.w[1], rce_inline_run(&w),
 		    rce_cq_phase(r, ctail));
 	rce_quick_publish(r, hdr, head + 1, 1);

@@ -8,7 +8,21 @@
 #include "ulib.h"
 
 /* The twelve registers regs_trap loads and reads back, in this order. */
-enum { R_RBX, R_RBP, R_RDI, R_RSI, R_RDX, R_R8, R_R9, R_R10, R_R12, R_R13, R_R14, R_R15, NREGS };
+enum {
+	R_RBX,
+	R_RBP,
+	R_RDI,
+	R_RSI,
+	R_RDX,
+	R_R8,
+	R_R9,
+	R_R10,
+	R_R12,
+	R_R13,
+	R_R14,
+	R_R15,
+	NREGS
+};
 static const char *const reg_names[NREGS] = { "rbx", "rbp", "rdi", "rsi", "rdx", "r8",
 					      "r9",  "r10", "r12", "r13", "r14", "r15" };
 
