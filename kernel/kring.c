@@ -239,9 +239,18 @@ void rk_unlock(struct proc *p)
  * the lock is held (the timer interrupt takes it: rk_tick), and they are:
  * so push_off's read of IF and its cli are skipped, and the count is set
  * to 1 with IF's outer state recorded as off, as push_off would from 0.
- * A shootdown is answered before the exchange, as acquire does; a lock
- * that is not free at once, or a shootdown to answer, takes acquire's own
- * way (acquire_irqoff_slow: the holder check, the spin).
+ * A lock that is not free at once takes acquire's own way
+ * (acquire_irqoff_slow: a shootdown answered, the holder check, the spin,
+ * answering shootdowns). Unlike acquire, a free lock is taken without
+ * first answering a shootdown asked of this CPU: that early answer only
+ * shortens the asker's wait, which needs none for progress. The asker
+ * spins until every CPU flushed, and this one flushes as soon as it spins
+ * on any lock (the asker may hold it: acquire, leaf_spin), sleeps (the
+ * scheduler runs with IF on) or returns to user mode (the IPI), all
+ * within the bounded work of one enter. Nor can a stale translation be
+ * used meanwhile: the user pages of p are unmapped only under p's rk lock
+ * (docs/kernel.md "Locking"), and whoever unmapped them finished its
+ * shootdown before releasing the lock we now hold.
  */
 static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p, struct cpu *c)
 {
@@ -251,10 +260,8 @@ static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p, 
 		panic("enter: a lock held from user mode");
 	c->noff = 1;
 	c->intena = false;
-	if (__builtin_expect(__atomic_load_n(&c->tlb_flush, __ATOMIC_RELAXED) ||
-				     __atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE),
-			     0))
-		acquire_irqoff_slow(l); /* held (by us: panic), or a flush */
+	if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE), 0))
+		acquire_irqoff_slow(l); /* held (by us: panic) */
 	else
 		l->cpu = c;
 }

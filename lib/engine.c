@@ -948,14 +948,19 @@ static inline __attribute__((always_inline)) void rce_quick_publish(struct rce_r
  * once, checked in registers and answered in its CQ slot as in the
  * chunk's loop (rce_ring_run_quick); an entry that is not the inline op
  * goes the long way (rce_quick_missed). Its own function: one entry
- * needs fewer registers than a chunk, so a smaller frame.
+ * needs fewer registers than a chunk, so a smaller frame. Unlike the
+ * chunk's end it does not look at ipc_kick again: the ring was not ready
+ * when the run began (rce_ring_quiet), an inline op makes nothing ready,
+ * so a ring made ready since was made so by another context's send,
+ * whose wake hook (rce_ipc_ops.wake) has the platform run it (the kernel:
+ * rk_ipc_wake marks it, rk_ipc_deliver runs it once that CPU holds no
+ * lock); the chunk's look only runs it sooner.
  */
 static __attribute__((noinline)) int rce_ring_run_one(struct rce_ring *r, uint32_t budget)
 {
 	struct rc_ring_hdr *hdr;
 	uint32_t head, ctail;
 	struct rce_words w;
-	int k;
 
 	rce_read_sqe(&w, &r->sqes[r->sq_head & r->sq_mask]);
 	if (RCE_UNLIKELY(!rce_inline_check(&w))) {
@@ -976,11 +981,7 @@ static __attribute__((noinline)) int rce_ring_run_one(struct rce_ring *r, uint32
 	rce_put_cqe(&r->cqes[ctail & r->cq_mask], w.w[1], rce_inline_run(&w),
 		    rce_cq_phase(r, ctail));
 	rce_quick_publish(r, hdr, head + 1, 1);
-	/* A ring made ready meanwhile: as at the chunk's end (below). */
-	if (RCE_LIKELY(!rc_load_acquire(&r->ipc_kick)))
-		return 1;
-	k = rce_ring_run(r, budget - 1);
-	return k < 0 ? k : 1 + k;
+	return 1;
 }
 
 /*
@@ -1055,8 +1056,9 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
  * with exactly one entry published (the user's tail one past our head)
  * and room for it takes rce_ring_run_one: the chunk's limits for one
  * entry (budget is not 0) are room for one more request in flight
- * (rce_can_take: rce_chunk_limit(r, budget) > 0) and one free CQ slot
- * (rce_cq_has_room: rce_cq_room(r, 1) > 0). */
+ * (rce_chunk_limit(r, budget) > 0, which on a quiet ring, with no
+ * backlog and no DRAIN held or running, is inflight < cap) and one free
+ * CQ slot (rce_cq_has_room: rce_cq_room(r, 1) > 0). */
 int rce_ring_run(struct rce_ring *r, uint32_t budget)
 {
 	uint32_t tail;
@@ -1068,7 +1070,7 @@ int rce_ring_run(struct rce_ring *r, uint32_t budget)
 	/* Pairs with the user's store_release of sq_tail after writing the
 	 * entries. */
 	tail = rc_load_acquire(&r->hdr->sq_tail);
-	if (tail - r->sq_head == 1 && RCE_LIKELY(rce_can_take(r) && rce_cq_has_room(r)))
+	if (tail - r->sq_head == 1 && RCE_LIKELY(r->inflight < r->cap && rce_cq_has_room(r)))
 		return rce_ring_run_one(r, budget);
 	return rce_ring_run_quick(r, budget, tail);
 }

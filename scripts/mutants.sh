@@ -90,6 +90,18 @@ m quick-run-trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
 		 lim, h, end;
 EOF
 
+m one-entry-run-trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
+	rce_read_sqe(&w, &r->sqes[r->sq_head & r->sq_mask]);
+=====
+	rce_read_sqe(&w, &r->sqes[rc_load_relaxed(&r->hdr->sq_head) & r->sq_mask]);
+EOF
+
+m one-entry-run-ignores-cq-room lib/engine.c "host/test_overflow" <<'EOF'
+	if (tail - r->sq_head == 1 && RCE_LIKELY(r->inflight < r->cap && rce_cq_has_room(r)))
+=====
+	if (tail - r->sq_head == 1 && RCE_LIKELY(r->inflight < r->cap))
+EOF
+
 m handshake-leaks-socket hosted/server.c "host/test_server" <<'EOF'
 	close(h->sock);
 	*h = (struct handshake){ .sock = -1 };

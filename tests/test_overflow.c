@@ -75,11 +75,66 @@ static void full_backlog_refuses_and_keeps_sqes(void **state)
 	ring_close(&r);
 }
 
+/* One entry at a time (the engine's one-entry run) into a CQ that is
+ * full, with no backlog yet: the CQE waits in the backlog (CQ_OVERFLOW),
+ * nothing unreaped is overwritten, all come out in order. */
+static void one_entry_on_a_full_cq_goes_to_the_backlog(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 8, 8, 8);
+	for (int i = 0; i < 9; i++) {
+		queue_nop(&r, i, 0, (uint64_t)i);
+		assert_int_equal(rc_submit(&r), 1);
+		assert_int_equal(!!(r.hdr->flags & RC_RING_CQ_OVERFLOW), i == 8);
+	}
+	assert_int_equal(r.hdr->cq_overflow, 1);
+	for (uint64_t want = 0; want < 9; want++) {
+		struct rc_cqe *cqe;
+
+		assert_int_equal(rc_wait_cqe(&r, &cqe), 0); /* flushes as we reap */
+		assert_int_equal(cqe->user_data, want);
+		assert_int_equal(cqe->res, (int32_t)want);
+		rc_cqe_seen(&r, cqe);
+	}
+	assert_false(r.hdr->flags & RC_RING_CQ_OVERFLOW);
+	ring_close(&r);
+}
+
+/* Every backlog slot owned by a request in flight (two RECVs parked on an
+ * empty channel, the backlog 2): one more entry alone is refused, as a
+ * batch would be (the engine's one-entry run tests the same room), and
+ * stays in the SQ, unread. */
+static void one_entry_with_every_slot_in_flight_is_refused(void **state)
+{
+	struct rc_ring r;
+	uint32_t h0, h1;
+
+	(void)state;
+	ring_open(&r, 8, 16, 2);
+	make_channel(&r, &h0, &h1);
+	char *buf = rc_alloc(&r, 128);
+	for (int i = 0; i < 2; i++)
+		rc_prep_channel_recv(rc_get_sqe(&r), h1, buf + 64 * i, 64, 0, NULL, 0);
+	assert_int_equal(rc_submit(&r), 2);
+	uint32_t head = rc_load_acquire(&r.hdr->sq_head);
+	queue_nop(&r, 7, 0, 7);
+	assert_int_equal(rc_submit(&r), -RC_EBUSY);
+	assert_int_equal(cqes_ready(&r), 0);
+	assert_true(r.hdr->flags & RC_RING_BUSY);
+	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), head);
+	(void)h0;
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ten_times_the_cq_without_reaping),
 		cmocka_unit_test(full_backlog_refuses_and_keeps_sqes),
+		cmocka_unit_test(one_entry_on_a_full_cq_goes_to_the_backlog),
+		cmocka_unit_test(one_entry_with_every_slot_in_flight_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,11 @@
  * the backlog is full: reap), -EDEADLK (waiting for more CQEs than
  * requests in flight can ever produce). Any other rax but
  * RK_TRAP_BASELINE_NOP and the benchmark's RK_TRAP_BENCH_*: -ENOSYS.
+ * Registers: `syscall` itself clobbers rcx (rip) and r11 (rflags); enter
+ * also clobbers rdi, rsi, rdx, r8, r9, r10 (the C ABI's argument and
+ * scratch registers, as a function call would: it saves no trap frame)
+ * and returns them zeroed; every other register is kept. The other traps
+ * keep all but rax, rcx, r11.
  */
 #define RK_TRAP_ENTER 0
 

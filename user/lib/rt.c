@@ -9,16 +9,17 @@ struct rc_ring rt_ring;
 uint32_t rt_ring_handle;
 int rt_checks, rt_fails;
 
-/* The only trap (rk_abi.h). `syscall` clobbers rcx (rip) and r11 (rflags). */
+/* The only trap (rk_abi.h). `syscall` clobbers rcx (rip) and r11
+ * (rflags); enter also the argument and scratch registers rdi, rsi, rdx,
+ * r8, r9, r10 (it returns them zeroed). */
 long rt_enter(uint32_t handle, uint32_t to_submit, uint32_t min_complete, uint32_t flags)
 {
 	register long r10 __asm__("r10") = flags;
-	long ret;
+	long ret, rdi = handle, rsi = to_submit, rdx = min_complete;
 	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"((long)RK_TRAP_ENTER), "D"((long)handle), "S"((long)to_submit),
-			   "d"((long)min_complete), "r"(r10)
-			 : "rcx", "r11", "memory");
+			 : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10)
+			 : "a"((long)RK_TRAP_ENTER)
+			 : "rcx", "r11", "r8", "r9", "memory");
 	return ret;
 }
 

@@ -15,13 +15,14 @@ int main(int argc, char **argv)
 		rc_prep_timeout(rt_sqe(), 1000000, 0, 0);
 		rc_submit(&rt_ring); /* parked: the enter below sleeps on it */
 		register long r10 __asm__("r10") = RC_ENTER_GETEVENTS;
-		__asm__ volatile("movq %1, %%xmm7\n\t"
+		long rdi = rt_ring_handle, rsi = 0, rdx = 1, rax = RK_TRAP_ENTER;
+		/* enter clobbers rdi, rsi, rdx, r8-r10 too (rk_abi.h) */
+		__asm__ volatile("movq %6, %%xmm7\n\t"
 				 "syscall\n\t"
 				 "movq %%xmm7, %0"
-				 : "=r"(out)
-				 : "r"(in), "a"((long)RK_TRAP_ENTER), "D"((long)rt_ring_handle),
-				   "S"(0L), "d"(1L), "r"(r10)
-				 : "rcx", "r11", "xmm7", "memory");
+				 : "=r"(out), "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10)
+				 : "r"(in)
+				 : "rcx", "r11", "r8", "r9", "xmm7", "memory");
 		if (out != in) {
 			printf("fpu %lu: xmm7 corrupted in round %d\n", (unsigned long)seed, round);
 			return 1;

@@ -112,10 +112,12 @@ int main(void)
 	long ret;
 	__asm__ volatile("syscall" : "=a"(ret) : "a"(7L) : "rcx", "r11", "memory");
 	CHECK_EQ(ret, -RC_ENOSYS);
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(0L), "D"((1L << 32) | h), "S"(0L), "d"(0L)
-			 : "rcx", "r11", "r10", "memory");
+	long rdi = (1L << 32) | h, rsi = 0, rdx = 0;
+	register long r10 __asm__("r10") = 0;
+	__asm__ volatile("syscall" /* enter clobbers rdi, rsi, rdx, r8-r10 too */
+			 : "=a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10)
+			 : "a"(0L)
+			 : "rcx", "r11", "r8", "r9", "memory");
 	CHECK_EQ(ret, -RC_EINVAL);
 
 	/* The same tricks on the ring the runtime uses, then repaired. */

@@ -124,42 +124,36 @@ syscall_full:
         sysretq
 
 /*
- * `enter`, the light way: no trapframe. What the C side (rk_enter_trap,
- * kring.c) does not preserve itself is saved here: the user's RSP, RIP
- * (RCX) and RFLAGS (R11) for sysretq, and the caller-saved registers the
- * ABI keeps (rk_abi.h: `syscall` clobbers only RAX, RCX, R11), which also
- * keeps kernel values out of them. The callee-saved ones are the C ABI's
- * (rk_enter_trap saves what it uses), and nothing reads this process's
- * trapframe while it is in enter: it is not a fault (kill_for_fault), not
- * a fresh process (SPAWN writes its child's), and a sleep in enter comes
- * back here through the same calls. A RIP that sysretq could not return
- * to (non-canonical: `syscall` at the top of the user half) takes the
- * full way, whose return refuses it (syscall_trap). IF stays off
- * throughout, as on the full way (a sleep comes back with it off).
+ * `enter`, the light way: no trapframe. Saved here: the user's RSP, RIP
+ * (RCX) and RFLAGS (R11) for sysretq. The callee-saved registers are the
+ * C ABI's (rk_enter_trap saves what it uses); the caller-saved ones
+ * enter clobbers (rk_abi.h: RDI, RSI, RDX, R8, R9, R10, as a call
+ * would) leave zeroed, so no kernel value leaks through them. Nothing
+ * reads this process's trapframe while it is in enter: it is not a
+ * fault (kill_for_fault), not a fresh process (SPAWN writes its child's),
+ * and a sleep in enter comes back here through the same calls. A RIP
+ * that sysretq could not return to (non-canonical: `syscall` in the last
+ * two bytes of the user half) takes the full way, whose return refuses
+ * it (syscall_trap): RCX is at most 2^47 (`syscall` runs below it), so
+ * bit 47 alone says so. IF stays off throughout, as on the full way (a
+ * sleep comes back with it off).
  */
 enter_entry:
         pushq   %gs:CPU_USER_RSP
         pushq   %rcx
         pushq   %r11
-        movq    %rcx, %r11              /* scratch: the user's R11 is saved */
-        shrq    $47, %r11
-        jnz     2f
-        pushq   %rdi
-        pushq   %rsi
-        pushq   %rdx
-        pushq   %r8
-        pushq   %r9
-        pushq   %r10
+        btq     $47, %rcx               /* RCX <= 2^47: bit 47 set only at 2^47 */
+        jc      2f
         movq    %r10, %rcx              /* the C ABI's fourth argument */
         call    rk_enter_trap
-        popq    %r10
-        popq    %r9
-        popq    %r8
-        popq    %rdx
-        popq    %rsi
-        popq    %rdi
         popq    %r11
         popq    %rcx
+        xorl    %edi, %edi              /* enter clobbers these (rk_abi.h): */
+        xorl    %esi, %esi              /* no kernel value leaves in them */
+        xorl    %edx, %edx
+        xorl    %r8d, %r8d
+        xorl    %r9d, %r9d
+        xorl    %r10d, %r10d
         popq    %rsp                    /* the user's; IF=0 so nothing can hit this stack */
         swapgs
         sysretq
