@@ -145,7 +145,9 @@ enter_entry:
         btq     $47, %rcx               /* RCX <= 2^47: bit 47 set only at 2^47 */
         jc      2f
         movq    %r10, %rcx              /* the C ABI's fourth argument */
-        call    rk_enter_trap
+        subq    $8, %rsp                /* 3 pushes from a 16-aligned top: the C ABI wants */
+        call    rk_enter_trap           /* rsp 16-aligned at the call */
+        addq    $8, %rsp
         popq    %r11
         popq    %rcx
         xorl    %edi, %edi              /* enter clobbers these (rk_abi.h): */
