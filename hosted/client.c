@@ -43,7 +43,7 @@ static bool host_cannot_complete(struct rc_ring *r, uint32_t min)
 		return false;
 	if (rc_load_acquire(&r->hdr->flags) & RC_RING_CQ_OVERFLOW)
 		return false;
-	return rc_load_acquire(&r->hdr->cq_tail) - r->cq_head < min;
+	return rc_cq_count(rc_load_acquire(&r->hdr->cq_tail), r->cq_head) < min;
 }
 
 /* Sleep until min_complete CQEs are ready: 0, -RC_EPIPE if the server
@@ -65,7 +65,7 @@ static int host_wait(struct rc_ring *r, struct host_conn *conn, uint32_t min_com
 		 * sees us waiting and wakes us, or we see its tail here. */
 		rc_fence_full();
 		tail = rc_load_acquire(&h->cq_tail);
-		if (tail - r->cq_head >= min_complete)
+		if (rc_cq_count(tail, r->cq_head) >= min_complete)
 			break;
 		if (host_cannot_complete(r, min_complete)) {
 			ret = -RC_EDEADLK;

@@ -403,6 +403,42 @@ static void prepare_hook_runs_before_publication(void **state)
 	}
 }
 
+/* The test plays the engine: a CQE posted (its phase bit) but the tail
+ * that counts it not yet published, as within a run or when another
+ * thread posted for the ring (channel.c's direct delivery). A reader by
+ * phase takes it; the ready count is then 0, not 2^32 - 1. */
+static void cq_ready_is_zero_when_the_reader_is_ahead_of_the_tail(void **state)
+{
+	static const struct rc_backend b = { .enter = prep_enter };
+	static uint8_t mem[65536] __attribute__((aligned(64)));
+	struct rc_ring_hdr *h = (struct rc_ring_hdr *)mem;
+	struct rc_cqe *cqes = (struct rc_cqe *)(mem + RC_RING_HDR_BYTES + 8 * 64);
+	struct rc_cqe *cqe;
+	struct rc_ring r;
+
+	(void)state;
+	memset(mem, 0, sizeof(mem));
+	*h = (struct rc_ring_hdr){ .magic = RC_ABI_MAGIC,
+				   .abi_version = RC_ABI_VERSION,
+				   .sq_entries = 8,
+				   .cq_entries = 16,
+				   .sqes_offset = RC_RING_HDR_BYTES,
+				   .cqes_offset = RC_RING_HDR_BYTES + 8 * 64,
+				   .ring_bytes = (uint32_t)rc_ring_bytes(8, 16),
+				   .flags = RC_RING_NEED_WAKEUP };
+	assert_int_equal(rc_ring_attach(&r, mem, sizeof(mem), &b, NULL), 0);
+	for (uint32_t i = 0; i < 3; i++)
+		cqes[i] = (struct rc_cqe){ .user_data = i, .flags = rc_cq_phase(i, 16) };
+	assert_int_equal(rc_cq_ready(&r), 0);	    /* nothing published */
+	assert_int_equal(rc_peek_cqe(&r, &cqe), 0); /* but readable by phase */
+	rc_cqe_seen(&r, cqe);
+	assert_int_equal(rc_cq_ready(&r), 0); /* the head is one past the tail */
+	h->cq_tail = 1;
+	assert_int_equal(rc_cq_ready(&r), 0);
+	h->cq_tail = 3;
+	assert_int_equal(rc_cq_ready(&r), 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +450,7 @@ int main(void)
 		cmocka_unit_test(alloc_and_free_reuse_the_data_area),
 		cmocka_unit_test(explain_tells_each_rejection_apart),
 		cmocka_unit_test(prepare_hook_runs_before_publication),
+		cmocka_unit_test(cq_ready_is_zero_when_the_reader_is_ahead_of_the_tail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -223,11 +223,22 @@ static inline int rc_peek_cqe(struct rc_ring *r, struct rc_cqe **cqe)
 	return *cqe ? 0 : -RC_EAGAIN;
 }
 
+/* CQEs the published tail counts past the user's head: 0 when the user
+ * has read ahead of it (a CQE is readable by its phase bit before the
+ * tail that counts it is published, abi.md §4: the head may pass the
+ * tail for a while, and the unsigned difference would be ~4 billion). */
+static inline uint32_t rc_cq_count(uint32_t tail, uint32_t head)
+{
+	int32_t d = (int32_t)(tail - head);
+
+	return d > 0 ? (uint32_t)d : 0;
+}
+
 /* CQEs ready to read (by the engine's published tail). */
 static inline uint32_t rc_cq_ready(struct rc_ring *r)
 {
 	/* Pairs with the engine's store_release of cq_tail. */
-	return rc_load_acquire(&r->hdr->cq_tail) - r->cq_head;
+	return rc_cq_count(rc_load_acquire(&r->hdr->cq_tail), r->cq_head);
 }
 
 /* Hand n CQEs back to the engine. */
