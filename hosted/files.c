@@ -481,6 +481,34 @@ static int host_ipc_copy(struct rce_ctx *to, uint64_t dst, struct rce_ctx *from,
 	return 0;
 }
 
+/* May this thread act for ring (deliver into it: rce_ipc_ops.act)? A
+ * ring on a worker: if this thread is that worker (it runs the ring's
+ * engine calls one after another, so none is running now but perhaps the
+ * caller's own). An in-process ring: if nobody is in an engine call on it
+ * (a try-lock of its engine_busy word, which its enter holds too). Any
+ * other (a client still in its handshake): no. */
+static bool host_ipc_act(struct rce_ring *ring)
+{
+	struct host_client *c = (struct host_client *)((char *)ring -
+						       offsetof(struct host_client, ring));
+	struct host_worker *w = __atomic_load_n(&c->worker, __ATOMIC_ACQUIRE);
+
+	if (w)
+		return w == host_worker_self;
+	/* Acquire pairs with the release in host_ipc_act_end/inproc_run:
+	 * what the last holder did to the ring is seen. */
+	return c->inproc && !__atomic_exchange_n(&c->engine_busy, 1, __ATOMIC_ACQUIRE);
+}
+
+static void host_ipc_act_end(struct rce_ring *ring)
+{
+	struct host_client *c = (struct host_client *)((char *)ring -
+						       offsetof(struct host_client, ring));
+
+	if (!__atomic_load_n(&c->worker, __ATOMIC_RELAXED))
+		__atomic_store_n(&c->engine_busy, 0, __ATOMIC_RELEASE);
+}
+
 static const struct rce_ipc_ops host_ipc_ops = {
 	.lock = host_ipc_lock,
 	.unlock = host_ipc_unlock,
@@ -488,6 +516,8 @@ static const struct rce_ipc_ops host_ipc_ops = {
 	.copy = host_ipc_copy,
 	.grant = host_acct_grant, /* client_state.c: bytes as malloc'd, per client */
 	.trim = host_acct_trim,
+	.act = host_ipc_act,
+	.act_end = host_ipc_act_end,
 };
 
 const struct rce_handlers host_handlers = {

@@ -51,6 +51,11 @@ struct host_client {
 	struct host_worker *worker;
 	struct host_trace *trace; /* --trace: this ring's tracer, or NULL */
 	bool woken;		  /* in its worker's woken list (worker thread only) */
+	/* in-process rings (rc_inproc_init): held by the thread running an
+	 * engine call on the ring (its enter, or another ring's send acting
+	 * for it: host_ipc_act) */
+	bool inproc;
+	uint32_t engine_busy;
 };
 
 /* A thread that runs the engine for a set of clients. */

@@ -12,11 +12,27 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <time.h>
 #include "host.h"
 #include "local.h"
+
+/* Hold c's engine for an engine call: another thread's send may be acting
+ * for the ring (host_ipc_act, a try-lock held briefly under the IPC lock:
+ * yielding lets it finish). Acquire pairs with that thread's release. */
+static void inproc_hold(struct host_client *c)
+{
+	while (__atomic_exchange_n(&c->engine_busy, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void inproc_release(struct host_client *c)
+{
+	/* Release: pairs with the acquire in inproc_hold/host_ipc_act. */
+	__atomic_store_n(&c->engine_busy, 0, __ATOMIC_RELEASE);
+}
 
 /* Run the engine; with GETEVENTS, until min_complete CQEs are ready,
  * sleeping until the next TIMEOUT deadline in between, or until
@@ -31,7 +47,9 @@ static int inproc_run(struct rc_ring *r, uint32_t min_complete, uint32_t flags, 
 		uint64_t deadline;
 		struct timespec ts;
 
+		inproc_hold(conn->local);
 		ret = rce_ring_run(e, UINT32_MAX);
+		inproc_release(conn->local);
 		if (!(flags & RC_ENTER_GETEVENTS) || rc_cq_ready(r) >= min_complete)
 			return ret < 0 ? ret : 0;
 		if (ret == -RC_EBUSY)
@@ -103,7 +121,11 @@ int rc_inproc_init(struct rc_ring *r, const struct rc_params *p)
 {
 	struct host_client *c;
 
-	return host_local_pair(r, p, -1, &inproc_backend, &c);
+	int err = host_local_pair(r, p, -1, &inproc_backend, &c);
+
+	if (!err)
+		c->inproc = true;
+	return err;
 }
 
 int rc_inproc_set_root(struct rc_ring *r, const char *dir)
@@ -127,6 +149,7 @@ void rc_inproc_exit(struct rc_ring *r)
 	if (conn->own_root_fd >= 0)
 		close(conn->own_root_fd);
 	host_conn_free_data(conn);
+	inproc_hold(conn->local); /* for good: nobody acts for it any more */
 	host_client_free(conn->local);
 	free(conn);
 	r->backend_data = NULL;

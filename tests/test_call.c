@@ -883,6 +883,149 @@ static void multishot_ends_when_completions_have_no_room(void **state)
 	ring_close(&b);
 }
 
+/* CQEs the engine of r has posted, published or not (its private tail). */
+static uint32_t cq_posted(struct rc_ring *r)
+{
+	return rce_ring_cq_tail(rc_inproc_engine(r));
+}
+
+/* Check the multishot CQE cqe: message text in buffer bid of pool. */
+static void check_pbuf_cqe(const struct rc_cqe *cqe, const uint8_t *pool, uint32_t bid,
+			   const char *text, bool call)
+{
+	const struct rc_channel_info *hdr = (const void *)(pool + bid * BUF_LEN);
+
+	assert_int_equal(cqe->user_data, 9);
+	assert_int_equal(cqe->res, (int)strlen(text));
+	assert_true(cqe->flags & RC_CQE_F_MORE);
+	assert_int_equal(rc_cqe_buffer_id(cqe->flags), (int)bid);
+	assert_int_equal(hdr->len, strlen(text));
+	assert_int_equal(hdr->nhandles, 0);
+	assert_true(call ? hdr->txid != 0 : hdr->txid == 0);
+	assert_memory_equal(pool + bid * BUF_LEN + RC_CHANNEL_INFO_SIZE, text, strlen(text));
+}
+
+/* A message to a multishot receive parked on a ring nobody is running
+ * (in-process rings, one thread: the sender's run may act for it) goes
+ * straight into the receive's next buffer: its CQE is posted by the
+ * sender's run, before the receiver's ring runs at all (readable at
+ * once by its phase bit; the CQ tail is published by that run). The next message while that ring has yet to run queues and
+ * arrives in the receiver's run, after the first: order kept. A CALL
+ * delivered so carries its txid, and its reply gets back. */
+static void send_delivered_straight_into_a_parked_multishot(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb, head, n = 0;
+	const char *want[] = { "one", "two", "three" };
+	char *answer;
+	uint8_t *pool;
+	struct rc_cqe *cqe;
+	uint64_t txid = 0;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	pool = rc_alloc(&b, 8 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, 8 * BUF_LEN, BUF_LEN, 0, 0, 0);
+	assert_int_equal(run_one(&b, NULL), 8);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 9);
+	assert_int_equal(rc_submit(&b), 1);
+	assert_int_equal(cq_posted(&b), 1); /* PROVIDE_BUFFERS' */
+	/* one: straight in, before b runs */
+	assert_int_equal(send_text(&a, ha, want[0], NULL, 0, 0), 3);
+	assert_int_equal(cq_posted(&b), 2);
+	/* readable already (its phase bit); b's run publishes the tail */
+	assert_int_equal(cqes_ready(&b), 1);
+	/* two, three: b has yet to run, so they queue for its run */
+	assert_int_equal(send_text(&a, ha, want[1], NULL, 0, 0), 3);
+	assert_int_equal(send_text(&a, ha, want[2], NULL, 0, 0), 5);
+	assert_int_equal(cq_posted(&b), 2);
+	run_engine(&b);
+	rc_for_each_cqe(&b, head, cqe)
+	{
+		check_pbuf_cqe(cqe, pool, n, want[n], false);
+		n++;
+	}
+	assert_int_equal(n, 3);
+	rc_cq_advance(&b, n);
+	/* b ran: a CALL goes straight in, its txid with it */
+	assert_int_equal(cq_posted(&b), 4);
+	answer = queue_call(&a, ha, "ask", 16, 5);
+	submit_all(&a);
+	assert_int_equal(cq_posted(&b), 5);
+	run_engine(&b);
+	assert_int_equal(rc_peek_cqe(&b, &cqe), 0);
+	check_pbuf_cqe(cqe, pool, 3, "ask", true);
+	txid = ((const struct rc_channel_info *)(void *)(pool + 3 * BUF_LEN))->txid;
+	rc_cqe_seen(&b, cqe);
+	assert_int_equal(reply(&b, hb, txid, "answer"), 6);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, NULL), 6);
+	assert_string_equal(answer, "answer");
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* The same while another thread is inside an engine call on the
+ * receiver's ring (its engine word held, as its enter holds it): the
+ * sender may not act for it, so the message goes the long way (queued,
+ * the receive made ready) and arrives in the receiver's own run. A ring
+ * whose next buffer is too small, or that has none, gets nothing
+ * straight either: the receive ends as it would (-EOVERFLOW, -ENOBUFS)
+ * and the message stays queued. */
+static void send_queues_when_the_receiver_cannot_be_acted_for(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+	uint8_t *pool;
+	struct rc_cqe *cqe;
+	uint32_t *busy;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	busy = &rc_inproc_client(&b)->engine_busy;
+	pool = rc_alloc(&b, 2 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, BUF_LEN, BUF_LEN, 0, 0, 0);
+	assert_int_equal(run_one(&b, NULL), 1);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 9);
+	assert_int_equal(rc_submit(&b), 1);
+	__atomic_store_n(busy, 1, __ATOMIC_RELEASE);
+	assert_int_equal(send_text(&a, ha, "held", NULL, 0, 0), 4);
+	assert_int_equal(cq_posted(&b), 1); /* not delivered: queued */
+	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
+	run_engine(&b);
+	assert_int_equal(rc_peek_cqe(&b, &cqe), 0);
+	check_pbuf_cqe(cqe, pool, 0, "held", false);
+	rc_cqe_seen(&b, cqe);
+	/* no buffer left: the receive ends, the message stays queued */
+	assert_int_equal(send_text(&a, ha, "dry", NULL, 0, 0), 3);
+	assert_int_equal(cq_posted(&b), 2);
+	run_engine(&b);
+	assert_int_equal(rc_peek_cqe(&b, &cqe), 0);
+	assert_int_equal(cqe->res, -RC_ENOBUFS);
+	assert_false(cqe->flags & RC_CQE_F_MORE);
+	rc_cqe_seen(&b, cqe);
+	assert_int_equal(take_request(&b, hb, text, &info), 3);
+	assert_string_equal(text, "dry");
+	/* a buffer too small for the message: -EOVERFLOW, queued */
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool + BUF_LEN, 40, 40, 0, 1, 0);
+	assert_int_equal(run_one(&b, NULL), 1);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 9);
+	assert_int_equal(rc_submit(&b), 1);
+	assert_int_equal(send_text(&a, ha, "a message too long", NULL, 0, 0), 18);
+	run_engine(&b);
+	assert_int_equal(rc_peek_cqe(&b, &cqe), 0);
+	assert_int_equal(cqe->res, -RC_EOVERFLOW);
+	rc_cqe_seen(&b, cqe);
+	assert_int_equal(take_request(&b, hb, text, &info), 18);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* PROVIDE_BUFFERS' own rules: a length that is not a whole number of
  * buffers, ids past 65535, and more than RC_PBUF_RUNS runs. */
 static void provide_buffers_rules(void **state)
@@ -1218,8 +1361,11 @@ static void run_callers(uint32_t cancel_every)
 	}
 	assert_int_equal(host_worker_start(&w[0]), 0);
 	assert_int_equal(host_worker_start(&w[1]), 0);
+	/* Callers 0 and 1 on one worker, 2 and 3 on the other: 0 calls 1 and
+	 * 2 calls 3 on one thread (the sender's run delivers into the
+	 * receiver's ring), 1 calls 2 and 3 calls 0 across threads. */
 	for (int i = 0; i < STRESS_CALLERS; i++)
-		assert_int_equal(host_local_connect(&k[i].r, &w[i % 2], &p, -1), 0);
+		assert_int_equal(host_local_connect(&k[i].r, &w[i / 2 % 2], &p, -1), 0);
 	for (int i = 0; i < STRESS_CALLERS; i++) {
 		struct caller *next = &k[(i + 1) % STRESS_CALLERS];
 		uint32_t h0, h1;
@@ -1330,6 +1476,8 @@ int main(void)
 		cmocka_unit_test(endpoint_cycle_is_refused),
 		cmocka_unit_test(multishot_until_the_pool_runs_dry),
 		cmocka_unit_test(multishot_ends_when_completions_have_no_room),
+		cmocka_unit_test(send_delivered_straight_into_a_parked_multishot),
+		cmocka_unit_test(send_queues_when_the_receiver_cannot_be_acted_for),
 		cmocka_unit_test(provide_buffers_rules),
 		cmocka_unit_test(stress_callers_calling_each_other),
 		cmocka_unit_test(stress_calls_cancelled_while_answered),

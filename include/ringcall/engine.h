@@ -138,6 +138,19 @@ struct rce_ipc_ops {
 	/* rce_port_alloc's footprint, what a charge counts: up to alloc_small
 	 * bytes take alloc_small, more take whole alloc_unit pages (0: as asked). */
 	uint32_t alloc_small, alloc_unit;
+	/* Optional (NULL: never; a send then always goes through the ready
+	 * list). May the calling thread act for ring now, as ring's own
+	 * engine calls would (post its CQEs, take its provided buffers, copy
+	 * into its caller's memory)? true: no engine call runs on ring, or on
+	 * its ctx, on any other thread until act_end(ring), and ring is not
+	 * being destroyed; the caller may be inside an engine call on another
+	 * ring, or on ring itself. Called with the lock held: must not block
+	 * (a try-lock, or "this thread serves ring"). The engine then delivers
+	 * a message straight into a multishot receive parked on ring (no
+	 * queue, no second run) and calls wake(ring) so that ring's next run
+	 * publishes the CQE. */
+	bool (*act)(struct rce_ring *ring);
+	void (*act_end)(struct rce_ring *ring);
 };
 struct rce_handlers {
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RCE_HANDLER_##impl(name)
