@@ -56,7 +56,8 @@
  * B's table. The one exception is a thread the platform says may act for
  * B (the optional hook act: B's own worker, or B's engine taken by a
  * try-lock): a send then delivers straight into a multishot receive
- * parked on B and posts its CQE (rce_deliver_direct).
+ * parked on B and posts its CQE (rce_deliver_direct), a reply completes
+ * a call waiting on B (rce_complete_direct).
  */
 #include "engine_internal.h"
 
@@ -1077,6 +1078,40 @@ static struct rce_req *rce_reply_target(struct rce_chan_end *e, uint64_t txid, u
 	return *err ? NULL : q;
 }
 
+/* Complete the call q, answered with res (its reply in the message
+ * reply, or already in its buffer: NULL), on its ring straight away, if
+ * this thread may act for that ring (the IPC hook act): the reply copied
+ * in, its CQE posted, the request freed, as its own run would; the ring
+ * kicked, so that its next run publishes the CQE (and lets a held DRAIN
+ * go). No ready list, no lock round trip in its run. Not for a call with
+ * a chain behind it or LINK (that would run more of the ring's ops here,
+ * under the lock), nor on a ring with TIMEOUTs armed (a completion may
+ * fire a count TIMEOUT, and its chain): false, nothing done. Lock held. */
+static bool rce_complete_direct(struct rce_req *q, struct rce_msg *reply, int32_t res)
+{
+	struct rce_ring *r = q->call.ring;
+	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
+
+	if (!ipc->act || q->link || (q->sqe.flags & RC_SQE_LINK) || !ipc->act(r))
+		return false;
+	if (r->nr_timeouts) {
+		ipc->act_end(r);
+		return false;
+	}
+	q->ipc_res = res;
+	if (reply)
+		res = rce_deliver_reply(q, reply); /* m back to the pool */
+	/* the replier's handle holds the channel too: this is not its last */
+	rce_chan_put(q->ipc_chan);
+	q->ipc_chan = NULL;
+	rce_pending_del(r, q);
+	rce_finish(r, q, res);
+	if (!rc_load_relaxed(&r->ipc_kick)) /* kicked: its run is due already */
+		rce_kick(r);
+	ipc->act_end(r);
+	return true;
+}
+
 /* Answer the call q (made on e) with result res (the reply's length
  * unless RC_CHANNEL_REPLY_RES), its bytes already in its reply buffer
  * (reply NULL) or in the message reply. Lock held. */
@@ -1089,6 +1124,9 @@ static void rce_answer(struct rce_chan_end *e, struct rce_req *q, struct rce_msg
 		((struct rce_msg *)q->ipc_msg)->sender = NULL;
 	rce_slot_put(e, q->ipc_txid);
 	q->ipc_txid = 0;
+	q->ipc_msg = NULL;
+	if (rce_complete_direct(q, reply, res))
+		return;
 	q->ipc_msg = reply;
 	rce_make_done(q, res);
 }

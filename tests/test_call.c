@@ -1026,6 +1026,78 @@ static void send_queues_when_the_receiver_cannot_be_acted_for(void **state)
 	ring_close(&b);
 }
 
+/* A reply to a call on a ring the replier may act for (in-process rings,
+ * one thread) completes the call there and then: the caller's CQE is
+ * posted by the replier's run, before the caller's ring runs. Not for a
+ * call with LINK (its chain must run in its own ring's run), nor while
+ * another thread holds the caller's engine, nor on a ring with a TIMEOUT
+ * armed: those go the long way and complete in the caller's run. */
+static void reply_completes_the_call_straight_away(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb, *busy;
+	char text[RC_CHANNEL_MSG_MAX + 1], *r1, *r2, *r3, *r4;
+	struct rc_channel_info i1, i2, i3, i4;
+	uint64_t ud;
+	uint32_t base;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	base = cq_posted(&a); /* CHANNEL_CREATE's */
+	busy = &rc_inproc_client(&a)->engine_busy;
+	r1 = queue_call(&a, ha, "q1", 16, 1);
+	r2 = queue_call(&a, ha, "q2", 16, 2);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+	rc_prep_nop(rc_get_sqe(&a), 7);
+	rc_sqe_set_data(last_sqe(&a), 3);
+	r3 = queue_call(&a, ha, "q3", 16, 4);
+	submit_all(&a);
+	assert_int_equal(take_request(&b, hb, text, &i1), 2);
+	assert_int_equal(take_request(&b, hb, text, &i2), 2);
+	assert_int_equal(take_request(&b, hb, text, &i3), 2);
+	/* straight: a's CQE is posted before a runs */
+	assert_int_equal(cq_posted(&a), base + 0);
+	assert_int_equal(reply(&b, hb, i1.txid, "a1"), 2);
+	assert_int_equal(cq_posted(&a), base + 1);
+	assert_int_equal(reap_one(&a, &ud), 2); /* readable at once (its phase bit) */
+	assert_int_equal(ud, 1);
+	assert_string_equal(r1, "a1");
+	/* with LINK: the long way (the NOP behind it runs in a's run) */
+	assert_int_equal(reply(&b, hb, i2.txid, "a2"), 2);
+	assert_int_equal(cq_posted(&a), base + 1);
+	run_engine(&a);
+	assert_int_equal(cq_posted(&a), base + 3);
+	assert_int_equal(reap_one(&a, &ud), 2);
+	assert_int_equal(ud, 2);
+	assert_int_equal(reap_one(&a, &ud), 7);
+	assert_int_equal(ud, 3);
+	assert_string_equal(r2, "a2");
+	/* a's engine held by another thread: the long way */
+	__atomic_store_n(busy, 1, __ATOMIC_RELEASE);
+	assert_int_equal(reply(&b, hb, i3.txid, "a3"), 2);
+	assert_int_equal(cq_posted(&a), base + 3);
+	__atomic_store_n(busy, 0, __ATOMIC_RELEASE);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 2);
+	assert_int_equal(ud, 4);
+	assert_string_equal(r3, "a3");
+	/* a TIMEOUT armed on a: the long way */
+	rc_prep_timeout(rc_get_sqe(&a), 3600000000000ull, 0, 0); /* an hour */
+	rc_sqe_set_data(last_sqe(&a), 8);
+	r4 = queue_call(&a, ha, "q4", 16, 5);
+	submit_all(&a);
+	assert_int_equal(take_request(&b, hb, text, &i4), 2);
+	assert_int_equal(reply(&b, hb, i4.txid, "a4"), 2);
+	assert_int_equal(cq_posted(&a), base + 4);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 2);
+	assert_int_equal(ud, 5);
+	assert_string_equal(r4, "a4");
+	assert_int_equal(cancel(&a, 8, &(int32_t){ 0 }), 1);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* PROVIDE_BUFFERS' own rules: a length that is not a whole number of
  * buffers, ids past 65535, and more than RC_PBUF_RUNS runs. */
 static void provide_buffers_rules(void **state)
@@ -1478,6 +1550,7 @@ int main(void)
 		cmocka_unit_test(multishot_ends_when_completions_have_no_room),
 		cmocka_unit_test(send_delivered_straight_into_a_parked_multishot),
 		cmocka_unit_test(send_queues_when_the_receiver_cannot_be_acted_for),
+		cmocka_unit_test(reply_completes_the_call_straight_away),
 		cmocka_unit_test(provide_buffers_rules),
 		cmocka_unit_test(stress_callers_calling_each_other),
 		cmocka_unit_test(stress_calls_cancelled_while_answered),

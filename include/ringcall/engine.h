@@ -147,8 +147,9 @@ struct rce_ipc_ops {
 	 * ring, or on ring itself. Called with the lock held: must not block
 	 * (a try-lock, or "this thread serves ring"). The engine then delivers
 	 * a message straight into a multishot receive parked on ring (no
-	 * queue, no second run) and calls wake(ring) so that ring's next run
-	 * publishes the CQE. */
+	 * queue, no second run), or completes a call waiting on ring with its
+	 * reply, and calls wake(ring) so that ring's next run publishes the
+	 * CQE. */
 	bool (*act)(struct rce_ring *ring);
 	void (*act_end)(struct rce_ring *ring);
 };
