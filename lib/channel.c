@@ -1014,7 +1014,7 @@ static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
 	rce_take_moves(c->ctx, m, hs);
 	m->txid = txid;
 	m->sender = NULL;
-	if (rce_deliver_direct(peer, m)) {
+	if (ipc->act && rce_deliver_direct(peer, m)) {
 		rce_msg_put(e->chan, m);
 	} else {
 		rce_queue_append(peer, m);
@@ -1092,7 +1092,7 @@ static bool rce_complete_direct(struct rce_req *q, struct rce_msg *reply, int32_
 	struct rce_ring *r = q->call.ring;
 	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
 
-	if (!ipc->act || q->link || (q->sqe.flags & RC_SQE_LINK) || !ipc->act(r))
+	if (q->link || (q->sqe.flags & RC_SQE_LINK) || !ipc->act(r))
 		return false;
 	if (r->nr_timeouts) {
 		ipc->act_end(r);
@@ -1125,7 +1125,7 @@ static void rce_answer(struct rce_chan_end *e, struct rce_req *q, struct rce_msg
 	rce_slot_put(e, q->ipc_txid);
 	q->ipc_txid = 0;
 	q->ipc_msg = NULL;
-	if (rce_complete_direct(q, reply, res))
+	if (rce_ipc(q->call.ctx)->act && rce_complete_direct(q, reply, res))
 		return;
 	q->ipc_msg = reply;
 	rce_make_done(q, res);
@@ -1393,7 +1393,7 @@ static bool rce_deliver_direct(struct rce_chan_end *e, struct rce_msg *m)
 	ipc = rce_ipc(q->call.ctx);
 	flags = q->sqe.args.channel_recv.flags;
 	r = q->call.ring;
-	if (!ipc->act || q->sqe.opcode != RC_OP_CHANNEL_RECV || !(flags & RC_CHANNEL_MULTISHOT) ||
+	if (q->sqe.opcode != RC_OP_CHANNEL_RECV || !(flags & RC_CHANNEL_MULTISHOT) ||
 	    rc_load_relaxed(&r->ipc_kick) /* written under the lock */)
 		return false;
 	if (!ipc->act(r))
