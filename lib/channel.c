@@ -736,7 +736,8 @@ static int32_t rce_ipc_park(struct rce_call *c, struct rce_wlist *l, struct rce_
 
 /* A CALL made ready with its reply in m: copy the reply to the caller
  * (lock held: m goes back to its channel's pool). */
-static int32_t rce_deliver_reply(struct rce_req *q, struct rce_msg *m)
+static inline __attribute__((always_inline)) int32_t rce_deliver_reply(struct rce_req *q,
+								       struct rce_msg *m)
 {
 	const struct rc_args_channel_call *a = &q->sqe.args.channel_call;
 	rce_uout_t to = { .addr = a->reply, .len = a->reply_len };
@@ -1115,8 +1116,9 @@ static bool rce_complete_direct(struct rce_req *q, struct rce_msg *reply, int32_
 /* Answer the call q (made on e) with result res (the reply's length
  * unless RC_CHANNEL_REPLY_RES), its bytes already in its reply buffer
  * (reply NULL) or in the message reply. Lock held. */
-static void rce_answer(struct rce_chan_end *e, struct rce_req *q, struct rce_msg *reply,
-		       int32_t res)
+static inline __attribute__((always_inline)) void rce_answer(struct rce_chan_end *e,
+							     struct rce_req *q,
+							     struct rce_msg *reply, int32_t res)
 {
 	/* A guessed txid may answer a request still beyond the bound: it
 	 * stays queued, with nobody waiting on it. */
