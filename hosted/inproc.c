@@ -49,12 +49,14 @@ static int inproc_run(struct rc_ring *r, uint32_t min_complete, uint32_t flags, 
 
 		inproc_hold(conn->local);
 		ret = rce_ring_run(e, UINT32_MAX);
+		/* Under the word: a sender acting for this ring (channel.c's
+		 * direct paths) posts into it, TIMEOUT counts included. */
+		deadline = rce_ring_next_deadline(e);
 		inproc_release(conn->local);
 		if (!(flags & RC_ENTER_GETEVENTS) || rc_cq_ready(r) >= min_complete)
 			return ret < 0 ? ret : 0;
 		if (ret == -RC_EBUSY)
 			return ret; /* the caller must reap before more can run */
-		deadline = rce_ring_next_deadline(e);
 		if (deadline == UINT64_MAX)
 			return -RC_EDEADLK; /* nothing in flight could ever complete */
 		if (host_now_ns() >= give_up)

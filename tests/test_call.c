@@ -1098,6 +1098,88 @@ static void reply_completes_the_call_straight_away(void **state)
 	ring_close(&b);
 }
 
+/* An in-process receiver with a TIMEOUT armed waits with a timeout
+ * (inproc_run reads rce_ring_next_deadline) while another thread's sends
+ * deliver straight into its multishot receive (rce_post_more counts a
+ * TIMEOUT's completions under the engine word): the deadline must be read
+ * under the word too (TSan found the read after it). */
+struct deadline_rx {
+	struct rc_ring *b;
+	int stop;
+	uint32_t got;
+};
+
+static void *deadline_rx_main(void *arg)
+{
+	struct deadline_rx *x = arg;
+	struct rc_cqe *cqe;
+
+	while (!__atomic_load_n(&x->stop, __ATOMIC_RELAXED)) {
+		int err = rc_wait_cqe_timeout(x->b, &cqe, 20000);
+
+		if (err == 0) {
+			__atomic_fetch_add(&x->got, 1, __ATOMIC_RELAXED);
+			rc_cqe_seen(x->b, cqe);
+		}
+	}
+	return NULL;
+}
+
+static void next_deadline_read_under_the_engine_word(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	uint8_t *pool;
+	pthread_t t;
+	struct deadline_rx x = { .b = &b };
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	pool = rc_alloc(&b, 256 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, 256 * BUF_LEN, BUF_LEN, 0, 0, 0);
+	assert_int_equal(run_one(&b, NULL), 256);
+	rc_prep_timeout(rc_get_sqe(&b), 3600000000000ull, 0, 0); /* an hour: nr_timeouts 1 */
+	rc_sqe_set_data(last_sqe(&b), 8);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 9);
+	assert_int_equal(rc_submit(&b), 2);
+	assert_int_equal(pthread_create(&t, NULL, deadline_rx_main, &x), 0);
+	for (uint32_t i = 0; i < 200; i++) {
+		assert_int_equal(send_text(&a, ha, "ping", NULL, 0, 0), 4);
+		while (__atomic_load_n(&x.got, __ATOMIC_RELAXED) <= i)
+			usleep(50);
+	}
+	__atomic_store_n(&x.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* A CQE delivered straight in is readable (phase) before the CQ tail is
+ * published; once the user reaps it, rc_cq_ready is 0 (it read 2^32-1). */
+static void cq_ready_after_a_direct_cqe_is_reaped(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	uint8_t *pool;
+	struct rc_cqe *cqe;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	pool = rc_alloc(&b, 8 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, 8 * BUF_LEN, BUF_LEN, 0, 0, 0);
+	assert_int_equal(run_one(&b, NULL), 8);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 9);
+	assert_int_equal(rc_submit(&b), 1);
+	assert_int_equal(send_text(&a, ha, "one", NULL, 0, 0), 3);
+	assert_int_equal(rc_peek_cqe(&b, &cqe), 0); /* readable by its phase bit */
+	rc_cqe_seen(&b, cqe);
+	assert_int_equal(rc_cq_ready(&b), 0);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* PROVIDE_BUFFERS' own rules: a length that is not a whole number of
  * buffers, ids past 65535, and more than RC_PBUF_RUNS runs. */
 static void provide_buffers_rules(void **state)
@@ -1551,6 +1633,8 @@ int main(void)
 		cmocka_unit_test(send_delivered_straight_into_a_parked_multishot),
 		cmocka_unit_test(send_queues_when_the_receiver_cannot_be_acted_for),
 		cmocka_unit_test(reply_completes_the_call_straight_away),
+		cmocka_unit_test(next_deadline_read_under_the_engine_word),
+		cmocka_unit_test(cq_ready_after_a_direct_cqe_is_reaped),
 		cmocka_unit_test(provide_buffers_rules),
 		cmocka_unit_test(stress_callers_calling_each_other),
 		cmocka_unit_test(stress_calls_cancelled_while_answered),
