@@ -47,8 +47,10 @@ static uint32_t port_frames[NCPU];
 
 /*
  * The IPC path's leaf locks (`ipc`, `slab`): held for a few instructions,
- * nothing taken under them but each other (ipc -> slab) and the frame
- * allocator, never across a sleep. A full spinlock (push_off's count,
+ * nothing taken under them but each other (ipc -> slab), the frame
+ * allocator and, for channel memory's charges (limits.c rk_acct_grant and
+ * rk_acct_trim), `tree` (ipc -> tree: a spinlock that takes nothing
+ * else, docs/kernel.md "Locking"), never across a sleep. A full spinlock (push_off's count,
  * the uncontended shootdown test, the holder checks) cost ~60
  * instructions a pair, and a message took several pairs. This one saves
  * and restores IF itself (it is off already inside engine calls, where
