@@ -113,6 +113,20 @@ static bool rc_engine_holds_back(struct rc_ring *r)
 	return rc_load_relaxed(&r->hdr->flags) & (RC_RING_BUSY | RC_RING_CQ_OVERFLOW);
 }
 
+/* What a submit of n entries returns after its enter's ret: the error,
+ * -RC_EBUSY if it did not wait and the engine refuses more work until CQEs
+ * are reaped (the entries stay queued and are taken once there is room),
+ * else n. */
+static inline __attribute__((always_inline)) int rc_submit_result(struct rc_ring *r, int ret,
+								  uint32_t n, uint32_t wait_nr)
+{
+	if (ret < 0)
+		return ret;
+	if (!wait_nr && (rc_load_relaxed(&r->hdr->flags) & RC_RING_BUSY))
+		return -RC_EBUSY;
+	return (int)n;
+}
+
 /*
  * rc_submit_and_wait on a doorbell ring (no POLL), the steps of the
  * polling ring's (rc_submit_and_wait_polled, below) with what such a ring
@@ -149,12 +163,7 @@ static inline __attribute__((always_inline)) int rc_submit_and_wait_doorbell(str
 	} else {
 		ret = 0;
 	}
-	if (ret < 0)
-		return ret;
-	/* As below: the engine refuses more work until CQEs are reaped. */
-	if (!wait_nr && (rc_load_relaxed(&r->hdr->flags) & RC_RING_BUSY))
-		return -RC_EBUSY;
-	return (int)n;
+	return rc_submit_result(r, ret, n, wait_nr);
 }
 
 /* rc_submit_and_wait on a polling ring (the general steps). */
@@ -192,15 +201,8 @@ static __attribute__((noinline)) int rc_submit_and_wait_polled(struct rc_ring *r
 		ret = rc_enter(r, n, wait_nr, flags);
 	else
 		ret = 0;
-	if (ret < 0)
-		return ret;
-	/* The engine refuses more work until CQEs are reaped: say so. The
-	 * entries stay queued and are taken once there is room. */
-	if (!wait_nr && (rc_load_relaxed(&r->hdr->flags) & RC_RING_BUSY))
-		return -RC_EBUSY;
-	return (int)n;
+	return rc_submit_result(r, ret, n, wait_nr);
 }
-
 
 int rc_submit_and_wait(struct rc_ring *r, uint32_t wait_nr)
 {

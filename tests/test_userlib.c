@@ -347,6 +347,26 @@ static void prep_hook(struct rc_ring *r, uint32_t from, uint32_t to)
 	}
 }
 
+/* Attach r to a ring of 8 SQEs and 16 CQEs made by hand in mem (64 KiB,
+ * zeroed), whose engine is the test itself. */
+static void fake_ring(struct rc_ring *r, uint8_t *mem, const struct rc_backend *b,
+		      uint32_t setup_flags)
+{
+	struct rc_ring_hdr *h = (struct rc_ring_hdr *)mem;
+
+	memset(mem, 0, 65536);
+	*h = (struct rc_ring_hdr){ .magic = RC_ABI_MAGIC,
+				   .abi_version = RC_ABI_VERSION,
+				   .sq_entries = 8,
+				   .cq_entries = 16,
+				   .sqes_offset = RC_RING_HDR_BYTES,
+				   .cqes_offset = RC_RING_HDR_BYTES + 8 * 64,
+				   .ring_bytes = (uint32_t)rc_ring_bytes(8, 16),
+				   .setup_flags = setup_flags,
+				   .flags = RC_RING_NEED_WAKEUP };
+	assert_int_equal(rc_ring_attach(r, mem, 65536, b, NULL), 0);
+}
+
 static int prep_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete, uint32_t flags)
 {
 	(void)r, (void)to_submit, (void)min_complete, (void)flags;
@@ -367,17 +387,7 @@ static void prepare_hook_runs_before_publication(void **state)
 		struct rc_ring_hdr *h = (struct rc_ring_hdr *)mem;
 		struct rc_ring r;
 
-		memset(mem, 0, sizeof(mem));
-		*h = (struct rc_ring_hdr){ .magic = RC_ABI_MAGIC,
-					   .abi_version = RC_ABI_VERSION,
-					   .sq_entries = 8,
-					   .cq_entries = 16,
-					   .sqes_offset = RC_RING_HDR_BYTES,
-					   .cqes_offset = RC_RING_HDR_BYTES + 8 * 64,
-					   .ring_bytes = (uint32_t)rc_ring_bytes(8, 16),
-					   .setup_flags = poll ? RC_SETUP_POLL : 0,
-					   .flags = RC_RING_NEED_WAKEUP };
-		assert_int_equal(rc_ring_attach(&r, mem, sizeof(mem), &b, NULL), 0);
+		fake_ring(&r, mem, &b, poll ? RC_SETUP_POLL : 0);
 		memset(&prep, 0, sizeof(prep));
 		for (uint32_t batch = 0, i = 0; batch < 2; batch++) {
 			for (uint32_t k = 0; k < 3 + batch; k++, i++) {
@@ -417,16 +427,7 @@ static void cq_ready_is_zero_when_the_reader_is_ahead_of_the_tail(void **state)
 	struct rc_ring r;
 
 	(void)state;
-	memset(mem, 0, sizeof(mem));
-	*h = (struct rc_ring_hdr){ .magic = RC_ABI_MAGIC,
-				   .abi_version = RC_ABI_VERSION,
-				   .sq_entries = 8,
-				   .cq_entries = 16,
-				   .sqes_offset = RC_RING_HDR_BYTES,
-				   .cqes_offset = RC_RING_HDR_BYTES + 8 * 64,
-				   .ring_bytes = (uint32_t)rc_ring_bytes(8, 16),
-				   .flags = RC_RING_NEED_WAKEUP };
-	assert_int_equal(rc_ring_attach(&r, mem, sizeof(mem), &b, NULL), 0);
+	fake_ring(&r, mem, &b, 0);
 	for (uint32_t i = 0; i < 3; i++)
 		cqes[i] = (struct rc_cqe){ .user_data = i, .flags = rc_cq_phase(i, 16) };
 	assert_int_equal(rc_cq_ready(&r), 0);	    /* nothing published */
