@@ -54,16 +54,16 @@ static __attribute__((noinline)) void rc_prepare_sq(struct rc_ring *r)
 
 /* Publish SQEs [sqe_head, sqe_tail): the backend's prepare hook first,
  * if any (it may rewrite them: nothing is published yet), then on a poll
- * ring each entry's seq (what its engine reads), then, on any ring, the
+ * ring (poll: the caller knows its kind) each entry's seq (what its engine reads), then, on any ring, the
  * tail (what a doorbell engine reads; it never looks at seq, abi.md §6.2). */
-static uint32_t rc_flush_sq(struct rc_ring *r)
+static inline __attribute__((always_inline)) uint32_t rc_flush_sq(struct rc_ring *r, bool poll)
 {
 	uint32_t n;
 
 	if (__builtin_expect(r->backend->prepare != NULL, 0))
 		rc_prepare_sq(r);
 	n = r->sqe_tail - r->sqe_head;
-	if (r->setup_flags & RC_SETUP_POLL)
+	if (poll)
 		for (uint32_t i = r->sqe_head; i != r->sqe_tail; i++)
 			/* Orders the entry's other words before the seq
 			 * that releases it to the polling engine. */
@@ -89,7 +89,8 @@ static bool rc_engine_sleeps(struct rc_ring *r)
 	return rc_load_relaxed(&r->hdr->flags) & RC_RING_NEED_WAKEUP;
 }
 
-static int rc_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete, uint32_t flags)
+static inline __attribute__((always_inline)) int rc_enter(struct rc_ring *r, uint32_t to_submit,
+							  uint32_t min_complete, uint32_t flags)
 {
 	r->stats.enters++;
 	if (flags & RC_ENTER_SQ_WAKEUP)
@@ -143,13 +144,7 @@ static inline __attribute__((always_inline)) int rc_submit_and_wait_doorbell(str
 	uint32_t n, flags;
 	int ret;
 
-	if (__builtin_expect(r->backend->prepare != NULL, 0))
-		rc_prepare_sq(r);
-	n = r->sqe_tail - r->sqe_head;
-	r->sqe_head = r->sqe_tail;
-	/* Orders the entries before the tail that counts them. */
-	rc_store_release(&r->hdr->sq_tail, r->sqe_tail);
-	r->stats.submitted += n;
+	n = rc_flush_sq(r, false);
 	if (wait_nr > r->cq_entries)
 		return -RC_EINVAL;
 	if (__builtin_expect(n != 0, 1) || rc_engine_holds_back(r)) {
@@ -169,7 +164,7 @@ static inline __attribute__((always_inline)) int rc_submit_and_wait_doorbell(str
 /* rc_submit_and_wait on a polling ring (the general steps). */
 static __attribute__((noinline)) int rc_submit_and_wait_polled(struct rc_ring *r, uint32_t wait_nr)
 {
-	uint32_t n = rc_flush_sq(r);
+	uint32_t n = rc_flush_sq(r, true);
 	uint32_t flags = 0;
 	int ret;
 
