@@ -11,14 +11,17 @@
  *            reply-and-wait, one trap each, switching straight to the
  *            other process);
  *   ring_b1  ring IPC through `enter`, one round trip at a time: the
- *            client's CHANNEL_CALL in one enter, the server's
- *            CHANNEL_REPLY + CHANNEL_RECV (the next request) in one enter;
+ *            client's CHANNEL_CALL in one enter; the server, a multishot
+ *            CHANNEL_RECV into provided buffers, sends its CHANNEL_REPLY
+ *            (no CQE on success) and gives the buffer back in the enter
+ *            that waits for the next request;
  *   ring_b64 the same with 64 round trips in flight;
  *   ring_poll both rings polled (RC_SETUP_POLL), one at a time, both
  *            sides spinning on their CQs: traps per round trip should be 0.
  * Prints one "kernel_<metric>,<value>,<unit>" row per figure.
  */
 #include "ulib.h"
+#include <ringcall/service.h>
 
 #define N	   4096u /* measured round trips */
 #define WARM	   256u
@@ -73,23 +76,6 @@ static int trap_server(void)
 
 /* ---- ring IPC: CHANNEL_CALL, and the server's RECV + CHANNEL_REPLY ---- */
 
-static struct rc_channel_info rinfo[B_MAX];
-
-static void prep_recv(uint32_t h, uint32_t slot)
-{
-	struct rc_sqe *s = rc_get_sqe(&r);
-	rc_prep_channel_recv(s, h, &rbuf[slot], 8, sizeof(rinfo[slot]), &rinfo[slot], 0);
-	rc_sqe_set_data(s, TAG_RECV | slot);
-}
-
-static void prep_reply(uint32_t h, uint32_t slot, uint64_t w)
-{
-	sbuf[slot] = w;
-	struct rc_sqe *s = rc_get_sqe(&r);
-	rc_prep_channel_reply(s, h, rinfo[slot].txid, &sbuf[slot], 8, 0);
-	rc_sqe_set_data(s, TAG_SEND | slot);
-}
-
 static void prep_call(uint32_t h, uint32_t slot, uint64_t w)
 {
 	sbuf[slot] = w;
@@ -107,40 +93,66 @@ static int make_ring(uint32_t flags)
 	return 0;
 }
 
-/* The server: b receives parked; each request answered (word + 1) and
- * the receive re-armed in the same submission, which waits for the
- * replies' CQEs and one more request: one enter per request at b = 1. */
-static int ring_server(uint32_t flags, uint32_t b)
+/* The server: one multishot receive into a pool of provided buffers (the
+ * shape of every service in this tree: docs/abi.md 7.6); each request
+ * answered (word + 1) by a CHANNEL_REPLY that posts no CQE on success, its
+ * buffer given back after the replies that read it, all in the submission
+ * that waits for the next request: one enter per request at b = 1. */
+#define POOL  (2 * B_MAX)
+#define PBUF  64u /* the info, then the 8-byte word */
+#define NOCQE UINT64_MAX
+_Static_assert(PBUF >= RC_CHANNEL_INFO_SIZE + 8, "a provided buffer holds info and word");
+static uint8_t pool_mem[POOL * PBUF] __attribute__((aligned(64)));
+static uint32_t pool_back[POOL];
+
+static void arm_recv(uint32_t h)
 {
+	struct rc_sqe *s = rc_get_sqe(&r);
+	rc_prep_channel_recv_multishot(s, h, 0);
+	rc_sqe_set_data(s, TAG_RECV);
+}
+
+static int ring_server(uint32_t flags)
+{
+	struct rc_pbuf_pool pool;
 	if (make_ring(flags))
 		return 1;
-	for (uint32_t i = 0; i < b; i++)
-		prep_recv(CH, i);
-	uint32_t replies = 0;
+	rc_pbuf_pool_init(&pool, pool_mem, PBUF, POOL, 0, pool_back);
+	rc_pbuf_give_back(&r, &pool, RC_SQE_SKIP_SUCCESS, NOCQE);
+	arm_recv(CH);
 	for (;;) {
-		rc_submit_and_wait(&r, replies + 1);
-		replies = 0;
+		rc_submit_and_wait(&r, 1);
 		struct rc_cqe *c;
 		while (rc_peek_cqe(&r, &c) == 0) {
 			uint64_t d = c->user_data;
 			int32_t res = c->res;
+			uint32_t cflags = c->flags;
 			rc_cqe_seen(&r, c);
-			if (res < 0) {
-				printf("kipcbench server: %s slot %lu: %d\n",
-				       d & TAG_RECV ? "recv" : "reply", (unsigned long)(d & 0xff),
+			int32_t bid = rc_cqe_buffer_id(cflags);
+			if (d == NOCQE || (res < 0 && res != -RC_ENOBUFS)) {
+				printf("kipcbench server: %s: %d\n", d == NOCQE ? "reply" : "recv",
 				       res);
 				return 1;
 			}
-			if (!(d & TAG_RECV))
-				continue;
-			uint32_t slot = (uint32_t)(d & 0xff);
-			uint64_t w = rbuf[slot];
-			if (w == W_QUIT)
-				return 0;
-			prep_reply(CH, slot, w == W_STATS ? traps_now() : w + 1);
-			prep_recv(CH, slot);
-			replies++;
+			if (bid >= 0) {
+				uint8_t *m = rc_pbuf(&pool, (uint32_t)bid);
+				const struct rc_channel_info *info = (const void *)m;
+				uint64_t w;
+				memcpy(&w, m + RC_CHANNEL_INFO_SIZE, 8);
+				if (w == W_QUIT)
+					return 0;
+				uint64_t *out = (uint64_t *)(void *)(m + RC_CHANNEL_INFO_SIZE);
+				*out = w == W_STATS ? traps_now() : w + 1;
+				struct rc_sqe *s = rc_get_sqe(&r);
+				rc_prep_channel_reply(s, CH, info->txid, out, 8, 0);
+				rc_sqe_set_flags(s, RC_SQE_SKIP_SUCCESS);
+				rc_sqe_set_data(s, NOCQE);
+				rc_pbuf_done(&pool, (uint32_t)bid);
+			}
+			if (!(cflags & RC_CQE_F_MORE))
+				arm_recv(CH); /* ended (a dry pool or a full CQ): again */
 		}
+		rc_pbuf_give_back(&r, &pool, RC_SQE_SKIP_SUCCESS, NOCQE);
 	}
 }
 
@@ -247,8 +259,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "trap") == 0)
 		return trap_server();
 	if (argc > 2)
-		return ring_server(strcmp(argv[1], "poll") == 0 ? RC_SETUP_POLL : 0,
-				   (uint32_t)atol(argv[2]));
+		return ring_server(strcmp(argv[1], "poll") == 0 ? RC_SETUP_POLL : 0);
 	/* Let the poller (awake since boot) fall asleep: its spinning would
 	 * count in the trap and enter figures. */
 	struct rc_sqe *s = rt_sqe();
