@@ -1177,6 +1177,11 @@ static bool t_recvorder(void)
 {
 	return user_test("rt_recvorder", NULL);
 }
+/* A receive handed a message that fails to take it leaves it first. */
+static bool t_recvfail(void)
+{
+	return user_test("rt_recvorder", "fail");
+}
 /* LINK_TIMEOUT bounding a call another process holds, fired by the tick. */
 static bool t_linkto(void)
 {
@@ -1341,6 +1346,7 @@ int ktest_main(void *arg UNUSED)
 	run("kmem_charge_moves_no_leak", t_kmem_move, true);
 	run("ipc_call_link_timeout", t_linkto, true);
 	run("ipc_parked_receives_in_order", t_recvorder, true);
+	run("ipc_failed_receive_keeps_order", t_recvfail, true);
 	run("ipc_examples_echo_kv", t_ipc_examples, true);
 	run("ipc_wake_spinning_receiver", t_ipc_spin, true);
 	run("ipc_wake_sleeping_poller", t_ipc_poll, true);

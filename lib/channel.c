@@ -439,10 +439,16 @@ static struct rce_msg *rce_next_msg(struct rce_call *c, struct rce_chan_end *e)
 	struct rce_msg *m = e->head;
 
 	if (q && q->ipc_msg) {
-		m = q->ipc_msg;
+		struct rce_msg *h = q->ipc_msg;
+
 		q->ipc_msg = NULL;
 		q->ipc_woken = false; /* took it: rce_ipc_run_ready need not give it back */
-		m->held_for = NULL;
+		h->held_for = NULL;
+		/* An earlier message its receive let go of (it failed or was
+		 * cancelled after being handed it) goes first; h is free then,
+		 * for the next receive (rce_took_head wakes it). */
+		while (m != h && m->held_for)
+			m = m->next;
 		return m;
 	}
 	return m && m != e->beyond && !m->held_for ? m : NULL;

@@ -1026,6 +1026,112 @@ static void send_queues_when_the_receiver_cannot_be_acted_for(void **state)
 	ring_close(&b);
 }
 
+/* Post a plain RECV of h on r into a buffer of len bytes (too small for
+ * the messages below: it fails with -EOVERFLOW when it runs). */
+static void queue_small_recv(struct rc_ring *r, uint32_t h, uint32_t len, uint64_t ud)
+{
+	rc_prep_channel_recv(rc_get_sqe(r), h, rc_alloc(r, len), len, 0, NULL, 0);
+	rc_sqe_set_data(last_sqe(r), ud);
+}
+
+/* The next CQE of r: user_data ud and, with text, the multishot message
+ * text in its buffer of pool; without, res want. */
+static void expect_cqe(struct rc_ring *r, uint64_t ud, const uint8_t *pool, const char *text,
+		       int32_t want)
+{
+	struct rc_cqe *cqe;
+
+	assert_int_equal(rc_peek_cqe(r, &cqe), 0);
+	assert_int_equal(cqe->user_data, ud);
+	if (text) {
+		int bid = rc_cqe_buffer_id(cqe->flags);
+
+		assert_true(bid >= 0 && (cqe->flags & RC_CQE_F_MORE));
+		assert_int_equal(cqe->res, (int)strlen(text));
+		assert_memory_equal(pool + (uint32_t)bid * BUF_LEN + RC_CHANNEL_INFO_SIZE, text,
+				    strlen(text));
+	} else {
+		assert_int_equal(cqe->res, want);
+	}
+	rc_cqe_seen(r, cqe);
+}
+
+/* A receive handed a message that then fails to take it (its buffer is
+ * too small: -EOVERFLOW) leaves it at the head, and the receive handed
+ * the next message takes this one first if it runs after the failure: a
+ * multishot receive on another ring run after the failed one, and the
+ * same two on one ring, deliver "first" before "second". A multishot on
+ * another ring that ran before the failure has taken the later message
+ * already: the earlier one follows it (docs/abi.md 7.4, the one case
+ * where a later message arrives first). */
+static void failed_receive_leaves_its_message_first(void **state)
+{
+	struct rc_ring s, a, b;
+	uint32_t hs, ha, hb;
+	int32_t res;
+	uint8_t *pool;
+
+	(void)state;
+	ring_open(&s, 8, 16, 0);
+	ring_open(&a, 8, 16, 0);
+	ring_open(&b, 8, 16, 0);
+	make_channel(&s, &hs, &ha);
+	ha = give(&s, ha, &a);
+	rc_prep_handle_dup(rc_get_sqe(&a), ha, RC_CHANNEL_RIGHTS, 0);
+	hb = give(&a, (uint32_t)run_one(&a, NULL), &b);
+	pool = rc_alloc(&b, 16 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(&b), pool, 16 * BUF_LEN, BUF_LEN, 0, 0, 0);
+	assert_int_equal(run_one(&b, NULL), 16);
+	/* a's receive parked first, b's multishot second; a runs first */
+	queue_small_recv(&a, ha, 2, 1);
+	submit_all(&a);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 9);
+	submit_all(&b);
+	assert_int_equal(send_text(&s, hs, "first", NULL, 0, 0), 5);
+	assert_int_equal(send_text(&s, hs, "second", NULL, 0, 0), 6);
+	run_engine(&a);
+	expect_cqe(&a, 1, NULL, NULL, -RC_EOVERFLOW);
+	run_engine(&b);
+	expect_cqe(&b, 9, pool, "first", 0);
+	expect_cqe(&b, 9, pool, "second", 0);
+	assert_int_equal(cancel(&b, 9, &res), 1);
+	assert_int_equal(res, -RC_ECANCELED);
+	/* both on ring b, parked in that order: one run, CQEs in queue order */
+	queue_small_recv(&b, hb, 2, 2);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 10);
+	submit_all(&b);
+	assert_int_equal(send_text(&s, hs, "third", NULL, 0, 0), 5);
+	assert_int_equal(send_text(&s, hs, "fourth", NULL, 0, 0), 6);
+	run_engine(&b);
+	expect_cqe(&b, 2, NULL, NULL, -RC_EOVERFLOW);
+	expect_cqe(&b, 10, pool, "third", 0);
+	expect_cqe(&b, 10, pool, "fourth", 0);
+	assert_int_equal(cancel(&b, 10, &res), 1);
+	assert_int_equal(res, -RC_ECANCELED);
+	/* the limit: b's multishot runs before a's receive fails */
+	queue_small_recv(&a, ha, 2, 3);
+	submit_all(&a);
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 11);
+	submit_all(&b);
+	assert_int_equal(send_text(&s, hs, "fifth", NULL, 0, 0), 5);
+	assert_int_equal(send_text(&s, hs, "sixth", NULL, 0, 0), 5);
+	run_engine(&b);
+	expect_cqe(&b, 11, pool, "sixth", 0);
+	assert_int_equal(cqes_ready(&b), 0);
+	run_engine(&a);
+	expect_cqe(&a, 3, NULL, NULL, -RC_EOVERFLOW);
+	run_engine(&b);
+	expect_cqe(&b, 11, pool, "fifth", 0);
+	assert_int_equal(cancel(&b, 11, &res), 1);
+	assert_int_equal(res, -RC_ECANCELED);
+	ring_close(&s);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* A reply to a call on a ring the replier may act for (in-process rings,
  * one thread) completes the call there and then: the caller's CQE is
  * posted by the replier's run, before the caller's ring runs. Not for a
@@ -1632,6 +1738,7 @@ int main(void)
 		cmocka_unit_test(multishot_ends_when_completions_have_no_room),
 		cmocka_unit_test(send_delivered_straight_into_a_parked_multishot),
 		cmocka_unit_test(send_queues_when_the_receiver_cannot_be_acted_for),
+		cmocka_unit_test(failed_receive_leaves_its_message_first),
 		cmocka_unit_test(reply_completes_the_call_straight_away),
 		cmocka_unit_test(next_deadline_read_under_the_engine_word),
 		cmocka_unit_test(cq_ready_after_a_direct_cqe_is_reaped),

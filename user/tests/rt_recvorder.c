@@ -7,7 +7,16 @@
  * R3 the third. Then a receive posted while R1 is woken and not yet run
  * (its ring not entered) does not take R1's message.
  *
- * usage: rt_recvorder [sender]  (the kernel suite runs it with none)
+ * rt_recvorder fail: a receive handed a message that then fails to take
+ * it leaves it first in line. R1 (a buffer too small) on ring A, then a
+ * multishot receive on ring B; ring C sends "first" and "second" in one
+ * enter; A runs (R1: -EOVERFLOW), then B: "first" arrives before
+ * "second". Again with both receives on B, the first one's buffer
+ * unmapped while it is parked (-EFAULT): one run, CQEs in queue order
+ * (docs/abi.md 7.4).
+ *
+ * usage: rt_recvorder [sender|fail]  (the kernel suite runs it with none
+ * and with fail)
  */
 #include "ulib.h"
 
@@ -58,10 +67,104 @@ static void expect(struct rc_ring *r, uint64_t ud)
 	      (unsigned long)c.user_data, c.res, (unsigned long)ud);
 }
 
+#define PB_LEN	  64u
+#define GONE_PAGE 0x560000000ul /* mapped, a receive's buffer, unmapped */
+
+/* The next CQE of r: user_data ud, and res want or (text) the multishot
+ * message text in its buffer of pool. */
+static void expect_on(struct rc_ring *r, uint64_t ud, int32_t want, const uint8_t *pool,
+		      const char *text)
+{
+	struct rc_cqe *p, c;
+	CHECK_EQ(rc_wait_cqe(r, &p), 0);
+	c = *p;
+	rc_cqe_seen(r, p);
+	CHECK(c.user_data == ud, "ud %lu, want %lu", (unsigned long)c.user_data, (unsigned long)ud);
+	if (!text) {
+		CHECK(c.res == want, "ud %lu: res %d, want %d", (unsigned long)ud, c.res, want);
+		return;
+	}
+	int bid = rc_cqe_buffer_id(c.flags);
+	CHECK(bid >= 0 && bid < 16 && c.res == (int32_t)strlen(text), "ud %lu: res %d bid %d",
+	      (unsigned long)ud, c.res, bid);
+	if (bid >= 0 && bid < 16 && c.res == (int32_t)strlen(text)) {
+		const char *got = (const char *)pool + bid * PB_LEN + RC_CHANNEL_INFO_SIZE;
+		CHECK(memcmp(got, text, strlen(text)) == 0, "got '%.*s', want '%s'", c.res, got,
+		      text);
+	}
+}
+
+/* Send the two words on h through ring c, in one enter. */
+static void send_two(struct rc_ring *c, uint32_t h, const char *w0, const char *w1)
+{
+	rc_prep_channel_send(rc_get_sqe(c), h, w0, (uint32_t)strlen(w0), 0, NULL, 0);
+	rc_prep_channel_send(rc_get_sqe(c), h, w1, (uint32_t)strlen(w1), 0, NULL, 0);
+	CHECK_EQ(rc_submit_and_wait(c, 2), 2);
+	for (int i = 0; i < 2; i++) {
+		struct rc_cqe *p;
+		CHECK_EQ(rc_wait_cqe(c, &p), 0);
+		CHECK(p->res > 0, "send: %d", p->res);
+		rc_cqe_seen(c, p);
+	}
+}
+
+static int role_fail(void)
+{
+	static uint8_t pool[16 * PB_LEN];
+	static char small[2];
+	struct rc_ring ra, rb, rc;
+	uint32_t d[2];
+	CHECK(rt_ring_create(&ra, RING_ADDR, 8, 16, 0) > 0, "RING_CREATE A");
+	CHECK(rt_ring_create(&rb, RING_ADDR + 0x10000000ul, 8, 16, 0) > 0, "RING_CREATE B");
+	CHECK(rt_ring_create(&rc, RING_ADDR + 0x20000000ul, 8, 16, 0) > 0, "RING_CREATE C");
+	CHECK_EQ(rt_channel(d), 0);
+	rc_prep_provide_buffers(rc_get_sqe(&rb), pool, sizeof(pool), PB_LEN, 0, 0, 0);
+	CHECK_EQ(rc_submit_and_wait(&rb, 1), 1);
+	expect_on(&rb, 0, 16, NULL, NULL);
+
+	/* R1 on A, parked first; the multishot on B second; A runs first */
+	struct rc_sqe *s = rc_get_sqe(&ra);
+	rc_prep_channel_recv(s, d[1], small, sizeof(small), 0, NULL, 0);
+	rc_sqe_set_data(s, 1);
+	CHECK_EQ(rc_submit(&ra), 1);
+	rc_prep_channel_recv_multishot(s = rc_get_sqe(&rb), d[1], 0);
+	rc_sqe_set_data(s, 9);
+	CHECK_EQ(rc_submit(&rb), 1);
+	send_two(&rc, d[0], "first", "second");
+	expect_on(&ra, 1, -RC_EOVERFLOW, NULL, NULL);
+	expect_on(&rb, 9, 0, pool, "first");
+	expect_on(&rb, 9, 0, pool, "second");
+	rc_prep_cancel(s = rc_get_sqe(&rb), 9, 0);
+	rc_sqe_set_data(s, 8);
+	CHECK_EQ(rc_submit(&rb), 1);
+	expect_on(&rb, 9, -RC_ECANCELED, NULL, NULL);
+	expect_on(&rb, 8, 1, NULL, NULL);
+
+	/* both on B, the first one's buffer unmapped while it is parked (its
+	 * rerun fails to decode: -EFAULT): one run */
+	CHECK_EQ(rt_map(GONE_PAGE, 1, RC_MAP_WRITE), 0);
+	rc_prep_channel_recv(s = rc_get_sqe(&rb), d[1], (void *)GONE_PAGE, 64, 0, NULL, 0);
+	rc_sqe_set_data(s, 2);
+	rc_prep_channel_recv_multishot(s = rc_get_sqe(&rb), d[1], 0);
+	rc_sqe_set_data(s, 10);
+	CHECK_EQ(rc_submit(&rb), 2);
+	CHECK_EQ(rt_unmap(GONE_PAGE, 1), 0);
+	send_two(&rc, d[0], "third", "fourth");
+	expect_on(&rb, 2, -RC_EFAULT, NULL, NULL);
+	expect_on(&rb, 10, 0, pool, "third");
+	expect_on(&rb, 10, 0, pool, "fourth");
+	rt_close(d[0]); /* ends the multishot: -EPIPE */
+	expect_on(&rb, 10, -RC_EPIPE, NULL, NULL);
+	rt_close(d[1]);
+	return rt_report("rt_recvorder fail");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "sender") == 0)
 		return role_sender();
+	if (argc > 1 && strcmp(argv[1], "fail") == 0)
+		return role_fail();
 
 	static char b[4][8];
 	struct rc_ring mine;
