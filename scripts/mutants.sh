@@ -300,6 +300,53 @@ m readdir-too-small-is-the-end user/fs/ramfs.c "host/test_fs" <<'EOF'
 =====
 EOF
 
+# ---- checks added for issues 10 and 11: the form check, the CQ count, the
+# order of a message whose receive failed ----------------------------------
+
+m form-check-ignores-flags lib/names.c "host/test_validate" <<'EOF'
+	if (!d || (sqe->flags & ~RC_SQE_FLAGS) || sqe->rsvd0 || sqe->rsvd1 ||
+=====
+	if (!d || sqe->rsvd0 || sqe->rsvd1 ||
+EOF
+
+m form-check-ignores-rsvd0 lib/names.c "host/test_validate" <<'EOF'
+	if (!d || (sqe->flags & ~RC_SQE_FLAGS) || sqe->rsvd0 || sqe->rsvd1 ||
+=====
+	if (!d || (sqe->flags & ~RC_SQE_FLAGS) || sqe->rsvd1 ||
+EOF
+
+m form-check-ignores-rsvd1 lib/names.c "host/test_validate" <<'EOF'
+	if (!d || (sqe->flags & ~RC_SQE_FLAGS) || sqe->rsvd0 || sqe->rsvd1 ||
+=====
+	if (!d || (sqe->flags & ~RC_SQE_FLAGS) || sqe->rsvd0 ||
+EOF
+
+m form-check-ignores-rsvd-fields lib/names.c "host/test_validate" <<'EOF'
+	case RC_FK_RSVD: return v == 0;
+=====
+	case RC_FK_RSVD: return true;
+EOF
+
+m cq-count-unsigned-difference include/ringcall/ringcall.h "host/test_userlib" <<'EOF'
+	return d > 0 ? (uint32_t)d : 0;
+=====
+	return (uint32_t)d;
+EOF
+
+m cq-count-off-by-one include/ringcall/ringcall.h "host/test_userlib" <<'EOF'
+	return d > 0 ? (uint32_t)d : 0;
+=====
+	return d > 1 ? (uint32_t)d : 0;
+EOF
+
+m failed-receive-message-goes-last lib/channel.c "host/test_call" <<'EOF'
+		while (m != h && m->held_for)
+			m = m->next;
+		return m;
+=====
+		return h;
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then
