@@ -3,7 +3,10 @@
  * several fuzz processes at once with seeds derived from one, wait for
  * them, and judge what only the kernel sees: no panic (a panic ends the
  * run), every process ended by itself with status 0 (its own checks: every
- * SQE got its CQE), and every frame and process slot came back.
+ * SQE got its CQE, and each channel op succeeded at least once), and every
+ * frame, heap block (channels, messages, call tables, provided-buffer
+ * groups: small blocks whose pages the heap keeps) and process slot came
+ * back.
  *
  * `make fuzz-kernel SEED= COUNT= [FUZZ_FLAGS=]` boots with
  * "test fuzz=SEED:COUNT:FLAGS"; make test runs a short one (ktest.c).
@@ -26,7 +29,7 @@ static void kfuzz_settle(int procs)
 bool kfuzz_run(uint64_t seed, uint64_t count, const char *flags, char *why, size_t n,
 	       uint64_t *sqes_out)
 {
-	size_t frames0 = pmm_free_count();
+	size_t frames0 = pmm_free_count(), blocks0 = kmalloc_small_live();
 	int procs0 = proc_count();
 	int pids[KFUZZ_PROCS];
 	char seeds[KFUZZ_PROCS][24], cnt[24];
@@ -68,6 +71,10 @@ bool kfuzz_run(uint64_t seed, uint64_t count, const char *flags, char *why, size
 	}
 	if (ok && pmm_free_count() != frames0) {
 		ksnprintf(why, n, "leaked %ld frames", (long)(frames0 - pmm_free_count()));
+		ok = false;
+	}
+	if (ok && kmalloc_small_live() != blocks0) {
+		ksnprintf(why, n, "leaked %ld heap blocks", (long)(kmalloc_small_live() - blocks0));
 		ok = false;
 	}
 	return ok;

@@ -61,8 +61,9 @@ uint32_t vm_tables_needed(uint64_t pml4, uint64_t va,
 			  uint64_t npages); /* page-table frames a mapping would add */
 
 /* kalloc.c */
-void *kmalloc(size_t n); /* 16-byte aligned, NULL on OOM */
-void *kzalloc(size_t n); /* kmalloc + zero */
-void kfree(void *p);	 /* NULL ok */
+void *kmalloc(size_t n);	 /* 16-byte aligned, NULL on OOM */
+void *kzalloc(size_t n);	 /* kmalloc + zero */
+void kfree(void *p);		 /* NULL ok */
+size_t kmalloc_small_live(void); /* small-class blocks in use */
 
 #endif

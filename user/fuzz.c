@@ -32,13 +32,22 @@
  * never travel (so the pool's accounting sees every move; the engine
  * refuses endpoint cycles itself, -EBUSY). The scenario ipc_race starts a child
  * fuzzer with one end of a channel (SPAWN's handles) and races our
- * sends, a parked receive and a close against the child's sends,
- * receives, closes and exit; a random SPAWN may pass a pool handle.
+ * sends, calls, a parked (or multishot) receive and a close against the
+ * child's sends, receives, replies, closes and exit; a random SPAWN may
+ * pass a pool handle. Transaction ids come from received calls (a
+ * receive's info, a multishot's buffer) and random REPLYs answer them;
+ * PROVIDE_BUFFERS gives each tracked ring buffers of ours (groups 0-1, a
+ * bitmap says which the kernel holds) that multishot receives, each ended
+ * by a CANCEL in its batch, fill. The scenario ipc_serve (played first,
+ * then at random) is one server turn done right: calls answered through
+ * a multishot receive, so every channel op succeeds at least once; the
+ * main process fails if one never did (its coverage, checked at the end).
  *
  * FLAGS: letters; 'k' plays the three scenarios of issue 9 defects 1-3
  * (ring closed from its own chain completed by an exit, CLOSE racing
  * enter, EXIT mid-chain fired from the timer), which panicked or misbehaved
- * before the ring lifetime fix. Same SEED, same entries (the interleaving
+ * before the ring lifetime fix; 'v': children print their counts too
+ * (the main processes always do). Same SEED, same entries (the interleaving
  * with other processes and the timer is the machine's).
  */
 #include "ulib.h"
@@ -57,7 +66,7 @@
 #define MAX_FUZZ_KIDS 3 /* spawn a child fuzzer only below this many children */
 
 static uint64_t rng;
-static bool child, klife;
+static bool child, klife, verbose;
 static const char *flags_arg = "";
 static uint64_t target, sqes, batches;
 static uint64_t next_data = 1;
@@ -73,10 +82,23 @@ static struct {
 } loose[MAX_LOOSE];
 static int nloose, kids;
 
+/* Buffers we provide to one ring's groups: bid i is mem[i]; given: the
+ * bids the kernel holds (provided, not yet back in a CQE). */
+#define PB_BUFS	    16
+#define PB_LEN	    256
+#define PB_GROUP    2 /* random well-formed PROVIDEs use groups 0..PB_GROUP-1 */
+#define SERVE_GROUP 7 /* ipc_serve's, on the main ring; malformed ones: 2..6 */
+struct pbufs {
+	uint8_t mem[PB_BUFS][PB_LEN] __attribute__((aligned(64)));
+	uint32_t given;
+};
+static struct pbufs pb_main, pb_scratch, pb_serve;
+
 struct tring { /* a ring whose every CQE we account for */
 	struct rc_ring *r;
 	uint32_t h;
 	bool main;
+	struct pbufs *pb;
 };
 static struct tring mainr, scratch;
 static struct rc_ring scratch_ring;
@@ -245,6 +267,11 @@ struct pend {
 	uint32_t moved;
 	struct rc_spawn_handle give;
 	bool guards_call; /* a LINK_TIMEOUT that alone ends a CALL nobody answers */
+	bool ms;	  /* a multishot RECV (group: its buffers) */
+	uint8_t group;
+	uint32_t nmore;	   /* its CQEs with MORE so far */
+	struct pbufs *pbs; /* PROVIDE_BUFFERS: bids first.. first + nbufs - 1 of pbs */
+	uint32_t first, nbufs;
 };
 static void spare_guards(struct rc_sqe *s, const struct rc_op_desc *d);
 
@@ -271,9 +298,110 @@ static uint32_t pick_end(int carrier_end)
 	return npool ? pool[below(npool)] : 0;
 }
 
+/* Calls we received and may answer: the endpoint and the txid. */
+#define MAX_TX 8
+static struct {
+	uint32_t h;
+	uint64_t txid;
+} txs[MAX_TX];
+static int ntx;
+
+static void tx_add(uint32_t h, uint64_t txid)
+{
+	if (ntx == MAX_TX) /* the oldest goes: its call is likely over */
+		memmove(&txs[0], &txs[1], sizeof(txs[0]) * (MAX_TX - 1)), ntx--;
+	txs[ntx].h = h;
+	txs[ntx++].txid = txid;
+}
+
+static void tx_del(int i)
+{
+	txs[i] = txs[--ntx];
+}
+
+/* Bids b..b+n-1 of pb held by the kernel (given) or ours again. */
+static void pb_mark(struct pbufs *pb, uint32_t b, uint32_t n, bool given)
+{
+	uint32_t bits = ((1u << n) - 1) << b;
+	pb->given = given ? pb->given | bits : pb->given & ~bits;
+}
+
+/* A run of up to want free bids of pb, looking from bid start (its
+ * first in *b), or 0. */
+static uint32_t pb_free_run(struct pbufs *pb, uint32_t want, uint32_t start, uint32_t *b)
+{
+	for (uint32_t k = 0, i = start; k < PB_BUFS; k++, i = (i + 1) % PB_BUFS) {
+		uint32_t n = 0;
+		while (i + n < PB_BUFS && n < want && !(pb->given & (1u << (i + n))))
+			n++;
+		if (n) {
+			*b = i;
+			return n;
+		}
+	}
+	return 0;
+}
+
+/* Make s a well-formed PROVIDE_BUFFERS of up to want of pb's free bids
+ * to group g (p remembers them); false if none is free. */
+static bool prep_pbufs(struct rc_sqe *s, struct pend *p, struct pbufs *pb, uint32_t want,
+		       uint32_t g)
+{
+	uint32_t b, n = pb_free_run(pb, want, g == SERVE_GROUP ? 0 : below(PB_BUFS), &b);
+	if (!n)
+		return false;
+	rc_prep_provide_buffers(s, pb->mem[b], n * PB_LEN, PB_LEN, g, b, 0);
+	pb_mark(pb, b, n, true);
+	p->pbs = pb;
+	p->first = b;
+	p->nbufs = n;
+	return true;
+}
+
+/* The buffers multishot receive p (on ring t) fills. */
+static struct pbufs *pb_of(struct tring *t, const struct pend *p)
+{
+	return p->group == SERVE_GROUP && t->main ? &pb_serve : p->group < PB_GROUP ? t->pb : NULL;
+}
+
+/* A multishot CQE named buffer bid: take what the kernel put there (the
+ * handles into the pool, a call's txid to answer) and the buffer back. */
+static void pb_taken(struct tring *t, const struct pend *p, int bid, int32_t res)
+{
+	struct pbufs *pb = pb_of(t, p);
+	if (!pb || bid < 0 || bid >= PB_BUFS || !(pb->given & (1u << bid))) {
+		FAIL("multishot CQE (res %d) names buffer %d of group %u, not one we gave", res,
+		     bid, p->group);
+		return;
+	}
+	struct rc_channel_info info;
+	memcpy(&info, pb->mem[bid], sizeof(info));
+	if (info.len != (uint32_t)res || info.nhandles > RC_CHANNEL_HANDLES_MAX)
+		FAIL("buffer %d: info len %u nhandles %u, CQE res %d", bid, info.len, info.nhandles,
+		     res);
+	for (uint32_t i = 0; i < info.nhandles && i < RC_CHANNEL_HANDLES_MAX; i++)
+		pool_add(info.handles[i]);
+	if (info.txid)
+		tx_add(p->handle, info.txid);
+	pb_mark(pb, (uint32_t)bid, 1, false);
+}
+
+/* Shape PROVIDE_BUFFERS for ring t: mostly well-formed (our buffers, in
+ * groups 0..PB_GROUP-1); else as mutated, but in a group no receive of
+ * ours parses and never over our own memory. */
+static void shape_pbufs(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
+			struct pend *p)
+{
+	const struct rc_field_desc *g = field_named(d, "group");
+	if (!one_in(8) && prep_pbufs(s, p, t->pb, 1 + below(4), below(PB_GROUP)))
+		return;
+	if (field_get(s, g) < PB_GROUP || field_get(s, g) == SERVE_GROUP)
+		rc_field_put(s, g, PB_GROUP + below(SERVE_GROUP - PB_GROUP));
+}
+
 /* Shape a channel entry (pend p) so that it never parks, only the
  * carrier carries handles, and every handle it makes lands in p. */
-static void shape_ipc(const struct rc_op_desc *d, struct rc_sqe *s, struct pend *p)
+static void shape_ipc(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s, struct pend *p)
 {
 	const struct rc_field_desc *f = field_named(d, "flags");
 	s->flags &= (uint8_t)~RC_SQE_SKIP_SUCCESS; /* its CQE says what it made or moved */
@@ -296,8 +424,14 @@ static void shape_ipc(const struct rc_op_desc *d, struct rc_sqe *s, struct pend 
 			rc_field_put(s, field_named(d, "handles_len"), 4 * (1 + below(4)));
 		}
 		break;
-	case RC_OP_CHANNEL_RECV: /* never multishot: it stays armed past the batch */
-		s->handle = one_in(3) && passed ? passed : pick_end(1);
+	case RC_OP_CHANNEL_RECV:
+		s->handle = one_in(2) && passed ? passed : pick_end(1);
+		if (t->main && one_in(3)) { /* multishot: random_batch adds its CANCEL */
+			p->ms = true;
+			p->group = (uint8_t)below(PB_GROUP);
+			rc_prep_channel_recv_multishot(s, s->handle, p->group);
+			break;
+		}
 		if (field_get(s, f) <= RC_CHANNEL_RECV_FLAGS)
 			rc_field_put(s, f, RC_CHANNEL_NOWAIT);
 		if ((have_carrier && s->handle == carrier[1]) || s->handle == passed ||
@@ -311,7 +445,17 @@ static void shape_ipc(const struct rc_op_desc *d, struct rc_sqe *s, struct pend 
 		s->handle = pick_end(0);
 		rc_field_put(s, field_named(d, "handles_len"), 0);
 		break;
-	case RC_OP_CHANNEL_REPLY: s->handle = pick_end(one_in(2)); break;
+	case RC_OP_CHANNEL_REPLY:
+		if (ntx && !one_in(4)) { /* a call we received: answer it */
+			int i = (int)below((uint32_t)ntx);
+			uint32_t len = below(16);
+			rc_prep_channel_reply(s, txs[i].h, txs[i].txid, inbuf, len,
+					      one_in(4) ? RC_CHANNEL_REPLY_RES : 0);
+			tx_del(i);
+		} else {
+			s->handle = pick_end(one_in(2));
+		}
+		break;
 	default: break;
 	}
 	p->handle = s->handle;
@@ -334,6 +478,12 @@ static void account_ipc(const struct pend *p, int32_t res)
 	case RC_OP_CHANNEL_RECV:
 		for (uint32_t i = 0; res >= 0 && i < p->info.nhandles && i < 4; i++)
 			pool_add(p->info.handles[i]);
+		if (res >= 0 && p->info.txid)
+			tx_add(p->handle, p->info.txid);
+		break;
+	case RC_OP_PROVIDE_BUFFERS:
+		if (res < 0 && p->pbs) /* not given after all */
+			pb_mark(p->pbs, p->first, p->nbufs, false);
 		break;
 	case RC_OP_HANDLE_DUP:
 		if (res > 0)
@@ -418,7 +568,8 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
 	case RC_OP_CHANNEL_RECV:
 	case RC_OP_CHANNEL_CALL:
 	case RC_OP_CHANNEL_REPLY:
-	case RC_OP_HANDLE_DUP: shape_ipc(d, s, p); break;
+	case RC_OP_HANDLE_DUP: shape_ipc(t, d, s, p); break;
+	case RC_OP_PROVIDE_BUFFERS: shape_pbufs(t, d, s, p); break;
 	case RC_OP_SPAWN:
 		if ((uintptr_t)field_get(s, field_named(d, "argv")) == (uintptr_t)inbuf) {
 			rc_field_put(s, field_named(d, "argv"), (uintptr_t)argvbuf);
@@ -451,6 +602,12 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
 		    (a >= (sp & ~0xffffful) - 0x100000 && a < 0x0000800000000000ul))
 			rc_field_put(s, &dd->fields[i], (uintptr_t)outbuf);
 	}
+	/* A PROVIDE_BUFFERS region may be far longer than the out buffer:
+	 * one not of our buffers goes to the arena (never read). */
+	if (s->opcode == RC_OP_PROVIDE_BUFFERS && !p->pbs &&
+	    field_get(s, field_named(d, "addr")) == (uintptr_t)outbuf)
+		rc_field_put(s, field_named(d, "addr"),
+			     ARENA + (uint64_t)below(ARENA_PAGES) * 4096);
 	p->op = s->opcode;
 	if (s->opcode == RC_OP_RING_CREATE)
 		p->addr = field_get(s, field_named(d, "addr"));
@@ -460,6 +617,8 @@ static void shape(struct tring *t, const struct rc_op_desc *d, struct rc_sqe *s,
 static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 {
 	const struct rc_op_desc *d = &rc_op_descs[below(RC_OP_COUNT)];
+	if (ntx && one_in(8)) /* calls received wait for their replies: answer some soon */
+		d = rc_op_desc(RC_OP_CHANNEL_REPLY);
 	rc_sqe_baseline(d, s, 0, inbuf);
 	for (unsigned i = 0; i < d->nfields; i++) /* outputs to the out buffer */
 		if (d->fields[i].kind == RC_FK_UOUT)
@@ -525,15 +684,17 @@ static void gen(struct tring *t, struct rc_sqe *s, struct pend *p)
 	if (p->op == RC_OP_CLOSE || p->op == RC_OP_SPAWN || p->op == RC_OP_CHANNEL_CREATE ||
 	    p->op == RC_OP_CHANNEL_SEND || p->op == RC_OP_CHANNEL_RECV || p->op == RC_OP_HANDLE_DUP)
 		s->flags &= (uint8_t)~RC_SQE_SKIP_SUCCESS; /* the pool learns from its CQE */
-	if (p->op == RC_OP_CHANNEL_CALL) /* out of chains and drains: its CANCEL must reach it */
-		s->flags &= (uint8_t) ~(RC_SQE_LINK | RC_SQE_DRAIN);
+	if (p->op == RC_OP_CHANNEL_CALL ||
+	    p->ms) /* out of chains and drains: its CANCEL must reach it */
+		s->flags &= (uint8_t) ~(RC_SQE_LINK | RC_SQE_DRAIN |
+					(p->ms ? RC_SQE_SKIP_SUCCESS : 0));
 	if (s->opcode == RC_OP_CANCEL)
 		spare_guards(s, d);
 }
 
 /* ---- submitting a batch and accounting for it ---- */
 
-static struct pend pend[MAXB + 8];
+static struct pend pend[2 * MAXB + 8]; /* a batch, a CANCEL for each CALL and multishot */
 static uint32_t ops_ok[RC_OP_COUNT + 1], ops_err[RC_OP_COUNT + 1]; /* by opcode; last: unknown */
 static int npend;
 
@@ -559,8 +720,8 @@ static void add(struct rc_sqe *s, struct pend *p)
 	sqes++;
 }
 
-/* Account for one CQE of the batch; the marker returns true. */
-static bool account(const struct rc_cqe *c, uint64_t mark)
+/* Account for one CQE of the batch on ring t; the marker returns true. */
+static bool account(struct tring *t, const struct rc_cqe *c, uint64_t mark)
 {
 	if (c->user_data == mark)
 		return true;
@@ -572,6 +733,18 @@ static bool account(const struct rc_cqe *c, uint64_t mark)
 		struct pend *p = &pend[i];
 		if (p->data != c->user_data)
 			continue;
+		if (p->done && (c->flags & RC_CQE_F_MORE))
+			FAIL("a CQE with MORE for %lu after its last", (unsigned long)p->data);
+		if (p->ms && (c->flags & RC_CQE_F_BUFFER))
+			pb_taken(t, p, rc_cqe_buffer_id(c->flags), c->res);
+		if (c->flags & RC_CQE_F_MORE) { /* the multishot stays armed */
+			if (!p->ms || c->res < 0)
+				FAIL("MORE on %lu (op %u, res %d)", (unsigned long)p->data, p->op,
+				     c->res);
+			ops_ok[p->op < RC_OP_COUNT ? p->op : RC_OP_COUNT]++;
+			p->nmore++;
+			return false;
+		}
 		if (c->res >= 0)
 			ops_ok[p->op < RC_OP_COUNT ? p->op : RC_OP_COUNT]++;
 		else
@@ -631,7 +804,7 @@ static void finish(struct tring *t, bool spin)
 		}
 		struct rc_cqe copy = *c;
 		rc_cqe_seen(t->r, c);
-		seen = account(&copy, mark);
+		seen = account(t, &copy, mark);
 	}
 	for (int i = 0; i < npend; i++)
 		if (!pend[i].done && !(pend[i].flags & RC_SQE_SKIP_SUCCESS)) {
@@ -669,7 +842,13 @@ static void random_batch(struct tring *t)
 			p->op = RC_OP_NOP;
 		}
 		add(s, p);
-		if (s->opcode == RC_OP_CHANNEL_CALL) {
+		if (p->ms) { /* ended in its batch: a CANCEL (-ENOENT if it ended itself) */
+			if (prev)
+				prev->flags &= (uint8_t)~RC_SQE_LINK;
+			uint64_t target = s->user_data;
+			rc_prep_cancel(s = rc_get_sqe(t->r), target, 0);
+			track(s, 0);
+		} else if (s->opcode == RC_OP_CHANNEL_CALL) {
 			/* Nobody answers our calls: a CANCEL ends it (-ECANCELED),
 			 * or finds it done already (-ENOENT); or a LINK_TIMEOUT
 			 * linked to it does (-ECANCELED, -ETIME). Not held in a
@@ -985,10 +1164,13 @@ static int32_t sync_channel(uint32_t ends[2])
 
 /*
  * Channels across processes, racing: a child fuzzer gets one end x1 at
- * SPAWN and fuzzes with it (sends, receives, closes it, exits mid-chain);
- * we send it a fresh channel end y1 and bytes, then park a receive on x0
- * (completed by a send of the child's, or -EPIPE when its end goes: its
- * CLOSE or its exit, however it dies) and sometimes close x0 under it.
+ * SPAWN and fuzzes with it (sends, receives, replies, closes it, exits
+ * mid-chain); we send it a fresh channel end y1 and bytes, make calls to
+ * it (answered by its random REPLYs, or -EPIPE when its end goes), then
+ * park a receive on x0 (completed by a send of the child's, or -EPIPE
+ * when its end goes: its CLOSE or its exit, however it dies), or a
+ * multishot one (which takes all the child sends, its calls too, until
+ * then), and sometimes close x0 under it.
  */
 static void ipc_race(void)
 {
@@ -1021,8 +1203,23 @@ static void ipc_race(void)
 				     RC_CHANNEL_NOWAIT);
 		track(s, 0);
 	}
-	rc_prep_channel_recv(s = rc_get_sqe(mainr.r), x[0], outbuf, 64, 0, NULL, 0);
-	track(s, 0); /* parks until the child sends or its end goes */
+	for (uint32_t n = below(3); n; n--) { /* answered by the child, or -EPIPE */
+		rc_prep_channel_call(s = rc_get_sqe(mainr.r), x[0], inbuf, below(64), 0, NULL,
+				     outbuf, 64, 0);
+		track(s, 0);
+	}
+	struct pend *p = &pend[npend];
+	if (one_in(2)) { /* parks until the child sends or its end goes */
+		rc_prep_channel_recv(s = rc_get_sqe(mainr.r), x[0], outbuf, 64, 0, NULL, 0);
+		track(s, 0);
+	} else { /* takes what the child sends until its end goes (or no buffer is left) */
+		uint32_t g = below(PB_GROUP);
+		rc_prep_channel_recv_multishot(s = rc_get_sqe(mainr.r), x[0], g);
+		track(s, 0);
+		p->ms = true;
+		p->group = (uint8_t)g;
+		p->handle = x[0];
+	}
 	bool close_under = one_in(3);
 	if (close_under) { /* the parked receive then fails with -EBADF */
 		rc_prep_close(s = rc_get_sqe(mainr.r), x[0], 0);
@@ -1033,6 +1230,100 @@ static void ipc_race(void)
 		FAIL("CLOSE of x0 after the race");
 }
 
+/* Reap the main ring's CQEs (no marker) until multishot receive p has
+ * had want CQEs with MORE or has ended. */
+static void reap_multishot(struct pend *p, uint32_t want)
+{
+	while (p->nmore < want && !p->done) {
+		struct rc_cqe *c;
+		int ret = rc_wait_cqe(mainr.r, &c);
+		if (ret != 0) {
+			FAIL("wait: %d (ipc_serve)", ret);
+			return;
+		}
+		struct rc_cqe copy = *c;
+		rc_cqe_seen(mainr.r, c);
+		account(&mainr, &copy, 0);
+	}
+}
+
+/*
+ * One server turn done right, on a fresh channel x (x0 the client's end,
+ * x1 the server's): CHANNEL_CREATE; then PROVIDE_BUFFERS (group
+ * SERVE_GROUP), HANDLE_DUP of x0, a SEND and n CALLs on x0 and a
+ * multishot receive on x1, which takes them all (each call's txid in its
+ * buffer); then a REPLY to each call received and CLOSE of x1 (the
+ * multishot ends, a call nobody answered gets -EPIPE). Every channel op
+ * succeeds here unless the kernel is wrong; the CALLs end with their
+ * replies' lengths.
+ */
+static void ipc_serve(void)
+{
+	static uint8_t replies[4][32];
+	struct rc_sqe *s;
+	struct pend *p;
+	while (npool > POOL) { /* room in the handle table */
+		sync_close(pool[npool - 1]);
+		npool--;
+	}
+	p = &pend[npend];
+	rc_prep_channel_create(s = rc_get_sqe(mainr.r), &p->pair, sizeof(p->pair), 0);
+	track(s, 0);
+	finish(&mainr, false);
+	uint32_t x0 = pend[0].pair.end[0], x1 = pend[0].pair.end[1];
+	if (!pend[0].done || !x0 || !x1) {
+		FAIL("ipc_serve: CHANNEL_CREATE failed");
+		return;
+	}
+	pool_del(x0); /* ours for the scenario */
+	pool_del(x1);
+	uint32_t n = 1 + below(4);
+	struct pend given = { 0 };
+	rc_prep_nop(s = rc_get_sqe(mainr.r), 0);
+	if (!prep_pbufs(s, &given, &pb_serve, n + 1, SERVE_GROUP) && !pb_serve.given)
+		FAIL("ipc_serve: no buffer free");
+	track(s, 0);
+	pend[npend - 1].pbs = given.pbs; /* what prep_pbufs noted */
+	pend[npend - 1].first = given.first;
+	pend[npend - 1].nbufs = given.nbufs;
+	rc_prep_handle_dup(s = rc_get_sqe(mainr.r), x0, RC_CHANNEL_RIGHTS, 0);
+	track(s, 0);
+	rc_prep_channel_send(s = rc_get_sqe(mainr.r), x0, inbuf, below(32), 0, NULL,
+			     RC_CHANNEL_NOWAIT);
+	track(s, 0);
+	for (uint32_t i = 0; i < n; i++) {
+		rc_prep_channel_call(s = rc_get_sqe(mainr.r), x0, inbuf, below(64), 0, NULL,
+				     replies[i], sizeof(replies[i]), 0);
+		track(s, 0);
+	}
+	p = &pend[npend];
+	rc_prep_channel_recv_multishot(s = rc_get_sqe(mainr.r), x1, SERVE_GROUP);
+	track(s, 0);
+	p->ms = true;
+	p->group = SERVE_GROUP;
+	p->handle = x1;
+	int ret = rc_submit(mainr.r);
+	if (ret < 0)
+		FAIL("ipc_serve: submit %d", ret);
+	reap_multishot(p, n + 1);
+	for (int i = 0; i < ntx;) {
+		if (txs[i].h != x1) {
+			i++;
+			continue;
+		}
+		rc_prep_channel_reply(s = rc_get_sqe(mainr.r), x1, txs[i].txid, inbuf, below(32),
+				      0);
+		track(s, 0);
+		tx_del(i);
+	}
+	rc_prep_close(s = rc_get_sqe(mainr.r), x1, 0);
+	track(s, 0);
+	pend[npend - 1].handle = x1;
+	finish(&mainr, false);
+	if (sync_close(x0) != 0)
+		FAIL("ipc_serve: CLOSE of x0");
+}
+
 /* ---- main ---- */
 
 /* (Re)make the scratch ring, polled or not (a RESTRICT may have spoilt the last). */
@@ -1041,6 +1332,7 @@ static void new_scratch(void)
 	if (have_scratch && sync_close(scratch.h) != 0)
 		FAIL("CLOSE of the scratch ring");
 	have_scratch = false;
+	pb_scratch.given = 0; /* its groups went with it */
 	int32_t h = make_ring(scratch.r, SCRATCH, 16, 32, one_in(2) ? RC_SETUP_POLL : 0);
 	if (h > 0) {
 		scratch.h = (uint32_t)h;
@@ -1052,7 +1344,7 @@ static void scenario(void)
 {
 	while (nloose) /* room for the scenario's rings */
 		sync_close(loose[--nloose].h);
-	uint32_t k = below(child ? 4 : 9);
+	uint32_t k = below(child ? 4 : 10);
 	switch (k) {
 	case 0:
 		if (one_in(2))
@@ -1073,6 +1365,7 @@ static void scenario(void)
 			close_racing_enter();
 		break;
 	case 7: ipc_race(); break;
+	case 8: ipc_serve(); break;
 	default: new_scratch(); break;
 	}
 }
@@ -1093,16 +1386,20 @@ int main(int argc, char **argv)
 	if (argc > a + 2) {
 		flags_arg = argv[a + 2];
 		klife = strstr(flags_arg, "k") != NULL;
+		verbose = strstr(flags_arg, "v") != NULL;
 	}
 	memset(inbuf, '.', sizeof(inbuf));
 	if (child && argc > a + 3 && strcmp(argv[a + 3], "p") == 0) {
 		passed = RK_SPAWN_HANDLE(0); /* ipc_race's x1 */
 		pool_add(passed);
 	}
-	mainr = (struct tring){ .r = &rt_ring, .h = rt_ring_handle, .main = true };
+	mainr = (struct tring){ .r = &rt_ring, .h = rt_ring_handle, .main = true, .pb = &pb_main };
 	scratch.r = &scratch_ring;
+	scratch.pb = &pb_scratch;
 	new_scratch();
 	have_carrier = sync_channel(carrier) == 0;
+	if (!child)
+		ipc_serve(); /* the coverage below, whatever the random run does */
 	uint64_t report = 100000;
 	while (sqes < target && !rt_fails) {
 		if (!child && sqes >= report) { /* a sign of life on long runs */
@@ -1129,8 +1426,17 @@ int main(int argc, char **argv)
 		if (st != 0 && st != FUZZ_EXIT)
 			FAIL("child %d ended with status 0x%lx", wi.pid, (unsigned long)st);
 	}
+	/* Coverage: each channel op succeeded at least once (ipc_serve makes
+	 * sure, unless the kernel refuses what is right). */
+	static const uint8_t must[] = { RC_OP_CHANNEL_CREATE, RC_OP_CHANNEL_SEND,
+					RC_OP_CHANNEL_CALL,   RC_OP_CHANNEL_RECV,
+					RC_OP_CHANNEL_REPLY,  RC_OP_PROVIDE_BUFFERS,
+					RC_OP_HANDLE_DUP };
+	for (unsigned i = 0; !child && i < sizeof(must); i++)
+		if (!ops_ok[must[i]])
+			FAIL("coverage: %s never succeeded", rc_op_name(must[i]));
 	flush_fails();
-	if (!child || rt_fails) {
+	if (!child || rt_fails || verbose) {
 		char line[512];
 		int n = snprintf(line, sizeof(line),
 				 "  fuzz %s: %lu SQEs in %lu batches, %d failures; ok/failed:",
