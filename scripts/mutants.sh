@@ -12,8 +12,10 @@
 # A mutant is a literal replacement (OLD text -> NEW text) in one file; OLD
 # must occur exactly once. Each mutant names the suites that should kill
 # it; those run first, then every host and ASan suite (TSan suites only
-# where named: for bugs that only a race detector can see). The first red
-# suite (failure, crash or 120 s timeout) kills the mutant.
+# where named: for bugs that only a race detector can see; kernel/NAME,
+# the kernel test NAME under QEMU, only where named: for the kernel and
+# its user programs). The first red suite (failure, crash or 120 s
+# timeout) kills the mutant.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -347,6 +349,22 @@ m failed-receive-message-goes-last lib/channel.c "host/test_call" <<'EOF'
 		return h;
 EOF
 
+# A server turn that answers no call (a stale generation in each txid):
+# only the fuzzer's coverage check sees it (kernel, fuzz_short).
+m fuzz-serve-answers-no-call user/fuzz.c "kernel/fuzz_short" <<'EOF'
+		rc_prep_channel_reply(s = rc_get_sqe(mainr.r), x1, txs[i].txid, inbuf, below(32),
+=====
+		rc_prep_channel_reply(s = rc_get_sqe(mainr.r), x1, txs[i].txid ^ (1ull << 40), inbuf, below(32),
+EOF
+
+# Multishot CQEs counted as the request's last: the fuzzer sees a second
+# CQE for one SQE (kernel, fuzz_short).
+m fuzz-multishot-more-ends-it user/fuzz.c "kernel/fuzz_short" <<'EOF'
+		if (c->flags & RC_CQE_F_MORE) { /* the multishot stays armed */
+=====
+		if (c->flags & RC_CQE_F_MORE && !p->ms) { /* the multishot stays armed */
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then
@@ -387,11 +405,13 @@ apply() {
 	' "$tree/${files[$1]}"
 }
 
-# Which tests of the red suite failed (TAP), else how it died.
+# Which tests of the red suite failed (TAP, or the kernel's FAIL lines),
+# else how it died.
 why_red() {
 	local t
 	t=$(grep -E '^not ok [0-9]+ - ' "$work/run.log" | sed 's/^not ok [0-9]* - //' | grep -vx tests |
 		head -3 | paste -sd, -)
+	[ -n "$t" ] || t=$(grep -aE '^(FAIL|PANIC) ' "$work/run.log" | head -1 | cut -c1-100)
 	if [ -n "$t" ]; then echo "$t"
 	elif grep -q 'Sanitizer' "$work/run.log"; then echo "sanitizer report"
 	else echo "crashed or timed out"
@@ -401,13 +421,24 @@ why_red() {
 # The suites for mutant i, named ones first: echo the first red one.
 first_red() {
 	local list=() b seen=" "
-	for b in ${suites[$1]}; do list+=("${b%%/*}/tests/${b#*/}"); done
+	for b in ${suites[$1]}; do
+		case $b in kernel/*) list+=("$b") ;; *) list+=("${b%%/*}/tests/${b#*/}") ;; esac
+	done
 	for b in "$tree"/build/host/tests/test_* "$tree"/build/asan/tests/test_*; do
 		list+=("${b#"$tree"/build/}")
 	done
 	for b in "${list[@]}"; do
 		case "$seen" in *" $b "*) continue ;; esac
 		seen="$seen$b "
+		if [ "${b%%/*}" = kernel ]; then
+			if ! (cd "$tree" && K_TEST_TIMEOUT=120 K_TEST_LOG="$work/kernel.log" \
+				kernel/run-tests.sh build/kernel/kernel.img only "${b#kernel/}") \
+				>"$work/run.log" 2>&1; then
+				echo "$b ($(why_red))"
+				return 0
+			fi
+			continue
+		fi
 		if [ ! -x "$tree/build/$b" ]; then
 			echo "mutants.sh: no suite build/$b" >&2
 			exit 2
@@ -428,6 +459,7 @@ for i in "${!names[@]}"; do
 	f=${files[$i]}
 	variants="host asan"
 	case " ${suites[$i]} " in *" tsan/"*) variants="host asan tsan" ;; esac
+	case " ${suites[$i]} " in *" kernel/"*) variants="$variants kernel" ;; esac
 	printf '%-32s ' "${names[$i]}"
 	if ! apply "$i" 2>"$work/apply.log"; then
 		echo "DID NOT APPLY to $f ($(cat "$work/apply.log")): update the mutant"
