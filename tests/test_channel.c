@@ -177,6 +177,19 @@ static void forged_handle_moves_nothing(void **state)
 		rc_prep_channel_send(rc_get_sqe(&a), ha, NULL, 0, 3, hs, 0);
 		assert_int_equal(run_one(&a, NULL), -RC_EINVAL);
 	}
+	/* A handle of another type as the target, even one carrying every
+	 * right and naming this very endpoint (no platform makes one: the
+	 * rights of each type are apart, so only decode's type check
+	 * refuses it): -EBADF, nothing sent. */
+	{
+		void *end = ctx_of(&a)->handles[(ha & 0xffff) - 1].obj;
+		int32_t other = rce_handle_install(ctx_of(&a), RCE_HT_FILE, ~0u, end);
+
+		assert_true(end && other > 0);
+		assert_int_equal(send_msg(&a, (uint32_t)other, "m", NULL, 0, 0), -RC_EBADF);
+		assert_ptr_equal(rce_handle_remove(ctx_of(&a), (uint32_t)other), end);
+		assert_int_equal(recv_msg(&a, hb, text, NULL), -RC_EAGAIN);
+	}
 	ring_close(&a);
 }
 

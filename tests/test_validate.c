@@ -273,6 +273,23 @@ static void handles_are_checked(void **state)
 	sqe = rc_get_sqe(&f->r);
 	rc_prep_write(sqe, f->rdonly, f->buf, 16, 0);
 	expect_rejected(f, sqe, -RC_EBADF, RC_FIELD_HANDLE, RC_BAD_RIGHTS);
+	/* Each check of decode's inline lookup (decode.h rce_target_find)
+	 * on its own: an open FILE handle of the wrong type for the op, its
+	 * slot's index 0 (low half 0), its generation's top bit set (the
+	 * slot keeps 15), the index one past the table (the hosted server
+	 * gives a client 1024 slots: hosted/client_state.c). */
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_channel_send(sqe, f->file, f->buf, 16, 0, NULL, 0);
+	expect_rejected(f, sqe, -RC_EBADF, RC_FIELD_HANDLE, RC_BAD_HANDLE);
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_read(sqe, f->file & ~0xffffu, f->buf, 16, 0);
+	expect_rejected(f, sqe, -RC_EBADF, RC_FIELD_HANDLE, RC_BAD_HANDLE);
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_read(sqe, f->file | 0x80000000u, f->buf, 16, 0);
+	expect_rejected(f, sqe, -RC_EBADF, RC_FIELD_HANDLE, RC_BAD_HANDLE);
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_read(sqe, (f->file & ~0xffffu) | 1025u, f->buf, 16, 0);
+	expect_rejected(f, sqe, -RC_EBADF, RC_FIELD_HANDLE, RC_BAD_HANDLE);
 	/* A closed handle stays dead even when its slot is reused. */
 	h = open_file(f, "w", RC_ACCESS_RDWR, RC_OPEN_CREATE);
 	sqe = rc_get_sqe(&f->r);
