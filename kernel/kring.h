@@ -59,8 +59,9 @@ struct kring {
 /* A cached translation of a user page (usercopy.c: the porting hooks'). */
 #define UC_SLOTS 32  /* per process, direct-mapped on the page number */
 #define UC_WRITE 1ul /* in uc_slot.tag: the page is writable */
+#define UC_VALID 2ul /* in uc_slot.tag: the slot holds a page (empty: tag 0) */
 struct uc_slot {
-	uint64_t tag; /* user page address | UC_WRITE; 0: empty */
+	uint64_t tag; /* user page address | UC_VALID | UC_WRITE; 0: empty */
 	uint8_t *kva; /* the frame through the direct map */
 };
 

@@ -629,6 +629,12 @@ static bool t_port_copy(void)
 			goto out;                                                 \
 		}                                                                 \
 	} while (0)
+	/* Page 0, never mapped, asked twice: the second time the cache is
+	 * of the current generation with page 0's slot empty (tag 0), which
+	 * must match no page (usercopy.c UC_VALID). */
+	CHECK(rce_port_user_check(ctx, 8, 8, 0) == -RC_EFAULT);
+	CHECK(rce_port_user_check(ctx, 8, 8, 0) == -RC_EFAULT);
+	CHECK(rce_port_copy_in(ctx, out, 8, 8) == -RC_EFAULT);
 	CHECK(rce_port_user_check(ctx, low - 8, 16, 1) == 0);
 	CHECK(rce_port_user_check(ctx, 0x400000, 16, 0) == 0);		 /* text: readable */
 	CHECK(rce_port_user_check(ctx, 0x400000, 16, 1) == -RC_EFAULT);	 /* not writable */

@@ -96,19 +96,19 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
  *   it. The slots are the process's and are used under its rk lock (or
  *   before it runs), like the rest of its ctx.
  */
-/* The cached kernel address of p's user page at page (aligned), if a
- * slot holds it (writable when write) in the current generation; NULL
- * otherwise (not cached, or not accessible: user_page decides). Inline,
- * without calls: the hooks' common case is this and a copy. */
-static inline uint8_t *uc_hit(struct proc *p, uint64_t page, int write)
+/* The slot caching p's user page at page (aligned), if one does (and the
+ * page is writable when write) in the current generation; NULL otherwise
+ * (not cached, or not accessible: user_page decides). Its kva is then
+ * set. Inline, without calls: the hooks' common case is this and a copy. */
+static inline const struct uc_slot *uc_hit(struct proc *p, uint64_t page, int write)
 {
 	/* Pairs with the release increment after a PTE is cleared. */
 	if (p->rk.ucache_gen != __atomic_load_n(&vm_unmap_gen, __ATOMIC_ACQUIRE))
 		return NULL;
-	struct uc_slot *s = &p->rk.ucache[(page >> PAGE_SHIFT) % UC_SLOTS];
-	/* A read takes a writable page too; an empty slot (tag 0) matches
-	 * only page 0, never mapped (its kva is NULL). */
-	return (s->tag | !write) == (page | UC_WRITE) ? s->kva : NULL;
+	const struct uc_slot *s = &p->rk.ucache[(page >> PAGE_SHIFT) % UC_SLOTS];
+	/* A read takes a writable page too; an empty slot (tag 0) lacks
+	 * UC_VALID, so it matches no page, page 0 included. */
+	return (s->tag | !write) == (page | UC_VALID | UC_WRITE) ? s : NULL;
 }
 
 /* p's user page at page (aligned) through the direct map, if it is
@@ -116,9 +116,9 @@ static inline uint8_t *uc_hit(struct proc *p, uint64_t page, int write)
  * new generation empties the slots first; a miss walks and fills one. */
 static uint8_t *user_page(struct proc *p, uint64_t page, int write)
 {
-	uint8_t *kva = uc_hit(p, page, write);
-	if (kva)
-		return kva;
+	const struct uc_slot *hit = uc_hit(p, page, write);
+	if (hit)
+		return hit->kva;
 	/* Read before the walk (acquire): a walk that may have seen a PTE
 	 * since cleared is filed under the generation before the clear. */
 	uint64_t gen = __atomic_load_n(&vm_unmap_gen, __ATOMIC_ACQUIRE);
@@ -132,7 +132,7 @@ static uint8_t *user_page(struct proc *p, uint64_t page, int write)
 	if (write && !(*pte & PTE_W))
 		return NULL;
 	struct uc_slot *s = &p->rk.ucache[(page >> PAGE_SHIFT) % UC_SLOTS];
-	s->tag = page | ((*pte & PTE_W) ? UC_WRITE : 0);
+	s->tag = page | UC_VALID | ((*pte & PTE_W) ? UC_WRITE : 0);
 	s->kva = P2V(*pte & PTE_ADDR_MASK);
 	return s->kva;
 }
@@ -196,14 +196,15 @@ static __attribute__((noinline)) int copy_user_proc(struct proc *p, void *kbuf, 
  * pages, a bad range, a process gone: its vm_destroy bumped the
  * generation, so it never hits) takes the general path. */
 
-/* The one page [addr, addr + len) lies in, if it does not run past that
- * page's end (so it cannot wrap around either); ~0 otherwise. Not checked
- * against the user half: a page that hits in the cache is a user page,
- * and the range ends at most at its end. */
-static inline uint64_t one_page(uint64_t addr, uint64_t len)
+/* Does [addr, addr + len) lie in one page (not running past its end, so
+ * not wrapping around either)? Sets *page to it. Not checked against the
+ * user half: a page that hits in the cache is a user page, and the range
+ * ends at most at its end. */
+static inline bool one_page(uint64_t addr, uint64_t len, uint64_t *page)
 {
 	uint64_t off = addr & (PAGE_SIZE - 1);
-	return len <= PAGE_SIZE - off ? addr - off : ~0ul;
+	*page = addr - off;
+	return len <= PAGE_SIZE - off;
 }
 
 /* Decode's check: the range is in the caller's user half, mapped present
@@ -211,8 +212,8 @@ static inline uint64_t one_page(uint64_t addr, uint64_t len)
 int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
 {
 	struct proc *p = ctx->port;
-	uint64_t page = one_page(addr, len);
-	if (page != ~0ul && uc_hit(p, page, write))
+	uint64_t page;
+	if (one_page(addr, len, &page) && uc_hit(p, page, write))
 		return 0;
 	return user_check_proc(p, addr, len, write);
 }
@@ -222,10 +223,10 @@ int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int wr
 int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
 {
 	struct proc *p = ctx->port;
-	uint64_t page = one_page(src, len);
-	uint8_t *u;
-	if (page != ~0ul && (u = uc_hit(p, page, 0))) {
-		copy_words(dst, u + (src - page), len);
+	const struct uc_slot *hit;
+	uint64_t page;
+	if (one_page(src, len, &page) && (hit = uc_hit(p, page, 0))) {
+		copy_words(dst, hit->kva + (src - page), len);
 		return 0;
 	}
 	return copy_user_proc(p, dst, src, len, 0);
@@ -234,10 +235,10 @@ int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
 int rce_port_copy_out(struct rce_ctx *ctx, uint64_t dst, const void *src, uint64_t len)
 {
 	struct proc *p = ctx->port;
-	uint64_t page = one_page(dst, len);
-	uint8_t *u;
-	if (page != ~0ul && (u = uc_hit(p, page, 1))) {
-		copy_words(u + (dst - page), src, len);
+	const struct uc_slot *hit;
+	uint64_t page;
+	if (one_page(dst, len, &page) && (hit = uc_hit(p, page, 1))) {
+		copy_words(hit->kva + (dst - page), src, len);
 		return 0;
 	}
 	return copy_user_proc(p, (void *)src, dst, len, 1);
