@@ -31,12 +31,14 @@ uint64_t rce_port_now_ns(void)
 /* New CQEs: wake the owner if it sleeps in enter on this ring. One flag
  * test when nobody sleeps. Every engine call holds the owner's rk lock,
  * and the waiter sets `waiting` under it and sleeps without a gap
- * (sleep_lock), so the test cannot miss a sleeper on another CPU. */
+ * (sleep_lock), so the test cannot miss a sleeper on another CPU. Only
+ * the owner sleeps on its ring (kring_wait: enter on one of its own
+ * handles), so only the owner is looked at. */
 void rce_port_notify(struct rce_ring *r)
 {
 	struct kring *kr = kring_of(r);
 	if (kr->waiting)
-		wakeup(kr);
+		wakeup_proc(kr->owner, kr);
 }
 
 /* Frames rce_port_alloc handed out on each CPU, counted as whole frames
@@ -83,15 +85,27 @@ static __attribute__((noinline)) void leaf_spin(struct leaf_lock *l, struct cpu 
 	} while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE));
 }
 
+/* leaf_acquire after its exchange failed: spin, then hold it. */
+static __attribute__((noinline)) void leaf_acquire_slow(struct leaf_lock *l, bool on)
+{
+	struct cpu *me = mycpu();
+	leaf_spin(l, me);
+	__atomic_store_n(&l->cpu, me, __ATOMIC_RELAXED);
+	l->irq_on = on;
+}
+
+/* The uncontended case makes no call but a tail call (nothing to save
+ * across one: ~12 instructions instead of ~20 with the frame). */
 static inline void leaf_acquire(struct leaf_lock *l)
 {
 	bool on = arch_irq_enabled();
 	if (on)
 		arch_irq_disable();
-	struct cpu *me = mycpu();
-	if (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		leaf_spin(l, me);
-	__atomic_store_n(&l->cpu, me, __ATOMIC_RELAXED);
+	if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE), 0)) {
+		leaf_acquire_slow(l, on);
+		return;
+	}
+	__atomic_store_n(&l->cpu, mycpu(), __ATOMIC_RELAXED);
 	l->irq_on = on;
 }
 

@@ -152,7 +152,8 @@ void sleep_lock(void *chan,
 		struct spinlock *lk); /* atomically release lk and sleep; lk held again on return */
 void wakeup(void *chan);	      /* make all sleepers on chan runnable */
 void wakeup_locked(void *chan);	      /* same, ptable_lock held */
-void proc_sleep_ns(uint64_t ns);      /* block at least ns (timer granularity) */
+void wakeup_proc(struct proc *p, void *chan); /* wakeup(chan): p is its only possible sleeper */
+void proc_sleep_ns(uint64_t ns);	      /* block at least ns (timer granularity) */
 
 /* Embedded user programs (generated user_blobs.S). */
 struct user_prog {
