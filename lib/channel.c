@@ -18,7 +18,9 @@
  * Calls: a CHANNEL_CALL is a send whose message carries a transaction id,
  * the index (and generation) of a slot in the calling endpoint's call
  * table, which points at the parked call. CHANNEL_REPLY on the other end
- * finds the slot in O(1), attaches the reply and makes the call ready. A
+ * finds the slot in O(1), attaches the reply (one of up to
+ * RCE_REPLY_INLINE bytes goes into the call's own request: no message,
+ * nothing charged) and makes the call ready. A
  * call that stops waiting (CANCEL, its ring destroyed, a channel end
  * closed) frees its slot under the lock, so a later reply finds nothing
  * (-ENOENT) and never touches the request.
@@ -755,6 +757,20 @@ static inline __attribute__((always_inline)) int32_t rce_deliver_reply(struct rc
 	return res;
 }
 
+/* The result of q, made done with no message: a CALL's short reply, kept
+ * in q (rce_op_channel_reply), copied to the caller first. On q's own
+ * ring's thread; no lock needed: nothing else reaches a done request. */
+static inline __attribute__((always_inline)) int32_t rce_done_result(struct rce_req *q)
+{
+	const struct rc_args_channel_call *a = &q->sqe.args.channel_call;
+	rce_uout_t to = { .addr = a->reply, .len = a->reply_len };
+
+	if (rce_is_call(q) && q->ipc_reply_len &&
+	    rce_copy_out(&q->call, to, 0, q->ipc_reply, q->ipc_reply_len))
+		return -RC_EFAULT;
+	return q->ipc_res;
+}
+
 /* Run the parked IPC requests other rings made ready, at most budget:
  * one made done completes with its result (a call's reply copied in);
  * any other runs its op again from its SQE copy (full decode: its handle
@@ -773,7 +789,8 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 		if (q) {
 			rce_unlist(q);
 			if (q->ipc_done) {
-				res = q->ipc_msg ? rce_deliver_reply(q, q->ipc_msg) : q->ipc_res;
+				res = q->ipc_msg ? rce_deliver_reply(q, q->ipc_msg)
+						 : rce_done_result(q);
 				q->ipc_msg = NULL;
 			} else {
 				held = q->ipc_msg && q->sqe.opcode == RC_OP_CHANNEL_RECV;
@@ -1039,6 +1056,7 @@ static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
 		if (!q)
 			q = rce_ipc_hold(c, e);
 		q->ipc_txid = txid;
+		q->ipc_reply_len = 0;
 		e->calls[(uint32_t)txid - 1].q = q;
 	}
 	ipc->unlock();
@@ -1106,8 +1124,8 @@ static bool rce_complete_direct(struct rce_req *q, struct rce_msg *reply, int32_
 		return false;
 	}
 	q->ipc_res = res;
-	if (reply)
-		res = rce_deliver_reply(q, reply); /* m back to the pool */
+	res = reply ? rce_deliver_reply(q, reply) /* m back to the pool */
+		    : rce_done_result(q);
 	/* the replier's handle holds the channel too: this is not its last */
 	rce_chan_put(q->ipc_chan);
 	q->ipc_chan = NULL;
@@ -1120,8 +1138,9 @@ static bool rce_complete_direct(struct rce_req *q, struct rce_msg *reply, int32_
 }
 
 /* Answer the call q (made on e) with result res (the reply's length
- * unless RC_CHANNEL_REPLY_RES), its bytes already in its reply buffer
- * (reply NULL) or in the message reply. Lock held. */
+ * unless RC_CHANNEL_REPLY_RES), its bytes already in its reply buffer or
+ * in q itself (reply NULL; q->ipc_reply_len says which), or in the
+ * message reply. Lock held. */
 static inline __attribute__((always_inline)) void rce_answer(struct rce_chan_end *e,
 							     struct rce_req *q,
 							     struct rce_msg *reply, int32_t res)
@@ -1158,7 +1177,7 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 		buf.addr += sizeof(res);
 		buf.len -= (uint32_t)sizeof(res);
 	}
-	if (ipc->copy) {
+	if (ipc->copy && buf.len > RCE_REPLY_INLINE) {
 		/* One copy, replier's memory to caller's, while the lock keeps
 		 * the call waiting (its slot holds it, its memory stays). */
 		ipc->lock();
@@ -1174,6 +1193,20 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 		if (err)
 			return err;
 		/* a side not there: the long way says whose fault it is */
+	} else if (buf.len <= RCE_REPLY_INLINE) {
+		/* A short reply waits in its call's request (no message, no
+		 * charge): copied in while the lock keeps the call waiting,
+		 * delivered by the caller's ring (rce_done_result). */
+		ipc->lock();
+		q = rce_reply_target(e, a->txid, buf.len, &err);
+		if (q && rce_copy_in(c, q->ipc_reply, buf, 0, buf.len)) {
+			err = -RC_EFAULT;
+		} else if (q) {
+			q->ipc_reply_len = buf.len;
+			rce_answer(e, q, NULL, res);
+		}
+		ipc->unlock();
+		return err ? err : (int32_t)a->len;
 	}
 	m = rce_msg_make(c, e->chan, buf, buf.len, &err); /* locks */
 	if (!m)

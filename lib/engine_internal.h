@@ -19,16 +19,32 @@ struct rce_words {
 	uint64_t w[8];
 };
 
+/* A reply of up to this many bytes travels in its call's request (no
+ * message): the room a TIMEOUT's fields leave, which a CALL never uses. */
+#define RCE_REPLY_INLINE 24u
+
 struct rce_req {
 	struct rc_sqe sqe; /* private copy of the entry */
 	struct rce_call call;
 	struct rce_req *link; /* next held member of its LINK chain */
 	struct rce_req *next; /* pending list / free list */
 	struct rce_req *prev;
-	uint64_t deadline;	 /* TIMEOUT: engine clock, UINT64_MAX if none */
-	uint64_t count_target;	 /* TIMEOUT: posted count, UINT64_MAX if none */
-	uint64_t armed;		 /* TIMEOUT: arming order, breaks ties */
-	uint32_t heap_at[2];	 /* TIMEOUT: its slot in each heap (ops.c) */
+	union {
+		struct {
+			uint64_t deadline;     /* TIMEOUT: engine clock, UINT64_MAX if none */
+			uint64_t count_target; /* TIMEOUT: posted count, UINT64_MAX if none */
+			uint64_t armed;	       /* TIMEOUT: arming order, breaks ties */
+			uint32_t heap_at[2];   /* TIMEOUT: its slot in each heap (ops.c) */
+		};
+		/* CHANNEL_CALL (never a TIMEOUT; channel.c, under the IPC
+		 * lock): a short reply's bytes, kept here from the REPLY until
+		 * the caller's ring delivers them; len 0 from the call's park
+		 * until then */
+		struct {
+			uint8_t ipc_reply[RCE_REPLY_INLINE];
+			uint32_t ipc_reply_len;
+		};
+	};
 	rce_cancel_fn cancel;	 /* platform: forget this request */
 	struct rce_req *pl_next; /* the platform's list (rce_req_list) */
 	struct rce_req *pl_prev;

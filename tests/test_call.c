@@ -427,6 +427,80 @@ static void empty_reply_answers_the_call(void **state)
 	ring_close(&b);
 }
 
+/* Replies of every size reach the caller exactly: up to 24 bytes one
+ * travels in the call's request (lib/channel.c RCE_REPLY_INLINE), a
+ * longer one through the copy hook or a message; with and without a
+ * result in front. Nothing past the reply is written. */
+static void short_and_long_replies(void **state)
+{
+	static const uint32_t lens[] = { 1, 8, 23, 24, 25, 200, RC_CHANNEL_MSG_MAX - 4 };
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char *text = malloc(RC_CHANNEL_MSG_MAX + 1), *want = malloc(RC_CHANNEL_MSG_MAX + 1);
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	for (uint32_t i = 0; i < 2 * sizeof(lens) / sizeof(lens[0]); i++) {
+		uint32_t len = lens[i / 2];
+		bool with_res = i % 2;
+		char *r = queue_call(&a, ha, "size", RC_CHANNEL_MSG_MAX, 40 + i);
+
+		for (uint32_t k = 0; k < len; k++)
+			want[k] = (char)('a' + (k + i) % 26);
+		want[len] = 0;
+		assert_int_equal(rc_submit(&a), 1);
+		assert_int_equal(take_request(&b, hb, text, &info), 4);
+		if (with_res)
+			assert_int_equal(reply_res(&b, hb, info.txid, 77, want), (int)len + 4);
+		else
+			assert_int_equal(reply(&b, hb, info.txid, want), (int)len);
+		run_engine(&a);
+		assert_int_equal(reap_one(&a, &ud), with_res ? 77 : (int)len);
+		assert_int_equal(ud, 40 + i);
+		assert_memory_equal(r, want, len);
+		for (uint32_t k = len; k <= RC_CHANNEL_MSG_MAX; k++)
+			assert_int_equal(r[k], 0);
+		rc_free(&a, r);
+	}
+	free(text);
+	free(want);
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* A call that ends without a reply (its server gone) leaves its reply
+ * buffer as it was, though the request it reuses carried a short reply
+ * before (a CALL's kept reply is emptied when it parks). */
+static void call_failed_after_a_short_reply_writes_nothing(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1], *r;
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	queue_call(&a, ha, "one", 32, 1);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), 3);
+	assert_int_equal(reply(&b, hb, info.txid, "stale reply"), 11);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 11);
+	r = queue_call(&a, ha, "two", 32, 2);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), 3);
+	ring_close(&b);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), -RC_EPIPE);
+	assert_int_equal(ud, 2);
+	for (int k = 0; k <= 32; k++)
+		assert_int_equal(r[k], 0);
+	ring_close(&a);
+}
+
 /* A CANCEL that meets its call's reply attached (the REPLY ran, the call
  * not yet completed): the call ends -ECANCELED, not with the reply, while
  * the REPLY itself succeeded (its bytes may already be in the caller's
@@ -1715,6 +1789,8 @@ static void replies_in_two_copies(void **state)
 	call_cancelled_while_server_holds_it(state);
 	reply_after_the_caller_died(state);
 	server_gone_fails_waiting_calls(state);
+	short_and_long_replies(state);
+	call_failed_after_a_short_reply_writes_nothing(state);
 	two_copies = false;
 }
 
@@ -1725,6 +1801,8 @@ int main(void)
 		cmocka_unit_test(call_cancelled_while_server_holds_it),
 		cmocka_unit_test(reply_carries_a_result),
 		cmocka_unit_test(empty_reply_answers_the_call),
+		cmocka_unit_test(short_and_long_replies),
+		cmocka_unit_test(call_failed_after_a_short_reply_writes_nothing),
 		cmocka_unit_test(call_timed_out_while_server_holds_it),
 		cmocka_unit_test(call_answered_before_its_link_timeout),
 		cmocka_unit_test(cancel_meets_an_attached_reply),
