@@ -771,56 +771,99 @@ static inline __attribute__((always_inline)) int32_t rce_done_result(struct rce_
 	return q->ipc_res;
 }
 
-/* Run the parked IPC requests other rings made ready, at most budget:
- * one made done completes with its result (a call's reply copied in);
- * any other runs its op again from its SQE copy (full decode: its handle
- * may be gone), completing or parking again. */
+/* Run one request taken off r's ready list (onto taken, this thread's
+ * own list): one made done completes with its result (a call's reply
+ * copied in); any other runs its op again from its SQE copy (full
+ * decode: its handle may be gone), completing or parking again. */
+static inline __attribute__((always_inline)) void rce_ipc_run_one(struct rce_ring *r,
+								  struct rce_req *q)
+{
+	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
+	int32_t res;
+
+	rce_wl_del(q);
+	rce_pending_del(r, q);
+	if (q->ipc_done) {
+		if (RCE_UNLIKELY(
+			    q->ipc_msg)) { /* a reply in a message: its pool is under the lock */
+			ipc->lock();
+			res = rce_deliver_reply(q, q->ipc_msg);
+			rce_chan_put(q->ipc_chan);
+			ipc->unlock();
+			q->ipc_msg = NULL;
+			q->ipc_chan = NULL;
+		} else {
+			res = rce_done_result(q);
+		}
+	} else {
+		q->call.target = NULL;
+		q->ipc_woken = true;
+		res = rce_dispatch(r, &q->call);
+		if (res == RCE_PENDING) {
+			q->ipc_woken = false;
+			return;
+		}
+		if (RCE_UNLIKELY(q->ipc_woken && q->sqe.opcode == RC_OP_CHANNEL_RECV)) {
+			ipc->lock(); /* failed before taking a message handed to it */
+			if (q->ipc_msg)
+				rce_unhold(q);
+			ipc->unlock();
+		}
+		q->ipc_woken = false;
+	}
+	rce_finish(r, q, res);
+}
+
+/* Take up to budget requests off r's ready list (lock held, the list
+ * not empty) and run them, the lock released first; the budget left.
+ * Taken ones wait on a list of this thread's own (taken): nothing but
+ * this thread reaches a request on the ready list (rce_make_ready's
+ * callers find only parked ones), and a CANCEL run meanwhile (a chain
+ * completed here) takes its target off that list as off the ready list
+ * (rce_unlist). */
+static __attribute__((noinline)) uint32_t rce_ipc_run_batch(struct rce_ring *r, uint32_t budget)
+{
+	struct rce_wlist taken = { NULL, NULL };
+	struct rce_req *q;
+
+	/* the first budget of them, cut off the list as they are */
+	q = taken.head = r->ipc_ready.head;
+	for (; q && budget; budget--, q = q->ipc_next) {
+		q->ipc_list = &taken;
+		taken.tail = q;
+		if (!q->ipc_done || !q->ipc_msg) { /* it needs its channel no more */
+			rce_chan_put(q->ipc_chan);
+			q->ipc_chan = NULL;
+		}
+	}
+	taken.tail->ipc_next = NULL;
+	r->ipc_ready.head = q;
+	if (q) {
+		q->ipc_prev = NULL;
+	} else {
+		r->ipc_ready.tail = NULL;
+		rc_store_relaxed(&r->ipc_kick, 0);
+	}
+	rce_ipc(r->ctx)->unlock();
+	while ((q = taken.head))
+		rce_ipc_run_one(r, q);
+	return budget;
+}
+
+/* Run the parked IPC requests other rings made ready, at most budget,
+ * in one lock hold per batch taken off the ready list. */
 void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
 
-	while (budget-- && rc_load_acquire(&r->ipc_kick)) {
-		struct rce_req *q;
-		bool held = false; /* a RECV woken with a message handed to it */
-		int32_t res = 0;
-
+	while (budget && rc_load_acquire(&r->ipc_kick)) {
 		ipc->lock();
-		q = r->ipc_ready.head;
-		if (q) {
-			rce_unlist(q);
-			if (q->ipc_done) {
-				res = q->ipc_msg ? rce_deliver_reply(q, q->ipc_msg)
-						 : rce_done_result(q);
-				q->ipc_msg = NULL;
-			} else {
-				held = q->ipc_msg && q->sqe.opcode == RC_OP_CHANNEL_RECV;
-			}
-			rce_chan_put(q->ipc_chan);
-			q->ipc_chan = NULL;
-		} else {
+		if (!r->ipc_ready.head) { /* kicked to publish CQEs posted for it */
 			rc_store_relaxed(&r->ipc_kick, 0);
-		}
-		ipc->unlock();
-		if (!q)
+			ipc->unlock();
 			return;
-		rce_pending_del(r, q);
-		if (!q->ipc_done) {
-			q->call.target = NULL;
-			q->ipc_woken = true;
-			res = rce_dispatch(r, &q->call);
-			if (res == RCE_PENDING) {
-				q->ipc_woken = false;
-				continue;
-			}
-			if (RCE_UNLIKELY(held && q->ipc_woken)) {
-				ipc->lock(); /* failed before taking the message it holds */
-				if (q->ipc_msg)
-					rce_unhold(q);
-				ipc->unlock();
-			}
-			q->ipc_woken = false;
 		}
-		rce_finish(r, q, res);
+		budget = rce_ipc_run_batch(r, budget);
 	}
 }
 

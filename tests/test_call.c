@@ -501,6 +501,50 @@ static void call_failed_after_a_short_reply_writes_nothing(void **state)
 	ring_close(&a);
 }
 
+/* Calls answered while their ring was busy complete in one batch
+ * (rce_ipc_run_ready takes them off the ready list under one lock); the
+ * first one's chain holds a CANCEL of the second, which is in that batch
+ * already: the second ends -ECANCELED, once, and is not completed again
+ * by the batch (one CQE per SQE; ASan watches the freed request). */
+static void cancel_of_a_call_in_the_same_batch(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info[2];
+	uint64_t ud;
+	int32_t res;
+	bool seen[5] = { false };
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	queue_call(&a, ha, "one", 32, 1);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK); /* LINK: answered the long way */
+	rc_prep_cancel(rc_get_sqe(&a), 3, 0);
+	rc_sqe_set_data(last_sqe(&a), 2);
+	queue_call(&a, ha, "two", 32, 3);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+	queue_nop(&a, 0, 0, 4);
+	assert_int_equal(rc_submit(&a), 4);
+	assert_int_equal(cqes_ready(&a), 0);
+	assert_int_equal(take_request(&b, hb, text, &info[0]), 3);
+	assert_int_equal(take_request(&b, hb, text, &info[1]), 3);
+	assert_int_equal(reply(&b, hb, info[0].txid, "r1"), 2);
+	assert_int_equal(reply(&b, hb, info[1].txid, "r2"), 2);
+	run_engine(&a);
+	assert_int_equal(cqes_ready(&a), 4);
+	for (int i = 0; i < 4; i++) {
+		res = reap_one(&a, &ud);
+		assert_true(ud >= 1 && ud <= 4 && !seen[ud]);
+		seen[ud] = true;
+		assert_int_equal(res, ud == 1 ? 2 : ud == 2 ? 1 : -RC_ECANCELED);
+	}
+	run_engine(&a);
+	assert_int_equal(cqes_ready(&a), 0);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* A CANCEL that meets its call's reply attached (the REPLY ran, the call
  * not yet completed): the call ends -ECANCELED, not with the reply, while
  * the REPLY itself succeeded (its bytes may already be in the caller's
@@ -1791,6 +1835,7 @@ static void replies_in_two_copies(void **state)
 	server_gone_fails_waiting_calls(state);
 	short_and_long_replies(state);
 	call_failed_after_a_short_reply_writes_nothing(state);
+	cancel_of_a_call_in_the_same_batch(state);
 	two_copies = false;
 }
 
@@ -1803,6 +1848,7 @@ int main(void)
 		cmocka_unit_test(empty_reply_answers_the_call),
 		cmocka_unit_test(short_and_long_replies),
 		cmocka_unit_test(call_failed_after_a_short_reply_writes_nothing),
+		cmocka_unit_test(cancel_of_a_call_in_the_same_batch),
 		cmocka_unit_test(call_timed_out_while_server_holds_it),
 		cmocka_unit_test(call_answered_before_its_link_timeout),
 		cmocka_unit_test(cancel_meets_an_attached_reply),
