@@ -89,6 +89,9 @@ _Static_assert(__builtin_offsetof(struct rce_msg, data) ==
 
 #define rce_wlist rce_ipc_list
 
+/* For the small steps of a message's path: no call frame of their own. */
+#define RCE_INLINE inline __attribute__((always_inline))
+
 /* A call awaiting its reply. txid = gen << 32 | (index + 1). */
 struct rce_call_slot {
 	struct rce_req *q;  /* NULL: free */
@@ -355,7 +358,7 @@ static void rce_wl_del(struct rce_req *q)
 
 /* Have ring r run soon: it has ready requests, or CQEs another thread
  * posted for it (rce_deliver_direct) that its run publishes. */
-static void rce_kick(struct rce_ring *r)
+static RCE_INLINE void rce_kick(struct rce_ring *r)
 {
 	/* Pairs with the acquire in rce_ring_has_work/rce_ipc_run_ready: a
 	 * ring that sees the flag sees the list (and takes the lock anyway). */
@@ -365,7 +368,7 @@ static void rce_kick(struct rce_ring *r)
 
 /* Move a parked request (on a wait list or none) to its ring's ready list
  * and have that ring run. */
-static void rce_make_ready(struct rce_req *q)
+static RCE_INLINE void rce_make_ready(struct rce_req *q)
 {
 	struct rce_ring *r = q->call.ring;
 
@@ -400,17 +403,16 @@ static struct rce_msg *rce_unheld(struct rce_chan_end *e)
 	return m == e->beyond ? NULL : m;
 }
 
-/* Hand that message to the first parked receive and wake it, so that
- * parked receives take messages in the order they were posted, whichever
- * ring runs first. With none left to hand and the peer closed, wake them
- * all: each ends with -EPIPE once nothing is queued (lock held). */
-static void rce_wake_receiver(struct rce_chan_end *e)
+/* Hand that message to the first parked receive (there is one) and wake
+ * it, so that parked receives take messages in the order they were
+ * posted, whichever ring runs first. With none left to hand and the peer
+ * closed, wake them all: each ends with -EPIPE once nothing is queued
+ * (lock held). */
+static void rce_wake_first(struct rce_chan_end *e)
 {
 	struct rce_req *q = e->recv_waiters.head;
 	struct rce_msg *m;
 
-	if (!q)
-		return;
 	if ((m = rce_unheld(e))) {
 		m->held_for = q;
 		q->ipc_msg = m;
@@ -418,6 +420,14 @@ static void rce_wake_receiver(struct rce_chan_end *e)
 	} else if (rce_peer(e)->closed) {
 		rce_wake_all(&e->recv_waiters);
 	}
+}
+
+/* rce_wake_first if a receive is parked at e: the test inline (a
+ * receive running its batch has none parked). */
+static RCE_INLINE void rce_wake_receiver(struct rce_chan_end *e)
+{
+	if (e->recv_waiters.head)
+		rce_wake_first(e);
 }
 
 /* The receive q lets go of the message handed to it (cancelled, or its
@@ -435,7 +445,7 @@ static void rce_unhold(struct rce_req *q)
  * it was woken; else the head, unless a woken receive holds it (then c
  * waits its turn: taking a later one would complete c, on its ring, before
  * the earlier receive that holds the head); NULL if none. */
-static struct rce_msg *rce_next_msg(struct rce_call *c, struct rce_chan_end *e)
+static RCE_INLINE struct rce_msg *rce_next_msg(struct rce_call *c, struct rce_chan_end *e)
 {
 	struct rce_req *q = c->req;
 	struct rce_msg *m = e->head;
@@ -486,7 +496,7 @@ static void rce_queue_append(struct rce_chan_end *e, struct rce_msg *m)
 	e->carrying += m->nhandles != 0;
 }
 
-static void rce_queue_unlink(struct rce_chan_end *e, struct rce_msg *m)
+static RCE_INLINE void rce_queue_unlink(struct rce_chan_end *e, struct rce_msg *m)
 {
 	if (e->beyond == m)
 		e->beyond = m->next;
@@ -983,7 +993,7 @@ static int32_t rce_slot_get(struct rce_chan_end *e, struct rce_acct *acct, uint6
 }
 
 /* The waiting call on e named by txid, or NULL. */
-static struct rce_req *rce_slot_find(struct rce_chan_end *e, uint64_t txid)
+static RCE_INLINE struct rce_req *rce_slot_find(struct rce_chan_end *e, uint64_t txid)
 {
 	uint32_t i = (uint32_t)txid - 1;
 
@@ -1006,8 +1016,8 @@ struct rce_send_args {
  * with the lock held (*locked set; a copy of a few bytes, as a receive
  * copies out under it); a bigger one is allocated and copied before the
  * lock (it takes time), and the lock is taken after. */
-static struct rce_msg *rce_msg_make(struct rce_call *c, struct rce_chan *ch, rce_uin_t buf,
-				    uint32_t len, int32_t *err)
+static RCE_INLINE struct rce_msg *rce_msg_make(struct rce_call *c, struct rce_chan *ch,
+					       rce_uin_t buf, uint32_t len, int32_t *err)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_msg *m;
@@ -1046,8 +1056,8 @@ static struct rce_msg *rce_msg_make(struct rce_call *c, struct rce_chan *ch, rce
 /* Queue a message at e's peer, in order. Within the bound a SEND is done
  * (res len); beyond it the request parks until a receive brings its
  * message within. A CALL parks until its reply, holding a call slot. */
-static int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
-			    const struct rce_send_args *a)
+static RCE_INLINE int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *e,
+				       const struct rce_send_args *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_chan_end *peer = rce_peer(e);
@@ -1131,8 +1141,8 @@ int32_t rce_op_channel_call(struct rce_call *c, const struct rce_args_channel_ca
 
 /* The call waiting on e under txid, if a reply of len bytes may answer
  * it: else NULL and the error in *err. Lock held. */
-static struct rce_req *rce_reply_target(struct rce_chan_end *e, uint64_t txid, uint32_t len,
-					int32_t *err)
+static RCE_INLINE struct rce_req *rce_reply_target(struct rce_chan_end *e, uint64_t txid,
+						   uint32_t len, int32_t *err)
 {
 	struct rce_req *q = rce_slot_find(e, txid);
 
@@ -1301,7 +1311,7 @@ static int32_t rce_install_info(struct rce_ctx *ctx, struct rce_msg *m)
 /* The message m of e (its head, or one handed to the receive) was
  * delivered (lock held): it leaves the queue, one beyond the bound comes
  * within, a receive that waited behind it gets the next. */
-static void rce_took_head(struct rce_chan_end *e, struct rce_msg *m)
+static RCE_INLINE void rce_took_head(struct rce_chan_end *e, struct rce_msg *m)
 {
 	rce_queue_unlink(e, m);
 	rce_admit_next(e);
@@ -1425,14 +1435,14 @@ int32_t rce_op_provide_buffers(struct rce_call *c, const struct rce_args_provide
 }
 
 /* The group's oldest buffer, or NULL if it has none. */
-static struct rce_pbuf_run *rce_pbuf_peek(struct rce_ring *r, uint32_t group)
+static RCE_INLINE struct rce_pbuf_run *rce_pbuf_peek(struct rce_ring *r, uint32_t group)
 {
 	struct rce_pbuf_group *g = r->pbufs ? &r->pbufs[group] : NULL;
 
 	return g && g->n ? &g->runs[g->head] : NULL;
 }
 
-static void rce_pbuf_pop(struct rce_ring *r, uint32_t group)
+static RCE_INLINE void rce_pbuf_pop(struct rce_ring *r, uint32_t group)
 {
 	struct rce_pbuf_group *g = &r->pbufs[group];
 	struct rce_pbuf_run *t = &g->runs[g->head];
