@@ -92,6 +92,22 @@ _Static_assert(__builtin_offsetof(struct rce_msg, data) ==
 /* For the small steps of a message's path: no call frame of their own. */
 #define RCE_INLINE inline __attribute__((always_inline))
 
+/* rce_copy_in(c, dst, src, 0, n) and rce_copy_out(c, dst, 0, src, n),
+ * the same checks, inline: the copies of a message's path. */
+static RCE_INLINE int rce_cin(struct rce_call *c, void *dst, rce_uin_t src, uint32_t n)
+{
+	if (n > src.len)
+		return -RC_EFAULT;
+	return n ? rce_port_copy_in(c->ctx, dst, src.addr, n) : 0;
+}
+
+static RCE_INLINE int rce_cout(struct rce_call *c, rce_uout_t dst, const void *src, uint32_t n)
+{
+	if (n > dst.len)
+		return -RC_EFAULT;
+	return n ? rce_port_copy_out(c->ctx, dst.addr, src, n) : 0;
+}
+
 /* A call awaiting its reply. txid = gen << 32 | (index + 1). */
 struct rce_call_slot {
 	struct rce_req *q;  /* NULL: free */
@@ -379,7 +395,7 @@ static RCE_INLINE void rce_make_ready(struct rce_req *q)
 }
 
 /* The parked request q is finished with res: its ring posts it. */
-static void rce_make_done(struct rce_req *q, int32_t res)
+static RCE_INLINE void rce_make_done(struct rce_req *q, int32_t res)
 {
 	q->ipc_done = true;
 	q->ipc_res = res;
@@ -761,7 +777,7 @@ static inline __attribute__((always_inline)) int32_t rce_deliver_reply(struct rc
 	rce_uout_t to = { .addr = a->reply, .len = a->reply_len };
 	int32_t res = q->ipc_res; /* the reply's length, or its RC_CHANNEL_REPLY_RES result */
 
-	if (m->len && rce_copy_out(&q->call, to, 0, m->data, m->len))
+	if (rce_cout(&q->call, to, m->data, m->len))
 		res = -RC_EFAULT;
 	rce_msg_put(q->ipc_chan, m);
 	return res;
@@ -776,7 +792,7 @@ static inline __attribute__((always_inline)) int32_t rce_done_result(struct rce_
 	rce_uout_t to = { .addr = a->reply, .len = a->reply_len };
 
 	if (rce_is_call(q) && q->ipc_reply_len &&
-	    rce_copy_out(&q->call, to, 0, q->ipc_reply, q->ipc_reply_len))
+	    rce_cout(&q->call, to, q->ipc_reply, q->ipc_reply_len))
 		return -RC_EFAULT;
 	return q->ipc_res;
 }
@@ -1031,7 +1047,7 @@ static RCE_INLINE struct rce_msg *rce_msg_make(struct rce_call *c, struct rce_ch
 	}
 	if (m) {
 		m->len = len;
-		*err = len && rce_copy_in(c, m->data, buf, 0, len) ? -RC_EFAULT : 0;
+		*err = rce_cin(c, m->data, buf, len) ? -RC_EFAULT : 0;
 	}
 	if (len > RCE_MSG_INLINE) {
 		ipc->lock();
@@ -1080,7 +1096,7 @@ static RCE_INLINE int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *
 	else if (peer->queued >= RC_CHANNEL_QUEUE_MAX && (a->flags & RC_CHANNEL_NOWAIT))
 		err = -RC_EAGAIN;
 	else
-		err = rce_check_moves(c->ctx, e->chan, hs, n, m->h);
+		err = n ? rce_check_moves(c->ctx, e->chan, hs, n, m->h) : 0;
 	if (!err && a->call)
 		err = rce_slot_get(e, c->ctx->acct, &txid);
 	if (err) {
@@ -1252,7 +1268,7 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 		 * delivered by the caller's ring (rce_done_result). */
 		ipc->lock();
 		q = rce_reply_target(e, a->txid, buf.len, &err);
-		if (q && rce_copy_in(c, q->ipc_reply, buf, 0, buf.len)) {
+		if (q && rce_cin(c, q->ipc_reply, buf, buf.len)) {
 			err = -RC_EFAULT;
 		} else if (q) {
 			q->ipc_reply_len = buf.len;
@@ -1351,7 +1367,7 @@ static int32_t rce_deliver_pbuf(struct rce_call *c, struct rce_msg *m, const str
 
 	if (err)
 		return err;
-	if (rce_copy_out(c, buf, 0, &m->info, RC_CHANNEL_INFO_SIZE + m->len)) {
+	if (rce_cout(c, buf, &m->info, RC_CHANNEL_INFO_SIZE + m->len)) {
 		rce_uninstall(c->ctx, &m->info);
 		return -RC_EFAULT;
 	}
@@ -1501,8 +1517,7 @@ static bool rce_deliver_direct(struct rce_chan_end *e, struct rce_msg *m)
 		flags = RC_CQE_F_BUFFER | b->bid;
 		/* A buffer not yet named by a CQE is the engine's to write:
 		 * one written but not posted (no CQE room) is written again. */
-		done = rce_copy_out(&q->call, to, 0, &m->info, RC_CHANNEL_INFO_SIZE + m->len) ==
-			       0 &&
+		done = rce_cout(&q->call, to, &m->info, RC_CHANNEL_INFO_SIZE + m->len) == 0 &&
 		       rce_post_more(r, q->sqe.user_data, (int32_t)m->len, flags | RC_CQE_F_MORE);
 	}
 	if (done) {
