@@ -272,10 +272,33 @@ m worker-stop-skips-inbox hosted/worker.c "host/test_planted" <<'EOF'
 =====
 EOF
 
-m stale-handle-accepted lib/handles.c "host/test_validate host/test_server" <<'EOF'
+m stale-handle-accepted lib/handles.c "host/test_channel host/test_validate host/test_server" <<'EOF'
 	if (h->type == RCE_HT_NONE || (h->gen & 0x7fff) != handle >> 16)
 =====
 	if (h->type == RCE_HT_NONE)
+EOF
+
+m target-stale-handle-accepted lib/decode.h "host/test_validate" <<'EOF'
+			 (uint32_t)(h->gen & 0x7fff) != handle >> 16 ||
+=====
+EOF
+
+m target-type-not-checked lib/decode.h "host/test_channel" <<'EOF'
+	if (RCE_UNLIKELY((type == RCE_TARGET_ANY ? h->type == RCE_HT_NONE : h->type != type) ||
+=====
+	if (RCE_UNLIKELY((type == RCE_TARGET_ANY && h->type == RCE_HT_NONE) ||
+EOF
+
+m target-rights-not-checked lib/decode.h "host/test_validate" <<'EOF'
+			 (h->rights & rights) != rights))
+=====
+			 ((void)rights, 0)))
+EOF
+
+m ucache-empty-slot-matches kernel/usercopy.c "kernel/port_copy" <<'EOF'
+	return (s->tag | !write) == (page | UC_VALID | UC_WRITE) ? s : NULL;
+=====
+	return (s->tag | UC_VALID | !write) == (page | UC_VALID | UC_WRITE) ? s : NULL;
 EOF
 
 m restrict-can-widen lib/ops.c "host/test_validate" <<'EOF'

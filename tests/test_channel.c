@@ -165,6 +165,19 @@ static void forged_handle_moves_nothing(void **state)
 	assert_int_equal(send_msg(&a, ha, "m", (uint32_t[]){ x0, x0 }, 2, 0), -RC_EINVAL);
 	assert_int_equal(send_msg(&a, ha, "m", (uint32_t[]){ hb }, 1, 0), -RC_EINVAL);
 	assert_int_equal(send_msg(&a, ha, "m", (uint32_t[]){ ha }, 1, 0), -RC_EINVAL);
+	/* A closed handle in a message, its slot since reused: it names
+	 * nothing (the generation differs), -EBADF, the new end stays. */
+	{
+		uint32_t y0, y1, z0, z1;
+
+		make_channel(&a, &y0, &y1);
+		assert_int_equal(close_handle(&a, y0), 0);
+		make_channel(&a, &z0, &z1);
+		assert_int_equal(z0 & 0xffff, y0 & 0xffff); /* the slot is reused */
+		assert_int_equal(send_msg(&a, ha, "m", (uint32_t[]){ y0 }, 1, 0), -RC_EBADF);
+		assert_int_equal(send_msg(&a, z0, "z", NULL, 0, 0), 1);
+		assert_int_equal(recv_msg(&a, z1, text, NULL), 1);
+	}
 	assert_int_equal(recv_msg(&a, hb, text, NULL), -RC_EAGAIN);
 	/* x0 is still a's: it works */
 	assert_int_equal(send_msg(&a, x0, "still", NULL, 0, 0), 5);
