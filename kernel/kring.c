@@ -28,12 +28,16 @@ uint64_t rce_port_now_ns(void)
 	return clock_ns();
 }
 
-/* New CQEs: wake the owner if it sleeps in enter on this ring. One flag
- * test when nobody sleeps. Every engine call holds the owner's rk lock,
- * and the waiter sets `waiting` under it and sleeps without a gap
- * (sleep_lock), so the test cannot miss a sleeper on another CPU. Only
- * the owner sleeps on its ring (kring_wait: enter on one of its own
- * handles), so only the owner is looked at. */
+/* New CQEs: wake the owner if it sleeps in enter on this ring. The engine
+ * calls this only while the owner sleeps: kring_wait switches the ring's
+ * notification on (rce_ring_set_notify) when it sets `waiting` and off
+ * when it wakes, and nothing else waits for a ring's CQEs here, so a run
+ * with the owner awake (its own enter, or another CPU's meanwhile) makes
+ * no call. Every engine call holds the owner's rk lock, and the waiter
+ * sets both under it and sleeps without a gap (sleep_lock), so no
+ * sleeper on another CPU is missed. Only the owner sleeps on its ring
+ * (kring_wait: enter on one of its own handles), so only the owner is
+ * looked at. */
 void rce_port_notify(struct rce_ring *r)
 {
 	struct kring *kr = kring_of(r);
@@ -268,7 +272,7 @@ void rk_unlock(struct proc *p)
  * (docs/kernel.md "Locking"), and whoever unmapped them finished its
  * shootdown before releasing the lock we now hold.
  */
-static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p, struct cpu *c)
+static inline __attribute__((always_inline)) bool rk_lock_enter_try(struct proc *p, struct cpu *c)
 {
 	struct spinlock *l = &p->rk_lock;
 
@@ -277,9 +281,15 @@ static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p, 
 	c->noff = 1;
 	c->intena = false;
 	if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE), 0))
-		acquire_irqoff_slow(l); /* held (by us: panic) */
-	else
-		l->cpu = c;
+		return false; /* the caller takes acquire's way: acquire_irqoff_slow */
+	l->cpu = c;
+	return true;
+}
+
+static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p, struct cpu *c)
+{
+	if (!rk_lock_enter_try(p, c))
+		acquire_irqoff_slow(&p->rk_lock); /* held (by us: panic) */
 }
 
 /* The release: the holder and the count checked (mycpu() read again: a
@@ -288,7 +298,7 @@ static inline __attribute__((always_inline)) void rk_lock_enter(struct proc *p, 
  * after a sleep), so pop_off's test of it would only ever say "leave IF
  * off": it stays off until sysretq restores the user's RFLAGS. Then the
  * IPC delivery rk_unlock does once no lock is held (the count is 0). */
-static inline __attribute__((always_inline)) void rk_unlock_enter(struct proc *p)
+static inline __attribute__((always_inline)) bool rk_unlock_enter_ipc(struct proc *p)
 {
 	struct spinlock *l = &p->rk_lock;
 	struct cpu *c = mycpu();
@@ -298,7 +308,13 @@ static inline __attribute__((always_inline)) void rk_unlock_enter(struct proc *p
 	l->cpu = NULL;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	c->noff = 0;
-	if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST))
+	return __atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST);
+}
+
+/* (rk_unlock_enter_ipc: the release; true when IPC delivery is due.) */
+static inline __attribute__((always_inline)) void rk_unlock_enter(struct proc *p)
+{
+	if (rk_unlock_enter_ipc(p))
 		rk_ipc_deliver();
 }
 
@@ -542,7 +558,9 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
 	kr->charged = npages + engine;
 	kr->hdr = rce_ring_hdr(&kr->r);
 	kr->cq_entries = rce_ring_cq_entries(&kr->r);
-	ktrace_attach(kr); /* booted with `trace`: print its traffic */
+	kr->cq_published = rce_ring_cq_published_word(&kr->r);
+	rce_ring_set_notify(&kr->r, false); /* on while the owner sleeps (kring_wait) */
+	ktrace_attach(kr);		    /* booted with `trace`: print its traffic */
 	for (uint32_t i = 0; i < npages; i++) {
 		if (vm_map_user(p->pml4, uaddr + (uint64_t)i * PAGE_SIZE,
 				pa + (uint64_t)i * PAGE_SIZE, VM_WRITE | VM_NOFREE) < 0) {
@@ -557,6 +575,7 @@ int32_t kring_create(struct proc *p, uint64_t uaddr, uint32_t sq, uint32_t cq, u
 		goto fail;
 	}
 	kr->handle = err;
+	kr->enter_handle = flags & RC_SETUP_POLL ? 0 : (uint32_t)err;
 	kr->refs = 1; /* the handle's */
 	kr->in_use = true;
 	if (flags & RC_SETUP_POLL) {
@@ -653,6 +672,7 @@ void kring_close(struct kring *kr)
 	assert(!kr->closed);
 	kr->closed = true;
 	kr->handle = 0;
+	kr->enter_handle = 0;
 	if (kr->polled) {
 		kr->polled = false;
 		__atomic_store_n(&kr->owner->rk.npoll, kr->owner->rk.npoll - 1, __ATOMIC_RELEASE);
@@ -746,7 +766,7 @@ int kring_submit(struct kring *kr, uint32_t budget)
 static uint32_t kring_cq_ready(struct kring *kr)
 {
 	/* Pairs with the user's store_release of cq_head. */
-	return rce_ring_cq_published(&kr->r) - rc_load_acquire(&kr->hdr->cq_head);
+	return *kr->cq_published - rc_load_acquire(&kr->hdr->cq_head);
 }
 
 /*
@@ -788,8 +808,10 @@ static __attribute__((noinline)) long kring_wait(struct kring *kr, uint32_t min)
 			continue;
 		}
 		kr->waiting = true;
-		sleep_lock(kr, &p->rk_lock); /* notify needs the lock: no lost wakeup */
+		rce_ring_set_notify(&kr->r, true); /* only now: rce_port_notify */
+		sleep_lock(kr, &p->rk_lock);	   /* notify needs the lock: no lost wakeup */
 		kr->waiting = false;
+		rce_ring_set_notify(&kr->r, false);
 	}
 }
 
@@ -887,34 +909,142 @@ long rk_syscall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 	return rk_enter_full((uint32_t)a0, (uint32_t)a2, (uint32_t)a3);
 }
 
+/* The end of every light trap of enter: a killed process exits on its
+ * way out (whatever the result), else ret goes back to the user. */
+static inline __attribute__((always_inline)) long rk_enter_out(struct proc *p, long ret)
+{
+	if (p->killed)
+		proc_exit(p->exit_status);
+	return ret;
+}
+
 /* enter's refusals before the lock (the arguments' width), then the
  * general way (rk_enter_locked): every case rk_enter_trap does not take
  * itself. */
-static __attribute__((noinline)) long rk_enter_slow(struct proc *p, uint64_t handle,
-						    uint64_t min_complete, uint64_t flags)
+static __attribute__((noipa)) long rk_enter_slow(uint64_t handle, uint64_t to_submit,
+						 uint64_t min_complete, uint64_t flags)
 {
+	struct proc *p = mycpu()->proc;
 	long ret;
 
+	(void)to_submit;
 	if ((handle | min_complete | flags) >> 32)
-		return -RC_EINVAL; /* each must fit 32 bits */
+		return rk_enter_out(p, -RC_EINVAL); /* each must fit 32 bits */
 	rk_lock_enter(p, mycpu());
 	ret = rk_enter_locked(p, (uint32_t)handle, (uint32_t)min_complete, (uint32_t)flags);
 	rk_unlock_enter(p);
-	return ret;
+	return rk_enter_out(p, ret);
+}
+
+/* rk_enter_trap's other ways, its lock's count set and the lock word
+ * taken (contended: not yet, acquire's own way takes it): the general way
+ * (rk_enter_locked), or -EINVAL for handle 2^32 (it passes the trap's
+ * test of handle - 1, and matches no ring). */
+static __attribute__((noipa)) long rk_enter_other(uint64_t handle, uint64_t to_submit,
+						  uint64_t min_complete, uint64_t flags,
+						  bool contended)
+{
+	struct proc *p = mycpu()->proc;
+	long ret;
+
+	(void)to_submit;
+	if (contended)
+		acquire_irqoff_slow(&p->rk_lock); /* held (by us: panic) */
+	ret = handle >> 32 ? -RC_EINVAL
+			   : rk_enter_locked(p, (uint32_t)handle, (uint32_t)min_complete,
+					     (uint32_t)flags);
+	rk_unlock_enter(p);
+	return rk_enter_out(p, ret);
+}
+
+/* rk_enter_light's ways out after its run, each finishing the trap:
+ * the SQEs counted, GETEVENTS's wait (wait: min_complete, flags above
+ * it) as rk_enter_getevents, the reference dropped (the last one
+ * destroys the ring), the lock released, a kill honoured; or the same
+ * once the last reference is gone (the ring destroyed); or, with only the
+ * IPC delivery rk_unlock does left, that. */
+static __attribute__((noinline)) long rk_enter_light_rest(struct kring *kr, uint64_t wait, long ret)
+{
+	struct proc *p = kr->owner;
+
+	if (ret > 0)
+		p->stats.sqes += (uint64_t)ret;
+	if ((wait >> 32) & RC_ENTER_GETEVENTS)
+		ret = rk_enter_getevents(p, kr, (uint32_t)wait, ret);
+	kring_put_enter(kr);
+	rk_unlock_enter(p);
+	return rk_enter_out(p, ret);
+}
+
+static __attribute__((noinline)) long rk_enter_light_last(struct kring *kr, long ret)
+{
+	struct proc *p = kr->owner;
+
+	kring_destroy(kr);
+	rk_unlock_enter(p);
+	return rk_enter_out(p, ret);
+}
+
+static __attribute__((noinline)) long rk_enter_light_deliver(struct proc *p, long ret)
+{
+	rk_ipc_deliver();
+	return rk_enter_out(p, ret);
+}
+
+/*
+ * enter's common case, once rk_enter_trap checked it (p's lock held, kr
+ * the doorbell ring named): run the ring and, with GETEVENTS, return
+ * when min CQEs are ready; drop the lock; honour a kill. As
+ * rk_enter_locked: the ring is referenced over the run (it may CLOSE
+ * itself). Its own frame, and only kr and wait (min_complete and flags
+ * in one word) live over the engine call: after it, the common
+ * way makes no call (the process is kr's owner) and every other way is a
+ * tail call (rk_enter_light_rest, _last, _deliver): two registers saved.
+ * Its arguments are where rk_enter_trap's are, kr in to_submit's place
+ * (advisory, every published SQE is taken): a jump with one move.
+ */
+static __attribute__((noipa)) long rk_enter_light(uint64_t handle, struct kring *kr,
+						  uint64_t min_complete, uint64_t flags)
+{
+	uint64_t wait = min_complete | flags << 32; /* both checked: 32 bits each */
+	struct proc *p;
+	long ret;
+
+	(void)handle;
+	kr->refs++;				/* as kring_get */
+	ret = rce_ring_run(&kr->r, UINT32_MAX); /* kring_run */
+	if (__builtin_expect(ret < 0, 0))
+		return rk_enter_light_rest(kr, wait, ret); /* -EBUSY: nothing taken */
+	/* rk_enter_getevents's test (ret is not negative): the CQEs are
+	 * mostly there. */
+	if (((wait >> 32) & RC_ENTER_GETEVENTS) &&
+	    __builtin_expect(kr->closed || kring_cq_ready(kr) < (uint32_t)wait, 0))
+		return rk_enter_light_rest(kr, wait, ret);
+	p = kr->owner;
+	p->stats.sqes += (uint64_t)ret;
+	if (__builtin_expect(--kr->refs == 0, 0))
+		return rk_enter_light_last(kr, ret); /* kring_put_enter's last */
+	if (__builtin_expect(rk_unlock_enter_ipc(p), 0))
+		return rk_enter_light_deliver(p, ret);
+	return rk_enter_out(p, ret);
 }
 
 /*
  * `enter` the light way (entry.S enter_entry: no trapframe; the user's
  * registers that C may clobber are saved there). What syscall_trap and
- * rk_syscall do for it, in one frame: count the trap, check the
- * arguments, run enter, honour a kill. The common case inline, each of
- * its tests one of rk_enter_locked's (which gets every other case): the
- * arguments fit 32 bits and the handle is not 0 (one test: handle - 1
- * and the others, shifted); under the lock, the ring the hint names
+ * rk_syscall do for it: count the trap, check the arguments, run enter,
+ * honour a kill. The common case's tests here, each one of
+ * rk_enter_locked's (which gets every other case): the arguments fit 32
+ * bits and the handle is not 0 (one test: handle - 1 and the others,
+ * shifted); under the lock (rk_lock_enter_try), the ring the hint names
  * (p->rk.last, never NULL for a process that runs: kproc_rings_init) has
- * that handle, which makes it live (struct kring: a slot's handle is
- * non-zero exactly while it is in use and not closed, and live handles
- * are unique); a doorbell ring; known flags; min_complete within the CQ.
+ * that handle as its enter_handle, which makes it live and a doorbell
+ * ring (struct kring: a slot's enter_handle is non-zero exactly while it
+ * is a doorbell ring in use and not closed, and live handles are
+ * unique); known flags; min_complete within the CQ (needed with
+ * GETEVENTS only, tested always: a larger one goes the general way,
+ * which tells the two apart). Every way on is a tail call
+ * (rk_enter_light, rk_enter_other, rk_enter_slow): no frame here.
  */
 _Static_assert(RK_TRAP_ENTER == 0, "entry.S tests rax for zero");
 long rk_enter_trap(uint64_t handle, uint64_t to_submit, uint64_t min_complete, uint64_t flags)
@@ -922,39 +1052,21 @@ long rk_enter_trap(uint64_t handle, uint64_t to_submit, uint64_t min_complete, u
 	struct cpu *c = mycpu();
 	struct proc *p = c->proc; /* myproc, inline: IF is off */
 	struct kring *kr;
-	long ret;
 
 	(void)to_submit; /* advisory, every published SQE is taken */
 	p->stats.syscalls++;
-	if (__builtin_expect(((handle - 1) | min_complete | flags) >> 32, 0)) {
-		ret = rk_enter_slow(p, handle, min_complete, flags); /* 0, or wider than 32 bits */
-		goto out;
-	}
-	rk_lock_enter(p, c);
+	if (__builtin_expect(((handle - 1) | min_complete | flags) >> 32, 0))
+		return rk_enter_slow(handle, 0, min_complete, flags); /* 0, or too wide */
+	if (!rk_lock_enter_try(p, c))
+		return rk_enter_other(handle, 0, min_complete, flags, true);
 	kr = p->rk.last;
 	if (__builtin_expect(
-		    (uint32_t)kr->handle != handle || kr->polled ||
+		    kr->enter_handle != handle ||
 			    (flags & ~(uint64_t)(RC_ENTER_GETEVENTS | RC_ENTER_SQ_WAKEUP)) ||
-			    ((flags & RC_ENTER_GETEVENTS) && min_complete > kr->cq_entries),
-		    0)) {
-		/* (handle 2^32 passes the test above, and matches no ring) */
-		ret = handle >> 32 ? -RC_EINVAL
-				   : rk_enter_locked(p, (uint32_t)handle, (uint32_t)min_complete,
-						     (uint32_t)flags);
-	} else {
-		kr->refs++;				/* as kring_get */
-		ret = rce_ring_run(&kr->r, UINT32_MAX); /* kring_run */
-		if (ret > 0)
-			p->stats.sqes += (uint64_t)ret; /* p is kr's owner */
-		if (flags & RC_ENTER_GETEVENTS)
-			ret = rk_enter_getevents(p, kr, (uint32_t)min_complete, ret);
-		kring_put_enter(kr);
-	}
-	rk_unlock_enter(p);
-out:
-	if (p->killed)
-		proc_exit(p->exit_status);
-	return ret;
+			    min_complete > kr->cq_entries,
+		    0))
+		return rk_enter_other(handle, 0, min_complete, flags, false);
+	return rk_enter_light(handle, kr, min_complete, flags);
 }
 
 /* rk_tick's visit: fire what is due on kr. */

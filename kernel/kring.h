@@ -40,10 +40,12 @@ struct proc;
 struct kring {
 	struct rce_ring r; /* engine state; r.hdr is the region via the direct map */
 	struct proc *owner;
-	struct rc_ring_hdr *hdr; /* the region's header, via the direct map (rce_ring_hdr) */
-	uint32_t cq_entries;	 /* rce_ring_cq_entries, for enter's check */
-	uint64_t pa;		 /* physically contiguous frames of the region */
-	uint64_t uaddr;		 /* where the owner sees the region */
+	struct rc_ring_hdr *hdr;      /* the region's header, via the direct map (rce_ring_hdr) */
+	uint32_t cq_entries;	      /* rce_ring_cq_entries, for enter's check */
+	const uint32_t *cq_published; /* rce_ring_cq_published_word, for enter's CQ test */
+	uint32_t enter_handle; /* handle while live, if a doorbell ring, else 0 (rk_enter_trap) */
+	uint64_t pa;	       /* physically contiguous frames of the region */
+	uint64_t uaddr;	       /* where the owner sees the region */
 	uint32_t npages;
 	uint32_t charged; /* frames charged for it, given back when it goes */
 	int32_t handle;

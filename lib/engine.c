@@ -157,6 +157,7 @@ static void rce_flush_backlog(struct rce_ring *r)
 	}
 	if (!r->backlog_count)
 		rce_set_flag(r, RC_RING_CQ_OVERFLOW, false);
+	rce_loud_update(r);
 }
 
 /* The CQ is full or older CQEs wait: this one goes to the back of the
@@ -170,6 +171,7 @@ static RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, in
 	r->backlog_count++;
 	rc_store_relaxed(&r->hdr->cq_overflow, ++r->overflowed);
 	rce_set_flag(r, RC_RING_CQ_OVERFLOW, true);
+	rce_loud_update(r);
 }
 
 /* Complete one request in flight: its CQE goes to the CQ, or to the
@@ -411,10 +413,12 @@ static RCE_COLD void rce_take_slow(struct rce_ring *r, const struct rc_sqe *s)
 		rce_place(r, q);
 		return;
 	}
-	if (r->inflight > 1)
+	if (r->inflight > 1) {
 		r->drain_held = q; /* SQ reading stops until everything before is done */
-	else
+		rce_loud_update(r);
+	} else {
 		rce_place_drained(r, q);
+	}
 }
 
 /* Start a held DRAIN entry once it is the only request in flight; let SQ
@@ -425,6 +429,7 @@ static void rce_settle(struct rce_ring *r)
 		struct rce_req *q = r->drain_held;
 
 		r->drain_held = NULL;
+		rce_loud_update(r);
 		rce_place_drained(r, q);
 	}
 	if (r->drain_running && r->inflight == 0)
@@ -517,6 +522,13 @@ static inline bool rce_tail_possible(const struct rce_ring *r, uint32_t tail)
 	return tail - r->sq_head <= r->sq_entries;
 }
 
+/* Is the inline op allowed on this ring (its RESTRICT and the platform's
+ * policy)? */
+static inline bool rce_inline_allowed(const struct rce_ring *r)
+{
+	return (r->allowed >> RCE_INLINE_OPCODE) & 1;
+}
+
 /* May the entries of the next chunk complete inline, the take loop
  * posting their CQEs itself? Only when nothing else can post meanwhile
  * or needs to see each completion: no LINK chain open at the SQ, no
@@ -524,8 +536,7 @@ static inline bool rce_tail_possible(const struct rce_ring *r, uint32_t tail)
  * inline op allowed on this ring. */
 static inline bool rce_inline_ok(const struct rce_ring *r)
 {
-	return !(r->chain_open | r->backlog_count | r->nr_timeouts) &&
-	       ((r->allowed >> RCE_INLINE_OPCODE) & 1);
+	return !(r->chain_open | r->backlog_count | r->nr_timeouts) && rce_inline_allowed(r);
 }
 
 /* Is the SQE at head published? Polling, its seq says so (no index is
@@ -814,13 +825,14 @@ static void rce_publish(struct rce_ring *r)
 	/* One notification, after both stores: a woken waiter sees the new
 	 * tail and the new count together (one wake instead of two when the
 	 * last request in flight posts its CQE). */
-	if (notify)
+	if (notify && !r->notify_off)
 		rce_port_notify(r);
 }
 
 void rce_ring_set_tracer(struct rce_ring *r, const struct rce_tracer *t)
 {
 	r->tracer = t;
+	rce_loud_update(r);
 }
 
 static bool rce_sq_pending(struct rce_ring *r);
@@ -857,8 +869,10 @@ static inline __attribute__((always_inline)) int rce_ring_run_take(struct rce_ri
 	rce_settle(r);
 	busy = n < budget && !r->stop_batch && r->backlog_count + r->inflight >= r->cap &&
 	       rce_sq_pending(r);
-	if (RCE_UNLIKELY(busy != !!(r->ring_flags & RC_RING_BUSY)))
+	if (RCE_UNLIKELY(busy != !!(r->ring_flags & RC_RING_BUSY))) {
 		rce_set_flag(r, RC_RING_BUSY, busy); /* the user's "refused" signal */
+		rce_loud_update(r);
+	}
 	rce_publish(r);
 	return busy ? -RC_EBUSY : (int)n;
 }
@@ -884,19 +898,28 @@ static __attribute__((noinline)) int rce_ring_run_full(struct rce_ring *r, uint3
 	return rce_ring_run_take(r, budget, 0);
 }
 
-/* Is the ring (a doorbell one) quiet: nothing a run must do besides
+/* Is the ring quiet: a doorbell ring with nothing a run must do besides
  * taking SQEs? No TIMEOUT armed, no parked IPC request made ready, no CQE
  * in the backlog, no DRAIN held or running, no LINK chain open at the SQ,
  * no tracer, the BUSY flag clear, and the inline op allowed and not just
- * missed (rce_take_chunk's inline_missed). One OR of the fields, one
- * test. */
+ * missed (rce_take_chunk's inline_missed). Two tests: quiet_word, whose
+ * bytes are chain_open, drain_running, inline_missed and loud (the rest,
+ * summed up by rce_loud_update whenever one of them changes), and
+ * ipc_kick, which other rings set. */
 static inline __attribute__((always_inline)) bool rce_ring_quiet(const struct rce_ring *r)
 {
-	uintptr_t slow = (uintptr_t)r->drain_held | (uintptr_t)r->tracer;
+	return !(r->quiet_word | rc_load_acquire(&r->ipc_kick));
+}
 
-	slow |= rc_load_acquire(&r->ipc_kick) | (r->ring_flags & RC_RING_BUSY);
-	slow |= (uint32_t)r->drain_running | r->inline_missed;
-	return !slow && rce_inline_ok(r);
+/* r->loud, again, after a change to what it sums up: a polled ring, a
+ * tracer, a DRAIN held, the BUSY flag, a TIMEOUT armed, a CQE in the
+ * backlog, the inline op not allowed. Every writer of those fields calls
+ * it (rare events: none of them happens on a quiet ring's run). */
+void rce_loud_update(struct rce_ring *r)
+{
+	r->loud = (r->setup_flags & RC_SETUP_POLL) || r->tracer || r->drain_held ||
+		  (r->ring_flags & RC_RING_BUSY) || r->nr_timeouts || r->backlog_count ||
+		  !rce_inline_allowed(r);
 }
 
 /* rce_ring_run_quick's way out for an entry that is not an inline op,
@@ -921,22 +944,52 @@ static RCE_COLD int rce_quick_missed(struct rce_ring *r, const struct rc_sqe *co
 
 /* The quick run's publication, after n inline CQEs up to the SQ head h:
  * the SQ head went out entry by entry (before each CQE); then the CQ
- * tail, then the retired count, then one notification (the order and
- * pairings of rce_publish: the CQE stores before the tail that counts
- * them; the tail before the count, for rc_wait's -EDEADLK). The private
- * copies first, from locals: hdr is the ring's header. */
+ * tail, then the retired count (the order and pairings of rce_publish:
+ * the CQE stores before the tail that counts them; the tail before the
+ * count, for rc_wait's -EDEADLK); the caller then notifies, unless that
+ * is off (rce_ring_set_notify). The private copies first, from locals:
+ * hdr is the ring's header, ctail0 the CQ tail before the n CQEs. */
 static inline __attribute__((always_inline)) void rce_quick_publish(struct rce_ring *r,
 								    struct rc_ring_hdr *hdr,
-								    uint32_t h, uint32_t n)
+								    uint32_t h, uint32_t ctail0,
+								    uint32_t n)
 {
-	uint32_t ctail = r->cq_tail + n, retired = r->retired + n; /* rce_inline_posted */
+	uint32_t ctail = ctail0 + n, retired = r->retired + n; /* rce_inline_posted */
 
 	r->cq_tail = r->pub_cq_tail = ctail;
-	r->retired = r->pub_retired = retired;
+	r->retired = retired;
 	r->sq_head = r->pub_sq_head = h;
 	rc_store_release(&hdr->cq_tail, ctail);
+	r->pub_retired = retired; /* (apart from retired: two stores, not a merged one) */
 	rc_store_release(&hdr->sq_retired, retired);
+}
+
+/* The notification after a publication, and the run's result n: a call
+ * the one-entry run jumps to (it keeps no frame of its own). */
+static __attribute__((noinline)) int rce_notified(struct rce_ring *r, int n)
+{
 	rce_port_notify(r);
+	return n;
+}
+
+/* rce_ring_run_one's way out: the entry at the SQ head is not the inline
+ * op, or fails its checks. The words the probe read are dropped, nothing
+ * of them acted on; the entry is read again, into a private copy (the one
+ * read it is taken from), its head published, and taken the long way
+ * from that copy (rce_quick_missed), within the run's budget (kept in
+ * r->one_budget). A user who rewrote the entry in between changed it
+ * before it was taken, no differently from a rewrite before the run:
+ * what is checked is still what runs. */
+static RCE_COLD int rce_one_missed(struct rce_ring *r)
+{
+	struct rce_words w;
+	struct rc_sqe copy;
+
+	rce_read_sqe(&w, &r->sqes[r->sq_head & r->sq_mask]);
+	__builtin_memcpy(&copy, &w, sizeof(copy));
+	/* As in rce_ring_run_one: published before the entry is taken. */
+	rc_store_release(&r->hdr->sq_head, r->sq_head + 1);
+	return rce_quick_missed(r, &copy, r->sq_head + 1, 0, r->one_budget);
 }
 
 /*
@@ -946,32 +999,44 @@ static inline __attribute__((always_inline)) void rce_quick_publish(struct rce_r
  * CQ slot. The others hold for one entry by themselves: a tail one ahead
  * is possible, and one slot never passes the SQ's or the CQ's end. Read
  * once, checked in registers and answered in its CQ slot as in the
- * chunk's loop (rce_ring_run_quick); an entry that is not the inline op
- * goes the long way (rce_quick_missed). Its own function: one entry
- * needs fewer registers than a chunk, so a smaller frame. Unlike the
- * chunk's end it does not look at ipc_kick again: the ring was not ready
- * when the run began (rce_ring_quiet), an inline op makes nothing ready,
- * so a ring made ready since was made so by another context's send,
- * whose wake hook (rce_ipc_ops.wake) has the platform run it (the kernel:
- * rk_ipc_wake marks it, rk_ipc_deliver runs it once that CPU holds no
- * lock); the chunk's look only runs it sooner.
+ * chunk's loop (rce_ring_run_quick). That read is a probe: an entry that
+ * is not the inline op drops it and goes the long way from a copy of its
+ * own (rce_one_missed). So the words need not outlive the check, nor the
+ * budget the read (it waits in r), and the run fits the registers a call
+ * may clobber: inline in rce_ring_run, which keeps no frame (the
+ * notification, if on, is a jump too). Unlike the chunk's end it does not
+ * look at ipc_kick again: the ring was not ready when the run began
+ * (rce_ring_quiet), an inline op makes nothing ready, so a ring made
+ * ready since was made so by another context's send, whose wake hook
+ * (rce_ipc_ops.wake) has the platform run it (the kernel: rk_ipc_wake
+ * marks it, rk_ipc_deliver runs it once that CPU holds no lock); the
+ * chunk's look only runs it sooner.
  */
-static __attribute__((noinline)) int rce_ring_run_one(struct rce_ring *r, uint32_t budget)
+static inline __attribute__((always_inline)) int rce_ring_run_one(struct rce_ring *r,
+								  uint32_t budget)
 {
+	const struct rce_words *src;
 	struct rc_ring_hdr *hdr;
 	uint32_t head, ctail;
 	struct rce_words w;
 
-	rce_read_sqe(&w, &r->sqes[r->sq_head & r->sq_mask]);
-	if (RCE_UNLIKELY(!rce_inline_check(&w))) {
-		struct rc_sqe copy;
-
-		__builtin_memcpy(&copy, &w, sizeof(copy));
-		/* As below: published before the entry is taken. */
-		rc_store_release(&r->hdr->sq_head, r->sq_head + 1);
-		return rce_quick_missed(r, &copy, r->sq_head + 1, 0, budget);
-	}
-	/* The rest from r after the words (fewer registers held over them). */
+	r->one_budget = budget;
+	src = (const struct rce_words *)&r->sqes[r->sq_head & r->sq_mask];
+	/* Every word read once, user_data (word 1, never checked) after the
+	 * check: one register fewer over it. */
+	w.w[0] = rc_load_relaxed64(&src->w[0]);
+	w.w[2] = rc_load_relaxed64(&src->w[2]);
+	w.w[3] = rc_load_relaxed64(&src->w[3]);
+	w.w[4] = rc_load_relaxed64(&src->w[4]);
+	w.w[5] = rc_load_relaxed64(&src->w[5]);
+	w.w[6] = rc_load_relaxed64(&src->w[6]);
+	w.w[7] = rc_load_relaxed64(&src->w[7]);
+	if (RCE_UNLIKELY(!rce_inline_check(&w)))
+		return rce_one_missed(r);
+	w.w[1] = rc_load_relaxed64(&src->w[1]);
+	/* The rest read from r again after the words (a compiler barrier:
+	 * no register holds r's fields over them). */
+	__asm__ volatile("" ::: "memory");
 	hdr = r->hdr;
 	head = r->sq_head;
 	ctail = r->cq_tail;
@@ -980,7 +1045,9 @@ static __attribute__((noinline)) int rce_ring_run_one(struct rce_ring *r, uint32
 	rc_store_release(&hdr->sq_head, head + 1);
 	rce_put_cqe(&r->cqes[ctail & r->cq_mask], w.w[1], rce_inline_run(&w),
 		    rce_cq_phase(r, ctail));
-	rce_quick_publish(r, hdr, head + 1, 1);
+	rce_quick_publish(r, hdr, head + 1, ctail, 1);
+	if (RCE_UNLIKELY(!r->notify_off))
+		return rce_notified(r, 1);
 	return 1;
 }
 
@@ -1041,7 +1108,9 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
 		}
 		rce_put_cqe(cqe++, w.w[1], rce_inline_run(&w), phase);
 	}
-	rce_quick_publish(r, hdr, h, max);
+	rce_quick_publish(r, hdr, h, ctail, max);
+	if (!r->notify_off)
+		rce_port_notify(r);
 	/* SQEs beyond the chunk (it met a ring's end), or a ring made ready
 	 * meanwhile (pairs with the store_release in channel.c's
 	 * rce_make_ready): the next run, within what is left of the budget. */
@@ -1051,6 +1120,14 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
 	return k < 0 ? k : (int)max + k;
 }
 
+/* Kept whole: GCC would split the quiet test off to inline it in
+ * rce_ring_run_quick's call (one jump more on every run). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RCE_WHOLE __attribute__((noipa))
+#else
+#define RCE_WHOLE
+#endif
+
 /* (The quick path runs no handler, so it leaves stop_batch alone: the
  * full run and rce_quick_missed clear it before theirs run.) A quiet ring
  * with exactly one entry published (the user's tail one past our head)
@@ -1059,13 +1136,12 @@ static __attribute__((noinline)) int rce_ring_run_quick(struct rce_ring *r, uint
  * (rce_chunk_limit(r, budget) > 0, which on a quiet ring, with no
  * backlog and no DRAIN held or running, is inflight < cap) and one free
  * CQ slot (rce_cq_has_room: rce_cq_room(r, 1) > 0). */
-int rce_ring_run(struct rce_ring *r, uint32_t budget)
+RCE_WHOLE int rce_ring_run(struct rce_ring *r, uint32_t budget)
 {
 	uint32_t tail;
 
-	/* A polled ring is never quiet (its SQ is read by seq): tested
-	 * first, so that the poller's passes pay one branch for it. */
-	if (RCE_UNLIKELY(!budget || (r->setup_flags & RC_SETUP_POLL)) || !rce_ring_quiet(r))
+	/* (A polled ring is never quiet: its SQ is read by seq.) */
+	if (RCE_UNLIKELY(!budget) || !rce_ring_quiet(r))
 		return rce_ring_run_full(r, budget);
 	/* Pairs with the user's store_release of sq_tail after writing the
 	 * entries. */
@@ -1110,11 +1186,17 @@ void rce_ring_restrict(struct rce_ring *r, uint64_t allow)
 {
 	r->policy_allowed &= allow;
 	r->allowed &= allow;
+	rce_loud_update(r);
 }
 
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on)
 {
 	rce_set_flag(r, RC_RING_NEED_WAKEUP, on);
+}
+
+void rce_ring_set_notify(struct rce_ring *r, bool on)
+{
+	r->notify_off = !on;
 }
 
 /* ---- what platforms may read: accessors (the fields are opaque) ---- */
@@ -1142,6 +1224,11 @@ uint32_t rce_ring_cq_tail(const struct rce_ring *r)
 uint32_t rce_ring_cq_published(const struct rce_ring *r)
 {
 	return r->pub_cq_tail;
+}
+
+const uint32_t *rce_ring_cq_published_word(const struct rce_ring *r)
+{
+	return &r->pub_cq_tail;
 }
 
 uint32_t rce_ring_backlog_count(const struct rce_ring *r)
@@ -1355,6 +1442,7 @@ int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t 
 		.next_deadline = UINT64_MAX,
 		.next_count_target = UINT64_MAX,
 	};
+	rce_loud_update(r); /* a polled ring is never quiet */
 	r->backlog = rce_port_alloc(cap * sizeof(*r->backlog));
 	r->reqs = rce_port_alloc(cap * sizeof(*r->reqs));
 	r->heap[0] = rce_port_alloc(2 * cap * sizeof(*r->heap[0])); /* both TIMEOUT heaps */

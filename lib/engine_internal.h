@@ -99,12 +99,23 @@ struct rce_ring {
 	uint64_t allowed, policy_allowed;
 	bool restricted;
 	/* LINK and DRAIN state at the SQ read position */
-	bool chain_open, chain_failed;
+	bool chain_failed;
+	uint32_t one_budget; /* rce_ring_run's budget, kept for rce_one_missed */
 	struct rce_req *chain_tail;
 	struct rce_req *drain_held;
+	/* Why the ring is not quiet (engine.c rce_ring_quiet): any byte
+	 * non-zero, read together as one word (quiet_word). */
+	union {
+		struct {
+			bool loud;	    /* rce_loud_update: the rarer reasons, summed up */
+			bool chain_open;    /* a LINK chain is open at the SQ */
+			bool drain_running; /* a DRAIN entry started, not yet completed */
+			bool inline_missed; /* the last chunk began with an entry not taken inline */
+		};
+		uint32_t quiet_word;
+	};
 	bool stop_batch;		 /* a handler asked to take nothing more in this run */
-	bool drain_running;		 /* a DRAIN entry started, not yet completed */
-	bool inline_missed;		 /* the last chunk began with an entry not taken inline */
+	bool notify_off;		 /* rce_ring_set_notify: publish without rce_port_notify */
 	const struct rce_tracer *tracer; /* NULL: off (one branch per pass and per publish) */
 	/* channels: parked IPC requests another ring made ready (under the
 	 * IPC lock), and the flag that says the list is not empty */
@@ -128,6 +139,7 @@ struct rce_ring {
 #define RCE_COLD	__attribute__((cold, noinline))
 
 /* engine.c */
+void rce_loud_update(struct rce_ring *r);
 void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags);
 bool rce_post_more(struct rce_ring *r, uint64_t user_data, int32_t res, uint32_t cqe_flags);
 void rce_finish(struct rce_ring *r, struct rce_req *q, int32_t res);

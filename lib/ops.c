@@ -37,6 +37,7 @@ int32_t rce_op_restrict_ops(struct rce_call *c, const struct rce_args_restrict_o
 		return -RC_EBUSY;
 	r->allowed = a->allow & r->policy_allowed;
 	r->restricted = true;
+	rce_loud_update(r);
 	return 0;
 }
 
@@ -141,6 +142,7 @@ static void rce_timeouts_changed(struct rce_ring *r)
 
 	r->next_deadline = t ? t->deadline : UINT64_MAX;
 	r->next_count_target = c ? c->count_target : UINT64_MAX;
+	rce_loud_update(r); /* nr_timeouts changed (rce_arm, rce_unlink) */
 }
 
 static uint64_t rce_add_sat(uint64_t a, uint64_t b)
@@ -298,6 +300,7 @@ int32_t rce_op_cancel(struct rce_call *c, const struct rce_args_cancel *a)
 	    r->drain_held->sqe.user_data == a->target) {
 		q = r->drain_held;
 		r->drain_held = NULL;
+		rce_loud_update(r);
 		/* Nothing after it has been read: if it links, the rest of its
 		 * chain is still in the SQ and must fail as it arrives. */
 		if (q->sqe.flags & RC_SQE_LINK)

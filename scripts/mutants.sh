@@ -93,15 +93,46 @@ m quick-run-trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
 EOF
 
 m one-entry-run-trusts-shared-sq-head lib/engine.c "host/test_planted" <<'EOF'
-	rce_read_sqe(&w, &r->sqes[r->sq_head & r->sq_mask]);
+	src = (const struct rce_words *)&r->sqes[r->sq_head & r->sq_mask];
 =====
-	rce_read_sqe(&w, &r->sqes[rc_load_relaxed(&r->hdr->sq_head) & r->sq_mask]);
+	src = (const struct rce_words *)&r->sqes[rc_load_relaxed(&r->hdr->sq_head) & r->sq_mask];
 EOF
 
 m one-entry-run-ignores-cq-room lib/engine.c "host/test_overflow" <<'EOF'
 	if (tail - r->sq_head == 1 && RCE_LIKELY(r->inflight < r->cap && rce_cq_has_room(r)))
 =====
 	if (tail - r->sq_head == 1 && RCE_LIKELY(r->inflight < r->cap))
+EOF
+
+m quiet-misses-backlog lib/engine.c "host/test_overflow" <<'EOF'
+	rce_set_flag(r, RC_RING_CQ_OVERFLOW, true);
+	rce_loud_update(r);
+=====
+	rce_set_flag(r, RC_RING_CQ_OVERFLOW, true);
+EOF
+
+m quiet-misses-held-drain lib/engine.c "host/test_flags" <<'EOF'
+		r->drain_held = q; /* SQ reading stops until everything before is done */
+		rce_loud_update(r);
+=====
+		r->drain_held = q; /* SQ reading stops until everything before is done */
+EOF
+
+m quiet-misses-polled-ring lib/engine.c "host/test_batch_stop" <<'EOF'
+	rce_loud_update(r); /* a polled ring is never quiet */
+=====
+EOF
+
+m quiet-misses-timeouts lib/ops.c "host/test_timeout" <<'EOF'
+	rce_loud_update(r); /* nr_timeouts changed (rce_arm, rce_unlink) */
+=====
+EOF
+
+m quiet-misses-tracer lib/engine.c "host/test_trace" <<'EOF'
+	r->tracer = t;
+	rce_loud_update(r);
+=====
+	r->tracer = t;
 EOF
 
 m handshake-leaks-socket hosted/server.c "host/test_server" <<'EOF'
@@ -235,9 +266,9 @@ m drain-ends-the-take lib/engine.c "host/test_flags" <<'EOF'
 EOF
 
 m inline-ignores-restrict lib/engine.c "host/test_validate host/test_planted" <<'EOF'
-	       ((r->allowed >> RCE_INLINE_OPCODE) & 1);
+	return (r->allowed >> RCE_INLINE_OPCODE) & 1;
 =====
-	       1;
+	return (r->allowed >> RCE_INLINE_OPCODE) | 1;
 EOF
 
 m inline-args-tail-not-checked lib/decode.h "host/test_validate" <<'EOF'

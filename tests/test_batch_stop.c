@@ -95,6 +95,34 @@ static void stop_leaves_the_rest_untaken(enum rc_mode mode, unsigned n, unsigned
 	ring_close(&r);
 }
 
+/* A polling engine finds entries by their seq words alone, never by the
+ * tail (a doorbell engine's word): one published by seq with the tail
+ * left behind is taken; one counted by the tail with no seq is not. So a
+ * polled ring never takes the quiet runs, which read the tail
+ * (rce_loud_update: a polled ring is never quiet). */
+static void polled_ring_reads_seq_not_tail(void **state)
+{
+	struct rc_ring r;
+	struct rce_ring *e = open_stopping(&r, RC_MODE_POLL);
+	uint32_t tail = rc_load_acquire(&r.hdr->sq_tail);
+
+	(void)state;
+	rc_prep_nop(rc_get_sqe(&r), 5);
+	rc_sqe_set_data(last_sqe(&r), 0);
+	rc_store_release(&r.sqes[r.sqe_head & r.sq_mask].seq, r.sqe_head + 1);
+	r.sqe_head = r.sqe_tail; /* the tail stays where it was */
+	assert_int_equal(rce_ring_run(e, UINT32_MAX), 1);
+	expect_taken(&r, e, 1, 0, 99, 5);
+	/* The next slot counted by the tail, its seq not written. */
+	rc_prep_nop(rc_get_sqe(&r), 6);
+	r.sqe_head = r.sqe_tail;
+	rc_store_release(&r.hdr->sq_tail, tail + 2);
+	assert_int_equal(rce_ring_run(e, UINT32_MAX), 0);
+	assert_int_equal(cqes_ready(&r), 0);
+	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), 1);
+	ring_close(&r);
+}
+
 /* EXIT inside the first chunk (of 16), in the middle. */
 static void exit_mid_chunk_doorbell(void **state)
 {
@@ -145,6 +173,7 @@ int main(void)
 		cmocka_unit_test(exit_mid_chunk_poll),
 		cmocka_unit_test(exit_first),
 		cmocka_unit_test(exit_last),
+		cmocka_unit_test(polled_ring_reads_seq_not_tail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -147,6 +147,48 @@ static void drain_mid_batch_does_not_stop_the_submit(void **state)
 	ring_close(&r);
 }
 
+/* A held DRAIN (a RECV parked before it, not a TIMEOUT) stops SQ reading
+ * for later submits too: a NOP alone in the next one is not taken (the
+ * engine's quiet runs, which take a lone entry at once, must not run on a
+ * ring with a DRAIN held: rce_loud_update). A NOP goes first in the
+ * DRAIN's submit, so that its chunk did not begin with an entry missed
+ * inline (that alone sends the next run the long way). The RECV's
+ * message, sent by another caller, releases the DRAIN, then the NOP. */
+static void held_drain_stops_a_later_lone_entry(void **state)
+{
+	struct rc_ring r, s;
+	uint32_t h0, h1;
+	int32_t to;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	ring_open(&s, 16, 32, 0);
+	make_channel(&r, &h0, &h1);
+	to = rce_channel_handle_move(ctx_of(&r), h0, ctx_of(&s));
+	assert_true(to > 0);
+	char *buf = rc_alloc(&r, 64);
+	rc_prep_channel_recv(rc_get_sqe(&r), h1, buf, 64, 0, NULL, 0);
+	rc_sqe_set_data(last_sqe(&r), 1);
+	assert_int_equal(rc_submit(&r), 1); /* parked: the channel is empty */
+	queue_nop(&r, 4, 0, 4);
+	queue_nop(&r, 2, RC_SQE_DRAIN, 2);
+	assert_int_equal(rc_submit(&r), 2); /* the NOP answered, the DRAIN held */
+	uint32_t head = rc_load_acquire(&r.hdr->sq_head);
+	expect(&r, 1, (uint64_t[]){ 4 }, (int32_t[]){ 4 });
+	queue_nop(&r, 3, 0, 3);
+	assert_int_equal(rc_submit(&r), 1);
+	assert_int_equal(cqes_ready(&r), 0);
+	assert_int_equal(rc_load_acquire(&r.hdr->sq_head), head); /* the NOP waits in the SQ */
+	char *m = rc_alloc(&s, 8);
+	memcpy(m, "go", 2);
+	rc_prep_channel_send(rc_get_sqe(&s), (uint32_t)to, m, 2, 0, NULL, 0);
+	assert_int_equal(run_one(&s, NULL), 2);
+	run_engine(&r);
+	expect(&r, 3, (uint64_t[]){ 1, 2, 3 }, (int32_t[]){ 2, 2, 3 });
+	ring_close(&r);
+	ring_close(&s);
+}
+
 static void skip_success_posts_only_failures(void **state)
 {
 	struct rc_ring r;
@@ -173,6 +215,7 @@ int main(void)
 		cmocka_unit_test(drain_waits_for_everything_before),
 		cmocka_unit_test(drain_with_nothing_in_flight_runs_at_once),
 		cmocka_unit_test(drain_mid_batch_does_not_stop_the_submit),
+		cmocka_unit_test(held_drain_stops_a_later_lone_entry),
 		cmocka_unit_test(skip_success_posts_only_failures),
 	};
 

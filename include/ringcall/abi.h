@@ -420,10 +420,12 @@ static inline uint32_t rc_ring_bytes(uint32_t sq_entries, uint32_t cq_entries)
 
 /* The phase a CQE written at index i carries: the parity of its lap, with
  * lap 0 carrying 1 so that a zeroed CQ holds no valid entry. cq_entries is
- * a power of two, so the lap's low bit is index & cq_entries. */
+ * a power of two, so the lap's low bit is index & cq_entries; that bit
+ * less one has bit 31 set exactly when it is 0 (cq_entries < 2^31): the
+ * phase without a branch or a flag. */
 static inline uint32_t rc_cq_phase(uint32_t index, uint32_t cq_entries)
 {
-	return (index & cq_entries) ? 0u : RC_CQE_F_PHASE;
+	return ((index & cq_entries) - 1u) & RC_CQE_F_PHASE;
 }
 
 #define RC_MAX_SQ_ENTRIES 32768u
@@ -439,6 +441,8 @@ static inline uint32_t rc_cq_phase(uint32_t index, uint32_t cq_entries)
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the ringcall ABI is little-endian"
 #endif
+/* rc_cq_phase: a lap bit below bit 31, the phase bit 31. */
+RC_ABI_ASSERT(RC_MAX_CQ_ENTRIES < RC_CQE_F_PHASE && RC_CQE_F_PHASE == 1u << 31);
 RC_ABI_ASSERT(sizeof(struct rc_sqe) == 64);
 RC_ABI_ASSERT(offsetof(struct rc_sqe, opcode) == 0);
 RC_ABI_ASSERT(offsetof(struct rc_sqe, flags) == 1);

@@ -295,6 +295,9 @@ uint32_t rce_ring_cq_tail(const struct rce_ring *r);
 /* CQEs published to the user so far (the cq_tail it last stored): what a
  * platform compares with the user's cq_head to count unread CQEs. */
 uint32_t rce_ring_cq_published(const struct rce_ring *r);
+/* The same count as a word to read (under the platform's serialisation of
+ * engine calls), valid for the ring's life: a wait test with no call. */
+const uint32_t *rce_ring_cq_published_word(const struct rce_ring *r);
 /* CQEs waiting in the backlog for CQ room. */
 uint32_t rce_ring_backlog_count(const struct rce_ring *r);
 /* The ring's geometry and setup flags, as rce_ring_init accepted them
@@ -320,6 +323,11 @@ void rce_ring_set_tracer(struct rce_ring *r, const struct rce_tracer *t);
 void rce_ring_restrict(struct rce_ring *r, uint64_t allow);
 /* Set or clear RC_RING_NEED_WAKEUP (the platform's engine goes to sleep). */
 void rce_ring_set_need_wakeup(struct rce_ring *r, bool on);
+/* Whether a publication calls rce_port_notify (on from rce_ring_init):
+ * a platform that knows when nobody can be waiting for r's CQEs (the
+ * kernel: unless its owner sleeps in enter) switches it off meanwhile,
+ * under the ctx's serialisation, and saves the calls. */
+void rce_ring_set_notify(struct rce_ring *r, bool on);
 
 /* ---- for handlers ---- */
 /* Copy n bytes at off within a user buffer; 0 or -RC_EFAULT. n == 0

@@ -145,14 +145,13 @@ enter_entry:
         btq     $47, %rcx               /* RCX <= 2^47: bit 47 set only at 2^47 */
         jc      2f
         movq    %r10, %rcx              /* the C ABI's fourth argument */
-        subq    $8, %rsp                /* 3 pushes from a 16-aligned top: the C ABI wants */
+        pushq   $0                      /* 3 pushes from a 16-aligned top: the C ABI wants */
         call    rk_enter_trap           /* rsp 16-aligned at the call */
-        addq    $8, %rsp
+        popq    %rdi                    /* the 0 (above C's frame: none of its own) */
         popq    %r11
         popq    %rcx
-        xorl    %edi, %edi              /* enter clobbers these (rk_abi.h): */
-        xorl    %esi, %esi              /* no kernel value leaves in them */
-        xorl    %edx, %edx
+        xorl    %esi, %esi              /* enter clobbers these (rk_abi.h): */
+        xorl    %edx, %edx              /* no kernel value leaves in them (RDI: 0 above) */
         xorl    %r8d, %r8d
         xorl    %r9d, %r9d
         xorl    %r10d, %r10d
