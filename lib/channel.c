@@ -373,9 +373,16 @@ static void rce_wl_del(struct rce_req *q)
 }
 
 /* Have ring r run soon: it has ready requests, or CQEs another thread
- * posted for it (rce_deliver_direct) that its run publishes. */
+ * posted for it (rce_deliver_direct) that its run publishes. A ring
+ * kicked already is woken already: the flag is set (under the lock) only
+ * together with a wake, and cleared only by the ring's own run, under
+ * the lock, when it empties its ready list; until then it does not sleep
+ * (rce_ring_has_work) and its run goes on while the flag is set. So 64
+ * replies to one ring wake it once. */
 static RCE_INLINE void rce_kick(struct rce_ring *r)
 {
+	if (rc_load_relaxed(&r->ipc_kick))
+		return;
 	/* Pairs with the acquire in rce_ring_has_work/rce_ipc_run_ready: a
 	 * ring that sees the flag sees the list (and takes the lock anyway). */
 	rc_store_release(&r->ipc_kick, 1);
@@ -536,13 +543,11 @@ static bool rce_is_call(const struct rce_req *q)
 /* The head of e's queue was taken: the first message beyond the bound
  * comes within it, and its SEND completes (a CALL goes on waiting for its
  * reply). */
-static void rce_admit_next(struct rce_chan_end *e)
+static void rce_admit_beyond(struct rce_chan_end *e)
 {
 	struct rce_msg *m = e->beyond;
 	struct rce_req *q;
 
-	if (!m)
-		return;
 	e->beyond = m->next;
 	q = m->sender;
 	m->sender = NULL;
@@ -551,6 +556,13 @@ static void rce_admit_next(struct rce_chan_end *e)
 	q->ipc_msg = NULL;
 	if (!rce_is_call(q))
 		rce_make_done(q, (int32_t)m->len);
+}
+
+/* rce_admit_beyond if a message is beyond the bound: the test inline. */
+static RCE_INLINE void rce_admit_next(struct rce_chan_end *e)
+{
+	if (e->beyond)
+		rce_admit_beyond(e);
 }
 
 /* ---- endpoints closing ---- */
@@ -1200,8 +1212,7 @@ static bool rce_complete_direct(struct rce_req *q, struct rce_msg *reply, int32_
 	q->ipc_chan = NULL;
 	rce_pending_del(r, q);
 	rce_finish(r, q, res);
-	if (!rc_load_relaxed(&r->ipc_kick)) /* kicked: its run is due already */
-		rce_kick(r);
+	rce_kick(r); /* its run publishes the CQE (a kicked ring's is due already) */
 	ipc->act_end(r);
 	return true;
 }

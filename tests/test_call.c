@@ -545,6 +545,65 @@ static void cancel_of_a_call_in_the_same_batch(void **state)
 	ring_close(&b);
 }
 
+/* The hosted handlers with a wake hook that counts. */
+static struct rce_ipc_ops ipc_counting;
+static struct rce_handlers handlers_counting;
+static unsigned wakes;
+
+static void counting_wake(struct rce_ring *r)
+{
+	wakes++;
+	host_handlers.ipc->wake(r);
+}
+
+/* Eight replies to one ring, in one batch of the server's, wake it once:
+ * a ring kicked already (its ready list or its CQEs not yet run) is not
+ * woken again (rce_kick); once its run has taken them, the next reply
+ * wakes it again. Each way of answering: made ready (LINK), completed
+ * straight away, or a SEND taken in after the bound. */
+static void replies_in_a_burst_wake_the_caller_once(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info[8];
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	ipc_counting = *ctx_of(&a)->ops->ipc;
+	ipc_counting.wake = counting_wake;
+	handlers_counting = *ctx_of(&a)->ops;
+	handlers_counting.ipc = &ipc_counting;
+	ctx_of(&a)->ops = ctx_of(&b)->ops = &handlers_counting;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 8; i++) {
+			queue_call(&a, ha, "burst", 32, 1 + i);
+			if (round == 0) { /* LINK: each answer goes to the ready list */
+				rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+				queue_nop(&a, 0, 0, 100 + i);
+			}
+		}
+		assert_int_equal(rc_submit(&a), round == 0 ? 16 : 8);
+		for (int i = 0; i < 8; i++)
+			assert_int_equal(take_request(&b, hb, text, &info[i]), 5);
+		wakes = 0;
+		for (int i = 0; i < 8; i++)
+			rc_prep_channel_reply(rc_get_sqe(&b), hb, info[i].txid, NULL, 0, 0);
+		assert_int_equal(rc_submit(&b), 8);
+		assert_int_equal(wakes, 1);
+		run_engine(&a);
+		assert_int_equal(cqes_ready(&a), round == 0 ? 16 : 8);
+		for (int i = 0; i < (round == 0 ? 16 : 8); i++)
+			assert_int_equal(reap_one(&a, &ud), 0);
+		run_engine(&b);
+		while (cqes_ready(&b))
+			assert_int_equal(reap_one(&b, &ud), 0);
+	}
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* A CANCEL that meets its call's reply attached (the REPLY ran, the call
  * not yet completed): the call ends -ECANCELED, not with the reply, while
  * the REPLY itself succeeded (its bytes may already be in the caller's
@@ -1849,6 +1908,7 @@ int main(void)
 		cmocka_unit_test(short_and_long_replies),
 		cmocka_unit_test(call_failed_after_a_short_reply_writes_nothing),
 		cmocka_unit_test(cancel_of_a_call_in_the_same_batch),
+		cmocka_unit_test(replies_in_a_burst_wake_the_caller_once),
 		cmocka_unit_test(call_timed_out_while_server_holds_it),
 		cmocka_unit_test(call_answered_before_its_link_timeout),
 		cmocka_unit_test(cancel_meets_an_attached_reply),
