@@ -403,6 +403,14 @@ m failed-receive-message-goes-last lib/channel.c "host/test_call" <<'EOF'
 		return h;
 EOF
 
+# A CALL's kept short reply not emptied when it parks: a call that ends
+# without a reply copies out the last one its request carried.
+m call-keeps-a-stale-short-reply lib/channel.c "host/test_call" <<'EOF'
+		q->ipc_reply_len = 0;
+=====
+		(void)0;
+EOF
+
 # A server turn that answers no call (a stale generation in each txid):
 # only the fuzzer's coverage check sees it (kernel, fuzz_short).
 m fuzz-serve-answers-no-call user/fuzz.c "kernel/fuzz_short" <<'EOF'
