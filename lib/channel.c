@@ -267,18 +267,24 @@ static inline __attribute__((always_inline)) void rce_msg_put(struct rce_chan *c
 							      struct rce_msg *m)
 {
 	const struct rce_ipc_ops *ipc = ch->ipc;
-	uint32_t bytes = m->len <= RCE_MSG_INLINE ? ch->slot_bytes
-						  : rce_footprint(ipc, rce_msg_bytes(m->len));
+	uint32_t bytes;
 
-	if (m->len <= RCE_MSG_INLINE && ch->pooled < RCE_MSG_POOLED &&
-	    (m->acct == ch->acct || rce_charge(ipc, ch->acct, bytes))) {
-		if (m->acct != ch->acct)
+	if (RCE_LIKELY(m->len <= RCE_MSG_INLINE && ch->pooled < RCE_MSG_POOLED)) {
+		bytes = ch->slot_bytes;
+		/* the common case first: a slot of the creator's own stays charged */
+		if (m->acct != ch->acct) {
+			if (!rce_charge(ipc, ch->acct, bytes))
+				goto free;
 			rce_uncharge(ipc, m->acct, bytes);
+		}
 		m->next = ch->pool;
 		ch->pool = m;
 		ch->pooled++;
 		return;
 	}
+	bytes = m->len <= RCE_MSG_INLINE ? ch->slot_bytes
+					 : rce_footprint(ipc, rce_msg_bytes(m->len));
+free:
 	rce_uncharge(ipc, m->acct, bytes);
 	rce_port_free(m, rce_msg_bytes(m->len));
 }
@@ -368,8 +374,7 @@ static void rce_wl_del(struct rce_req *q)
 		q->ipc_next->ipc_prev = q->ipc_prev;
 	else
 		l->tail = q->ipc_prev;
-	q->ipc_next = q->ipc_prev = NULL;
-	q->ipc_list = NULL;
+	q->ipc_list = NULL; /* on no list: ipc_next and ipc_prev unused */
 }
 
 /* Have ring r run soon: it has ready requests, or CQEs another thread
@@ -521,16 +526,18 @@ static void rce_queue_append(struct rce_chan_end *e, struct rce_msg *m)
 
 static RCE_INLINE void rce_queue_unlink(struct rce_chan_end *e, struct rce_msg *m)
 {
+	struct rce_msg *next = m->next, *prev = m->prev;
+
 	if (e->beyond == m)
-		e->beyond = m->next;
-	if (m->prev)
-		m->prev->next = m->next;
+		e->beyond = next;
+	if (prev)
+		prev->next = next;
 	else
-		e->head = m->next;
-	if (m->next)
-		m->next->prev = m->prev;
+		e->head = next;
+	if (next)
+		next->prev = prev;
 	else
-		e->tail = m->prev;
+		e->tail = prev;
 	e->queued--;
 	e->carrying -= m->nhandles != 0;
 }
@@ -809,17 +816,26 @@ static inline __attribute__((always_inline)) int32_t rce_done_result(struct rce_
 	return q->ipc_res;
 }
 
-/* Run one request taken off r's ready list (onto taken, this thread's
- * own list): one made done completes with its result (a call's reply
+/* Run q, the head of taken (this thread's own list of requests taken
+ * off r's ready list): one made done completes with its result (a call's reply
  * copied in); any other runs its op again from its SQE copy (full
  * decode: its handle may be gone), completing or parking again. */
 static inline __attribute__((always_inline)) void rce_ipc_run_one(struct rce_ring *r,
+								  struct rce_wlist *taken,
 								  struct rce_req *q)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
+	struct rce_req *next = q->ipc_next;
 	int32_t res;
 
-	rce_wl_del(q);
+	/* off the head of taken (rce_wl_del's case of the head; a request
+	 * on no list has its ipc_next and ipc_prev unused) */
+	taken->head = next;
+	if (next)
+		next->ipc_prev = NULL;
+	else
+		taken->tail = NULL;
+	q->ipc_list = NULL;
 	rce_pending_del(r, q);
 	if (q->ipc_done) {
 		if (RCE_UNLIKELY(
@@ -884,7 +900,7 @@ static __attribute__((noinline)) uint32_t rce_ipc_run_batch(struct rce_ring *r, 
 	}
 	rce_ipc(r->ctx)->unlock();
 	while ((q = taken.head))
-		rce_ipc_run_one(r, q);
+		rce_ipc_run_one(r, &taken, q);
 	return budget;
 }
 
@@ -1210,6 +1226,7 @@ static bool rce_complete_direct(struct rce_req *q, struct rce_msg *reply, int32_
 	/* the replier's handle holds the channel too: this is not its last */
 	rce_chan_put(q->ipc_chan);
 	q->ipc_chan = NULL;
+	q->ipc_msg = NULL;
 	rce_pending_del(r, q);
 	rce_finish(r, q, res);
 	rce_kick(r); /* its run publishes the CQE (a kicked ring's is due already) */
@@ -1221,7 +1238,8 @@ static bool rce_complete_direct(struct rce_req *q, struct rce_msg *reply, int32_
  * unless RC_CHANNEL_REPLY_RES), its bytes already in its reply buffer or
  * in q itself (reply NULL; q->ipc_reply_len says which), or in the
  * message reply. Lock held. */
-static inline __attribute__((always_inline)) void rce_answer(struct rce_chan_end *e,
+static inline __attribute__((always_inline)) void rce_answer(const struct rce_ipc_ops *ipc,
+							     struct rce_chan_end *e,
 							     struct rce_req *q,
 							     struct rce_msg *reply, int32_t res)
 {
@@ -1231,10 +1249,9 @@ static inline __attribute__((always_inline)) void rce_answer(struct rce_chan_end
 		((struct rce_msg *)q->ipc_msg)->sender = NULL;
 	rce_slot_put(e, q->ipc_txid);
 	q->ipc_txid = 0;
-	q->ipc_msg = NULL;
-	if (rce_ipc(q->call.ctx)->act && rce_complete_direct(q, reply, res))
-		return;
 	q->ipc_msg = reply;
+	if (ipc->act && rce_complete_direct(q, reply, res))
+		return;
 	rce_make_done(q, res);
 }
 
@@ -1257,23 +1274,7 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 		buf.addr += sizeof(res);
 		buf.len -= (uint32_t)sizeof(res);
 	}
-	if (ipc->copy && buf.len > RCE_REPLY_INLINE) {
-		/* One copy, replier's memory to caller's, while the lock keeps
-		 * the call waiting (its slot holds it, its memory stays). */
-		ipc->lock();
-		q = rce_reply_target(e, a->txid, buf.len, &err);
-		bool answered = q && (buf.len == 0 ||
-				      ipc->copy(q->call.ctx, q->sqe.args.channel_call.reply, c->ctx,
-						buf.addr, buf.len) == 0);
-		if (answered)
-			rce_answer(e, q, NULL, res);
-		ipc->unlock();
-		if (answered)
-			return (int32_t)a->len; /* 0 for an empty reply: not an error */
-		if (err)
-			return err;
-		/* a side not there: the long way says whose fault it is */
-	} else if (buf.len <= RCE_REPLY_INLINE) {
+	if (buf.len <= RCE_REPLY_INLINE) {
 		/* A short reply waits in its call's request (no message, no
 		 * charge): copied in while the lock keeps the call waiting,
 		 * delivered by the caller's ring (rce_done_result). */
@@ -1283,10 +1284,27 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 			err = -RC_EFAULT;
 		} else if (q) {
 			q->ipc_reply_len = buf.len;
-			rce_answer(e, q, NULL, res);
+			rce_answer(ipc, e, q, NULL, res);
 		}
 		ipc->unlock();
 		return err ? err : (int32_t)a->len;
+	}
+	if (ipc->copy) {
+		/* One copy, replier's memory to caller's, while the lock keeps
+		 * the call waiting (its slot holds it, its memory stays). */
+		ipc->lock();
+		q = rce_reply_target(e, a->txid, buf.len, &err);
+		bool answered = q && (buf.len == 0 ||
+				      ipc->copy(q->call.ctx, q->sqe.args.channel_call.reply, c->ctx,
+						buf.addr, buf.len) == 0);
+		if (answered)
+			rce_answer(ipc, e, q, NULL, res);
+		ipc->unlock();
+		if (answered)
+			return (int32_t)a->len; /* 0 for an empty reply: not an error */
+		if (err)
+			return err;
+		/* a side not there: the long way says whose fault it is */
 	}
 	m = rce_msg_make(c, e->chan, buf, buf.len, &err); /* locks */
 	if (!m)
@@ -1294,7 +1312,7 @@ int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_r
 	m->nhandles = 0;
 	q = rce_reply_target(e, a->txid, buf.len, &err);
 	if (q)
-		rce_answer(e, q, m, res);
+		rce_answer(ipc, e, q, m, res);
 	else
 		rce_msg_put(e->chan, m);
 	ipc->unlock();
@@ -1461,19 +1479,21 @@ int32_t rce_op_provide_buffers(struct rce_call *c, const struct rce_args_provide
 	return (int32_t)n;
 }
 
-/* The group's oldest buffer, or NULL if it has none. */
-static RCE_INLINE struct rce_pbuf_run *rce_pbuf_peek(struct rce_ring *r, uint32_t group)
+/* Group group of r's provided buffers, or NULL if r has none. */
+static RCE_INLINE struct rce_pbuf_group *rce_pbuf_group(struct rce_ring *r, uint32_t group)
 {
-	struct rce_pbuf_group *g = r->pbufs ? &r->pbufs[group] : NULL;
+	return r->pbufs ? &r->pbufs[group] : NULL;
+}
 
+/* The group's oldest buffer, or NULL if it has none (or g is NULL). */
+static RCE_INLINE struct rce_pbuf_run *rce_pbuf_peek(struct rce_pbuf_group *g)
+{
 	return g && g->n ? &g->runs[g->head] : NULL;
 }
 
-static RCE_INLINE void rce_pbuf_pop(struct rce_ring *r, uint32_t group)
+/* Take the buffer t, the group's oldest (rce_pbuf_peek's answer). */
+static RCE_INLINE void rce_pbuf_pop(struct rce_pbuf_group *g, struct rce_pbuf_run *t)
 {
-	struct rce_pbuf_group *g = &r->pbufs[group];
-	struct rce_pbuf_run *t = &g->runs[g->head];
-
 	t->addr += t->len;
 	t->bid++;
 	if (--t->count == 0) {
@@ -1504,9 +1524,10 @@ static bool rce_deliver_direct(struct rce_chan_end *e, struct rce_msg *m)
 {
 	struct rce_req *q = e->recv_waiters.head;
 	const struct rce_ipc_ops *ipc;
+	struct rce_pbuf_group *g;
 	struct rce_pbuf_run *b;
 	struct rce_ring *r;
-	uint32_t flags, group;
+	uint32_t flags;
 	bool done = false;
 
 	if (!q || e->head || m->nhandles)
@@ -1519,8 +1540,8 @@ static bool rce_deliver_direct(struct rce_chan_end *e, struct rce_msg *m)
 		return false;
 	if (!ipc->act(r))
 		return false; /* its own thread may be in it: the ready list */
-	group = RC_CHANNEL_GROUP_OF(flags);
-	b = rce_pbuf_peek(r, group);
+	g = rce_pbuf_group(r, RC_CHANNEL_GROUP_OF(flags));
+	b = rce_pbuf_peek(g);
 	if (b && RC_CHANNEL_INFO_SIZE + m->len <= b->len) {
 		rce_uout_t to = { .addr = b->addr, .len = b->len };
 
@@ -1532,7 +1553,7 @@ static bool rce_deliver_direct(struct rce_chan_end *e, struct rce_msg *m)
 		       rce_post_more(r, q->sqe.user_data, (int32_t)m->len, flags | RC_CQE_F_MORE);
 	}
 	if (done) {
-		rce_pbuf_pop(r, group);
+		rce_pbuf_pop(g, b);
 		rce_kick(r);
 	}
 	ipc->act_end(r);
@@ -1576,20 +1597,19 @@ static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_r
  * Its CQE: res the byte count, the buffer's id in the flags. Return 1 if
  * a CQE with MORE was posted (go on), 0 if the request is to complete
  * now with *res (RCE_PENDING: parked again). Lock held. */
-static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel_recv *a,
-			       int32_t *res)
+static RCE_INLINE int rce_recv_one_buffer(struct rce_call *c, struct rce_chan_end *e,
+					  struct rce_pbuf_group *g, int32_t *res)
 {
-	struct rce_chan_end *e = c->target, *peer = rce_peer(e);
+	struct rce_pbuf_run *b = rce_pbuf_peek(g);
 	struct rce_ring *r = c->ring;
-	struct rce_pbuf_run *b;
 	struct rce_msg *m;
 	uint32_t flags = 0;
 	int32_t err;
 
 	m = rce_next_msg(c, e);
-	b = rce_pbuf_peek(r, RC_CHANNEL_GROUP_OF(a->flags));
 	if (!m) {
-		err = peer->closed && !e->head ? -RC_EPIPE : rce_ipc_park(c, &e->recv_waiters, e);
+		err = rce_peer(e)->closed && !e->head ? -RC_EPIPE
+						      : rce_ipc_park(c, &e->recv_waiters, e);
 	} else if (!b) {
 		err = -RC_ENOBUFS;
 	} else if (RC_CHANNEL_INFO_SIZE + m->len > b->len) {
@@ -1599,7 +1619,7 @@ static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel
 		if (!err) {
 			err = (int32_t)m->len;
 			flags = RC_CQE_F_BUFFER | b->bid;
-			rce_pbuf_pop(r, RC_CHANNEL_GROUP_OF(a->flags));
+			rce_pbuf_pop(g, b);
 			rce_took_head(e, m);
 		}
 	}
@@ -1623,6 +1643,9 @@ static int rce_recv_one_buffer(struct rce_call *c, const struct rce_args_channel
 static int32_t rce_recv_multishot(struct rce_call *c, const struct rce_args_channel_recv *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
+	struct rce_chan_end *e = c->target;
+	/* only this ring's thread adds groups or buffers: fixed for the batch */
+	struct rce_pbuf_group *g = rce_pbuf_group(c->ring, RC_CHANNEL_GROUP_OF(a->flags));
 	int32_t res;
 
 	if (a->buf.len || a->info.len || (c->sqe->flags & RC_SQE_SKIP_SUCCESS))
@@ -1631,13 +1654,13 @@ static int32_t rce_recv_multishot(struct rce_call *c, const struct rce_args_chan
 	 * own memory and CQ (the lock is held while copying out already). */
 	ipc->lock();
 	for (uint32_t n = 0; n < RCE_MULTISHOT_BUDGET; n++) {
-		if (!rce_recv_one_buffer(c, a, &res)) {
+		if (!rce_recv_one_buffer(c, e, g, &res)) {
 			ipc->unlock();
 			return res;
 		}
 	}
 	/* Its share of this pass is spent: the rest of the ring runs first. */
-	rce_make_ready(rce_ipc_hold(c, c->target));
+	rce_make_ready(rce_ipc_hold(c, e));
 	ipc->unlock();
 	return RCE_PENDING;
 }
