@@ -256,6 +256,7 @@ kernel-clean:
 	rm -rf $(K_BUILD) $(U_BUILD)
 
 -include $(K_OBJS:.o=.d) $(U_LIB_OBJS:.o=.d) $(U_ONEOBJS:.o=.d) \
+	 $(patsubst %,$(U_BUILD)/examples/%.c.d,$(U_EXAMPLES)) \
 	 $(patsubst %.o,%.d,$(foreach p,$(U_DIRPROGS),$(call U_DIROBJS,$(p))))
 
 # Don't steal the includer's default goal; standalone, default to `kernel`.

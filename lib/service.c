@@ -13,55 +13,55 @@ void rc_prep_pbuf_provide(struct rc_sqe *sqe, const struct rc_pbuf_pool *p, uint
 void rc_pbuf_pool_init(struct rc_pbuf_pool *p, void *base, uint32_t size, uint32_t count,
 		       uint32_t group, uint32_t *back)
 {
-	*p = (struct rc_pbuf_pool){
-		.base = base, .size = size, .count = count, .group = group, .back = back
-	};
-	for (uint32_t i = 0; back && i < count; i++)
-		back[i] = i;
-	p->nback = back ? count : 0;
+	if (count > RC_PBUF_IDS)
+		count = RC_PBUF_IDS;
+	*p = (struct rc_pbuf_pool){ .base = base,
+				    .size = size,
+				    .count = count,
+				    .group = group,
+				    .back = back,
+				    .next = RC_PBUF_NO_RUN };
+	if (back && count) { /* the whole pool, one run (it cannot grow: next = count) */
+		back[0] = rc_pbuf_run_make(0, count);
+		p->nback = 1;
+		p->next = count;
+	}
 }
 
-void rc_pbuf_done(struct rc_pbuf_pool *p, uint32_t bid)
+void rc_pbuf_done_new_run(struct rc_pbuf_pool *p, uint32_t bid)
 {
-	if (p->back && bid < p->count && p->nback < p->count)
-		p->back[p->nback++] = bid;
-}
-
-/* The length of the run of consecutive ids starting at back[i]. */
-static uint32_t rc_pbuf_run(const struct rc_pbuf_pool *p, uint32_t i)
-{
-	uint32_t n = 1;
-
-	while (i + n < p->nback && p->back[i + n] == p->back[i] + n)
-		n++;
-	return n;
+	if (!p->back || bid >= p->count || p->nback >= p->count)
+		return;
+	p->back[p->nback++] = rc_pbuf_run_make(bid, 1);
+	p->next = bid + 1;
 }
 
 int rc_pbuf_give_back(struct rc_ring *r, struct rc_pbuf_pool *p, uint8_t sqe_flags,
 		      uint64_t user_data)
 {
-	uint32_t i = 0, queued = 0;
-	int res = 0;
+	uint32_t i;
 
-	while (i < p->nback) {
+	for (i = 0; i < p->nback; i++) {
 		struct rc_sqe *sqe = rc_get_sqe(r);
-		uint32_t n = rc_pbuf_run(p, i);
+		uint32_t run = p->back[i];
 
-		if (!sqe) {
-			res = -RC_EBUSY;
+		if (!sqe)
 			break;
-		}
-		rc_prep_pbuf_provide(sqe, p, p->back[i], n);
+		rc_prep_pbuf_provide(sqe, p, rc_pbuf_run_first(run), rc_pbuf_run_len(run));
 		rc_sqe_set_flags(sqe, sqe_flags);
 		rc_sqe_set_data(sqe, user_data);
-		i += n;
-		queued++;
 	}
-	/* Keep what was not queued, at the front. */
+	if (i == p->nback) { /* all queued: the usual case */
+		p->nback = 0;
+		p->next = RC_PBUF_NO_RUN;
+		return (int)i;
+	}
+	/* Keep what was not queued, at the front (the last run, which next
+	 * extends, stays the last). */
 	for (uint32_t j = i; j < p->nback; j++)
 		p->back[j - i] = p->back[j];
 	p->nback -= i;
-	return res ? res : (int)queued;
+	return -RC_EBUSY;
 }
 
 int32_t rc_submit_wait_res(struct rc_ring *r)

@@ -427,6 +427,36 @@ m fuzz-multishot-more-ends-it user/fuzz.c "kernel/fuzz_short" <<'EOF'
 		if (c->flags & RC_CQE_F_MORE && !p->ms) { /* the multishot stays armed */
 EOF
 
+# ---- the user library's provided-buffer runs (userside) -----------------
+
+# rc_pbuf_done's inline case without its bound: a run grows past the
+# pool's last buffer when the engine names the id just after it.
+m pbuf-run-past-the-pool include/ringcall/service.h "host/test_service" <<'EOF'
+	if (bid == p->next && bid < p->count) {
+=====
+	if (bid == p->next) {
+EOF
+
+# A give-back that queued every run leaves next pointing past the last
+# one: the id that would have extended it writes before back[0].
+m pbuf-run-extended-after-give-back lib/service.c "asan/test_service host/test_service" <<'EOF'
+		p->nback = 0;
+		p->next = RC_PBUF_NO_RUN;
+=====
+		p->nback = 0;
+EOF
+
+# A give-back cut short by a full SQ forgets that the kept last run can
+# still grow: the next id in order starts a run of its own.
+m pbuf-kept-run-not-extended lib/service.c "host/test_service" <<'EOF'
+	p->nback -= i;
+	return -RC_EBUSY;
+=====
+	p->nback -= i;
+	p->next = RC_PBUF_NO_RUN;
+	return -RC_EBUSY;
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then

@@ -42,7 +42,7 @@ static void give_back_in_runs(void **state)
 	assert_int_equal(p.nback, 0);
 	for (uint32_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
 		rc_pbuf_done(&p, used[i]);
-	assert_int_equal(p.nback, 6);
+	assert_int_equal(p.nback, 3); /* runs: 0-2, 5-6, 3 */
 	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 3);
 	expect_provide(&r, 1, &p, 0, 3);
 	expect_provide(&r, 2, &p, 5, 2);
@@ -81,6 +81,103 @@ static void give_back_with_a_full_sq(void **state)
 	run_engine(&r);
 	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 1);
 	expect_provide(&r, 2, &p, 4, 1);
+	ring_close(&r);
+}
+
+/* Ids marked in order, as the engine hands them out, make one run however
+ * many there are (rc_pbuf_done's inline case: no call, no entry per id);
+ * a run never passes the pool's last buffer (an id equal to count is not
+ * the pool's); after a give-back no run is left to extend, not even by the
+ * id that would have extended the last one. */
+static void done_in_order_extends_one_run(void **state)
+{
+	struct rc_ring r;
+	struct rc_pbuf_pool p;
+	uint32_t back[8];
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	rc_pbuf_pool_init(&p, rc_alloc(&r, 8 * BUF_LEN), BUF_LEN, 8, 3, back);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 1);
+	for (uint32_t i = 2; i < 6; i++)
+		rc_pbuf_done(&p, i);
+	assert_int_equal(p.nback, 1);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 1);
+	expect_provide(&r, 1, &p, 2, 4);
+	assert_int_equal(p.nback, 0);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 0);
+	rc_pbuf_done(&p, 6); /* where the last run ended: a run of its own */
+	rc_pbuf_done(&p, 7);
+	rc_pbuf_done(&p, 8); /* just past the pool: not extended into */
+	assert_int_equal(p.nback, 1);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 1);
+	expect_provide(&r, 2, &p, 6, 2);
+	rc_pbuf_done(&p, 0);
+	rc_pbuf_done(&p, 1);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 1);
+	expect_provide(&r, 3, &p, 0, 2);
+	assert_int_equal(rc_submit(&r), 4);
+	run_engine(&r);
+	assert_int_equal(cqes_ready(&r), 0);
+	ring_close(&r);
+}
+
+/* A give-back cut short by a full SQ keeps the last run extendable: an id
+ * marked after it joins it, and goes back with it. back holds at most
+ * count runs: an id that would start one more is dropped. */
+static void run_kept_by_a_full_sq_still_grows(void **state)
+{
+	struct rc_ring r;
+	struct rc_pbuf_pool p;
+	struct rc_cqe *cqe;
+	uint32_t back[4];
+	static const uint32_t used[] = { 0, 2, 1, 3 };
+
+
+	(void)state;
+	ring_open(&r, 2, 4, 0);
+	rc_pbuf_pool_init(&p, rc_alloc(&r, 4 * BUF_LEN), BUF_LEN, 4, 3, back);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 1);
+	submit_all(&r);
+	run_engine(&r);
+	for (uint32_t i = 0; i < 4; i++)
+		rc_pbuf_done(&p, used[i]); /* 0; 2; 1; 3: four runs */
+	rc_pbuf_done(&p, 0);		   /* a fifth: no room, dropped */
+	assert_int_equal(p.nback, 4);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), -RC_EBUSY);
+	expect_provide(&r, 1, &p, 0, 1);
+	expect_provide(&r, 2, &p, 2, 1);
+	assert_int_equal(p.nback, 2);
+	submit_all(&r);
+	run_engine(&r);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 2);
+	expect_provide(&r, 3, &p, 1, 1);
+	expect_provide(&r, 4, &p, 3, 1);
+	submit_all(&r);
+	run_engine(&r);
+
+	/* 3; 0-1 marked, one SQ slot free: 3 goes, 0-1 stays and grows. */
+	rc_pbuf_done(&p, 3);
+	rc_pbuf_done(&p, 0);
+	rc_pbuf_done(&p, 1);
+	assert_int_equal(p.nback, 2);
+	cqe = NULL;
+	rc_prep_nop(rc_get_sqe(&r), 0); /* SQ index 5 */
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), -RC_EBUSY);
+	expect_provide(&r, 6, &p, 3, 1);
+	assert_int_equal(p.nback, 1);
+	rc_pbuf_done(&p, 2); /* joins the kept run: 0-2 */
+	assert_int_equal(p.nback, 1);
+	submit_all(&r);
+	run_engine(&r);
+	assert_int_equal(rc_peek_cqe(&r, &cqe), 0); /* the NOP's */
+	assert_int_equal(cqe->res, 0);
+	rc_cqe_seen(&r, cqe);
+	assert_int_equal(rc_pbuf_give_back(&r, &p, RC_SQE_SKIP_SUCCESS, 77), 1);
+	expect_provide(&r, 7, &p, 0, 3);
+	submit_all(&r);
+	run_engine(&r);
+	assert_int_equal(cqes_ready(&r), 0);
 	ring_close(&r);
 }
 
@@ -136,6 +233,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(give_back_in_runs),
 		cmocka_unit_test(give_back_with_a_full_sq),
+		cmocka_unit_test(done_in_order_extends_one_run),
+		cmocka_unit_test(run_kept_by_a_full_sq_still_grows),
 		cmocka_unit_test(listen_and_connect),
 	};
 

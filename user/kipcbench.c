@@ -121,14 +121,18 @@ static int ring_server(uint32_t flags)
 	rc_pbuf_give_back(&r, &pool, RC_SQE_SKIP_SUCCESS, NOCQE);
 	arm_recv(CH);
 	for (;;) {
-		rc_submit_and_wait(&r, 1);
 		struct rc_cqe *c;
-		while (rc_peek_cqe(&r, &c) == 0) {
+		uint32_t head, seen = 0;
+
+		rc_submit_and_wait(&r, 1);
+		rc_for_each_cqe(&r, head, c)
+		{
 			uint64_t d = c->user_data;
 			int32_t res = c->res;
 			uint32_t cflags = c->flags;
-			rc_cqe_seen(&r, c);
 			int32_t bid = rc_cqe_buffer_id(cflags);
+
+			seen++;
 			if (d == NOCQE || (res < 0 && res != -RC_ENOBUFS)) {
 				printf("kipcbench server: %s: %d\n", d == NOCQE ? "reply" : "recv",
 				       res);
@@ -152,6 +156,7 @@ static int ring_server(uint32_t flags)
 			if (!(cflags & RC_CQE_F_MORE))
 				arm_recv(CH); /* ended (a dry pool or a full CQ): again */
 		}
+		rc_cq_advance(&r, seen);
 		rc_pbuf_give_back(&r, &pool, RC_SQE_SKIP_SUCCESS, NOCQE);
 	}
 }
@@ -163,13 +168,16 @@ static bool ring_client(uint32_t h, uint32_t total, uint32_t b)
 	for (; issued < b && issued < total; issued++)
 		prep_call(h, issued, issued);
 	while (done < total) {
-		rc_submit_and_wait(&r, 1);
 		struct rc_cqe *c;
-		while (rc_peek_cqe(&r, &c) == 0) {
-			uint64_t d = c->user_data;
+		uint32_t head, seen = 0;
+
+		rc_submit_and_wait(&r, 1);
+		rc_for_each_cqe(&r, head, c)
+		{
 			int32_t res = c->res;
-			uint32_t slot = (uint32_t)(d & 0xff);
-			rc_cqe_seen(&r, c);
+			uint32_t slot = (uint32_t)(c->user_data & 0xff);
+
+			seen++;
 			if (res != 8 || rbuf[slot] != sbuf[slot] + 1) {
 				printf("kipcbench client: call: %d\n", res);
 				return false;
@@ -178,6 +186,7 @@ static bool ring_client(uint32_t h, uint32_t total, uint32_t b)
 			if (issued < total)
 				prep_call(h, slot, issued++);
 		}
+		rc_cq_advance(&r, seen);
 	}
 	return true;
 }

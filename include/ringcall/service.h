@@ -19,21 +19,41 @@ extern "C" {
 /* ---- a pool of provided buffers ---- */
 
 /* count buffers of size bytes each, laid out from base, with ids
- * 0..count-1 in buffer group group. back (count entries, the caller's
- * memory) holds the ids of the buffers read since the last give-back. The
- * pool (base) must be memory the engine may write: on a hosted ring,
- * rc_alloc. */
+ * 0..count-1 in buffer group group (at most RC_PBUF_IDS: a CQE names a
+ * buffer in 16 bits). back (count entries, the caller's memory) holds the
+ * runs of consecutive ids read since the last give-back, one entry per
+ * run: its first id | (its length - 1) << 16 (rc_pbuf_run_*). The pool
+ * (base) must be memory the engine may write: on a hosted ring, rc_alloc. */
 struct rc_pbuf_pool {
 	void *base;
 	uint32_t size, count;
 	uint32_t group;
-	uint32_t *back, nback;
+	uint32_t *back, nback; /* nback runs in back */
+	uint32_t next;	       /* the id that extends the last run; RC_PBUF_NO_RUN: none */
 };
+
+#define RC_PBUF_IDS    65536u	   /* buffer ids a CQE can name (RC_CQE_F_BID_MASK + 1) */
+#define RC_PBUF_NO_RUN 0xffffffffu /* rc_pbuf_pool.next when no run can be extended */
+
+/* A run's entry in back: first id, length (1..RC_PBUF_IDS). */
+static inline uint32_t rc_pbuf_run_make(uint32_t first, uint32_t n)
+{
+	return first | (n - 1) << 16;
+}
+static inline uint32_t rc_pbuf_run_first(uint32_t run)
+{
+	return run & 0xffffu;
+}
+static inline uint32_t rc_pbuf_run_len(uint32_t run)
+{
+	return (run >> 16) + 1;
+}
 
 /* Pool p over count buffers of size bytes from base, in group, back
  * (count entries) to mark them in: every buffer marked, so the first
  * rc_pbuf_give_back provides them all in one PROVIDE_BUFFERS. back NULL:
- * nothing is marked, the caller provides (rc_prep_pbuf_provide). */
+ * nothing is marked, the caller provides (rc_prep_pbuf_provide). A count
+ * above RC_PBUF_IDS is taken as RC_PBUF_IDS. */
 void rc_pbuf_pool_init(struct rc_pbuf_pool *p, void *base, uint32_t size, uint32_t count,
 		       uint32_t group, uint32_t *back);
 
@@ -48,17 +68,31 @@ static inline void *rc_pbuf(const struct rc_pbuf_pool *p, uint32_t bid)
 void rc_prep_pbuf_provide(struct rc_sqe *sqe, const struct rc_pbuf_pool *p, uint32_t first,
 			  uint32_t n);
 
+/* rc_pbuf_done's other case: bid starts a new run (out of line). */
+void rc_pbuf_done_new_run(struct rc_pbuf_pool *p, uint32_t bid);
+
 /* Buffer bid has been read: rc_pbuf_give_back returns it. Ids outside the
  * pool (a CQE's flags are the engine's word, not checked elsewhere) are
- * ignored, and so is every id when the pool has no back. */
-void rc_pbuf_done(struct rc_pbuf_pool *p, uint32_t bid);
+ * ignored, and so is every id when the pool has no back, or when back
+ * holds count runs already. Inline: the engine hands a group's buffers out
+ * in order, so an id usually extends the last run (a compare and two adds,
+ * no call); a run never passes the pool's last buffer. */
+static inline void rc_pbuf_done(struct rc_pbuf_pool *p, uint32_t bid)
+{
+	if (bid == p->next && bid < p->count) {
+		p->back[p->nback - 1] += 1u << 16; /* the run's length + 1 */
+		p->next = bid + 1;
+	} else {
+		rc_pbuf_done_new_run(p, bid);
+	}
+}
 
 /* Queue one PROVIDE_BUFFERS per run of consecutive ids among the buffers
  * marked done, in the order they were marked, each with sqe_flags and
  * user_data (RC_SQE_SKIP_SUCCESS: a CQE only on failure). Queued after
  * what is already queued, so replies that read the buffers go first (SQ
  * order). Returns the number of SQEs queued, or -RC_EBUSY when the SQ
- * filled first: those not queued stay marked for the next call. */
+ * filled first: the runs not queued stay marked for the next call. */
 int rc_pbuf_give_back(struct rc_ring *r, struct rc_pbuf_pool *p, uint8_t sqe_flags,
 		      uint64_t user_data);
 

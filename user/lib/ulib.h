@@ -11,7 +11,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "../../lib/cstring.h" /* lib/string.c (not a public header) */
-#include "ringcall/fmt.h"      /* lib/fmt.c */
+/* -ffreestanding makes every memcpy/memset/memcmp a call (lib/string.c:
+ * rep movsb, one instruction per byte under icount); the builtins let the
+ * compiler expand one of a small constant size into a move or two, and
+ * still call lib/string.c for the rest. */
+#define memcpy(d, s, n) __builtin_memcpy(d, s, n)
+#define memset(d, c, n) __builtin_memset(d, c, n)
+#define memcmp(a, b, n) __builtin_memcmp(a, b, n)
+#include "ringcall/fmt.h" /* lib/fmt.c */
 #include "ringcall/ringcall.h"
 #include "rk_abi.h"
 
