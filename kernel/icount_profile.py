@@ -49,7 +49,9 @@ gdb.execute("set confirm off")
 gdb.execute("target remote :" + port)
 if mode == "ipc":
     # ring_client(h, total, b): the measured run has total 4096, b 64.
-    gdb.execute("hbreak *0x%x if $rsi == 4096 && $rdx == 64" % uaddr["ring_client"])
+    # IPC_B=1: the batch-1 run instead (kernel_icount_ipc_ring_b1).
+    ipcb = int(os.environ.get("IPC_B", "64"))
+    gdb.execute("hbreak *0x%x if $rsi == 4096 && $rdx == %d" % (uaddr["ring_client"], ipcb))
     gdb.execute("continue", to_string=True)
     gdb.execute("delete")
     bp = uaddr["prep_call"]
@@ -122,8 +124,8 @@ for pc in pcs:
     st = stage(pc, fn)
     per_stage[st] = per_stage.get(st, 0) + 1
 if mode == "ipc":
-    print("icount-profile: ipc b64: %d instructions for %d round trips, %.1f per round trip" %
-          (len(pcs), batch, len(pcs) / batch))
+    print("icount-profile: ipc b%d: %d instructions for %d round trips, %.1f per round trip" %
+          (ipcb, len(pcs), batch, len(pcs) / batch))
 else:
     print("icount-profile: batch %d: %d instructions per iteration, %.1f per NOP" %
           (batch, len(pcs), len(pcs) / batch))

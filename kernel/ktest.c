@@ -16,6 +16,7 @@
 #include "kring.h"
 #include "mm.h"
 #include "proc.h"
+#include "smp.h"
 
 static int npass, nfail;
 static char why[160];
@@ -602,6 +603,28 @@ static bool t_handlers_agree(void)
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
 	EXPECT(kernel_handlers.close_object, "no close_object");
+	return true;
+}
+
+/*
+ * A wakeup wakes one idle CPU (smp.c kick_pick), on fake CPUs: an idle
+ * one other than the waker, and a second process made runnable before
+ * the first CPU woke wakes another; a process pinned to a CPU wakes that
+ * one or none (another CPU could not run it); none when none is idle.
+ */
+static bool t_kick_one(void)
+{
+	static struct cpu cs[3];
+	memset(cs, 0, sizeof(cs));
+	cs[0].idle = cs[1].idle = cs[2].idle = true; /* cs[0] is "me": never picked */
+	EXPECT(kick_pick(cs, 3, &cs[0], 2) == 2 && !cs[2].idle && cs[1].idle, "pinned to 2");
+	EXPECT(kick_pick(cs, 3, &cs[0], 2) == -1, "pinned to 2, 2 already kicked");
+	EXPECT(kick_pick(cs, 3, &cs[0], 0) == -1 && cs[1].idle, "pinned to the waker");
+	EXPECT(kick_pick(cs, 3, &cs[0], -1) == 1 && !cs[1].idle, "any: the first idle");
+	EXPECT(kick_pick(cs, 3, &cs[0], -1) == -1, "any: none idle");
+	cs[1].idle = cs[2].idle = true;
+	EXPECT(kick_pick(cs, 3, &cs[0], 7) == 1, "pinned out of range: any");
+	EXPECT(kick_pick(cs, 3, &cs[0], 7) == 2, "a second wakeup: another CPU");
 	return true;
 }
 
@@ -1313,6 +1336,7 @@ int ktest_main(void *arg UNUSED)
 	run("elf_reject", t_elf_reject, false); /* kmalloc of the image copy */
 	run("handlers_agree", t_handlers_agree, true);
 	run("port_copy", t_port_copy, true);
+	run("kick_one_idle_cpu", t_kick_one, true);
 	run("ring_basic", t_rt_basic, true);
 	run("ring_batch_traps", t_rt_batch, true);
 	run("ring_timeout", t_rt_timeout, true);

@@ -21,6 +21,11 @@ _Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP, "CP
 _Static_assert(__builtin_offsetof(struct cpu, user_rsp) == CPU_USER_RSP, "CPU_USER_RSP");
 
 static struct proc procs[NPROC];
+/* Slots [0, procs_used) have been claimed at some time; none above ever
+ * was (ptable_lock; it only grows). The scheduler's scans stop there:
+ * with a few processes, each pass looked at 64 slots twice (~700
+ * instructions), and a pass runs at every sleep and every wakeup. */
+static int procs_used;
 struct cpu cpus[NCPU];
 struct spinlock ptable_lock = SPINLOCK_INIT("ptable");
 static int next_pid = 1;
@@ -60,6 +65,8 @@ static struct proc *proc_alloc(const char *name)
 		return NULL;
 	}
 	memset(p, 0, __builtin_offsetof(struct proc, rk_lock)); /* never the lock */
+	if (p - procs >= procs_used)
+		procs_used = (int)(p - procs) + 1;
 	p->state = P_EMBRYO;
 	p->pid = next_pid++;
 	p->cpu_only = -1;
@@ -418,11 +425,12 @@ int proc_wait(int pid, struct proc_stats *out)
 	}
 }
 
-/* Make p runnable and wake an idle CPU to run it; ptable_lock held. */
+/* Make p runnable and wake an idle CPU to run it (one: ipi_kick_one);
+ * ptable_lock held. */
 static void make_runnable(struct proc *p)
 {
 	p->state = P_RUNNABLE;
-	ipi_kick_idle();
+	ipi_kick_one(p->cpu_only);
 }
 
 /* Make p exit with status when it next runs (the first request wins). */
@@ -664,10 +672,11 @@ void proc_switch_to(struct proc *to)
 	proc_switched_in();
 }
 
-/* A zombie nobody will wait for, claimed for freeing; NULL if none. */
+/* A zombie nobody will wait for, claimed for freeing; NULL if none.
+ * ptable_lock held. */
 static struct proc *claim_orphan(void)
 {
-	for (struct proc *p = procs; p < procs + NPROC; p++) {
+	for (struct proc *p = procs; p < procs + procs_used; p++) {
 		if (p->state == P_ZOMBIE && !p->parent && !p->on_cpu) {
 			p->state = P_REAPING;
 			return p;
@@ -683,11 +692,12 @@ static bool can_run(struct cpu *c, struct proc *p)
 	       (p->cpu_only < 0 || p->cpu_only == c->id || p->cpu_only >= ncpu);
 }
 
-/* Per-CPU loop: pick the next runnable process after the last one run. */
+/* Per-CPU loop: pick the next runnable process after the last one run
+ * (among the slots ever used: procs_used). */
 void scheduler(void)
 {
 	struct cpu *c = mycpu();
-	int last = NPROC - 1;
+	int last = -1;
 	for (;;) {
 		struct proc *next = NULL, *orphan;
 		tlb_service();
@@ -698,11 +708,12 @@ void scheduler(void)
 			proc_free(orphan); /* nobody will wait */
 			acquire(&ptable_lock);
 		}
-		for (int i = 1; i <= NPROC; i++) {
-			struct proc *p = &procs[(last + i) % NPROC];
-			if (can_run(c, p)) {
-				next = p;
-				last = (int)(p - procs);
+		for (int i = 0, j = last, n = procs_used; i < n; i++) {
+			if (++j >= n)
+				j = 0; /* on from the slot after the last one run, around */
+			if (can_run(c, &procs[j])) {
+				next = &procs[j];
+				last = j;
 				break;
 			}
 		}

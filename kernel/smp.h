@@ -10,9 +10,11 @@
 
 extern int ncpu; /* CPUs running (1 until smp_init) */
 
-void smp_init(void);	  /* start the other CPUs (BSP, after timer_init) */
-void ipi_send(int cpu);	  /* interrupt CPU number cpu (its T_IPI) */
-void ipi_kick_idle(void); /* wake every other CPU idling in hlt */
+void smp_init(void);		 /* start the other CPUs (BSP, after timer_init) */
+void ipi_send(int cpu);		 /* interrupt CPU number cpu (its T_IPI) */
+void ipi_kick_one(int cpu_only); /* wake one other idle CPU (that may run a pinned process) */
+struct cpu;
+int kick_pick(struct cpu *cs, int n, const struct cpu *me, int cpu_only); /* its choice */
 void tlb_shootdown(void); /* every other CPU flushes its TLB before this returns */
 void tlb_service(void);	  /* answer a pending shootdown request (any context) */
 

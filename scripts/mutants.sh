@@ -332,6 +332,23 @@ m ucache-empty-slot-matches kernel/usercopy.c "kernel/port_copy" <<'EOF'
 	return (s->tag | UC_VALID | !write) == (page | UC_VALID | UC_WRITE) ? s : NULL;
 EOF
 
+m kick-ignores-pin kernel/arch/x86_64/smp.c "kernel/kick_one_idle_cpu" <<'EOF'
+	if (cpu_only >= 0 && cpu_only < n)
+		i = cpu_only, n = cpu_only + 1; /* only that one may run it */
+=====
+EOF
+
+m kick-leaves-idle-set kernel/arch/x86_64/smp.c "kernel/kick_one_idle_cpu" <<'EOF'
+			cs[i].idle = false;
+=====
+EOF
+
+m sched-slot-bound-not-raised kernel/proc.c "kernel/many_procs" <<'EOF'
+		procs_used = (int)(p - procs) + 1;
+=====
+		procs_used = (int)(p - procs) + (p - procs < 8);
+EOF
+
 m restrict-can-widen lib/ops.c "host/test_validate" <<'EOF'
 	if (r->restricted)
 		return -RC_EBUSY;

@@ -99,14 +99,35 @@ void ipi_send(int cpu)
 	pop_off();
 }
 
-/* Wake every other CPU that idles in hlt (ptable_lock held: idle is
- * stable, and a CPU about to hlt set it before releasing the lock). */
-void ipi_kick_idle(void)
+/* Which of cs[0..n) to wake for a process that became runnable
+ * (cpu_only: the CPU it must run on, or any if out of range): an idle
+ * CPU other than me that may run it, its idle flag cleared so that the
+ * next process made runnable before it woke picks another; -1 if none.
+ * ptable_lock held (idle is stable: a CPU about to hlt sets it under the
+ * lock, so an IPI sent after is pending when it hlts). */
+int kick_pick(struct cpu *cs, int n, const struct cpu *me, int cpu_only)
 {
-	struct cpu *me = mycpu();
-	for (int i = 0; i < ncpu; i++)
-		if (&cpus[i] != me && cpus[i].idle)
-			ipi_send(i);
+	int i = 0;
+	if (cpu_only >= 0 && cpu_only < n)
+		i = cpu_only, n = cpu_only + 1; /* only that one may run it */
+	for (; i < n; i++) {
+		if (&cs[i] != me && cs[i].idle) {
+			cs[i].idle = false;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Wake one idle CPU that may run a process just made runnable (ptable_lock
+ * held). One is enough: the CPU woken scans for work; waking every idle
+ * CPU made each wakeup cost each of them a pass of the scheduler, only
+ * one of which finds the process. */
+void ipi_kick_one(int cpu_only)
+{
+	int i = kick_pick(cpus, ncpu, mycpu(), cpu_only);
+	if (i >= 0)
+		ipi_send(i);
 }
 
 /* Flush this CPU's TLB if a shootdown asked for it. */
