@@ -363,14 +363,36 @@ static struct leaf_lock ipc_lock = LEAF_LOCK_INIT("ipc");
 static uint64_t ipc_pending[(IPC_RINGS + 63) / 64]; /* bit: a ring slot to deliver (atomic) */
 static uint64_t ipc_deliveries;			    /* rings run by rk_ipc_deliver (stats) */
 
+/* ipc_lock's refusal of a taker with interrupts on (a call that
+ * returns: rk_ipc_lock's ways stay tail calls, without a frame). */
+static __attribute__((noinline)) void ipc_lock_irq_on(void)
+{
+	panic("leaf_acquire: ipc taken with interrupts on");
+}
+
+/* The ipc lock's every taker holds an rk lock (engine calls, and
+ * kproc_rings_exit), so interrupts are off: checked, not saved and
+ * restored as leaf_acquire does (~6 instructions less a pair, two
+ * pairs a round trip). irq_on stays false: leaf_release leaves them
+ * off, and leaf_acquire_slow is never given on. */
 static void rk_ipc_lock(void)
 {
-	leaf_acquire(&ipc_lock);
+	struct leaf_lock *l = &ipc_lock;
+	if (__builtin_expect(arch_irq_enabled(), 0)) {
+		ipc_lock_irq_on();
+		return;
+	}
+	if (__builtin_expect(__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE), 0)) {
+		leaf_acquire_slow(l, false);
+		return;
+	}
+	__atomic_store_n(&l->cpu, mycpu(), __ATOMIC_RELAXED);
 }
 
 static void rk_ipc_unlock(void)
 {
-	leaf_release(&ipc_lock);
+	__atomic_store_n(&ipc_lock.cpu, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&ipc_lock.locked, 0, __ATOMIC_RELEASE); /* pairs with the exchange */
 }
 
 /* Mark ring slot idx for delivery. The bit is set before ipc_any: a
@@ -780,6 +802,14 @@ static __attribute__((noinline)) long kring_wait(struct kring *kr, uint32_t min)
 {
 	struct proc *p = kr->owner;
 	for (;;) {
+		if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST)) {
+			/* Rings are marked (by our sends or another CPU's):
+			 * deliver first (rk_unlock does with no lock held), so
+			 * that the tests below, made once, see what it did
+			 * (the reply to our call, delivered by ourselves). */
+			rk_unlock(p);
+			rk_lock(p);
+		}
 		if (kr->closed)
 			return -RC_EBADF; /* closed by another ring, or by its own chain */
 		if (kring_cq_ready(kr) >= min)
@@ -793,20 +823,17 @@ static __attribute__((noinline)) long kring_wait(struct kring *kr, uint32_t min)
 		else if (work)
 			kring_run(kr,
 				  UINT32_MAX); /* CQ room for the backlog, or capacity for SQEs */
-		if (rce_ring_next_deadline(&kr->r) <= clock_ns())
+		uint64_t due = rce_ring_next_deadline(&kr->r); /* UINT64_MAX: none */
+		if (due != UINT64_MAX && due <= clock_ns())
 			kring_poke(kr);
 		if (rce_ring_cq_tail(&kr->r) != tail)
 			continue;
 		if (rce_ring_inflight(&kr->r) == 0 && !(work && kr->polled))
 			return -RC_EDEADLK; /* only the user's own reaping could help */
-		if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST)) {
-			/* Rings are marked (by our sends or another CPU's):
-			 * deliver before sleeping (sleep_lock drops the lock
-			 * without rk_unlock). */
-			rk_unlock(p);
-			rk_lock(p);
-			continue;
-		}
+		if (__atomic_load_n(&ipc_any, __ATOMIC_SEQ_CST))
+			continue; /* marked meanwhile (our run, or another CPU): deliver
+				   * before sleeping (sleep_lock drops the lock without
+				   * rk_unlock), and look again */
 		kr->waiting = true;
 		rce_ring_set_notify(&kr->r, true); /* only now: rce_port_notify */
 		sleep_lock(kr, &p->rk_lock);	   /* notify needs the lock: no lost wakeup */

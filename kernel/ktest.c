@@ -670,6 +670,26 @@ static bool t_port_copy(void)
 	CHECK(arch_aspace() == cr3);
 	CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == 0 &&
 	      memcmp(out, "0123456789abcdef", 16) == 0);
+	/* Within one cached page (the check above filled page low's slot),
+	 * every size of a hit's copy (8 to 16 bytes as two moves that may
+	 * overlap, others eight at a time and a tail) at an odd offset:
+	 * each byte lands, none next to it changes, both ways. */
+	for (uint32_t n = 1; n <= 32; n++) {
+		char fill[48], pat[32], got[48];
+		for (uint32_t i = 0; i < sizeof(fill); i++)
+			fill[i] = (char)(0xa0 + i);
+		for (uint32_t i = 0; i < n; i++)
+			pat[i] = (char)(n * 7 + i);
+		CHECK(rce_port_copy_out(ctx, low + 99, fill, sizeof(fill)) == 0);
+		CHECK(rce_port_copy_out(ctx, low + 107, pat, n) == 0);
+		memset(got, 0x55, sizeof(got));
+		CHECK(rce_port_copy_in(ctx, got, low + 99, sizeof(got)) == 0);
+		CHECK(memcmp(got, fill, 8) == 0 && memcmp(got + 8, pat, n) == 0 &&
+		      memcmp(got + 8 + n, fill + 8 + n, sizeof(got) - 8 - n) == 0);
+		memset(got, 0x55, sizeof(got));
+		CHECK(rce_port_copy_in(ctx, got + 8, low + 107, n) == 0);
+		CHECK(got[7] == 0x55 && memcmp(got + 8, pat, n) == 0 && got[8 + n] == 0x55);
+	}
 	CHECK(rce_port_copy_out(ctx, 0x400000, "x", 1) == -RC_EFAULT);
 	CHECK(rce_port_copy_in(ctx, out, 0x10000000, 8) == -RC_EFAULT);
 	CHECK(rce_port_copy_in(ctx, out, KERNEL_BASE + 0x100000, 8) == -RC_EFAULT);

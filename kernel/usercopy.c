@@ -218,6 +218,22 @@ int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int wr
 	return user_check_proc(p, addr, len, write);
 }
 
+/* The copy of a hit: 8 to 16 bytes (a message's word, a short reply)
+ * as two 8-byte moves that may overlap, no string instruction to set up
+ * (~6 instructions instead of ~12); anything else eight at a time. */
+static inline __attribute__((always_inline)) void copy_hit(void *dst, const void *src, size_t n)
+{
+	if (n - 8 <= 8) {
+		uint64_t a, b;
+		__builtin_memcpy(&a, src, 8);
+		__builtin_memcpy(&b, (const uint8_t *)src + n - 8, 8);
+		__builtin_memcpy(dst, &a, 8);
+		__builtin_memcpy((uint8_t *)dst + n - 8, &b, 8);
+		return;
+	}
+	copy_words(dst, src, n);
+}
+
 /* Copies re-check each page and go through the direct map, whatever
  * address space is live. */
 int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
@@ -226,7 +242,7 @@ int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len)
 	const struct uc_slot *hit;
 	uint64_t page;
 	if (one_page(src, len, &page) && (hit = uc_hit(p, page, 0))) {
-		copy_words(dst, hit->kva + (src - page), len);
+		copy_hit(dst, hit->kva + (src - page), len);
 		return 0;
 	}
 	return copy_user_proc(p, dst, src, len, 0);
@@ -238,7 +254,7 @@ int rce_port_copy_out(struct rce_ctx *ctx, uint64_t dst, const void *src, uint64
 	const struct uc_slot *hit;
 	uint64_t page;
 	if (one_page(dst, len, &page) && (hit = uc_hit(p, page, 1))) {
-		copy_words(hit->kva + (dst - page), src, len);
+		copy_hit(hit->kva + (dst - page), src, len);
 		return 0;
 	}
 	return copy_user_proc(p, (void *)src, dst, len, 1);

@@ -336,6 +336,7 @@ m kick-ignores-pin kernel/arch/x86_64/smp.c "kernel/kick_one_idle_cpu" <<'EOF'
 	if (cpu_only >= 0 && cpu_only < n)
 		i = cpu_only, n = cpu_only + 1; /* only that one may run it */
 =====
+	(void)cpu_only;
 EOF
 
 m kick-leaves-idle-set kernel/arch/x86_64/smp.c "kernel/kick_one_idle_cpu" <<'EOF'
@@ -347,6 +348,28 @@ m sched-slot-bound-not-raised kernel/proc.c "kernel/many_procs" <<'EOF'
 		procs_used = (int)(p - procs) + 1;
 =====
 		procs_used = (int)(p - procs) + (p - procs < 8);
+EOF
+
+m ucopy-hit-tail-from-start kernel/usercopy.c "kernel/port_copy" <<'EOF'
+		__builtin_memcpy(&b, (const uint8_t *)src + n - 8, 8);
+=====
+		__builtin_memcpy(&b, src, 8);
+EOF
+
+m ucopy-hit-two-moves-too-wide kernel/usercopy.c "kernel/port_copy" <<'EOF'
+	if (n - 8 <= 8) {
+=====
+	if (n - 8 <= 16) {
+EOF
+
+m wait-sleeps-before-delivering kernel/kring.c "kernel/ipc_call_reply_across_processes" <<'EOF'
+			rk_unlock(p);
+			rk_lock(p);
+		}
+		if (kr->closed)
+=====
+		}
+		if (kr->closed)
 EOF
 
 m restrict-can-widen lib/ops.c "host/test_validate" <<'EOF'
