@@ -25,6 +25,7 @@ void rc_pbuf_pool_init(struct rc_pbuf_pool *p, void *base, uint32_t size, uint32
 		back[0] = rc_pbuf_run_make(0, count);
 		p->nback = 1;
 		p->next = count;
+		p->last = back;
 	}
 }
 
@@ -32,7 +33,8 @@ void rc_pbuf_done_new_run(struct rc_pbuf_pool *p, uint32_t bid)
 {
 	if (!p->back || bid >= p->count || p->nback >= p->count)
 		return;
-	p->back[p->nback++] = rc_pbuf_run_make(bid, 1);
+	p->last = &p->back[p->nback++];
+	*p->last = rc_pbuf_run_make(bid, 1);
 	p->next = bid + 1;
 }
 
@@ -61,6 +63,7 @@ int rc_pbuf_give_back(struct rc_ring *r, struct rc_pbuf_pool *p, uint8_t sqe_fla
 	for (uint32_t j = i; j < p->nback; j++)
 		p->back[j - i] = p->back[j];
 	p->nback -= i;
+	p->last = &p->back[p->nback - 1];
 	return -RC_EBUSY;
 }
 

@@ -39,7 +39,8 @@ int rc_ring_attach(struct rc_ring *r, void *shared, size_t bytes, const struct r
 		.backend_data = backend_data,
 	};
 	/* Pairs with nothing yet: the engine has not run; read its view. */
-	r->sqe_head = r->sqe_tail = r->sq_head_seen = rc_load_acquire(&h->sq_head);
+	r->sqe_head = r->sqe_tail = rc_load_acquire(&h->sq_head);
+	r->sq_limit = r->sqe_tail + r->sq_entries;
 	r->cq_head = rc_load_acquire(&h->cq_tail);
 	return 0;
 }

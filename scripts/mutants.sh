@@ -497,6 +497,23 @@ m pbuf-kept-run-not-extended lib/service.c "host/test_service" <<'EOF'
 	return -RC_EBUSY;
 EOF
 
+# A give-back cut short leaves last at the entry the kept run had before
+# it moved to the front: the next id in order grows a stale entry.
+m pbuf-last-not-moved lib/service.c "host/test_service" <<'EOF'
+	p->last = &p->back[p->nback - 1];
+	return -RC_EBUSY;
+=====
+	return -RC_EBUSY;
+EOF
+
+# rc_get_sqe's refresh trusts the engine's head: one ahead of our tail
+# makes room that is not there (SQEs the engine has not read reused).
+m sq-refresh-trusts-the-head include/ringcall/ringcall.h "host/test_userlib" <<'EOF'
+	if (free > r->sq_entries)
+		free = 0;
+=====
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then

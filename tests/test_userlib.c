@@ -440,6 +440,46 @@ static void cq_ready_is_zero_when_the_reader_is_ahead_of_the_tail(void **state)
 	assert_int_equal(rc_cq_ready(&r), 2);
 }
 
+/* rc_get_sqe hands out a slot only when the engine's head, as last read,
+ * says it is free: the SQ fills, the room the engine makes is taken, and a
+ * head that is impossible (ahead of our tail, or more than a ring behind
+ * it: the engine's word) makes none, then or on the next call. Indices
+ * wrap past 2^32. */
+static void get_sqe_takes_room_only_from_a_possible_head(void **state)
+{
+	static const struct rc_backend b = { .enter = prep_enter };
+	static uint8_t mem[65536] __attribute__((aligned(64)));
+	struct rc_ring_hdr *h = (struct rc_ring_hdr *)mem;
+	struct rc_ring r;
+	uint32_t got = 0;
+
+	(void)state;
+	fake_ring(&r, mem, &b, 0);
+	h->sq_head = h->sq_tail = 0xfffffffcu; /* 4 entries before the wrap */
+	assert_int_equal(rc_ring_attach(&r, mem, 65536, &b, NULL), 0);
+	while (rc_get_sqe(&r))
+		got++;
+	assert_int_equal(got, 8);
+	assert_int_equal(rc_sq_space_left(&r), 0);
+	h->sq_head = 0xfffffffcu + 3; /* the engine took 3 */
+	for (got = 0; rc_get_sqe(&r); got++)
+		;
+	assert_int_equal(got, 3);
+	assert_int_equal(r.sqe_tail, 7u);
+	h->sq_head = r.sqe_tail + 1; /* ahead of what was handed out */
+	assert_null(rc_get_sqe(&r));
+	assert_null(rc_get_sqe(&r));
+	assert_int_equal(rc_sq_space_left(&r), 0);
+	h->sq_head = r.sqe_tail - 9; /* more than a ring behind */
+	assert_null(rc_get_sqe(&r));
+	assert_int_equal(rc_sq_space_left(&r), 0);
+	h->sq_head = r.sqe_tail - 2;
+	assert_int_equal(rc_sq_space_left(&r), 6);
+	for (got = 0; rc_get_sqe(&r); got++)
+		;
+	assert_int_equal(got, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +492,7 @@ int main(void)
 		cmocka_unit_test(explain_tells_each_rejection_apart),
 		cmocka_unit_test(prepare_hook_runs_before_publication),
 		cmocka_unit_test(cq_ready_is_zero_when_the_reader_is_ahead_of_the_tail),
+		cmocka_unit_test(get_sqe_takes_room_only_from_a_possible_head),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,12 +69,13 @@ struct rc_ring {
 	uint32_t sq_entries, sq_mask;
 	uint32_t cq_entries, cq_mask;
 	uint32_t setup_flags;
-	uint32_t sqe_head;     /* first SQE handed out but not yet submitted */
-	uint32_t sqe_tail;     /* next SQE to hand out */
-	uint32_t sq_head_seen; /* engine's SQ head, as last read */
-	uint32_t cq_head;      /* next CQE to look at */
-	uint32_t spin_limit;   /* polls of the CQ before sleeping (POLL rings) */
-	bool skip_timeouts;    /* an RC_UDATA_TIMEOUT CQE may come: skip it */
+	uint32_t sqe_head;   /* first SQE handed out but not yet submitted */
+	uint32_t sqe_tail;   /* next SQE to hand out */
+	uint32_t sq_limit;   /* engine's SQ head as last read + sq_entries: the
+				  first index not free by that reading */
+	uint32_t cq_head;    /* next CQE to look at */
+	uint32_t spin_limit; /* polls of the CQ before sleeping (POLL rings) */
+	bool skip_timeouts;  /* an RC_UDATA_TIMEOUT CQE may come: skip it */
 	const struct rc_backend *backend;
 	void *backend_data;
 	struct rc_stats stats;
@@ -87,25 +88,35 @@ int rc_ring_attach(struct rc_ring *r, void *shared, size_t bytes, const struct r
 
 /* ---- submission ---- */
 
+/* Re-read the engine's SQ head: the SQEs free now, sq_limit moved past
+ * them. A head that is not within a ring's worth behind our tail (the
+ * engine's word: never trusted to make room that is not there) frees
+ * none. */
+static inline uint32_t rc_sq_refresh(struct rc_ring *r)
+{
+	/* Pairs with the engine's store_release of sq_head after it copied
+	 * the SQEs out: their slots are ours again. */
+	uint32_t free = rc_load_acquire(&r->hdr->sq_head) + r->sq_entries - r->sqe_tail;
+
+	if (free > r->sq_entries)
+		free = 0;
+	r->sq_limit = r->sqe_tail + free;
+	return free;
+}
+
 /* A free SQE, or NULL when the SQ is full (submit, then reap). Its content
  * is whatever was there: a prep helper sets every byte but seq. */
 static inline struct rc_sqe *rc_get_sqe(struct rc_ring *r)
 {
-	if (r->sqe_tail - r->sq_head_seen >= r->sq_entries) {
-		/* Pairs with the engine's store_release of sq_head after it
-		 * copied the SQEs out: their slots are ours again. */
-		r->sq_head_seen = rc_load_acquire(&r->hdr->sq_head);
-		if (r->sqe_tail - r->sq_head_seen >= r->sq_entries)
-			return NULL;
-	}
+	if (r->sqe_tail == r->sq_limit && !rc_sq_refresh(r))
+		return NULL;
 	return &r->sqes[r->sqe_tail++ & r->sq_mask];
 }
 
 /* Number of SQEs rc_get_sqe() can still hand out without a refresh. */
 static inline uint32_t rc_sq_space_left(struct rc_ring *r)
 {
-	r->sq_head_seen = rc_load_acquire(&r->hdr->sq_head);
-	return r->sq_entries - (r->sqe_tail - r->sq_head_seen);
+	return rc_sq_refresh(r);
 }
 
 /* Set the value the entry's CQE carries back in user_data. */
@@ -205,6 +216,11 @@ static inline struct rc_cqe *rc_cqe_at(struct rc_ring *r, uint32_t i)
 	/* Pairs with the engine's store_release of flags after user_data and
 	 * res: when the phase is new, so are they. */
 	uint32_t flags = rc_load_acquire(&cqe->flags);
+
+	/* A slot is never at address 0: NULL below means "not ready" only,
+	 * and a caller's test of it is the phase test (no second branch). */
+	if (!cqe)
+		__builtin_unreachable();
 
 	return (flags & RC_CQE_F_PHASE) == rc_cq_phase(i, r->cq_entries) ? cqe : NULL;
 }

@@ -30,6 +30,7 @@ struct rc_pbuf_pool {
 	uint32_t group;
 	uint32_t *back, nback; /* nback runs in back */
 	uint32_t next;	       /* the id that extends the last run; RC_PBUF_NO_RUN: none */
+	uint32_t *last;	       /* that run's entry, &back[nback - 1], unless next is NO_RUN */
 };
 
 #define RC_PBUF_IDS    65536u	   /* buffer ids a CQE can name (RC_CQE_F_BID_MASK + 1) */
@@ -80,7 +81,7 @@ void rc_pbuf_done_new_run(struct rc_pbuf_pool *p, uint32_t bid);
 static inline void rc_pbuf_done(struct rc_pbuf_pool *p, uint32_t bid)
 {
 	if (bid == p->next && bid < p->count) {
-		p->back[p->nback - 1] += 1u << 16; /* the run's length + 1 */
+		*p->last += 1u << 16; /* the run's length + 1 */
 		p->next = bid + 1;
 	} else {
 		rc_pbuf_done_new_run(p, bid);
