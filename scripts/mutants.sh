@@ -246,10 +246,10 @@ m link-failure-continues lib/engine.c "host/test_planted host/test_flags" <<'EOF
 EOF
 
 m drain-waits-for-one-less lib/engine.c "host/test_flags" <<'EOF'
-	if (r->inflight > 1)
+	if (r->inflight > 1) {
 		r->drain_held = q;
 =====
-	if (r->inflight > 2)
+	if (r->inflight > 2) {
 		r->drain_held = q;
 EOF
 
