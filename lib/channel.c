@@ -923,7 +923,8 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 
 /* ---- the ops ---- */
 
-int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_create *a)
+static inline int32_t rce_op_channel_create(struct rce_call *c,
+					    const struct rce_args_channel_create *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_chan *ch;
@@ -1160,7 +1161,8 @@ static RCE_INLINE int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *
 	return q ? RCE_PENDING : (int32_t)a->len;
 }
 
-int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_send *a)
+static inline __attribute__((always_inline)) int32_t rce_op_channel_send(
+	struct rce_call *c, const struct rce_args_channel_send *a)
 {
 	struct rce_send_args s = { .buf = a->buf,
 				   .handles = a->handles,
@@ -1171,7 +1173,8 @@ int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_se
 	return rce_send_msg(c, c->target, &s);
 }
 
-int32_t rce_op_channel_call(struct rce_call *c, const struct rce_args_channel_call *a)
+static inline __attribute__((always_inline)) int32_t rce_op_channel_call(
+	struct rce_call *c, const struct rce_args_channel_call *a)
 {
 	struct rce_send_args s = { .buf = a->buf,
 				   .handles = a->handles,
@@ -1255,7 +1258,8 @@ static inline __attribute__((always_inline)) void rce_answer(const struct rce_ip
 	rce_make_done(q, res);
 }
 
-int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_reply *a)
+static inline __attribute__((always_inline)) int32_t rce_op_channel_reply(
+	struct rce_call *c, const struct rce_args_channel_reply *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_chan_end *e = rce_peer(c->target); /* where the call was made */
@@ -1451,7 +1455,8 @@ void rce_channel_ring_free(struct rce_ring *r)
 	r->pbufs = NULL;
 }
 
-int32_t rce_op_provide_buffers(struct rce_call *c, const struct rce_args_provide_buffers *a)
+static inline int32_t rce_op_provide_buffers(struct rce_call *c,
+					     const struct rce_args_provide_buffers *a)
 {
 	struct rce_ring *r = c->ring;
 	uint32_t n = a->len / a->buf_len;
@@ -1665,7 +1670,7 @@ static int32_t rce_recv_multishot(struct rce_call *c, const struct rce_args_chan
 	return RCE_PENDING;
 }
 
-int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a)
+static inline int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a)
 {
 	if (a->flags & RC_CHANNEL_MULTISHOT)
 		return rce_recv_multishot(c, a);
@@ -1674,7 +1679,7 @@ int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_re
 	return rce_recv_once(c, a);
 }
 
-int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *a)
+static inline int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *a)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	uint32_t held = rce_handle_rights(c->ctx, c->sqe->handle);
@@ -1766,3 +1771,9 @@ int32_t rce_channel_close_handle(struct rce_ctx *ctx, uint32_t handle)
 	rce_ipc(ctx)->unlock();
 	return 0;
 }
+
+/* ---- decode (decode.h): the IPC ops' functions, each with its handler
+ * above inline: one frame, the decoded arguments in registers ---- */
+
+#define RCE_DECODE_IPC_HERE 1
+#include "decode.h"

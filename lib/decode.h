@@ -9,7 +9,11 @@
  * time. A rejection records which field was wrong and why in the ring's
  * last_error, for rc_explain().
  *
- * Included once, by engine.c, so the compiler can inline it into the loop.
+ * Included by engine.c, so the compiler can inline it into the loop, and
+ * by channel.c with RCE_DECODE_IPC_HERE defined: the IPC ops' functions
+ * are generated there, each with its handler inlined (one frame, the
+ * decoded arguments in registers rather than a struct passed by
+ * address); engine.c's table names them (rce_run_ipc_<op>).
  */
 #include "engine_internal.h"
 
@@ -189,7 +193,7 @@ static inline int32_t rce_check_target(struct rce_ring *r, struct rce_call *c, u
 #define RCE_INVOKE_HOSTED	  RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_KERNEL	  RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_OTHER	  RCE_INVOKE_PLATFORM
-#define RCE_INVOKE_IPC(name)	  rce_op_##name(c, &a)
+#define RCE_INVOKE_IPC(name)	  rce_op_##name(c, &a) /* channel.c: static, inline */
 
 /* ---- the arguments checked as words ----
  *
@@ -280,9 +284,48 @@ static inline __attribute__((always_inline)) uint64_t rce_span_bits(unsigned w, 
 /* One decode-then-invoke function per opcode, each small enough to need
  * almost no register saving. (Checking the arguments as words here, as
  * the inline path does, saved nothing measurable for READ: the handle
- * lookup, the buffer check and the handler's call cost the rest.) */
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc)                                     \
-	static int32_t rce_run_##name(struct rce_ring *r, struct rce_call *c)                      \
+ * lookup, the buffer check and the handler's call cost the rest.) The IPC
+ * ops' are generated in channel.c (rce_run_ipc_<op>, their handlers
+ * inline), the others' here (rce_run_<op>, static). */
+#define RCE_RUN_ENGINE(name)	rce_run_##name
+#define RCE_RUN_PLATFORM(name)	rce_run_##name
+#define RCE_RUN_HOSTED(name)	rce_run_##name
+#define RCE_RUN_KERNEL(name)	rce_run_##name
+#define RCE_RUN_OTHER(name)	rce_run_##name
+#define RCE_RUN_IPC(name)	rce_run_ipc_##name
+#define RCE_RUN_STATIC_ENGINE	static
+#define RCE_RUN_STATIC_PLATFORM static
+#define RCE_RUN_STATIC_HOSTED	static
+#define RCE_RUN_STATIC_KERNEL	static
+#define RCE_RUN_STATIC_OTHER	static
+#define RCE_RUN_STATIC_IPC	/* extern: engine.c's table names it */
+#define RCE_RUN_DECL_ENGINE(name)
+#define RCE_RUN_DECL_PLATFORM(name)
+#define RCE_RUN_DECL_HOSTED(name)
+#define RCE_RUN_DECL_KERNEL(name)
+#define RCE_RUN_DECL_OTHER(name)
+#define RCE_RUN_DECL_IPC(name) int32_t rce_run_ipc_##name(struct rce_ring *r, struct rce_call *c);
+#ifdef RCE_DECODE_IPC_HERE /* channel.c: the IPC ops' only */
+#define RCE_RUN_HERE_IPC(...) __VA_ARGS__
+#define RCE_RUN_HERE_ELSE(...)
+#else /* engine.c: all the others */
+#define RCE_RUN_HERE_IPC(...)
+#define RCE_RUN_HERE_ELSE(...) __VA_ARGS__
+#endif
+#define RCE_RUN_HERE_ENGINE   RCE_RUN_HERE_ELSE
+#define RCE_RUN_HERE_PLATFORM RCE_RUN_HERE_ELSE
+#define RCE_RUN_HERE_HOSTED   RCE_RUN_HERE_ELSE
+#define RCE_RUN_HERE_KERNEL   RCE_RUN_HERE_ELSE
+#define RCE_RUN_HERE_OTHER    RCE_RUN_HERE_ELSE
+
+/* The IPC ops' functions (channel.c), for engine.c's table. */
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) RCE_RUN_DECL_##impl(name)
+#include "ringcall/syscalls.def"
+#undef RC_SYSCALL
+
+#define RCE_RUN_FN(name, NAME, num, target, rights, impl)                                          \
+	RCE_RUN_STATIC_##impl int32_t RCE_RUN_##impl(name)(struct rce_ring * r,                    \
+							   struct rce_call * c)                    \
 	{                                                                                          \
 		const struct rc_sqe *s = c->sqe;                                                   \
 		const struct rc_args_##name *in = &s->args.name;                                   \
@@ -303,8 +346,12 @@ static inline __attribute__((always_inline)) uint64_t rce_span_bits(unsigned w, 
 		RC_ARGS_##name(RCE_CHECK_SCALAR) RC_ARGS_##name(RCE_CHECK_BUFFER)(void) err;       \
 		return RCE_INVOKE_##impl(name);                                                    \
 	}
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
+	RCE_RUN_HERE_##impl(RCE_RUN_FN(name, NAME, num, target, rights, impl))
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
+
+#ifndef RCE_DECODE_IPC_HERE /* the rest is engine.c's */
 
 /* Which header check failed (cold: the fast path tests them all at once). */
 static RCE_COLD int32_t rce_reject_header(struct rce_ring *r, const struct rc_sqe *s)
@@ -340,7 +387,7 @@ static inline int32_t rce_decode_and_invoke(struct rce_ring *r, struct rce_call 
 	unsigned op = s->opcode;
 
 	static int32_t (*const run[64])(struct rce_ring *, struct rce_call *) = {
-#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) [num] = rce_run_##name,
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) [num] = RCE_RUN_##impl(name),
 #include "ringcall/syscalls.def"
 #undef RC_SYSCALL
 	};
@@ -380,3 +427,5 @@ static inline __attribute__((always_inline)) int32_t rce_inline_run(const struct
 
 	return rce_op_nop(NULL, &a);
 }
+
+#endif /* !RCE_DECODE_IPC_HERE */

@@ -152,14 +152,8 @@ void rce_pending_del(struct rce_ring *r, struct rce_req *q);
 void *rce_handle_lookup(struct rce_ctx *ctx, uint32_t handle, uint32_t type, uint32_t rights,
 			uint8_t *reason);
 
-/* channel.c */
-int32_t rce_op_channel_create(struct rce_call *c, const struct rce_args_channel_create *a);
-int32_t rce_op_channel_send(struct rce_call *c, const struct rce_args_channel_send *a);
-int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a);
-int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *a);
-int32_t rce_op_channel_call(struct rce_call *c, const struct rce_args_channel_call *a);
-int32_t rce_op_channel_reply(struct rce_call *c, const struct rce_args_channel_reply *a);
-int32_t rce_op_provide_buffers(struct rce_call *c, const struct rce_args_provide_buffers *a);
+/* channel.c (its ops' handlers are its own: decode.h generates their
+ * decode there, rce_run_ipc_<op>) */
 void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget);
 void rce_channel_ctx_close(struct rce_ctx *ctx, void *obj);
 void rce_channel_ring_free(struct rce_ring *r);
