@@ -85,19 +85,16 @@ static inline bool rce_in_range_u(uint64_t v, uint64_t lo, uint64_t hi)
 #define RCE_CHECK_INT(ctype, name, lo, hi)                                               \
 	if (!RCE_IN_RANGE(in->name, lo, hi))                                             \
 		return rce_reject(r, s, rce_fi_##name, RC_BAD_RANGE, (uint64_t)in->name, \
-				  (uint64_t)(hi), -RC_EINVAL);                           \
-	a.name = in->name;
+				  (uint64_t)(hi), -RC_EINVAL);
 #define RCE_CHECK_LEN RCE_CHECK_INT
 #define RCE_CHECK_ENUM(ctype, name, count, unused)                                               \
 	if (in->name >= (count))                                                                 \
 		return rce_reject(r, s, rce_fi_##name, RC_BAD_ENUM, (uint64_t)in->name, (count), \
-				  -RC_EINVAL);                                                   \
-	a.name = in->name;
+				  -RC_EINVAL);
 #define RCE_CHECK_FLAGS(ctype, name, mask, unused)                                               \
 	if (in->name & ~(ctype)(mask))                                                           \
 		return rce_reject(r, s, rce_fi_##name, RC_BAD_FLAGS, (uint64_t)in->name, (mask), \
-				  -RC_EINVAL);                                                   \
-	a.name = in->name;
+				  -RC_EINVAL);
 #define RCE_CHECK_RSVD(ctype, name, unused1, unused2)                                          \
 	if (in->name)                                                                          \
 		return rce_reject(r, s, rce_fi_##name, RC_BAD_RESERVED, (uint64_t)in->name, 0, \
@@ -108,23 +105,18 @@ static inline bool rce_in_range_u(uint64_t v, uint64_t lo, uint64_t hi)
 
 /* Buffer checks, after the lengths are known to be in range: no wrap, and
  * inside the caller's memory (asked of the platform, which changes
- * nothing). */
-static inline int32_t rce_check_buf(struct rce_ring *r, const struct rc_sqe *s, unsigned field,
-				    uint64_t addr, uint64_t len, int write)
-{
-	if (len == 0)
-		return 0;
-	if (addr + len < addr)
-		return rce_reject(r, s, field, RC_BAD_OVERFLOW, addr, len, -RC_EFAULT);
-	if (rce_port_user_check(r->ctx, addr, len, write))
-		return rce_reject(r, s, field, RC_BAD_FAULT, addr, len, -RC_EFAULT);
-	return 0;
-}
-#define RCE_BUF(ctype, name, lenf, write, type)                              \
-	err = rce_check_buf(r, s, rce_fi_##name, in->name, in->lenf, write); \
-	if (err)                                                             \
-		return err;                                                  \
-	a.name = (type){ .addr = in->name, .len = in->lenf };
+ * nothing). The address and length are read from the entry's private copy
+ * again for the rejection after the platform's check: nothing has to be
+ * kept across the call. */
+#define RCE_BUF(ctype, name, lenf, write, type)                                                  \
+	if (in->lenf) {                                                                          \
+		if (in->name + in->lenf < in->name)                                              \
+			return rce_reject(r, s, rce_fi_##name, RC_BAD_OVERFLOW, in->name,        \
+					  in->lenf, -RC_EFAULT);                                 \
+		if (rce_port_user_check(r->ctx, in->name, in->lenf, write))                      \
+			return rce_reject(r, s, rce_fi_##name, RC_BAD_FAULT, in->name, in->lenf, \
+					  -RC_EFAULT);                                           \
+	}
 #define RCE_BUFCHK_UIN(ctype, name, lenf, unused)  RCE_BUF(ctype, name, lenf, 0, rce_uin_t)
 #define RCE_BUFCHK_UOUT(ctype, name, lenf, unused) RCE_BUF(ctype, name, lenf, 1, rce_uout_t)
 #define RCE_BUFCHK_INT(ctype, name, a, b)
@@ -133,6 +125,19 @@ static inline int32_t rce_check_buf(struct rce_ring *r, const struct rc_sqe *s, 
 #define RCE_BUFCHK_FLAGS(ctype, name, a, b)
 #define RCE_BUFCHK_RSVD(ctype, name, a, b)
 #define RCE_CHECK_BUFFER(kind, ctype, name, a, b) RCE_BUFCHK_##kind(ctype, name, a, b)
+
+/* The decoded arguments, every check passed: read from the private copy
+ * after the last platform call (none is live across one). */
+#define RCE_ASSIGN_INT(ctype, name, u1, u2) a.name = in->name;
+#define RCE_ASSIGN_LEN			    RCE_ASSIGN_INT
+#define RCE_ASSIGN_ENUM			    RCE_ASSIGN_INT
+#define RCE_ASSIGN_FLAGS		    RCE_ASSIGN_INT
+#define RCE_ASSIGN_RSVD(ctype, name, u1, u2)
+#define RCE_ASSIGN_UIN(ctype, name, lenf, u2) \
+	a.name = (rce_uin_t){ .addr = in->name, .len = in->lenf };
+#define RCE_ASSIGN_UOUT(ctype, name, lenf, u2) \
+	a.name = (rce_uout_t){ .addr = in->name, .len = in->lenf };
+#define RCE_ASSIGN(kind, ctype, name, a, b) RCE_ASSIGN_##kind(ctype, name, a, b)
 
 #define RCE_FIELD_INDEX(kind, ctype, name, a, b) rce_fi_##name,
 
@@ -343,7 +348,8 @@ static inline __attribute__((always_inline)) uint64_t rce_span_bits(unsigned w, 
 		err = rce_check_target(r, c, RCE_TARGET_##target, rights);                         \
 		if (err)                                                                           \
 			return err;                                                                \
-		RC_ARGS_##name(RCE_CHECK_SCALAR) RC_ARGS_##name(RCE_CHECK_BUFFER)(void) err;       \
+		RC_ARGS_##name(RCE_CHECK_SCALAR) RC_ARGS_##name(RCE_CHECK_BUFFER)                  \
+			RC_ARGS_##name(RCE_ASSIGN)(void) err;                                      \
 		return RCE_INVOKE_##impl(name);                                                    \
 	}
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \

@@ -326,6 +326,20 @@ m target-rights-not-checked lib/decode.h "host/test_validate" <<'EOF'
 			 ((void)rights, 0)))
 EOF
 
+# decode's buffer checks (every op's UIN/UOUT field; in channel.c too):
+# a pointer + length that wraps, and one outside the caller's memory.
+m decode-buffer-wrap-not-checked lib/decode.h "host/test_validate" <<'EOF'
+		if (in->name + in->lenf < in->name)                                              \
+=====
+		if (0 && in->name + in->lenf < in->name)                                         \
+EOF
+
+m decode-buffer-fault-not-checked lib/decode.h "host/test_validate" <<'EOF'
+		if (rce_port_user_check(r->ctx, in->name, in->lenf, write))                      \
+=====
+		if (0 && rce_port_user_check(r->ctx, in->name, in->lenf, write))                 \
+EOF
+
 m ucache-empty-slot-matches kernel/usercopy.c "kernel/port_copy" <<'EOF'
 	return (s->tag | !write) == (page | UC_VALID | UC_WRITE) ? s : NULL;
 =====
