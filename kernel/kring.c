@@ -521,6 +521,7 @@ static void kring_unmap(struct kring *kr, uint32_t n)
 {
 	for (uint32_t i = 0; i < n && kr->owner->pml4; i++)
 		vm_unmap_user(kr->owner->pml4, kr->uaddr + (uint64_t)i * PAGE_SIZE);
+	uc_forget(kr->owner); /* the port hooks' cached translations (usercopy.c) */
 	if (n)
 		tlb_shootdown();
 }

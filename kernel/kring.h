@@ -66,12 +66,15 @@ struct uc_slot {
 	uint64_t tag; /* user page address | UC_VALID | UC_WRITE; 0: empty */
 	uint8_t *kva; /* the frame through the direct map */
 };
+struct proc;
+/* Empty p's cached translations: every removal of one of p's user
+ * mappings calls it, under p's rk lock, before the lock goes. */
+void uc_forget(struct proc *p);
 
 struct rk_acct;
 struct kproc_rings {
 	struct rce_ctx ctx;
-	struct uc_slot ucache[UC_SLOTS]; /* under the rk lock, like ctx */
-	uint64_t ucache_gen;		 /* vm_unmap_gen the slots were filled in (mm.h) */
+	struct uc_slot ucache[UC_SLOTS]; /* under the rk lock, like ctx (usercopy.c) */
 	struct kring rings[PROC_RINGS];
 	struct kring *last;	   /* the ring kring_get found last (a hint, checked), or NULL */
 	struct rce_req_list waits; /* parked WAITs, oldest first */

@@ -260,6 +260,7 @@ static int32_t k_map(struct rce_call *c, const struct rce_args_map *a)
 				pmm_free(pa);
 			for (uint64_t u = a->addr; u < va; u += PAGE_SIZE)
 				pmm_free(vm_unmap_user(p->pml4, u));
+			uc_forget(p); /* no translation of them outlives them */
 			rk_uncharge(p, a->pages);
 			return -RC_ENOMEM;
 		}
@@ -288,6 +289,7 @@ static int32_t k_unmap(struct rce_call *c, const struct rce_args_unmap *a)
 	for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
 		batch[n++] = vm_unmap_user(p->pml4, va);
 		if (n == ARRAY_SIZE(batch) || va + PAGE_SIZE == a->addr + len) {
+			uc_forget(p); /* the port hooks' cached translations (usercopy.c) */
 			tlb_shootdown();
 			while (n)
 				pmm_free(batch[--n]);

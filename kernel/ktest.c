@@ -695,10 +695,33 @@ static bool t_port_copy(void)
 	CHECK(rce_port_copy_in(ctx, out, KERNEL_BASE + 0x100000, 8) == -RC_EFAULT);
 	uint64_t pa = vm_unmap_user(p->pml4, low);
 	CHECK(pa != 0);
+	uc_forget(p); /* as every remover of p's mappings does, under p's rk lock */
 	pmm_free(pa);
 	CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == -RC_EFAULT); /* the second page is gone */
 	CHECK(rce_port_copy_out(ctx, low + 8, "y", 1) == -RC_EFAULT);
 	CHECK(arch_aspace() == cr3);
+	/* A ring's region, its translation cached by a check and a copy,
+	 * then the ring closed (as CLOSE does): the region is unmapped and
+	 * its translation must be gone with it (kring_unmap's uc_forget).
+	 * Asked from page 0 too, whose slot shares no page with it. */
+	{
+		const uint64_t ra = 0x30000000;
+		rk_lock(p);
+		int32_t h = kring_create(p, ra, 8, 16, 0);
+		int before = h > 0 ? rce_port_user_check(ctx, ra, 64, 1) : -1;
+		int copied = h > 0 ? rce_port_copy_out(ctx, ra + 8, "z", 1) : -1;
+		struct kring *kr = h > 0 ? kring_get(p, (uint32_t)h) : NULL;
+		if (kr) {
+			rce_handle_remove(ctx, (uint32_t)h);
+			kring_close(kr);
+			kring_put(kr); /* kring_get's: the last one, the ring goes */
+		}
+		int after = rce_port_user_check(ctx, ra, 64, 1);
+		int after_copy = rce_port_copy_out(ctx, ra + 8, "z", 1);
+		rk_unlock(p);
+		CHECK(h > 0 && before == 0 && copied == 0);
+		CHECK(after == -RC_EFAULT && after_copy == -RC_EFAULT);
+	}
 #undef CHECK
 out:;
 	proc_start(pid);

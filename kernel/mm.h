@@ -50,10 +50,9 @@ int vm_alloc_user(uint64_t pml4, uint64_t va, size_t len, int perm);	/* map zero
 pte_t *vm_walk(uint64_t pml4, uint64_t va, bool create);		/* leaf PTE or NULL */
 uint64_t vm_translate(uint64_t pml4, uint64_t va);			/* phys or (uint64_t)-1 */
 bool vm_check_user(uint64_t pml4, uint64_t va, size_t len, bool write); /* range usable by user? */
-/* Bumped (release, after the PTE is cleared) by every removal of a user
- * mapping: vm_unmap_user, vm_destroy. Translations cached by usercopy.c
- * are good only in the generation that filled them. */
-extern uint64_t vm_unmap_gen;
+/* Translations of a process's pages cached by usercopy.c are emptied by
+ * whoever removes its mappings (uc_forget, kring.h), not here: the
+ * removal and the copies are serialised by the process's rk lock. */
 void vm_switch(uint64_t pml4);		    /* load CR3 if different */
 void *vm_map_mmio(uint64_t pa, size_t len); /* uncached kernel mapping of device memory */
 size_t vm_user_pages(uint64_t pml4);	    /* number of mapped user leaf pages */

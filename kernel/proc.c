@@ -109,6 +109,7 @@ void proc_free(struct proc *p)
 	}
 	if (p->pml4)
 		vm_destroy(p->pml4);
+	uc_forget(p);
 	rk_uncharge(p, p->rk.frames); /* a half-made spawn's; an exited one has none left */
 	tree_leave(p);
 	pmm_free_contig(V2P(p->kstack), KSTACK_SIZE / PAGE_SIZE);
@@ -367,6 +368,7 @@ void proc_exit(int status)
 	}
 	if (p->pml4) {
 		vm_destroy(p->pml4); /* switches CR3 to the kernel PML4 first */
+		uc_forget(p);	     /* no engine call runs for p any more: belt and braces */
 		p->pml4 = 0;
 	}
 	rk_uncharge(p, p->rk.frames); /* page tables and MAP'd pages: the tree may use them again */

@@ -76,35 +76,38 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
  *
  * Why a cached translation is still right when it is used:
  * - Only the removal of a user PTE can make one wrong (nothing downgrades
- *   a PTE in place: vm_map_user fills empty ones only), and every removal
- *   (vm_unmap_user, vm_destroy) bumps vm_unmap_gen, with release order,
- *   after clearing the PTE. A slot is used only while the generation it
- *   was filled in is current; the fill reads the generation (acquire)
- *   before walking, so a walk that saw the old PTE is tagged with the old
- *   generation, and a slot tagged with the new one saw the cleared PTE.
- * - A removal that bumps the generation after our check still cannot
- *   free the frame under our copy: UNMAP and ring teardown free frames
- *   only after tlb_shootdown, which waits for this CPU to flush, and the
- *   hooks run with interrupts off (under the owner's rk lock) and take no
- *   lock (whose spin would serve the flush) between lookup and copy. So
- *   the copy lands before the frame is freed, as one made just before
- *   the unmap would have. vm_destroy frees without a shootdown, but only
- *   after kproc_rings_exit, under the same rk lock: no hook runs for the
- *   process any more.
+ *   a PTE in place: vm_map_user fills empty ones only). The user pages of
+ *   p are unmapped only under p's rk lock (docs/kernel.md "Locking": UNMAP
+ *   and MAP's undo are engine calls for p, a ring's region goes in
+ *   kring_destroy under its owner's lock), and each such removal empties
+ *   p's slots (uc_forget) before it releases the lock. The hooks for p run
+ *   only under that lock too (every engine call for p's ctx), so no hook
+ *   runs while a removal is under way, and none after it finds a slot
+ *   filled before it. (Until 2026-12-03 every removal bumped a global
+ *   generation that each hook compared: 4 instructions a hook, 7 hooks a
+ *   round trip, for a race the lock already excludes.)
+ * - The frames an unmap frees go after its tlb_shootdown, still under
+ *   p's lock: no hook for p is between its lookup and its copy then.
+ * - vm_destroy frees p's space only after kproc_rings_exit (under the rk
+ *   lock): p has no ctx any more, so no hook runs for it; its slots are
+ *   emptied then too, and a new process in its slot starts with them
+ *   cleared (proc_alloc clears everything above rk_lock).
  * - Every user frame comes from the frame allocator (vm_map_user's
  *   callers: ELF load, stack, MAP, ring regions), so the direct map holds
  *   it. The slots are the process's and are used under its rk lock (or
  *   before it runs), like the rest of its ctx.
  */
+void uc_forget(struct proc *p)
+{
+	memset(p->rk.ucache, 0, sizeof(p->rk.ucache));
+}
+
 /* The slot caching p's user page at page (aligned), if one does (and the
- * page is writable when write) in the current generation; NULL otherwise
- * (not cached, or not accessible: user_page decides). Its kva is then
- * set. Inline, without calls: the hooks' common case is this and a copy. */
+ * page is writable when write); NULL otherwise (not cached, or not
+ * accessible: user_page decides). Its kva is then set. Inline, without
+ * calls: the hooks' common case is this and a copy. */
 static inline const struct uc_slot *uc_hit(struct proc *p, uint64_t page, int write)
 {
-	/* Pairs with the release increment after a PTE is cleared. */
-	if (p->rk.ucache_gen != __atomic_load_n(&vm_unmap_gen, __ATOMIC_ACQUIRE))
-		return NULL;
 	const struct uc_slot *s = &p->rk.ucache[(page >> PAGE_SHIFT) % UC_SLOTS];
 	/* A read takes a writable page too; an empty slot (tag 0) lacks
 	 * UC_VALID, so it matches no page, page 0 included. */
@@ -113,19 +116,12 @@ static inline const struct uc_slot *uc_hit(struct proc *p, uint64_t page, int wr
 
 /* p's user page at page (aligned) through the direct map, if it is
  * present and user-accessible, and writable when write; NULL if not. A
- * new generation empties the slots first; a miss walks and fills one. */
+ * miss walks and fills a slot. */
 static uint8_t *user_page(struct proc *p, uint64_t page, int write)
 {
 	const struct uc_slot *hit = uc_hit(p, page, write);
 	if (hit)
 		return hit->kva;
-	/* Read before the walk (acquire): a walk that may have seen a PTE
-	 * since cleared is filed under the generation before the clear. */
-	uint64_t gen = __atomic_load_n(&vm_unmap_gen, __ATOMIC_ACQUIRE);
-	if (p->rk.ucache_gen != gen) {
-		memset(p->rk.ucache, 0, sizeof(p->rk.ucache));
-		p->rk.ucache_gen = gen;
-	}
 	pte_t *pte = vm_walk(p->pml4, page, false);
 	if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U))
 		return NULL;
@@ -193,8 +189,8 @@ static __attribute__((noinline)) int copy_user_proc(struct proc *p, void *kbuf, 
  *
  * Each starts with the common case inline: the range within one page of
  * the user half whose translation is cached. Anything else (a miss, two
- * pages, a bad range, a process gone: its vm_destroy bumped the
- * generation, so it never hits) takes the general path. */
+ * pages, a bad range, a process gone: its slots were emptied with its
+ * space) takes the general path. */
 
 /* Does [addr, addr + len) lie in one page (not running past its end, so
  * not wrapping around either)? Sets *page to it. Not checked against the

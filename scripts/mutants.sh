@@ -386,6 +386,16 @@ m wait-sleeps-before-delivering kernel/kring.c "kernel/ipc_call_reply_across_pro
 		if (kr->closed)
 EOF
 
+m ucache-unmap-keeps-translations kernel/ksys.c "kernel/map_unmap" <<'EOF'
+			uc_forget(p); /* the port hooks' cached translations (usercopy.c) */
+=====
+EOF
+
+m ucache-ring-teardown-keeps-translations kernel/kring.c "kernel/port_copy" <<'EOF'
+	uc_forget(kr->owner); /* the port hooks' cached translations (usercopy.c) */
+=====
+EOF
+
 m restrict-can-widen lib/ops.c "host/test_validate" <<'EOF'
 	if (r->restricted)
 		return -RC_EBUSY;

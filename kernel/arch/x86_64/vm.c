@@ -22,7 +22,6 @@ static uint64_t mmio_next = MMIO_BASE;
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[];
 
-uint64_t vm_unmap_gen; /* mm.h */
 
 static pte_t *table(pte_t e)
 {
@@ -183,10 +182,6 @@ void vm_destroy(uint64_t pml4)
 	assert(pml4 != kernel_pml4);
 	if (read_cr3() == pml4)
 		write_cr3(kernel_pml4); /* never free the tables we run on */
-	/* Before any frame goes: no cached translation of this space
-	 * outlives it (mm.h). Today the exit's ring teardown (an unmap)
-	 * has bumped it already; this keeps it so for a space without one. */
-	__atomic_fetch_add(&vm_unmap_gen, 1, __ATOMIC_RELEASE);
 	pte_t *t = P2V(pml4);
 	for (int i = 0; i < 256; i++) {
 		if (t[i] & PTE_P) {
@@ -253,7 +248,6 @@ uint64_t vm_unmap_user(uint64_t pml4, uint64_t va)
 		return 0;
 	uint64_t pa = *pte & PTE_ADDR_MASK;
 	*pte = 0;
-	__atomic_fetch_add(&vm_unmap_gen, 1, __ATOMIC_RELEASE); /* mm.h */
 	if (read_cr3() == pml4)
 		invlpg(va); /* SMP later: needs a TLB shootdown */
 	return pa;
