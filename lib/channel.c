@@ -476,11 +476,18 @@ static void rce_unhold(struct rce_req *q)
 static RCE_INLINE struct rce_msg *rce_next_msg(struct rce_call *c, struct rce_chan_end *e)
 {
 	struct rce_req *q = c->req;
-	struct rce_msg *m = e->head;
+	struct rce_msg *m = e->head, *h = q ? q->ipc_msg : NULL;
 
-	if (q && q->ipc_msg) {
-		struct rce_msg *h = q->ipc_msg;
-
+	if (h && RCE_UNLIKELY(h->at != e)) {
+		/* Its handle names another end now (closed, a duplicate kept
+		 * the end open, the slot reused with the generation wrapped):
+		 * h goes to the next receive of its own end, and c receives at
+		 * e as a fresh receive, in line behind the others. */
+		rce_unhold(q);
+		q->ipc_woken = false;
+		h = NULL;
+	}
+	if (h) {
 		q->ipc_msg = NULL;
 		q->ipc_woken = false; /* took it: rce_ipc_run_ready need not give it back */
 		h->held_for = NULL;

@@ -690,6 +690,61 @@ static void parked_receives_complete_in_order(void **state)
 	ring_close(&c);
 }
 
+/* A receive woken with a message, rerun after its handle was closed (a
+ * duplicate keeps the end open) and the handle's slot reused by another
+ * channel's end with the 15-bit generation wrapped (set by hand here), so
+ * that the same handle names the other end: it lets go of the message
+ * handed to it, which the next receive of its own end takes first, and
+ * receives at the end its handle names now (parks: that queue is empty).
+ * Without the check it walked the other end's empty queue for the
+ * message (a NULL dereference). */
+static void rerun_receive_whose_handle_names_another_end(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t s1, h1, h1d, s2, x2;
+	char *r1, *r2, text[RC_CHANNEL_MSG_MAX + 1];
+	uint64_t ud;
+	int32_t nx;
+
+	(void)state;
+	ring_open(&a, 8, 16, 0);
+	ring_open(&b, 8, 16, 0);
+	make_channel(&b, &s1, &h1);
+	h1 = give(&b, h1, &a); /* a's first slot */
+	h1d = (uint32_t)dup_handle(&a, h1, RC_CHANNEL_RIGHTS);
+	make_channel(&b, &s2, &x2);
+	r1 = queue_recv(&a, h1, 1);
+	submit_all(&a);
+	r2 = queue_recv(&a, h1d, 2);
+	submit_all(&a);
+	assert_int_equal(cqes_ready(&a), 0);
+	assert_int_equal(send_msg(&b, s1, "m", NULL, 0, 0), 1); /* handed to 1, a not run */
+	assert_int_equal(send_msg(&b, s1, "n", NULL, 0, 0), 1); /* handed to 2 */
+	assert_int_equal(rce_channel_close_handle(ctx_of(&a), h1), 0);
+	nx = rce_channel_handle_move(ctx_of(&b), x2, ctx_of(&a));
+	assert_int_equal((uint32_t)nx & 0xffff, h1 & 0xffff); /* h1's slot */
+	assert_int_not_equal((uint32_t)nx, h1);
+	ctx_of(&a)->handles[(h1 & 0xffff) - 1].gen = (uint16_t)((h1 >> 16) + 0x8000);
+	run_engine(&a);
+	run_engine(&a);
+	/* 2 took m, the earlier message 1 let go of; 1 waits on x2's end */
+	assert_int_equal(reap_one(&a, &ud), 1);
+	assert_int_equal(ud, 2);
+	assert_string_equal(r2, "m");
+	assert_int_equal(cqes_ready(&a), 0);
+	assert_int_equal(send_msg(&b, s2, "other", NULL, 0, 0), 5);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), 5);
+	assert_int_equal(ud, 1);
+	assert_string_equal(r1, "other");
+	/* n is still queued, first */
+	assert_int_equal(recv_msg(&a, h1d, text, NULL), 1);
+	assert_string_equal(text, "n");
+	assert_int_equal(recv_msg(&a, h1d, text, NULL), -RC_EAGAIN);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* Channel memory is charged to the caller that caused it (hosted:
  * HOST_IPC_BYTES per client): a flood of channels filled with big
  * messages stops with -ENOMEM, nothing lost, while another caller keeps
@@ -763,6 +818,7 @@ int main(void)
 		cmocka_unit_test(caller_death_and_cancel),
 		cmocka_unit_test(bounds_are_checked),
 		cmocka_unit_test(parked_receives_complete_in_order),
+		cmocka_unit_test(rerun_receive_whose_handle_names_another_end),
 		cmocka_unit_test(flood_stops_at_the_callers_limit),
 		cmocka_unit_test(ping_pong_across_workers),
 		cmocka_unit_test(stress_callers_in_a_ring),
