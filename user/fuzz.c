@@ -455,7 +455,13 @@ static void shape_ipc(struct tring *t, const struct rc_op_desc *d, struct rc_sqe
 	case RC_OP_CHANNEL_REPLY:
 		if (ntx && !one_in(4)) { /* a call we received: answer it */
 			int i = (int)below((uint32_t)ntx);
-			uint32_t len = below(16);
+			/* Short ones wait in the call's request; longer than
+			 * RCE_REPLY_INLINE (24 bytes, 28 with the result) take a
+			 * message of their own, charged: around that bound, and
+			 * up to the maximum (-EOVERFLOW past the call's reply_len). */
+			uint32_t len = one_in(2)   ? below(16)
+				       : one_in(2) ? 20 + below(16)
+						   : below(RC_CHANNEL_MSG_MAX + 1);
 			rc_prep_channel_reply(s, txs[i].h, txs[i].txid, inbuf, len,
 					      one_in(4) ? RC_CHANNEL_REPLY_RES : 0);
 			tx_del(i);
