@@ -538,6 +538,30 @@ m sq-refresh-trusts-the-head include/ringcall/ringcall.h "host/test_userlib" <<'
 =====
 EOF
 
+# The doorbell ring's common submit taken with nothing new: the engine
+# is rung (a trap) for nothing.
+m bell-submit-rings-for-nothing lib/uring.c "host/test_userlib" <<'EOF'
+	if (__builtin_expect(!n || b->prepare || wait_nr > r->cq_entries, 0))
+=====
+	if (__builtin_expect(b->prepare || wait_nr > r->cq_entries, 0))
+EOF
+
+# ... with a wait the CQ cannot hold: no -EINVAL, the caller may wait
+# for ever.
+m bell-submit-waits-past-the-cq lib/uring.c "host/test_userlib" <<'EOF'
+	if (__builtin_expect(!n || b->prepare || wait_nr > r->cq_entries, 0))
+=====
+	if (__builtin_expect(!n || b->prepare, 0))
+EOF
+
+# ... on a ring with a prepare hook: entries published unprepared (the
+# kernel's file ops would reach the kernel, not the file server).
+m bell-submit-skips-the-prepare-hook lib/uring.c "host/test_userlib" <<'EOF'
+	if (__builtin_expect(!n || b->prepare || wait_nr > r->cq_entries, 0))
+=====
+	if (__builtin_expect(!n || wait_nr > r->cq_entries, 0))
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then

@@ -480,6 +480,73 @@ static void get_sqe_takes_room_only_from_a_possible_head(void **state)
 	assert_int_equal(got, 6);
 }
 
+/* What a doorbell ring's backend was asked: each enter's arguments. */
+static struct {
+	uint32_t calls, to_submit, min_complete, flags, tail_seen;
+} bell;
+
+static int bell_enter(struct rc_ring *r, uint32_t to_submit, uint32_t min_complete, uint32_t flags)
+{
+	bell.calls++;
+	bell.to_submit = to_submit;
+	bell.min_complete = min_complete;
+	bell.flags = flags;
+	bell.tail_seen = rc_load_relaxed(&r->hdr->sq_tail);
+	return 0;
+}
+
+/* A doorbell ring's submit (its common case has a path of its own): new
+ * entries are published, then rung, the wait riding along, and counted;
+ * nothing new rings nothing (unless the engine holds entries or CQEs
+ * back); a wait the CQ cannot hold is refused after the entries went out;
+ * with the engine refusing more (BUSY) a submit that does not wait says
+ * so. */
+static void doorbell_submit_rings_once_for_new_entries(void **state)
+{
+	static const struct rc_backend b = { .enter = bell_enter };
+	static uint8_t mem[65536] __attribute__((aligned(64)));
+	struct rc_ring_hdr *h = (struct rc_ring_hdr *)mem;
+	struct rc_ring r;
+
+	(void)state;
+	fake_ring(&r, mem, &b, 0);
+	memset(&bell, 0, sizeof(bell));
+	assert_int_equal(rc_submit(&r), 0);
+	assert_int_equal(rc_submit_and_wait(&r, 0), 0);
+	assert_int_equal(bell.calls, 0); /* nothing new, nothing held back */
+	rc_prep_nop(rc_get_sqe(&r), 0);
+	rc_prep_nop(rc_get_sqe(&r), 0);
+	assert_int_equal(rc_submit_and_wait(&r, 1), 2);
+	assert_int_equal(bell.calls, 1);
+	assert_int_equal(bell.to_submit, 2);
+	assert_int_equal(bell.min_complete, 1);
+	assert_int_equal(bell.flags, RC_ENTER_SQ_WAKEUP | RC_ENTER_GETEVENTS);
+	assert_int_equal(bell.tail_seen, 2); /* published before the ring */
+	assert_int_equal(r.stats.submitted, 2);
+	assert_int_equal(r.stats.enters, 1);
+	assert_int_equal(r.stats.doorbells, 1);
+	rc_prep_nop(rc_get_sqe(&r), 0);
+	assert_int_equal(rc_submit(&r), 1);
+	assert_int_equal(bell.calls, 2);
+	assert_int_equal(bell.flags, RC_ENTER_SQ_WAKEUP);
+	assert_int_equal(bell.min_complete, 0);
+	rc_prep_nop(rc_get_sqe(&r), 0);
+	assert_int_equal(rc_submit_and_wait(&r, 17), -RC_EINVAL); /* the CQ holds 16 */
+	assert_int_equal(h->sq_tail, 4);
+	assert_int_equal(bell.calls, 2);
+	h->flags |= RC_RING_BUSY;
+	assert_int_equal(rc_submit(&r), -RC_EBUSY); /* held back: rung anyway */
+	assert_int_equal(bell.calls, 3);
+	assert_int_equal(bell.to_submit, 0);
+	rc_prep_nop(rc_get_sqe(&r), 0);
+	assert_int_equal(rc_submit(&r), -RC_EBUSY);
+	assert_int_equal(bell.calls, 4);
+	assert_int_equal(bell.to_submit, 1);
+	assert_int_equal(r.stats.submitted, 5);
+	assert_int_equal(r.stats.enters, 4);
+	assert_int_equal(r.stats.doorbells, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +560,7 @@ int main(void)
 		cmocka_unit_test(prepare_hook_runs_before_publication),
 		cmocka_unit_test(cq_ready_is_zero_when_the_reader_is_ahead_of_the_tail),
 		cmocka_unit_test(get_sqe_takes_room_only_from_a_possible_head),
+		cmocka_unit_test(doorbell_submit_rings_once_for_new_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
