@@ -11,57 +11,6 @@
  */
 #include "decode.h"
 
-/* ---- requests ---- */
-
-/* Take a request from the pool (never empty for a request in flight: the
- * pool has one per backlog slot) and give it a copy of s. */
-struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s)
-{
-	struct rce_req *q = r->free_reqs;
-
-	r->free_reqs = q->next;
-	q->sqe = *s;
-	q->call = (struct rce_call){ .ring = r, .ctx = r->ctx, .sqe = &q->sqe, .req = q };
-	q->link = q->next = q->prev = NULL;
-	q->deadline = q->count_target = UINT64_MAX;
-	q->cancel = NULL;
-	q->pl_next = q->pl_prev = NULL;
-	q->in_chain = q->parked = false;
-	q->ipc_next = q->ipc_prev = NULL;
-	q->ipc_list = q->ipc_chan = q->ipc_msg = NULL;
-	q->ipc_done = q->ipc_woken = false;
-	q->ipc_txid = 0;
-	return q;
-}
-
-void rce_req_free(struct rce_ring *r, struct rce_req *q)
-{
-	q->next = r->free_reqs;
-	r->free_reqs = q;
-}
-
-void rce_pending_add(struct rce_ring *r, struct rce_req *q)
-{
-	q->prev = NULL;
-	q->next = r->pending;
-	if (r->pending)
-		r->pending->prev = q;
-	r->pending = q;
-	q->parked = true;
-}
-
-void rce_pending_del(struct rce_ring *r, struct rce_req *q)
-{
-	if (q->prev)
-		q->prev->next = q->next;
-	else
-		r->pending = q->next;
-	if (q->next)
-		q->next->prev = q->prev;
-	q->next = q->prev = NULL;
-	q->parked = false;
-}
-
 /* ---- the completion side ---- */
 
 static void rce_set_flag(struct rce_ring *r, uint32_t bit, bool on)
@@ -73,19 +22,6 @@ static void rce_set_flag(struct rce_ring *r, uint32_t bit, bool on)
 		rc_fetch_or(&r->hdr->flags, bit);
 	else
 		rc_fetch_and(&r->hdr->flags, ~bit);
-}
-
-/* Is there a free CQ slot? Re-reads the user's head only when the cached
- * one says full. A head that claims more than the CQ holds (garbage) means
- * no room: the CQEs wait in the backlog until the user repairs it. */
-static inline bool rce_cq_has_room(struct rce_ring *r)
-{
-	if (r->cq_tail - r->cq_head_seen < r->cq_entries)
-		return true;
-	/* Pairs with the user's store_release of cq_head after reading the
-	 * CQEs: those slots are free to overwrite only once it is seen. */
-	r->cq_head_seen = rc_load_acquire(&r->hdr->cq_head);
-	return r->cq_tail - r->cq_head_seen < r->cq_entries;
 }
 
 /* How many CQ slots are free (0: none, or a garbage head)? Re-reads the
@@ -109,32 +45,6 @@ static inline void rce_publish_sq_head(struct rce_ring *r)
 		r->pub_sq_head = r->sq_head;
 		rc_store_release(&r->hdr->sq_head, r->sq_head);
 	}
-}
-
-/* The phase bit of the CQE at index tail: it flips each lap of the CQ. */
-static inline uint32_t rce_cq_phase(const struct rce_ring *r, uint32_t tail)
-{
-	return rc_cq_phase(tail, r->cq_entries);
-}
-
-/* Store a CQE into its slot; flags carries the phase. */
-static inline void rce_put_cqe(struct rc_cqe *cqe, uint64_t user_data, int32_t res, uint32_t flags)
-{
-	rc_store_relaxed64(&cqe->user_data, user_data);
-	rc_store_relaxed((uint32_t *)&cqe->res, (uint32_t)res);
-	/* Orders user_data and res before the phase that tells a polling
-	 * user this entry is new. */
-	rc_store_release(&cqe->flags, flags);
-}
-
-/* Write a CQE at the tail. (The SQ head covering its SQE is already
- * published: a user who sees a CQE may refill the SQ right away.) */
-static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res,
-				 uint32_t flags)
-{
-	rce_put_cqe(&r->cqes[r->cq_tail & r->cq_mask], user_data, res,
-		    rce_cq_phase(r, r->cq_tail) | flags);
-	r->cq_tail++;
 }
 
 /* Account for n CQEs the take loop posted inline (each one request taken
@@ -162,8 +72,7 @@ static void rce_flush_backlog(struct rce_ring *r)
 
 /* The CQ is full or older CQEs wait: this one goes to the back of the
  * backlog (its slot was reserved when the request was taken). */
-static RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, int32_t res,
-				      uint32_t flags)
+RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, int32_t res, uint32_t flags)
 {
 	uint32_t slot = (r->backlog_head + r->backlog_count) % r->cap;
 
@@ -172,54 +81,6 @@ static RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, in
 	rc_store_relaxed(&r->hdr->cq_overflow, ++r->overflowed);
 	rce_set_flag(r, RC_RING_CQ_OVERFLOW, true);
 	rce_loud_update(r);
-}
-
-/* Complete one request in flight: its CQE goes to the CQ, or to the
- * backlog if the CQ is full or older CQEs already wait there. */
-static inline void rce_post_inline(struct rce_ring *r, uint64_t user_data, int32_t res,
-				   uint8_t sqe_flags)
-{
-	uint32_t cqe_flags = 0;
-
-	r->inflight--;
-	r->retired++;
-	if (RCE_UNLIKELY(r->reject_tag)) { /* this is the entry decode just rejected */
-		cqe_flags = r->reject_tag;
-		r->reject_tag = 0;
-	}
-	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
-		return;
-	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
-		rce_write_cqe(r, user_data, res, cqe_flags);
-	else
-		rce_post_backlog(r, user_data, res, cqe_flags);
-	/* Completions are counted only while a TIMEOUT might wait for them:
-	 * its target is relative to the count when it was armed. */
-	if (RCE_UNLIKELY(r->nr_timeouts) && ++r->posted >= r->next_count_target &&
-	    !r->firing_counts)
-		rce_fire_counts(r);
-}
-
-void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags)
-{
-	rce_post_inline(r, user_data, res, sqe_flags);
-}
-
-/* A CQE for a request that stays in flight (a multishot receive's MORE):
- * to the CQ, or to the backlog if it has a slot beyond those the
- * requests in flight own. false: no room, nothing posted. A count
- * TIMEOUT it reaches fires on the next run, not from inside a handler. */
-bool rce_post_more(struct rce_ring *r, uint64_t user_data, int32_t res, uint32_t cqe_flags)
-{
-	if (!r->backlog_count && rce_cq_has_room(r))
-		rce_write_cqe(r, user_data, res, cqe_flags);
-	else if (r->backlog_count + r->inflight < r->cap)
-		rce_post_backlog(r, user_data, res, cqe_flags);
-	else
-		return false;
-	if (RCE_UNLIKELY(r->nr_timeouts))
-		r->posted++;
-	return true;
 }
 
 /* ---- LINK and DRAIN ---- */
@@ -341,8 +202,9 @@ static void rce_run_chain(struct rce_ring *r, struct rce_req *q)
 	}
 }
 
-/* A parked request is done: post it, then go on with (or cancel) its chain. */
-void rce_finish(struct rce_ring *r, struct rce_req *q, int32_t res)
+/* A parked request is done: post it, then go on with (or cancel) its chain
+ * (rce_finish's way for a request with a chain, or a LINK_TIMEOUT). */
+void rce_finish_chained(struct rce_ring *r, struct rce_req *q, int32_t res)
 {
 	struct rce_req *next = q->link;
 	uint8_t flags = q->sqe.flags;
@@ -482,7 +344,7 @@ static inline __attribute__((always_inline)) bool rce_take_copied(struct rce_rin
 	c->req = NULL;
 	res = rce_decode_and_invoke(r, c);
 	if (res != RCE_PENDING)
-		rce_post_inline(r, s->user_data, res, s->flags);
+		rce_post(r, s->user_data, res, s->flags);
 	return r->stop_batch; /* a handler ended the batch */
 }
 
@@ -1394,6 +1256,15 @@ int rce_ring_params_check(const struct rce_ring_params *p, const char **why)
 	return bad ? -RC_EINVAL : 0;
 }
 
+/* A request of the pool, set up once: its call's fields that never change
+ * (ring, context, its SQE copy, itself), the rest zero; into the pool. */
+static void rce_req_init(struct rce_ring *r, struct rce_req *q)
+{
+	__builtin_memset(q, 0, sizeof(*q));
+	q->call = (struct rce_call){ .ring = r, .ctx = r->ctx, .sqe = &q->sqe, .req = q };
+	rce_req_free(r, q);
+}
+
 static int rce_check_params(const struct rce_ring_params *p, uint32_t *cq, uint32_t *cap)
 {
 	*cq = p->cq_entries ? p->cq_entries : 2 * p->sq_entries;
@@ -1452,7 +1323,7 @@ int rce_ring_init(struct rce_ring *r, struct rce_ctx *ctx, void *shared, size_t 
 		return -RC_ENOMEM;
 	}
 	for (uint32_t i = 0; i < cap; i++)
-		rce_req_free(r, &r->reqs[i]);
+		rce_req_init(r, &r->reqs[i]);
 	rce_init_shared(r, shared);
 	if (!(p->setup_flags & RC_SETUP_POLL))
 		rce_ring_set_need_wakeup(r, true); /* no poller: every submit rings */

@@ -23,6 +23,17 @@ struct rce_words {
  * message): the room a TIMEOUT's fields leave, which a CALL never uses. */
 #define RCE_REPLY_INLINE 24u
 
+/* A request from the ring's pool. What rce_req_alloc sets each time: the
+ * SQE copy, call.target, link, the flags (in_chain .. ipc_woken, one
+ * word), ipc_list, ipc_chan, ipc_msg, ipc_txid. The rest is set once or
+ * only where it is used: call's ring, ctx, sqe and req at ring init
+ * (they never change); next and prev by rce_pending_add (read only while
+ * parked; next is also the free list's link); the TIMEOUT fields by
+ * rce_arm (read only from its heaps); cancel by rce_call_park (every
+ * park goes through it); pl_next and pl_prev NULL off a platform list
+ * (zeroed at init, cleared by rce_req_list_remove); ipc_next and
+ * ipc_prev by the list a request joins (read only while ipc_list is
+ * set). */
 struct rce_req {
 	struct rc_sqe sqe; /* private copy of the entry */
 	struct rce_call call;
@@ -48,13 +59,18 @@ struct rce_req {
 	rce_cancel_fn cancel;	 /* platform: forget this request */
 	struct rce_req *pl_next; /* the platform's list (rce_req_list) */
 	struct rce_req *pl_prev;
-	bool in_chain; /* read while its predecessor had LINK */
-	bool parked;
-	/* channels (lib/channel.c), all under the IPC lock: */
-	bool ipc_done;	 /* made ready with its result: complete, do not run again */
-	bool ipc_woken;	 /* made ready to run again: parks first in line (a RECV: until it
-			    takes the message handed to it, in ipc_msg) */
-	int32_t ipc_res; /* the result, when ipc_done */
+	union {
+		struct {
+			bool in_chain; /* read while its predecessor had LINK */
+			bool parked;
+			/* channels (lib/channel.c), all under the IPC lock: */
+			bool ipc_done;	/* made ready with its result: complete, do not run again */
+			bool ipc_woken; /* made ready to run again: parks first in line (a RECV:
+					   until it takes the message handed to it, in ipc_msg) */
+		};
+		uint32_t state_word; /* all four, cleared in one store */
+	};
+	int32_t ipc_res;		     /* the result, when ipc_done */
 	struct rce_req *ipc_next, *ipc_prev; /* the wait or ready list it is on */
 	struct rce_ipc_list *ipc_list;
 	void *ipc_chan;	   /* the channel a parked IPC op holds a reference on */
@@ -140,13 +156,8 @@ struct rce_ring {
 
 /* engine.c */
 void rce_loud_update(struct rce_ring *r);
-void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags);
-bool rce_post_more(struct rce_ring *r, uint64_t user_data, int32_t res, uint32_t cqe_flags);
-void rce_finish(struct rce_ring *r, struct rce_req *q, int32_t res);
-struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s);
-void rce_req_free(struct rce_ring *r, struct rce_req *q);
-void rce_pending_add(struct rce_ring *r, struct rce_req *q);
-void rce_pending_del(struct rce_ring *r, struct rce_req *q);
+void rce_post_backlog(struct rce_ring *r, uint64_t user_data, int32_t res, uint32_t flags);
+void rce_finish_chained(struct rce_ring *r, struct rce_req *q, int32_t res);
 
 /* handles.c */
 void *rce_handle_lookup(struct rce_ctx *ctx, uint32_t handle, uint32_t type, uint32_t rights,
@@ -167,6 +178,152 @@ int32_t rce_op_link_timeout(struct rce_call *c, const struct rce_args_link_timeo
 void rce_unlink(struct rce_ring *r, struct rce_req *q);
 void rce_fire_timeouts(struct rce_ring *r, uint64_t now);
 void rce_fire_counts(struct rce_ring *r);
+
+/* ---- the completion side and the request pool, inline in every engine
+ * file that completes requests (engine.c, channel.c, ops.c) ---- */
+
+/* Is there a free CQ slot? Re-reads the user's head only when the cached
+ * one says full. A head that claims more than the CQ holds (garbage) means
+ * no room: the CQEs wait in the backlog until the user repairs it. */
+static inline bool rce_cq_has_room(struct rce_ring *r)
+{
+	if (r->cq_tail - r->cq_head_seen < r->cq_entries)
+		return true;
+	/* Pairs with the user's store_release of cq_head after reading the
+	 * CQEs: those slots are free to overwrite only once it is seen. */
+	r->cq_head_seen = rc_load_acquire(&r->hdr->cq_head);
+	return r->cq_tail - r->cq_head_seen < r->cq_entries;
+}
+
+/* The phase bit of the CQE at index tail: it flips each lap of the CQ. */
+static inline uint32_t rce_cq_phase(const struct rce_ring *r, uint32_t tail)
+{
+	return rc_cq_phase(tail, r->cq_entries);
+}
+
+/* Store a CQE into its slot; flags carries the phase. */
+static inline void rce_put_cqe(struct rc_cqe *cqe, uint64_t user_data, int32_t res, uint32_t flags)
+{
+	rc_store_relaxed64(&cqe->user_data, user_data);
+	rc_store_relaxed((uint32_t *)&cqe->res, (uint32_t)res);
+	/* Orders user_data and res before the phase that tells a polling
+	 * user this entry is new. */
+	rc_store_release(&cqe->flags, flags);
+}
+
+/* Write a CQE at the tail. (The SQ head covering its SQE is already
+ * published: a user who sees a CQE may refill the SQ right away.) */
+static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t res,
+				 uint32_t flags)
+{
+	rce_put_cqe(&r->cqes[r->cq_tail & r->cq_mask], user_data, res,
+		    rce_cq_phase(r, r->cq_tail) | flags);
+	r->cq_tail++;
+}
+
+/* Complete one request in flight: its CQE goes to the CQ, or to the
+ * backlog if the CQ is full or older CQEs already wait there. */
+static inline void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags)
+{
+	uint32_t cqe_flags = 0;
+
+	r->inflight--;
+	r->retired++;
+	if (RCE_UNLIKELY(r->reject_tag)) { /* this is the entry decode just rejected */
+		cqe_flags = r->reject_tag;
+		r->reject_tag = 0;
+	}
+	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
+		return;
+	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
+		rce_write_cqe(r, user_data, res, cqe_flags);
+	else
+		rce_post_backlog(r, user_data, res, cqe_flags);
+	/* Completions are counted only while a TIMEOUT might wait for them:
+	 * its target is relative to the count when it was armed. */
+	if (RCE_UNLIKELY(r->nr_timeouts) && ++r->posted >= r->next_count_target &&
+	    !r->firing_counts)
+		rce_fire_counts(r);
+}
+
+/* A CQE for a request that stays in flight (a multishot receive's MORE):
+ * to the CQ, or to the backlog if it has a slot beyond those the
+ * requests in flight own. false: no room, nothing posted. A count
+ * TIMEOUT it reaches fires on the next run, not from inside a handler. */
+static inline bool rce_post_more(struct rce_ring *r, uint64_t user_data, int32_t res,
+				 uint32_t cqe_flags)
+{
+	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
+		rce_write_cqe(r, user_data, res, cqe_flags);
+	else if (r->backlog_count + r->inflight < r->cap)
+		rce_post_backlog(r, user_data, res, cqe_flags);
+	else
+		return false;
+	if (RCE_UNLIKELY(r->nr_timeouts))
+		r->posted++;
+	return true;
+}
+
+/* Take a request from the pool (never empty for a request in flight: the
+ * pool has one per backlog slot) and give it a copy of s. Only what a
+ * request's use may have changed is set again (struct rce_req says what
+ * is set where). */
+static inline struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s)
+{
+	struct rce_req *q = r->free_reqs;
+
+	r->free_reqs = q->next;
+	q->sqe = *s;
+	q->call.target = NULL;
+	q->link = NULL;
+	q->state_word = 0; /* in_chain, parked, ipc_done, ipc_woken */
+	q->ipc_list = q->ipc_chan = q->ipc_msg = NULL;
+	q->ipc_txid = 0;
+	return q;
+}
+
+static inline void rce_req_free(struct rce_ring *r, struct rce_req *q)
+{
+	q->next = r->free_reqs;
+	r->free_reqs = q;
+}
+
+static inline void rce_pending_add(struct rce_ring *r, struct rce_req *q)
+{
+	q->prev = NULL;
+	q->next = r->pending;
+	if (r->pending)
+		r->pending->prev = q;
+	r->pending = q;
+	q->parked = true;
+}
+
+static inline void rce_pending_del(struct rce_ring *r, struct rce_req *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		r->pending = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	q->next = q->prev = NULL;
+	q->parked = false;
+}
+
+/* A parked request is done: post it, then go on with (or cancel) its
+ * chain. Inline, the common case: no chain held behind it (link), none
+ * open at the SQ ending with it (chain_tail), not a LINK_TIMEOUT (which
+ * ends its op): post and free, as rce_finish_chained would. */
+static inline __attribute__((always_inline)) void rce_finish(struct rce_ring *r, struct rce_req *q,
+							     int32_t res)
+{
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q || q->sqe.opcode == RC_OP_LINK_TIMEOUT)) {
+		rce_finish_chained(r, q, res);
+		return;
+	}
+	rce_post(r, q->sqe.user_data, res, q->sqe.flags);
+	rce_req_free(r, q);
+}
 
 static inline int32_t rce_op_nop(struct rce_call *c, const struct rce_args_nop *a)
 {

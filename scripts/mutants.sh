@@ -150,7 +150,7 @@ m timeout-zero-parks-forever lib/ops.c "host/test_timeout" <<'EOF'
 =====
 EOF
 
-m skipped-cqes-count-for-timeout lib/engine.c "host/test_timeout" <<'EOF'
+m skipped-cqes-count-for-timeout lib/engine_internal.h "host/test_timeout" <<'EOF'
 	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
 		return;
 	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
@@ -191,13 +191,13 @@ m rsvd1-not-checked lib/decode.h "host/test_validate" <<'EOF'
 	if (RCE_UNLIKELY((word0 & RCE_WORD0_BAD) | (0 & (uint32_t)word7) ||
 EOF
 
-m phase-bit-of-lap-zero lib/engine.c "host/test_basic" <<'EOF'
+m phase-bit-of-lap-zero lib/engine_internal.h "host/test_basic" <<'EOF'
 	return rc_cq_phase(tail, r->cq_entries);
 =====
 	return rc_cq_phase(tail & r->cq_mask, r->cq_entries);
 EOF
 
-m cqe-phase-store-relaxed lib/engine.c "tsan/test_wakeup tsan/test_hostile" <<'EOF'
+m cqe-phase-store-relaxed lib/engine_internal.h "tsan/test_wakeup tsan/test_hostile" <<'EOF'
 	rc_store_release(&cqe->flags, flags);
 =====
 	rc_store_relaxed(&cqe->flags, flags);
@@ -209,7 +209,7 @@ m backlog-slots-not-reserved lib/engine.c "host/test_overflow" <<'EOF'
 		room = r->cap - r->inflight;
 EOF
 
-m cq-room-off-by-one lib/engine.c "host/test_overflow" <<'EOF'
+m cq-room-off-by-one lib/engine_internal.h "host/test_overflow" <<'EOF'
 	if (r->cq_tail - r->cq_head_seen < r->cq_entries)
 		return true;
 =====
@@ -223,7 +223,7 @@ m cq-reserve-off-by-one lib/engine.c "host/test_overflow" <<'EOF'
 	return used <= r->cq_entries ? r->cq_entries - used + 1 : 0;
 EOF
 
-m skip-success-hides-failures lib/engine.c "host/test_flags" <<'EOF'
+m skip-success-hides-failures lib/engine_internal.h "host/test_flags" <<'EOF'
 	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
 		return;
 =====
@@ -560,6 +560,35 @@ m bell-submit-skips-the-prepare-hook lib/uring.c "host/test_userlib" <<'EOF'
 	if (__builtin_expect(!n || b->prepare || wait_nr > r->cq_entries, 0))
 =====
 	if (__builtin_expect(!n || wait_nr > r->cq_entries, 0))
+EOF
+
+# rce_finish's quick path (engine_internal.h) taken by a request it must
+# not take: one with a chain held behind it (the chain never runs), the
+# last read of a chain open at the SQ (the rest of it is held behind a
+# freed request), a LINK_TIMEOUT (its op is not cancelled when it fires).
+m finish-quick-path-ignores-link lib/engine_internal.h "host/test_flags" <<'EOF'
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q || q->sqe.opcode == RC_OP_LINK_TIMEOUT)) {
+=====
+	if (RCE_UNLIKELY(r->chain_tail == q || q->sqe.opcode == RC_OP_LINK_TIMEOUT)) {
+EOF
+
+m finish-quick-path-ignores-chain-tail lib/engine_internal.h "host/test_flags" <<'EOF'
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q || q->sqe.opcode == RC_OP_LINK_TIMEOUT)) {
+=====
+	if (RCE_UNLIKELY(q->link || q->sqe.opcode == RC_OP_LINK_TIMEOUT)) {
+EOF
+
+m finish-quick-path-ignores-link-timeout lib/engine_internal.h "host/test_timeout" <<'EOF'
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q || q->sqe.opcode == RC_OP_LINK_TIMEOUT)) {
+=====
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q)) {
+EOF
+
+# A request from the pool keeps its last use's flags (ipc_done, parked...).
+m req-alloc-keeps-stale-flags lib/engine_internal.h "host/test_channel" <<'EOF'
+	q->state_word = 0; /* in_chain, parked, ipc_done, ipc_woken */
+=====
+	(void)0;
 EOF
 
 # ---- the machinery ------------------------------------------------------

@@ -95,6 +95,31 @@ static void link_failure_after_pending_member(void **state)
 	ring_close(&r);
 }
 
+/* A LINK entry that parks as the last one read of its chain and completes
+ * (here fails) before the rest of its chain is read: the rest, read
+ * later, is cancelled, and what follows the chain runs. (Fails if the
+ * completion does not end the chain at the SQ: rce_finish's quick path
+ * without its chain_tail test leaves the entries after it held behind a
+ * freed request, with no CQE.) */
+static void link_chain_end_completes_before_the_rest_is_read(void **state)
+{
+	struct rc_ring r;
+	uint64_t ud;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 1000000, 0, RC_SQE_LINK, 1); /* 1 ms: -ETIME, a failure */
+	assert_int_equal(rc_submit_and_wait(&r, 1), 1);
+	assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+	assert_int_equal(ud, 1);
+	queue_nop(&r, 2, 0, 2); /* read after the failure, still in the chain */
+	queue_nop(&r, 3, 0, 3);
+	assert_int_equal(rc_submit(&r), 2);
+	assert_int_equal(cqes_ready(&r), 2); /* both answered at once, none held */
+	expect(&r, 2, (uint64_t[]){ 2, 3 }, (int32_t[]){ -RC_ECANCELED, 3 });
+	ring_close(&r);
+}
+
 static void drain_waits_for_everything_before(void **state)
 {
 	struct rc_ring r;
@@ -212,6 +237,7 @@ int main(void)
 		cmocka_unit_test(invalid_entry_breaks_its_chain),
 		cmocka_unit_test(link_waits_for_a_pending_member),
 		cmocka_unit_test(link_failure_after_pending_member),
+		cmocka_unit_test(link_chain_end_completes_before_the_rest_is_read),
 		cmocka_unit_test(drain_waits_for_everything_before),
 		cmocka_unit_test(drain_with_nothing_in_flight_runs_at_once),
 		cmocka_unit_test(drain_mid_batch_does_not_stop_the_submit),
