@@ -446,8 +446,9 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 			/* The entry RCE_SQE_AHEAD on: its line comes from the
 			 * user's CPU while this one is decoded and run, instead
 			 * of one miss after another (a hint: it never faults,
+			 * so past the SQ's end it costs a wasted line at most,
 			 * and an entry not yet written is only read early). */
-			__builtin_prefetch(&r->sqes[(head + RCE_SQE_AHEAD) & r->sq_mask]);
+			__builtin_prefetch(src + RCE_SQE_AHEAD);
 			rce_read_sqe(&w, src++);
 			__builtin_memcpy(&copy, &w, sizeof(copy));
 			/* An inline op again (opcode, no flags): let the next

@@ -379,6 +379,60 @@ static void inline_nop_is_checked_whole(void **state)
 	}
 }
 
+/* The header (flags, rsvd0, opcode, rsvd1) of entries the take loop reads
+ * the long way behind another one in the same submit (rce_take_general_body's
+ * loop, not the entry the inline loop handed it): each refused, with the
+ * field named, and the good one after them answered. */
+static void header_checked_behind_another_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct rc_sqe *sqe;
+	static const struct {
+		int32_t res;
+		unsigned field;
+	} want[] = { { -RC_EINVAL, RC_FIELD_RSVD },
+		     { -RC_EINVAL, RC_FIELD_RSVD },
+		     { -RC_EINVAL, RC_FIELD_OPCODE },
+		     { -RC_EINVAL, RC_FIELD_FLAGS },
+		     { 6, 0 } };
+	uint32_t before = f->r.hdr->rejected;
+	uint64_t ud;
+
+	sqe = rc_get_sqe(&f->r); /* not inline (a flag): the long way from here */
+	rc_prep_nop(sqe, 1);
+	rc_sqe_set_flags(sqe, RC_SQE_SKIP_SUCCESS);
+	rc_sqe_set_data(sqe, 1);
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_nop(sqe, 2);
+	rc_sqe_set_data(sqe, 2);
+	sqe->rsvd1 = 0x100;
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_nop(sqe, 3);
+	rc_sqe_set_data(sqe, 3);
+	sqe->rsvd0 = 1;
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_nop(sqe, 4);
+	rc_sqe_set_data(sqe, 4);
+	sqe->opcode = 63;
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_nop(sqe, 5);
+	rc_sqe_set_data(sqe, 5);
+	sqe->flags = 0x80;
+	sqe = rc_get_sqe(&f->r);
+	rc_prep_nop(sqe, 6);
+	rc_sqe_set_data(sqe, 6);
+	assert_int_equal(rc_submit(&f->r), 6);
+	for (unsigned i = 0; i < 5; i++) {
+		assert_int_equal(reap_one(&f->r, &ud), want[i].res);
+		assert_int_equal(ud, i + 2);
+		if (want[i].res < 0)
+			assert_int_equal(rc_rejection(f->r.hdr, before + 1 + i)->field,
+					 want[i].field);
+	}
+	assert_int_equal(f->r.hdr->rejected, before + 4);
+	assert_int_equal(cqes_ready(&f->r), 0);
+}
+
 static void explain_names_the_field(void **state)
 {
 	struct fixture *f = *state;
@@ -410,6 +464,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(restrictions_hold_once_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(restricted_nop_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(inline_nop_is_checked_whole, setup, teardown),
+		cmocka_unit_test_setup_teardown(header_checked_behind_another_entry, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(explain_names_the_field, setup, teardown),
 	};
 
