@@ -800,6 +800,10 @@ static void finish(struct tring *t, bool spin)
 	rc_sqe_set_flags(s, RC_SQE_DRAIN);
 	rc_sqe_set_data(s, mark);
 	sqes++;
+	/* A marker in a chain proves nothing: a failed chain completes it
+	 * with -ECANCELED at once, before what its DRAIN would wait for. */
+	if (t->r->sqes[(t->r->sqe_tail - 2) & t->r->sq_mask].flags & RC_SQE_LINK)
+		FAIL("the marker is linked to the entry before it");
 	int ret = rc_submit(t->r);
 	if (ret < 0 && ret != -RC_EBUSY)
 		FAIL("submit: %d", ret);
@@ -847,10 +851,10 @@ static void random_batch(struct tring *t)
 		struct pend *p = &pend[npend];
 		*p = (struct pend){ 0 };
 		gen(t, s, p);
-		if (i == n - 1)
-			s->flags &= (uint8_t)~RC_SQE_LINK; /* the marker stays out of chains */
 		if (s->opcode == RC_OP_EXIT && !(s->flags & RC_SQE_LINK) && one_in(2))
 			s->flags |= RC_SQE_LINK; /* EXIT in the middle of a chain */
+		if (i == n - 1) /* after the EXIT's LINK, which must not reach it either */
+			s->flags &= (uint8_t)~RC_SQE_LINK; /* the marker stays out of chains */
 		if (s->opcode == RC_OP_CHANNEL_CALL && !t->main) { /* no room for its CANCEL */
 			rc_prep_nop(s, 0);
 			p->op = RC_OP_NOP;
