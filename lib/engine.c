@@ -251,6 +251,16 @@ static void rce_place(struct rce_ring *r, struct rce_req *q)
  * stays stopped until the ring has nothing in flight again. */
 static void rce_place_drained(struct rce_ring *r, struct rce_req *q)
 {
+	if (q->in_chain && r->chain_failed) {
+		/* Its chain failed while DRAIN held it (the member before it
+		 * completed with an error; rce_chain_reaches_sq): cancelled,
+		 * as a member read after the failure is in rce_take_slow. */
+		rce_post(r, q->sqe.user_data, -RC_ECANCELED, q->sqe.flags);
+		if (!(q->sqe.flags & RC_SQE_LINK))
+			r->chain_failed = false; /* the chain ends here */
+		rce_req_free(r, q);
+		return;
+	}
 	rce_place(r, q);
 	r->drain_running = r->inflight > 0; /* it was the only request in flight */
 }

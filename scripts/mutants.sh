@@ -253,6 +253,12 @@ m drain-waits-for-one-less lib/engine.c "host/test_flags" <<'EOF'
 		r->drain_held = q;
 EOF
 
+m drain-held-member-ignores-failed-chain lib/engine.c "host/test_flags" <<'EOF'
+	if (q->in_chain && r->chain_failed) {
+=====
+	if (false && q->in_chain && r->chain_failed) {
+EOF
+
 m drain-releases-on-start lib/engine.c "host/test_uring_diff" <<'EOF'
 	r->drain_running = r->inflight > 0; /* it was the only request in flight */
 =====

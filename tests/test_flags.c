@@ -61,6 +61,29 @@ static void invalid_entry_breaks_its_chain(void **state)
 	ring_close(&r);
 }
 
+/* A chain member that DRAIN holds while the member before it is pending:
+ * that member fails, so the held one is cancelled, not run; the entry after
+ * the chain runs. (Fails if a held member is started without asking
+ * whether its chain failed meanwhile: it ran and returned 2.) */
+static void drain_held_member_of_a_failed_chain_is_cancelled(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 1000000, 0, RC_SQE_LINK, 1);	 /* 1 ms: -ETIME, a failure */
+	queue_nop(&r, 2, RC_SQE_DRAIN | RC_SQE_LINK, 2); /* held; LINK: the chain goes on */
+	queue_nop(&r, 3, 0, 3);				 /* read after it: cancelled too */
+	queue_nop(&r, 4, 0, 4);				 /* not in the chain: runs */
+	expect(&r, 4, (uint64_t[]){ 1, 2, 3, 4 },
+	       (int32_t[]){ -RC_ETIME, -RC_ECANCELED, -RC_ECANCELED, 4 });
+	queue_timeout(&r, 1000000, 0, RC_SQE_LINK, 5); /* again, the held one ends it */
+	queue_nop(&r, 6, RC_SQE_DRAIN, 6);
+	queue_nop(&r, 7, 0, 7);
+	expect(&r, 3, (uint64_t[]){ 5, 6, 7 }, (int32_t[]){ -RC_ETIME, -RC_ECANCELED, 7 });
+	ring_close(&r);
+}
+
 /* A chain whose head completes later: members wait, then run in order. */
 static void link_waits_for_a_pending_member(void **state)
 {
@@ -240,6 +263,7 @@ int main(void)
 		cmocka_unit_test(link_chain_end_completes_before_the_rest_is_read),
 		cmocka_unit_test(drain_waits_for_everything_before),
 		cmocka_unit_test(drain_with_nothing_in_flight_runs_at_once),
+		cmocka_unit_test(drain_held_member_of_a_failed_chain_is_cancelled),
 		cmocka_unit_test(drain_mid_batch_does_not_stop_the_submit),
 		cmocka_unit_test(held_drain_stops_a_later_lone_entry),
 		cmocka_unit_test(skip_success_posts_only_failures),

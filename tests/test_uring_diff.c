@@ -182,6 +182,23 @@ static void refused_link_timeout_leaves_its_op_running(void **state)
 	ring_close(&r);
 }
 
+/* 7. DRAIN on a chain member holds that member only (io_uring drains the
+ * whole link: its head waits for everything before it): the head A runs
+ * while the TIMEOUT before the chain is pending; B, DRAIN'd, waits for it.
+ * io_uring's order would be 1, 2, 3. */
+static void drain_on_a_member_holds_that_member(void **state)
+{
+	struct rc_ring r;
+
+	(void)state;
+	ring_open(&r, 16, 32, 0);
+	queue_timeout(&r, 2000000, 0, 1);  /* pending 2 ms: -ETIME */
+	queue_nop(&r, 2, RC_SQE_LINK, 2);  /* the chain's head: runs now */
+	queue_nop(&r, 3, RC_SQE_DRAIN, 3); /* its member: after 1 */
+	expect(&r, 3, (uint64_t[]){ 2, 1, 3 }, (int32_t[]){ 2, -RC_ETIME, 3 });
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +208,7 @@ int main(void)
 		cmocka_unit_test(drain_with_skip_success_is_allowed),
 		cmocka_unit_test(drain_holds_later_entries_until_it_completes),
 		cmocka_unit_test(refused_link_timeout_leaves_its_op_running),
+		cmocka_unit_test(drain_on_a_member_holds_that_member),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
