@@ -519,10 +519,10 @@ EOF
 # A give-back cut short by a full SQ forgets that the kept last run can
 # still grow: the next id in order starts a run of its own.
 m pbuf-kept-run-not-extended lib/service.c "host/test_service" <<'EOF'
-	p->nback -= i;
+	p->last = &p->back[p->nback - 1];
 	return -RC_EBUSY;
 =====
-	p->nback -= i;
+	p->last = &p->back[p->nback - 1];
 	p->next = RC_PBUF_NO_RUN;
 	return -RC_EBUSY;
 EOF
