@@ -255,10 +255,10 @@ static void rce_place_drained(struct rce_ring *r, struct rce_req *q)
 		/* Its chain failed while DRAIN held it (the member before it
 		 * completed with an error; rce_chain_reaches_sq): cancelled,
 		 * as a member read after the failure is in rce_take_slow. */
-		rce_post(r, q->sqe.user_data, -RC_ECANCELED, q->sqe.flags);
-		if (!(q->sqe.flags & RC_SQE_LINK))
-			r->chain_failed = false; /* the chain ends here */
-		rce_req_free(r, q);
+		bool chain_goes_on = q->sqe.flags & RC_SQE_LINK;
+
+		rce_cancel_list(r, q); /* with LINK: the rest read later fails too */
+		r->chain_failed = chain_goes_on;
 		return;
 	}
 	rce_place(r, q);
