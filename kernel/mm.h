@@ -39,6 +39,17 @@ size_t pmm_free_count(void);  /* frames currently free (leak tests) */
 size_t pmm_total_count(void); /* frames managed */
 uint64_t pmm_max_phys(void);  /* end of highest usable RAM */
 
+/* pmm.c, for the kernel tests only: on the CPU that arms it, make one
+ * allocation fail and watch the frees (ktest.c: map_undo_frees_after_shootdown). */
+struct pmm_probe {
+	uint32_t allocs_ok; /* allocations that succeed before one fails (once) */
+	bool failed;	    /* that one has failed */
+	/* Called as that one fails, and before each free (either may be NULL). */
+	void (*on_fail)(struct pmm_probe *pr);
+	void (*on_free)(struct pmm_probe *pr, uint64_t pa, size_t n);
+};
+void pmm_probe(struct pmm_probe *pr); /* arm on this CPU, interrupts off; NULL disarms */
+
 /* vm.c */
 void vm_init(void);		/* build + load the final kernel page tables */
 uint64_t vm_kernel_pml4(void);	/* phys addr of the kernel-only PML4 */

@@ -4,6 +4,8 @@
  * kernel stacks possible and catches double frees.  Capped at MAX_PHYS.
  */
 #include "mm.h"
+#include "proc.h"
+#include "smp.h"
 #include "spinlock.h"
 
 #define MAX_PHYS (4ul << 30) /* 4 GiB supported for now */
@@ -18,6 +20,8 @@ static struct spinlock pmm_lock = SPINLOCK_INIT("pmm"); /* bitmap, counts, hint:
 extern char __kernel_end[];
 
 static uint64_t alloc_locked(size_t n);
+static bool probe_fails(void);
+static void probe_free(uint64_t pa, size_t n);
 static bool used(size_t f)
 {
 	return bitmap[f / 64] & (1ul << (f % 64));
@@ -60,6 +64,8 @@ void pmm_init(const struct mem_region *r, int n)
 /* Allocate n contiguous frames (next-fit), zeroed; 0 if none. */
 uint64_t pmm_alloc_contig(size_t n)
 {
+	if (probe_fails())
+		return 0;
 	acquire(&pmm_lock);
 	uint64_t pa = alloc_locked(n);
 	release(&pmm_lock);
@@ -97,6 +103,8 @@ static uint64_t alloc_locked(size_t n)
 /* One frame, not zeroed (its user initialises what it uses), or 0. */
 uint64_t pmm_alloc_raw(void)
 {
+	if (probe_fails())
+		return 0;
 	acquire(&pmm_lock);
 	uint64_t pa = alloc_locked(1);
 	release(&pmm_lock);
@@ -113,6 +121,7 @@ uint64_t pmm_alloc(void)
 void pmm_free_contig(uint64_t pa, size_t n)
 {
 	assert((pa & (PAGE_SIZE - 1)) == 0);
+	probe_free(pa, n);
 	acquire(&pmm_lock);
 	for (size_t i = 0; i < n; i++) {
 		size_t f = pa / PAGE_SIZE + i;
@@ -141,4 +150,55 @@ size_t pmm_total_count(void)
 uint64_t pmm_max_phys(void)
 {
 	return max_phys;
+}
+
+/* ---- fault injection, for the kernel tests (ktest.c) ---- */
+
+static struct pmm_probe *probes[NCPU]; /* each CPU's own, or NULL */
+/* Probes armed on any CPU: the one check when none is. Relaxed: a hint
+ * only; a CPU sees its own store to its slot, and no other's matters. */
+static uint32_t nprobes;
+
+/* Arm pr on this CPU (NULL disarms it); interrupts stay off meanwhile, so
+ * that the probe sees only the calls the test makes. Each CPU reads and
+ * writes its own probe only. */
+void pmm_probe(struct pmm_probe *pr)
+{
+	struct pmm_probe **mine = &probes[mycpu()->id];
+	if (pr && !*mine)
+		__atomic_add_fetch(&nprobes, 1, __ATOMIC_RELAXED);
+	if (!pr && *mine)
+		__atomic_sub_fetch(&nprobes, 1, __ATOMIC_RELAXED);
+	*mine = pr;
+}
+
+static struct pmm_probe *my_probe(void)
+{
+	if (__builtin_expect(!__atomic_load_n(&nprobes, __ATOMIC_RELAXED), 1))
+		return NULL;
+	return probes[mycpu()->id];
+}
+
+/* Is this allocation the one the probe refuses? */
+static bool probe_fails(void)
+{
+	struct pmm_probe *pr = my_probe();
+	if (!pr || pr->failed)
+		return false;
+	if (pr->allocs_ok) {
+		pr->allocs_ok--;
+		return false;
+	}
+	pr->failed = true;
+	if (pr->on_fail)
+		pr->on_fail(pr);
+	return true;
+}
+
+/* n frames from pa are about to be freed: tell the probe. */
+static void probe_free(uint64_t pa, size_t n)
+{
+	struct pmm_probe *pr = my_probe();
+	if (pr && pr->on_free)
+		pr->on_free(pr, pa, n);
 }

@@ -15,8 +15,9 @@ void ipi_send(int cpu);		 /* interrupt CPU number cpu (its T_IPI) */
 void ipi_kick_one(int cpu_only); /* wake one other idle CPU (that may run a pinned process) */
 struct cpu;
 int kick_pick(struct cpu *cs, int n, const struct cpu *me, int cpu_only); /* its choice */
-void tlb_shootdown(void); /* every other CPU flushes its TLB before this returns */
-void tlb_service(void);	  /* answer a pending shootdown request (any context) */
+void tlb_shootdown(void);      /* every other CPU flushes its TLB before this returns */
+void tlb_service(void);	       /* answer a pending shootdown request (any context) */
+uint64_t tlb_shootdowns(void); /* shootdowns this CPU completed (tests) */
 
 /* lapic.c */
 uint32_t lapic_id(void);

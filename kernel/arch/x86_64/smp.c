@@ -140,18 +140,11 @@ void tlb_service(void)
 	}
 }
 
-/*
- * Page table entries were removed: every other CPU flushes its TLB
- * before a freed frame can be reused. A CPU may answer from the IPI
- * (user mode, hlt) or from a spin loop (acquire, wait_off_cpu): the
- * kernel runs with interrupts off, and the CPU asked may be spinning on a
- * lock we hold. All non-global entries go; global ones are the kernel's.
- */
-void tlb_shootdown(void)
+static uint64_t shootdowns[NCPU]; /* completed, by the CPU that asked: each its own */
+
+/* tlb_shootdown's work: every CPU but me flushes. */
+static void tlb_flush_others(struct cpu *me)
 {
-	if (ncpu == 1)
-		return;
-	struct cpu *me = mycpu();
 	for (int i = 0; i < ncpu; i++) {
 		if (&cpus[i] == me)
 			continue;
@@ -164,4 +157,26 @@ void tlb_shootdown(void)
 			tlb_service(); /* two CPUs shooting at once */
 		}
 	}
+}
+
+/*
+ * Page table entries were removed: every other CPU flushes its TLB
+ * before a freed frame can be reused. A CPU may answer from the IPI
+ * (user mode, hlt) or from a spin loop (acquire, wait_off_cpu): the
+ * kernel runs with interrupts off, and the CPU asked may be spinning on a
+ * lock we hold. All non-global entries go; global ones are the kernel's.
+ */
+void tlb_shootdown(void)
+{
+	struct cpu *me = mycpu();
+	if (ncpu > 1)
+		tlb_flush_others(me);
+	shootdowns[me->id]++;
+}
+
+/* Shootdowns this CPU has completed (the kernel tests check that frames
+ * are freed after one). */
+uint64_t tlb_shootdowns(void)
+{
+	return shootdowns[mycpu()->id];
 }
