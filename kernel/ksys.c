@@ -235,10 +235,30 @@ void console_flush(void)
 
 /* ---- memory ---- */
 
+/* Unmap pages pages of p's from addr, each mapped, and free their frames.
+ * The frames go only after the shootdown: p may be running on another
+ * CPU with their translations (a CPU that freed first would hand out a
+ * frame p can still write). The caller gives back the charge. */
+static void unmap_and_free(struct proc *p, uint64_t addr, uint64_t pages)
+{
+	uint64_t batch[64];
+	uint32_t n = 0;
+	for (uint64_t i = 0; i < pages; i++) {
+		batch[n++] = vm_unmap_user(p->pml4, addr + i * PAGE_SIZE);
+		if (n == ARRAY_SIZE(batch) || i + 1 == pages) {
+			uc_forget(p); /* the port hooks' cached translations (usercopy.c) */
+			tlb_shootdown();
+			while (n)
+				pmm_free(batch[--n]);
+		}
+	}
+}
+
 /* Map pages zeroed frames at addr, read-only unless RC_MAP_WRITE. All or
  * nothing: -EEXIST if a page is in use, -ENOMEM past the process's or
  * its spawn tree's frame budget (the pages and the page tables they
- * need are charged) or when frames run out. */
+ * need are charged) or when frames run out (what it mapped is undone as
+ * UNMAP does: p may have touched those pages already, on another CPU). */
 static int32_t k_map(struct rce_call *c, const struct rce_args_map *a)
 {
 	struct proc *p = rk_proc(c);
@@ -257,10 +277,8 @@ static int32_t k_map(struct rce_call *c, const struct rce_args_map *a)
 		uint64_t pa = pmm_alloc();
 		if (!pa || vm_map_user(p->pml4, va, pa, perm) < 0) {
 			if (pa)
-				pmm_free(pa);
-			for (uint64_t u = a->addr; u < va; u += PAGE_SIZE)
-				pmm_free(vm_unmap_user(p->pml4, u));
-			uc_forget(p); /* no translation of them outlives them */
+				pmm_free(pa); /* never mapped */
+			unmap_and_free(p, a->addr, (va - a->addr) / PAGE_SIZE);
 			rk_uncharge(p, a->pages);
 			return -RC_ENOMEM;
 		}
@@ -282,19 +300,7 @@ static int32_t k_unmap(struct rce_call *c, const struct rce_args_unmap *a)
 		if (!pte || (*pte & (PTE_P | PTE_ANON)) != (PTE_P | PTE_ANON))
 			return -RC_EINVAL;
 	}
-	/* Frames are freed only after the shootdown: the process may be
-     * running on another CPU with the old translations. */
-	uint64_t batch[64];
-	uint32_t n = 0;
-	for (uint64_t va = a->addr; va < a->addr + len; va += PAGE_SIZE) {
-		batch[n++] = vm_unmap_user(p->pml4, va);
-		if (n == ARRAY_SIZE(batch) || va + PAGE_SIZE == a->addr + len) {
-			uc_forget(p); /* the port hooks' cached translations (usercopy.c) */
-			tlb_shootdown();
-			while (n)
-				pmm_free(batch[--n]);
-		}
-	}
+	unmap_and_free(p, a->addr, a->pages);
 	rk_uncharge(p, a->pages);
 	return 0;
 }

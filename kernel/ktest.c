@@ -733,6 +733,155 @@ out:;
 	return ok;
 }
 
+/* ---- MAP's undo and UNMAP: frames freed only after a shootdown ---- */
+
+#define MW_PAGES 100 /* the range: two of UNMAP's 64-page batches */
+
+/* What a pmm_probe saw of one MAP or UNMAP by p: the frames mapped in
+ * [addr, addr + MW_PAGES pages) when the probe looked (mw_snapshot), and
+ * how many of them were freed, and freed before this CPU had completed a
+ * TLB shootdown since. */
+struct map_watch {
+	struct pmm_probe pr; /* first: the probe's callbacks are handed it */
+	struct proc *p;
+	uint64_t addr;
+	uint64_t frames[MW_PAGES];
+	uint32_t nframes;
+	uint64_t shot;	       /* tlb_shootdowns() when the frames were noted */
+	uint32_t freed, early; /* of frames[]: freed; freed with no shootdown since */
+};
+
+/* Note the frames mapped in the range, and the shootdowns so far. */
+static void mw_snapshot(struct pmm_probe *pr)
+{
+	struct map_watch *w = (struct map_watch *)pr;
+	w->nframes = w->freed = w->early = 0;
+	for (uint32_t i = 0; i < MW_PAGES; i++) {
+		uint64_t pa = vm_translate(w->p->pml4, w->addr + (uint64_t)i * PAGE_SIZE);
+		if (pa != (uint64_t)-1)
+			w->frames[w->nframes++] = pa;
+	}
+	w->shot = tlb_shootdowns();
+}
+
+/* n frames from pa are being freed: count those that were mapped. */
+static void mw_free(struct pmm_probe *pr, uint64_t pa, size_t n)
+{
+	struct map_watch *w = (struct map_watch *)pr;
+	for (uint32_t i = 0; i < w->nframes; i++) {
+		if (w->frames[i] >= pa && w->frames[i] < pa + n * PAGE_SIZE) {
+			w->freed++;
+			w->early += tlb_shootdowns() == w->shot;
+		}
+	}
+}
+
+/* MAP (RC_MAP_WRITE) or UNMAP of pages pages at w->addr, run for w->p as
+ * its ring would run it (under its rk lock), with w's probe armed: a MAP
+ * is refused its frame after allocs_ok allocations. */
+static int32_t mw_call(struct map_watch *w, bool unmap, uint32_t pages, uint32_t allocs_ok)
+{
+	struct rce_call c = { .ctx = &w->p->rk.ctx };
+	w->pr = (struct pmm_probe){ .allocs_ok = allocs_ok,
+				    .on_fail = mw_snapshot,
+				    .on_free = mw_free };
+	w->nframes = 0;
+	rk_lock(w->p);
+	pmm_probe(&w->pr);
+	int32_t r;
+	if (unmap) {
+		mw_snapshot(&w->pr);
+		struct rce_args_unmap a = { .addr = w->addr, .pages = pages };
+		r = kernel_handlers.unmap(&c, &a);
+	} else {
+		struct rce_args_map a = { .addr = w->addr, .pages = pages, .flags = RC_MAP_WRITE };
+		r = kernel_handlers.map(&c, &a);
+	}
+	pmm_probe(NULL);
+	rk_unlock(w->p);
+	return r;
+}
+
+/* Is no page of [addr, addr + pages pages) mapped in p? */
+static bool mw_unmapped(struct proc *p, uint64_t addr, uint32_t pages)
+{
+	for (uint32_t i = 0; i < pages; i++) {
+		pte_t *pte = vm_walk(p->pml4, addr + (uint64_t)i * PAGE_SIZE, false);
+		if (pte && (*pte & PTE_P))
+			return false;
+	}
+	return true;
+}
+
+/* map_undo_frees_after_shootdown's checks on the held process w->p. */
+static bool map_undo_checks(struct map_watch *w)
+{
+	const uint64_t base = 0x50000000; /* a 2 MiB region hello leaves alone */
+	struct proc *p = w->p;
+	/* UNMAP, 100 pages: each frame freed after a shootdown. The page
+	 * tables the MAP made stay: the frame counts below are of pages. */
+	w->addr = base;
+	EXPECT(mw_call(w, false, MW_PAGES, UINT32_MAX) == 0, "map");
+	EXPECT(mw_call(w, true, MW_PAGES, 0) == 0, "unmap");
+	EXPECT(w->nframes == MW_PAGES && w->freed == MW_PAGES, "unmap freed %u of %u", w->freed,
+	       w->nframes);
+	EXPECT(w->early == 0, "unmap freed %u frames before a shootdown", w->early);
+
+	/* MAP refused its 81st frame: 80 pages were mapped, p may have
+	 * touched them (on another CPU). */
+	size_t f0 = pmm_free_count();
+	uint32_t charged0 = p->rk.frames;
+	int32_t r = mw_call(w, false, MW_PAGES, 80);
+	EXPECT(r == -RC_ENOMEM && w->pr.failed, "map: %d (failed %d)", r, w->pr.failed);
+	EXPECT(w->nframes == 80, "%u pages mapped when the frame was refused", w->nframes);
+	EXPECT(mw_unmapped(p, w->addr, MW_PAGES), "a page stays mapped");
+	EXPECT(pmm_free_count() == f0, "leaked %ld frames", (long)(f0 - pmm_free_count()));
+	EXPECT(p->rk.frames == charged0, "charge %u, was %u", p->rk.frames, charged0);
+	EXPECT(w->freed == 80, "freed %u of the 80 frames", w->freed);
+	EXPECT(w->early == 0, "map's undo freed %u of 80 frames before a shootdown", w->early);
+
+	/* MAP across into the next 2 MiB, whose page table is refused
+	 * (vm_map_user fails) after 50 pages were mapped: the same, but the
+	 * table it was charged for stays charged (until exit: docs/kernel.md). */
+	w->addr = base + (512 - 50) * PAGE_SIZE;
+	uint32_t tables = vm_tables_needed(p->pml4, w->addr, MW_PAGES);
+	EXPECT(tables == 1, "tables needed %u", tables);
+	r = mw_call(w, false, MW_PAGES, 51); /* 50 pages, the 51st's frame, then its table */
+	EXPECT(r == -RC_ENOMEM && w->pr.failed, "map: %d (failed %d)", r, w->pr.failed);
+	EXPECT(w->nframes == 50, "%u pages mapped when the table was refused", w->nframes);
+	EXPECT(mw_unmapped(p, w->addr, MW_PAGES), "a page stays mapped");
+	EXPECT(pmm_free_count() == f0, "leaked %ld frames", (long)(f0 - pmm_free_count()));
+	EXPECT(p->rk.frames == charged0 + tables, "charge %u, was %u", p->rk.frames, charged0);
+	EXPECT(w->freed == 50, "freed %u of the 50 frames", w->freed);
+	EXPECT(w->early == 0, "map's undo freed %u of 50 frames before a shootdown", w->early);
+	return true;
+}
+
+/*
+ * MAP failing partway (a frame or a page table refused: pmm_probe) undoes
+ * what it mapped as UNMAP does: -ENOMEM, no page of the range mapped,
+ * every frame back, the charge back, and each frame it had mapped freed
+ * only once this CPU completed a TLB shootdown after mapping it: p may
+ * run on another CPU meanwhile (MAP from the poller, or from another
+ * context) with the pages' translations in its TLB.
+ */
+static bool t_map_undo(void)
+{
+	const char *argv[] = { "hello", "-q" };
+	int pid = proc_spawn_held("hello", 2, argv);
+	EXPECT(pid > 0, "spawn");
+	struct map_watch w = { .p = proc_find(pid) }; /* not runnable until proc_start */
+	bool ok = map_undo_checks(&w);
+	proc_start(pid);
+	struct proc_stats st;
+	if (proc_wait(pid, &st) != pid || st.status != 0) {
+		if (ok)
+			ksnprintf(why, sizeof(why), "hello -q status %x", st.status);
+		ok = false;
+	}
+	return ok;
+}
+
 /* A user test program: passes if it exits 0 (its checks report over the console). */
 static bool user_test(const char *prog, const char *arg)
 {
@@ -1395,6 +1544,7 @@ int ktest_main(void *arg UNUSED)
 	run("shell_fs_kill", t_shell_fs_kill, true);
 	run("ring_create_close", t_rt_ring, true);
 	run("map_unmap", t_rt_map, true);
+	run("map_undo_frees_after_shootdown", t_map_undo, true);
 	run("spawn_wait", t_rt_spawn, true);
 	run("console_read", t_rt_conread, true);
 	run("hostile_every_field", t_rt_validate, true);

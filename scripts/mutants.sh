@@ -397,6 +397,11 @@ m ucache-unmap-keeps-translations kernel/ksys.c "kernel/map_unmap" <<'EOF'
 =====
 EOF
 
+m map-undo-frees-before-shootdown kernel/ksys.c "kernel/map_undo_frees_after_shootdown" <<'EOF'
+			tlb_shootdown();
+=====
+EOF
+
 m ucache-ring-teardown-keeps-translations kernel/kring.c "kernel/port_copy" <<'EOF'
 	uc_forget(kr->owner); /* the port hooks' cached translations (usercopy.c) */
 =====
