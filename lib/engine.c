@@ -323,6 +323,24 @@ static inline __attribute__((always_inline)) void rce_read_sqe(struct rce_words 
 	rc_load_relaxed64x8(w->w, src);
 }
 
+/* rce_read_sqe straight into private memory (each word stored as it is
+ * read: no second copy of the words on the stack); returns word 0. */
+static inline __attribute__((always_inline)) uint64_t rce_read_sqe_to(struct rc_sqe *dst,
+								      const struct rc_sqe *src)
+{
+	const uint64_t *s = (const uint64_t *)src;
+	uint64_t w0 = rc_load_relaxed64(&s[0]);
+
+	__builtin_memcpy(dst, &w0, sizeof(w0));
+#pragma GCC unroll 8
+	for (unsigned i = 1; i < 8; i++) {
+		uint64_t v = rc_load_relaxed64(&s[i]);
+
+		__builtin_memcpy((char *)dst + i * sizeof(v), &v, sizeof(v));
+	}
+	return w0;
+}
+
 /* An SQE with flags, or inside a chain (rce_take_copied's slow path).
  * True when the take must stop after it: a DRAIN entry is held (it waits
  * for everything before it) or started and parked (nothing after it
@@ -440,36 +458,42 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 	const struct rc_sqe *src = &r->sqes[head & r->sq_mask], *s = first;
 	uint32_t *pub = &r->hdr->sq_head;
 	struct rce_call c = { .ring = r, .ctx = r->ctx };
-	struct rce_words w;
-	struct rc_sqe copy;
 
 	for (;;) {
 		bool stop;
 
 		if (!s) {
+			struct rc_sqe *copy;
+			uint64_t w0;
+
 			if (head == end)
 				break;
 			if (!rce_sqe_ready(src, head, poll)) {
 				*more = false; /* dry */
 				break;
 			}
+			/* The private copy goes straight into the request the
+			 * entry gets if its handler parks (rce_req_alloc finds
+			 * it there: no second copy). The pool is never empty
+			 * here: the chunk's limit keeps inflight < cap, and
+			 * every request taken from the pool is in flight. */
+			copy = &r->free_reqs->sqe;
 			/* The entry RCE_SQE_AHEAD on: its line comes from the
 			 * user's CPU while this one is decoded and run, instead
 			 * of one miss after another (a hint: it never faults,
 			 * so past the SQ's end it costs a wasted line at most,
 			 * and an entry not yet written is only read early). */
 			__builtin_prefetch(src + RCE_SQE_AHEAD);
-			rce_read_sqe(&w, src++);
-			__builtin_memcpy(&copy, &w, sizeof(copy));
+			w0 = rce_read_sqe_to(copy, src++);
 			/* An inline op again (opcode, no flags): let the next
 			 * chunk try the inline path. */
-			if (RCE_UNLIKELY((uint16_t)w.w[0] == (uint16_t)RCE_INLINE_WORD0))
+			if (RCE_UNLIKELY((uint16_t)w0 == (uint16_t)RCE_INLINE_WORD0))
 				r->inline_missed = false;
 			/* Orders the reads of the entry before the user may reuse
 			 * its slot, and comes before its CQE. */
 			rc_store_release(pub, ++head);
 			r->sq_head = head; /* for a handler's rce_publish */
-			s = &copy;
+			s = copy;
 		}
 		stop = traced ? rce_take_copied_traced(r, &c, s) : rce_take_copied(r, &c, s);
 		s = NULL;

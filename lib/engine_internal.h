@@ -265,15 +265,17 @@ static inline bool rce_post_more(struct rce_ring *r, uint64_t user_data, int32_t
 }
 
 /* Take a request from the pool (never empty for a request in flight: the
- * pool has one per backlog slot) and give it a copy of s. Only what a
- * request's use may have changed is set again (struct rce_req says what
- * is set where). */
+ * pool has one per backlog slot) and give it a copy of s, unless s is its
+ * copy already (the take loop reads each entry into the pool's first
+ * request). Only what a request's use may have changed is set again
+ * (struct rce_req says what is set where). */
 static inline struct rce_req *rce_req_alloc(struct rce_ring *r, const struct rc_sqe *s)
 {
 	struct rce_req *q = r->free_reqs;
 
 	r->free_reqs = q->next;
-	q->sqe = *s;
+	if (s != &q->sqe)
+		q->sqe = *s;
 	q->call.target = NULL;
 	q->link = NULL;
 	q->state_word = 0; /* in_chain, parked, ipc_done, ipc_woken */

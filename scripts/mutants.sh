@@ -602,6 +602,15 @@ m req-alloc-keeps-stale-flags lib/engine_internal.h "host/test_channel" <<'EOF'
 	(void)0;
 EOF
 
+# A parked request keeps the SQE of its last use (the take loop reads each
+# entry into the pool's first request; one read elsewhere must be copied).
+m parked-request-keeps-stale-sqe lib/engine_internal.h "host/test_timeout" <<'EOF'
+	if (s != &q->sqe)
+		q->sqe = *s;
+=====
+	(void)s;
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then

@@ -73,6 +73,45 @@ static void timeout_completes_after_n_completions(void **state)
 	ring_close(&r);
 }
 
+/* The take loop reads each entry straight into the pool's first request,
+ * and a request that parks keeps that copy (rce_req_alloc copies only an
+ * entry read elsewhere): a TIMEOUT right after a NOP, which the inline
+ * loop read into its own copy, must still complete with its own
+ * user_data, not that of the request's previous use. */
+static void parked_request_keeps_its_own_sqe(void **state)
+{
+	struct rc_ring r;
+	struct rc_sqe *sqe;
+	uint64_t ud;
+
+	(void)state;
+	ring_open(&r, 8, 16, 0);
+	sqe = rc_get_sqe(&r);
+	rc_prep_timeout(sqe, 1000000, 0, 0);
+	rc_sqe_set_data(sqe, 5); /* the pool's first request held this entry */
+	assert_int_equal(rc_submit_and_wait(&r, 1), 1);
+	assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+	assert_int_equal(ud, 5);
+	for (int i = 0; i < 2; i++) {
+		sqe = rc_get_sqe(&r);
+		rc_prep_nop(sqe, 11 + i);
+		rc_sqe_set_data(sqe, 1 + (uint64_t)i);
+		sqe = rc_get_sqe(&r);
+		rc_prep_timeout(sqe, 1000000, 0, 0);
+		rc_sqe_set_data(sqe, 7 + (uint64_t)i);
+	}
+	assert_int_equal(rc_submit_and_wait(&r, 4), 4);
+	assert_int_equal(reap_one(&r, &ud), 11);
+	assert_int_equal(ud, 1);
+	assert_int_equal(reap_one(&r, &ud), 12);
+	assert_int_equal(ud, 2);
+	assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+	assert_int_equal(ud, 7);
+	assert_int_equal(reap_one(&r, &ud), -RC_ETIME);
+	assert_int_equal(ud, 8);
+	ring_close(&r);
+}
+
 static void cancel_by_user_data(void **state)
 {
 	struct rc_ring r;
@@ -670,6 +709,7 @@ int main(void)
 		cmocka_unit_test(timeout_absolute),
 		cmocka_unit_test(timeout_completes_after_n_completions),
 		cmocka_unit_test(cancel_by_user_data),
+		cmocka_unit_test(parked_request_keeps_its_own_sqe),
 		cmocka_unit_test(waiting_for_nothing_is_an_error),
 		cmocka_unit_test(same_deadline_completes_in_submission_order),
 		cmocka_unit_test(random_deadlines_come_back_sorted),
