@@ -831,7 +831,6 @@ static inline __attribute__((always_inline)) void rce_ipc_run_one(struct rce_rin
 								  struct rce_wlist *taken,
 								  struct rce_req *q)
 {
-	const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
 	struct rce_req *next = q->ipc_next;
 	int32_t res;
 
@@ -847,6 +846,8 @@ static inline __attribute__((always_inline)) void rce_ipc_run_one(struct rce_rin
 	if (q->ipc_done) {
 		if (RCE_UNLIKELY(
 			    q->ipc_msg)) { /* a reply in a message: its pool is under the lock */
+			const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
+
 			ipc->lock();
 			res = rce_deliver_reply(q, q->ipc_msg);
 			rce_chan_put(q->ipc_chan);
@@ -865,6 +866,8 @@ static inline __attribute__((always_inline)) void rce_ipc_run_one(struct rce_rin
 			return;
 		}
 		if (RCE_UNLIKELY(q->ipc_woken && q->sqe.opcode == RC_OP_CHANNEL_RECV)) {
+			const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
+
 			ipc->lock(); /* failed before taking a message handed to it */
 			if (q->ipc_msg)
 				rce_unhold(q);
@@ -885,19 +888,20 @@ static inline __attribute__((always_inline)) void rce_ipc_run_one(struct rce_rin
 static __attribute__((noinline)) uint32_t rce_ipc_run_batch(struct rce_ring *r, uint32_t budget)
 {
 	struct rce_wlist taken = { NULL, NULL };
-	struct rce_req *q;
+	struct rce_req *q, *last = NULL;
 
 	/* the first budget of them, cut off the list as they are */
 	q = taken.head = r->ipc_ready.head;
 	for (; q && budget; budget--, q = q->ipc_next) {
 		q->ipc_list = &taken;
-		taken.tail = q;
+		last = q;
 		if (!q->ipc_done || !q->ipc_msg) { /* it needs its channel no more */
 			rce_chan_put(q->ipc_chan);
 			q->ipc_chan = NULL;
 		}
 	}
-	taken.tail->ipc_next = NULL;
+	taken.tail = last;
+	last->ipc_next = NULL;
 	r->ipc_ready.head = q;
 	if (q) {
 		q->ipc_prev = NULL;

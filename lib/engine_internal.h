@@ -308,8 +308,7 @@ static inline void rce_pending_del(struct rce_ring *r, struct rce_req *q)
 		r->pending = q->next;
 	if (q->next)
 		q->next->prev = q->prev;
-	q->next = q->prev = NULL;
-	q->parked = false;
+	q->parked = false; /* next and prev: read only while parked */
 }
 
 /* A parked request is done: post it, then go on with (or cancel) its

@@ -290,6 +290,7 @@ int32_t rce_op_cancel(struct rce_call *c, const struct rce_args_cancel *a)
 		if (!(a->flags & RC_CANCEL_ALL))
 			break;
 	}
+	*tail = NULL; /* off the pending list, q->next is this list's link */
 	for (q = found; q; q = next) {
 		next = q->next;
 		q->next = NULL;

@@ -611,6 +611,14 @@ m parked-request-keeps-stale-sqe lib/engine_internal.h "host/test_timeout" <<'EO
 	(void)s;
 EOF
 
+# CANCEL's list of found requests left unterminated (rce_pending_del no
+# longer clears a request's links: the last one found keeps its old next).
+m cancel-found-list-unterminated lib/ops.c "host/test_timeout" <<'EOF'
+	*tail = NULL; /* off the pending list, q->next is this list's link */
+=====
+	(void)0;
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then
