@@ -221,18 +221,14 @@ static inline void rce_write_cqe(struct rce_ring *r, uint64_t user_data, int32_t
 	r->cq_tail++;
 }
 
-/* Complete one request in flight: its CQE goes to the CQ, or to the
- * backlog if the CQ is full or older CQEs already wait there. */
-static inline void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags)
+/* Complete one request in flight with CQE flags cqe_flags: its CQE goes
+ * to the CQ, or to the backlog if the CQ is full or older CQEs already
+ * wait there. */
+static inline void rce_post_as(struct rce_ring *r, uint64_t user_data, int32_t res,
+			       uint8_t sqe_flags, uint32_t cqe_flags)
 {
-	uint32_t cqe_flags = 0;
-
 	r->inflight--;
 	r->retired++;
-	if (RCE_UNLIKELY(r->reject_tag)) { /* this is the entry decode just rejected */
-		cqe_flags = r->reject_tag;
-		r->reject_tag = 0;
-	}
 	if ((sqe_flags & RC_SQE_SKIP_SUCCESS) && res >= 0)
 		return;
 	if (RCE_LIKELY(!r->backlog_count && rce_cq_has_room(r)))
@@ -244,6 +240,19 @@ static inline void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res,
 	if (RCE_UNLIKELY(r->nr_timeouts) && ++r->posted >= r->next_count_target &&
 	    !r->firing_counts)
 		rce_fire_counts(r);
+}
+
+/* Complete one request in flight (rce_post_as), its CQE tagged if decode
+ * just rejected its entry. */
+static inline void rce_post(struct rce_ring *r, uint64_t user_data, int32_t res, uint8_t sqe_flags)
+{
+	uint32_t cqe_flags = 0;
+
+	if (RCE_UNLIKELY(r->reject_tag)) { /* this is the entry decode just rejected */
+		cqe_flags = r->reject_tag;
+		r->reject_tag = 0;
+	}
+	rce_post_as(r, user_data, res, sqe_flags, cqe_flags);
 }
 
 /* A CQE for a request that stays in flight (a multishot receive's MORE):

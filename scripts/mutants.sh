@@ -619,6 +619,24 @@ m cancel-found-list-unterminated lib/ops.c "host/test_timeout" <<'EOF'
 	(void)0;
 EOF
 
+# A made-done request's quick finish (channel.c) ignores the chain ending
+# with it, or the chain held behind it.
+m done-finish-ignores-chain-tail lib/channel.c "host/test_call" <<'EOF'
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q)) {
+		rce_finish_chained(r, q, res);
+=====
+	if (RCE_UNLIKELY(q->link)) {
+		rce_finish_chained(r, q, res);
+EOF
+
+m done-finish-ignores-link lib/channel.c "host/test_call" <<'EOF'
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q)) {
+		rce_finish_chained(r, q, res);
+=====
+	if (RCE_UNLIKELY(r->chain_tail == q)) {
+		rce_finish_chained(r, q, res);
+EOF
+
 # ---- the machinery ------------------------------------------------------
 
 if [ "${1:-}" = --list ]; then

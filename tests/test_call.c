@@ -403,6 +403,40 @@ static void reply_carries_a_result(void **state)
 	ring_close(&b);
 }
 
+/* A call with LINK, the last entry of its chain read so far, answered
+ * with an error through its ring's ready list (a made-done request's
+ * quick finish, rce_finish_done): the chain fails, so the next entry read,
+ * still in the chain, is cancelled, and the one after it runs. */
+static void failed_call_ending_its_chain_cancels_the_rest(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb;
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+	uint64_t ud;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	queue_call(&a, ha, "bad", 32, 3);
+	rc_sqe_set_flags(last_sqe(&a), RC_SQE_LINK);
+	assert_int_equal(rc_submit(&a), 1);
+	assert_int_equal(take_request(&b, hb, text, &info), 3);
+	assert_int_equal(reply_res(&b, hb, info.txid, -RC_ENOENT, ""), 4);
+	run_engine(&a);
+	assert_int_equal(reap_one(&a, &ud), -RC_ENOENT);
+	assert_int_equal(ud, 3);
+	queue_nop(&a, 0, 0, 4); /* read after the failure, still in the chain */
+	queue_nop(&a, 5, 0, 5);
+	assert_int_equal(rc_submit(&a), 2);
+	assert_int_equal(cqes_ready(&a), 2);
+	assert_int_equal(reap_one(&a, &ud), -RC_ECANCELED);
+	assert_int_equal(ud, 4);
+	assert_int_equal(reap_one(&a, &ud), 5);
+	assert_int_equal(ud, 5);
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* An empty reply answers the call (res 0) and is no error for the
  * replier: the direct-copy path once answered it, then went the long way
  * and told the replier -ENOENT. */
@@ -1904,6 +1938,7 @@ int main(void)
 		cmocka_unit_test(calls_matched_by_txid_out_of_order),
 		cmocka_unit_test(call_cancelled_while_server_holds_it),
 		cmocka_unit_test(reply_carries_a_result),
+		cmocka_unit_test(failed_call_ending_its_chain_cancels_the_rest),
 		cmocka_unit_test(empty_reply_answers_the_call),
 		cmocka_unit_test(short_and_long_replies),
 		cmocka_unit_test(call_failed_after_a_short_reply_writes_nothing),
