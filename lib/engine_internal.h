@@ -79,6 +79,11 @@ struct rce_req {
 			      message handed to it (channel.c, rce_wake_receiver) */
 	uint64_t ipc_txid; /* CALL: its transaction, while it awaits the reply */
 };
+/* rce_req_alloc clears the flags with one store to state_word: a flag
+ * added outside that word would outlive the request's last use. */
+_Static_assert(__builtin_offsetof(struct rce_req, ipc_woken) + sizeof(bool) ==
+		       __builtin_offsetof(struct rce_req, state_word) + sizeof(uint32_t),
+	       "the request's flags must fill state_word exactly");
 
 struct rce_ring {
 	/* shared with the user: hostile */
