@@ -610,7 +610,9 @@ static bool t_handlers_agree(void)
  * A wakeup wakes one idle CPU (smp.c kick_pick), on fake CPUs: an idle
  * one other than the waker, and a second process made runnable before
  * the first CPU woke wakes another; a process pinned to a CPU wakes that
- * one or none (another CPU could not run it); none when none is idle.
+ * one, none if it is busy (it scans when it is done), and another idle
+ * one if it was kicked already for another process (which it may run
+ * first, leaving the other for nobody); none when none is idle.
  */
 static bool t_kick_one(void)
 {
@@ -618,13 +620,18 @@ static bool t_kick_one(void)
 	memset(cs, 0, sizeof(cs));
 	cs[0].idle = cs[1].idle = cs[2].idle = true; /* cs[0] is "me": never picked */
 	EXPECT(kick_pick(cs, 3, &cs[0], 2) == 2 && !cs[2].idle && cs[1].idle, "pinned to 2");
-	EXPECT(kick_pick(cs, 3, &cs[0], 2) == -1, "pinned to 2, 2 already kicked");
 	EXPECT(kick_pick(cs, 3, &cs[0], 0) == -1 && cs[1].idle, "pinned to the waker");
-	EXPECT(kick_pick(cs, 3, &cs[0], -1) == 1 && !cs[1].idle, "any: the first idle");
+	EXPECT(kick_pick(cs, 3, &cs[0], 2) == 1 && !cs[1].idle,
+	       "pinned to 2, 2 already kicked: another idle CPU for what 2 leaves");
 	EXPECT(kick_pick(cs, 3, &cs[0], -1) == -1, "any: none idle");
 	cs[1].idle = cs[2].idle = true;
+	cs[1].kicked = cs[2].kicked = false;
 	EXPECT(kick_pick(cs, 3, &cs[0], 7) == 1, "pinned out of range: any");
 	EXPECT(kick_pick(cs, 3, &cs[0], 7) == 2, "a second wakeup: another CPU");
+	cs[1].idle = true;
+	cs[2].kicked = false; /* 2 woke and scanned: busy now */
+	EXPECT(kick_pick(cs, 3, &cs[0], 2) == -1 && cs[1].idle, "pinned to a busy CPU: none");
+	EXPECT(kick_pick(cs, 3, &cs[0], -1) == 1 && !cs[1].idle, "any: the first idle");
 	return true;
 }
 

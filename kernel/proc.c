@@ -704,6 +704,7 @@ void scheduler(void)
 		struct proc *next = NULL, *orphan;
 		tlb_service();
 		acquire(&ptable_lock);
+		c->kicked = false; /* scanning now: whatever kicked it is seen */
 		/* Orphans first, all of them: whoever runs next sees their slots free. */
 		while ((orphan = claim_orphan())) {
 			release(&ptable_lock);

@@ -79,6 +79,7 @@ struct cpu {
 	int noff;	    /* push_off depth */
 	bool intena;	    /* IF before the outermost push_off */
 	bool idle;	    /* in hlt with nothing to run (ptable_lock) */
+	bool kicked;	    /* woken by kick_pick, not yet scanned (ptable_lock) */
 	uint32_t tlb_flush; /* a shootdown asks this CPU to flush (atomic) */
 	uint64_t kicks;	    /* IPIs received */
 };

@@ -353,15 +353,22 @@ m ucache-empty-slot-matches kernel/usercopy.c "kernel/port_copy" <<'EOF'
 EOF
 
 m kick-ignores-pin kernel/arch/x86_64/smp.c "kernel/kick_one_idle_cpu" <<'EOF'
-	if (cpu_only >= 0 && cpu_only < n)
-		i = cpu_only, n = cpu_only + 1; /* only that one may run it */
+	if (cpu_only >= 0 && cpu_only < n) {
 =====
-	(void)cpu_only;
+	if (0) {
 EOF
 
 m kick-leaves-idle-set kernel/arch/x86_64/smp.c "kernel/kick_one_idle_cpu" <<'EOF'
 			cs[i].idle = false;
+			cs[i].kicked = true;
 =====
+			cs[i].kicked = true;
+EOF
+
+m kick-pinned-to-kicked-wakes-none kernel/arch/x86_64/smp.c "kernel/kick_one_idle_cpu" <<'EOF'
+		if (c == me || !c->kicked)
+=====
+		if (1)
 EOF
 
 m sched-slot-bound-not-raised kernel/proc.c "kernel/many_procs" <<'EOF'

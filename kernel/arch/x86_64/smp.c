@@ -101,18 +101,29 @@ void ipi_send(int cpu)
 
 /* Which of cs[0..n) to wake for a process that became runnable
  * (cpu_only: the CPU it must run on, or any if out of range): an idle
- * CPU other than me that may run it, its idle flag cleared so that the
- * next process made runnable before it woke picks another; -1 if none.
- * ptable_lock held (idle is stable: a CPU about to hlt sets it under the
- * lock, so an IPI sent after is pending when it hlts). */
+ * CPU other than me that may run it, marked kicked (idle cleared) so
+ * that the next process made runnable before it woke picks another; -1
+ * if none. A pinned process whose CPU is kicked already (for another
+ * process, which it may run first) wakes another idle CPU, to take
+ * whichever one it leaves. ptable_lock held (idle is stable: a CPU
+ * about to hlt sets it under the lock, so an IPI sent after is pending
+ * when it hlts; kicked is cleared under it when the CPU scans). */
 int kick_pick(struct cpu *cs, int n, const struct cpu *me, int cpu_only)
 {
-	int i = 0;
-	if (cpu_only >= 0 && cpu_only < n)
-		i = cpu_only, n = cpu_only + 1; /* only that one may run it */
-	for (; i < n; i++) {
+	if (cpu_only >= 0 && cpu_only < n) {
+		struct cpu *c = &cs[cpu_only];
+		if (c != me && c->idle) {
+			c->idle = false;
+			c->kicked = true;
+			return cpu_only;
+		}
+		if (c == me || !c->kicked)
+			return -1; /* it runs something: it sees the process when it scans */
+	}
+	for (int i = 0; i < n; i++) {
 		if (&cs[i] != me && cs[i].idle) {
 			cs[i].idle = false;
+			cs[i].kicked = true;
 			return i;
 		}
 	}
