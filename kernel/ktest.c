@@ -535,6 +535,193 @@ static bool t_orphan(void)
 	return true;
 }
 
+/* ---- a CPU lets go of a process's page tables as it stops running it ---- */
+
+/*
+ * CPU 1 held in its scheduler right after a process left it: a kernel
+ * thread on CPU 1 arms CPU 1's pmm_probe and exits; the test makes that
+ * zombie an orphan while the process runs on CPU 1, so CPU 1's scheduler,
+ * the moment the process switches out, frees the orphan before anything
+ * else, and stops in the free of its stack until `go`. The probe stays
+ * armed while other code runs on CPU 1 (against pmm_probe's rule): it
+ * refuses nothing and stops at that one frame only.
+ */
+struct cr3_stall {
+	struct pmm_probe pr;  /* first: the probe's callbacks are handed it */
+	struct proc *zombie;  /* the thread that armed it (atomic) */
+	uint64_t kstack;      /* its stack's first frame: the free that stops */
+	uint32_t stalled, go; /* atomic */
+};
+
+static void stall_free(struct pmm_probe *pr, uint64_t pa, size_t n UNUSED)
+{
+	struct cr3_stall *s = (struct cr3_stall *)pr;
+	if (pa != s->kstack)
+		return;
+	__atomic_store_n(&s->stalled, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&s->go, __ATOMIC_ACQUIRE)) {
+		arch_cpu_relax();
+		tlb_service(); /* the exit on CPU 0 shoots down */
+	}
+	pmm_probe(NULL); /* this CPU's own */
+}
+
+static int stall_arm(void *arg)
+{
+	struct cr3_stall *s = arg;
+	s->pr = (struct pmm_probe){ .failed = true /* refuses nothing */, .on_free = stall_free };
+	s->kstack = V2P(myproc()->kstack);
+	pmm_probe(&s->pr);
+	__atomic_store_n(&s->zombie, myproc(), __ATOMIC_RELEASE);
+	return 0;
+}
+
+static int stall_disarm(void *arg UNUSED)
+{
+	pmm_probe(NULL);
+	return 0;
+}
+
+/* What the CPU that frees a PML4 saw as it freed it. */
+struct cr3_watch {
+	struct pmm_probe pr; /* first */
+	uint64_t pml4;
+	int loaded; /* aspace_cpu(pml4) at its free; -2: not freed on this CPU */
+};
+
+static void watch_free(struct pmm_probe *pr, uint64_t pa, size_t n)
+{
+	struct cr3_watch *w = (struct cr3_watch *)pr;
+	if (w->pml4 >= pa && w->pml4 < pa + n * PAGE_SIZE)
+		w->loaded = aspace_cpu(w->pml4);
+}
+
+/* Let the calling kernel thread run on cpu only (-1: any), from now on. */
+static void pin_self(int cpu)
+{
+	acquire(&ptable_lock);
+	myproc()->cpu_only = cpu;
+	release(&ptable_lock);
+	yield();
+}
+
+/* Busy-wait (this CPU kept, shootdowns answered) until *flag or 10 s. */
+static bool spin_until(const uint32_t *flag)
+{
+	for (uint64_t end = clock_ns() + 10000000000ul; clock_ns() < end;) {
+		if (__atomic_load_n(flag, __ATOMIC_ACQUIRE))
+			return true;
+		arch_cpu_relax();
+		tlb_service();
+	}
+	return false;
+}
+
+/* Make o an orphan once it is a zombie off its CPU and p runs on CPU 1
+ * (busy: this CPU never enters its scheduler, so only CPU 1's claims o,
+ * after p leaves it). */
+static bool orphan_while_running(struct proc *o, struct proc *p)
+{
+	for (uint64_t end = clock_ns() + 10000000000ul; clock_ns() < end;) {
+		acquire(&ptable_lock);
+		bool now = o->state == P_ZOMBIE && !o->on_cpu && p->state == P_RUNNING &&
+			   cpus[1].proc == p;
+		if (now)
+			o->parent = NULL;
+		release(&ptable_lock);
+		if (now)
+			return true;
+		arch_cpu_relax();
+	}
+	return false;
+}
+
+/*
+ * A process's page tables are loaded on no CPU once it has left it, and
+ * none when they are freed: p runs on CPU 1, is preempted, and while
+ * CPU 1 is held in its scheduler right after (cr3_stall) p is off every
+ * CPU (it could run and exit elsewhere: checked here), then exits on CPU
+ * 0, whose free of p's PML4 must find it loaded nowhere. Before the fix a
+ * CPU kept the tables of the process it had last run until it ran
+ * another or went idle, so another CPU could free them under it.
+ */
+static bool t_exit_cr3(void)
+{
+	static struct cr3_stall s;
+	static struct cr3_watch w;
+	const char *argv[] = { "spin", "forever", "0" };
+	EXPECT(ncpu >= 2, "needs two CPUs, has %d", ncpu);
+	memset(&s, 0, sizeof(s));
+	pin_self(0);
+	bool ok = true, orphaned = false;
+	int pid = -1, opid = kthread_create_on("cr3-stall", stall_arm, &s, 1);
+	struct proc *p = NULL, *o = NULL;
+	struct proc_stats st = { 0 };
+#define CHECK(c, ...)                                                                \
+	do {                                                                         \
+		if (!(c)) {                                                          \
+			int n_ = ksnprintf(why, sizeof(why), "line %d: ", __LINE__); \
+			ksnprintf(why + n_, sizeof(why) - n_, __VA_ARGS__);          \
+			ok = false;                                                  \
+			goto out;                                                    \
+		}                                                                    \
+	} while (0)
+	CHECK(opid > 0, "kthread_create_on");
+	for (int i = 0; i < 1000 && !(o = __atomic_load_n(&s.zombie, __ATOMIC_ACQUIRE)); i++)
+		proc_sleep_ns(1000000);
+	CHECK(o, "the stall thread did not run on CPU 1");
+	pid = proc_spawn_held("spin", 3, argv);
+	CHECK(pid > 0, "spawn");
+	p = proc_find(pid);
+	p->cpu_only = 1;
+	proc_start(pid);
+	/* From here this thread keeps CPU 0 until it waits for p. */
+	orphaned = orphan_while_running(o, p);
+	CHECK(orphaned, "p never ran on CPU 1 with the stall thread a zombie");
+	CHECK(spin_until(&s.stalled), "CPU 1 never freed the orphan");
+	acquire(&ptable_lock);
+	bool off = p->state == P_RUNNABLE && !p->on_cpu;
+	int cpu = aspace_cpu(p->pml4);
+	release(&ptable_lock);
+	CHECK(off, "p did not leave CPU 1 (state %d, on_cpu %d)", p->state, p->on_cpu);
+	CHECK(cpu < 0,
+	      "p has left CPU 1 (it may run and exit on another), "
+	      "its page tables are still loaded on CPU %d",
+	      cpu);
+
+	/* Exit on CPU 0 while CPU 1 is still held; watch the PML4's free. */
+	w = (struct cr3_watch){ .pr = { .failed = true, .on_free = watch_free },
+				.pml4 = p->pml4,
+				.loaded = -2 };
+	acquire(&ptable_lock);
+	p->cpu_only = 0;
+	release(&ptable_lock);
+	pmm_probe(&w.pr);
+	proc_kill(pid);
+	int waited = proc_wait(pid, &st);
+	pmm_probe(NULL);
+	pid = -1;
+	CHECK(waited > 0 && st.status == (PROC_KILLED | PROC_KILL_REQUEST), "p: status %x",
+	      st.status);
+	CHECK(!__atomic_load_n(&s.go, __ATOMIC_RELAXED) && w.loaded != -2,
+	      "p's PML4 was not freed on CPU 0 while CPU 1 was held");
+	CHECK(w.loaded < 0, "p's page tables were freed while loaded on CPU %d", w.loaded);
+#undef CHECK
+out:
+	__atomic_store_n(&s.go, 1, __ATOMIC_RELEASE); /* CPU 1 goes on */
+	if (pid > 0) { /* a check failed: p exits (on CPU 1, where it is loaded) */
+		proc_kill(pid);
+		proc_wait(pid, NULL);
+	}
+	int d = kthread_create_on("cr3-disarm", stall_disarm, NULL, 1); /* if still armed */
+	if (d > 0)
+		proc_wait(d, NULL);
+	if (opid > 0 && !orphaned)
+		proc_wait(opid, NULL);
+	pin_self(-1);
+	return ok;
+}
+
 /* Malformed or hostile ELF images are rejected without leaking frames. */
 static bool t_elf_reject(void)
 {
@@ -1532,6 +1719,7 @@ int ktest_main(void *arg UNUSED)
 	run("pskill", t_pskill, true);
 	run("many_procs", t_many, true);
 	run("orphan_reap", t_orphan, true);
+	run("exit_frees_tables_loaded_nowhere", t_exit_cr3, true);
 	run("elf_reject", t_elf_reject, false); /* kmalloc of the image copy */
 	run("handlers_agree", t_handlers_agree, true);
 	run("port_copy", t_port_copy, true);

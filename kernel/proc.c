@@ -367,7 +367,7 @@ void proc_exit(int status)
 		rk_unlock(p);
 	}
 	if (p->pml4) {
-		vm_destroy(p->pml4); /* switches CR3 to the kernel PML4 first */
+		vm_destroy(p->pml4); /* switches this CPU to the kernel's tables first */
 		uc_forget(p);	     /* no engine call runs for p any more: belt and braces */
 		p->pml4 = 0;
 	}
@@ -613,22 +613,42 @@ void proc_sleep_ns(uint64_t ns)
 		sleep_on(timer_chan());
 }
 
-/* Run p until it switches back to the scheduler; ptable_lock held. The
- * address space is always reloaded: p may have run elsewhere, and pages
- * may have been unmapped there, since this CPU last loaded it. */
-static void run(struct cpu *c, struct proc *p)
+/* A CPU whose loaded page tables are root's, or -1. A CPU loads a
+ * process's only while it runs it (run, proc_switch_to) and is back on
+ * the kernel's before ptable_lock lets another CPU run that process: so
+ * under ptable_lock, or from the process's own exit, the answer for a
+ * process that is not running is stable. */
+int aspace_cpu(uint64_t root)
+{
+	for (int i = 0; i < ncpu; i++)
+		if (__atomic_load_n(&cpus[i].aspace, __ATOMIC_RELAXED) == root)
+			return i;
+	return -1;
+}
+
+/* Run p until it switches back to the scheduler; ptable_lock held; the
+ * kernel's page tables loaded (kroot), as always in the scheduler. A
+ * process's are loaded afresh each time: p may have run elsewhere, and
+ * pages may have been unmapped there, since this CPU last loaded them. */
+static void run(struct cpu *c, struct proc *p, uint64_t kroot)
 {
 	c->proc = p;
 	c->kstack_top = kstack_top(p);
 	arch_kstack_set(c->id, c->kstack_top);
-	arch_aspace_load(p->pml4 ? p->pml4 : vm_kernel_pml4());
-	if (p->pml4)
+	if (p->pml4) {
+		aspace_load(c, p->pml4);
 		arch_fpu_restore(p->fpu);
+	}
 	p->state = P_RUNNING;
 	p->on_cpu = true;
 	swtch(&c->sched_ctx, p->ctx);
-	/* Off its stack now: whoever switched back here (p, or a process p
-	 * handed the CPU to with proc_switch_to). */
+	/* Off the page tables of whoever switched back here (p, or a process
+	 * p handed the CPU to with proc_switch_to) before ptable_lock lets
+	 * another CPU run it: it may exit there and free them, and this CPU
+	 * would walk freed frames on a TLB miss (docs/kernel.md). */
+	if (c->aspace != kroot)
+		aspace_load(c, kroot);
+	/* Off its stack now. */
 	__atomic_store_n(&c->proc->on_cpu, false, __ATOMIC_RELEASE);
 	c->proc = NULL;
 }
@@ -663,7 +683,7 @@ void proc_switch_to(struct proc *to)
 	c->proc = to;
 	c->kstack_top = kstack_top(to);
 	tss_set_rsp0(c->id, c->kstack_top);
-	write_cr3(to->pml4);
+	aspace_load(c, to->pml4); /* off p's: the CPU p runs on next loads them */
 	__asm__ volatile("fxrstor64 %0" ::"m"(to->fpu));
 	to->state = P_RUNNING;
 	to->on_cpu = true;
@@ -699,6 +719,7 @@ static bool can_run(struct cpu *c, struct proc *p)
 void scheduler(void)
 {
 	struct cpu *c = mycpu();
+	const uint64_t kroot = vm_kernel_pml4(); /* loaded here, always (run) */
 	int last = -1;
 	for (;;) {
 		struct proc *next = NULL, *orphan;
@@ -721,12 +742,11 @@ void scheduler(void)
 			}
 		}
 		if (next) {
-			run(c, next);
+			run(c, next, kroot);
 			release(&ptable_lock);
 		} else {
 			c->idle = true; /* make_runnable kicks us out of hlt */
 			release(&ptable_lock);
-			vm_switch(vm_kernel_pml4());
 			arch_idle(); /* a kick between its "on" and its wait is not lost */
 			c->idle = false;
 		}

@@ -82,6 +82,7 @@ struct cpu {
 	bool kicked;	    /* woken by kick_pick, not yet scanned (ptable_lock) */
 	uint32_t tlb_flush; /* a shootdown asks this CPU to flush (atomic) */
 	uint64_t kicks;	    /* IPIs received */
+	uint64_t aspace;    /* root of the page tables loaded here (aspace_load; atomic) */
 };
 
 extern struct cpu cpus[];	    /* smp.c: NCPU of them */
@@ -106,6 +107,16 @@ static inline __attribute__((always_inline)) void pop_off_on(struct cpu *c)
 		arch_irq_enable();
 }
 struct proc *myproc(void); /* NULL in the scheduler / early boot */
+
+/* Load the page tables rooted at root on c, this CPU, and note them in
+ * c->aspace, which other CPUs read (aspace_cpu): every load of a new root
+ * goes through here. */
+static inline void aspace_load(struct cpu *c, uint64_t root)
+{
+	arch_aspace_load(root);
+	__atomic_store_n(&c->aspace, root, __ATOMIC_RELAXED);
+}
+int aspace_cpu(uint64_t root); /* a CPU with root's tables loaded, or -1 */
 
 void cpu_early_init(void);     /* GS base of CPU 0 (before any lock is taken) */
 void cpu_init(struct cpu *c);  /* this CPU: GS base, FPU/SSE enable, SMEP/SMAP */

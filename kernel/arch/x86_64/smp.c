@@ -44,8 +44,8 @@ static void ipi_irq(struct trapframe *tf UNUSED)
 /* C entry of another CPU (trampoline.S), on its own stack, early tables. */
 void ap_entry(void)
 {
-	write_cr3(vm_kernel_pml4());
 	struct cpu *c = &cpus[ap_starting];
+	aspace_load(c, vm_kernel_pml4());
 	cpu_init(c);
 	gdt_init(c->id);
 	idt_load();

@@ -8,6 +8,7 @@
  * Every mapping is W^X: writable pages get NX.
  */
 #include "mm.h"
+#include "proc.h"
 #include "x86.h"
 
 #define PML4_IDX(va) (((va) >> 39) & 511)
@@ -138,7 +139,7 @@ void vm_init(void)
 	kmap_image(__text_start, __text_end, 0);	      /* R+X */
 	kmap_image(__rodata_start, __rodata_end, PTE_NX);     /* R */
 	kmap_image(__data_start, __data_end, PTE_W | PTE_NX); /* RW */
-	write_cr3(kernel_pml4);
+	aspace_load(mycpu(), kernel_pml4);
 }
 
 uint64_t vm_kernel_pml4(void)
@@ -176,12 +177,20 @@ static void free_level(pte_t *t, int level)
 	}
 }
 
-/* Destroy an address space: every user frame and user table, then the PML4. */
+/* Destroy an address space: every user frame and user table, then the
+ * PML4. If this CPU has them loaded it goes to the kernel's first; no
+ * other CPU may have them loaded (it would walk freed frames on a TLB miss, and set
+ * accessed bits in them): a CPU leaves a process's tables as it stops
+ * running it (proc.c run, proc_switch_to). */
 void vm_destroy(uint64_t pml4)
 {
 	assert(pml4 != kernel_pml4);
-	if (read_cr3() == pml4)
-		write_cr3(kernel_pml4); /* never free the tables we run on */
+	struct cpu *c = mycpu();
+	if (c->aspace == pml4)
+		aspace_load(c, kernel_pml4); /* never free the tables we run on */
+	int cpu = aspace_cpu(pml4);
+	if (cpu >= 0)
+		panic("vm_destroy: page tables %lx still loaded on CPU %d", pml4, cpu);
 	pte_t *t = P2V(pml4);
 	for (int i = 0; i < 256; i++) {
 		if (t[i] & PTE_P) {
@@ -249,7 +258,8 @@ uint64_t vm_unmap_user(uint64_t pml4, uint64_t va)
 	uint64_t pa = *pte & PTE_ADDR_MASK;
 	*pte = 0;
 	if (read_cr3() == pml4)
-		invlpg(va); /* SMP later: needs a TLB shootdown */
+		invlpg(va); /* this CPU's TLB; the caller shoots down the others' before
+			     * freeing the frame (ksys.c unmap_and_free, kring.c kring_unmap) */
 	return pa;
 }
 
@@ -289,11 +299,13 @@ bool vm_check_user(uint64_t pml4, uint64_t va, size_t len, bool write)
 	return true;
 }
 
-/* Load CR3 unless already active (avoids a needless TLB flush). */
+/* Load pml4's tables on this CPU unless they are loaded (avoids a
+ * needless TLB flush). */
 void vm_switch(uint64_t pml4)
 {
-	if (read_cr3() != pml4)
-		write_cr3(pml4);
+	struct cpu *c = mycpu();
+	if (c->aspace != pml4)
+		aspace_load(c, pml4);
 }
 
 /* Uncached, non-executable kernel mapping of device registers. */
