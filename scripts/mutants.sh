@@ -409,6 +409,13 @@ m map-undo-frees-before-shootdown kernel/ksys.c "kernel/map_undo_frees_after_sho
 =====
 EOF
 
+m cpu-keeps-left-process-tables kernel/proc.c "kernel/exit_frees_tables_loaded_nowhere" <<'EOF'
+	if (c->aspace != kroot)
+		aspace_load(c, kroot);
+=====
+	(void)kroot;
+EOF
+
 m ucache-ring-teardown-keeps-translations kernel/kring.c "kernel/port_copy" <<'EOF'
 	uc_forget(kr->owner); /* the port hooks' cached translations (usercopy.c) */
 =====
