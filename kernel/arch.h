@@ -28,7 +28,8 @@ struct trapframe;
  *                                   arriving between "on" and "wait" is not lost
  *   uint64_t arch_cycles(void)      the cycle counter (instructions under QEMU icount)
  *   uint64_t arch_aspace(void)      root of the loaded page tables (physical)
- *   void arch_aspace_load(uint64_t root)  load page tables (flushes this CPU's TLB)
+ *   void arch_aspace_load(uint64_t root)  load page tables (flushes this CPU's TLB);
+ *                                   through aspace_load (proc.h), which notes the root
  *   struct cpu *arch_this_cpu(void) this CPU's struct cpu, as set by arch_cpu_init
  */
 #include "arch_impl.h"
