@@ -29,10 +29,14 @@ void *host_user_ptr(struct host_mem *m, uint64_t addr, uint64_t len)
 	return m->base + (addr - m->user_base);
 }
 
-int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
+/* The range in the server's mapping of the region (len > 0 here: never
+ * the placeholder of an empty one), good as long as the client is: the
+ * region is sealed against shrinking and unmapped only when the client
+ * is freed, by the thread that runs its engine calls. */
+void *rce_port_user_ptr(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
 {
 	(void)write; /* the whole data area is readable and writable */
-	return host_user_ptr(ctx->port, addr, len) ? 0 : -RC_EFAULT;
+	return host_user_ptr(ctx->port, addr, len);
 }
 
 /* The region is sealed against shrinking, so a mapped byte stays mapped:

@@ -20,7 +20,7 @@
 
 /* ---- the porting hooks ---- */
 
-/* rce_port_user_check, _copy_in, _copy_out: usercopy.c. */
+/* rce_port_user_ptr, _copy_in, _copy_out: usercopy.c. */
 
 /* The TIMEOUT clock: TSC-based, monotonic, shared by all processes. */
 uint64_t rce_port_now_ns(void)

@@ -849,21 +849,37 @@ static bool t_port_copy(void)
 	/* Page 0, never mapped, asked twice: the second time the cache is
 	 * of the current generation with page 0's slot empty (tag 0), which
 	 * must match no page (usercopy.c UC_VALID). */
-	CHECK(rce_port_user_check(ctx, 8, 8, 0) == -RC_EFAULT);
-	CHECK(rce_port_user_check(ctx, 8, 8, 0) == -RC_EFAULT);
+	CHECK(rce_port_user_ptr(ctx, 8, 8, 0) == NULL);
+	CHECK(rce_port_user_ptr(ctx, 8, 8, 0) == NULL);
 	CHECK(rce_port_copy_in(ctx, out, 8, 8) == -RC_EFAULT);
-	CHECK(rce_port_user_check(ctx, low - 8, 16, 1) == 0);
-	CHECK(rce_port_user_check(ctx, 0x400000, 16, 0) == 0);		 /* text: readable */
-	CHECK(rce_port_user_check(ctx, 0x400000, 16, 1) == -RC_EFAULT);	 /* not writable */
-	CHECK(rce_port_user_check(ctx, RK_RING0_ADDR, 4096, 1) == 0);	 /* its ring */
-	CHECK(rce_port_user_check(ctx, 0x10000000, 8, 0) == -RC_EFAULT); /* unmapped */
-	CHECK(rce_port_user_check(ctx, KERNEL_BASE + 0x100000, 8, 0) == -RC_EFAULT);
-	CHECK(rce_port_user_check(ctx, DIRECT_BASE, 8, 0) == -RC_EFAULT);
-	CHECK(rce_port_user_check(ctx, USER_TOP - 8, 16, 0) == -RC_EFAULT);
+	CHECK(rce_port_user_ptr(ctx, low - 8, 16, 1) != NULL);
+	CHECK(rce_port_user_ptr(ctx, 0x400000, 16, 0) != NULL);	       /* text: readable */
+	CHECK(rce_port_user_ptr(ctx, 0x400000, 16, 1) == NULL);	       /* not writable */
+	CHECK(rce_port_user_ptr(ctx, RK_RING0_ADDR, 4096, 1) != NULL); /* its ring */
+	CHECK(rce_port_user_ptr(ctx, 0x10000000, 8, 0) == NULL);       /* unmapped */
+	CHECK(rce_port_user_ptr(ctx, KERNEL_BASE + 0x100000, 8, 0) == NULL);
+	CHECK(rce_port_user_ptr(ctx, DIRECT_BASE, 8, 0) == NULL);
+	CHECK(rce_port_user_ptr(ctx, USER_TOP - 8, 16, 0) == NULL);
 	CHECK(rce_port_copy_out(ctx, low - 8, "0123456789abcdef", 16) == 0);
 	CHECK(arch_aspace() == cr3);
 	CHECK(rce_port_copy_in(ctx, out, low - 8, 16) == 0 &&
 	      memcmp(out, "0123456789abcdef", 16) == 0);
+	/* The check's pointer (what the engine copies a small buffer
+	 * through): a range within one page, now cached, is its bytes in the
+	 * direct map at its own offset; one over two pages is none (they are
+	 * not contiguous there), nor one not checked yet (a miss), but both
+	 * pass. */
+	{
+		const char *k0 = rce_port_user_ptr(ctx, low, 8, 0);
+		const char *k3 = rce_port_user_ptr(ctx, low + 3, 5, 1);
+		CHECK(rce_port_user_ptr(ctx, low - 8, 16, 0) == RCE_PORT_CHECKED);
+		CHECK(rce_port_user_ptr(ctx, low - 1, 2, 1) == RCE_PORT_CHECKED);
+		CHECK(k0 != NULL && k0 != RCE_PORT_CHECKED && memcmp(k0, "89abcdef", 8) == 0);
+		CHECK(k3 == k0 + 3);
+		uc_forget(p); /* the process has not run: nobody else uses its slots */
+		CHECK(rce_port_user_ptr(ctx, low, 8, 0) == RCE_PORT_CHECKED); /* walked */
+		CHECK(rce_port_user_ptr(ctx, low, 8, 0) == k0);		      /* cached by it */
+	}
 	/* Within one cached page (the check above filled page low's slot),
 	 * every size of a hit's copy (8 to 16 bytes as two moves that may
 	 * overlap, others eight at a time and a tail) at an odd offset:
@@ -902,7 +918,7 @@ static bool t_port_copy(void)
 		const uint64_t ra = 0x30000000;
 		rk_lock(p);
 		int32_t h = kring_create(p, ra, 8, 16, 0);
-		int before = h > 0 ? rce_port_user_check(ctx, ra, 64, 1) : -1;
+		void *before = h > 0 ? rce_port_user_ptr(ctx, ra, 64, 1) : NULL;
 		int copied = h > 0 ? rce_port_copy_out(ctx, ra + 8, "z", 1) : -1;
 		struct kring *kr = h > 0 ? kring_get(p, (uint32_t)h) : NULL;
 		if (kr) {
@@ -910,11 +926,11 @@ static bool t_port_copy(void)
 			kring_close(kr);
 			kring_put(kr); /* kring_get's: the last one, the ring goes */
 		}
-		int after = rce_port_user_check(ctx, ra, 64, 1);
+		void *after = rce_port_user_ptr(ctx, ra, 64, 1);
 		int after_copy = rce_port_copy_out(ctx, ra + 8, "z", 1);
 		rk_unlock(p);
-		CHECK(h > 0 && before == 0 && copied == 0);
-		CHECK(after == -RC_EFAULT && after_copy == -RC_EFAULT);
+		CHECK(h > 0 && before != NULL && copied == 0);
+		CHECK(after == NULL && after_copy == -RC_EFAULT);
 	}
 #undef CHECK
 out:;

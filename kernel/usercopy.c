@@ -67,7 +67,7 @@ long strncpy_from_user(char *dst, uint64_t uaddr, size_t max)
 }
 
 /*
- * The porting hooks' access to a process's memory (rce_port_user_check,
+ * The porting hooks' access to a process's memory (rce_port_user_ptr,
  * _copy_in, _copy_out): through the kernel's direct map of the frames,
  * whatever address space is live, with each page's translation cached
  * per process. A message costs the engine two to four checks and as many
@@ -204,14 +204,22 @@ static inline bool one_page(uint64_t addr, uint64_t len, uint64_t *page)
 }
 
 /* Decode's check: the range is in the caller's user half, mapped present
- * and user-accessible, and writable when the kernel will write to it. */
-int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
+ * and user-accessible, and writable when the kernel will write to it.
+ * A range within one cached page comes back as its address in the direct
+ * map, which the engine may copy through until the op that asked returns:
+ * that op runs under p's rk lock, every removal of p's mappings (and the
+ * freeing of their frames) happens under that lock too, so the frame stays
+ * p's page until then (the argument above). Anything else that passes is
+ * RCE_PORT_CHECKED: the copies go through the hooks below (a range over
+ * two pages is not contiguous in the direct map). */
+void *rce_port_user_ptr(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write)
 {
 	struct proc *p = ctx->port;
+	const struct uc_slot *hit;
 	uint64_t page;
-	if (one_page(addr, len, &page) && uc_hit(p, page, write))
-		return 0;
-	return user_check_proc(p, addr, len, write);
+	if (one_page(addr, len, &page) && (hit = uc_hit(p, page, write)))
+		return hit->kva + (addr - page);
+	return user_check_proc(p, addr, len, write) ? NULL : RCE_PORT_CHECKED;
 }
 
 /* The copy of a hit: 8 to 16 bytes (a message's word, a short reply)

@@ -92,20 +92,85 @@ _Static_assert(__builtin_offsetof(struct rce_msg, data) ==
 /* For the small steps of a message's path: no call frame of their own. */
 #define RCE_INLINE inline __attribute__((always_inline))
 
+/* Copies of up to this many bytes through a buffer's pointer from decode
+ * are inline; longer ones go to the port, which copies them best. */
+#define RCE_COPY_SMALL 16u
+
+/* n bytes, 1 to RCE_COPY_SMALL, from src to dst (apart): two moves that
+ * may overlap, as the ports' own copies of a few bytes. */
+static RCE_INLINE void rce_copy_small(void *dst, const void *src, uint32_t n)
+{
+	const uint8_t *s = src;
+	uint8_t *d = dst;
+
+	if (n >= 8) {
+		uint64_t x, y;
+
+		__builtin_memcpy(&x, s, 8);
+		__builtin_memcpy(&y, s + n - 8, 8);
+		__builtin_memcpy(d, &x, 8);
+		__builtin_memcpy(d + n - 8, &y, 8);
+	} else if (n >= 4) {
+		uint32_t x, y;
+
+		__builtin_memcpy(&x, s, 4);
+		__builtin_memcpy(&y, s + n - 4, 4);
+		__builtin_memcpy(d, &x, 4);
+		__builtin_memcpy(d + n - 4, &y, 4);
+	} else {
+		uint8_t x = s[0], y = s[n / 2], z = s[n - 1];
+
+		d[0] = x;
+		d[n / 2] = y;
+		d[n - 1] = z;
+	}
+}
+
+/* Is k (decode's rce_port_user_ptr answer for a buffer, or NULL) a
+ * pointer the engine may copy through, for n bytes of it? Only while the
+ * op whose decode asked runs (port.h). */
+static RCE_INLINE bool rce_direct(const void *k, uint32_t n)
+{
+	return (uintptr_t)k > (uintptr_t)RCE_PORT_CHECKED && n <= RCE_COPY_SMALL;
+}
+
 /* rce_copy_in(c, dst, src, 0, n) and rce_copy_out(c, dst, 0, src, n),
- * the same checks, inline: the copies of a message's path. */
-static RCE_INLINE int rce_cin(struct rce_call *c, void *dst, rce_uin_t src, uint32_t n)
+ * the same checks, inline: the copies of a message's path. k: where
+ * decode's check found the buffer (an op's own buffer, its pointer from
+ * the decode of the op that runs: a small copy through it, with no second
+ * check), or NULL (the port copies, checking again: a buffer of another
+ * op, a provided buffer). */
+static RCE_INLINE int rce_cin_k(struct rce_call *c, void *dst, rce_uin_t src, const void *k,
+				uint32_t n)
 {
 	if (n > src.len)
 		return -RC_EFAULT;
-	return n ? rce_port_copy_in(c->ctx, dst, src.addr, n) : 0;
+	if (!n)
+		return 0;
+	if (rce_direct(k, n)) {
+		rce_copy_small(dst, k, n);
+		return 0;
+	}
+	return rce_port_copy_in(c->ctx, dst, src.addr, n);
+}
+
+static RCE_INLINE int rce_cout_k(struct rce_call *c, rce_uout_t dst, void *k, const void *src,
+				 uint32_t n)
+{
+	if (n > dst.len)
+		return -RC_EFAULT;
+	if (!n)
+		return 0;
+	if (rce_direct(k, n)) {
+		rce_copy_small(k, src, n);
+		return 0;
+	}
+	return rce_port_copy_out(c->ctx, dst.addr, src, n);
 }
 
 static RCE_INLINE int rce_cout(struct rce_call *c, rce_uout_t dst, const void *src, uint32_t n)
 {
-	if (n > dst.len)
-		return -RC_EFAULT;
-	return n ? rce_port_copy_out(c->ctx, dst.addr, src, n) : 0;
+	return rce_cout_k(c, dst, NULL, src, n);
 }
 
 /* A call awaiting its reply. txid = gen << 32 | (index + 1). */
@@ -952,13 +1017,15 @@ void rce_ipc_run_ready(struct rce_ring *r, uint32_t budget)
 /* ---- the ops ---- */
 
 static inline int32_t rce_op_channel_create(struct rce_call *c,
-					    const struct rce_args_channel_create *a)
+					    const struct rce_args_channel_create *a,
+					    const struct rce_uptrs_channel_create *k)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_chan *ch;
 	struct rc_channel_pair pair;
 	int32_t h0, h1;
 
+	(void)k; /* a cold op: the port's copy */
 	ipc->lock();
 	ch = rce_chan_new(c->ctx);
 	if (!ch) {
@@ -1080,6 +1147,7 @@ static bool rce_deliver_direct(struct rce_chan_end *e, struct rce_msg *m);
 /* What CHANNEL_SEND and CHANNEL_CALL share. */
 struct rce_send_args {
 	rce_uin_t buf, handles;
+	const void *kbuf, *khandles; /* decode's pointers (rce_cin_k) */
 	uint32_t len, handles_len, flags;
 	bool call;
 };
@@ -1090,7 +1158,8 @@ struct rce_send_args {
  * copies out under it); a bigger one is allocated and copied before the
  * lock (it takes time), and the lock is taken after. */
 static RCE_INLINE struct rce_msg *rce_msg_make(struct rce_call *c, struct rce_chan *ch,
-					       rce_uin_t buf, uint32_t len, int32_t *err)
+					       rce_uin_t buf, const void *kbuf, uint32_t len,
+					       int32_t *err)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_msg *m;
@@ -1104,7 +1173,7 @@ static RCE_INLINE struct rce_msg *rce_msg_make(struct rce_call *c, struct rce_ch
 	}
 	if (m) {
 		m->len = len;
-		*err = rce_cin(c, m->data, buf, len) ? -RC_EFAULT : 0;
+		*err = rce_cin_k(c, m->data, buf, kbuf, len) ? -RC_EFAULT : 0;
 	}
 	if (len > RCE_MSG_INLINE) {
 		ipc->lock();
@@ -1142,9 +1211,9 @@ static RCE_INLINE int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *
 
 	if (a->handles_len % 4)
 		return -RC_EINVAL;
-	if (n && rce_copy_in(c, hs, a->handles, 0, a->handles_len))
+	if (n && rce_cin_k(c, hs, a->handles, a->khandles, a->handles_len))
 		return -RC_EFAULT;
-	m = rce_msg_make(c, e->chan, a->buf, a->len, &err); /* locks */
+	m = rce_msg_make(c, e->chan, a->buf, a->kbuf, a->len, &err); /* locks */
 	if (!m)
 		return err;
 	m->nhandles = n;
@@ -1190,10 +1259,13 @@ static RCE_INLINE int32_t rce_send_msg(struct rce_call *c, struct rce_chan_end *
 }
 
 static inline __attribute__((always_inline)) int32_t rce_op_channel_send(
-	struct rce_call *c, const struct rce_args_channel_send *a)
+	struct rce_call *c, const struct rce_args_channel_send *a,
+	const struct rce_uptrs_channel_send *k)
 {
 	struct rce_send_args s = { .buf = a->buf,
 				   .handles = a->handles,
+				   .kbuf = k->buf,
+				   .khandles = k->handles,
 				   .len = a->len,
 				   .handles_len = a->handles_len,
 				   .flags = a->flags };
@@ -1202,10 +1274,13 @@ static inline __attribute__((always_inline)) int32_t rce_op_channel_send(
 }
 
 static inline __attribute__((always_inline)) int32_t rce_op_channel_call(
-	struct rce_call *c, const struct rce_args_channel_call *a)
+	struct rce_call *c, const struct rce_args_channel_call *a,
+	const struct rce_uptrs_channel_call *k)
 {
 	struct rce_send_args s = { .buf = a->buf,
 				   .handles = a->handles,
+				   .kbuf = k->buf,
+				   .khandles = k->handles,
 				   .len = a->len,
 				   .handles_len = a->handles_len,
 				   .flags = a->flags,
@@ -1287,24 +1362,28 @@ static inline __attribute__((always_inline)) void rce_answer(const struct rce_ip
 }
 
 static inline __attribute__((always_inline)) int32_t rce_op_channel_reply(
-	struct rce_call *c, const struct rce_args_channel_reply *a)
+	struct rce_call *c, const struct rce_args_channel_reply *a,
+	const struct rce_uptrs_channel_reply *k)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_chan_end *e = rce_peer(c->target); /* where the call was made */
 	struct rce_req *q;
 	struct rce_msg *m;
 	rce_uin_t buf = a->buf; /* the reply's bytes */
+	const uint8_t *kbuf = k->buf;
 	int32_t err, res = (int32_t)a->len;
 
 	if (a->flags & RC_CHANNEL_REPLY_RES) { /* the result first, read once */
 		if (a->len < sizeof(res))
 			return -RC_EINVAL;
-		if (rce_copy_in(c, &res, a->buf, 0, sizeof(res)))
+		if (rce_cin_k(c, &res, a->buf, kbuf, sizeof(res)))
 			return -RC_EFAULT;
 		if (res < -4095)
 			return -RC_EINVAL;
 		buf.addr += sizeof(res);
 		buf.len -= (uint32_t)sizeof(res);
+		if (rce_direct(kbuf, sizeof(res))) /* a pointer: it moves with the address */
+			kbuf += sizeof(res);
 	}
 	if (buf.len <= RCE_REPLY_INLINE) {
 		/* A short reply waits in its call's request (no message, no
@@ -1312,7 +1391,7 @@ static inline __attribute__((always_inline)) int32_t rce_op_channel_reply(
 		 * delivered by the caller's ring (rce_done_result). */
 		ipc->lock();
 		q = rce_reply_target(e, a->txid, buf.len, &err);
-		if (q && rce_cin(c, q->ipc_reply, buf, buf.len)) {
+		if (q && rce_cin_k(c, q->ipc_reply, buf, kbuf, buf.len)) {
 			err = -RC_EFAULT;
 		} else if (q) {
 			q->ipc_reply_len = buf.len;
@@ -1338,7 +1417,7 @@ static inline __attribute__((always_inline)) int32_t rce_op_channel_reply(
 			return err;
 		/* a side not there: the long way says whose fault it is */
 	}
-	m = rce_msg_make(c, e->chan, buf, buf.len, &err); /* locks */
+	m = rce_msg_make(c, e->chan, buf, kbuf, buf.len, &err); /* locks */
 	if (!m)
 		return err;
 	m->nhandles = 0;
@@ -1405,14 +1484,15 @@ static void rce_pass_on(struct rce_chan_end *e)
 
 /* Deliver m to the caller: handles into its table, bytes to buf at off
  * and the info to info (truncated to its length). Lock held. */
-static int32_t rce_deliver(struct rce_call *c, struct rce_msg *m, rce_uout_t buf, rce_uout_t info)
+static int32_t rce_deliver(struct rce_call *c, struct rce_msg *m, rce_uout_t buf, void *kbuf,
+			   rce_uout_t info, void *kinfo)
 {
 	int32_t err = rce_install_info(c->ctx, m);
 
 	if (err)
 		return err;
-	if ((m->len && rce_copy_out(c, buf, 0, m->data, m->len)) ||
-	    (info.len && rce_copy_out(c, info, 0, &m->info, info.len))) {
+	if (rce_cout_k(c, buf, kbuf, m->data, m->len) ||
+	    rce_cout_k(c, info, kinfo, &m->info, info.len)) {
 		rce_uninstall(c->ctx, &m->info);
 		return -RC_EFAULT;
 	}
@@ -1484,13 +1564,15 @@ void rce_channel_ring_free(struct rce_ring *r)
 }
 
 static inline int32_t rce_op_provide_buffers(struct rce_call *c,
-					     const struct rce_args_provide_buffers *a)
+					     const struct rce_args_provide_buffers *a,
+					     const struct rce_uptrs_provide_buffers *k)
 {
 	struct rce_ring *r = c->ring;
 	uint32_t n = a->len / a->buf_len;
 	struct rce_pbuf_group *g;
 	struct rce_pbuf_run *t;
 
+	(void)k; /* the buffers are written later, by other ops: no pointer kept */
 	if (a->len % a->buf_len || a->bid + n > 65536u)
 		return -RC_EINVAL;
 	if (!r->pbufs && !(r->pbufs = rce_pbuf_alloc(r, RC_PBUF_GROUPS * sizeof(*r->pbufs))))
@@ -1595,7 +1677,8 @@ static bool rce_deliver_direct(struct rce_chan_end *e, struct rce_msg *m)
 
 /* ---- receiving ---- */
 
-static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_recv *a)
+static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_recv *a,
+			     const struct rce_uptrs_channel_recv *k)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	struct rce_chan_end *e = c->target, *peer = rce_peer(e);
@@ -1614,7 +1697,7 @@ static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_r
 	} else if (m->len > a->buf.len || a->info.len < rce_info_needed(m)) {
 		err = -RC_EOVERFLOW;
 	} else {
-		err = rce_deliver(c, m, a->buf, a->info);
+		err = rce_deliver(c, m, a->buf, k->buf, a->info, k->info);
 		if (!err) {
 			err = (int32_t)m->len;
 			rce_took_head(e, m);
@@ -1698,21 +1781,24 @@ static int32_t rce_recv_multishot(struct rce_call *c, const struct rce_args_chan
 	return RCE_PENDING;
 }
 
-static inline int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a)
+static inline int32_t rce_op_channel_recv(struct rce_call *c, const struct rce_args_channel_recv *a,
+					  const struct rce_uptrs_channel_recv *k)
 {
 	if (a->flags & RC_CHANNEL_MULTISHOT)
 		return rce_recv_multishot(c, a);
 	if (RC_CHANNEL_GROUP_OF(a->flags))
 		return -RC_EINVAL;
-	return rce_recv_once(c, a);
+	return rce_recv_once(c, a, k);
 }
 
-static inline int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *a)
+static inline int32_t rce_op_handle_dup(struct rce_call *c, const struct rce_args_handle_dup *a,
+					const struct rce_uptrs_handle_dup *k)
 {
 	const struct rce_ipc_ops *ipc = rce_ipc(c->ctx);
 	uint32_t held = rce_handle_rights(c->ctx, c->sqe->handle);
 	int32_t h;
 
+	(void)k;
 	if (a->rights & ~held)
 		return -RC_EPERM;
 	ipc->lock();

@@ -105,15 +105,18 @@ static inline bool rce_in_range_u(uint64_t v, uint64_t lo, uint64_t hi)
 
 /* Buffer checks, after the lengths are known to be in range: no wrap, and
  * inside the caller's memory (asked of the platform, which changes
- * nothing). The address and length are read from the entry's private copy
- * again for the rejection after the platform's check: nothing has to be
- * kept across the call. */
+ * nothing; its answer, where the buffer can be reached, goes to k for the
+ * IPC ops' copies). The address and length are read from the entry's
+ * private copy again for the rejection after the platform's check:
+ * nothing has to be kept across the call. */
 #define RCE_BUF(ctype, name, lenf, write, type)                                                  \
+	k.name = NULL;                                                                           \
 	if (in->lenf) {                                                                          \
 		if (in->name + in->lenf < in->name)                                              \
 			return rce_reject(r, s, rce_fi_##name, RC_BAD_OVERFLOW, in->name,        \
 					  in->lenf, -RC_EFAULT);                                 \
-		if (rce_port_user_check(r->ctx, in->name, in->lenf, write))                      \
+		k.name = rce_port_user_ptr(r->ctx, in->name, in->lenf, write);                   \
+		if (RCE_UNLIKELY(!k.name))                                                       \
 			return rce_reject(r, s, rce_fi_##name, RC_BAD_FAULT, in->name, in->lenf, \
 					  -RC_EFAULT);                                           \
 	}
@@ -198,7 +201,7 @@ static inline int32_t rce_check_target(struct rce_ring *r, struct rce_call *c, u
 #define RCE_INVOKE_HOSTED	  RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_KERNEL	  RCE_INVOKE_PLATFORM
 #define RCE_INVOKE_OTHER	  RCE_INVOKE_PLATFORM
-#define RCE_INVOKE_IPC(name)	  rce_op_##name(c, &a) /* channel.c: static, inline */
+#define RCE_INVOKE_IPC(name)	  rce_op_##name(c, &a, &k) /* channel.c: static, inline */
 
 /* ---- the arguments checked as words ----
  *
@@ -335,6 +338,7 @@ static inline __attribute__((always_inline)) uint64_t rce_span_bits(unsigned w, 
 		const struct rc_sqe *s = c->sqe;                                                   \
 		const struct rc_args_##name *in = &s->args.name;                                   \
 		struct rce_args_##name a;                                                          \
+		struct rce_uptrs_##name k; /* the buffers' pointers: the IPC ops use them */       \
 		int32_t err;                                                                       \
 		enum {                                                                             \
 			RC_ARGS_##name(RCE_FIELD_INDEX) rce_fi_end_                                \
@@ -350,6 +354,7 @@ static inline __attribute__((always_inline)) uint64_t rce_span_bits(unsigned w, 
 			return err;                                                                \
 		RC_ARGS_##name(RCE_CHECK_SCALAR) RC_ARGS_##name(RCE_CHECK_BUFFER)                  \
 			RC_ARGS_##name(RCE_ASSIGN)(void) err;                                      \
+		(void)k;                                                                           \
 		return RCE_INVOKE_##impl(name);                                                    \
 	}
 #define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \

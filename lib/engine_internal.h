@@ -155,6 +155,24 @@ struct rce_ring {
 #define RCE_OFFERED_OTHER		RCE_OFFERED_PLATFORM
 #define RCE_OFFERED_IPC(ops, name)	((ops)->ipc != NULL) /* the cross-ring hooks */
 
+/* Where decode's check found each buffer of an op (rce_port_user_ptr's
+ * answer, NULL for an empty one), for the IPC ops' copies (channel.c):
+ * one member per UIN/UOUT field, generated from syscalls.def. */
+#define RCE_UPTR_UIN(name)  void *name;
+#define RCE_UPTR_UOUT(name) void *name;
+#define RCE_UPTR_INT(name)
+#define RCE_UPTR_LEN(name)
+#define RCE_UPTR_ENUM(name)
+#define RCE_UPTR_FLAGS(name)
+#define RCE_UPTR_RSVD(name)
+#define RCE_UPTR(kind, ctype, name, a, b) RCE_UPTR_##kind(name)
+#define RC_SYSCALL(name, NAME, num, target, rights, impl, doc) \
+	struct rce_uptrs_##name {                              \
+		RC_ARGS_##name(RCE_UPTR) char none_;           \
+	};
+#include "ringcall/syscalls.def"
+#undef RC_SYSCALL
+
 #define RCE_LIKELY(x)	__builtin_expect(!!(x), 1)
 #define RCE_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define RCE_COLD	__attribute__((cold, noinline))

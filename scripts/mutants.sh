@@ -341,9 +341,40 @@ m decode-buffer-wrap-not-checked lib/decode.h "host/test_validate" <<'EOF'
 EOF
 
 m decode-buffer-fault-not-checked lib/decode.h "host/test_validate" <<'EOF'
-		if (rce_port_user_check(r->ctx, in->name, in->lenf, write))                      \
+		if (RCE_UNLIKELY(!k.name))                                                       \
 =====
-		if (0 && rce_port_user_check(r->ctx, in->name, in->lenf, write))                 \
+		if (0 && RCE_UNLIKELY(!k.name))                                                  \
+EOF
+
+# decode's pointer to a buffer (rce_port_user_ptr) and the small copies
+# through it (channel.c): RCE_PORT_CHECKED taken for a pointer (a range
+# over two pages in the kernel), a copy past the small bound, a REPLY_RES
+# reply's pointer left on its result, the kernel's pointer for a range
+# that leaves its page.
+m uptr-checked-taken-for-a-pointer lib/channel.c "kernel/ipc_call_reply_across_processes" <<'EOF'
+	return (uintptr_t)k > (uintptr_t)RCE_PORT_CHECKED && n <= RCE_COPY_SMALL;
+=====
+	return k != NULL && n <= RCE_COPY_SMALL;
+EOF
+
+m uptr-copy-past-the-small-bound lib/channel.c "host/test_channel host/test_call" <<'EOF'
+	return (uintptr_t)k > (uintptr_t)RCE_PORT_CHECKED && n <= RCE_COPY_SMALL;
+=====
+	return (uintptr_t)k > (uintptr_t)RCE_PORT_CHECKED && (n || 1);
+EOF
+
+m uptr-reply-res-pointer-not-moved lib/channel.c "host/test_call" <<'EOF'
+			kbuf += sizeof(res);
+=====
+			kbuf += 0;
+EOF
+
+m uptr-kernel-pointer-over-two-pages kernel/usercopy.c "kernel/port_copy" <<'EOF'
+	if (one_page(addr, len, &page) && (hit = uc_hit(p, page, write)))
+		return hit->kva + (addr - page);
+=====
+	if ((one_page(addr, len, &page) || 1) && (hit = uc_hit(p, page, write)))
+		return hit->kva + (addr - page);
 EOF
 
 m ucache-empty-slot-matches kernel/usercopy.c "kernel/port_copy" <<'EOF'

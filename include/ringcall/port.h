@@ -21,12 +21,18 @@ struct rce_ring;
 
 /* Is [addr, addr + len) inside the caller's memory, and writable if write?
  * The engine has already rejected a range that wraps around and len 0.
- * Return 0 or -RC_EFAULT. Must not change any state (decode calls it). */
-int rce_port_user_check(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write);
+ * NULL if not (the entry fails with -RC_EFAULT). If it is: either
+ * RCE_PORT_CHECKED (reach it through rce_port_copy_in/_out only), or a
+ * pointer to the range's first byte that the engine may read through (and
+ * write, if write), len bytes, without a fault, until the op whose decode
+ * asked returns (docs/porting.md says when a port may give one). Must not
+ * change any state the engine or the caller can see (decode calls it). */
+#define RCE_PORT_CHECKED ((void *)1)
+void *rce_port_user_ptr(struct rce_ctx *ctx, uint64_t addr, uint64_t len, int write);
 
 /* Copy len bytes from the caller's memory at src into the kernel's dst.
  * Return 0, or -RC_EFAULT if any byte is not readable, even when the
- * mapping changed after rce_port_user_check (fault-safe). */
+ * mapping changed after rce_port_user_ptr (fault-safe). */
 int rce_port_copy_in(struct rce_ctx *ctx, void *dst, uint64_t src, uint64_t len);
 
 /* Copy len bytes from the kernel's src to the caller's memory at dst.

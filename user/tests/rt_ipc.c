@@ -181,7 +181,9 @@ static int role_poller(void)
  * with 5 without answering, "quit" returns. A plain message is an error. */
 static int role_server(void)
 {
-	char out[96];
+	/* out ends 4 bytes into the next page: a reply of more crosses it */
+	static char pages[2 * 4096] __attribute__((aligned(4096)));
+	char *out = pages + 4096 - 4;
 	for (;;) {
 		int n = recv_str(CH, 0);
 		if (n < 0 || info.txid == 0)
@@ -190,7 +192,7 @@ static int role_server(void)
 			return 0;
 		if (strcmp(buf, "die") == 0)
 			exit(5);
-		int k = snprintf(out, sizeof(out), "r:%s", buf);
+		int k = snprintf(out, 96, "r:%s", buf);
 		struct rc_sqe *s = rt_sqe();
 		rc_prep_channel_reply(s, CH, info.txid, out, (uint32_t)k, 0);
 		if (rt_sync(s) != k)
@@ -412,6 +414,26 @@ static void mode_call(void)
 	rc_prep_channel_call(s, a[0], "q1", 2, 0, NULL, rep[0], sizeof(rep[0]), 0);
 	CHECK_EQ(rt_sync(s), 4);
 	CHECK(memcmp(rep[0], "r:q1", 4) == 0, "reply '%s'", rep[0]);
+	/* Requests and replies of every size the engine copies through
+	 * decode's pointer (up to 16 bytes) and beyond, within a page, and
+	 * across a page boundary (no pointer: the port copies page by page),
+	 * the server's replies across one too: each byte arrives. */
+	static char pages[3 * 4096] __attribute__((aligned(4096)));
+	static const char text[] = "abcdefghijklmnopqrstuvwxyz";
+	for (uint32_t n = 1; n <= 24; n++) {
+		for (int across = 0; across < 2; across++) {
+			char *req = across ? pages + 4096 - n / 2 : pages + 100;
+			char *rp = across ? pages + 2 * 4096 - 3 : pages + 8192 + 200;
+			memcpy(req, text, n);
+			memset(rp, 0, 32);
+			s = rt_sqe();
+			rc_prep_channel_call(s, a[0], req, n, 0, NULL, rp, 32, 0);
+			CHECK_EQ(rt_sync(s), (int)n + 2);
+			CHECK(memcmp(rp, "r:", 2) == 0 && memcmp(rp + 2, text, n) == 0 &&
+				      rp[n + 2] == 0,
+			      "%u bytes%s: reply '%s'", n, across ? " across pages" : "", rp);
+		}
+	}
 	for (int i = 0; i < 8; i++) {
 		snprintf(q[i], sizeof(q[i]), "c%d", i);
 		s = rt_sqe();
