@@ -1503,12 +1503,12 @@ static int32_t rce_deliver(struct rce_call *c, struct rce_msg *m, rce_uout_t buf
  * copy (they lie so in m). Lock held. */
 static int32_t rce_deliver_pbuf(struct rce_call *c, struct rce_msg *m, const struct rce_pbuf_run *b)
 {
-	rce_uout_t buf = { .addr = b->addr, .len = b->len };
 	int32_t err = rce_install_info(c->ctx, m);
 
 	if (err)
 		return err;
-	if (rce_cout(c, buf, &m->info, RC_CHANNEL_INFO_SIZE + m->len)) {
+	/* within b (the caller checked that m fits), never empty */
+	if (rce_port_copy_out(c->ctx, b->addr, &m->info, RC_CHANNEL_INFO_SIZE + m->len)) {
 		rce_uninstall(c->ctx, &m->info);
 		return -RC_EFAULT;
 	}
@@ -1606,15 +1606,18 @@ static RCE_INLINE struct rce_pbuf_run *rce_pbuf_peek(struct rce_pbuf_group *g)
 	return g && g->n ? &g->runs[g->head] : NULL;
 }
 
-/* Take the buffer t, the group's oldest (rce_pbuf_peek's answer). */
-static RCE_INLINE void rce_pbuf_pop(struct rce_pbuf_group *g, struct rce_pbuf_run *t)
+/* Take the buffer t, the group's oldest (rce_pbuf_peek's answer): the
+ * group's oldest after it (the same run while the run lasts), or NULL. */
+static RCE_INLINE struct rce_pbuf_run *rce_pbuf_pop(struct rce_pbuf_group *g,
+						    struct rce_pbuf_run *t)
 {
 	t->addr += t->len;
 	t->bid++;
-	if (--t->count == 0) {
-		g->head = (g->head + 1) % RC_PBUF_RUNS;
-		g->n--;
-	}
+	if (--t->count)
+		return t;
+	g->head = (g->head + 1) % RC_PBUF_RUNS;
+	g->n--;
+	return rce_pbuf_peek(g);
 }
 
 /* Deliver m, sent to e, straight into the receive parked first at e,
@@ -1714,9 +1717,10 @@ static int32_t rce_recv_once(struct rce_call *c, const struct rce_args_channel_r
  * a CQE with MORE was posted (go on), 0 if the request is to complete
  * now with *res (RCE_PENDING: parked again). Lock held. */
 static RCE_INLINE int rce_recv_one_buffer(struct rce_call *c, struct rce_chan_end *e,
-					  struct rce_pbuf_group *g, int32_t *res)
+					  struct rce_pbuf_group *g, struct rce_pbuf_run **next,
+					  int32_t *res)
 {
-	struct rce_pbuf_run *b = rce_pbuf_peek(g);
+	struct rce_pbuf_run *b = *next;
 	struct rce_ring *r = c->ring;
 	struct rce_msg *m;
 	uint32_t flags = 0;
@@ -1735,7 +1739,7 @@ static RCE_INLINE int rce_recv_one_buffer(struct rce_call *c, struct rce_chan_en
 		if (!err) {
 			err = (int32_t)m->len;
 			flags = RC_CQE_F_BUFFER | b->bid;
-			rce_pbuf_pop(g, b);
+			*next = rce_pbuf_pop(g, b);
 			rce_took_head(e, m);
 		}
 	}
@@ -1762,6 +1766,7 @@ static int32_t rce_recv_multishot(struct rce_call *c, const struct rce_args_chan
 	struct rce_chan_end *e = c->target;
 	/* only this ring's thread adds groups or buffers: fixed for the batch */
 	struct rce_pbuf_group *g = rce_pbuf_group(c->ring, RC_CHANNEL_GROUP_OF(a->flags));
+	struct rce_pbuf_run *b = rce_pbuf_peek(g); /* the next buffer, kept by the loop */
 	int32_t res;
 
 	if (a->buf.len || a->info.len || (c->sqe->flags & RC_SQE_SKIP_SUCCESS))
@@ -1770,7 +1775,7 @@ static int32_t rce_recv_multishot(struct rce_call *c, const struct rce_args_chan
 	 * own memory and CQ (the lock is held while copying out already). */
 	ipc->lock();
 	for (uint32_t n = 0; n < RCE_MULTISHOT_BUDGET; n++) {
-		if (!rce_recv_one_buffer(c, e, g, &res)) {
+		if (!rce_recv_one_buffer(c, e, g, &b, &res)) {
 			ipc->unlock();
 			return res;
 		}

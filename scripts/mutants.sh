@@ -369,6 +369,20 @@ m uptr-reply-res-pointer-not-moved lib/channel.c "host/test_call" <<'EOF'
 			kbuf += 0;
 EOF
 
+# the multishot receive's pass: the buffer it keeps from one message to
+# the next, and the fit test that bounds its copy into it.
+m multishot-keeps-a-used-up-run lib/channel.c "host/test_call" <<'EOF'
+			*next = rce_pbuf_pop(g, b);
+=====
+			(void)rce_pbuf_pop(g, b);
+EOF
+
+m multishot-buffer-fit-not-checked lib/channel.c "host/test_call" <<'EOF'
+	} else if (RC_CHANNEL_INFO_SIZE + m->len > b->len) {
+=====
+	} else if (0 && RC_CHANNEL_INFO_SIZE + m->len > b->len) {
+EOF
+
 m uptr-kernel-pointer-over-two-pages kernel/usercopy.c "kernel/port_copy" <<'EOF'
 	if (one_page(addr, len, &page) && (hit = uc_hit(p, page, write)))
 		return hit->kva + (addr - page);

@@ -1116,6 +1116,67 @@ static void check_pbuf_cqe(const struct rc_cqe *cqe, const uint8_t *pool, uint32
 	assert_memory_equal(pool + bid * BUF_LEN + RC_CHANNEL_INFO_SIZE, text, strlen(text));
 }
 
+/* One pass of a multishot receive over queued messages crosses from one
+ * run of provided buffers to the next (runs that do not merge: their ids
+ * do not follow on): each message lands in its own buffer, ids 10, 11,
+ * then 50, 51; with both runs used up the receive ends (-ENOBUFS) and the
+ * fifth message stays queued. (The receive keeps its next buffer from
+ * one message to the next: a run used up must hand over to the next.) */
+static void multishot_pass_crosses_buffer_runs(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t ha, hb, head, n = 0, bids[] = { 10, 11, 50, 51 };
+	const char *want[] = { "m0", "m1", "m2", "m3", "m4" };
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+	uint8_t *pool[2], *at;
+	struct rc_cqe *cqe;
+
+	(void)state;
+	pair_open(&a, &b, &ha, &hb);
+	for (uint32_t i = 0; i < 5; i++)
+		assert_int_equal(send_text(&a, ha, want[i], NULL, 0, 0), 2);
+	for (uint32_t r = 0; r < 2; r++) {
+		pool[r] = rc_alloc(&b, 4 * BUF_LEN);
+		memset(pool[r], 0, 4 * BUF_LEN);
+		rc_prep_provide_buffers(rc_get_sqe(&b), pool[r], 2 * BUF_LEN, BUF_LEN, 0,
+					bids[2 * r], 0);
+		assert_int_equal(run_one(&b, NULL), 2);
+	}
+	rc_prep_channel_recv_multishot(rc_get_sqe(&b), hb, 0);
+	rc_sqe_set_data(last_sqe(&b), 9);
+	assert_int_equal(rc_submit(&b), 1);
+	run_engine(&b);
+	rc_for_each_cqe(&b, head, cqe)
+	{
+		if (n == 4) {
+			assert_int_equal(cqe->res, -RC_ENOBUFS);
+			assert_false(cqe->flags & RC_CQE_F_MORE);
+			n++;
+			continue;
+		}
+		assert_true(n < 4);
+		at = pool[n / 2] + (n % 2) * BUF_LEN;
+		assert_int_equal(cqe->res, 2);
+		assert_true(cqe->flags & RC_CQE_F_MORE);
+		assert_int_equal(rc_cqe_buffer_id(cqe->flags), bids[n]);
+		assert_int_equal(((const struct rc_channel_info *)(const void *)at)->len, 2);
+		assert_memory_equal(at + RC_CHANNEL_INFO_SIZE, want[n], 2);
+		n++;
+	}
+	assert_int_equal(n, 5);
+	rc_cq_advance(&b, n);
+	for (uint32_t r = 0; r < 2; r++) /* nothing past each run's two buffers */
+		assert_int_equal(
+			((const struct rc_channel_info *)(const void *)(pool[r] + 2 * BUF_LEN))
+				->len,
+			0);
+	assert_int_equal(take_request(&b, hb, text, &info), 2);
+	assert_string_equal(text, "m4");
+	ring_close(&a);
+	ring_close(&b);
+}
+
 /* A message to a multishot receive parked on a ring nobody is running
  * (in-process rings, one thread: the sender's run may act for it) goes
  * straight into the receive's next buffer: its CQE is posted by the
@@ -1955,6 +2016,7 @@ int main(void)
 		cmocka_unit_test(endpoint_cycle_is_refused),
 		cmocka_unit_test(multishot_until_the_pool_runs_dry),
 		cmocka_unit_test(multishot_ends_when_completions_have_no_room),
+		cmocka_unit_test(multishot_pass_crosses_buffer_runs),
 		cmocka_unit_test(send_delivered_straight_into_a_parked_multishot),
 		cmocka_unit_test(send_queues_when_the_receiver_cannot_be_acted_for),
 		cmocka_unit_test(failed_receive_leaves_its_message_first),
