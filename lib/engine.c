@@ -71,11 +71,17 @@ static void rce_flush_backlog(struct rce_ring *r)
 }
 
 /* The CQ is full or older CQEs wait: this one goes to the back of the
- * backlog (its slot was reserved when the request was taken). */
+ * backlog, into the slot its request owns (rce_post_as) or one no request
+ * in flight owns (rce_post_more): the engine keeps backlog_count +
+ * inflight <= cap on every path, so the backlog never overflows. Were that
+ * broken, the CQE is dropped (counted nowhere: a bug) rather than written
+ * over the oldest one waiting. */
 RCE_COLD void rce_post_backlog(struct rce_ring *r, uint64_t user_data, int32_t res, uint32_t flags)
 {
 	uint32_t slot = (r->backlog_head + r->backlog_count) % r->cap;
 
+	if (RCE_UNLIKELY(r->backlog_count >= r->cap))
+		return;
 	r->backlog[slot] = (struct rc_cqe){ .user_data = user_data, .res = res, .flags = flags };
 	r->backlog_count++;
 	rc_store_relaxed(&r->hdr->cq_overflow, ++r->overflowed);
@@ -392,13 +398,16 @@ static inline bool rce_can_take(const struct rce_ring *r)
 
 /* How many SQEs the next chunk may take: within budget and within the
  * room left for requests in flight (each owns a backlog slot), none while
- * a DRAIN entry is held or running. */
+ * a DRAIN entry is held or running. An upper bound only: a handler run in
+ * the chunk may use up the room (a multishot's MORE CQEs), so the long
+ * way checks it again before each entry (rce_take_general_body). */
 static inline uint32_t rce_chunk_limit(const struct rce_ring *r, uint32_t budget)
 {
-	uint32_t room = 0;
+	uint32_t room = 0, used = r->backlog_count + r->inflight;
 
-	if (!r->drain_held && !r->drain_running)
-		room = r->cap - r->backlog_count - r->inflight;
+	/* used never passes cap; were it to, no room, not a wrapped one */
+	if (!r->drain_held && !r->drain_running && used < r->cap)
+		room = r->cap - used;
 
 	if (room > budget)
 		room = budget;
@@ -468,6 +477,15 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 
 			if (head == end)
 				break;
+			/* Room for one more request in flight, with a backlog
+			 * slot for its CQE and a request in the pool: the
+			 * chunk's limit counted the room at its start, and a
+			 * handler run since may have used it (a multishot
+			 * receive's MORE CQEs go to slots no request owns).
+			 * The next chunk's limit sees none: the take ends,
+			 * the entry stays in the SQ (BUSY). */
+			if (RCE_UNLIKELY(r->backlog_count + r->inflight >= r->cap))
+				break;
 			if (!rce_sqe_ready(src, head, poll)) {
 				*more = false; /* dry */
 				break;
@@ -475,7 +493,7 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 			/* The private copy goes straight into the request the
 			 * entry gets if its handler parks (rce_req_alloc finds
 			 * it there: no second copy). The pool is never empty
-			 * here: the chunk's limit keeps inflight < cap, and
+			 * here: the check above keeps inflight < cap, and
 			 * every request taken from the pool is in flight. */
 			copy = &r->free_reqs->sqe;
 			/* The entry RCE_SQE_AHEAD on: its line comes from the

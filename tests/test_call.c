@@ -9,6 +9,8 @@
  */
 #include "helpers.h"
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Give handle h of caller a to caller b; return it in b. */
@@ -1023,6 +1025,138 @@ static void multishot_until_the_pool_runs_dry(void **state)
 	ring_close(&b);
 }
 
+/* Ring b of the two tests below: 4 SQ and CQ slots, a backlog of 4; 20
+ * one-byte messages queued at hb and 20 provided buffers; a multishot
+ * receive (user_data 1) and two NOPs (77, 78) submitted together. */
+static void multishot_and_nops(struct rc_ring *a, struct rc_ring *b, uint32_t *hb)
+{
+	uint32_t ha;
+	uint8_t *pool;
+
+	ring_open(a, 8, 16, 0);
+	ring_open(b, 4, 4, 4);
+	make_channel(a, &ha, hb);
+	*hb = give(a, *hb, b);
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(send_text(a, ha, "z", NULL, 0, 0), 1);
+	pool = rc_alloc(b, 20 * BUF_LEN);
+	rc_prep_provide_buffers(rc_get_sqe(b), pool, 20 * BUF_LEN, BUF_LEN, 0, 0, 0);
+	assert_int_equal(run_one(b, NULL), 20);
+	rc_prep_channel_recv_multishot(rc_get_sqe(b), *hb, 0);
+	rc_sqe_set_data(last_sqe(b), 1);
+	rc_prep_nop(rc_get_sqe(b), 0);
+	rc_sqe_set_data(last_sqe(b), 77);
+	rc_prep_nop(rc_get_sqe(b), 0);
+	rc_sqe_set_data(last_sqe(b), 78);
+}
+
+/* A multishot receive's first pass fills the CQ and the backlog (4 CQEs
+ * each, the last message on its own CQE); the NOPs after it in the same
+ * submission wait in the SQ (-EBUSY) until the backlog has a slot for
+ * each of their CQEs. (The take went on with the room counted at the
+ * chunk's start: the NOPs' CQEs overwrote the two oldest backlogged ones,
+ * two messages lost, and the NOPs' CQEs came twice.) Every CQE once, the
+ * messages in order, the rest of them still queued. */
+static void multishot_burst_never_overruns_the_backlog(void **state)
+{
+	struct rc_ring a, b;
+	uint32_t hb, head, ms = 0, more = 0, nops[2] = { 0, 0 };
+	char text[RC_CHANNEL_MSG_MAX + 1];
+	struct rc_channel_info info;
+	struct rc_cqe *cqe;
+	int busy;
+
+	(void)state;
+	multishot_and_nops(&a, &b, &hb);
+	busy = rc_submit(&b); /* checked last: the CQEs tell what went wrong */
+	for (int round = 0; round < 6; round++) {
+		uint32_t seen = 0;
+
+		rc_for_each_cqe(&b, head, cqe)
+		{
+			if (cqe->user_data == 77 || cqe->user_data == 78) {
+				assert_int_equal(cqe->res, 0);
+				nops[cqe->user_data - 77]++;
+			} else {
+				assert_int_equal(cqe->user_data, 1);
+				assert_int_equal(cqe->res, 1);
+				assert_int_equal(rc_cqe_buffer_id(cqe->flags), (int)ms);
+				more += (cqe->flags & RC_CQE_F_MORE) != 0;
+				ms++;
+			}
+			seen++;
+		}
+		rc_cq_advance(&b, seen);
+		run_engine(&b);
+	}
+	assert_int_equal(nops[0], 1);
+	assert_int_equal(nops[1], 1);
+	assert_int_equal(ms, 8);
+	assert_int_equal(more, 7);
+	for (int i = 8; i < 20; i++)
+		assert_int_equal(take_request(&b, hb, text, &info), 1);
+	assert_int_equal(busy, -RC_EBUSY);
+	ring_close(&a);
+	ring_close(&b);
+}
+
+/* The same, then every free SQ slot filled with TIMEOUTs that park, twice,
+ * nothing reaped: the engine takes no request its pool has none for
+ * (the overrun backlog made the chunk's room wrap: TIMEOUTs were taken
+ * until a fifth found the pool of 4 empty, a NULL dereference, the
+ * server's crash). Run in a child: a crash fails the test, not the suite.
+ * Then the NOPs complete, once each, and no TIMEOUT. */
+static void backlog_full_takes_no_request_beyond_the_pool(void **state)
+{
+	int st = 0;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rc_ring a, b;
+		uint32_t hb, head, nops = 0;
+		struct rc_cqe *cqe;
+		struct rc_sqe *s;
+		int busy;
+
+		signal(SIGSEGV, SIG_DFL); /* not cmocka's handler: the parent sees it */
+		multishot_and_nops(&a, &b, &hb);
+		busy = rc_submit(&b);
+		for (int round = 0; round < 2; round++) {
+			while ((s = rc_get_sqe(&b)) != NULL) {
+				rc_prep_timeout(s, 1000000000000ull, 0, 0);
+				rc_sqe_set_data(s, 9);
+			}
+			int k = rc_submit(&b);
+
+			if (k < 0 && k != -RC_EBUSY)
+				_exit(11);
+		}
+		for (int round = 0; round < 6; round++) {
+			uint32_t seen = 0;
+
+			rc_for_each_cqe(&b, head, cqe)
+			{
+				if (cqe->user_data == 9)
+					_exit(12); /* a TIMEOUT of 1000 s completed */
+				nops += cqe->user_data == 77 || cqe->user_data == 78;
+				seen++;
+			}
+			rc_cq_advance(&b, seen);
+			rc_submit(&b);
+		}
+		if (busy != -RC_EBUSY)
+			_exit(10);
+		_exit(nops == 2 ? 0 : 13);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_false(WIFSIGNALED(st));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* A multishot receive whose CQEs would find no room (a small CQ and
  * backlog) ends with its last message on its own CQE (BUFFER, no MORE);
  * the rest stay queued. Its peer closing ends an armed one with -EPIPE.
@@ -2017,6 +2151,8 @@ int main(void)
 		cmocka_unit_test(multishot_until_the_pool_runs_dry),
 		cmocka_unit_test(multishot_ends_when_completions_have_no_room),
 		cmocka_unit_test(multishot_pass_crosses_buffer_runs),
+		cmocka_unit_test(multishot_burst_never_overruns_the_backlog),
+		cmocka_unit_test(backlog_full_takes_no_request_beyond_the_pool),
 		cmocka_unit_test(send_delivered_straight_into_a_parked_multishot),
 		cmocka_unit_test(send_queues_when_the_receiver_cannot_be_acted_for),
 		cmocka_unit_test(failed_receive_leaves_its_message_first),
