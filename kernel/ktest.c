@@ -1564,6 +1564,10 @@ static bool t_ipc_fault(void)
 {
 	return user_test("rt_ipc", "fault");
 }
+static bool t_ipc_backlog(void)
+{
+	return user_test("rt_ipc", "backlog");
+}
 static bool t_ipc_call(void)
 {
 	return user_test("rt_ipc", "call");
@@ -1776,6 +1780,7 @@ int ktest_main(void *arg UNUSED)
 	run("ipc_full_parks_sender", t_ipc_full, true);
 	run("ipc_fault_with_parked_recv", t_ipc_fault, true);
 	run("ipc_call_reply_across_processes", t_ipc_call, true);
+	run("ipc_multishot_burst_never_overruns_the_backlog", t_ipc_backlog, true);
 	run("kmem_flood_hits_limit_bystander", t_kmem_flood, true);
 	run("kmem_charge_moves_no_leak", t_kmem_move, true);
 	run("ipc_call_link_timeout", t_linkto, true);

@@ -4,12 +4,13 @@
  * rights kept or reduced, forged and already-moved handles refused with
  * nothing moved, peer death with messages and handles in flight (-EPIPE;
  * the kernel test checks every frame came back), a full channel parking
- * its sender, a process dying with a receive parked, calls and replies
+ * its sender, a process dying with a receive parked, a multishot receive
+ * filling a small ring's backlog with entries behind it, calls and replies
  * across processes (a server dying, a caller dying), and a receive
  * completed for a process that spins on its CQ without a trap, or whose
  * ring is served by a poller that went to sleep.
  *
- * usage: rt_ipc MODE  (basic, death, full, fault, call, spin, poll), run by
+ * usage: rt_ipc MODE  (basic, death, full, fault, backlog, call, spin, poll), run by
  *        the kernel suite; the child roles below are started by a MODE
  *        with handles (SPAWN), the first at RK_SPAWN_HANDLE(0).
  */
@@ -398,6 +399,76 @@ static void mode_wake(const char *role, bool bracket)
 	CHECK_EQ(rt_close(k[0]), 0);
 }
 
+/* backlog: a multishot receive whose first pass fills a small ring's CQ
+ * and backlog (4 CQEs each, the last message on its own CQE) and two NOPs
+ * submitted with it: the NOPs wait in the SQ (-EBUSY) until the backlog
+ * has slots for their CQEs, and TIMEOUTs filling the SQ after them are not
+ * taken beyond the ring's pool of 4. (The take overran the backlog: two
+ * messages' CQEs overwritten, the NOPs' CQEs twice, then a request read
+ * into the empty pool: a NULL dereference, #PF in the kernel.) Every CQE
+ * once, the messages in order, the rest still queued. */
+static void mode_backlog(void)
+{
+	uint32_t a[2], ms = 0, more = 0, nops = 0, head;
+	struct rc_ring r;
+	struct rc_cqe *cqe;
+	struct rc_sqe *s;
+	int busy, busy2, k = 0;
+	CHECK_EQ(rt_channel(a), 0);
+	for (int i = 0; i < 20; i++)
+		CHECK_EQ(send_str(a[0], "z"), 1);
+	int32_t h = rt_ring_create(&r, 0x510000000ul, 4, 4, 0);
+	CHECK(h > 0, "ring_create %d", h);
+	uint8_t *pool = rt_alloc(20 * 64);
+	rc_prep_provide_buffers(rc_get_sqe(&r), pool, 20 * 64, 64, 0, 0, 0);
+	CHECK_EQ(rc_submit(&r), 1);
+	CHECK_EQ(rc_peek_cqe(&r, &cqe), 0);
+	CHECK_EQ(cqe->res, 20);
+	rc_cq_advance(&r, 1);
+	rc_prep_channel_recv_multishot(s = rc_get_sqe(&r), a[1], 0);
+	rc_sqe_set_data(s, 1);
+	rc_prep_nop(s = rc_get_sqe(&r), 0);
+	rc_sqe_set_data(s, 77);
+	rc_prep_nop(s = rc_get_sqe(&r), 0);
+	rc_sqe_set_data(s, 78);
+	busy = rc_submit(&r);
+	for (int round = 0; round < 2; round++) {
+		while ((s = rc_get_sqe(&r)) != NULL) {
+			rc_prep_timeout(s, 1000000000000ull, 0, 0);
+			rc_sqe_set_data(s, 9);
+			k++;
+		}
+		busy2 = rc_submit(&r);
+	}
+	for (int round = 0; round < 6; round++) {
+		uint32_t seen = 0;
+		rc_for_each_cqe(&r, head, cqe)
+		{
+			if (cqe->user_data == 77 || cqe->user_data == 78) {
+				nops++;
+			} else if (cqe->user_data == 1 && cqe->res == 1) {
+				CHECK_EQ(rc_cqe_buffer_id(cqe->flags), (int)ms);
+				more += (cqe->flags & RC_CQE_F_MORE) != 0;
+				ms++;
+			} else {
+				CHECK(0, "CQE %lu %d", (unsigned long)cqe->user_data, cqe->res);
+			}
+			seen++;
+		}
+		rc_cq_advance(&r, seen);
+		rc_submit(&r);
+	}
+	CHECK_EQ(nops, 2);
+	CHECK_EQ(ms, 8);
+	CHECK_EQ(more, 7);
+	CHECK_EQ(busy, -RC_EBUSY);
+	CHECK_EQ(k, 2);
+	CHECK_EQ(busy2, -RC_EBUSY);
+	for (int i = 8; i < 20; i++)
+		CHECK_EQ(recv_str(a[1], RC_CHANNEL_NOWAIT), 1);
+	CHECK_EQ(recv_str(a[1], RC_CHANNEL_NOWAIT), -RC_EAGAIN);
+}
+
 /* CHANNEL_CALL to another process and its CHANNEL_REPLY: one call, eight
  * in flight in one enter (each reply matched to its call), a call whose
  * server dies (-EPIPE); replies to a caller that died: -EPIPE when its
@@ -508,6 +579,8 @@ int main(int argc, char **argv)
 		mode_full();
 	else if (strcmp(m, "fault") == 0)
 		mode_parkfault();
+	else if (strcmp(m, "backlog") == 0)
+		mode_backlog();
 	else if (strcmp(m, "call") == 0)
 		mode_call();
 	else if (strcmp(m, "spin") == 0)
