@@ -482,10 +482,11 @@ static inline __attribute__((always_inline)) uint32_t rce_take_general_body(
 			 * chunk's limit counted the room at its start, and a
 			 * handler run since may have used it (a multishot
 			 * receive's MORE CQEs go to slots no request owns).
-			 * The next chunk's limit sees none: the take ends,
-			 * the entry stays in the SQ (BUSY). */
-			if (RCE_UNLIKELY(r->backlog_count + r->inflight >= r->cap))
+			 * The take ends, the entry stays in the SQ (BUSY). */
+			if (RCE_UNLIKELY(r->backlog_count + r->inflight >= r->cap)) {
+				*more = false;
 				break;
+			}
 			if (!rce_sqe_ready(src, head, poll)) {
 				*more = false; /* dry */
 				break;

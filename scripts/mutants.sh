@@ -203,10 +203,30 @@ m cqe-phase-store-relaxed lib/engine_internal.h "tsan/test_wakeup tsan/test_host
 	rc_store_relaxed(&cqe->flags, flags);
 EOF
 
-m backlog-slots-not-reserved lib/engine.c "host/test_overflow" <<'EOF'
-		room = r->cap - r->backlog_count - r->inflight;
+# The room for a request in flight, checked before each entry the long way
+# takes (a multishot's MORE CQEs use the room the chunk's limit counted),
+# and a MORE CQE kept out of the slots requests in flight own. (Not here:
+# rce_chunk_limit's count of the backlog, its saturation and
+# rce_post_backlog's refusal to overwrite: defences no single planted bug
+# can reach while the check before each entry holds.)
+m take-room-checked-once-per-chunk lib/engine.c "host/test_call kernel/ipc_multishot_burst_never_overruns_the_backlog" <<'EOF'
+			if (RCE_UNLIKELY(r->backlog_count + r->inflight >= r->cap)) {
 =====
-		room = r->cap - r->inflight;
+			if (0) {
+EOF
+
+m take-room-ignores-backlog lib/engine.c "host/test_call" <<'EOF'
+			if (RCE_UNLIKELY(r->backlog_count + r->inflight >= r->cap)) {
+=====
+			if (RCE_UNLIKELY(r->inflight >= r->cap)) {
+EOF
+
+m more-takes-an-owned-slot lib/engine_internal.h "host/test_call" <<'EOF'
+	else if (r->backlog_count + r->inflight < r->cap)
+		rce_post_backlog(r, user_data, res, cqe_flags);
+=====
+	else if (r->backlog_count + r->inflight <= r->cap)
+		rce_post_backlog(r, user_data, res, cqe_flags);
 EOF
 
 m cq-room-off-by-one lib/engine_internal.h "host/test_overflow" <<'EOF'
