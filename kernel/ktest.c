@@ -1572,6 +1572,101 @@ static bool t_ipc_call(void)
 {
 	return user_test("rt_ipc", "call");
 }
+
+/* Is p asleep in enter, waiting for CQEs on one of its rings? (ptable_lock) */
+static bool asleep_in_enter(struct proc *p)
+{
+	return p->state == P_SLEEPING && (char *)p->chan >= (char *)p->rk.rings &&
+	       (char *)p->chan < (char *)(p->rk.rings + PROC_RINGS);
+}
+
+/* Wait, spinning (CPU 0's tick may be stopped: no sleep), up to ns for p
+ * to have taken `sqes` SQEs in all; true if it did. */
+static bool spin_for_sqes(struct proc *p, uint64_t sqes, uint64_t ns)
+{
+	uint64_t end = clock_ns() + ns;
+	while (__atomic_load_n(&p->stats.sqes, __ATOMIC_RELAXED) < sqes)
+		if (clock_ns() > end)
+			return false;
+	return true;
+}
+
+/*
+ * kring_wait delivers the rings it finds marked before it sleeps (kring.c,
+ * "No lost wakeup" (b)). rt_ipc callwake makes a CALL and waits for the
+ * reply in the same enter, to a server asleep with its receive parked:
+ * the send marks the server's ring, and nothing but the caller's own wait
+ * is left to deliver it. The caller and the server run on CPU 0 only, the
+ * tick's CPU (the caller's enter has interrupts off: no tick delivers
+ * meanwhile); the byte that starts the call is handed out by the tick,
+ * on CPU 0 too; this thread holds CPU 1 and takes no rk lock (an
+ * rk_unlock there would deliver), and the poller, the only other thread
+ * of CPU 1, is asleep with nothing to kick it. A wait that does not
+ * deliver before it sleeps leaves CPU 0 in the caller's enter for ever
+ * (it spins while a ring is marked, or sleeps with the reply never
+ * coming): after 5 s (the call takes microseconds) this thread delivers,
+ * to end the test, and fails it.
+ */
+static bool t_ipc_wait_delivers(void)
+{
+	const char *argv[] = { "rt_ipc", "callwake" };
+	struct proc_stats st = { 0 };
+	bool ready = false, replied = false, rescued = false;
+	console_flush();
+	kpoll_set_idle_ns(2 * 1000000ul);
+	pin_self(ncpu > 1 ? 1 : -1);
+	int pid = proc_spawn_held("rt_ipc", 2, argv);
+	if (pid > 0) {
+		proc_find(pid)->cpu_only = 0; /* not runnable yet */
+		proc_start(pid);
+		/* Ready: the server asleep in enter (its receive parked: the
+		 * only entry it has) and pinned, the caller asleep in enter
+		 * with its read parked, the poller asleep (10 s: a hang guard). */
+		struct proc *a = proc_find(pid);
+		uint64_t s0 = 0;
+		for (int i = 0; i < 10000 && !ready; i++) {
+			int bpid = child_named(a, "rt_ipc");
+			struct proc *b = bpid > 0 ? proc_find(bpid) : NULL;
+			bool asleep = false;
+			struct kpoll_stats k;
+			kpoll_stats(&k);
+			acquire(&ptable_lock);
+			if (b && asleep_in_enter(b) && asleep_in_enter(a)) {
+				b->cpu_only = 0;
+				asleep = true;
+				s0 = a->stats.sqes;
+			}
+			release(&ptable_lock);
+			ready = asleep && k.asleep && console_readers() == 1;
+			if (!ready)
+				proc_sleep_ns(1000000);
+		}
+		if (ready) {
+			/* The caller's next SQEs: the CALL, then (the reply
+			 * came) its second read. */
+			console_queue("g", 1); /* CPU 0's tick starts the call */
+			replied = spin_for_sqes(a, s0 + 2, 5000000000ul);
+			/* Failed: CPU 0 is stuck in the caller's enter; end it. */
+			for (int i = 0; i < 10000 && !replied && !rescued; i++) {
+				rk_ipc_deliver();
+				rescued = spin_for_sqes(a, s0 + 2, 1000000);
+			}
+		}
+		console_inject("gg", ready ? 1 : 2); /* the reads the caller has left */
+		proc_wait(pid, &st);
+	}
+	pin_self(-1);
+	kpoll_set_idle_ns(0);
+	EXPECT(pid > 0, "spawn rt_ipc: %d", pid);
+	EXPECT(ready, "the server never slept with its receive parked, or the poller stayed awake");
+	EXPECT(replied,
+	       "no reply in 5 s: the caller's enter did not deliver the server's ring "
+	       "before sleeping (%s)",
+	       rescued ? "delivered from CPU 1, the reply came" : "no reply even then");
+	EXPECT(st.status == 0, "rt_ipc callwake: status %x", st.status);
+	return true;
+}
+
 /* Channel memory charged to the process that caused it (rt_kmem.c): a
  * flood stops at the frame limit, -ENOMEM, with a bystander working; the
  * charge moves with each message and outlives an exited sender. */
@@ -1781,6 +1876,7 @@ int ktest_main(void *arg UNUSED)
 	run("ipc_fault_with_parked_recv", t_ipc_fault, true);
 	run("ipc_call_reply_across_processes", t_ipc_call, true);
 	run("ipc_multishot_burst_never_overruns_the_backlog", t_ipc_backlog, true);
+	run("ipc_wait_delivers_before_sleeping", t_ipc_wait_delivers, true);
 	run("kmem_flood_hits_limit_bystander", t_kmem_flood, true);
 	run("kmem_charge_moves_no_leak", t_kmem_move, true);
 	run("ipc_call_link_timeout", t_linkto, true);

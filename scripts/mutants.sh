@@ -454,7 +454,13 @@ m ucopy-hit-two-moves-too-wide kernel/usercopy.c "kernel/port_copy" <<'EOF'
 	if (n - 8 <= 16) {
 EOF
 
-m wait-sleeps-before-delivering kernel/kring.c "kernel/ipc_call_reply_across_processes" <<'EOF'
+# kring_wait without its delivery at the top: a wait that finds a ring
+# marked never delivers it (it spins on `if (ipc_any) continue`, holding
+# the rk lock with interrupts off, until another CPU's rk_unlock or CPU
+# 0's tick does). On CPU 0 with CPU 1 idle that is never: the caller of
+# a server with a parked receive hangs. ipc_wait_delivers_before_sleeping
+# sets that up (ipc_call_reply_across_processes only met it by chance).
+m wait-sleeps-before-delivering kernel/kring.c "kernel/ipc_wait_delivers_before_sleeping" <<'EOF'
 			rk_unlock(p);
 			rk_lock(p);
 		}

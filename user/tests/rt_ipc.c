@@ -8,11 +8,13 @@
  * filling a small ring's backlog with entries behind it, calls and replies
  * across processes (a server dying, a caller dying), and a receive
  * completed for a process that spins on its CQ without a trap, or whose
- * ring is served by a poller that went to sleep.
+ * ring is served by a poller that went to sleep, and a call whose wait
+ * must deliver the server's ring itself (callwake).
  *
- * usage: rt_ipc MODE  (basic, death, full, fault, backlog, call, spin, poll), run by
- *        the kernel suite; the child roles below are started by a MODE
- *        with handles (SPAWN), the first at RK_SPAWN_HANDLE(0).
+ * usage: rt_ipc MODE  (basic, death, full, fault, backlog, call, spin, poll,
+ *        callwake), run by the kernel suite; the child roles below are
+ *        started by a MODE with handles (SPAWN), the first at
+ *        RK_SPAWN_HANDLE(0).
  */
 #include "ulib.h"
 
@@ -552,6 +554,37 @@ static void mode_call(void)
 	}
 }
 
+/* callwake: one CALL and the wait for its reply in one enter, to a
+ * server asleep with its receive parked (the kernel test,
+ * t_ipc_wait_delivers, types the first byte once it is, with both
+ * processes on CPU 0 only): the send marks the server's ring, and only
+ * this enter's wait can deliver it. The second read tells the kernel
+ * test the reply came. */
+static void mode_callwake(void)
+{
+	uint32_t a[2];
+	static char rep[32];
+	CHECK_EQ(rt_channel(a), 0);
+	long pid = child("server", &a[1], &all, 1);
+	CHECK(pid > 0, "spawn server %ld", pid);
+	wait_go();
+	struct rc_sqe *s = rt_sqe();
+	rc_prep_channel_call(s, a[0], "q1", 2, 0, NULL, rep, sizeof(rep) - 1, 0);
+	rc_sqe_set_data(s, 50);
+	CHECK_EQ(rc_submit_and_wait(&rt_ring, 1), 1); /* one trap: the send, then the wait */
+	struct rc_cqe cqe;
+	CHECK_EQ(rt_next_cqe(&cqe), 0);
+	CHECK_EQ(cqe.user_data, 50);
+	CHECK_EQ(cqe.res, 4);
+	CHECK(memcmp(rep, "r:q1", 4) == 0, "reply '%s'", rep);
+	wait_go();
+	s = rt_sqe();
+	rc_prep_channel_call(s, a[0], "die", 3, 0, NULL, rep, sizeof(rep), 0);
+	CHECK_EQ(rt_sync(s), -RC_EPIPE); /* the server died holding it */
+	CHECK_EQ(waitpid((int)pid, NULL), 5);
+	CHECK_EQ(rt_close(a[0]), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "basic";
@@ -587,6 +620,8 @@ int main(int argc, char **argv)
 		mode_wake("spinner", false);
 	else if (strcmp(m, "poll") == 0)
 		mode_wake("poller", true);
+	else if (strcmp(m, "callwake") == 0)
+		mode_callwake();
 	else
 		CHECK(0, "unknown mode %s", m);
 	return rt_report(m);
