@@ -888,21 +888,6 @@ static inline __attribute__((always_inline)) int32_t rce_done_result(struct rce_
 	return q->ipc_res;
 }
 
-/* rce_finish for a request made done: nothing decoded its entry on this
- * ring since it parked (no reject tag waits for its CQE), and it is an
- * IPC op (never a LINK_TIMEOUT); with a chain held behind it or ending
- * with it, the long way. */
-static inline __attribute__((always_inline)) void rce_finish_done(struct rce_ring *r,
-								  struct rce_req *q, int32_t res)
-{
-	if (RCE_UNLIKELY(q->link || r->chain_tail == q)) {
-		rce_finish_chained(r, q, res);
-		return;
-	}
-	rce_post_as(r, q->sqe.user_data, res, q->sqe.flags, 0);
-	rce_req_free(r, q);
-}
-
 /* Run q, the head of taken (this thread's own list of requests taken
  * off r's ready list): one made done completes with its result (a call's reply
  * copied in); any other runs its op again from its SQE copy (full
@@ -937,26 +922,25 @@ static inline __attribute__((always_inline)) void rce_ipc_run_one(struct rce_rin
 		} else {
 			res = rce_done_result(q);
 		}
-		rce_finish_done(r, q, res);
+		rce_finish_as(r, q, res, true);
 		return;
-	} else {
-		q->call.target = NULL;
-		q->ipc_woken = true;
-		res = rce_dispatch(r, &q->call);
-		if (res == RCE_PENDING) {
-			q->ipc_woken = false;
-			return;
-		}
-		if (RCE_UNLIKELY(q->ipc_woken && q->sqe.opcode == RC_OP_CHANNEL_RECV)) {
-			const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
-
-			ipc->lock(); /* failed before taking a message handed to it */
-			if (q->ipc_msg)
-				rce_unhold(q);
-			ipc->unlock();
-		}
-		q->ipc_woken = false;
 	}
+	q->call.target = NULL;
+	q->ipc_woken = true;
+	res = rce_dispatch(r, &q->call);
+	if (res == RCE_PENDING) {
+		q->ipc_woken = false;
+		return;
+	}
+	if (RCE_UNLIKELY(q->ipc_woken && q->sqe.opcode == RC_OP_CHANNEL_RECV)) {
+		const struct rce_ipc_ops *ipc = rce_ipc(r->ctx);
+
+		ipc->lock(); /* failed before taking a message handed to it */
+		if (q->ipc_msg)
+			rce_unhold(q);
+		ipc->unlock();
+	}
+	q->ipc_woken = false;
 	rce_finish(r, q, res);
 }
 

@@ -346,16 +346,30 @@ static inline void rce_pending_del(struct rce_ring *r, struct rce_req *q)
 /* A parked request is done: post it, then go on with (or cancel) its
  * chain. Inline, the common case: no chain held behind it (link), none
  * open at the SQ ending with it (chain_tail), not a LINK_TIMEOUT (which
- * ends its op): post and free, as rce_finish_chained would. */
-static inline __attribute__((always_inline)) void rce_finish(struct rce_ring *r, struct rce_req *q,
-							     int32_t res)
+ * ends its op): post and free, as rce_finish_chained would. made_done (a
+ * constant): q is an IPC request another ring made done (channel.c), so
+ * it is no LINK_TIMEOUT and no reject tag waits for its CQE (nothing
+ * decoded its entry on this ring since it parked): neither is tested. */
+static inline __attribute__((always_inline)) void rce_finish_as(struct rce_ring *r,
+								struct rce_req *q, int32_t res,
+								const bool made_done)
 {
-	if (RCE_UNLIKELY(q->link || r->chain_tail == q || q->sqe.opcode == RC_OP_LINK_TIMEOUT)) {
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q ||
+			 (!made_done && q->sqe.opcode == RC_OP_LINK_TIMEOUT))) {
 		rce_finish_chained(r, q, res);
 		return;
 	}
-	rce_post(r, q->sqe.user_data, res, q->sqe.flags);
+	if (made_done)
+		rce_post_as(r, q->sqe.user_data, res, q->sqe.flags, 0);
+	else
+		rce_post(r, q->sqe.user_data, res, q->sqe.flags);
 	rce_req_free(r, q);
+}
+
+static inline __attribute__((always_inline)) void rce_finish(struct rce_ring *r, struct rce_req *q,
+							     int32_t res)
+{
+	rce_finish_as(r, q, res, false);
 }
 
 static inline int32_t rce_op_nop(struct rce_call *c, const struct rce_args_nop *a)

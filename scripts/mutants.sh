@@ -706,20 +706,16 @@ EOF
 
 # A made-done request's quick finish (channel.c) ignores the chain ending
 # with it, or the chain held behind it.
-m done-finish-ignores-chain-tail lib/channel.c "host/test_call" <<'EOF'
-	if (RCE_UNLIKELY(q->link || r->chain_tail == q)) {
-		rce_finish_chained(r, q, res);
+m done-finish-ignores-chain-tail lib/engine_internal.h "host/test_call" <<'EOF'
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q ||
 =====
-	if (RCE_UNLIKELY(q->link)) {
-		rce_finish_chained(r, q, res);
+	if (RCE_UNLIKELY(q->link || (made_done ? 0 : r->chain_tail == q) ||
 EOF
 
-m done-finish-ignores-link lib/channel.c "host/test_call" <<'EOF'
-	if (RCE_UNLIKELY(q->link || r->chain_tail == q)) {
-		rce_finish_chained(r, q, res);
+m done-finish-ignores-link lib/engine_internal.h "host/test_call" <<'EOF'
+	if (RCE_UNLIKELY(q->link || r->chain_tail == q ||
 =====
-	if (RCE_UNLIKELY(r->chain_tail == q)) {
-		rce_finish_chained(r, q, res);
+	if (RCE_UNLIKELY((made_done ? 0 : q->link) || r->chain_tail == q ||
 EOF
 
 # ---- the machinery ------------------------------------------------------
